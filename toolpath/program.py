@@ -113,7 +113,7 @@ class Program:
     def length_mm(self) -> float:
         """Total path length including rapids, mm."""
         return float(
-            sum(op.toolpath.length_mm(s) for op, s in zip(self.operations, self.operation_starts()))
+            sum(op.toolpath.length_mm(s) for op, s in zip(self.operations, self.operation_starts(), strict=True))
         )
 
     def moves(self) -> int:
