@@ -1,0 +1,294 @@
+"""Slice a solid, seen from its setup direction, into 2.5D pockets.
+
+Method
+------
+1. Horizontal planar faces facing the tool are the floors; their heights,
+   with the stock top and bottom, split the part into bands.
+2. Each band's material is the section of the part at the band's mid-height
+   (2.5D walls are vertical, so one section stands for the whole band).
+3. What the tool can reach at the bottom of a band is the stock footprint
+   minus the *shadow* of the part: the union of the sections of this band and
+   of every band above it. Material hidden under an overhang is reported as an
+   undercut, never cut.
+4. Each connected region is a :class:`~toolpath.Pocket` cleared from the band's
+   top to its bottom; regions at the stock boundary get open edges; regions that
+   reach the stock bottom go through it by a breakthrough allowance.
+5. Faces a 2.5D setup cannot make (sloped or curved surfaces facing the tool,
+   faces facing away from it above the part's bottom) are reported in
+   ``unreachable`` with their bounding box and reason.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import shapely
+from shapely.geometry import MultiLineString, Polygon, box
+
+from ..errors import GeometryError
+from ..pocket import Pocket
+from ..stock import Stock
+from ..tool import Tool
+from .sections import section_polygons
+from .step import load_solid, orient
+
+__all__ = ["SliceResult", "slice_part", "polygons_of", "tool_residue"]
+
+_EPS_Z = 1e-6
+
+
+@dataclass(frozen=True)
+class SliceResult:
+    """What slicing found.
+
+    Attributes
+    ----------
+    pockets : list of Pocket
+        Regions to clear, upper bands first.
+    levels_mm : list of float
+        Floor heights found (mm), highest first; includes the stock bottom when
+        something goes through.
+    unreachable : list of dict
+        ``{"where": [xmin, ymin, zmin, xmax, ymax, zmax], "reason": str}`` for
+        each part of the geometry a 2.5D cut from this setup cannot make.
+    stock : Stock
+        The stock the pockets are cut from.
+    setup : str
+        The setup direction.
+    part_volume_mm3 : float
+        Volume of the part inside the stock.
+    """
+
+    pockets: list[Pocket]
+    levels_mm: list[float]
+    unreachable: list[dict[str, Any]]
+    stock: Stock
+    setup: str = "+Z"
+    part_volume_mm3: float = 0.0
+    shape: Any = field(default=None, repr=False)
+
+    @property
+    def removed_volume_mm3(self) -> float:
+        """Volume the pockets remove, mm³ (through pockets counted to the stock bottom)."""
+        total = 0.0
+        for p in self.pockets:
+            zb = max(p.z_bottom_mm, self.stock.z_bottom_mm)
+            total += p.region.intersection(self.stock.footprint).area * (p.z_top_mm - zb)
+        return total
+
+
+def polygons_of(geom: Any) -> list[Polygon]:
+    """The non-empty polygons of any shapely geometry."""
+    if geom is None or geom.is_empty:
+        return []
+    if isinstance(geom, Polygon):
+        return [geom]
+    out: list[Polygon] = []
+    for g in getattr(geom, "geoms", []):
+        out.extend(polygons_of(g))
+    return out
+
+
+def _clean(geom: Any, eps: float = 1e-4) -> list[Polygon]:
+    """Drop slivers thinner than 2·eps and specks, keep polygons, mm."""
+    g = geom.buffer(-eps, join_style="mitre").buffer(eps, join_style="mitre")
+    return [p for p in polygons_of(g) if p.area > 1e-3]
+
+
+def _bbox3(geom: Any, z0: float, z1: float) -> list[float]:
+    x0, y0, x1, y1 = geom.bounds
+    return [round(v, 4) for v in (x0, y0, min(z0, z1), x1, y1, max(z0, z1))]
+
+
+def _round_hole_diameter(region: Polygon) -> float | None:
+    if region.interiors:
+        return None
+    x0, y0, x1, y1 = region.bounds
+    d = 0.5 * ((x1 - x0) + (y1 - y0))
+    if abs((x1 - x0) - (y1 - y0)) > 0.01 * d:
+        return None
+    circle_area = math.pi * d * d / 4.0
+    if abs(region.area - circle_area) > 0.01 * circle_area:
+        return None
+    return round(d, 6)
+
+
+def _classify_faces(shape: Any, z_top: float, z_bottom: float) -> tuple[list[float], list[dict[str, Any]]]:
+    """Floor heights (planar faces facing +Z) and faces a 2.5D cut cannot make."""
+    floors: list[float] = []
+    bad: list[dict[str, Any]] = []
+    part_bottom = shape.BoundingBox().zmin
+    for face in shape.Faces():
+        bb = face.BoundingBox()
+        where = [round(v, 4) for v in (bb.xmin, bb.ymin, bb.zmin, bb.xmax, bb.ymax, bb.zmax)]
+        kind = face.geomType()
+        if kind == "PLANE":
+            nz = face.normalAt().z
+            if nz > 1 - 1e-6:
+                floors.append(round(bb.zmax, 6))
+            elif nz < -1 + 1e-6:
+                if bb.zmax > part_bottom + 1e-6 and bb.zmax < z_top - 1e-6:
+                    bad.append({"where": where, "reason": "undercut: face facing away from the tool"})
+            elif abs(nz) > 1e-6:
+                reason = "sloped floor facing the tool" if nz > 0 else "undercut: sloped face facing away"
+                bad.append({"where": where, "reason": reason})
+            continue
+        # curved face: sample its normals; vertical walls have nz == 0 everywhere
+        nzs = []
+        for u in np.linspace(0.1, 0.9, 5):
+            for v in np.linspace(0.1, 0.9, 5):
+                try:
+                    nzs.append(_normal_z(face, u, v))
+                except Exception:  # noqa: BLE001 - degenerate parametrisations
+                    continue
+        if not nzs:
+            continue
+        hi, lo = max(nzs), min(nzs)
+        if hi > 1e-4:
+            bad.append({"where": where, "reason": f"curved surface ({kind.lower()}) facing the tool: fillet or slope"})
+        elif lo < -1e-4 and bb.zmax > part_bottom + 1e-6:
+            bad.append({"where": where, "reason": f"undercut: curved surface ({kind.lower()}) facing away"})
+    return floors, bad
+
+
+def _normal_z(face: Any, u: float, v: float) -> float:
+    """z of the outward normal at fractional (u, v) of the face's parameter box."""
+    u0, u1, v0, v1 = face._uvBounds()  # noqa: SLF001
+    return float(face.normalAt(u0 + (u1 - u0) * u, v0 + (v1 - v0) * v).z)
+
+
+def tool_residue(pocket: Pocket, tool: Tool, *, tolerance_mm: float = 0.01) -> list[dict[str, Any]]:
+    """Parts of a pocket a tool of this diameter cannot reach, as ``unreachable`` entries.
+
+    Material outside the opening of the region by the tool radius is left; the
+    pieces larger than the corner left by a sharp inside corner
+    (0.5·r² mm²) are reported as "narrower than the tool".
+    """
+    r = tool.radius_mm + tolerance_mm
+    domain = pocket.domain(tool.diameter_mm + 1.0)
+    centres = domain.buffer(-r)
+    if centres.is_empty:
+        return [{
+            "where": _bbox3(pocket.region, pocket.z_top_mm, pocket.z_bottom_mm),
+            "reason": f"region narrower than the tool (diameter {tool.diameter_mm:g} mm)",
+        }]
+    reach = centres.buffer(r)
+    left = pocket.region.difference(reach)
+    out = []
+    for piece in polygons_of(left):
+        if piece.area > 0.5 * r * r:
+            out.append({
+                "where": _bbox3(piece, pocket.z_top_mm, pocket.z_bottom_mm),
+                "reason": f"narrower than the tool (diameter {tool.diameter_mm:g} mm): {piece.area:.2f} mm2 left",
+            })
+    return out
+
+
+def slice_part(
+    part: Any,
+    *,
+    setup: str = "+Z",
+    stock: Stock | None = None,
+    tool: Tool | None = None,
+    tolerance_mm: float = 0.005,
+    breakthrough_mm: float = 0.5,
+) -> SliceResult:
+    """Slice a solid into 2.5D pockets seen from ``setup``.
+
+    Parameters
+    ----------
+    part : str, os.PathLike, cadquery.Workplane or cadquery.Shape
+        STEP file or cadquery solid, mm.
+    setup : {"+Z", "-Z", "+X", "-X", "+Y", "-Y"}
+        Side the tool comes from; the part is rotated so that it is +Z.
+    stock : Stock, optional
+        Raw material, in the rotated frame. Defaults to the part's bounding box.
+    tool : Tool, optional
+        When given, regions it cannot reach are added to ``unreachable``.
+    tolerance_mm : float
+        Chord error for curved edges, mm.
+    breakthrough_mm : float
+        How far through features are cut below the stock bottom, mm.
+
+    Returns
+    -------
+    SliceResult
+    """
+    if not (tolerance_mm > 0):
+        raise GeometryError(f"tolerance_mm must be > 0, got {tolerance_mm!r}")
+    if not (breakthrough_mm >= 0):
+        raise GeometryError(f"breakthrough_mm must be >= 0, got {breakthrough_mm!r}")
+    shape = orient(load_solid(part), setup)
+    bb = shape.BoundingBox()
+    if stock is None:
+        stock = Stock.box(bb.xmin, bb.ymin, bb.zmin, bb.xmax, bb.ymax, bb.zmax)
+    z_top, z_bot = stock.z_top_mm, stock.z_bottom_mm
+    floors, unreachable = _classify_faces(shape, z_top, z_bot)
+    levels = sorted({round(z, 6) for z in floors if z_bot + _EPS_Z < z < z_top - _EPS_Z} | {z_top, z_bot}, reverse=True)
+
+    fp = stock.footprint
+    outside = box(*fp.buffer(1000.0).bounds).difference(fp)
+    pockets: list[Pocket] = []
+    found_levels: list[float] = []
+    shadow: Any = Polygon()
+    last_band: list[int] = []
+    for hi, lo in zip(levels[:-1], levels[1:], strict=True):
+        material = section_polygons(shape, 0.5 * (hi + lo), tolerance_mm).intersection(fp)
+        under = material.difference(shadow) if not shadow.is_empty else material
+        # material of this band under an overhang (not in the section of a band above): fine;
+        # air under material of a band above is an undercut: the shadow hides it
+        hidden = shadow.difference(material) if not shadow.is_empty else Polygon()
+        for piece in _clean(hidden):
+            if piece.area > 1e-2:
+                unreachable.append({
+                    "where": _bbox3(piece, lo, hi),
+                    "reason": "undercut: hidden under material above (not reachable from " + setup + ")",
+                })
+        del under
+        shadow = shapely.union_all([shadow, material]) if not shadow.is_empty else material
+        through = lo <= z_bot + _EPS_Z
+        floor = lo - breakthrough_mm if through else lo
+        band_pockets = 0
+        previous = {i: pockets[i] for i in last_band}
+        last_band = []
+        for region in _clean(fp.difference(shadow)):
+            same = next(
+                (i for i, p in previous.items() if p.region.symmetric_difference(region).area < 1e-6 * region.area + 1e-4),
+                None,
+            )
+            if same is not None:  # the same region continues down: one deeper pocket
+                pockets[same] = replace(
+                    pockets[same], z_bottom_mm=floor, through=through
+                )
+                del previous[same]
+                last_band.append(same)
+                band_pockets += 1
+                continue
+            open_edges = region.boundary.intersection(fp.boundary.buffer(1e-5))
+            lines = [g for g in getattr(open_edges, "geoms", [open_edges]) if g.geom_type in ("LineString",)]
+            open_ml = MultiLineString([list(ln.coords) for ln in lines if ln.length > 1e-3])
+            pockets.append(
+                Pocket(
+                    region,
+                    hi,
+                    floor,
+                    open_edges=open_ml,
+                    outside=outside if not open_ml.is_empty else None,
+                    through=through,
+                    hole_diameter_mm=_round_hole_diameter(region),
+                )
+            )
+            last_band.append(len(pockets) - 1)
+            band_pockets += 1
+        if band_pockets:
+            found_levels.append(lo)
+    if tool is not None:
+        for p in pockets:
+            unreachable.extend(tool_residue(p, tool))
+    part_volume = float(shape.Volume())
+    return SliceResult(pockets, found_levels, unreachable, stock, setup, part_volume, shape)
+
+

@@ -1,0 +1,316 @@
+"""Contour-parallel (offset) clearing of 2.5D pockets.
+
+Per pocket, the tool centre may go anywhere in ``C``: the pocket's domain
+(region, plus outside air across open edges) shrunk by the tool radius and a
+safety tolerance. Roughing loops are the boundaries of ``C`` shrunk by the
+finishing allowance and then by successive stepovers, cut outside-in; a
+finishing loop runs on the boundary of ``C`` itself. Whatever reachable material
+the loops miss (cusps in sharp corners, the middle of the last loop) is found by
+subtracting the swept area from the reachable area and visited. The same 2D
+plan is cut at every stepdown: a ramp along the first loop from the depth
+already cleared, stay-down links where the straight link keeps the centre in
+``C``, retract to the clearance height otherwise.
+
+Offsets here use shapely's exact buffer; the Numba offset kernel is a later
+drop-in (see the issue on conventional clearing).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+from shapely.geometry import Point, Polygon
+from shapely.ops import nearest_points
+from shapely.prepared import prep
+
+from ..enums import Direction
+from ..errors import InputError, UnreachableError
+from ..geometry.slicing import polygons_of, tool_residue
+from ..moves import Toolpath, ToolpathBuilder
+from ..pocket import Pocket
+from ..tool import Tool
+from .linking import link_is_safe, ring_coords, rotate_ring, walk
+
+__all__ = ["OffsetParams", "Chain", "plan_offset_2d", "offset_clearing", "clear_pockets"]
+
+
+@dataclass(frozen=True, slots=True)
+class OffsetParams:
+    """Parameters of offset clearing.
+
+    Parameters
+    ----------
+    stepover_mm : float
+        Radial distance between loops, mm, in (0, tool diameter].
+    stepdown_mm : float
+        Largest axial cut, mm (> 0); the depth is split into even steps.
+    feed_mm_min : float
+        Cutting feed, mm/min.
+    plunge_feed_mm_min : float
+        Feed of vertical moves into material, mm/min.
+    ramp_angle_deg : float
+        Angle of the ramp entry along the first loop, degrees, in (0, 90].
+    finish_allowance_mm : float
+        Radial stock left by roughing for the finishing loop, mm (0 for none).
+    direction : Direction
+        Climb (default) or conventional, for a clockwise spindle.
+    tolerance_mm : float
+        Extra clearance kept from walls to absorb chord errors, mm.
+    clearance_z_mm : float or None
+        Height of rapids between regions, mm; ``None``: 5 mm above the stock top.
+    """
+
+    stepover_mm: float
+    stepdown_mm: float
+    feed_mm_min: float = 1000.0
+    plunge_feed_mm_min: float = 300.0
+    ramp_angle_deg: float = 3.0
+    finish_allowance_mm: float = 0.1
+    direction: Direction = Direction.CLIMB
+    tolerance_mm: float = 0.005
+    clearance_z_mm: float | None = None
+
+    def validate(self, tool: Tool) -> None:
+        """Raise :class:`InputError` naming the first bad value."""
+        if not (0 < self.stepover_mm <= tool.diameter_mm):
+            raise InputError(
+                f"stepover_mm must be in (0, tool diameter {tool.diameter_mm:g}], got {self.stepover_mm!r}"
+            )
+        if not (self.stepdown_mm > 0 and math.isfinite(self.stepdown_mm)):
+            raise InputError(f"stepdown_mm must be > 0, got {self.stepdown_mm!r}")
+        for name in ("feed_mm_min", "plunge_feed_mm_min"):
+            v = getattr(self, name)
+            if not (v > 0 and math.isfinite(v)):
+                raise InputError(f"{name} must be > 0 mm/min, got {v!r}")
+        if not (0 < self.ramp_angle_deg <= 90):
+            raise InputError(f"ramp_angle_deg must be in (0, 90], got {self.ramp_angle_deg!r}")
+        if not (0 <= self.finish_allowance_mm < tool.diameter_mm):
+            raise InputError(f"finish_allowance_mm must be in [0, {tool.diameter_mm:g}), got {self.finish_allowance_mm!r}")
+        if not (self.tolerance_mm >= 0):
+            raise InputError(f"tolerance_mm must be >= 0, got {self.tolerance_mm!r}")
+
+
+@dataclass(frozen=True)
+class Chain:
+    """One piece of 2D path: a closed loop (first point == last) or a single point to visit."""
+
+    xy: NDArray[np.float64]
+    closed: bool
+
+
+@dataclass
+class Plan2D:
+    """The 2D plan of one pocket: chains in cutting order and the tool-centre domain."""
+
+    chains: list[Chain]
+    centres: Any
+    unreachable: list[dict[str, Any]] = field(default_factory=list)
+
+
+_QUAD = 64
+
+
+def _loops_of(poly: Polygon, *, outer_ccw: bool) -> list[NDArray[np.float64]]:
+    loops = [ring_coords(poly.exterior, ccw=outer_ccw)]
+    loops += [ring_coords(r, ccw=not outer_ccw) for r in poly.interiors]
+    return [lp for lp in loops if len(lp) >= 4]
+
+
+def plan_offset_2d(pocket: Pocket, tool: Tool, params: OffsetParams) -> Plan2D:
+    """Plan the loops of one pocket in XY.
+
+    Returns
+    -------
+    Plan2D
+        Chains in cutting order, the tool-centre domain, and what cannot be reached.
+    """
+    r = tool.radius_mm
+    domain = pocket.domain(tool.diameter_mm + 1.0)
+    centres = domain.buffer(-(r + params.tolerance_mm), quad_segs=_QUAD)
+    unreachable = tool_residue(pocket, tool, tolerance_mm=params.tolerance_mm)
+    if centres.is_empty:
+        return Plan2D([], centres, unreachable)
+    material = prep(pocket.region)
+    climb = params.direction is Direction.CLIMB
+    # roughing: outside-in; climb puts the uncut material (inside) on the right: clockwise outer loops
+    base = centres.buffer(-params.finish_allowance_mm, quad_segs=16) if params.finish_allowance_mm > 0 else centres
+    levels: list[list[Polygon]] = []
+    k = 0
+    while True:
+        g = base if k == 0 else base.buffer(-k * params.stepover_mm, quad_segs=16)
+        polys = [p for p in polygons_of(g) if p.area > 1e-6]
+        if not polys:
+            break
+        levels.append(polys)
+        k += 1
+    children: dict[tuple[int, int], list[int]] = {}
+    for lv in range(1, len(levels)):
+        for j, p in enumerate(levels[lv]):
+            rp = p.representative_point()
+            parent = next((i for i, q in enumerate(levels[lv - 1]) if q.covers(rp)), 0)
+            children.setdefault((lv - 1, parent), []).append(j)
+
+    chains: list[Chain] = []
+    pos = np.array(pocket.region.centroid.coords[0])
+
+    def emit_loop(lp: NDArray[np.float64]) -> None:
+        nonlocal pos
+        if not material.intersects(shapely.LineString(lp).buffer(r, quad_segs=8)):
+            return  # air only (outside the stock across an open side)
+        lp = rotate_ring(lp, pos)
+        chains.append(Chain(lp, True))
+        pos = lp[-1]
+
+    def visit(lv: int, j: int) -> None:
+        loops = _loops_of(levels[lv][j], outer_ccw=not climb)
+        loops.sort(key=lambda lp: float(np.min(np.sum((lp - pos) ** 2, axis=1))))
+        for lp in loops:
+            emit_loop(lp)
+        kids = list(children.get((lv, j), []))
+        while kids:
+            kids.sort(key=lambda c: levels[lv + 1][c].exterior.distance(Point(pos)))
+            visit(lv + 1, kids.pop(0))
+
+    roots = list(range(len(levels[0]))) if levels else []
+    while roots:
+        roots.sort(key=lambda c: levels[0][c].exterior.distance(Point(pos)))
+        visit(0, roots.pop(0))
+    # finishing: the walls on the right for climb (counter-clockwise around the outside)
+    if params.finish_allowance_mm > 0:
+        for poly in polygons_of(centres):
+            for lp in _loops_of(poly, outer_ccw=climb):
+                emit_loop(lp)
+    # clean-up of what the loops missed
+    swept = shapely.union_all([shapely.LineString(c.xy).buffer(r, quad_segs=16) for c in chains])
+    target = pocket.region.intersection(centres.buffer(r, quad_segs=16))
+    left = target.difference(swept)
+    cent = prep(centres)
+    for _ in range(4):
+        pieces = [p for p in polygons_of(left) if p.area > 1e-2 and not p.buffer(-0.02).is_empty]
+        if not pieces:
+            break
+        for piece in pieces:
+            rp = piece.representative_point()
+            q = rp if cent.covers(rp) else nearest_points(centres, rp)[0]
+            qxy = np.array([q.x, q.y])
+            chains.append(Chain(qxy[None], False))
+            left = left.difference(Point(qxy).buffer(r, quad_segs=16))
+    return Plan2D(chains, centres, unreachable)
+
+
+def offset_clearing(
+    pocket: Pocket,
+    tool: Tool,
+    params: OffsetParams,
+    *,
+    builder: ToolpathBuilder | None = None,
+    clearance_z_mm: float,
+) -> Plan2D:
+    """Append the moves clearing ``pocket`` to ``builder`` (a new one if None).
+
+    The tool starts and ends at ``clearance_z_mm`` (or stays down when the builder's
+    last position allows a safe link; pockets are independent so it retracts).
+    Returns the 2D plan (with ``unreachable``).
+    """
+    params.validate(tool)
+    b = builder if builder is not None else ToolpathBuilder()
+    plan = plan_offset_2d(pocket, tool, params)
+    if not plan.chains:
+        return plan
+    cent = prep(plan.centres.buffer(1e-7))
+    n = max(1, math.ceil((pocket.z_top_mm - pocket.z_bottom_mm) / params.stepdown_mm - 1e-9))
+    depths = [pocket.z_top_mm - (pocket.z_top_mm - pocket.z_bottom_mm) * (i + 1) / n for i in range(n)]
+    slope = math.tan(math.radians(params.ramp_angle_deg))
+    z_prev = pocket.z_top_mm
+    f, fp = params.feed_mm_min, params.plunge_feed_mm_min
+
+    def at_depth(z: float) -> bool:
+        p = b.position
+        return p is not None and abs(p[2] - z) < 1e-9
+
+    def enter(xy: NDArray[np.float64], z_from: float) -> None:
+        """Retract, rapid above ``xy`` and come down to ``z_from`` (cleared there)."""
+        p = b.position
+        if p is None or p[2] < clearance_z_mm - 1e-9:
+            if p is not None:
+                b.rapid(p[0], p[1], clearance_z_mm)
+        b.rapid(xy[0], xy[1], clearance_z_mm)
+        z_safe = z_from + 1.0
+        if z_safe < clearance_z_mm:
+            b.rapid(xy[0], xy[1], z_safe)
+        b.feed(xy[0], xy[1], z_from, fp)
+
+    for z in depths:
+        first = True
+        for ch in plan.chains:
+            p = b.position
+            cur = np.array(p[:2]) if p is not None else None
+            xy = ch.xy
+            if ch.closed and cur is not None:
+                xy = rotate_ring(xy, cur)
+            start = xy[0]
+            z_level = z_prev if first else z
+            if cur is not None and at_depth(z_level) and link_is_safe(cur, start, cent):
+                b.feed(start[0], start[1], z_level, f)
+            else:
+                enter(start, z_prev)
+                z_level = z_prev
+            if z_level > z + 1e-9:  # still above the new depth: go down along the loop
+                if ch.closed:
+                    ramp_len = (z_level - z) / slope
+                    path, dist = walk(xy, ramp_len)
+                    zs = z_level - dist * slope
+                    zs[-1] = z
+                    b.polyline(np.column_stack([path, zs]), f)
+                    xy = rotate_ring(xy, path[-1])
+                else:
+                    b.feed(start[0], start[1], z, fp)
+            if ch.closed:
+                b.polyline(np.column_stack([xy, np.full(len(xy), z)]), f)
+            first = False
+        z_prev = z
+    p = b.position
+    if p is not None:
+        b.rapid(p[0], p[1], clearance_z_mm)
+    return plan
+
+
+def clear_pockets(
+    pockets: list[Pocket],
+    tool: Tool,
+    params: OffsetParams,
+    *,
+    clearance_z_mm: float,
+) -> tuple[Toolpath, list[dict[str, Any]]]:
+    """Clear every pocket in order (upper bands first), retracting between them.
+
+    Returns
+    -------
+    toolpath : Toolpath
+    unreachable : list of dict
+        ``{"where", "reason"}`` for the material the tool cannot reach.
+
+    Raises
+    ------
+    UnreachableError
+        When the tool fits in none of the pockets.
+    """
+    params.validate(tool)
+    b = ToolpathBuilder()
+    unreachable: list[dict[str, Any]] = []
+    done = 0
+    order = sorted(range(len(pockets)), key=lambda i: -pockets[i].z_top_mm)
+    for i in order:
+        plan = offset_clearing(pockets[i], tool, params, builder=b, clearance_z_mm=clearance_z_mm)
+        unreachable.extend(plan.unreachable)
+        done += bool(plan.chains)
+    if pockets and not done:
+        raise UnreachableError(
+            f"the tool (diameter {tool.diameter_mm:g} mm) fits in none of the {len(pockets)} pockets"
+        )
+    return b.build(), unreachable
