@@ -1,0 +1,178 @@
+"""The ``toolpath`` command line.
+
+Exit status: 0 on success, 2 on bad input (one line naming the value), 1 on an
+internal failure. This is the one module of ``toolpath`` that imports ``gcode``
+and ``sim``, and only inside its commands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from .atomic import atomic_write, atomic_write_text
+from .errors import CamError, InputError
+
+__all__ = ["main", "build_parser"]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse's own bad-usage path: exit 2, one line
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _float(name: str):  # noqa: ANN202
+    def conv(text: str) -> float:
+        try:
+            v = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a number, got {text!r}") from None
+        if not v > 0:
+            raise argparse.ArgumentTypeError(f"{name} must be > 0, got {text!r}")
+        return v
+
+    return conv
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of all subcommands."""
+    p = _Parser(prog="toolpath", description="2.5D milling: geometry in, verified G-code and cycle time out.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    m = sub.add_parser("mill", help="slice a part, clear its pockets, write G-code")
+    m.add_argument("part", help="STEP file (.step/.stp)")
+    m.add_argument("-o", "--output", required=True, help="G-code file to write")
+    m.add_argument("--strategy", default="offset", help="offset (zigzag and adaptive: not yet)")
+    m.add_argument("--tool", type=_float("tool diameter"), default=6.0, help="flat end mill diameter, mm")
+    m.add_argument("--stepover", default="40%", help="mm, or N%% of the tool diameter (default 40%%)")
+    m.add_argument("--stepdown", type=_float("stepdown"), default=None, help="mm (default half the tool diameter)")
+    m.add_argument("--depth", type=_float("depth"), default=None, help="cut depth for 2D drawings, mm")
+    m.add_argument("--setup", default="+Z", help="side the tool comes from: +Z -Z +X -X +Y -Y")
+    m.add_argument("--feed", type=_float("feed"), default=1000.0, help="cutting feed, mm/min")
+    m.add_argument("--plunge-feed", type=_float("plunge feed"), default=300.0, help="plunge feed, mm/min")
+    m.add_argument("--rpm", type=_float("rpm"), default=10000.0, help="spindle speed, rev/min")
+    m.add_argument("--dialect", default="linuxcnc", help="G-code dialect (see `toolpath dialects`)")
+    m.add_argument("--machine", default="linuxcnc-sim", help="machine profile name or TOML file")
+    m.add_argument("--plot", default=None, help="PNG of the toolpath to write")
+    m.add_argument("--json", default=None, help="JSON file of the figures to write")
+
+    t = sub.add_parser("time", help="cycle time of a G-code program")
+    t.add_argument("program", help="G-code file")
+    t.add_argument("--dialect", default=None, help="dialect of the file (default: guess)")
+    t.add_argument("--machine", default="linuxcnc-sim", help="machine profile name or TOML file")
+    t.add_argument("--json", default=None, help="JSON file of the figures to write")
+
+    sub.add_parser("dialects", help="list the G-code dialects")
+    sub.add_parser("machines", help="list the machine profiles")
+    return p
+
+
+def _mill(args: argparse.Namespace) -> int:
+    import gcode
+    import sim
+
+    from .job import mill
+    from .tool import Tool
+
+    if args.depth is not None:
+        raise InputError("--depth applies to 2D drawings (DXF/SVG), which are not read yet; give a STEP part")
+    tool = Tool.flat(args.tool)
+    dialect = gcode.get_dialect(args.dialect)  # bad names fail before any work
+    machine = sim.load_machine(args.machine)
+    res = mill(
+        args.part, tool, strategy=args.strategy, stepover=args.stepover, stepdown_mm=args.stepdown,
+        setup=args.setup, feed_mm_min=args.feed, plunge_feed_mm_min=args.plunge_feed, spindle_rpm=args.rpm,
+    )
+    text = gcode.write(res.program, dialect)
+    ct = sim.cycle_time(res.program, machine)
+    report: dict[str, Any] = {"part": str(args.part), "strategy": args.strategy, "tool_mm": args.tool}
+    report.update(res.to_json())
+    report.update(ct.to_json())
+    report["dialect"] = dialect.name
+    report["machine"] = machine.name
+    png = None
+    if args.plot:
+        from .plot import plot_toolpath
+
+        ax = plot_toolpath(res.program.toolpath, res.pockets, title=f"{args.part}: {args.strategy}, D{args.tool:g}",
+                           start=res.program.start_xyz)
+        png = ax.figure
+    atomic_write_text(args.output, text)
+    if png is not None:
+        atomic_write(args.plot, lambda tmp: png.savefig(tmp, dpi=120, format="png"))
+    if args.json:
+        atomic_write_text(args.json, json.dumps(report, indent=2) + "\n")
+    print(
+        f"{args.part}: {report['pockets']} pockets, levels {report['levels_mm']} mm, "
+        f"{len(report['unreachable'])} unreachable"
+    )
+    for u in report["unreachable"][:10]:
+        print(f"  unreachable at {u['where']}: {u['reason']}")
+    print(
+        f"{report['moves']} moves, {report['path_length_mm']:.0f} mm of path; cycle time "
+        f"{report['cycle_time_s']:.1f} s planned on {machine.name} ({report['naive_time_s']:.1f} s length/feed); "
+        f"generated in {report['generation_time_s']:.2f} s -> {args.output}"
+    )
+    return 0
+
+
+def _time(args: argparse.Namespace) -> int:
+    import gcode
+    import sim
+
+    machine = sim.load_machine(args.machine)
+    program = gcode.read_program(args.program, dialect=args.dialect)
+    ct = sim.cycle_time(program, machine)
+    report = {"program": str(args.program), "machine": machine.name}
+    report.update(ct.to_json())
+    if args.json:
+        atomic_write_text(args.json, json.dumps(report, indent=2) + "\n")
+    print(f"{args.program}: {ct.cycle_time_s:.2f} s planned on {machine.name} ({ct.naive_time_s:.2f} s length/feed)")
+    return 0
+
+
+def _dialects(_: argparse.Namespace) -> int:
+    import gcode
+
+    for name in gcode.dialects():
+        d = gcode.get_dialect(name)
+        print(f"{name}\t{getattr(d, 'description', '')}")
+    return 0
+
+
+def _machines(_: argparse.Namespace) -> int:
+    import sim
+
+    for name in sim.machines():
+        m = sim.load_machine(name)
+        print(f"{name}\t{getattr(m, 'description', '')}")
+    return 0
+
+
+_COMMANDS = {"mill": _mill, "time": _time, "dialects": _dialects, "machines": _machines}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    t0 = time.perf_counter()
+    try:
+        return _COMMANDS[args.command](args)
+    except (CamError, OSError) as exc:  # bad input: the error names the value
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"toolpath: error: {msg}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"toolpath: interrupted after {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - last resort: one line, exit 1
+        print(f"toolpath: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,145 @@
+"""One milling job: part in, pockets, toolpath, program out (no G-code, no timing)."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .enums import Coolant
+from .errors import FileFormatError, InputError
+from .program import Operation, Program
+from .stock import Stock
+from .strategies.offset import OffsetParams, clear_pockets
+from .tool import Tool
+
+__all__ = ["STRATEGIES", "MillResult", "parse_stepover", "mill"]
+
+#: Clearing strategies by name; ``None`` marks the ones not built yet.
+STRATEGIES: dict[str, str | None] = {"offset": "offset", "zigzag": None, "adaptive": None}
+
+
+@dataclass(frozen=True)
+class MillResult:
+    """What :func:`mill` made.
+
+    Attributes
+    ----------
+    program : Program
+    pockets : list of Pocket
+    levels_mm : list of float
+    unreachable : list of dict
+    stock : Stock
+    generation_time_s : float
+        Slicing and path generation, s (after imports).
+    """
+
+    program: Program
+    pockets: list[Any]
+    levels_mm: list[float]
+    unreachable: list[dict[str, Any]]
+    stock: Stock
+    generation_time_s: float
+    part_volume_mm3: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """The figures of the DESIGN.md contract this layer knows."""
+        tp = self.program.toolpath
+        start = self.program.start_xyz
+        return {
+            "pockets": len(self.pockets),
+            "levels_mm": [round(z, 6) for z in self.levels_mm],
+            "unreachable": self.unreachable,
+            "moves": self.program.moves(),
+            "path_length_mm": round(tp.length_mm(start), 4),
+            "cutting_length_mm": round(tp.cutting_length_mm(start), 4),
+            "rapid_length_mm": round(tp.rapid_length_mm(start), 4),
+            "generation_time_s": round(self.generation_time_s, 4),
+        }
+
+
+def parse_stepover(text: str | float, tool: Tool) -> float:
+    """Stepover in mm from ``"1.5"`` (mm) or ``"40%"`` (of the tool diameter)."""
+    s = str(text).strip()
+    try:
+        v = float(s[:-1]) / 100.0 * tool.diameter_mm if s.endswith("%") else float(s)
+    except ValueError:
+        raise InputError(f"stepover must be a length in mm or a percentage like 40%, got {text!r}") from None
+    if not (0 < v <= tool.diameter_mm):
+        raise InputError(f"stepover must be in (0, tool diameter {tool.diameter_mm:g} mm], got {text!r}")
+    return v
+
+
+def mill(
+    part: str | os.PathLike[str] | Any,
+    tool: Tool,
+    *,
+    strategy: str = "offset",
+    stepover: str | float = "40%",
+    stepdown_mm: float | None = None,
+    setup: str = "+Z",
+    stock: Stock | None = None,
+    feed_mm_min: float = 1000.0,
+    plunge_feed_mm_min: float = 300.0,
+    spindle_rpm: float = 10000.0,
+    coolant: Coolant = Coolant.OFF,
+    clearance_mm: float = 5.0,
+) -> MillResult:
+    """Slice ``part`` and clear every pocket with one tool.
+
+    Parameters
+    ----------
+    part : path or cadquery shape
+        STEP file or solid.
+    tool : Tool
+    strategy : {"offset"}
+        Clearing strategy.
+    stepover : str or float
+        Radial step, mm or a percentage of the tool diameter ("40%").
+    stepdown_mm : float, optional
+        Largest axial step, mm; default half the tool diameter, at most its flute length.
+    setup : str
+        Side the tool comes from (+Z, -Z, +X, -X, +Y, -Y).
+    stock : Stock, optional
+        Defaults to the part's bounding box.
+    clearance_mm : float
+        Height of rapids above the stock top, mm.
+    """
+    name = str(strategy).lower()
+    if name not in STRATEGIES:
+        raise InputError(f"unknown strategy {strategy!r}; accepted: {', '.join(STRATEGIES)}")
+    if STRATEGIES[name] is None:
+        built = ", ".join(k for k, v in STRATEGIES.items() if v)
+        raise InputError(f"strategy {strategy!r} is not available yet; available: {built}")
+    if isinstance(part, (str, os.PathLike)):
+        path = Path(part)
+        if not path.is_file():
+            raise FileFormatError(f"part file {str(path)!r} does not exist")
+        if path.suffix.lower() not in (".step", ".stp"):
+            raise FileFormatError(f"part file {str(path)!r}: accepted formats are .step, .stp")
+    step = parse_stepover(stepover, tool)
+    sd = tool.diameter_mm / 2.0 if stepdown_mm is None else float(stepdown_mm)
+    if not (sd > 0):
+        raise InputError(f"stepdown must be > 0 mm, got {stepdown_mm!r}")
+    sd = min(sd, float(tool.flute_length_mm))  # type: ignore[arg-type]
+    if not (clearance_mm > 0):
+        raise InputError(f"clearance must be > 0 mm, got {clearance_mm!r}")
+    from .geometry.slicing import slice_part
+
+    t0 = time.perf_counter()
+    sliced = slice_part(part, setup=setup, stock=stock)
+    clearance_z = sliced.stock.z_top_mm + clearance_mm
+    params = OffsetParams(
+        stepover_mm=step, stepdown_mm=sd, feed_mm_min=feed_mm_min, plunge_feed_mm_min=plunge_feed_mm_min
+    )
+    tp, unreachable = clear_pockets(sliced.pockets, tool, params, clearance_z_mm=clearance_z)
+    gen = time.perf_counter() - t0
+    op = Operation(tool, tp, spindle_rpm=spindle_rpm, coolant=coolant, name=f"{name} clearing D{tool.diameter_mm:g}")
+    x0, y0, _, _ = sliced.stock.footprint.bounds
+    program = Program((op,), name=Path(str(part)).stem if isinstance(part, (str, os.PathLike)) else "part",
+                      clearance_z_mm=clearance_z, start_xyz=(x0, y0, clearance_z))
+    return MillResult(program, sliced.pockets, sliced.levels_mm, sliced.unreachable + unreachable,
+                      sliced.stock, gen, sliced.part_volume_mm3)
