@@ -14,6 +14,7 @@ __all__ = [
     "UnreachableError",
     "FileFormatError",
     "GcodeError",
+    "GcodeSyntaxError",
     "MachineError",
 ]
 
@@ -48,3 +49,13 @@ class GcodeError(CamError, ValueError):
 
 class MachineError(InputError):
     """A machine profile is missing or invalid."""
+
+
+class GcodeSyntaxError(GcodeError):
+    """G-code that cannot be read faithfully; ``line`` and ``column`` (1-based) say where."""
+
+    def __init__(self, message: str, *, line: int = 0, column: int = 0, code: str = "") -> None:
+        super().__init__(message)
+        self.line = line
+        self.column = column
+        self.code = code

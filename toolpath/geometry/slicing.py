@@ -193,7 +193,7 @@ def slice_part(
     setup: str = "+Z",
     stock: Stock | None = None,
     tool: Tool | None = None,
-    tolerance_mm: float = 0.005,
+    tolerance_mm: float = 0.002,
     breakthrough_mm: float = 0.5,
 ) -> SliceResult:
     """Slice a solid into 2.5D pockets seen from ``setup``.

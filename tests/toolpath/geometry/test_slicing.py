@@ -1,0 +1,129 @@
+"""Slicing solids into 2.5D pockets, checked against parts whose pockets are known by construction."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import cadquery as cq
+import pytest
+
+from toolpath import GeometryError, Stock, Tool
+from toolpath.geometry.slicing import slice_part
+
+EXAMPLE = Path(__file__).parents[3] / "examples" / "bracket.step"
+PARTS = Path(__file__).parents[4] / "shared" / "parts"
+
+
+def block_with_nested_pockets() -> cq.Workplane:
+    """60 x 40 x 20 block: pocket 40 x 24 x 5 deep, inside it 16 x 10 x 5 deeper, a blind hole d8 (floor z=12)."""
+    part = cq.Workplane("XY").box(60, 40, 20, centered=False)
+    part = part.cut(cq.Workplane("XY").workplane(offset=15).center(25, 20).rect(40, 24).extrude(5))
+    part = part.cut(cq.Workplane("XY").workplane(offset=10).center(25, 20).rect(16, 10).extrude(5))
+    part = part.cut(cq.Workplane("XY").workplane(offset=12).center(52, 8).circle(4).extrude(8))
+    return part
+
+
+def test_levels_regions_and_volumes_of_nested_pockets():
+    res = slice_part(block_with_nested_pockets())
+    assert res.levels_mm == [15.0, 12.0, 10.0]
+    by_floor = {round(p.z_bottom_mm, 6): p for p in res.pockets}
+    assert by_floor[15.0].region.area == pytest.approx(40 * 24, rel=1e-6)
+    assert by_floor[15.0].z_top_mm == 20.0
+    assert by_floor[10.0].region.area == pytest.approx(16 * 10, rel=1e-6)
+    assert by_floor[10.0].z_top_mm == 15.0
+    hole = by_floor[12.0]
+    assert hole.hole_diameter_mm == pytest.approx(8.0, abs=0.01)
+    assert hole.region.area == pytest.approx(math.pi * 16, abs=0.002 * 8 * math.pi)  # chord error 0.002
+    assert not any(p.is_open or p.through for p in res.pockets)
+    # what the pockets remove is the stock minus the part
+    assert res.removed_volume_mm3 == pytest.approx(res.stock.volume_mm3 - res.part_volume_mm3, rel=1e-3)
+    assert res.unreachable == []
+
+
+def test_island_open_side_and_through_hole():
+    part = cq.Workplane("XY").box(50, 30, 10, centered=False)
+    part = part.cut(cq.Workplane("XY").workplane(offset=6).center(25, 15).rect(30, 20).extrude(4))
+    part = part.union(cq.Workplane("XY").workplane(offset=6).center(25, 15).circle(4).extrude(4))  # boss
+    part = part.cut(cq.Workplane("XY").workplane(offset=8).rect(50, 3, centered=False).extrude(2))  # open step
+    part = part.cut(cq.Workplane("XY").workplane(offset=-1).center(45, 25).circle(2.5).extrude(12))  # through
+    res = slice_part(part)
+    step = next(p for p in res.pockets if p.z_bottom_mm == 8.0)
+    assert step.is_open and step.open_edges.length == pytest.approx(50 + 3 + 3, abs=1e-3)
+    pocket = next(p for p in res.pockets if p.z_bottom_mm == 6.0)
+    assert len(pocket.islands) == 1 and pocket.islands[0].area == pytest.approx(math.pi * 16, rel=2e-3)
+    assert not pocket.is_open
+    through = next(p for p in res.pockets if p.through)
+    assert through.z_bottom_mm == pytest.approx(-0.5) and through.z_top_mm == 10.0
+    assert through.hole_diameter_mm == pytest.approx(5.0, abs=0.01)
+
+
+def test_undercut_and_slope_are_reported_not_cut():
+    # a T-slot: a wide slot under a narrow one, and a chamfer on the top edge
+    part = cq.Workplane("XY").box(40, 40, 20, centered=False)
+    part = part.cut(cq.Workplane("XY").workplane(offset=10).center(20, 20).rect(6, 40).extrude(10))
+    part = part.cut(cq.Workplane("XY").workplane(offset=5).center(20, 20).rect(16, 40).extrude(5))
+    part = part.edges("|Y and >Z and <X").chamfer(2)
+    res = slice_part(part)
+    reasons = " | ".join(u["reason"] for u in res.unreachable)
+    assert "undercut" in reasons
+    assert "sloped" in reasons
+    # the hidden part of the T is not in any pocket: nothing wider than the throat at the bottom band
+    for p in res.pockets:
+        if p.z_bottom_mm < 10:
+            x0, _, x1, _ = p.region.bounds
+            assert x1 - x0 <= 6 + 1e-6
+
+
+def test_tool_too_big_is_reported_with_location():
+    res = slice_part(block_with_nested_pockets(), tool=Tool(12))
+    where = [u for u in res.unreachable if "narrower than the tool" in u["reason"]]
+    assert where, res.unreachable
+    # the 8 mm hole cannot take a 12 mm tool: its box is reported
+    assert any(abs(u["where"][0] - 48) < 0.1 and abs(u["where"][3] - 56) < 0.1 for u in where)
+
+
+@pytest.mark.parametrize("setup", ["-Z", "+X", "-Y"])
+def test_other_setups_rotate_the_part(setup):
+    part = cq.Workplane("XY").box(30, 20, 10, centered=False)
+    res = slice_part(part, setup=setup)
+    assert res.pockets == []
+    dims = sorted([res.stock.footprint.bounds[2] - res.stock.footprint.bounds[0],
+                   res.stock.footprint.bounds[3] - res.stock.footprint.bounds[1], res.stock.height_mm])
+    assert dims == pytest.approx([10, 20, 30])
+    if setup in ("+X",):
+        assert res.stock.height_mm == pytest.approx(30)
+
+
+def test_explicit_stock_adds_a_facing_pocket():
+    part = cq.Workplane("XY").box(30, 20, 10, centered=False)
+    res = slice_part(part, stock=Stock.box(-2, -2, 0, 32, 22, 12))
+    assert res.levels_mm[0] == 10.0
+    top = res.pockets[0]
+    assert top.z_top_mm == 12.0 and top.z_bottom_mm == 10.0 and top.is_open
+    assert top.region.area == pytest.approx(34 * 24, rel=1e-6)
+
+
+def test_bad_inputs_name_the_value(tmp_path):
+    with pytest.raises(GeometryError, match="setup"):
+        slice_part(block_with_nested_pockets(), setup="Z+")
+    with pytest.raises(ValueError, match="does not exist"):
+        slice_part(tmp_path / "missing.step")
+    bad = tmp_path / "bad.step"
+    bad.write_text("not a step file")
+    with pytest.raises(ValueError, match="bad.step"):
+        slice_part(bad)
+
+
+def test_bundled_example_has_five_levels():
+    res = slice_part(EXAMPLE)
+    assert res.levels_mm == [16.0, 14.0, 10.0, 8.0, 0.0]
+    assert sum(p.through for p in res.pockets) == 1
+    assert sum(p.is_open for p in res.pockets) == 1
+
+
+@pytest.mark.skipif(not (PARTS / "nist_ftc_11_asme1_rb.stp").exists(), reason="shared parts not present")
+def test_nist_washer_slices():
+    res = slice_part(PARTS / "nist_ftc_11_asme1_rb.stp")
+    assert res.pockets
+    assert res.removed_volume_mm3 == pytest.approx(res.stock.volume_mm3 - res.part_volume_mm3, rel=0.01)
