@@ -60,8 +60,8 @@ def section_polygons(shape: Any, z_mm: float, tolerance_mm: float) -> Polygon | 
     bb = shape.BoundingBox()
     size = 4.0 * max(bb.xlen, bb.ylen, 1.0)
     plane = cq.Face.makePlane(size, size, basePnt=(bb.center.x, bb.center.y, z_mm), dir=(0, 0, 1))
-    cut = shape.intersect(plane)
-    polys = [face_polygon(f, tolerance_mm) for f in cut.Faces()]
+    # solid by solid: a boolean with a compound can silently return nothing
+    polys = [face_polygon(f, tolerance_mm) for solid in shape.Solids() for f in solid.intersect(plane).Faces()]
     if not polys:
         return MultiPolygon()
     return shapely.union_all(polys)

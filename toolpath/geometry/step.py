@@ -53,7 +53,10 @@ def load_solid(part: Any) -> Any:
         shape = part
     else:
         raise GeometryError(f"part must be a STEP path or a cadquery shape, got {type(part).__name__}")
-    if not shape.Solids():
+    solids = shape.Solids()
+    if len(solids) == 1:
+        shape = solids[0]
+    if not solids:
         raise GeometryError("the part holds no solid (surfaces only?)")
     if not shape.Volume() > 0:
         raise GeometryError(f"the part's volume is {shape.Volume()!r} mm³; a solid is needed")
