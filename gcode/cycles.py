@@ -1,0 +1,126 @@
+"""Canned drilling cycles (G73, G81, G82, G83, G85, G86, G89) expanded into moves.
+
+Semantics follow the LinuxCNC G-code reference (canned cycles section):
+
+- preliminary motion: if Z is below the R plane, rapid up to R; rapid to
+  the hole's X Y; rapid down to R;
+- the clear plane is R under G99, and the higher of R and the Z before the
+  block under G98;
+- in G91, X Y are increments repeated L times, R is measured from the Z
+  before the block and the hole bottom Z from the R plane;
+- R, Z, Q and P are sticky while the same cycle stays active;
+- G83 retracts to R after each peck and comes back down at rapid to 0.254 mm
+  (0.010 in) above the last depth; G73 backs off 0.254 mm after each peck;
+- G85/G89 feed back out to R (G89 dwells first); G86 dwells, stops the
+  spindle and rapids out (read here as a dwell and a rapid).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from toolpath.enums import MoveKind
+
+from .lexer import Word
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .reader import _Reader
+
+__all__ = ["canned_cycle", "PECK_DELTA_MM"]
+
+PECK_DELTA_MM = 0.254
+
+
+def canned_cycle(r: _Reader, vals: dict[str, Word], code: int) -> None:
+    """Execute one block of canned cycle ``code`` (G-code x 10) on the reader ``r``."""
+    name = f"G{code // 10}"
+    col = next((vals[a].column for a in "XYZR" if a in vals), 0)
+    if getattr(r, "_cycle_code", None) != code:
+        r.cycle_r = r.cycle_z = r.cycle_q = math.nan
+        r.cycle_p = 0.0
+        r._cycle_code = code  # type: ignore[attr-defined]
+    u = r.mm_per_unit
+    old_z = r.pos[2]
+    if "R" in vals:
+        rv = vals["R"].value * u
+        r.cycle_r = rv if r.absolute else old_z + rv
+    elif not r.absolute and math.isfinite(r.cycle_r):
+        pass
+    if "Z" in vals:
+        zv = vals["Z"].value * u
+        r.cycle_z = zv if r.absolute else r.cycle_r + zv
+    if "Q" in vals:
+        r.cycle_q = abs(vals["Q"].value) * u
+    if "P" in vals:
+        r.cycle_p = vals["P"].value / (1000.0 if r.d.dwell_unit == "ms" else 1.0)
+    if not math.isfinite(r.cycle_r):
+        r.error("cycle", f"{name} without an R plane", col)
+    if not math.isfinite(r.cycle_z):
+        r.error("cycle", f"{name} without a Z depth", col)
+    if r.cycle_z > r.cycle_r + 1e-9:
+        r.error("cycle", f"{name}: hole bottom Z {r.cycle_z / u:g} is above the R plane {r.cycle_r / u:g}", col)
+    if code in (730, 830) and not (r.cycle_q > 0):
+        r.error("cycle", f"{name} needs a peck depth Q > 0", col)
+    if not (r.feed > 0):
+        r.error("no-feed", f"{name} with no feed rate (F) set", col)
+    repeats = 1
+    if "L" in vals:
+        lv = vals["L"].value
+        if lv < 1 or lv != int(lv):
+            r.error("cycle", f"L{lv:g} must be a whole number >= 1", vals["L"].column)
+        repeats = int(lv)
+    rz, bottom = r.cycle_r, r.cycle_z
+    clear = rz if r.retract_r_plane else max(rz, old_z)
+    dx = _axis(r, vals, "X")
+    dy = _axis(r, vals, "Y")
+    for _ in range(repeats):
+        x, y = r.pos[0], r.pos[1]
+        if r.absolute:
+            x = dx if dx is not None else x
+            y = dy if dy is not None else y
+        else:
+            x += dx or 0.0
+            y += dy or 0.0
+        if r.pos[2] < rz:
+            r.add(MoveKind.RAPID, r.pos[0], r.pos[1], rz)
+        if (x, y) != (r.pos[0], r.pos[1]):
+            r.add(MoveKind.RAPID, x, y, r.pos[2])
+        if r.pos[2] != rz:
+            r.add(MoveKind.RAPID, x, y, rz)
+        f = r.feed
+        if code in (810, 820, 860, 850, 890):
+            r.add(MoveKind.FEED, x, y, bottom, f=f)
+            if code in (820, 860, 890) and r.cycle_p > 0:
+                r.add(MoveKind.DWELL, x, y, bottom, f=r.cycle_p)
+            if code in (850, 890):
+                r.add(MoveKind.FEED, x, y, rz, f=f)
+        elif code == 830:
+            depth = rz
+            while depth > bottom:
+                nxt = max(bottom, depth - r.cycle_q)
+                if depth < rz:
+                    r.add(MoveKind.RAPID, x, y, min(rz, depth + PECK_DELTA_MM))
+                r.add(MoveKind.FEED, x, y, nxt, f=f)
+                depth = nxt
+                if depth > bottom:
+                    r.add(MoveKind.RAPID, x, y, rz)
+        elif code == 730:
+            depth = rz
+            while depth > bottom:
+                nxt = max(bottom, depth - r.cycle_q)
+                r.add(MoveKind.FEED, x, y, nxt, f=f)
+                depth = nxt
+                if depth > bottom:
+                    r.add(MoveKind.RAPID, x, y, min(rz, depth + PECK_DELTA_MM))
+        if r.pos[2] != clear:
+            r.add(MoveKind.RAPID, x, y, clear)
+
+
+def _axis(r: _Reader, vals: dict[str, Word], a: str) -> float | None:
+    if a not in vals:
+        return None
+    w = vals[a]
+    if r.d.integer_increment_mm > 0 and not w.point:
+        return w.value * r.d.integer_increment_mm
+    return w.value * r.mm_per_unit

@@ -1,0 +1,466 @@
+"""The one G-code writer: a :class:`~toolpath.Program` to text for a :class:`~gcode.dialect.Dialect`.
+
+Conventions of the output (every dialect):
+
+- Coordinates are absolute (G90) in the chosen units, rounded to the
+  dialect's decimals (LinuxCNC: 4 in mm, 5 in inch); trailing zeros are
+  dropped unless the dialect wants a decimal point on every number.
+- Modal words are not repeated: an axis is written only when its rounded
+  value changes, F only when the rounded feed changes, G0/G1 only when the
+  motion mode changes (arcs always carry G2/G3 and both X and Y).
+- Arc centres are written relative to the *rounded* start the controller
+  holds, so the centre it computes is within half a unit of the last
+  decimal of ours.
+- Moves that round to no motion are not written.
+- The program's position at start is unknown to a controller: when the
+  first move is not a rapid, a lead-in ``G0 Z<clearance>``, ``G0 X Y``,
+  ``G0 Z`` to ``program.start_xyz`` is written first; and when the last move
+  ends below ``program.clearance_z_mm``, a final ``G0 Z<clearance>`` follows.
+  So ``read(write(p))`` has those extra rapids when ``p`` lacks them.
+- A tool change (and ``G43 H``) is written when the tool number changes; the
+  spindle and coolant are started at every operation and stopped at its end.
+- A comment ``(T<n> D=<diameter> <kind>)`` in output units documents each
+  tool; :func:`gcode.read` uses it to rebuild the tool.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from toolpath.enums import Coolant, MoveKind
+from toolpath.errors import GcodeError
+from toolpath.moves import arc_points, arc_sweep
+from toolpath.program import Program
+
+from .dialect import ArcStyle, CommentStyle, Dialect, Units, get_dialect
+
+__all__ = ["write", "write_file", "iter_lines", "format_number"]
+
+_MM_PER_INCH = 25.4
+_OPTIONS = ("units", "line_numbers", "arcs", "path_tolerance_mm", "program_number", "comments", "program_name")
+
+
+def format_number(value: float, decimals: int, *, point: bool = False) -> str:
+    """``value`` rounded to ``decimals``, trailing zeros dropped, ``-0`` written ``0``.
+
+    With ``point`` a decimal point is always present (``10.``).
+
+    Examples
+    --------
+    >>> format_number(1.50004, 4), format_number(-0.00001, 4), format_number(10, 3, point=True)
+    ('1.5', '0', '10.')
+    """
+    s = f"{value:.{decimals}f}"
+    if "." in s:
+        s = s.rstrip("0").rstrip(".")
+    if s in ("-0", "-", ""):
+        s = "0"
+    if point and "." not in s:
+        s += "."
+    return s
+
+
+class _Emitter:
+    """Block formatting and modal state of one write."""
+
+    def __init__(self, d: Dialect, *, units: Units, line_numbers: bool, comments: bool, arcs: ArcStyle) -> None:
+        self.d = d
+        self.units = units
+        self.scale = 1.0 if units is Units.MM else 1.0 / _MM_PER_INCH
+        self.dec = d.decimals_mm if units is Units.MM else d.decimals_inch
+        self.fdec = d.feed_decimals_mm if units is Units.MM else d.feed_decimals_inch
+        self.line_numbers = line_numbers
+        self.comments = comments and d.comments is not CommentStyle.NONE
+        self.arcs = arcs
+        self.n = d.line_number_start
+        self.pos_txt: list[str | None] = [None, None, None]
+        self.pos_mm: np.ndarray | None = None  # what the controller holds, from the written text
+        self.motion: str | None = None
+        self.feed_txt: str | None = None
+
+    # formatting ---------------------------------------------------------------
+    def num(self, v_mm: float) -> str:
+        return format_number(v_mm * self.scale, self.dec, point=self.d.decimal_point)
+
+    def code(self, letter: str, n: int) -> str:
+        return f"{letter}{n:02d}" if self.d.pad_codes else f"{letter}{n}"
+
+    def block(self, text: str) -> str:
+        text = text.strip()
+        if not text:
+            return ""
+        if self.line_numbers and not text.startswith(("%", "(", ";", "O")):
+            text = f"N{self.n} {text}"
+            self.n += self.d.line_number_step
+            if self.n > self.d.line_number_max:
+                self.n = self.d.line_number_start
+        if self.d.max_line_length and len(text) > self.d.max_line_length:
+            raise GcodeError(
+                f"dialect {self.d.name}: block {text!r} is {len(text)} characters, over the limit "
+                f"of {self.d.max_line_length}"
+            )
+        return text
+
+    def comment(self, text: str) -> str:
+        if not self.comments:
+            return ""
+        clean = " ".join(str(text).replace("(", " ").replace(")", " ").replace(";", " ").split())
+        if self.d.comment_upper:
+            clean = clean.upper()
+        if self.d.comment_max_length:
+            clean = clean[: self.d.comment_max_length].rstrip()
+        if not clean:
+            return ""
+        return f"({clean})" if self.d.comments is CommentStyle.PAREN else f"; {clean}"
+
+    def template(self, t: str, **kw: object) -> str:
+        if not t:
+            return ""
+        if "{comment}" in t:  # a template that is itself a comment line
+            return self.comment(t.format(comment="", **kw))
+        text = t.format(**kw)
+        if text.startswith("(") and text.endswith(")"):
+            return self.comment(text[1:-1])
+        return text
+
+    # motion -------------------------------------------------------------------
+    def forget_position(self) -> None:
+        self.pos_txt = [None, None, None]
+        self.motion = None
+
+    def _axes(self, xyz_mm: np.ndarray, *, force_xy: bool = False) -> tuple[list[str], list[str]]:
+        txt = [self.num(float(v)) for v in xyz_mm]
+        words = []
+        for i, letter in enumerate("XYZ"):
+            if txt[i] != self.pos_txt[i] or (force_xy and i < 2):
+                words.append(letter + txt[i])
+        return words, txt
+
+    def _commit(self, txt: list[str]) -> None:
+        self.pos_txt = list(txt)
+        self.pos_mm = np.array([float(t.rstrip(".") or 0) / self.scale for t in txt])
+
+    def _motion_word(self, mode: str) -> list[str]:
+        if mode == self.motion and self.d.modal_motion and mode in ("0", "1"):
+            return []
+        self.motion = mode
+        return [self.code("G", int(mode))]
+
+    def _feed_word(self, f_mm_min: float) -> list[str]:
+        t = format_number(f_mm_min * self.scale, self.fdec, point=self.d.decimal_point)
+        if float(t.rstrip(".")) <= 0:
+            raise GcodeError(f"feed {f_mm_min!r} mm/min rounds to F{t} in {self.units.value}")
+        if t == self.feed_txt:
+            return []
+        self.feed_txt = t
+        return ["F" + t]
+
+    def linear(self, xyz_mm: np.ndarray, feed_mm_min: float | None) -> str:
+        words, txt = self._axes(xyz_mm)
+        if not words:
+            return ""
+        out = self._motion_word("0" if feed_mm_min is None else "1")
+        out += words
+        if feed_mm_min is not None:
+            out += self._feed_word(feed_mm_min)
+        self._commit(txt)
+        return " ".join(out)
+
+    def arc(self, end_mm: np.ndarray, center_mm: np.ndarray, cw: bool, feed_mm_min: float, turns: int = 1) -> str:
+        assert self.pos_mm is not None
+        start = self.pos_mm
+        words, txt = self._axes(end_mm, force_xy=True)
+        end_w = np.array([float(t.rstrip(".") or 0) / self.scale for t in txt])
+        s = self.scale
+        out = [self.code("G", 2 if cw else 3)]
+        self.motion = "2" if cw else "3"
+        out += words
+        r_start = math.hypot(start[0] - center_mm[0], start[1] - center_mm[1])
+        if self.arcs is ArcStyle.R:
+            sweep = float(
+                arc_sweep(start[None], end_w[None], center_mm[None], np.array([2 if cw else 3], np.int8))[0]
+            )
+            r = r_start if abs(sweep) <= math.pi else -r_start
+            out.append("R" + format_number(r * s, self.dec, point=self.d.decimal_point))
+        else:
+            i_txt = format_number((center_mm[0] - start[0]) * s, self.dec, point=self.d.decimal_point)
+            j_txt = format_number((center_mm[1] - start[1]) * s, self.dec, point=self.d.decimal_point)
+            out += ["I" + i_txt, "J" + j_txt]
+            cx = start[0] + float(i_txt.rstrip(".")) / s
+            cy = start[1] + float(j_txt.rstrip(".")) / s
+            r0 = math.hypot(start[0] - cx, start[1] - cy)
+            r1 = math.hypot(end_w[0] - cx, end_w[1] - cy)
+            if abs(r0 - r1) > max(0.001, 5e-4 * r0):
+                raise GcodeError(
+                    f"arc to {end_mm.tolist()} about {center_mm.tolist()}: start and end radii differ by "
+                    f"{abs(r0 - r1):.6f} mm after rounding (start radius {r0:.6f} mm); the arc is inconsistent"
+                )
+        if turns > 1:
+            out.append(f"{self.d.arc_turns_word}{turns}")
+        out += self._feed_word(feed_mm_min)
+        self._commit(txt)
+        return " ".join(out)
+
+
+def _arc_pieces(
+    start: np.ndarray, end: np.ndarray, center: np.ndarray, kind: int, max_sweep_rad: float, *, split_full: bool
+) -> list[np.ndarray]:
+    """End points splitting one arc into pieces of at most ``max_sweep_rad`` (a full circle into >= 2 if asked)."""
+    sweep = float(arc_sweep(start[None], end[None], center[None], np.array([kind], np.int8))[0])
+    n = max(1, math.ceil(abs(sweep) / max_sweep_rad - 1e-9))
+    full = abs(abs(sweep) - 2 * math.pi) < 1e-12 and np.hypot(*(end[:2] - start[:2])) < 1e-9
+    if full and split_full:
+        n = max(n, 2)
+    if n == 1:
+        return [end]
+    r = math.hypot(start[0] - center[0], start[1] - center[1])
+    a0 = math.atan2(start[1] - center[1], start[0] - center[0])
+    pts = []
+    for k in range(1, n):
+        t = k / n
+        a = a0 + sweep * t
+        z = start[2] + (end[2] - start[2]) * t
+        pts.append(np.array([center[0] + r * math.cos(a), center[1] + r * math.sin(a), z]))
+    pts.append(end)
+    return pts
+
+
+def _validate_options(options: dict[str, object]) -> None:
+    bad = sorted(set(options) - set(_OPTIONS))
+    if bad:
+        raise GcodeError(f"unknown write option(s) {', '.join(bad)}; accepted: {', '.join(_OPTIONS)}")
+
+
+def iter_lines(program: Program, dialect: str | Dialect = "linuxcnc", **options: object) -> Iterator[str]:
+    """The blocks of :func:`write`, one string per line (no newline)."""
+    _validate_options(options)
+    if not isinstance(program, Program):
+        raise GcodeError(f"program must be a toolpath.Program, got {type(program).__name__}")
+    d = get_dialect(dialect)
+    try:
+        units = Units(options.get("units", Units.MM))
+    except ValueError:
+        raise GcodeError(f"units must be 'mm' or 'inch', got {options.get('units')!r}") from None
+    try:
+        arcs = ArcStyle(options.get("arcs", d.arcs))
+    except ValueError:
+        ok = ", ".join(a.value for a in ArcStyle)
+        raise GcodeError(f"arcs must be one of {ok}, got {options.get('arcs')!r}") from None
+    line_numbers = bool(options.get("line_numbers", d.line_numbers))
+    e = _Emitter(d, units=units, line_numbers=line_numbers, comments=bool(options.get("comments", True)), arcs=arcs)
+    number = options.get("program_number", 1000)
+    if not isinstance(number, int) or isinstance(number, bool) or not 0 <= number <= 99999999:
+        raise GcodeError(f"program_number must be an integer in 0..99999999, got {number!r}")
+    name = str(options.get("program_name", program.name)) or "program"
+    tol = options.get("path_tolerance_mm")
+    units_code = d.units_mm if units is Units.MM else d.units_inch
+
+    def out(text: str) -> Iterator[str]:
+        b = e.block(text)
+        if b:
+            yield b
+
+    for t in d.program_start:
+        yield from out(e.template(t, name=name, number=number, units=units_code))
+    for t in d.preamble:
+        yield from out(e.template(t, name=name, number=number, units=units_code))
+    if tol is not None:
+        try:
+            tol_f = float(tol)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise GcodeError(f"path_tolerance_mm must be a number >= 0, got {tol!r}") from None
+        if not (tol_f >= 0 and math.isfinite(tol_f)):
+            raise GcodeError(f"path_tolerance_mm must be a number >= 0, got {tol!r}")
+        if tol_f == 0:
+            if not d.exact_stop:
+                raise GcodeError(f"dialect {d.name} has no exact-stop code; path_tolerance_mm=0 cannot be written")
+            yield from out(d.exact_stop)
+        else:
+            if not d.blending:
+                raise GcodeError(f"dialect {d.name} has no path blending code; leave path_tolerance_mm unset")
+            yield from out(e.template(d.blending, tolerance=format_number(tol_f * e.scale, e.dec + 1)))
+
+    max_sweep = math.radians(float(d.max_arc_sweep_deg))
+    if arcs is ArcStyle.R:
+        max_sweep = min(max_sweep, math.radians(179.0))
+    model_pos = np.asarray(program.start_xyz, dtype=np.float64)
+    current_tool: int | None = None
+    first_motion = True
+    clearance = float(program.clearance_z_mm)
+    last_op = len(program.operations) - 1
+    for oi, op in enumerate(program.operations):
+        tp = op.toolpath
+        yield from out(e.comment(op.name or f"operation {oi + 1}"))
+        if op.tool.number != current_tool:
+            t = op.tool
+            yield from out(
+                e.comment(f"T{t.number} D={format_number(t.diameter_mm * e.scale, e.dec)} {t.kind.value}")
+            )
+            for line in d.tool_change:
+                yield from out(e.template(line, tool=t.number))
+            yield from out(e.template(d.length_offset, tool=t.number))
+            current_tool = t.number
+            e.forget_position()
+        if op.spindle_rpm > 0:
+            direction = d.spindle_cw if op.clockwise else d.spindle_ccw
+            yield from out(e.template(d.spindle_on, rpm=int(round(op.spindle_rpm)), direction=direction))
+        if op.coolant is Coolant.FLOOD:
+            yield from out(d.coolant_flood)
+        elif op.coolant is Coolant.MIST:
+            yield from out(d.coolant_mist)
+        if first_motion and len(tp):
+            first_motion = False
+            if int(tp.kind[0]) != MoveKind.RAPID:
+                # lead-in: the controller's position is unknown, reach start_xyz from above
+                s = model_pos
+                z_safe = max(clearance, float(s[2]))
+                zt = e.num(z_safe)
+                yield from out(f"{e.code('G', 0)} Z{zt}")
+                e.motion, e.pos_txt[2] = "0", zt
+                yield from out(e.linear(np.array([s[0], s[1], z_safe]), None))
+                yield from out(e.linear(s, None))
+        for text in _moves(e, tp, model_pos, max_sweep, arcs, d):
+            yield from out(text)
+        if len(tp):
+            model_pos = tp.xyz[-1].astype(np.float64)
+        if oi == last_op and e.pos_mm is not None and model_pos[2] < clearance - 1e-9:
+            yield from out(e.template(d.retract, z=e.num(clearance)))
+            model_pos = np.array([model_pos[0], model_pos[1], clearance])
+        for line in d.operation_end:
+            yield from out(line)
+    for t in d.program_end:
+        yield from out(e.template(t, name=name, number=number, units=units_code))
+
+
+def _moves(e: _Emitter, tp, start: np.ndarray, max_sweep: float, arcs: ArcStyle, d: Dialect) -> Iterator[str]:
+    """Blocks of one toolpath's moves; ``start`` is the model position before its first move."""
+    pos = start.copy()
+    kinds = tp.kind
+    xyz = tp.xyz
+    center = tp.center
+    feed = tp.feed
+    for i in range(len(tp)):
+        k = int(kinds[i])
+        end = xyz[i]
+        if k == MoveKind.RAPID:
+            b = e.linear(end, None)
+        elif k == MoveKind.FEED:
+            b = e.linear(end, float(feed[i]))
+        elif k == MoveKind.DWELL:
+            secs = float(feed[i])
+            if not (secs >= 0 and math.isfinite(secs)):
+                raise GcodeError(f"dwell move {i} has duration {secs!r} s; it must be >= 0")
+            value = secs * (1000.0 if d.dwell_unit == "ms" else 1.0)
+            yield e.template(d.dwell, value=format_number(value, d.dwell_decimals, point=d.decimal_point))
+            continue
+        else:
+            b = ""
+            yield from _arc(e, pos, end, center[i], k, float(feed[i]), max_sweep, arcs, d)
+            pos = end.astype(np.float64)
+            continue
+        if b:
+            yield b
+        pos = end.astype(np.float64)
+
+
+def _arc(
+    e: _Emitter, start: np.ndarray, end: np.ndarray, center: np.ndarray, kind: int, f: float, max_sweep: float,
+    arcs: ArcStyle, d: Dialect,
+) -> Iterator[str]:
+    if e.pos_mm is None or not np.all(np.isfinite(e.pos_mm)):
+        raise GcodeError("an arc cannot be the first move: its start is unknown to the controller")
+    r0 = math.hypot(start[0] - center[0], start[1] - center[1])
+    r1 = math.hypot(end[0] - center[0], end[1] - center[1])
+    if abs(r0 - r1) > max(0.001, 1e-4 * r0):
+        raise GcodeError(
+            f"arc from {start.tolist()} to {end.tolist()} about {center.tolist()}: start radius {r0:.6f} mm and "
+            f"end radius {r1:.6f} mm differ"
+        )
+    helical = abs(end[2] - start[2]) > 1e-12
+    if arcs is ArcStyle.LINEARIZE or (helical and not d.helical_arcs):
+        tol = d.linearize_tolerance_mm
+        pts = arc_points(start, np.asarray(end, np.float64), center, kind, tol)[1:]
+        for p in pts:
+            b = e.linear(p, f)
+            if b:
+                yield b
+        return
+    pieces = _arc_pieces(
+        start, np.asarray(end, np.float64), center, kind, max_sweep,
+        split_full=(arcs is ArcStyle.R or not d.full_circles),
+    )
+    for p in pieces:
+        # an arc that rounds to a point (but is not a full circle) is below the output resolution
+        txt = [e.num(float(v)) for v in p]
+        full_model = len(pieces) == 1 and np.hypot(*(end[:2] - start[:2])) < 1e-9
+        if txt[:2] == e.pos_txt[:2] and not full_model:
+            b = e.linear(p, f)
+        else:
+            b = e.arc(p, center, kind == MoveKind.ARC_CW, f)
+        if b:
+            yield b
+
+
+def write(program: Program, dialect: str | Dialect = "linuxcnc", **options: object) -> str:
+    """G-code text of ``program`` for ``dialect``.
+
+    Parameters
+    ----------
+    program : toolpath.Program
+        What to write.
+    dialect : str or Dialect
+        A name from :func:`gcode.dialects` (default ``"linuxcnc"``) or a Dialect.
+    **options
+        ``units`` (``"mm"`` or ``"inch"``), ``line_numbers`` (bool),
+        ``arcs`` (``"ijk"``, ``"r"``, ``"linearize"``), ``path_tolerance_mm``
+        (blending tolerance, e.g. ``G64 P0.01``; 0 writes exact stop),
+        ``program_number`` (int, for ``O`` lines), ``program_name`` (str),
+        ``comments`` (bool).
+
+    Returns
+    -------
+    str
+        The program, lines joined by ``"\\n"`` with a final newline.
+
+    Raises
+    ------
+    GcodeError
+        For an unknown dialect or option, or moves the dialect cannot express.
+    """
+    return "\n".join(iter_lines(program, dialect, **options)) + "\n"
+
+
+def write_file(
+    program: Program, path: str | os.PathLike[str], dialect: str | Dialect = "linuxcnc", **options: object
+) -> Path:
+    """Write ``program`` to ``path`` atomically; returns the path.
+
+    The text goes to a temporary file in the same directory, which is then
+    renamed over ``path`` (``os.replace``); on any error no file is left and
+    an existing ``path`` is untouched.
+    """
+    target = Path(path)
+    text = write(program, dialect, **options)  # errors surface before any file is touched
+    directory = target.parent if str(target.parent) else Path(".")
+    if not directory.is_dir():
+        raise GcodeError(f"cannot write {str(target)!r}: directory {str(directory)!r} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="ascii", errors="strict", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return target
