@@ -1,0 +1,324 @@
+"""Cycle time of a program on a machine, planned the way its controller plans motion.
+
+Units (suffixes as in :mod:`sim.planner`): ``_s`` seconds, ``_v`` mm/s, ``_mm`` mm.
+
+:func:`cycle_time` builds the controller's segments for every operation
+(:func:`sim.planner.segments`), plans them with the machine's look-ahead
+(:func:`sim.planner.plan`) and adds what is not motion: dwells, tool changes,
+spindle starts, and the time a sampled controller loses at each exact stop.
+``naive_time_s`` is the length / feed figure (rapids at the rapid rate), kept
+for contrast.
+
+Move kinds in the breakdown:
+
+- ``cut``: feed moves and arcs that are not plunges;
+- ``plunge``: straight feed moves going down in Z only;
+- ``rapid``: G0;
+- ``dwell``: G4;
+- ``tool_change`` and ``spindle``: the profile's times, at each tool change
+  (a tool different from the previous operation's) and at each spindle start or
+  speed increase.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from toolpath.enums import MoveKind
+from toolpath.errors import InputError
+from toolpath.moves import Toolpath
+from toolpath.program import Program
+
+from .machine import Blending, Controller, Machine, load_machine
+from .planner import Profile, Segments, plan, segments
+
+__all__ = ["CycleTime", "cycle_time", "naive_time_s", "KINDS"]
+
+KINDS = ("cut", "plunge", "rapid", "dwell", "tool_change", "spindle")
+_CUT, _PLUNGE, _RAPID, _DWELL = 0, 1, 2, 3
+
+
+@dataclass(frozen=True, eq=False)
+class CycleTime:
+    """A planned cycle time with its breakdown and velocity profile.
+
+    Attributes
+    ----------
+    cycle_time_s : float
+        Planned time of the whole program, s.
+    naive_time_s : float
+        Length / feed (rapids at the rapid rate) plus the same non-motion times, s.
+    machine : str
+        Profile name.
+    by_kind_s : dict of str to float
+        Time per move kind (keys :data:`KINDS`), s; sums to ``cycle_time_s``.
+    by_operation : list of dict
+        Per operation: ``name``, ``cycle_time_s``, ``naive_time_s``, ``moves``.
+    profile : Profile
+        Planned trapezoid of every segment.
+    segment_move : ndarray of shape (M,), int64
+        Index (into ``program.toolpath``) of the move each segment belongs to.
+    move_time_s : ndarray of shape (N,), float64
+        Planned time of every move of ``program.toolpath`` (dwells included), s.
+    """
+
+    cycle_time_s: float
+    naive_time_s: float
+    machine: str
+    by_kind_s: dict[str, float]
+    by_operation: list[dict[str, Any]]
+    profile: Profile
+    segment_move: NDArray[np.int64]
+    move_time_s: NDArray[np.float64]
+    events: list[tuple[float, float]] = field(default_factory=list)
+
+    def velocity_profile(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Path speed over time: (t, v), s and mm/s, four points per segment (start, end of accel, end of cruise, end).
+
+        Pauses (dwells, tool changes, spindle starts, stop overheads) appear as
+        stretches at zero speed at the times they happen.
+        """
+        p = self.profile
+        m = len(p)
+        if m == 0:
+            return np.zeros(1), np.zeros(1)
+        seg_t = p.segment_t
+        # pauses before segments: (segment index, seconds)
+        pause = np.zeros(m + 1)
+        for idx, sec in self.events:
+            pause[int(idx)] += sec
+        t0 = np.concatenate([[0.0], np.cumsum(seg_t[:-1] + pause[1:m])]) + pause[0]
+        t = np.empty((m, 4))
+        t[:, 0] = t0
+        t[:, 1] = t0 + p.accel_t
+        t[:, 2] = t[:, 1] + p.cruise_t
+        t[:, 3] = t[:, 2] + p.decel_t
+        v = np.stack([p.start_v, p.cruise_v, p.cruise_v, p.end_v], axis=1)
+        tt, vv = t.reshape(-1), v.reshape(-1)
+        if pause[m] > 0:
+            tt = np.append(tt, tt[-1] + pause[m])
+            vv = np.append(vv, 0.0)
+        return tt, vv
+
+    def plot_velocity(self, ax: Any = None, **kw: Any) -> Any:
+        """Plot the path speed over time on a matplotlib axis (created when ``None``); returns the axis."""
+        if ax is None:
+            import matplotlib.pyplot as plt
+
+            _, ax = plt.subplots(figsize=(9, 3))
+        t, v = self.velocity_profile()
+        ax.plot(t, v * 60.0, **({"lw": 0.8} | kw))
+        ax.set_xlabel("time (s)")
+        ax.set_ylabel("path speed (mm/min)")
+        ax.set_title(f"{self.machine}: {self.cycle_time_s:.2f} s planned, {self.naive_time_s:.2f} s length/feed")
+        return ax
+
+    def to_json(self) -> dict[str, Any]:
+        """Figures for reports: ``cycle_time_s``, ``naive_time_s``, ``breakdown`` (per kind and per operation)."""
+        return {
+            "cycle_time_s": float(self.cycle_time_s),
+            "naive_time_s": float(self.naive_time_s),
+            "breakdown": {
+                "by_kind_s": {k: float(v) for k, v in self.by_kind_s.items()},
+                "by_operation": [dict(o) for o in self.by_operation],
+            },
+        }
+
+
+def _classify(tp: Toolpath, start: NDArray[np.float64]) -> NDArray[np.int8]:
+    """Move kind codes for the breakdown (_CUT, _PLUNGE, _RAPID, _DWELL)."""
+    s = tp.starts(start)
+    d = tp.xyz - s
+    out = np.full(len(tp), _CUT, np.int8)
+    out[tp.kind == MoveKind.RAPID] = _RAPID
+    out[tp.kind == MoveKind.DWELL] = _DWELL
+    plunge = (tp.kind == MoveKind.FEED) & (d[:, 2] < 0) & (np.abs(d[:, 0]) < 1e-9) & (np.abs(d[:, 1]) < 1e-9)
+    out[plunge] = _PLUNGE
+    return out
+
+
+def naive_time_s(tp: Toolpath, machine: Machine, *, start_xyz: Any = None) -> NDArray[np.float64]:
+    """Length / feed of every move (rapids at the rapid rate along their direction, dwells their duration), s."""
+    start = np.asarray(tp.xyz[0] if (start_xyz is None and len(tp)) else (start_xyz or (0, 0, 0)), np.float64)
+    if len(tp) == 0:
+        return np.zeros(0)
+    length = tp.lengths(start)
+    d = tp.xyz - tp.starts(start)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        u = np.abs(d) / np.where(length > 0, length, 1.0)[:, None]
+        per_axis = np.where(u > 1e-12, np.asarray(machine.rapid_mm_min)[None, :] / np.where(u > 0, u, 1.0), np.inf)
+    rapid_v = per_axis.min(axis=1) / 60.0
+    if machine.max_linear_velocity_mm_min > 0:
+        rapid_v = np.minimum(rapid_v, machine.max_linear_velocity_mm_min / 60.0)
+    out = np.zeros(len(tp))
+    r = tp.kind == MoveKind.RAPID
+    out[r] = np.where(length[r] > 0, length[r] / np.where(np.isfinite(rapid_v[r]), rapid_v[r], np.inf), 0.0)
+    c = (tp.kind != MoveKind.RAPID) & (tp.kind != MoveKind.DWELL)
+    out[c] = length[c] / (tp.feed[c] / 60.0)
+    dw = tp.kind == MoveKind.DWELL
+    out[dw] = tp.feed[dw]
+    return out
+
+
+def _path_control(program: Program, machine: Machine) -> tuple[bool, float]:
+    """(exact stop, G64 P tolerance in mm) in force, from what the reader recorded, else the machine's."""
+    exact = machine.blending is Blending.EXACT_STOP
+    tol = machine.blend_tolerance_mm
+    if machine.controller is not Controller.LINUXCNC:
+        return exact, tol
+    entries = program.metadata.get("path_control") if isinstance(program.metadata, dict) else None
+    for entry in entries or []:  # the last one wins (the reader gives line numbers, not move indices)
+        code, p = entry[1], entry[2]
+        if str(code).startswith("G61"):
+            exact = True
+        elif str(code) == "G64":
+            exact = False
+            tol = float(p) if p is not None else 0.0
+    return exact, tol
+
+
+def cycle_time(program: Program, machine: Machine | str) -> CycleTime:
+    """Plan ``program`` on ``machine`` and time it.
+
+    Parameters
+    ----------
+    program : Program
+        Operations in order; the machine starts at ``program.start_xyz``.
+    machine : Machine or str
+        A profile, or a name / path for :func:`sim.load_machine`.
+
+    Returns
+    -------
+    CycleTime
+
+    Notes
+    -----
+    The machine comes to rest between operations (tool and spindle commands
+    drain the planner on both Grbl and LinuxCNC), around dwells, and at the
+    end. A tool change is counted when an operation's tool differs from the
+    previous one's (the first tool is in the spindle at the start); a spindle
+    ramp whenever the speed rises. For LinuxCNC profiles the path-control mode
+    (G61 / G64 P) comes from ``program.metadata["path_control"]`` when the
+    reader recorded it; the last one recorded applies to the whole program.
+
+    Examples
+    --------
+    >>> from toolpath import Program, Tool
+    >>> from toolpath.moves import ToolpathBuilder
+    >>> b = ToolpathBuilder(); b.feed(200.0, 0.0, 0.0, 3000.0)
+    >>> p = Program.single(Tool.flat(6.0), b.build(), start_xyz=(0.0, 0.0, 0.0), spindle_rpm=0.0)
+    >>> round(cycle_time(p, "grbl-router").cycle_time_s, 3)   # 200/50 + 50/200
+    4.25
+    """
+    if not isinstance(program, Program):
+        raise InputError(f"program must be a toolpath.Program, got {type(program).__name__}")
+    m = load_machine(machine)
+    exact, tol = _path_control(program, m)
+    starts = program.operation_starts()
+    parts: list[Segments] = []
+    offsets: list[int] = []
+    naive_parts: list[NDArray[np.float64]] = []
+    classes: list[NDArray[np.int8]] = []
+    pauses: list[tuple[int, float, int]] = []  # (move index it precedes, seconds, kind code)
+    tool_changes = spindle_starts = 0
+    prev_tool = program.operations[0].tool if program.operations else None
+    prev_rpm = 0.0
+    base = 0
+    for op, start in zip(program.operations, starts, strict=True):
+        tp = op.toolpath
+        if op.tool != prev_tool:
+            pauses.append((base, m.tool_change_s, 4))
+            tool_changes += 1
+            prev_rpm = 0.0
+        if op.spindle_rpm > prev_rpm:
+            pauses.append((base, m.spindle_ramp_s, 5))
+            spindle_starts += 1
+        prev_tool, prev_rpm = op.tool, op.spindle_rpm
+        n = len(tp)
+        if n:
+            es = np.full(n, exact)
+            tl = np.full(n, tol)
+            parts.append(segments(tp, m, start_xyz=start, exact_stop=es, tolerance_mm=tl))
+            offsets.append(base)
+            naive_parts.append(naive_time_s(tp, m, start_xyz=start))
+            classes.append(_classify(tp, np.asarray(start, np.float64)))
+        base += n
+    n_moves = base
+    segs = Segments.concat(parts, offsets)
+    # operations are planned apart: the first segment of each starts at rest
+    entry = segs.entry_v2.copy()
+    if len(segs):
+        op_of_move = np.repeat(np.arange(len(program.operations)), [len(op.toolpath) for op in program.operations])
+        first = np.r_[True, op_of_move[segs.move[1:]] != op_of_move[segs.move[:-1]]]
+        entry[first] = 0.0
+    segs = Segments(segs.length_mm, segs.cruise_v2, segs.accel_mm_s2, entry, segs.move)
+    prof = plan(segs, window=m.lookahead_blocks)
+    seg_t = prof.segment_t
+    move_t = np.bincount(segs.move, weights=seg_t, minlength=n_moves) if n_moves else np.zeros(0)
+    kinds = np.concatenate(classes) if classes else np.zeros(0, np.int8)
+    naive = np.concatenate(naive_parts) if naive_parts else np.zeros(0)
+    dwell = kinds == _DWELL
+    feeds = program.toolpath.feed if n_moves else np.zeros(0)
+    move_t[dwell] = feeds[dwell] + m.dwell_overhead_s
+    naive_dwell = naive.copy()
+    naive_dwell[dwell] = feeds[dwell] + m.dwell_overhead_s
+    events: list[tuple[float, float]] = []
+    # a sampled controller finishes each move that ends at rest a little late
+    if m.stop_overhead_s > 0 and len(prof):
+        stops = np.flatnonzero(prof.end_v <= 1e-9)
+        np.add.at(move_t, segs.move[stops], m.stop_overhead_s)
+        events.extend((float(i + 1), m.stop_overhead_s) for i in stops)
+    # dwells as pauses in the velocity profile
+    if np.any(dwell) and len(segs):
+        seg_of_move = np.searchsorted(segs.move, np.flatnonzero(dwell))
+        events.extend((float(i), float(move_t[j])) for i, j in zip(seg_of_move, np.flatnonzero(dwell), strict=True))
+    pause_s = 0.0
+    kind_pause = {4: 0.0, 5: 0.0}
+    for mv, sec, code in pauses:
+        kind_pause[code] += sec
+        pause_s += sec
+        if len(segs):
+            events.append((float(np.searchsorted(segs.move, mv)), sec))
+    by_kind = {k: 0.0 for k in KINDS}
+    for code, name in ((_CUT, "cut"), (_PLUNGE, "plunge"), (_RAPID, "rapid"), (_DWELL, "dwell")):
+        by_kind[name] = float(move_t[kinds == code].sum())
+    by_kind["tool_change"] = kind_pause[4]
+    by_kind["spindle"] = kind_pause[5]
+    total = float(move_t.sum()) + pause_s
+    naive_total = float(naive_dwell.sum()) + pause_s
+    by_op = []
+    base = 0
+    op_pause = np.zeros(len(program.operations))
+    op_index_of_base: dict[int, int] = {}
+    b = 0
+    for i, op in enumerate(program.operations):
+        op_index_of_base.setdefault(b, i)
+        b += len(op.toolpath)
+    for mv, sec, _ in pauses:
+        op_pause[op_index_of_base.get(mv, 0)] += sec
+    for i, op in enumerate(program.operations):
+        n = len(op.toolpath)
+        by_op.append(
+            {
+                "name": op.name or f"operation {i + 1}",
+                "cycle_time_s": float(move_t[base : base + n].sum() + op_pause[i]),
+                "naive_time_s": float(naive_dwell[base : base + n].sum() + op_pause[i]),
+                "moves": n,
+            }
+        )
+        base += n
+    return CycleTime(
+        cycle_time_s=total,
+        naive_time_s=naive_total,
+        machine=m.name,
+        by_kind_s=by_kind,
+        by_operation=by_op,
+        profile=prof,
+        segment_move=segs.move,
+        move_time_s=move_t,
+        events=events,
+    )
