@@ -100,7 +100,8 @@ def execute_block(r: _Reader, words: tuple[Word, ...]) -> bool:
                     f"{_gname(k)} is not supported", w.column)
         if k not in KNOWN_G:
             r.error("unknown-g", f"{_gname(k)} is not supported", w.column)
-    motion_codes = [(k, w) for k, w in gs if k in _MOTION_GROUP]
+    # G80 beside a motion code (G0 G80, common in posts' safety lines) only cancels the cycle
+    motion_codes = [(k, w) for k, w in gs if k in _MOTION_GROUP and k != 800]
     if len(motion_codes) > 1:
         r.error("modal-group", "two motion codes in one block", motion_codes[1][1].column)
     nonmodal_axis = [(k, w) for k, w in gs if k in (280, 300, 530)]
@@ -265,15 +266,13 @@ def _motion(r: _Reader, vals: dict[str, Word], motion: int) -> None:
         r.error("unknown-g", f"{_gname(motion)} motion is not supported", 0)
     end = _target(r, vals)
     if motion == 0:
-        if end != r.pos:
-            r.add(MoveKind.RAPID, *end)
+        r.add(MoveKind.RAPID, *end)  # a block with axis words is a move, even when it goes nowhere
         return
     if not (r.feed > 0):
         col = vals["F"].column if "F" in vals else next(vals[a].column for a in "XYZ" if a in vals)
         r.error("no-feed", "feed move with no feed rate (F) set", col)
     if motion == 10:
-        if end != r.pos:
-            r.add(MoveKind.FEED, *end, f=r.feed)
+        r.add(MoveKind.FEED, *end, f=r.feed)
         return
     _arc(r, vals, motion, end)
 
@@ -330,14 +329,6 @@ def _arc(r: _Reader, vals: dict[str, Word], motion: int, end: list[float]) -> No
                 f"arc radius to end ({r1 / r.mm_per_unit:.6g}) differs from radius to start "
                 f"({r0 / r.mm_per_unit:.6g})", 0,
             )
-        if diff > 0.0:
-            # move the centre onto the chord's bisector so both radii agree (within the tolerance above)
-            chord = math.hypot(ea - sa, eb - sb)
-            if chord > 1e-9:
-                ua, ub = (ea - sa) / chord, (eb - sb) / chord
-                ma, mb = (sa + ea) / 2.0, (sb + eb) / 2.0
-                t = (ca - ma) * ua + (cb - mb) * ub
-                ca, cb = ca - t * ua, cb - t * ub
     # sweep
     a0 = math.atan2(sb - cb, sa - ca)
     a1 = math.atan2(eb - cb, ea - ca)

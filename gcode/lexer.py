@@ -115,6 +115,13 @@ def lex_line(line: str) -> LexedLine:
             if c in "[]":
                 return _err("expressions in [ ] are not supported", col, comments)
             if c.isalpha():
+                rest = code[m.end() : end].lstrip()
+                if rest[:1] == "#":
+                    return _err("macro parameters (#) are not supported", end - len(code[m.end() : end].lstrip()) + 1,
+                                comments)
+                if rest[:1] == "[":
+                    return _err("expressions in [ ] are not supported", end - len(code[m.end() : end].lstrip()) + 1,
+                                comments)
                 return _err(f"letter {c.upper()} without a number", col, comments)
             if c == "%":
                 return _err("'%' must be alone on its line", col, comments)

@@ -62,6 +62,8 @@ _MAX_DIAGNOSTICS = 1000
 
 _O_WORD = re.compile(r"^\s*[oO]\s*(<[^>]*>|\d+)\s*([A-Za-z]+)?")
 _TOOL_COMMENT = re.compile(r"\bT\s*(\d+)\b.*?\bD\s*=\s*([0-9]*\.?[0-9]+)", re.IGNORECASE)
+_TOOL_CR = re.compile(r"\bCR\s*=\s*([0-9]*\.?[0-9]+)", re.IGNORECASE)
+_TOOL_KIND = re.compile(r"\b(flat|ball|bull|drill)\b", re.IGNORECASE)
 
 
 class Severity(str, Enum):
@@ -183,7 +185,7 @@ class _Reader:
         self.pending_name = ""
         self.program_name = ""
         self.program_number: int | None = None
-        self.tool_comments: dict[int, float] = {}
+        self.tool_comments: dict[int, tuple[float, str, float]] = {}
         self.metadata: dict[str, object] = {"path_control": [], "work_offsets": [], "dialect": d.name}
         self.notes_once: set[str] = set()
 
@@ -230,15 +232,21 @@ class _Reader:
         n = number if number and number >= 1 else 1
         if n in self.tools_given:
             return self.tools_given[n]
-        d = self.tool_comments.get(n)
-        if d is None or not d > 0:
-            self.note_once(
-                f"tool-diameter-{n}",
-                f"tool T{n}: diameter unknown (no tools given, no 'T{n} D=' comment); using "
-                f"{DEFAULT_TOOL_DIAMETER_MM} mm",
-            )
-            d = DEFAULT_TOOL_DIAMETER_MM
-        return Tool(d, number=n)
+        d, kind, cr = self.tool_comments.get(n, (0.0, "flat", 0.0))
+        if d > 0:
+            if kind == "ball":
+                cr = d / 2.0
+            elif kind == "flat" and cr > 0:
+                kind = "bull"
+            try:
+                return Tool(d, number=n, kind=kind, corner_radius_mm=cr)  # type: ignore[arg-type]
+            except ValueError:
+                return Tool(d, number=n)
+        self.note_once(
+            f"tool-diameter-{n}",
+            f"tool T{n}: diameter unknown (no tools given, no 'T{n} D=' comment); using {DEFAULT_TOOL_DIAMETER_MM} mm",
+        )
+        return Tool(DEFAULT_TOOL_DIAMETER_MM, number=n)
 
     def finish_operation(self) -> None:
         if len(self.buf) == 0:
@@ -262,12 +270,13 @@ class _Reader:
             self.error("line-too-long", f"line is longer than {_MAX_LINE_CHARS} characters", 1)
         m = _O_WORD.match(line)
         if m:
+            ocol = len(line) - len(line.lstrip()) + 1
             if m.group(2) or m.group(1).startswith("<"):
-                self.error("o-word", "O-word subroutines and control flow are not supported", m.start(1) + 1)
+                self.error("o-word", "O-word subroutines and control flow are not supported", ocol)
             # a Fanuc-style program number: O1234 [comment]
             rest = lex_line(line[m.end() :])
             if rest.error or rest.words:
-                self.error("o-word", "an O program number must stand alone on its line", m.start(1) + 1)
+                self.error("o-word", "an O program number must stand alone on its line", ocol)
             self.program_number = int(m.group(1))
             if rest.comments and not self.program_name:
                 self.program_name = rest.comments[0]
@@ -298,7 +307,10 @@ class _Reader:
                 d = float(m.group(2)) * self.mm_per_unit
             except ValueError:
                 return
-            self.tool_comments.setdefault(int(m.group(1)), d)
+            k = _TOOL_KIND.search(text[m.end() :])
+            cr = _TOOL_CR.search(text[m.end() :])
+            cr_mm = float(cr.group(1)) * self.mm_per_unit if cr else 0.0
+            self.tool_comments.setdefault(int(m.group(1)), (d, k.group(1).lower() if k else "flat", cr_mm))
             return
         if standalone and text:
             if not self.any_code and not self.program_name:

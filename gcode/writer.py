@@ -43,6 +43,9 @@ from .dialect import ArcStyle, CommentStyle, Dialect, Units, get_dialect
 __all__ = ["write", "write_file", "iter_lines", "format_number"]
 
 _MM_PER_INCH = 25.4
+# LinuxCNC's rule for "radius to end of arc differs from radius to start" (the reader uses the same)
+_ARC_ABS_TOL_MM = 0.002
+_ARC_REL_TOL = 0.001
 _OPTIONS = ("units", "line_numbers", "arcs", "path_tolerance_mm", "program_number", "comments", "program_name")
 
 
@@ -196,7 +199,7 @@ class _Emitter:
             cy = start[1] + float(j_txt.rstrip(".")) / s
             r0 = math.hypot(start[0] - cx, start[1] - cy)
             r1 = math.hypot(end_w[0] - cx, end_w[1] - cy)
-            if abs(r0 - r1) > max(0.001, 5e-4 * r0):
+            if abs(r0 - r1) > _ARC_ABS_TOL_MM and abs(r0 - r1) > _ARC_REL_TOL * r0:
                 raise GcodeError(
                     f"arc to {end_mm.tolist()} about {center_mm.tolist()}: start and end radii differ by "
                     f"{abs(r0 - r1):.6f} mm after rounding (start radius {r0:.6f} mm); the arc is inconsistent"
@@ -300,7 +303,10 @@ def iter_lines(program: Program, dialect: str | Dialect = "linuxcnc", **options:
         if op.tool.number != current_tool:
             t = op.tool
             yield from out(
-                e.comment(f"T{t.number} D={format_number(t.diameter_mm * e.scale, e.dec)} {t.kind.value}")
+                e.comment(
+                    f"T{t.number} D={format_number(t.diameter_mm * e.scale, e.dec)} "
+                    f"CR={format_number(t.corner_radius_mm * e.scale, e.dec)} {t.kind.value}"
+                )
             )
             for line in d.tool_change:
                 yield from out(e.template(line, tool=t.number))
@@ -377,7 +383,7 @@ def _arc(
         raise GcodeError("an arc cannot be the first move: its start is unknown to the controller")
     r0 = math.hypot(start[0] - center[0], start[1] - center[1])
     r1 = math.hypot(end[0] - center[0], end[1] - center[1])
-    if abs(r0 - r1) > max(0.001, 1e-4 * r0):
+    if abs(r0 - r1) > _ARC_ABS_TOL_MM and abs(r0 - r1) > _ARC_REL_TOL * r0:
         raise GcodeError(
             f"arc from {start.tolist()} to {end.tolist()} about {center.tolist()}: start radius {r0:.6f} mm and "
             f"end radius {r1:.6f} mm differ"
