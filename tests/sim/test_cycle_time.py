@@ -1,0 +1,174 @@
+"""Cycle time against the controllers' own planners (shared/reference), and its breakdown."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import gcode
+from sim import cycle_time, load_machine
+from sim.cycle_time import KINDS
+from toolpath import Program, Tool
+from toolpath.errors import InputError
+from toolpath.moves import ToolpathBuilder
+from toolpath.program import Operation
+
+REF = Path(__file__).resolve().parents[3] / "shared" / "reference"
+if not REF.exists():  # the checkout may live elsewhere; the reference data sits beside it in /work/shared
+    REF = Path("/work/shared/reference")
+
+
+def _rows(folder):
+    path = REF / folder / "times.csv"
+    if not path.exists():
+        return []
+    with path.open() as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.mark.parametrize("row", _rows("grbl"), ids=lambda r: r["file"])
+def test_grbl_reference_programs_within_one_percent(row):
+    program, _ = gcode.read(REF / "grbl" / row["file"])
+    ct = cycle_time(program, "grbl-router")
+    ref = float(row["grbl_seconds"])
+    assert ct.cycle_time_s == pytest.approx(ref, rel=0.01)
+    # the naive figure is the reference's own length/feed
+    assert ct.naive_time_s == pytest.approx(float(row["naive_seconds"]), abs=1e-3)
+
+
+@pytest.mark.parametrize("row", _rows("linuxcnc"), ids=lambda r: r["file"])
+def test_linuxcnc_reference_programs_within_two_percent(row):
+    program, _ = gcode.read(REF / "linuxcnc" / row["file"])
+    ct = cycle_time(program, "linuxcnc-sim")
+    assert ct.cycle_time_s == pytest.approx(float(row["lcnc_seconds"]), rel=0.02)
+
+
+def test_reference_data_is_present():
+    assert len(_rows("grbl")) >= 8 and len(_rows("linuxcnc")) >= 6
+
+
+def _single(points_kinds, *, rpm=0.0, tool=None, start=(0.0, 0.0, 0.0)):
+    b = ToolpathBuilder()
+    for kind, *args in points_kinds:
+        if kind == "arc":
+            x, y, z, cx, cy, cw, f = args
+            b.arc(x, y, z, cx, cy, cw=cw, feed_mm_min=f)
+        else:
+            getattr(b, kind)(*args)
+    return Program.single(tool or Tool.flat(6.0), b.build(), start_xyz=start, spindle_rpm=rpm)
+
+
+def test_breakdown_by_kind_sums_to_total_and_classifies():
+    p = _single(
+        [
+            ("rapid", 10.0, 10.0, 5.0),
+            ("dwell", 0.25),
+            ("feed", 10.0, 10.0, -2.0, 300.0),  # plunge, between two stops
+            ("dwell", 0.25),
+            ("feed", 50.0, 10.0, -2.0, 1200.0),  # cut
+            ("dwell", 1.5),
+            ("arc", 50.0, 10.0, -2.0, 40.0, 10.0, True, 800.0),  # full circle, cut
+            ("rapid", 50.0, 10.0, 5.0),
+        ]
+    )
+    ct = cycle_time(p, "grbl-router")
+    assert set(ct.by_kind_s) == set(KINDS)
+    assert sum(ct.by_kind_s.values()) == pytest.approx(ct.cycle_time_s, rel=1e-12)
+    assert ct.by_kind_s["plunge"] == pytest.approx(7.0 / 5.0 + 5.0 / 100.0, rel=1e-9)  # Z: F300 = 5 mm/s, a = 100
+    assert ct.by_kind_s["dwell"] == pytest.approx(2.0)
+    assert ct.by_kind_s["rapid"] > 0 and ct.by_kind_s["cut"] > 0
+    assert ct.move_time_s.sum() == pytest.approx(ct.cycle_time_s)
+    assert ct.cycle_time_s >= ct.naive_time_s
+
+
+def test_dwell_stops_the_machine_and_adds_its_time():
+    moving = _single([("feed", 50.0, 0.0, 0.0, 1000.0), ("feed", 100.0, 0.0, 0.0, 1000.0)])
+    paused = _single([("feed", 50.0, 0.0, 0.0, 1000.0), ("dwell", 2.0), ("feed", 100.0, 0.0, 0.0, 1000.0)])
+    v, a = 1000.0 / 60.0, 200.0
+    assert cycle_time(moving, "grbl-router").cycle_time_s == pytest.approx(100.0 / v + v / a, rel=1e-9)
+    assert cycle_time(paused, "grbl-router").cycle_time_s == pytest.approx(2 * (50.0 / v + v / a) + 2.0, rel=1e-9)
+
+
+def test_tool_change_and_spindle_times_come_from_the_profile():
+    m = dataclasses.replace(load_machine("grbl-router"), tool_change_s=30.0, spindle_ramp_s=2.5)
+    b = ToolpathBuilder()
+    b.feed(10.0, 0.0, 0.0, 600.0)
+    b.feed(0.0, 0.0, 0.0, 600.0)  # back to the start: every operation is the same 2 x 10 mm, rest to rest
+    tp = b.build()
+    t1, t2 = Tool.flat(6.0), Tool.flat(3.0)
+    prog = Program(
+        (
+            Operation(t1, tp, spindle_rpm=12000),
+            Operation(t2, tp, spindle_rpm=12000),
+            Operation(t2, tp, spindle_rpm=9000),
+        ),
+        start_xyz=(0.0, 0.0, 0.0),
+    )
+    ct = cycle_time(prog, m)
+    assert ct.by_kind_s["tool_change"] == 30.0  # one change: t1 -> t2 (t1 is loaded at the start)
+    assert ct.by_kind_s["spindle"] == 2 * 2.5  # spindle start, restart after the change; slowing down is free
+    motion = 2 * (10.0 / 10.0 + 10.0 / 200.0)  # per operation: two rest-to-rest moves at 10 mm/s, a = 200
+    assert ct.cycle_time_s == pytest.approx(3 * motion + 30.0 + 5.0, rel=1e-12)
+    assert ct.naive_time_s == pytest.approx(3 * 2.0 + 30.0 + 5.0, rel=1e-12)
+    ops = ct.by_operation
+    assert [o["moves"] for o in ops] == [2, 2, 2]
+    assert sum(o["cycle_time_s"] for o in ops) == pytest.approx(ct.cycle_time_s)
+    assert ops[1]["cycle_time_s"] > ops[2]["cycle_time_s"]  # the change and the restart belong to the 2nd
+
+
+def test_to_json_keys_and_types():
+    ct = cycle_time(_single([("feed", 30.0, 40.0, 0.0, 1500.0)]), "linuxcnc-sim")
+    js = ct.to_json()
+    assert set(js) >= {"cycle_time_s", "naive_time_s", "breakdown"}
+    assert isinstance(js["cycle_time_s"], float)
+    assert set(js["breakdown"]["by_kind_s"]) == set(KINDS)
+    import json
+
+    json.dumps(js)
+
+
+def test_velocity_profile_integrates_to_the_path_length():
+    p = _single(
+        [
+            ("feed", 50.0, 0.0, 0.0, 1000.0),
+            ("feed", 50.0, 50.0, 0.0, 1000.0),
+            ("dwell", 1.0),
+            ("rapid", 0.0, 0.0, 0.0),
+        ]
+    )
+    ct = cycle_time(p, "grbl-router")
+    t, v = ct.velocity_profile()
+    assert np.all(np.diff(t) >= -1e-12)
+    assert t[-1] == pytest.approx(ct.cycle_time_s, rel=1e-9)
+    dist = float(np.sum(0.5 * (v[1:] + v[:-1]) * np.diff(t)))
+    assert dist == pytest.approx(100.0 + 50.0 * math.sqrt(2.0), rel=1e-6)
+
+
+def test_plot_velocity_draws():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    ct = cycle_time(_single([("feed", 30.0, 0.0, 0.0, 1500.0)]), "grbl-router")
+    ax = ct.plot_velocity()
+    assert len(ax.lines) == 1 and "grbl-router" in ax.get_title()
+
+
+def test_linuxcnc_path_control_from_the_reader():
+    text = "G21 G90\nG61\nG0 X10 Y10\nG1 X60 F1500\nG1 Y60\nM2\n"
+    g61 = cycle_time(gcode.read(text).program, "linuxcnc-sim")
+    g64 = cycle_time(gcode.read(text.replace("G61", "G64 P0.5")).program, "linuxcnc-sim")
+    assert g64.cycle_time_s < g61.cycle_time_s
+    assert g61.profile.end_v[1] == 0.0 and g64.profile.end_v[1] > 0.0
+
+
+def test_empty_program_and_bad_input():
+    ct = cycle_time(Program((), start_xyz=(0.0, 0.0, 0.0)), "grbl-router")
+    assert ct.cycle_time_s == 0.0 and ct.naive_time_s == 0.0
+    assert ct.velocity_profile()[0].shape == (1,)
+    with pytest.raises(InputError):
+        cycle_time("G1 X1", "grbl-router")  # type: ignore[arg-type]

@@ -1,0 +1,257 @@
+"""The look-ahead planner: closed-form cases, Grbl's arc and junction rules, kernel against reference."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from numpy.testing import assert_allclose
+
+from sim.machine import Blending, load_machine
+from sim.planner import (
+    BLEND_ACC_RATIO_NORMAL,
+    Segments,
+    grbl_arc_chords,
+    plan,
+    plan_kernel,
+    plan_reference,
+    segments,
+)
+from toolpath.errors import InputError
+from toolpath.moves import ToolpathBuilder
+
+GRBL = load_machine("grbl-router")
+LCNC = load_machine("linuxcnc-sim")
+
+
+def _path(points, feed):
+    b = ToolpathBuilder()
+    for p in points:
+        b.feed(*p, feed)
+    return b.build()
+
+
+def _one(d_mm, v, a):
+    return Segments(np.array([d_mm]), np.array([v * v]), np.array([a]), np.array([0.0]), np.array([0]))
+
+
+# closed-form single moves ------------------------------------------------------------------------------------------
+
+
+def test_rest_to_rest_with_cruise_is_d_over_v_plus_v_over_a():
+    # G1 X200 F3000 on X (a = 200 mm/s^2): 200/50 + 50/200
+    tp = _path([(200.0, 0.0, 0.0)], 3000.0)
+    prof = plan(segments(tp, GRBL, start_xyz=(0, 0, 0)), window=GRBL.lookahead_blocks)
+    assert prof.time_s == pytest.approx(200.0 / 50.0 + 50.0 / 200.0, rel=1e-12)
+    assert prof.cruise_v[0] == pytest.approx(50.0)
+    assert prof.accel_t[0] == pytest.approx(0.25) and prof.decel_t[0] == pytest.approx(0.25)
+
+
+def test_rest_to_rest_without_cruise_is_a_triangle():
+    # 1 mm at F3000: peak sqrt(a d) = 14.1 mm/s < 50, t = 2 sqrt(d/a)
+    tp = _path([(1.0, 0.0, 0.0)], 3000.0)
+    prof = plan(segments(tp, GRBL, start_xyz=(0, 0, 0)), window=15)
+    assert prof.time_s == pytest.approx(2.0 * math.sqrt(1.0 / 200.0), rel=1e-12)
+    assert prof.cruise_t[0] == 0.0
+    assert prof.cruise_v[0] == pytest.approx(math.sqrt(200.0 * 1.0))
+
+
+def test_axis_limits_are_projected_on_the_direction():
+    # a Z plunge runs at $112 = 1000 mm/min and a = 100; a 45 deg XY diagonal at 5000/cos45 capped by F
+    tp = _path([(0.0, 0.0, -50.0)], 3000.0)
+    prof = plan(segments(tp, GRBL, start_xyz=(0, 0, 0)), window=15)
+    v = 1000.0 / 60.0
+    assert prof.time_s == pytest.approx(50.0 / v + v / 100.0, rel=1e-12)
+    b = ToolpathBuilder()
+    b.rapid(100.0, 100.0, 0.0)
+    s = segments(b.build(), GRBL, start_xyz=(0, 0, 0))
+    assert math.sqrt(s.cruise_v2[0]) == pytest.approx(5000.0 / 60.0 * math.sqrt(2.0))
+    assert s.accel_mm_s2[0] == pytest.approx(200.0 * math.sqrt(2.0))
+
+
+# junctions -----------------------------------------------------------------------------------------------------------
+
+
+def _virtual_arc_radius(u1, u2, deviation_mm):
+    """Radius of the circle tangent to both lines whose nearest point is deviation_mm from the corner (geometry)."""
+    corner = np.zeros(2)
+    a = corner - 10.0 * np.asarray(u1)  # a point on the incoming line
+    c = corner + 10.0 * np.asarray(u2)  # a point on the outgoing line
+    bis = (a - corner) / np.linalg.norm(a - corner) + (c - corner) / np.linalg.norm(c - corner)
+    bis /= np.linalg.norm(bis)
+    half = 0.5 * math.acos(np.dot((a - corner) / 10.0, (c - corner) / 10.0))  # half the interior angle
+    # centre at distance h along the bisector; radius = h sin(half); nearest point at h - r = deviation
+    h = deviation_mm / (1.0 - math.sin(half))
+    return h * math.sin(half)
+
+
+@pytest.mark.parametrize("turn_deg", [30.0, 90.0, 135.0])
+def test_junction_speed_is_grbl_junction_deviation(turn_deg):
+    t = math.radians(turn_deg)
+    u1, u2 = np.array([1.0, 0.0]), np.array([math.cos(t), math.sin(t)])
+    tp = _path([(50.0, 0.0, 0.0), (50.0 + 50.0 * u2[0], 50.0 * u2[1], 0.0)], 1000.0)
+    unrounded = dataclasses.replace(GRBL, steps_per_mm=(0.0, 0.0, 0.0))  # no step rounding of the end points
+    s = segments(tp, unrounded, start_xyz=(0, 0, 0))
+    r = _virtual_arc_radius(u1, u2, GRBL.junction_deviation_mm)
+    ju = (u2 - u1) / np.linalg.norm(u2 - u1)
+    a_j = min(200.0 / abs(ju[0]) if abs(ju[0]) > 1e-12 else np.inf, 200.0 / abs(ju[1]))
+    expected_v2 = min(a_j * r, (1000.0 / 60.0) ** 2)
+    assert s.entry_v2[1] == pytest.approx(expected_v2, rel=1e-9)
+
+
+def test_square_corner_time_closed_form():
+    # 50 mm square at F1000 on grbl-router: three corners at the junction speed
+    pts = [(50.0, 0.0, 0.0), (50.0, 50.0, 0.0), (0.0, 50.0, 0.0), (0.0, 0.0, 0.0)]
+    prof = plan(segments(_path(pts, 1000.0), GRBL, start_xyz=(0, 0, 0)), window=15)
+    v, a = 1000.0 / 60.0, 200.0
+    vj = math.sqrt(200.0 * math.sqrt(2.0) * _virtual_arc_radius([1, 0], [0, 1], 0.01))
+
+    def side(u, w):  # trapezoid time from u to w over 50 mm
+        return 50.0 / v + (v - u) ** 2 / (2 * a * v) + (v - w) ** 2 / (2 * a * v)
+
+    assert prof.time_s == pytest.approx(2 * side(0, vj) + 2 * side(vj, vj), rel=1e-12)
+
+
+def test_exact_stop_is_a_sum_of_rest_to_rest_moves():
+    m = dataclasses.replace(GRBL, blending=Blending.EXACT_STOP)
+    pts = [(50.0, 0.0, 0.0), (50.0, 50.0, 0.0), (0.0, 50.0, 0.0), (0.0, 0.0, 0.0)]
+    prof = plan(segments(_path(pts, 1000.0), m, start_xyz=(0, 0, 0)), window=15)
+    v = 1000.0 / 60.0
+    assert prof.time_s == pytest.approx(4 * (50.0 / v + v / 200.0), rel=1e-12)
+    assert np.all(prof.end_v == 0.0)
+
+
+def test_linuxcnc_blend_speed_from_the_tolerance_arc():
+    # long segments: the blend arc is limited by the tolerance alone
+    tp = _path([(100.0, 0.0, 0.0), (100.0, 100.0, 0.0)], 1500.0)
+    tol = 0.05
+    s = segments(tp, LCNC, start_xyz=(0, 0, 0), tolerance_mm=np.full(2, tol))
+    r = _virtual_arc_radius([1, 0], [0, 1], tol)
+    assert s.entry_v2[1] == pytest.approx(BLEND_ACC_RATIO_NORMAL * 508.0 * r, rel=1e-9)
+    # G61: a stop
+    s61 = segments(tp, LCNC, start_xyz=(0, 0, 0), exact_stop=np.ones(2, bool))
+    assert s61.entry_v2[1] == 0.0
+
+
+def test_reversal_stops_and_straight_line_does_not():
+    tp = _path([(10.0, 0.0, 0.0), (0.0, 0.0, 0.0)], 1000.0)
+    assert segments(tp, GRBL, start_xyz=(0, 0, 0)).entry_v2[1] == 0.0
+    tp = _path([(10.0, 0.0, 0.0), (20.0, 0.0, 0.0)], 1000.0)
+    assert segments(tp, GRBL, start_xyz=(0, 0, 0)).entry_v2[1] == pytest.approx((1000.0 / 60.0) ** 2)
+
+
+# arcs ---------------------------------------------------------------------------------------------------------------
+
+
+def test_grbl_arc_chord_counts_match_the_reference_block_counts():
+    # shared/reference/grbl/times.csv: full circle r20 -> 222 blocks; helix r5, 3 turns -> 333 (+1 G0) blocks
+    assert grbl_arc_chords(np.array([20.0]), np.array([2 * math.pi]), 0.002)[0] == 222
+    assert grbl_arc_chords(np.array([5.0]), np.array([2 * math.pi]), 0.002)[0] == 111
+    b = ToolpathBuilder()
+    b.arc(0.0, 0.0, 0.0, 20.0, 0.0, cw=True, feed_mm_min=1500.0)
+    s = segments(b.build(), GRBL, start_xyz=(0, 0, 0))
+    assert len(s) == 222
+    # every chord's sagitta is within the tolerance
+    sag = 20.0 - np.sqrt(20.0**2 - (s.length_mm / 2) ** 2)
+    assert np.all(sag <= 0.002 + 4e-3)  # + step rounding (1/250 mm)
+    assert s.length_mm.sum() == pytest.approx(2 * math.pi * 20.0, rel=1e-3)
+
+
+def test_circle_runs_at_constant_speed():
+    # r20 F1500: every chord junction is faster than the feed, so the time is L/v + v/a
+    b = ToolpathBuilder()
+    b.arc(0.0, 0.0, 0.0, 20.0, 0.0, cw=True, feed_mm_min=1500.0)
+    prof = plan(segments(b.build(), GRBL, start_xyz=(0, 0, 0)), window=15)
+    v = 25.0
+    assert np.all(prof.cruise_v <= v + 1e-9)
+    assert np.all(prof.cruise_v[5:-5] == pytest.approx(v))
+    assert np.all(prof.end_v[5:-5] == pytest.approx(v))  # the chord junctions do not slow it down
+    assert prof.time_s == pytest.approx(2 * math.pi * 20.0 / v + v / 200.0, rel=2e-3)
+
+
+def test_native_arc_keeps_one_segment_with_normal_acceleration_cap():
+    b = ToolpathBuilder()
+    b.arc(0.0, 0.0, 0.0, 2.0, 0.0, cw=False, feed_mm_min=3000.0)  # r = 2 mm, F3000 = 50 mm/s
+    s = segments(b.build(), LCNC, start_xyz=(0, 0, 0))
+    assert len(s) == 1
+    assert s.length_mm[0] == pytest.approx(4 * math.pi)
+    assert s.cruise_v2[0] == pytest.approx(BLEND_ACC_RATIO_NORMAL * 508.0 * 2.0)
+    assert s.accel_mm_s2[0] == pytest.approx(254.0)
+
+
+# look-ahead ---------------------------------------------------------------------------------------------------------
+
+
+def test_lookahead_limits_speed_on_fine_segments():
+    # 0.1 mm segments in a straight line: with 15 blocks Grbl can only reach sqrt(2 a * 1.4 mm) or so
+    n = 400
+    seg = _one(0.1, 50.0, 200.0)
+    s = Segments(
+        np.full(n, 0.1), np.full(n, 2500.0), np.full(n, 200.0), np.r_[0.0, np.full(n - 1, 2500.0)], np.arange(n)
+    )
+    p15 = plan(s, window=15)
+    p1000 = plan(s, window=1000)
+    mid = n // 2
+    assert p15.end_v[mid] == pytest.approx(math.sqrt(2 * 200.0 * 0.1 * 14), rel=1e-9)
+    assert p1000.time_s < p15.time_s
+    assert plan(seg, window=1).time_s == pytest.approx(plan(seg, window=15).time_s)
+
+
+def test_window_one_is_all_stops():
+    s = Segments(np.full(5, 3.0), np.full(5, 100.0), np.full(5, 50.0), np.r_[0.0, np.full(4, 1e9)], np.arange(5))
+    p = plan(s, window=1)
+    assert np.all(p.start_v == 0) and np.all(p.end_v == 0)
+
+
+def test_bad_window():
+    with pytest.raises(InputError):
+        plan(Segments.empty(), window=0)
+
+
+def test_empty():
+    assert plan(Segments.empty(), window=15).time_s == 0.0
+    assert len(segments(ToolpathBuilder().build(), GRBL)) == 0
+
+
+# kernel against reference -------------------------------------------------------------------------------------------
+
+_pos = st.floats(0.01, 50.0)
+
+
+@st.composite
+def _segment_columns(draw):
+    n = draw(st.integers(1, 40))
+    length = np.array(draw(st.lists(_pos, min_size=n, max_size=n)))
+    cruise = np.array(draw(st.lists(st.floats(1.0, 100.0), min_size=n, max_size=n))) ** 2
+    accel = np.array(draw(st.lists(st.floats(5.0, 500.0), min_size=n, max_size=n)))
+    junction = np.array(draw(st.lists(st.floats(0.0, 120.0), min_size=n, max_size=n))) ** 2
+    entry = np.minimum(junction, np.minimum(cruise, np.r_[0.0, cruise[:-1]]))
+    entry[0] = 0.0
+    window = draw(st.integers(1, 20))
+    return length, cruise, accel, entry, window
+
+
+@given(_segment_columns())
+@settings(max_examples=150, deadline=None)
+def test_plan_kernel_matches_reference(cols):
+    length, cruise, accel, entry, window = cols
+    ref = plan_reference(length, cruise, accel, entry, window)
+    ker = plan_kernel(length, cruise, accel, entry, window)
+    assert_allclose(ker, ref, rtol=1e-9, atol=1e-9)
+    # every segment covers its length, speeds stay within the limits
+    p = plan_reference(length, cruise, accel, entry, window)
+    sv, cv, ev, at, ct, dt = p.T
+    dist = 0.5 * (sv + cv) * at + cv * ct + 0.5 * (cv + ev) * dt
+    assert_allclose(dist, length, rtol=1e-7, atol=1e-9)
+    assert np.all(cv <= np.sqrt(cruise) * (1 + 1e-12) + 1e-12)
+    assert np.all(sv**2 <= entry * (1 + 1e-9) + 1e-9)
+    assert_allclose(ev[:-1], sv[1:])
+    assert ev[-1] == 0.0
+    # time never below length / cruise speed, and a longer look-ahead is never slower
+    assert p[:, 3:].sum() >= np.sum(length / np.sqrt(cruise)) * (1 - 1e-12)
+    longer = plan_kernel(length, cruise, accel, entry, window + 5)
+    assert longer[:, 3:].sum() <= p[:, 3:].sum() * (1 + 1e-12)
