@@ -22,10 +22,12 @@ Move kinds in the breakdown:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
 
 from toolpath.enums import MoveKind
@@ -36,7 +38,7 @@ from toolpath.program import Program
 from .machine import Blending, Controller, Machine, load_machine
 from .planner import Profile, Segments, plan, segments
 
-__all__ = ["CycleTime", "cycle_time", "naive_time_s", "KINDS"]
+__all__ = ["CycleTime", "cycle_time", "naive_time_s", "naive_kernel", "naive_reference", "KINDS"]
 
 KINDS = ("cut", "plunge", "rapid", "dwell", "tool_change", "spindle")
 _CUT, _PLUNGE, _RAPID, _DWELL = 0, 1, 2, 3
@@ -141,11 +143,11 @@ def _classify(tp: Toolpath, start: NDArray[np.float64]) -> NDArray[np.int8]:
     return out
 
 
-def naive_time_s(tp: Toolpath, machine: Machine, *, start_xyz: Any = None) -> NDArray[np.float64]:
+def naive_reference(tp: Toolpath, machine: Machine, *, start_xyz: Any = None) -> NDArray[np.float64]:
     """Length / feed of every move (rapids at the rapid rate along their direction, dwells their duration), s."""
-    start = np.asarray(tp.xyz[0] if (start_xyz is None and len(tp)) else (start_xyz or (0, 0, 0)), np.float64)
     if len(tp) == 0:
         return np.zeros(0)
+    start = np.asarray(tp.xyz[0] if start_xyz is None else start_xyz, np.float64)
     length = tp.lengths(start)
     d = tp.xyz - tp.starts(start)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -156,12 +158,79 @@ def naive_time_s(tp: Toolpath, machine: Machine, *, start_xyz: Any = None) -> ND
         rapid_v = np.minimum(rapid_v, machine.max_linear_velocity_mm_min / 60.0)
     out = np.zeros(len(tp))
     r = tp.kind == MoveKind.RAPID
-    out[r] = np.where(length[r] > 0, length[r] / np.where(np.isfinite(rapid_v[r]), rapid_v[r], np.inf), 0.0)
+    out[r] = np.where(length[r] > 0, length[r] / rapid_v[r], 0.0)
     c = (tp.kind != MoveKind.RAPID) & (tp.kind != MoveKind.DWELL)
     out[c] = length[c] / (tp.feed[c] / 60.0)
     dw = tp.kind == MoveKind.DWELL
     out[dw] = tp.feed[dw]
     return out
+
+
+@njit(cache=True, nogil=True)
+def naive_kernel(kind, xyz, center, feed, start, vrap_v, vlin_v):
+    """Numba version of :func:`naive_reference` (``vrap_v`` per-axis rapid rates mm/s, ``vlin_v`` cap or 0)."""
+    n = kind.shape[0]
+    out = np.zeros(n)
+    sx, sy, sz = start[0], start[1], start[2]
+    two_pi = 2.0 * math.pi
+    for i in range(n):
+        k = kind[i]
+        ex, ey, ez = xyz[i, 0], xyz[i, 1], xyz[i, 2]
+        if k == 4:
+            out[i] = feed[i]
+            sx, sy, sz = ex, ey, ez
+            continue
+        dx, dy, dz = ex - sx, ey - sy, ez - sz
+        length = math.sqrt(dx * dx + dy * dy + dz * dz)
+        if k == 2 or k == 3:
+            cx, cy = center[i, 0], center[i, 1]
+            d = math.atan2(ey - cy, ex - cx) - math.atan2(sy - cy, sx - cx)
+            d = d % two_pi if k == 3 else -((-d) % two_pi)
+            if math.hypot(dx, dy) < 1e-9 and abs(d) < 1e-9:
+                d = two_pi
+            length = math.hypot(abs(d) * math.hypot(sx - cx, sy - cy), dz)
+        if k == 0:
+            if length > 0:
+                v = np.inf
+                for ax_d, lim in ((dx, vrap_v[0]), (dy, vrap_v[1]), (dz, vrap_v[2])):
+                    u = abs(ax_d) / length
+                    if u > 1e-12 and lim / u < v:
+                        v = lim / u
+                if vlin_v > 0 and vlin_v < v:
+                    v = vlin_v
+                out[i] = length / v
+        else:
+            out[i] = length / (feed[i] / 60.0)
+        sx, sy, sz = ex, ey, ez
+    return out
+
+
+def naive_time_s(tp: Toolpath, machine: Machine, *, start_xyz: Any = None) -> NDArray[np.float64]:
+    """Length / feed of every move, s: rapids at the rapid rate along their direction, dwells their duration.
+
+    Parameters
+    ----------
+    tp : Toolpath
+    machine : Machine
+    start_xyz : sequence of 3 float, optional
+        Where the first move starts, mm (default its own end point).
+
+    Returns
+    -------
+    ndarray of shape (N,), float64
+    """
+    if len(tp) == 0:
+        return np.zeros(0)
+    start = np.asarray(tp.xyz[0] if start_xyz is None else start_xyz, np.float64).reshape(3)
+    return naive_kernel(
+        tp.kind,
+        tp.xyz,
+        tp.center,
+        tp.feed,
+        start,
+        np.asarray(machine.rapid_mm_min, np.float64) / 60.0,
+        machine.max_linear_velocity_mm_min / 60.0,
+    )
 
 
 def _path_control(program: Program, machine: Machine) -> tuple[bool, float]:
@@ -262,7 +331,7 @@ def cycle_time(program: Program, machine: Machine | str) -> CycleTime:
     kinds = np.concatenate(classes) if classes else np.zeros(0, np.int8)
     naive = np.concatenate(naive_parts) if naive_parts else np.zeros(0)
     dwell = kinds == _DWELL
-    feeds = program.toolpath.feed if n_moves else np.zeros(0)
+    feeds = np.concatenate([op.toolpath.feed for op in program.operations]) if n_moves else np.zeros(0)
     move_t[dwell] = feeds[dwell] + m.dwell_overhead_s
     naive_dwell = naive.copy()
     naive_dwell[dwell] = feeds[dwell] + m.dwell_overhead_s

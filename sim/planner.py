@@ -46,6 +46,8 @@ __all__ = [
     "Segments",
     "Profile",
     "segments",
+    "segments_kernel",
+    "segments_reference",
     "plan",
     "plan_kernel",
     "plan_reference",
@@ -138,7 +140,8 @@ class Profile:
     @classmethod
     def from_array(cls, out: NDArray[np.float64]) -> Profile:
         """From the (M, 6) array the kernels return."""
-        return cls(*(np.ascontiguousarray(out[:, k]) for k in range(6)))
+        cols = np.ascontiguousarray(out.T)  # one transposing copy; each row is then contiguous
+        return cls(*cols)
 
 
 # ---------------------------------------------------------------------------
@@ -343,12 +346,12 @@ def _expand(tp: Toolpath, start: NDArray[np.float64], machine: Machine) -> tuple
 
 def _axis_limit(limits: NDArray[np.float64], unit: NDArray[np.float64]) -> NDArray[np.float64]:
     """Largest value along each unit vector that keeps every axis within its limit (Grbl's projection)."""
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", over="ignore"):
         per_axis = np.where(np.abs(unit) > 1e-12, limits[None, :] / np.abs(unit), np.inf)
     return per_axis.min(axis=1)
 
 
-def segments(
+def segments_reference(
     tp: Toolpath,
     machine: Machine,
     *,
@@ -356,7 +359,7 @@ def segments(
     exact_stop: NDArray[np.bool_] | None = None,
     tolerance_mm: NDArray[np.float64] | None = None,
 ) -> Segments:
-    """The segments a controller plans for one toolpath.
+    """Plain NumPy version of :func:`segments` (the reference for ``segments_kernel``).
 
     Parameters
     ----------
@@ -382,8 +385,8 @@ def segments(
     start = np.asarray(tp.xyz[0] if start_xyz is None else start_xyz, np.float64).reshape(3)
     pts, move, native = _expand(tp, start, machine)
     steps = np.asarray(machine.steps_per_mm)
-    if np.all(steps > 0):
-        pts = np.round(pts * steps) / steps
+    if np.all(steps > 0):  # Grbl's lround: half away from zero
+        pts = np.sign(pts) * np.floor(np.abs(pts) * steps + 0.5) / steps
     delta = np.diff(pts, axis=0)
     chord = np.linalg.norm(delta, axis=1)
     kind = tp.kind[move]
@@ -419,7 +422,9 @@ def segments(
     m = len(length)
     if m == 0:
         return Segments.empty()
-    u_chord = delta / np.maximum(np.linalg.norm(delta, axis=1), 1e-300)[:, None]
+    chord = np.linalg.norm(delta, axis=1)
+    u_chord = np.zeros_like(delta)
+    u_chord[chord > 1e-9] = delta[chord > 1e-9] / chord[chord > 1e-9, None]  # a full circle has no chord
 
     vmax = np.asarray(machine.max_velocity_mm_min) / 60.0
     vrap = np.asarray(machine.rapid_mm_min) / 60.0
@@ -448,14 +453,13 @@ def segments(
         u1, u2 = u_end[:-1], u_start[1:]
         cos_dev = np.clip(np.einsum("ij,ij->i", u1, u2), -1.0, 1.0)  # cos of the deflection
         blending = machine.blending
-        if exact_stop is not None:
-            stop_here = np.asarray(exact_stop, bool)[move[1:]] & (move[1:] != move[:-1])
-        else:
-            stop_here = np.full(m - 1, blending is Blending.EXACT_STOP)
+        if exact_stop is None:
+            exact_stop = np.full(n, blending is Blending.EXACT_STOP)
+        stop_here = np.asarray(exact_stop, bool)[move[1:]] & (move[1:] != move[:-1])
         if blending is Blending.JUNCTION_DEVIATION:
             j_v2 = _junction_deviation_v2(u1, u2, cos_dev, amax, machine.junction_deviation_mm)
         else:
-            tol = np.full(m - 1, machine.blend_tolerance_mm)
+            tol = np.full(m - 1, float(machine.blend_tolerance_mm))
             if tolerance_mm is not None:
                 tol = np.asarray(tolerance_mm, np.float64)[move[1:]]
             j_v2 = _blend_arc_v2(u1, u2, cos_dev, length[:-1], length[1:], tol, amax, cruise_v[:-1], cruise_v[1:])
@@ -538,9 +542,260 @@ def _blend_arc_v2(
         d_geom = np.minimum.reduce([0.5 * l1, 0.5 * l2, d_tol])
         radius = np.tan(theta) * d_geom
         binormal = np.cross(u1[mid], u2[mid])
+        binormal /= np.linalg.norm(binormal, axis=1)[:, None]
         plane_axes = np.abs(binormal) < 1.0 - 1e-9  # axes with a component in the plane
         a_plane = np.where(plane_axes, amax[None, :], np.inf).min(axis=1)
         v_blend2 = BLEND_ACC_RATIO_NORMAL * a_plane * radius
         v_goal2 = np.maximum(v1[mid], v2[mid]) ** 2
         out[mid] = np.minimum(v_blend2, v_goal2)
     return out
+
+
+# ---------------------------------------------------------------------------
+# segments: Numba kernel (same results as segments_reference, one pass per move)
+# ---------------------------------------------------------------------------
+
+
+@njit(cache=True, nogil=True)
+def _limit3(limits: NDArray[np.float64], ux: float, uy: float, uz: float) -> float:
+    best = np.inf
+    ax, ay, az = abs(ux), abs(uy), abs(uz)
+    if ax > 1e-12:
+        best = limits[0] / ax
+    if ay > 1e-12 and limits[1] / ay < best:
+        best = limits[1] / ay
+    if az > 1e-12 and limits[2] / az < best:
+        best = limits[2] / az
+    return best
+
+
+@njit(cache=True, nogil=True)
+def _sweep(sx: float, sy: float, ex: float, ey: float, cx: float, cy: float, ccw: bool) -> float:
+    two_pi = 2.0 * math.pi
+    d = math.atan2(ey - cy, ex - cx) - math.atan2(sy - cy, sx - cx)
+    d = d % two_pi if ccw else -((-d) % two_pi)
+    if math.hypot(ex - sx, ey - sy) < 1e-9 and abs(d) < 1e-9:
+        d = two_pi if ccw else -two_pi
+    return d
+
+
+@njit(cache=True, nogil=True)
+def _quantise(x: float, steps: float) -> float:
+    if steps <= 0.0:
+        return x
+    return math.copysign(math.floor(abs(x) * steps + 0.5), x) / steps
+
+
+@njit(cache=True, nogil=True)
+def segments_kernel(kind, xyz, center, feed, start, vmax, vrap, amax, steps, params, exact_stop, tol_mm):
+    """Numba version of :func:`segments_reference`.
+
+    ``params`` = (chords 0/1, arc tolerance mm, blending 0 junction deviation / 1 blend arc,
+    junction deviation mm, linear velocity cap mm/s (0 none), block rate Hz (0 none)).
+    Returns (length, cruise_v2, accel, entry_v2, move).
+    """
+    n = kind.shape[0]
+    chords = params[0] > 0.5
+    arc_tol, blend_arc, jd_mm, vlin, block_rate = params[1], params[2] > 0.5, params[3], params[4], params[5]
+    quant = steps[0] > 0 and steps[1] > 0 and steps[2] > 0
+    counts = np.zeros(n, np.int64)
+    px, py = start[0], start[1]
+    for i in range(n):
+        k = kind[i]
+        if k != 4:
+            counts[i] = 1
+        if (k == 2 or k == 3) and chords:
+            sw = _sweep(px, py, xyz[i, 0], xyz[i, 1], center[i, 0], center[i, 1], k == 3)
+            r = math.hypot(px - center[i, 0], py - center[i, 1])
+            half = math.sqrt(max(arc_tol * (2.0 * r - arc_tol), 1e-300))
+            counts[i] = max(1, int(math.floor(abs(0.5 * sw * r) / half)))
+        px, py = xyz[i, 0], xyz[i, 1]
+    total = counts.sum()
+    length = np.empty(total)
+    cruise = np.empty(total)
+    accel = np.empty(total)
+    entry = np.zeros(total)
+    move = np.empty(total, np.int64)
+    u_s = np.empty((total, 3))
+    u_e = np.empty((total, 3))
+    stop_before = np.zeros(total, np.bool_)
+    m = 0
+    sx, sy, sz = start[0], start[1], start[2]  # start of the current move (as programmed)
+    if quant:
+        qx, qy, qz = _quantise(sx, steps[0]), _quantise(sy, steps[1]), _quantise(sz, steps[2])
+    else:
+        qx, qy, qz = sx, sy, sz
+    dwell_seen = False
+    for i in range(n):
+        k = kind[i]
+        if k == 4:  # a dwell does not move; its end point is where the machine stands
+            dwell_seen = True
+            sx, sy, sz = xyz[i, 0], xyz[i, 1], xyz[i, 2]
+            continue
+        is_arc = k == 2 or k == 3
+        cx, cy = center[i, 0], center[i, 1]
+        sw = 0.0
+        r = 0.0
+        a0 = 0.0
+        if is_arc:
+            sw = _sweep(sx, sy, xyz[i, 0], xyz[i, 1], cx, cy, k == 3)
+            r = math.hypot(sx - cx, sy - cy)
+            a0 = math.atan2(sy - cy, sx - cx)
+        c = counts[i]
+        for s in range(1, c + 1):
+            if s == c:
+                tx, ty, tz = xyz[i, 0], xyz[i, 1], xyz[i, 2]
+            else:
+                f = s / c
+                tx = cx + r * math.cos(a0 + sw * f)
+                ty = cy + r * math.sin(a0 + sw * f)
+                tz = sz + (xyz[i, 2] - sz) * f
+            if quant:
+                tx, ty, tz = _quantise(tx, steps[0]), _quantise(ty, steps[1]), _quantise(tz, steps[2])
+            dx, dy, dz = tx - qx, ty - qy, tz - qz
+            chord = math.sqrt(dx * dx + dy * dy + dz * dz)
+            native = is_arc and not chords
+            seg_len = chord
+            ux = uy = uz = 0.0
+            if chord > 1e-9:
+                ux, uy, uz = dx / chord, dy / chord, dz / chord
+            u_s[m, 0], u_s[m, 1], u_s[m, 2] = ux, uy, uz
+            u_e[m, 0], u_e[m, 1], u_e[m, 2] = ux, uy, uz
+            rr = np.inf
+            if native:
+                swq = _sweep(qx, qy, tx, ty, cx, cy, k == 3)
+                rr = math.hypot(qx - cx, qy - cy)
+                seg_len = math.hypot(abs(swq) * rr, dz)
+                sg = 1.0 if swq > 0 else (-1.0 if swq < 0 else 0.0)
+                tzz = dz / (abs(swq) if abs(swq) > 0 else 1.0)
+                for which in range(2):
+                    ptx, pty = (qx, qy) if which == 0 else (tx, ty)
+                    vx, vy = -(pty - cy) * sg, (ptx - cx) * sg
+                    nn = max(math.sqrt(vx * vx + vy * vy + tzz * tzz), 1e-300)
+                    target = u_s if which == 0 else u_e
+                    target[m, 0], target[m, 1], target[m, 2] = vx / nn, vy / nn, tzz / nn
+            if seg_len <= 1e-9:
+                continue
+            if k == 0:
+                v = _limit3(vrap, ux, uy, uz)
+            else:
+                v = min(feed[i] / 60.0, _limit3(vmax, ux, uy, uz))
+            if vlin > 0:
+                v = min(v, vlin)
+            a = _limit3(amax, ux, uy, uz)
+            if native:
+                pa = min(amax[0], amax[1])
+                a = BLEND_ACC_RATIO_TANGENTIAL * pa
+                v = min(v, min(vmax[0], vmax[1]), math.sqrt(BLEND_ACC_RATIO_NORMAL * pa * rr))
+            if block_rate > 0:
+                v = min(v, seg_len * block_rate)
+            length[m], cruise[m], accel[m], move[m] = seg_len, v * v, a, i
+            stop_before[m] = dwell_seen or (m > 0 and exact_stop[i] and move[m - 1] != i)
+            dwell_seen = False
+            qx, qy, qz = tx, ty, tz
+            m += 1
+        sx, sy, sz = xyz[i, 0], xyz[i, 1], xyz[i, 2]
+    for j in range(1, m):
+        if stop_before[j]:
+            continue
+        u1x, u1y, u1z = u_e[j - 1, 0], u_e[j - 1, 1], u_e[j - 1, 2]
+        u2x, u2y, u2z = u_s[j, 0], u_s[j, 1], u_s[j, 2]
+        cos_dev = min(1.0, max(-1.0, u1x * u2x + u1y * u2y + u1z * u2z))
+        jv2 = np.inf
+        if not blend_arc:
+            cos_t = -cos_dev
+            if cos_t > _COS_STRAIGHT:
+                jv2 = 0.0
+            elif cos_t >= -_COS_STRAIGHT:
+                jx, jy, jz = u2x - u1x, u2y - u1y, u2z - u1z
+                jn = math.sqrt(jx * jx + jy * jy + jz * jz)
+                sh = math.sqrt(0.5 * (1.0 - cos_t))
+                jv2 = _limit3(amax, jx / jn, jy / jn, jz / jn) * jd_mm * sh / (1.0 - sh)
+        else:
+            dev = math.acos(cos_dev)
+            if dev > math.pi - 1e-6:
+                jv2 = 0.0
+            elif dev >= _TANGENT_RAD:
+                theta = 0.5 * (math.pi - dev)
+                l1, l2 = length[j - 1], length[j]
+                t = tol_mm[move[j]]
+                tol = min(t if t > 0 else 0.25 * l1, t if t > 0 else 0.25 * l2, 0.25 * l1, 0.25 * l2)
+                d_geom = min(0.5 * l1, 0.5 * l2, math.cos(theta) * tol / (1.0 - math.sin(theta)))
+                bx = u1y * u2z - u1z * u2y
+                by = u1z * u2x - u1x * u2z
+                bz = u1x * u2y - u1y * u2x
+                bn = math.sqrt(bx * bx + by * by + bz * bz)
+                a_plane = np.inf
+                for ax_i, b_i in ((0, bx), (1, by), (2, bz)):
+                    if abs(b_i / bn) < 1.0 - 1e-9 and amax[ax_i] < a_plane:
+                        a_plane = amax[ax_i]
+                jv2 = min(BLEND_ACC_RATIO_NORMAL * a_plane * math.tan(theta) * d_geom, max(cruise[j - 1], cruise[j]))
+        entry[j] = min(jv2, cruise[j - 1], cruise[j])
+    return length[:m], cruise[:m], accel[:m], entry[:m], move[:m]
+
+
+def segments(
+    tp: Toolpath,
+    machine: Machine,
+    *,
+    start_xyz: tuple[float, float, float] | NDArray[np.float64] | None = None,
+    exact_stop: NDArray[np.bool_] | None = None,
+    tolerance_mm: NDArray[np.float64] | None = None,
+) -> Segments:
+    """The segments a controller plans for one toolpath (arcs split, junction speeds set).
+
+    Parameters
+    ----------
+    tp : Toolpath
+        The moves.
+    machine : Machine
+        Limits and corner model.
+    start_xyz : sequence of 3 float, optional
+        Where the first move starts, mm (default its own end point).
+    exact_stop : ndarray of shape (N,), bool, optional
+        Per move: stop at the junction before it (G61 in force); default from the machine.
+    tolerance_mm : ndarray of shape (N,), float64, optional
+        Per move: G64 P blend tolerance (0 = none given); default from the machine.
+
+    Notes
+    -----
+    Dwells do not move; the machine stops before and after them (both Grbl and
+    LinuxCNC drain the planner on G4). Segments of zero length are dropped.
+    """
+    n = len(tp)
+    if n == 0:
+        return Segments.empty()
+    start = np.asarray(tp.xyz[0] if start_xyz is None else start_xyz, np.float64).reshape(3)
+    if exact_stop is None:
+        exact_stop = np.full(n, machine.blending is Blending.EXACT_STOP)
+    if tolerance_mm is None:
+        tolerance_mm = np.full(n, float(machine.blend_tolerance_mm))
+    exact_stop = np.ascontiguousarray(exact_stop, np.bool_).reshape(-1)
+    tolerance_mm = np.ascontiguousarray(tolerance_mm, np.float64).reshape(-1)
+    if exact_stop.shape[0] != n or tolerance_mm.shape[0] != n:
+        raise InputError(f"exact_stop and tolerance_mm need one entry per move ({n})")
+    params = np.array(
+        [
+            float(machine.arc_split is ArcSplit.CHORDS),
+            machine.arc_tolerance_mm,
+            float(machine.blending is not Blending.JUNCTION_DEVIATION),
+            machine.junction_deviation_mm,
+            machine.max_linear_velocity_mm_min / 60.0,
+            machine.block_rate_hz,
+        ]
+    )
+    out = segments_kernel(
+        tp.kind,
+        tp.xyz,
+        tp.center,
+        tp.feed,
+        start,
+        np.asarray(machine.max_velocity_mm_min) / 60.0,
+        np.asarray(machine.rapid_mm_min) / 60.0,
+        np.asarray(machine.max_acceleration_mm_s2, np.float64),
+        np.asarray(machine.steps_per_mm, np.float64),
+        params,
+        exact_stop,
+        tolerance_mm,
+    )
+    return Segments(*out)

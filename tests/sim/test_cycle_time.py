@@ -172,3 +172,22 @@ def test_empty_program_and_bad_input():
     assert ct.velocity_profile()[0].shape == (1,)
     with pytest.raises(InputError):
         cycle_time("G1 X1", "grbl-router")  # type: ignore[arg-type]
+
+
+def test_naive_kernel_matches_reference():
+    from sim.cycle_time import naive_reference, naive_time_s
+
+    p = _single(
+        [
+            ("rapid", 10.0, 20.0, 5.0),
+            ("feed", 10.0, 20.0, -2.0, 300.0),
+            ("arc", 30.0, 20.0, -3.0, 20.0, 20.0, False, 900.0),
+            ("dwell", 0.5),
+            ("arc", 30.0, 20.0, -4.0, 25.0, 20.0, True, 900.0),
+            ("rapid", 0.0, 0.0, 5.0),
+        ]
+    )
+    for name in ("grbl-router", "linuxcnc-sim"):
+        m = load_machine(name)
+        tp = p.operations[0].toolpath
+        assert np.allclose(naive_time_s(tp, m, start_xyz=(0, 0, 0)), naive_reference(tp, m, start_xyz=(0, 0, 0)))

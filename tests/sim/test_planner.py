@@ -20,6 +20,7 @@ from sim.planner import (
     plan_kernel,
     plan_reference,
     segments,
+    segments_reference,
 )
 from toolpath.errors import InputError
 from toolpath.moves import ToolpathBuilder
@@ -255,3 +256,67 @@ def test_plan_kernel_matches_reference(cols):
     assert p[:, 3:].sum() >= np.sum(length / np.sqrt(cruise)) * (1 - 1e-12)
     longer = plan_kernel(length, cruise, accel, entry, window + 5)
     assert longer[:, 3:].sum() <= p[:, 3:].sum() * (1 + 1e-12)
+
+
+# segments: kernel against reference ---------------------------------------------------------------------------------
+
+
+@st.composite
+def _toolpaths(draw):
+    n = draw(st.integers(1, 25))
+    b = ToolpathBuilder()
+    x = y = z = 0.0
+    for _ in range(n):
+        kind = draw(st.sampled_from(["rapid", "feed", "feed", "arc", "dwell", "same"]))
+        if kind == "dwell":
+            b.dwell(draw(st.floats(0.0, 2.0)))
+            continue
+        if kind == "same":  # a zero-length move
+            b.feed(x, y, z, 1000.0)
+            continue
+        nx = draw(st.floats(-50, 50))
+        ny = draw(st.floats(-50, 50))
+        nz = draw(st.sampled_from([z, z, draw(st.floats(-10, 10))]))
+        if kind == "rapid":
+            b.rapid(nx, ny, nz)
+        elif kind == "feed":
+            b.feed(nx, ny, nz, draw(st.floats(50, 6000)))
+        else:
+            full = draw(st.booleans())
+            cx, cy = x + draw(st.floats(-20, 20)), y + draw(st.floats(-20, 20))
+            if math.hypot(cx - x, cy - y) < 0.1:
+                cx += 1.0
+            if full:
+                nx, ny = x, y
+            else:  # an end point on the same circle
+                r = math.hypot(cx - x, cy - y)
+                ang = draw(st.floats(-math.pi, math.pi))
+                nx, ny = cx + r * math.cos(ang), cy + r * math.sin(ang)
+            b.arc(nx, ny, nz, cx, cy, cw=draw(st.booleans()), feed_mm_min=draw(st.floats(50, 6000)))
+        x, y, z = nx, ny, nz
+    return b.build()
+
+
+_MACHINES = [
+    GRBL,
+    LCNC,
+    load_machine("hobby-router"),
+    load_machine("industrial-vmc"),
+    dataclasses.replace(LCNC, blending=Blending.EXACT_STOP),
+]
+
+
+@given(_toolpaths(), st.sampled_from(range(len(_MACHINES))), st.booleans())
+@settings(max_examples=120, deadline=None)
+def test_segments_kernel_matches_reference(tp, mi, with_modes):
+    m = _MACHINES[mi]
+    kw = {}
+    if with_modes:
+        rng = np.random.default_rng(len(tp))
+        kw = {"exact_stop": rng.random(len(tp)) < 0.3, "tolerance_mm": rng.choice([0.0, 0.01, 0.5], len(tp))}
+    a = segments(tp, m, start_xyz=(1.0, 2.0, 3.0), **kw)
+    b = segments_reference(tp, m, start_xyz=(1.0, 2.0, 3.0), **kw)
+    assert len(a) == len(b)
+    for f in ("length_mm", "cruise_v2", "accel_mm_s2", "entry_v2", "move"):
+        assert_allclose(getattr(a, f), getattr(b, f), rtol=1e-9, atol=1e-9, err_msg=f)
+    assert np.all(a.length_mm > 0) and np.all(a.entry_v2 <= a.cruise_v2 * (1 + 1e-12))
