@@ -122,5 +122,5 @@ def _axis(r: _Reader, vals: dict[str, Word], a: str) -> float | None:
         return None
     w = vals[a]
     if r.d.integer_increment_mm > 0 and not w.point:
-        return w.value * r.d.integer_increment_mm
+        return w.value * r.d.integer_increment_mm * (1.0 if r.mm_per_unit == 1.0 else 2.54)
     return w.value * r.mm_per_unit

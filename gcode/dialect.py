@@ -5,8 +5,9 @@ the one writer (:mod:`gcode.writer`) and the one reader (:mod:`gcode.reader`)
 interpret its fields. Templates are ``str.format`` strings with named fields:
 
 - ``{units}``: the units code (``G21``/``G20``), ``{name}``: the program
-  name, ``{number}``: the program number (an int);
-- ``{tool}``: the tool number;
+  name, ``{ident}``: the name as an identifier (``A-Z 0-9 _``, 24 characters),
+  ``{number}``: the program number (an int);
+- ``{tool}``: the tool number (and ``{rpm}`` in tool change lines);
 - ``{rpm}``: spindle speed (integer), ``{direction}``: ``M3``/``M4``;
 - ``{value}``: the dwell in the dialect's dwell unit;
 - ``{tolerance}``: the path blending tolerance in output units.
@@ -16,6 +17,7 @@ An empty template means "write nothing".
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
@@ -30,7 +32,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["ArcStyle", "CommentStyle", "Units", "Dialect", "dialects", "get_dialect", "load_dialect"]
+__all__ = ["ArcStyle", "CommentStyle", "Units", "Dialect", "dialects", "get_dialect", "load_dialect", "as_mapping"]
 
 
 class ArcStyle(str, Enum):
@@ -140,6 +142,21 @@ class Dialect:
         Lines closing the program (after the final retract).
     retract : str
         The safe retract at the end (``G0 Z{z}``) in output units.
+    block_end : str
+        Text ending every block (Heidenhain ISO: ``" *"``).
+    arc_center_block : bool
+        The arc centre is a block of its own, ``I J`` absolute, before the
+        G2/G3 block (Heidenhain ISO); the reader keeps it as the pole.
+    dwell_word : str
+        Letter carrying the dwell duration (``P``; Sinumerik and Heidenhain ``F``).
+    tool_change_on_t : bool
+        Reading: a T word alone changes the tool (controllers without M6, e.g. Grbl).
+    metadata_codes : tuple of str
+        G-codes the reader records as path-control metadata and otherwise
+        ignores (``G5.1`` on Fanuc is AI contour control, ``G187`` on Haas).
+    passthrough : tuple of str
+        Regular expressions of whole lines the reader records in
+        ``metadata["passthrough"]`` and skips (``CYCLE832(...)``, ``%_N_..._MPF``).
     """
 
     name: str
@@ -187,6 +204,12 @@ class Dialect:
     operation_end: tuple[str, ...] = ("M9 M5",)
     program_end: tuple[str, ...] = ("M2", "%")
     retract: str = "G0 Z{z}"
+    block_end: str = ""
+    arc_center_block: bool = False
+    dwell_word: str = "P"
+    tool_change_on_t: bool = False
+    metadata_codes: tuple[str, ...] = ()
+    passthrough: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.name or self.name != self.name.lower():
@@ -215,8 +238,18 @@ class Dialect:
             raise GcodeError(f"dialect {self.name}: integer_increment_mm must be >= 0")
         if self.line_number_step < 1 or self.line_number_start < 0 or self.line_number_max < self.line_number_start:
             raise GcodeError(f"dialect {self.name}: line numbering start/step/max are inconsistent")
-        for f in ("program_start", "preamble", "tool_change", "operation_end", "program_end"):
+        if self.arc_center_block and self.arcs is ArcStyle.R:
+            raise GcodeError(f"dialect {self.name}: arc_center_block needs arcs = 'ijk' or 'linearize'")
+        if len(self.dwell_word) != 1 or not self.dwell_word.isalpha():
+            raise GcodeError(f"dialect {self.name}: dwell_word must be one letter, got {self.dwell_word!r}")
+        for f in ("program_start", "preamble", "tool_change", "operation_end", "program_end", "metadata_codes",
+                  "passthrough"):
             object.__setattr__(self, f, tuple(str(s) for s in getattr(self, f)))
+        for pat in self.passthrough:
+            try:
+                re.compile(pat)
+            except re.error as exc:
+                raise GcodeError(f"dialect {self.name}: passthrough pattern {pat!r} is invalid: {exc}") from None
 
     def with_options(self, **changes: object) -> Dialect:
         """A copy with some fields changed (``dataclasses.replace`` with a clear error)."""

@@ -78,12 +78,19 @@ def execute_block(r: _Reader, words: tuple[Word, ...]) -> bool:
     gs: list[tuple[int, Word]] = []
     ms: list[tuple[int, Word]] = []
     vals: dict[str, Word] = {}
+    meta_block = False
     for w in words:
         if w.letter == "G":
-            gs.append((_gkey(r, w), w))
+            k = _gkey(r, w)
+            k = r.units_map.get(k, k)  # the dialect's units codes (Sinumerik, Heidenhain G71/G70)
+            if k in r.metadata_codes:
+                meta_block = True
+                r.metadata["path_control"].append((r.line_no, r.metadata_codes[k], None))  # type: ignore[union-attr]
+                continue
+            gs.append((k, w))
         elif w.letter == "M":
             ms.append((_gkey(r, w), w))
-        elif w.letter == "N":
+        elif w.letter == "N" or (meta_block and w.letter in "EPQR"):
             continue
         elif w.letter not in _ALLOWED_LETTERS:
             if w.letter in "ABCUVW":
@@ -118,7 +125,8 @@ def execute_block(r: _Reader, words: tuple[Word, ...]) -> bool:
     u = r.mm_per_unit
 
     # 3-5: feed, speed, tool select
-    if "F" in vals:
+    dwell_f = 40 in gset and r.d.dwell_word == "F"  # Sinumerik/Heidenhain: G4 F<seconds>
+    if "F" in vals and not dwell_f:
         f = vals["F"].value
         if f < 0:
             r.error("feed", f"negative feed F{f:g}", vals["F"].column)
@@ -134,6 +142,8 @@ def execute_block(r: _Reader, words: tuple[Word, ...]) -> bool:
             r.error("tool", f"T{t:g} is not a tool number", vals["T"].column)
         r.tool_selected = int(t)
     mset = {k for k, _ in ms}
+    if "T" in vals and r.d.tool_change_on_t and 60 not in mset and r.tool_selected != r.tool_current:
+        mset.add(60)  # Grbl and friends: a new T word is the tool change
     # 6: tool change
     if 60 in mset:
         r.finish_operation()
@@ -198,6 +208,13 @@ def execute_block(r: _Reader, words: tuple[Word, ...]) -> bool:
         r.retract_r_plane = True
     if 800 in gset:
         r.motion = None
+    if r.d.arc_center_block and not any(a in vals for a in "XYZ") and any(a in vals for a in "IJ"):
+        # Heidenhain ISO: a block of I J sets the circle centre (pole), absolute under G90
+        px = _axis_value(r, vals["I"]) if "I" in vals else (0.0 if not r.absolute else r.pos[0])
+        py = _axis_value(r, vals["J"]) if "J" in vals else (0.0 if not r.absolute else r.pos[1])
+        r.pole = (px, py) if r.absolute else (r.pos[0] + px, r.pos[1] + py)
+        vals.pop("I", None)
+        vals.pop("J", None)
     # 19: non-modal axis moves
     if nonmodal_axis:
         _nonmodal(r, vals, nonmodal_axis, motion_codes)
@@ -226,9 +243,14 @@ def _warning():  # noqa: ANN202 - avoid a circular import at module load
 
 
 def _dwell(r: _Reader, vals: dict[str, Word], g: Word) -> None:
-    if "P" in vals:
-        w = vals["P"]
+    word = r.d.dwell_word
+    if word in vals and word != "P":
+        w = vals[word]
         secs = w.value / 1000.0 if r.d.dwell_unit == "ms" else w.value
+    elif "P" in vals:
+        w = vals["P"]
+        # in a millisecond dialect a decimal point means seconds (Haas: "G04 P1.5" is 1.5 s)
+        secs = w.value / 1000.0 if r.d.dwell_unit == "ms" and not w.point else w.value
     elif "X" in vals and r.d.dwell_unit == "ms":
         secs = vals["X"].value  # Fanuc-style G4 X<seconds>
         del vals["X"]
@@ -236,14 +258,15 @@ def _dwell(r: _Reader, vals: dict[str, Word], g: Word) -> None:
         r.error("dwell", "G4 without a P (duration) word", g.column)
         return
     if secs < 0:
-        r.error("dwell", f"negative dwell {secs:g} s", vals.get("P", g).column)
+        r.error("dwell", f"negative dwell {secs:g} s", g.column)
     r.add(MoveKind.DWELL, *r.pos, f=secs)
 
 
 def _axis_value(r: _Reader, w: Word) -> float:
     v = w.value
     if r.d.integer_increment_mm > 0 and not w.point:
-        return v * r.d.integer_increment_mm
+        # least input increment: 0.001 mm, or 0.0001 in (= 2.54 x 0.001 mm) in inch mode
+        return v * r.d.integer_increment_mm * (1.0 if r.mm_per_unit == 1.0 else 2.54)
     return v * r.mm_per_unit
 
 
@@ -310,11 +333,14 @@ def _arc(r: _Reader, vals: dict[str, Word], motion: int, end: list[float]) -> No
             side = -side
         ca, cb = ma + side * h * na, mb + side * h * nb
     else:
-        if la not in vals and lb not in vals:
+        pole = r.pole if (r.d.arc_center_block and r.plane == 170) else None
+        if la not in vals and lb not in vals and pole is None:
             r.error("arc-center", f"arc with neither R nor {la}/{lb} words (plane {_gname(r.plane)})", 0)
         oa = _axis_value(r, vals[la]) if la in vals else 0.0
         ob = _axis_value(r, vals[lb]) if lb in vals else 0.0
-        if r.arc_absolute:
+        if pole is not None and la not in vals and lb not in vals:
+            ca, cb = pole
+        elif r.arc_absolute:
             ca, cb = oa if la in vals else sa, ob if lb in vals else sb
         else:
             ca, cb = sa + oa, sb + ob

@@ -3,7 +3,7 @@
 A line is ``[/][N<n>] word* [( comment )]* [; comment]`` with words ``<letter><number>``.
 Spaces are allowed anywhere between a letter, its sign and its number
 (``X 0.5``, ``Z -1``), letters may be lowercase, and words need no spaces
-between them (``G0X1Y2``). A trailing checksum ``*<n>`` is dropped.
+between them (``G0X1Y2``). A trailing checksum ``*<n>`` (or a bare ``*``, Heidenhain's block end) is dropped.
 Columns are 1-based positions in the original line.
 """
 
@@ -97,7 +97,7 @@ def lex_line(line: str) -> LexedLine:
     star = code.find("*")
     end = len(code)
     if star >= 0:
-        if re.fullmatch(r"\*\s*\d+\s*", code[star:]):
+        if re.fullmatch(r"\*\s*\d*\s*", code[star:]):  # a checksum, or Heidenhain's block end
             end = star
         else:
             return _err("'*' is only accepted as a trailing checksum", star + 1, comments)

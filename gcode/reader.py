@@ -61,6 +61,8 @@ _MAX_LINE_CHARS = 65536
 _MAX_DIAGNOSTICS = 1000
 
 _O_WORD = re.compile(r"^\s*[oO]\s*(<[^>]*>|\d+)\s*([A-Za-z]+)?")
+_HEADER = re.compile(r"^\s*(?:[Nn]\d+\s+)?%(\S+)\s+([Gg]\d+)\s*\*?\s*$")
+_LEADING_N = re.compile(r"^\s*[Nn]\d+\s*")
 _TOOL_COMMENT = re.compile(r"\bT\s*(\d+)\b.*?\bD\s*=\s*([0-9]*\.?[0-9]+)", re.IGNORECASE)
 _TOOL_CR = re.compile(r"\bCR\s*=\s*([0-9]*\.?[0-9]+)", re.IGNORECASE)
 _TOOL_KIND = re.compile(r"\b(flat|ball|bull|drill)\b", re.IGNORECASE)
@@ -103,6 +105,14 @@ class ReadResult(NamedTuple):
     def complete(self) -> bool:
         """True when the whole input was read without error."""
         return not self.errors
+
+
+def _code_key(code: str) -> int:
+    """``"G90.1"`` -> 901."""
+    try:
+        return int(round(float(code.strip()[1:]) * 10))
+    except ValueError:
+        raise GcodeError(f"{code!r} is not a G-code") from None
 
 
 class _Stop(Exception):
@@ -184,10 +194,15 @@ class _Reader:
         self.op_name = ""
         self.pending_name = ""
         self.program_name = ""
+        self.name_from_comment = False
         self.program_number: int | None = None
         self.tool_comments: dict[int, tuple[float, str, float]] = {}
         self.metadata: dict[str, object] = {"path_control": [], "work_offsets": [], "dialect": d.name}
         self.notes_once: set[str] = set()
+        self.pole: tuple[float, float] | None = None
+        self.passthrough = [re.compile(p) for p in d.passthrough]
+        self.units_map = {_code_key(d.units_mm): 210, _code_key(d.units_inch): 200}
+        self.metadata_codes = {_code_key(c): c for c in d.metadata_codes}
 
     # diagnostics --------------------------------------------------------------
     def diag(self, severity: Severity, code: str, message: str, column: int = 0) -> None:
@@ -268,6 +283,24 @@ class _Reader:
         self.line_no += 1
         if len(line) > _MAX_LINE_CHARS:
             self.error("line-too-long", f"line is longer than {_MAX_LINE_CHARS} characters", 1)
+        if self.passthrough:
+            bare = _LEADING_N.sub("", line, count=1).strip()
+            for pat in self.passthrough:
+                if pat.fullmatch(bare):
+                    self.metadata.setdefault("passthrough", []).append((self.line_no, bare))  # type: ignore[union-attr]
+                    return True
+        h = _HEADER.match(line)
+        if h:
+            key = _code_key(h.group(2))
+            if key not in self.units_map:
+                self.error("header", f"'%{h.group(1)} {h.group(2)}' is not a program header this reader knows", 1)
+            if self.any_code or self.percent_seen:
+                return False  # the closing '%NAME G71' of a Heidenhain ISO program
+            self.percent_seen = True
+            self.program_name = self.program_name or h.group(1)
+            self.mm_per_unit = 1.0 if self.units_map[key] == 210 else 25.4
+            self.units_seen = "mm" if self.units_map[key] == 210 else "inch"
+            return True
         m = _O_WORD.match(line)
         if m:
             ocol = len(line) - len(line.lstrip()) + 1
@@ -278,8 +311,9 @@ class _Reader:
             if rest.error or rest.words:
                 self.error("o-word", "an O program number must stand alone on its line", ocol)
             self.program_number = int(m.group(1))
-            if rest.comments and not self.program_name:
+            if rest.comments and not self.name_from_comment:
                 self.program_name = rest.comments[0]
+                self.name_from_comment = True
             return True
         lx = lex_line(line)
         if lx.error:
@@ -312,11 +346,13 @@ class _Reader:
             cr_mm = float(cr.group(1)) * self.mm_per_unit if cr else 0.0
             self.tool_comments.setdefault(int(m.group(1)), (d, k.group(1).lower() if k else "flat", cr_mm))
             return
-        if standalone and text:
-            if not self.any_code and not self.program_name:
-                self.program_name = text
-            else:
-                self.pending_name = text
+        if standalone and text and not text.startswith("$"):  # ;$PATH=... is Sinumerik's archive header
+            if not self.any_code:
+                if not self.name_from_comment:
+                    self.program_name = text  # a comment before any code names the program
+                    self.name_from_comment = True
+            elif not self.pending_name:
+                self.pending_name = text  # the first comment line before a tool change names the operation
 
     def block(self, words: tuple[Word, ...]) -> bool:
         from .executor import execute_block

@@ -26,6 +26,7 @@ Conventions of the output (every dialect):
 from __future__ import annotations
 
 import math
+import re
 import os
 import tempfile
 from collections.abc import Iterator
@@ -98,12 +99,15 @@ class _Emitter:
         text = text.strip()
         if not text:
             return ""
-        if self.line_numbers and not text.startswith(("%", "(", ";", "O")):
+        is_comment = text.startswith(("(", ";"))
+        if self.line_numbers and not text.startswith(("%", "(", ";", "O", "N")):
             text = f"N{self.n} {text}"
             self.n += self.d.line_number_step
             if self.n > self.d.line_number_max:
                 self.n = self.d.line_number_start
-        if self.d.max_line_length and len(text) > self.d.max_line_length:
+        if self.d.block_end and not is_comment and not text.endswith(self.d.block_end.strip()):
+            text += self.d.block_end
+        if self.d.max_line_length and not is_comment and len(text) > self.d.max_line_length:
             raise GcodeError(
                 f"dialect {self.d.name}: block {text!r} is {len(text)} characters, over the limit "
                 f"of {self.d.max_line_length}"
@@ -191,12 +195,18 @@ class _Emitter:
             )
             r = r_start if abs(sweep) <= math.pi else -r_start
             out.append("R" + format_number(r * s, self.dec, point=self.d.decimal_point))
+        elif self.d.arc_center_block:
+            i_txt = format_number(center_mm[0] * s, self.dec, point=self.d.decimal_point)
+            j_txt = format_number(center_mm[1] * s, self.dec, point=self.d.decimal_point)
+            pole = f"I{i_txt} J{j_txt}"
+            cx, cy = float(i_txt.rstrip(".")) / s, float(j_txt.rstrip(".")) / s
         else:
             i_txt = format_number((center_mm[0] - start[0]) * s, self.dec, point=self.d.decimal_point)
             j_txt = format_number((center_mm[1] - start[1]) * s, self.dec, point=self.d.decimal_point)
             out += ["I" + i_txt, "J" + j_txt]
             cx = start[0] + float(i_txt.rstrip(".")) / s
             cy = start[1] + float(j_txt.rstrip(".")) / s
+        if self.arcs is not ArcStyle.R:
             r0 = math.hypot(start[0] - cx, start[1] - cy)
             r1 = math.hypot(end_w[0] - cx, end_w[1] - cy)
             if abs(r0 - r1) > _ARC_ABS_TOL_MM and abs(r0 - r1) > _ARC_REL_TOL * r0:
@@ -208,6 +218,8 @@ class _Emitter:
             out.append(f"{self.d.arc_turns_word}{turns}")
         out += self._feed_word(feed_mm_min)
         self._commit(txt)
+        if self.d.arc_center_block and self.arcs is not ArcStyle.R:
+            return pole + "\n" + " ".join(out)
         return " ".join(out)
 
 
@@ -261,18 +273,23 @@ def iter_lines(program: Program, dialect: str | Dialect = "linuxcnc", **options:
     if not isinstance(number, int) or isinstance(number, bool) or not 0 <= number <= 99999999:
         raise GcodeError(f"program_number must be an integer in 0..99999999, got {number!r}")
     name = str(options.get("program_name", program.name)) or "program"
+    comment_name = e.comment(name)[1:-1] if d.comments is CommentStyle.PAREN else name
+    ident = re.sub(r"[^A-Z0-9_]", "_", name.upper())[:24] or "PROGRAM"
+    if not ident[0].isalpha():
+        ident = "P" + ident[:23]
     tol = options.get("path_tolerance_mm")
     units_code = d.units_mm if units is Units.MM else d.units_inch
 
     def out(text: str) -> Iterator[str]:
-        b = e.block(text)
-        if b:
-            yield b
+        for part in text.split("\n"):
+            b = e.block(part)
+            if b:
+                yield b
 
     for t in d.program_start:
-        yield from out(e.template(t, name=name, number=number, units=units_code))
+        yield from out(e.template(t, name=comment_name, ident=ident, number=number, units=units_code))
     for t in d.preamble:
-        yield from out(e.template(t, name=name, number=number, units=units_code))
+        yield from out(e.template(t, name=comment_name, ident=ident, number=number, units=units_code))
     if tol is not None:
         try:
             tol_f = float(tol)  # type: ignore[arg-type]
@@ -309,7 +326,7 @@ def iter_lines(program: Program, dialect: str | Dialect = "linuxcnc", **options:
                 )
             )
             for line in d.tool_change:
-                yield from out(e.template(line, tool=t.number))
+                yield from out(e.template(line, tool=t.number, rpm=int(round(op.spindle_rpm))))
             yield from out(e.template(d.length_offset, tool=t.number))
             current_tool = t.number
             e.forget_position()
@@ -341,7 +358,7 @@ def iter_lines(program: Program, dialect: str | Dialect = "linuxcnc", **options:
         for line in d.operation_end:
             yield from out(line)
     for t in d.program_end:
-        yield from out(e.template(t, name=name, number=number, units=units_code))
+        yield from out(e.template(t, name=comment_name, ident=ident, number=number, units=units_code))
 
 
 def _moves(e: _Emitter, tp, start: np.ndarray, max_sweep: float, arcs: ArcStyle, d: Dialect) -> Iterator[str]:
@@ -363,7 +380,10 @@ def _moves(e: _Emitter, tp, start: np.ndarray, max_sweep: float, arcs: ArcStyle,
             if not (secs >= 0 and math.isfinite(secs)):
                 raise GcodeError(f"dwell move {i} has duration {secs!r} s; it must be >= 0")
             value = secs * (1000.0 if d.dwell_unit == "ms" else 1.0)
-            yield e.template(d.dwell, value=format_number(value, d.dwell_decimals, point=d.decimal_point))
+            # no decimal point on a count of milliseconds: Haas reads "P750." as 750 s
+            point = d.decimal_point and d.dwell_unit == "s"
+            yield e.template(d.dwell, value=format_number(value, d.dwell_decimals if d.dwell_unit == "s" else 0,
+                                                         point=point))
             continue
         else:
             b = ""

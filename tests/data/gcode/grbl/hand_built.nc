@@ -1,0 +1,34 @@
+(hand built)
+G21 G90 G17 G94 G40 G49
+(rough)
+(T1 D=6 CR=0 flat)
+(change to tool 1, then resume)
+T1 M0
+S12000 M3
+M8
+G0 X0 Y0 Z5
+X10 Y10
+G1 Z-1 F300
+X40 F1200
+G3 X50 Y20 I0 J10
+G2 X60 Y30 I10 J0
+G2 X60 Y30 Z-3 I0 J-5 F800
+G3 X60 Y30 I0 J-7.5
+G3 X67.048 Y19.935 Z-3.5 I0 J-7.5
+G4 P0.75
+G1 X70 Y10 F1000
+G0 Z5
+M9 M5
+(finish)
+(T2 D=3 CR=1.5 ball)
+(change to tool 2, then resume)
+T2 M0
+S18000 M3
+M7
+G0 X20 Y20 Z5
+G1 Z-2 F200
+G2 X20 Y20 I-5 J0 F600
+G3 X10.302 Y18.29 Z-2.25 I-5 J0
+G0 Z5
+M9 M5
+M2
