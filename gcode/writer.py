@@ -26,8 +26,8 @@ Conventions of the output (every dialect):
 from __future__ import annotations
 
 import math
-import re
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
