@@ -191,7 +191,7 @@ def plan_offset_2d(pocket: Pocket, tool: Tool, params: OffsetParams) -> Plan2D:
     left = target.difference(swept)
     cent = prep(centres)
     for _ in range(4):
-        pieces = [p for p in polygons_of(left) if p.area > 1e-2 and not p.buffer(-0.02).is_empty]
+        pieces = [p for p in polygons_of(left) if p.area > 1e-4 and not p.buffer(-0.005).is_empty]
         if not pieces:
             break
         for piece in pieces:

@@ -1,0 +1,149 @@
+"""Offset clearing checked by exact swept areas (shapely): no cut into walls or islands,
+nothing reachable left, rapids only above the material."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import shapely
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from shapely.geometry import Point, Polygon, box
+
+from toolpath import InputError, MoveKind, Pocket, Tool, UnreachableError
+from toolpath.strategies.offset import OffsetParams, clear_pockets
+
+CLEAR = 10.0
+
+
+def segments(tp, start):
+    """Every move as a 2D shapely LineString (array of N)."""
+    a = tp.starts(start)
+    return shapely.linestrings(np.stack([a[:, :2], tp.xyz[:, :2]], axis=1)), a
+
+
+def thick(geom, eps=0.01):
+    """What is left of ``geom`` after an opening by ``eps`` mm: drops polygon-facet slivers."""
+    return geom.buffer(-eps).buffer(eps)
+
+
+def check_pocket(pocket: Pocket, tool: Tool, params: OffsetParams):
+    tp, unreachable = clear_pockets([pocket], tool, params, clearance_z_mm=CLEAR)
+    r = tool.radius_mm
+    segs, a = segments(tp, tp.xyz[0])
+    cutting = tp.kind != MoveKind.RAPID
+    lo = np.minimum(a[:, 2], tp.xyz[:, 2])
+    hi = np.maximum(a[:, 2], tp.xyz[:, 2])
+    # 1. no gouge: every cutting move below the pocket top keeps the tool disc inside the domain
+    domain = pocket.domain(tool.diameter_mm + 1)
+    below = cutting & (lo < pocket.z_top_mm - 1e-9)
+    with np.errstate(divide="ignore", invalid="ignore"):  # zero-length moves (plunges)
+        dist = shapely.distance(segs[below], domain.boundary)
+    assert dist.min() >= r - 1e-6, f"a move cuts {r - dist.min():.4f} mm into a wall"
+    assert np.all(shapely.covers(domain, segs[below]))
+    # 2. rapids: vertical, or horizontal at the clearance height; down only onto material already removed
+    for i in np.flatnonzero(tp.kind == MoveKind.RAPID):
+        if a[i, 2] != tp.xyz[i, 2]:
+            assert np.allclose(a[i, :2], tp.xyz[i, :2]), "rapids change height only vertically"
+            zr = tp.xyz[i, 2]
+            if zr < a[i, 2] and zr < pocket.z_top_mm:
+                earlier = np.flatnonzero(cutting[:i] & (hi[:i] <= zr - 0.5))
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    d = shapely.distance(segs[earlier], shapely.points(tp.xyz[i, :2]))
+                assert d.size and d.min() < 1e-6, f"rapid {i} goes down to z={zr} where nothing was cut"
+        else:
+            assert tp.xyz[i, 2] == pytest.approx(CLEAR), "horizontal rapids only at the clearance height"
+    # 3. nothing reachable left on the floor (reachable: the opening of the region by r + tolerance)
+    at_floor = cutting & (hi <= pocket.z_bottom_mm + 1e-9)
+    ends = cutting & (tp.xyz[:, 2] <= pocket.z_bottom_mm + 1e-9)  # e.g. the bottom of a plunge
+    floor = shapely.union_all(np.concatenate([
+        shapely.buffer(segs[at_floor], r, quad_segs=32), shapely.buffer(shapely.points(tp.xyz[ends, :2]), r, 32)
+    ]))
+    reach = domain.buffer(-(r + params.tolerance_mm), quad_segs=64).buffer(r, quad_segs=64)
+    left = thick(pocket.region.intersection(reach).difference(floor))
+    assert left.area < 0.01, f"{left.area:.4f} mm2 of reachable floor left at {left.bounds} in {pocket.region.wkt}"
+    # 4. the floor is reached, and never passed
+    assert tp.xyz[:, 2].min() == pytest.approx(pocket.z_bottom_mm)
+    return tp, unreachable
+
+
+def test_rectangle_with_island_and_stepdowns():
+    region = box(0, 0, 60, 40).difference(Point(30, 20).buffer(6, quad_segs=32))
+    pocket = Pocket(region, 0.0, -7.0)
+    tool = Tool(6)
+    tp, unreachable = check_pocket(pocket, tool, OffsetParams(stepover_mm=2.4, stepdown_mm=3.0))
+    assert unreachable == []
+    # three even stepdowns: floors at -7/3, -14/3, -7
+    levels = sorted({round(z, 6) for z in tp.xyz[tp.kind == MoveKind.FEED, 2]})
+    for z in (-7 / 3, -14 / 3, -7):
+        assert round(z, 6) in levels
+
+
+def test_open_side_pocket_cuts_from_outside():
+    outside = box(-100, -100, 100, 100).difference(box(0, 0, 50, 30))
+    region = box(0, 0, 50, 5)
+    edges = region.boundary.intersection(box(0, 0, 50, 30).boundary)
+    pocket = Pocket(region, 10.0, 8.0, open_edges=shapely.MultiLineString([list(g.coords) for g in
+                                                                            getattr(edges, "geoms", [edges])]),
+                    outside=outside)
+    check_pocket(pocket, Tool(6), OffsetParams(stepover_mm=2.0, stepdown_mm=2.0))
+
+
+def test_narrow_neck_splits_and_both_lobes_are_cleared():
+    region = shapely.union_all([box(0, 0, 30, 30), box(40, 0, 70, 30), box(29, 12, 41, 18)])
+    tp, _ = check_pocket(Pocket(region, 0, -3), Tool(4), OffsetParams(stepover_mm=1.5, stepdown_mm=3))
+    assert tp.xyz[:, 0].min() < 15 < 55 < tp.xyz[:, 0].max()
+
+
+def test_tool_too_big_raises_and_reports():
+    with pytest.raises(UnreachableError, match="diameter 12"):
+        clear_pockets([Pocket(box(0, 0, 10, 10), 0, -1)], Tool(12), OffsetParams(stepover_mm=4, stepdown_mm=1),
+                      clearance_z_mm=CLEAR)
+
+
+def test_bad_parameters_name_the_value():
+    with pytest.raises(InputError, match="stepover_mm"):
+        OffsetParams(stepover_mm=7, stepdown_mm=1).validate(Tool(6))
+    with pytest.raises(InputError, match="stepdown_mm"):
+        OffsetParams(stepover_mm=1, stepdown_mm=0).validate(Tool(6))
+
+
+@st.composite
+def pockets_with_islands(draw):
+    w = draw(st.floats(20, 60))
+    h = draw(st.floats(20, 60))
+    region = box(0, 0, w, h)
+    for _ in range(draw(st.integers(0, 3))):
+        cx, cy = draw(st.floats(0, w)), draw(st.floats(0, h))
+        if draw(st.booleans()):
+            hole = Point(cx, cy).buffer(draw(st.floats(1, 6)), quad_segs=16)
+        else:
+            hole = box(cx, cy, cx + draw(st.floats(1, 10)), cy + draw(st.floats(1, 10)))
+        region = region.difference(hole)
+    polys = sorted(getattr(region, "geoms", [region]), key=lambda p: -p.area)
+    return Polygon(polys[0].exterior, polys[0].interiors) if polys else box(0, 0, w, h)
+
+
+def _random_pocket_case(region, d, frac):
+    tool = Tool(d)
+    pocket = Pocket(region, 0.0, -2.0)
+    try:
+        check_pocket(pocket, tool, OffsetParams(stepover_mm=frac * d, stepdown_mm=2.0))
+    except UnreachableError:
+        assert region.buffer(-(d / 2 + 0.005)).is_empty
+
+
+_given = given(region=pockets_with_islands(), d=st.sampled_from([3.0, 6.0]), frac=st.floats(0.2, 0.6))
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@_given
+def test_random_pockets_have_no_gouge_and_no_reachable_leftover(region, d, frac):
+    _random_pocket_case(region, d, frac)
+
+
+@pytest.mark.slow
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@_given
+def test_random_pockets_many(region, d, frac):
+    _random_pocket_case(region, d, frac)
