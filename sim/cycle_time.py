@@ -38,7 +38,16 @@ from toolpath.program import Program
 from .machine import Blending, Controller, Machine, load_machine
 from .planner import Profile, Segments, plan, segments
 
-__all__ = ["CycleTime", "cycle_time", "naive_time_s", "naive_kernel", "naive_reference", "KINDS"]
+__all__ = [
+    "CycleTime",
+    "cycle_time",
+    "naive_time_s",
+    "naive_kernel",
+    "naive_reference",
+    "scurve_kernel",
+    "scurve_reference",
+    "KINDS",
+]
 
 KINDS = ("cut", "plunge", "rapid", "dwell", "tool_change", "spindle")
 _CUT, _PLUNGE, _RAPID, _DWELL = 0, 1, 2, 3
@@ -233,6 +242,121 @@ def naive_time_s(tp: Toolpath, machine: Machine, *, start_xyz: Any = None) -> ND
     )
 
 
+# jerk-limited (S-curve) timing ----------------------------------------------------------------------------------
+
+
+def _ramp_t(dv: float, a: float, j: float) -> float:
+    """Time of a jerk-limited speed change of ``dv`` (constant-jerk ends, constant-acceleration middle)."""
+    if dv <= 0.0:
+        return 0.0
+    if dv >= a * a / j:
+        return dv / a + a / j
+    return 2.0 * math.sqrt(dv / j)
+
+
+def scurve_reference(
+    start_v: NDArray[np.float64],
+    end_v: NDArray[np.float64],
+    cruise_v: NDArray[np.float64],
+    accel_mm_s2: NDArray[np.float64],
+    jerk_mm_s3: NDArray[np.float64],
+    length_mm: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    """Re-time planned segments with jerk-limited ramps: (M, 4) of peak_v, accel_t, cruise_t, decel_t.
+
+    Entry and exit speeds are the trapezoid plan's. A symmetric S-curve ramp from u to w
+    lasts :func:`_ramp_t` and covers ``(u + w)/2`` times that; the peak speed is the
+    highest at most ``cruise_v`` whose two ramps fit in the segment (bisection). When not
+    even the direct ramp fits, the segment takes the ramp's time (the plan's junction
+    speeds are then optimistic for a jerk-limited machine).
+    """
+    m = len(length_mm)
+    out = np.zeros((m, 4))
+    for i in range(m):
+        v0, v1, vc, a, j, d = start_v[i], end_v[i], cruise_v[i], accel_mm_s2[i], jerk_mm_s3[i], length_mm[i]
+
+        def dist(vp: float, v0: float = v0, v1: float = v1, a: float = a, j: float = j) -> float:
+            return 0.5 * (v0 + vp) * _ramp_t(vp - v0, a, j) + 0.5 * (vp + v1) * _ramp_t(vp - v1, a, j)
+
+        lo = max(v0, v1)
+        if dist(lo) >= d:
+            t = max(_ramp_t(abs(v1 - v0), a, j), d / max(lo, 1e-300))
+            out[i] = (lo, t if v1 >= v0 else 0.0, 0.0, 0.0 if v1 >= v0 else t)
+            continue
+        if dist(vc) <= d:
+            vp = vc
+        else:
+            hi = vc
+            for _ in range(60):
+                mid = 0.5 * (lo + hi)
+                if dist(mid) <= d:
+                    lo = mid
+                else:
+                    hi = mid
+            vp = lo
+        ta, td = _ramp_t(vp - v0, a, j), _ramp_t(vp - v1, a, j)
+        out[i] = (vp, ta, max(0.0, d - dist(vp)) / vp if vp > 0 else 0.0, td)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _ramp_t_nb(dv: float, a: float, j: float) -> float:
+    if dv <= 0.0:
+        return 0.0
+    if dv >= a * a / j:
+        return dv / a + a / j
+    return 2.0 * math.sqrt(dv / j)
+
+
+@njit(cache=True, nogil=True)
+def scurve_kernel(start_v, end_v, cruise_v, accel_mm_s2, jerk_mm_s3, length_mm):
+    """Numba version of :func:`scurve_reference`."""
+    m = length_mm.shape[0]
+    out = np.zeros((m, 4))
+    for i in range(m):
+        v0, v1, vc, a, j, d = start_v[i], end_v[i], cruise_v[i], accel_mm_s2[i], jerk_mm_s3[i], length_mm[i]
+        lo = max(v0, v1)
+        d_lo = 0.5 * (v0 + lo) * _ramp_t_nb(lo - v0, a, j) + 0.5 * (lo + v1) * _ramp_t_nb(lo - v1, a, j)
+        if d_lo >= d:
+            t = max(_ramp_t_nb(abs(v1 - v0), a, j), d / max(lo, 1e-300))
+            out[i, 0] = lo
+            if v1 >= v0:
+                out[i, 1] = t
+            else:
+                out[i, 3] = t
+            continue
+        d_c = 0.5 * (v0 + vc) * _ramp_t_nb(vc - v0, a, j) + 0.5 * (vc + v1) * _ramp_t_nb(vc - v1, a, j)
+        if d_c <= d:
+            vp = vc
+        else:
+            hi = vc
+            for _ in range(60):
+                mid = 0.5 * (lo + hi)
+                dm = 0.5 * (v0 + mid) * _ramp_t_nb(mid - v0, a, j) + 0.5 * (mid + v1) * _ramp_t_nb(mid - v1, a, j)
+                if dm <= d:
+                    lo = mid
+                else:
+                    hi = mid
+            vp = lo
+        ta, td = _ramp_t_nb(vp - v0, a, j), _ramp_t_nb(vp - v1, a, j)
+        dp = 0.5 * (v0 + vp) * ta + 0.5 * (vp + v1) * td
+        out[i, 0] = vp
+        out[i, 1] = ta
+        out[i, 2] = max(0.0, d - dp) / vp if vp > 0 else 0.0
+        out[i, 3] = td
+    return out
+
+
+def _jerk_retime(prof: Profile, segs: Segments, machine: Machine) -> Profile:
+    """The plan re-timed with the machine's jerk limits (projected like the acceleration)."""
+    amax = np.asarray(machine.max_acceleration_mm_s2)
+    jmax = np.asarray(machine.max_jerk_mm_s3)
+    ratio = float(np.min(np.where(jmax > 0, jmax / amax, np.inf)))  # jerk per unit acceleration, 1/s
+    jerk = segs.accel_mm_s2 * ratio
+    out = scurve_kernel(prof.start_v, prof.end_v, prof.cruise_v, segs.accel_mm_s2, jerk, segs.length_mm)
+    return Profile(prof.start_v, out[:, 0].copy(), prof.end_v, out[:, 1].copy(), out[:, 2].copy(), out[:, 3].copy())
+
+
 def _path_control(program: Program, machine: Machine) -> tuple[bool, float]:
     """(exact stop, G64 P tolerance in mm) in force, from what the reader recorded, else the machine's."""
     exact = machine.blending is Blending.EXACT_STOP
@@ -326,6 +450,8 @@ def cycle_time(program: Program, machine: Machine | str) -> CycleTime:
         entry[first] = 0.0
     segs = Segments(segs.length_mm, segs.cruise_v2, segs.accel_mm_s2, entry, segs.move)
     prof = plan(segs, window=m.lookahead_blocks)
+    if m.jerk_limited and len(segs):
+        prof = _jerk_retime(prof, segs, m)
     seg_t = prof.segment_t
     move_t = np.bincount(segs.move, weights=seg_t, minlength=n_moves) if n_moves else np.zeros(0)
     kinds = np.concatenate(classes) if classes else np.zeros(0, np.int8)

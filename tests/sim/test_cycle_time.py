@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import gcode
 from sim import cycle_time, load_machine
@@ -191,3 +193,56 @@ def test_naive_kernel_matches_reference():
         m = load_machine(name)
         tp = p.operations[0].toolpath
         assert np.allclose(naive_time_s(tp, m, start_xyz=(0, 0, 0)), naive_reference(tp, m, start_xyz=(0, 0, 0)))
+
+
+# jerk-limited machines ----------------------------------------------------------------------------------------------
+
+
+def _vmc_line(d_mm, feed):
+    b = ToolpathBuilder()
+    b.feed(d_mm, 0.0, 0.0, feed)
+    return Program.single(Tool.flat(6.0), b.build(), start_xyz=(0.0, 0.0, 0.0), spindle_rpm=0.0)
+
+
+def test_scurve_rest_to_rest_closed_forms():
+    m = load_machine("industrial-vmc")
+    a, j = 3400.0, 35000.0
+    # full S-curve ramps (v >= a^2/j = 330 mm/s): t = d/v + v/a + a/j
+    v = 20000.0 / 60.0
+    assert cycle_time(_vmc_line(1000.0, 20000.0), m).cycle_time_s == pytest.approx(1000.0 / v + v / a + a / j)
+    # ramps that never reach a (v < a^2/j): each ramp 2 sqrt(v/j), t = d/v + 2 sqrt(v/j)
+    v = 200.0
+    assert cycle_time(_vmc_line(500.0, 12000.0), m).cycle_time_s == pytest.approx(500.0 / v + 2 * math.sqrt(v / j))
+    # too short to cruise or reach a: pure jerk, t = 4 (d / 2j)^(1/3)
+    assert cycle_time(_vmc_line(2.0, 12000.0), m).cycle_time_s == pytest.approx(4 * (2.0 / (2 * j)) ** (1 / 3))
+    # and always slower than the same machine without jerk limits
+    flat = dataclasses.replace(m, max_jerk_mm_s3=(0.0, 0.0, 0.0))
+    assert cycle_time(_vmc_line(2.0, 12000.0), flat).cycle_time_s < cycle_time(_vmc_line(2.0, 12000.0), m).cycle_time_s
+
+
+@st.composite
+def _retime_cases(draw):
+    n = draw(st.integers(1, 30))
+    f = st.floats(0.0, 100.0)
+    v0 = np.array(draw(st.lists(f, min_size=n, max_size=n)))
+    v1 = np.array(draw(st.lists(f, min_size=n, max_size=n)))
+    vc = np.maximum(np.maximum(v0, v1), np.array(draw(st.lists(f, min_size=n, max_size=n))))
+    vc = np.maximum(vc, 1e-3)
+    a = np.array(draw(st.lists(st.floats(10.0, 5000.0), min_size=n, max_size=n)))
+    j = np.array(draw(st.lists(st.floats(100.0, 1e5), min_size=n, max_size=n)))
+    d = np.array(draw(st.lists(st.floats(0.01, 100.0), min_size=n, max_size=n)))
+    return v0, v1, vc, a, j, d
+
+
+@given(_retime_cases())
+@settings(max_examples=100, deadline=None)
+def test_scurve_kernel_matches_reference(case):
+    from sim.cycle_time import scurve_kernel, scurve_reference
+
+    ref = scurve_reference(*case)
+    ker = scurve_kernel(*case)
+    assert np.allclose(ker, ref, rtol=1e-9, atol=1e-9)
+    v0, v1, vc, a, j, d = case
+    assert np.all(ker[:, 0] <= vc + 1e-9)
+    # never faster than the trapezoid with the same speeds (jerk only adds time)
+    assert np.all(ker[:, 1:].sum(axis=1) >= d / np.maximum(vc, 1e-300) * (1 - 1e-9))
