@@ -66,6 +66,14 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--machine", default="linuxcnc-sim", help="machine profile name or TOML file")
     t.add_argument("--json", default=None, help="JSON file of the figures to write")
 
+    c = sub.add_parser("check", help="simulate a G-code program against a part: gouges, uncut, removed volume")
+    c.add_argument("program", help="G-code file")
+    c.add_argument("--part", required=True, help="STEP file of the finished part")
+    c.add_argument("--tool", type=_float("tool diameter"), default=None, help="flat end mill diameter, mm")
+    c.add_argument("--dialect", default=None, help="dialect of the file (default: guess)")
+    c.add_argument("--cell", type=_float("cell"), default=None, help="simulation grid cell, mm")
+    c.add_argument("--json", default=None, help="JSON file of the figures to write")
+
     sub.add_parser("dialects", help="list the G-code dialects")
     sub.add_parser("machines", help="list the machine profiles")
     return p
@@ -135,6 +143,29 @@ def _time(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check(args: argparse.Namespace) -> int:
+    import gcode
+    from sim.check import check
+
+    from .tool import Tool
+
+    program = gcode.read_program(args.program, dialect=args.dialect)
+    tool = Tool.flat(args.tool) if args.tool else None
+    res = check(program, args.part, tool, cell_mm=args.cell)
+    report = {"program": str(args.program), "part": str(args.part)}
+    report.update(res.to_json())
+    if args.json:
+        atomic_write_text(args.json, json.dumps(report, indent=2) + "\n")
+    print(
+        f"{args.program}: {res.gouge_count} gouged cells, {res.uncut_area_mm2:.2f} mm2 reachable uncut, "
+        f"{res.removed_volume_mm3:.0f} of {res.designed_volume_mm3:.0f} mm3 removed, "
+        f"{len(res.rapid_cuts)} rapids through material (cell {res.cell_mm:g} mm)"
+    )
+    for g in res.gouges[:5]:
+        print(f"  gouge at x={g.x_mm:.3f} y={g.y_mm:.3f} z={g.z_mm:.3f}: {g.depth_mm:.3f} mm deep")
+    return 0
+
+
 def _dialects(_: argparse.Namespace) -> int:
     import gcode
 
@@ -153,7 +184,7 @@ def _machines(_: argparse.Namespace) -> int:
     return 0
 
 
-_COMMANDS = {"mill": _mill, "time": _time, "dialects": _dialects, "machines": _machines}
+_COMMANDS = {"mill": _mill, "time": _time, "check": _check, "dialects": _dialects, "machines": _machines}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -33,7 +33,7 @@ class MillResult:
     unreachable : list of dict
     stock : Stock
     generation_time_s : float
-        Slicing and path generation, s (after imports).
+        Path generation alone, s (after imports and slicing; slicing time is in ``extra``).
     """
 
     program: Program
@@ -58,6 +58,7 @@ class MillResult:
             "cutting_length_mm": round(tp.cutting_length_mm(start), 4),
             "rapid_length_mm": round(tp.rapid_length_mm(start), 4),
             "generation_time_s": round(self.generation_time_s, 4),
+            **{k: round(v, 4) if isinstance(v, float) else v for k, v in self.extra.items()},
         }
 
 
@@ -131,15 +132,16 @@ def mill(
 
     t0 = time.perf_counter()
     sliced = slice_part(part, setup=setup, stock=stock)
+    t1 = time.perf_counter()
     clearance_z = sliced.stock.z_top_mm + clearance_mm
     params = OffsetParams(
         stepover_mm=step, stepdown_mm=sd, feed_mm_min=feed_mm_min, plunge_feed_mm_min=plunge_feed_mm_min
     )
     tp, unreachable = clear_pockets(sliced.pockets, tool, params, clearance_z_mm=clearance_z)
-    gen = time.perf_counter() - t0
+    gen = time.perf_counter() - t1
     op = Operation(tool, tp, spindle_rpm=spindle_rpm, coolant=coolant, name=f"{name} clearing D{tool.diameter_mm:g}")
     x0, y0, _, _ = sliced.stock.footprint.bounds
     program = Program((op,), name=Path(str(part)).stem if isinstance(part, (str, os.PathLike)) else "part",
                       clearance_z_mm=clearance_z, start_xyz=(x0, y0, clearance_z))
     return MillResult(program, sliced.pockets, sliced.levels_mm, sliced.unreachable + unreachable,
-                      sliced.stock, gen, sliced.part_volume_mm3)
+                      sliced.stock, gen, sliced.part_volume_mm3, {"slicing_time_s": t1 - t0})
