@@ -1,18 +1,22 @@
-"""Canned drilling cycles (G73, G81, G82, G83, G85, G86, G89) expanded into moves.
+"""Canned drilling cycles (G73, G81-G86, G89) expanded into moves.
 
 Semantics follow the LinuxCNC G-code reference (canned cycles section):
 
 - preliminary motion: if Z is below the R plane, rapid up to R; rapid to
   the hole's X Y; rapid down to R;
-- the clear plane is R under G99, and the higher of R and the Z before the
-  block under G98;
-- in G91, X Y are increments repeated L times, R is measured from the Z
-  before the block and the hole bottom Z from the R plane;
-- R, Z, Q and P are sticky while the same cycle stays active;
+- the clear plane is R under G99, and under G98 the higher of R and the
+  initial level: the Z when the cycles began (after G80 or G0-G3; switching
+  from one cycle code to another keeps it, as LinuxCNC does);
+- in G91, X Y are increments repeated L times, R is measured from the
+  initial level and the hole bottom Z from the R plane (the written R and Z
+  stay in force and are placed again by each block's distance mode);
+- R, Z, Q and P are sticky while cycles stay active;
 - G83 retracts to R after each peck and comes back down at rapid to 0.254 mm
   (0.010 in) above the last depth; G73 backs off 0.254 mm after each peck;
 - G85/G89 feed back out to R (G89 dwells first); G86 dwells, stops the
-  spindle and rapids out (read here as a dwell and a rapid).
+  spindle and rapids out (read here as a dwell and a rapid); G84 taps: feed
+  in, feed back out to R (the spindle reversal is not a move).
+- Cycles run along Z in the G17 plane only; in G18/G19 they are an error.
 """
 
 from __future__ import annotations
@@ -36,20 +40,20 @@ def canned_cycle(r: _Reader, vals: dict[str, Word], code: int) -> None:
     """Execute one block of canned cycle ``code`` (G-code x 10) on the reader ``r``."""
     name = f"G{code // 10}"
     col = next((vals[a].column for a in "XYZR" if a in vals), 0)
-    if getattr(r, "_cycle_code", None) != code:
+    if r.plane != 170:
+        r.error("cycle", f"{name} in plane G{r.plane // 10} is not supported (canned cycles along Z in G17 only)", col)
+    if r._cycle_code is None:  # a cycle sequence starts (after G80 or G0-G3)
         r.cycle_r = r.cycle_z = r.cycle_q = math.nan
         r.cycle_p = 0.0
-        r._cycle_code = code  # type: ignore[attr-defined]
+        r._cycle_code = code
+        r._cycle_il = r.pos[2]
     u = r.mm_per_unit
-    old_z = r.pos[2]
+    old_z = r._cycle_il  # the initial level: Z when this cycle began
+    # R and Z stay as written (sticky) and are placed by the distance mode of each block
     if "R" in vals:
-        rv = vals["R"].value * u
-        r.cycle_r = rv if r.absolute else old_z + rv
-    elif not r.absolute and math.isfinite(r.cycle_r):
-        pass
+        r.cycle_r = vals["R"].value * u
     if "Z" in vals:
-        zv = vals["Z"].value * u
-        r.cycle_z = zv if r.absolute else r.cycle_r + zv
+        r.cycle_z = vals["Z"].value * u
     if "Q" in vals:
         r.cycle_q = abs(vals["Q"].value) * u
     if "P" in vals:
@@ -58,8 +62,6 @@ def canned_cycle(r: _Reader, vals: dict[str, Word], code: int) -> None:
         r.error("cycle", f"{name} without an R plane", col)
     if not math.isfinite(r.cycle_z):
         r.error("cycle", f"{name} without a Z depth", col)
-    if r.cycle_z > r.cycle_r + 1e-9:
-        r.error("cycle", f"{name}: hole bottom Z {r.cycle_z / u:g} is above the R plane {r.cycle_r / u:g}", col)
     if code in (730, 830) and not (r.cycle_q > 0):
         r.error("cycle", f"{name} needs a peck depth Q > 0", col)
     if not (r.feed > 0):
@@ -70,7 +72,10 @@ def canned_cycle(r: _Reader, vals: dict[str, Word], code: int) -> None:
         if lv < 1 or lv != int(lv):
             r.error("cycle", f"L{lv:g} must be a whole number >= 1", vals["L"].column)
         repeats = int(lv)
-    rz, bottom = r.cycle_r, r.cycle_z
+    rz = r.cycle_r if r.absolute else old_z + r.cycle_r
+    bottom = r.cycle_z if r.absolute else rz + r.cycle_z
+    if bottom > rz + 1e-9:
+        r.error("cycle", f"{name}: hole bottom Z {bottom / u:g} is above the R plane {rz / u:g}", col)
     clear = rz if r.retract_r_plane else max(rz, old_z)
     dx = _axis(r, vals, "X")
     dy = _axis(r, vals, "Y")
@@ -89,7 +94,10 @@ def canned_cycle(r: _Reader, vals: dict[str, Word], code: int) -> None:
         if r.pos[2] != rz:
             r.add(MoveKind.RAPID, x, y, rz)
         f = r.feed
-        if code in (810, 820, 860, 850, 890):
+        if code == 840:  # tapping: feed in, spindle reverses, feed out at the same feed
+            r.add(MoveKind.FEED, x, y, bottom, f=f)
+            r.add(MoveKind.FEED, x, y, rz, f=f)
+        elif code in (810, 820, 860, 850, 890):
             r.add(MoveKind.FEED, x, y, bottom, f=f)
             if code in (820, 860, 890) and r.cycle_p > 0:
                 r.add(MoveKind.DWELL, x, y, bottom, f=r.cycle_p)

@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["execute_block", "KNOWN_G", "MOTION_G"]
 
 MOTION_G = {0, 10, 20, 30}
-CYCLE_G = {730, 810, 820, 830, 850, 860, 890}
+CYCLE_G = {730, 810, 820, 830, 840, 850, 860, 890}
 _MOTION_GROUP = MOTION_G | CYCLE_G | {800, 840, 870, 880, 330, 380, 382, 383, 384, 385, 760, 50, 51}
 # non-modal, plane, units, comp, length, coordinate system, path control, distance, arc distance, feed, retract
 KNOWN_G = (
@@ -208,6 +208,8 @@ def execute_block(r: _Reader, words: tuple[Word, ...]) -> bool:
         r.retract_r_plane = True
     if 800 in gset:
         r.motion = None
+    if 800 in gset or (motion_codes and motion_codes[0][0] not in CYCLE_G):
+        r._cycle_code = None
     if r.d.arc_center_block and not any(a in vals for a in "XYZ") and any(a in vals for a in "IJ"):
         # Heidenhain ISO: a block of I J sets the circle centre (pole), absolute under G90
         px = _axis_value(r, vals["I"]) if "I" in vals else (0.0 if not r.absolute else r.pos[0])

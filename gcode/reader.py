@@ -200,6 +200,9 @@ class _Reader:
         self.metadata: dict[str, object] = {"path_control": [], "work_offsets": [], "dialect": d.name}
         self.notes_once: set[str] = set()
         self.pole: tuple[float, float] | None = None
+        self.complete_end = False
+        self._cycle_code: int | None = None
+        self._cycle_il = 0.0
         self.passthrough = [re.compile(p) for p in d.passthrough]
         self.units_map = {_code_key(d.units_mm): 210, _code_key(d.units_inch): 200}
         self.metadata_codes = {_code_key(c): c for c in d.metadata_codes}
@@ -449,12 +452,16 @@ def read(
     try:
         for line in lines:
             if not r.feed_line(line):
+                r.complete_end = True
                 break
     except _Stop:
         pass
     finally:
         if fh is not None:
             fh.close()  # type: ignore[attr-defined]
+    if r.complete_end is False and not any(d.severity is Severity.ERROR for d in r.diags):
+        r.diags.append(Diagnostic(r.line_no, 0, "no-end", Severity.WARNING,
+                                  "file ended without M2/M30 or a closing '%' (it may be truncated)"))
     r.finish_operation()
     if r.suppressed:
         msg = f"{r.suppressed} more diagnostics not kept"

@@ -34,7 +34,7 @@ from toolpath.tool import Tool
 __all__ = ["CanonMove", "Rs274Error", "rs274_path", "run_rs274", "tool_table"]
 
 _MM_PER_INCH = 25.4
-_LINE = re.compile(r"^\s*\d+\s+N\S*\s+([A-Z_]+)\((.*)\)\s*$")
+_LINE = re.compile(r"^\s*\d+\s+N\S*\s+([A-Z0-9_]+)\((.*)\)\s*$")
 
 
 class Rs274Error(GcodeError):
