@@ -320,3 +320,13 @@ def test_segments_kernel_matches_reference(tp, mi, with_modes):
     for f in ("length_mm", "cruise_v2", "accel_mm_s2", "entry_v2", "move"):
         assert_allclose(getattr(a, f), getattr(b, f), rtol=1e-9, atol=1e-9, err_msg=f)
     assert np.all(a.length_mm > 0) and np.all(a.entry_v2 <= a.cruise_v2 * (1 + 1e-12))
+
+
+def test_block_rate_caps_short_blocks():
+    # hobby-router plans at most 300 blocks/s: 0.05 mm blocks can't go faster than 15 mm/s
+    m = load_machine("hobby-router")
+    pts = [(0.05 * (k + 1), 0.0, 0.0) for k in range(200)]
+    s = segments(_path(pts, 3000.0), dataclasses.replace(m, steps_per_mm=(0.0, 0.0, 0.0)), start_xyz=(0, 0, 0))
+    assert np.allclose(np.sqrt(s.cruise_v2), 0.05 * 300.0)
+    fast = segments(_path(pts, 3000.0), dataclasses.replace(m, block_rate_hz=0.0, steps_per_mm=(0.0, 0.0, 0.0)))
+    assert np.allclose(np.sqrt(fast.cruise_v2), 50.0)
