@@ -94,4 +94,9 @@ class Pocket:
         near = self.outside.intersection(self.region.buffer(reach_mm))
         edges = self.open_edges.buffer(1e-6)
         parts = [g for g in getattr(near, "geoms", [near]) if not g.is_empty and g.intersects(edges)]
-        return shapely.union_all([self.region, *parts]) if parts else self.region
+        if not parts:
+            return self.region
+        # a closing by 1 µm welds the region to the outside across the open edges: coordinates that
+        # differ by rounding (1e-20 against 0) would otherwise leave a zero-width slit, a false wall
+        merged = shapely.union_all([self.region, *parts])
+        return merged.buffer(1e-6, join_style="mitre").buffer(-1e-6, join_style="mitre")

@@ -1,0 +1,123 @@
+"""One STEP part through every layer: slice, clear, G-code, LinuxCNC's interpreter, cycle time,
+and a simulation of the program against the part."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cadquery as cq
+import numpy as np
+import pytest
+
+import gcode
+import sim
+from gcode.rs274 import run_rs274
+from sim.check import check
+from toolpath import MoveKind, Tool
+from toolpath.cli import main
+from toolpath.job import mill
+
+ROOT = Path(__file__).parents[1]
+EXAMPLE = ROOT / "examples" / "bracket.step"
+PARTS = ROOT.parent / "shared" / "parts"
+
+
+def nested_block(path: Path) -> Path:
+    """A block with a pocket in a pocket in a pocket and a blind hole: four floor levels."""
+    part = cq.Workplane("XY").box(70, 50, 24, centered=False)
+    part = part.cut(cq.Workplane("XY").workplane(offset=19).center(33, 25).rect(50, 36).extrude(6)
+                    .edges("|Z").fillet(5))
+    part = part.cut(cq.Workplane("XY").workplane(offset=14).center(30, 25).rect(30, 22).extrude(6)
+                    .edges("|Z").fillet(4))
+    part = part.cut(cq.Workplane("XY").workplane(offset=10).center(26, 25).rect(12, 10).extrude(5))
+    part = part.cut(cq.Workplane("XY").workplane(offset=6).center(63, 8).circle(4.5).extrude(19))
+    cq.exporters.export(part, str(path))
+    return path
+
+
+def verify(part: Path, tool_mm: float, **kw) -> dict:
+    tool = Tool(tool_mm)
+    res = mill(part, tool, **kw)
+    prog = res.program
+    # LinuxCNC's own interpreter accepts the program and executes the same motion
+    text = gcode.write(prog, "linuxcnc")
+    canon = [m for m in run_rs274(text, [tool]) if m.kind in ("traverse", "feed", "arc")]
+    tp = prog.toolpath
+    moving = tp.kind != MoveKind.DWELL
+    assert len(canon) == int(moving.sum())
+    ends = np.array([m.xyz for m in canon])
+    np.testing.assert_allclose(ends, tp.xyz[moving], atol=2e-4)  # 4 decimals written
+    kinds = np.array([m.kind == "traverse" for m in canon])
+    np.testing.assert_array_equal(kinds, tp.kind[moving] == MoveKind.RAPID)
+    # simulated on the stock against the part
+    chk = check(prog, part, tool)
+    assert chk.gouge_count == 0, chk.gouges[:3]
+    assert chk.rapid_cuts == [], chk.rapid_cuts[:3]
+    assert chk.uncut_area_mm2 <= 5.0, chk.uncut[:5]
+    assert chk.removed_volume_mm3 == pytest.approx(chk.designed_volume_mm3, rel=0.03)
+    ct = sim.cycle_time(prog, "linuxcnc-sim")
+    assert ct.cycle_time_s >= ct.naive_time_s * 0.999
+    return {"result": res, "check": chk, "cycle": ct}
+
+
+def test_nested_block_four_levels(tmp_path):
+    out = verify(nested_block(tmp_path / "nested.step"), 6.0, stepdown_mm=3.0)
+    assert out["result"].levels_mm == [19.0, 14.0, 10.0, 6.0]
+
+
+def test_bundled_example():
+    out = verify(EXAMPLE, 6.0)
+    assert len(out["result"].levels_mm) == 5
+
+
+@pytest.mark.parametrize(("name", "tool_mm"), [("nist_ftc_11_asme1_rb.stp", 3.0), ("nist_ftc_08_asme1_rc.stp", 10.0)])
+def test_nist_parts(name, tool_mm):
+    path = PARTS / name
+    if not path.exists():
+        pytest.skip(f"{path} not present (../shared/parts)")
+    out = verify(path, tool_mm, stepdown_mm=tool_mm)
+    assert out["result"].pockets
+
+
+def test_cli_mill_writes_gcode_plot_and_json(tmp_path):
+    ngc, js, png = tmp_path / "p.ngc", tmp_path / "p.json", tmp_path / "p.png"
+    rc = main(["mill", str(EXAMPLE), "-o", str(ngc), "--strategy", "offset", "--tool", "6", "--dialect", "linuxcnc",
+               "--json", str(js), "--plot", str(png)])
+    assert rc == 0
+    report = json.loads(js.read_text())
+    for key in ("cycle_time_s", "naive_time_s", "path_length_mm", "moves", "pockets", "levels_mm", "unreachable",
+                "generation_time_s"):
+        assert key in report
+    assert report["cycle_time_s"] > report["naive_time_s"] > 0
+    assert report["levels_mm"] == [16.0, 14.0, 10.0, 8.0, 0.0]
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    prog = gcode.read_program(ngc)
+    assert prog.moves() == report["moves"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.json", "p.ngc", "p.png"]  # no temporary left
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["mill", "missing.step"], "missing.step"),
+        (["mill", str(EXAMPLE), "--strategy", "spiral"], "spiral"),
+        (["mill", str(EXAMPLE), "--tool", "-3"], "-3"),
+        (["mill", str(EXAMPLE), "--dialect", "klingon"], "klingon"),
+    ],
+)
+def test_cli_bad_input_exits_2_with_one_line_and_no_output(tmp_path, capsys, argv, needle):
+    out = tmp_path / "x.ngc"
+    rc = main([*argv, "-o", str(out), "--json", str(tmp_path / "x.json")])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2
+    assert len(err.splitlines()) == 1 and needle in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_tool_larger_than_every_pocket(tmp_path, capsys):
+    part = nested_block(tmp_path / "nested.step")
+    rc = main(["mill", str(part), "-o", str(tmp_path / "x.ngc"), "--tool", "40"])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and len(err.splitlines()) == 1 and "diameter 40" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["nested.step"]
