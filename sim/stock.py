@@ -305,12 +305,17 @@ class StockResult:
 
 
 # --------------------------------------------------------------------------------------------------
-# toolpath -> straight segments
+# toolpath -> segment table
 # --------------------------------------------------------------------------------------------------
 def toolpath_segments(
-    toolpath: Toolpath, start_xyz: tuple[float, float, float] | None = None, *, arc_tolerance_mm: float = 0.005
-) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:
-    """Straight segments of a toolpath, arcs flattened to inscribed chords.
+    toolpath: Toolpath,
+    start_xyz: tuple[float, float, float] | None = None,
+    *,
+    arc_tolerance_mm: float = 0.005,
+    keep_level_arcs: bool = False,
+    keep_helical_arcs: bool = False,
+) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """The moves of a toolpath as a segment table for :func:`sweep_kernel`.
 
     Parameters
     ----------
@@ -319,12 +324,15 @@ def toolpath_segments(
     start_xyz : tuple of 3 floats or None
         Where the first move starts, mm (default: its own end point).
     arc_tolerance_mm : float
-        Greatest distance between a chord and its arc, mm.
+        Greatest distance between a chord and its arc for arcs that are flattened, mm.
+    keep_level_arcs, keep_helical_arcs : bool
+        Keep arcs without (with) a z change as arcs instead of flattening them to inscribed chords.
 
     Returns
     -------
-    a, b : ndarray of shape (M, 3), float64
-        Start and end of each segment, mm.
+    seg : ndarray of shape (M, 9), float64
+        Columns ``ax, ay, az, bx, by, bz, cx, cy, sweep``: start and end (mm), and for an arc its centre
+        (mm) and signed sweep (radians, CCW positive); NaN in the last three for a straight segment.
     move : ndarray of shape (M,), int64
         Index of the move each segment belongs to (dwells give no segment).
     """
@@ -332,14 +340,16 @@ def toolpath_segments(
         raise InputError(f"arc_tolerance_mm must be > 0, got {arc_tolerance_mm!r}")
     n = len(toolpath)
     if n == 0:
-        return np.zeros((0, 3)), np.zeros((0, 3)), np.zeros(0, np.int64)
+        return np.zeros((0, 9)), np.zeros(0, np.int64)
     starts = toolpath.starts(start_xyz)
     ends = toolpath.xyz
     kind = toolpath.kind
     is_arc = (kind == MoveKind.ARC_CW) | (kind == MoveKind.ARC_CCW)
-    keep = kind != MoveKind.DWELL
-    nseg = keep.astype(np.int64)
-    ai = np.flatnonzero(is_arc)
+    level = starts[:, 2] == ends[:, 2]
+    kept = is_arc & ((level & keep_level_arcs) | (~level & keep_helical_arcs))
+    flat_arc = is_arc & ~kept
+    nseg = (kind != MoveKind.DWELL).astype(np.int64)
+    ai = np.flatnonzero(flat_arc)
     if ai.size:
         c = toolpath.center[ai]
         sw = arc_sweep(starts[ai], ends[ai], c, kind[ai])
@@ -352,25 +362,31 @@ def toolpath_segments(
     local = np.arange(move.size, dtype=np.int64) - first[move]
     cnt = nseg[move].astype(np.float64)
     t0, t1 = local / cnt, (local + 1) / cnt
-    a = starts[move] + (ends[move] - starts[move]) * t0[:, None]
-    b = starts[move] + (ends[move] - starts[move]) * t1[:, None]
-    seg_arc = is_arc[move]
-    if seg_arc.any():
-        m = move[seg_arc]
+    out = np.full((move.size, 9), np.nan)
+    out[:, 0:3] = starts[move] + (ends[move] - starts[move]) * t0[:, None]
+    out[:, 3:6] = starts[move] + (ends[move] - starts[move]) * t1[:, None]
+    chord = flat_arc[move]
+    if chord.any():
+        m = move[chord]
         c = toolpath.center[m]
         s = starts[m]
         sw = arc_sweep(starts[m], ends[m], c, kind[m])
         r = np.hypot(s[:, 0] - c[:, 0], s[:, 1] - c[:, 1])
         ang0 = np.arctan2(s[:, 1] - c[:, 1], s[:, 0] - c[:, 0])
-        for arr, t in ((a, t0[seg_arc]), (b, t1[seg_arc])):
+        for col, t in ((0, t0[chord]), (3, t1[chord])):
             ang = ang0 + sw * t
-            arr[seg_arc, 0] = c[:, 0] + r * np.cos(ang)
-            arr[seg_arc, 1] = c[:, 1] + r * np.sin(ang)
-        last = seg_arc & (local == nseg[move] - 1)
-        b[last] = ends[move[last]]
-        firsts = seg_arc & (local == 0)
-        a[firsts] = starts[move[firsts]]
-    return a, b, move
+            out[chord, col] = c[:, 0] + r * np.cos(ang)
+            out[chord, col + 1] = c[:, 1] + r * np.sin(ang)
+        last = chord & (local == nseg[move] - 1)
+        out[last, 3:6] = ends[move[last]]
+        firsts = chord & (local == 0)
+        out[firsts, 0:3] = starts[move[firsts]]
+    keep_seg = kept[move]
+    if keep_seg.any():
+        m = move[keep_seg]
+        out[keep_seg, 6:8] = toolpath.center[m]
+        out[keep_seg, 8] = arc_sweep(starts[m], ends[m], toolpath.center[m], kind[m])
+    return out, move
 
 
 def tool_profile_code(tool: Tool) -> tuple[int, float, float]:
@@ -501,14 +517,124 @@ def _segment_min(
 
 
 @njit(cache=True, nogil=True)
+def _row_span(ax: float, ay: float, dx: float, dy: float, r: float, py: float) -> tuple[float, float]:
+    """x-interval where the row y = ``py`` meets the capsule of radius ``r`` about segment a -> a + d.
+
+    The capsule is convex, the union of the two end discs and the band between them, so the row meets
+    it in one interval: the hull of the three pieces' intervals. Empty gives ``(inf, -inf)``.
+    """
+    xl, xr = math.inf, -math.inf
+    for cx, cy in ((ax, ay), (ax + dx, ay + dy)):
+        q = r * r - (py - cy) * (py - cy)
+        if q >= 0.0:
+            s = math.sqrt(q)
+            xl = min(xl, cx - s)
+            xr = max(xr, cx + s)
+    length2 = dx * dx + dy * dy
+    if length2 > 1e-18:
+        length = math.sqrt(length2)
+        ux, uy = dx / length, dy / length
+        lo, hi = -math.inf, math.inf
+        # |(p - a) . n| <= r with n = (-uy, ux), and 0 <= (p - a) . u <= length
+        for k in range(2):
+            cx = -uy if k == 0 else ux
+            c0 = (py - ay) * (ux if k == 0 else uy)
+            cmin = -r if k == 0 else 0.0
+            cmax = r if k == 0 else length
+            if abs(cx) < 1e-15:
+                if c0 < cmin or c0 > cmax:
+                    lo, hi = math.inf, -math.inf
+            else:
+                x1 = ax + (cmin - c0) / cx
+                x2 = ax + (cmax - c0) / cx
+                lo = max(lo, min(x1, x2))
+                hi = min(hi, max(x1, x2))
+        if lo <= hi:
+            xl = min(xl, lo)
+            xr = max(xr, hi)
+    return xl, xr
+
+
+@njit(cache=True, nogil=True)
+def _in_sector(span: float, sx: float, sy: float, tx: float, ty: float, vx: float, vy: float) -> bool:
+    """Whether direction v lies in the CCW sector from unit s to unit t of angle ``span`` (radians)."""
+    if span >= 2.0 * math.pi - 1e-12:
+        return True
+    c1 = sx * vy - sy * vx
+    c2 = vx * ty - vy * tx
+    if span <= math.pi:
+        return c1 >= 0.0 and c2 >= 0.0
+    return not (c1 < 0.0 and c2 < 0.0)
+
+
+@njit(cache=True, nogil=True)
+def _arc_min(
+    code: int,
+    r: float,
+    p: float,
+    cx: float,
+    cy: float,
+    ra: float,
+    th0: float,
+    sweep: float,
+    sx: float,
+    sy: float,
+    tx: float,
+    ty: float,
+    ax: float,
+    ay: float,
+    az: float,
+    bx: float,
+    by: float,
+    dz: float,
+    px: float,
+    py: float,
+) -> float:
+    """Lowest tool-bottom height over (px, py) along an XY arc of radius ``ra`` about (cx, cy); +inf if never.
+
+    A level arc (``dz == 0``): ``az + h(distance from the cell to the arc)``. A helical arc (flat end mill
+    only): z is linear in the swept angle, the cell is covered while the angle is within
+    ``acos((rho^2 + ra^2 - r^2) / (2 ra rho))`` of its own, and the lowest z is at an end of a covered
+    angle interval.
+    """
+    vx, vy = px - cx, py - cy
+    rho = math.sqrt(vx * vx + vy * vy)
+    span = abs(sweep)
+    if dz == 0.0:
+        if _in_sector(span, sx, sy, tx, ty, vx, vy):
+            d = abs(rho - ra)
+        else:
+            d = min(math.hypot(px - ax, py - ay), math.hypot(px - bx, py - by))
+        if d > r:
+            return math.inf
+        return az + _profile(code, r, p, d)
+    if rho <= 1e-12:
+        return math.inf if ra > r else az + min(dz, 0.0)
+    k = (rho * rho + ra * ra - r * r) / (2.0 * ra * rho)
+    if k > 1.0:
+        return math.inf
+    if k <= -1.0:
+        return az + min(dz, 0.0)
+    alpha = math.acos(k)
+    two_pi = 2.0 * math.pi
+    u = ((math.atan2(vy, vx) - th0) * (1.0 if sweep > 0.0 else -1.0)) % two_pi
+    best = math.inf
+    for j in range(-1, 2):
+        lo = max(u - alpha + two_pi * j, 0.0)
+        hi = min(u + alpha + two_pi * j, span)
+        if lo <= hi:
+            best = min(best, az + dz * lo / span, az + dz * hi / span)
+    return best
+
+
+@njit(cache=True, nogil=True)
 def sweep_kernel(
     z: np.ndarray,
     x0: float,
     y0: float,
     cell: float,
     floor: float,
-    a: np.ndarray,
-    b: np.ndarray,
+    seg: np.ndarray,
     code: int,
     radius: float,
     param: float,
@@ -517,33 +643,103 @@ def sweep_kernel(
     where: np.ndarray,
     left: np.ndarray,
 ) -> None:
-    """Sweep segments ``a[i] -> b[i]`` in order over ``z`` (modified in place).
+    """Sweep the segments of ``seg`` (M, 9; see :func:`toolpath_segments`) in order over ``z``, in place.
 
     For each segment ``i``: ``drop[i]`` = largest height decrease, ``where[i]`` = flat index of that cell
     (-1 if none), ``left[i]`` = the height it left there (NaN if none), ``removed[i]`` = Σ decrease (mm;
     multiply by the cell area for mm³).
-    Only cells of the segment's bounding box grown by the radius are visited.
+
+    A straight segment visits only the cells of each row inside its swept footprint (a capsule). On a
+    level segment the cells strictly inside the row's span take ``z + h(distance to the segment)``
+    directly (just ``z`` for a flat end mill), and on a sloped one a flat end mill's cells take the
+    height at the end of their covered interval; the two end cells of each span, and every cell of a
+    sloped segment with a curved tool, go through the exact per-cell evaluation :func:`_segment_min`.
+    An arc visits its bounding box grown by the radius, each cell through :func:`_arc_min`. A helical
+    arc with a curved tool is refused (flatten it to chords first).
     """
     ny, nx = z.shape
-    for i in range(a.shape[0]):
-        ax, ay, az = a[i, 0], a[i, 1], a[i, 2]
-        dx, dy, dz = b[i, 0] - ax, b[i, 1] - ay, b[i, 2] - az
-        ix0 = max(0, int(math.ceil((min(ax, ax + dx) - radius - x0) / cell - 1e-9)))
-        ix1 = min(nx - 1, int(math.floor((max(ax, ax + dx) + radius - x0) / cell + 1e-9)))
-        iy0 = max(0, int(math.ceil((min(ay, ay + dy) - radius - y0) / cell - 1e-9)))
-        iy1 = min(ny - 1, int(math.floor((max(ay, ay + dy) + radius - y0) / cell + 1e-9)))
+    r2 = radius * radius
+    for i in range(seg.shape[0]):
+        ax, ay, az = seg[i, 0], seg[i, 1], seg[i, 2]
+        bx, by, bz = seg[i, 3], seg[i, 4], seg[i, 5]
+        cx, cy, sweep = seg[i, 6], seg[i, 7], seg[i, 8]
+        dx, dy, dz = bx - ax, by - ay, bz - az
+        ra = math.hypot(ax - cx, ay - cy)
+        arc = not math.isnan(sweep) and ra > 1e-9 and sweep != 0.0
+        xlo, xhi, ylo, yhi = min(ax, bx), max(ax, bx), min(ay, by), max(ay, by)
+        th0, sx, sy, tx, ty = 0.0, 0.0, 0.0, 0.0, 0.0
+        if arc:
+            if dz != 0.0 and code != _FLAT:
+                raise ValueError("a helical arc must be flattened to chords for a curved tool")
+            th0 = math.atan2(ay - cy, ax - cx)
+            rb = math.hypot(bx - cx, by - cy)
+            ux0, uy0 = (ax - cx) / ra, (ay - cy) / ra
+            ux1, uy1 = ((bx - cx) / rb, (by - cy) / rb) if rb > 0.0 else (ux0, uy0)
+            if sweep > 0.0:
+                sx, sy, tx, ty = ux0, uy0, ux1, uy1
+            else:
+                sx, sy, tx, ty = ux1, uy1, ux0, uy0
+            for ex, ey in ((1.0, 0.0), (0.0, 1.0), (-1.0, 0.0), (0.0, -1.0)):
+                if _in_sector(abs(sweep), sx, sy, tx, ty, ex, ey):
+                    xlo, xhi = min(xlo, cx + ra * ex), max(xhi, cx + ra * ex)
+                    ylo, yhi = min(ylo, cy + ra * ey), max(yhi, cy + ra * ey)
+        iy0 = max(0, int(math.ceil((ylo - radius - y0) / cell - 1e-9)))
+        iy1 = min(ny - 1, int(math.floor((yhi + radius - y0) / cell + 1e-9)))
         best_drop = 0.0
         best_at = -1
         best_left = math.nan
         total = 0.0
-        zlow = min(az, az + dz)
+        zlow = min(az, bz)
+        level = dz == 0.0
+        dd = dx * dx + dy * dy
+        inv_dd = 1.0 / dd if dd > 1e-18 else 0.0
         for iy in range(iy0, iy1 + 1):
             py = y0 + iy * cell
+            if arc:
+                xl, xr = xlo - radius, xhi + radius
+            else:
+                xl, xr = _row_span(ax, ay, dx, dy, radius, py)
+                if xl > xr:
+                    continue
+            ix0 = max(0, int(math.ceil((xl - x0) / cell - 1e-9)))
+            ix1 = min(nx - 1, int(math.floor((xr - x0) / cell + 1e-9)))
+            first = int(math.ceil((xl - x0) / cell - 1e-9))
+            last = int(math.floor((xr - x0) / cell + 1e-9))
+            wy = py - ay
             for ix in range(ix0, ix1 + 1):
                 old = z[iy, ix]
                 if old <= zlow or old <= floor:  # the tool bottom never goes below its tip
                     continue
-                m = _segment_min(code, radius, param, ax, ay, az, dx, dy, dz, x0 + ix * cell, py)
+                px = x0 + ix * cell
+                if arc:
+                    m = _arc_min(
+                        code, radius, param, cx, cy, ra, th0, sweep, sx, sy, tx, ty, ax, ay, az, bx, by, dz, px, py
+                    )
+                elif first < ix < last and (level or (code == _FLAT and dd > 1e-18)):
+                    wx = px - ax
+                    if code == _FLAT and level:
+                        m = az
+                    elif code == _FLAT:  # sloped: z at the last (dz < 0) or first covering parameter
+                        wd = wx * dx + wy * dy
+                        disc = wd * wd - dd * (wx * wx + wy * wy - r2)
+                        sq = math.sqrt(disc) if disc > 0.0 else 0.0
+                        if dz < 0.0:
+                            t = (wd + sq) * inv_dd
+                            m = az + dz * (t if t < 1.0 else 1.0)
+                        else:
+                            t = (wd - sq) * inv_dd
+                            m = az + dz * (t if t > 0.0 else 0.0)
+                    else:
+                        t = (wx * dx + wy * dy) * inv_dd
+                        t = 0.0 if t < 0.0 else (1.0 if t > 1.0 else t)
+                        ex, ey = wx - t * dx, wy - t * dy
+                        if code == _BALL:
+                            q = r2 - ex * ex - ey * ey
+                            m = az + radius - math.sqrt(q if q > 0.0 else 0.0)
+                        else:
+                            m = az + _profile(code, radius, param, math.sqrt(ex * ex + ey * ey))
+                else:
+                    m = _segment_min(code, radius, param, ax, ay, az, dx, dy, dz, px, py)
                 if m < floor:
                     m = floor
                 if m < old:
@@ -575,63 +771,116 @@ def _profile_reference(code: int, r: float, p: float, rho: NDArray[np.float64]) 
     return rho * p
 
 
+def _line_reference(
+    code: int, radius: float, param: float, pa: NDArray[np.float64], pb: NDArray[np.float64], px: float, py: float
+) -> float:
+    """Lowest tool bottom over (px, py) along a straight segment: covered interval from the quadratic
+    ``|w - t d|^2 <= R^2``, then its two ends and (curved tools) SciPy's bounded Brent minimisation."""
+    from scipy.optimize import minimize_scalar
+
+    d = pb - pa
+    w = np.array([px - pa[0], py - pa[1]])
+    dd = d[0] ** 2 + d[1] ** 2
+    if dd <= 1e-18:
+        if w @ w > radius**2:
+            return math.inf
+        t0, t1 = 0.0, 1.0
+    else:
+        wd = w @ d[:2]
+        disc = wd * wd - dd * (w @ w - radius**2)
+        if disc < 0:
+            return math.inf
+        t0 = max(0.0, (wd - math.sqrt(disc)) / dd)
+        t1 = min(1.0, (wd + math.sqrt(disc)) / dd)
+        if t0 > t1:
+            return math.inf
+
+    def f(t: float) -> float:
+        rho = float(np.hypot(w[0] - t * d[0], w[1] - t * d[1]))
+        return float(pa[2] + t * d[2] + _profile_reference(code, radius, param, np.array(rho)))
+
+    lowest = min(f(t0), f(t1))
+    if code != _FLAT and t1 > t0:
+        res = minimize_scalar(f, bounds=(t0, t1), method="bounded", options={"xatol": 1e-12})
+        lowest = min(lowest, float(res.fun))
+    return lowest
+
+
+def _arc_reference(
+    code: int, radius: float, param: float, row: NDArray[np.float64], px: float, py: float, samples: int = 4001
+) -> float:
+    """Lowest tool bottom over (px, py) along an arc, by dense sampling of the swept angle: for a flat end
+    mill the covered samples and the coverage boundaries found by bisection; for a curved tool on a level
+    arc, the distance to the arc refined with SciPy's bounded Brent minimisation around the best sample."""
+    from scipy.optimize import minimize_scalar
+
+    ax, ay, az, _, _, bz, cx, cy, sweep = (float(v) for v in row)
+    ra = math.hypot(ax - cx, ay - cy)
+    th0 = math.atan2(ay - cy, ax - cx)
+
+    def rho(u: NDArray[np.float64] | float) -> NDArray[np.float64]:
+        ang = th0 + sweep * np.asarray(u)
+        return np.hypot(px - cx - ra * np.cos(ang), py - cy - ra * np.sin(ang))
+
+    u = np.linspace(0.0, 1.0, samples)
+    rs = rho(u)
+    rs[0], rs[-1] = math.hypot(px - ax, py - ay), math.hypot(px - float(row[3]), py - float(row[4]))  # exact ends
+    if code == _FLAT:
+        cov = rs <= radius
+        cand = list(az + (bz - az) * u[cov])
+        for k in np.flatnonzero(cov[1:] != cov[:-1]):
+            lo, hi = (float(u[k]), float(u[k + 1])) if cov[k] else (float(u[k + 1]), float(u[k]))  # lo covered
+            for _ in range(50):
+                mid = (lo + hi) / 2
+                ang = th0 + sweep * mid
+                if math.hypot(px - cx - ra * math.cos(ang), py - cy - ra * math.sin(ang)) <= radius:
+                    lo = mid
+                else:
+                    hi = mid
+            cand.append(az + (bz - az) * lo)
+        return min(cand) if cand else math.inf
+    if bz != az:
+        raise InputError("the reference sweeps helical arcs with curved tools only as chords")
+    k = int(np.argmin(rs))
+    res = minimize_scalar(
+        lambda t: float(rho(t)),
+        bounds=(u[max(k - 1, 0)], u[min(k + 1, samples - 1)]),
+        method="bounded",
+        options={"xatol": 1e-13},
+    )
+    d = min(float(rs[k]), float(res.fun))
+    return math.inf if d > radius else az + float(_profile_reference(code, radius, param, np.array(d)))
+
+
 def sweep_reference(
     z: NDArray[np.float64],
     x0: float,
     y0: float,
     cell: float,
     floor: float,
-    a: NDArray[np.float64],
-    b: NDArray[np.float64],
+    seg: NDArray[np.float64],
     code: int,
     radius: float,
     param: float,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.int64], NDArray[np.float64]]:
-    """Slow reference for :func:`sweep_kernel`: every cell, every segment.
+    """Slow reference for :func:`sweep_kernel`: every cell, every segment, evaluated independently.
 
-    The covered parameter interval of each cell comes from the quadratic ``|w - t d|^2 <= R^2``; the
-    lowest tool-bottom height over it is the better of its two ends and, for curved tools, SciPy's
-    bounded Brent minimisation of ``z(t) + h(rho(t))`` on it. Returns ``(z, drop, removed, where, left)``.
+    Returns ``(z, drop, removed, where, left)`` as the kernel fills them.
     """
-    from scipy.optimize import minimize_scalar
-
     z = np.array(z, dtype=np.float64, copy=True)
     ny, nx = z.shape
-    xs = x0 + cell * np.arange(nx)
-    ys = y0 + cell * np.arange(ny)
-    m = a.shape[0]
+    m = seg.shape[0]
     drop, removed, where, left = np.zeros(m), np.zeros(m), np.full(m, -1, np.int64), np.full(m, np.nan)
     for i in range(m):
-        pa, pb = np.asarray(a[i], float), np.asarray(b[i], float)
-        d = pb - pa
+        row = np.asarray(seg[i], dtype=np.float64)
+        arc = not math.isnan(row[8]) and row[8] != 0.0 and math.hypot(row[0] - row[6], row[1] - row[7]) > 1e-9
         for iy in range(ny):
             for ix in range(nx):
-                w = np.array([xs[ix] - pa[0], ys[iy] - pa[1]])
-                dd = d[0] ** 2 + d[1] ** 2
-                if dd <= 1e-18:
-                    if w @ w > radius**2:
-                        continue
-                    t0, t1 = 0.0, 1.0
+                px, py = x0 + ix * cell, y0 + iy * cell
+                if arc:
+                    lowest = _arc_reference(code, radius, param, row, px, py)
                 else:
-                    wd = w @ d[:2]
-                    disc = wd * wd - dd * (w @ w - radius**2)
-                    if disc < 0:
-                        continue
-                    t0 = max(0.0, (wd - math.sqrt(disc)) / dd)
-                    t1 = min(1.0, (wd + math.sqrt(disc)) / dd)
-                    if t0 > t1:
-                        continue
-
-                def f(
-                    t: float, w: NDArray[np.float64] = w, pa: NDArray[np.float64] = pa, d: NDArray[np.float64] = d
-                ) -> float:
-                    rho = float(np.hypot(w[0] - t * d[0], w[1] - t * d[1]))
-                    return float(pa[2] + t * d[2] + _profile_reference(code, radius, param, np.array(rho)))
-
-                lowest = min(f(t0), f(t1))
-                if code != _FLAT and t1 > t0:
-                    res = minimize_scalar(f, bounds=(t0, t1), method="bounded", options={"xatol": 1e-12})
-                    lowest = min(lowest, float(res.fun))
+                    lowest = _line_reference(code, radius, param, row[0:3], row[3:6], px, py)
                 new = max(lowest, floor)
                 if new < z[iy, ix]:
                     dz_cell = z[iy, ix] - new
@@ -669,7 +918,8 @@ def simulate(
         Where the first move starts, mm; default the program's ``start_xyz``, or for a toolpath its
         first end point.
     arc_tolerance_mm : float
-        Chord tolerance for arcs, mm.
+        Chord tolerance for the arcs that are flattened (helical arcs with a curved tool), mm; level arcs,
+        and every arc of a flat end mill, are swept exactly.
 
     Returns
     -------
@@ -700,9 +950,11 @@ def simulate(
     rapid_cuts: list[RapidCut] = []
     offset = 0
     for tp, tl, s in jobs:
-        a, b, move = toolpath_segments(tp, s, arc_tolerance_mm=arc_tolerance_mm)
         code, radius, param = tool_profile_code(tl)
-        m = a.shape[0]
+        seg, move = toolpath_segments(
+            tp, s, arc_tolerance_mm=arc_tolerance_mm, keep_level_arcs=True, keep_helical_arcs=code == _FLAT
+        )
+        m = seg.shape[0]
         drop, removed, where, left = np.zeros(m), np.zeros(m), np.full(m, -1, np.int64), np.full(m, np.nan)
         if m:
             sweep_kernel(
@@ -711,8 +963,7 @@ def simulate(
                 heightfield.y0_mm,
                 heightfield.cell_mm,
                 heightfield.floor_mm,
-                np.ascontiguousarray(a),
-                np.ascontiguousarray(b),
+                np.ascontiguousarray(seg),
                 code,
                 radius,
                 param,

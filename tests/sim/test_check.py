@@ -25,8 +25,9 @@ def pocket_part():  # noqa: ANN201 - a cadquery Workplane
     return cq.Workplane().box(50, 50, 20).faces(">Z").workplane().rect(30, 30).cutBlind(-5)
 
 
-def _pocket_program(depths: tuple[float, ...] = (7.5, 5.0), halves: tuple[float, ...] = (12.0, 8.0, 4.0, 0.5),
-                    extra=None) -> Program:  # noqa: ANN001
+def _pocket_program(
+    depths: tuple[float, ...] = (7.5, 5.0), halves: tuple[float, ...] = (12.0, 8.0, 4.0, 0.5), extra=None
+) -> Program:  # noqa: ANN001
     """Square rings about the origin (half sizes ``halves``) at each depth; the outer ring at 12 = 15 - R
     touches the pocket walls."""
     b = ToolpathBuilder()

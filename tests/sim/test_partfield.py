@@ -134,9 +134,17 @@ def test_reachable_depth_of_a_square_pocket_matches_the_opening(pocket_part) -> 
 
 def test_reachable_depth_narrow_slot_and_through_hole() -> None:
     plate = (
-        cq.Workplane().box(40, 20, 10)
-        .faces(">Z").workplane().center(-10, 0).rect(3, 12).cutBlind(-4)  # slot 3 wide, tool 4
-        .faces(">Z").workplane().center(20, 0).hole(8.0)  # through hole d8 at (10, 0)
+        cq.Workplane()
+        .box(40, 20, 10)
+        .faces(">Z")
+        .workplane()
+        .center(-10, 0)
+        .rect(3, 12)
+        .cutBlind(-4)  # slot 3 wide, tool 4
+        .faces(">Z")
+        .workplane()
+        .center(20, 0)
+        .hole(8.0)  # through hole d8 at (10, 0)
     )
     hf = part_heightfield(plate, cell_mm=0.1, tolerance_mm=0.002)
     rd = reachable_depth(hf, 2.0)

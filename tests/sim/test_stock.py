@@ -86,7 +86,9 @@ def test_segments_flatten_arcs_within_tolerance() -> None:
     b.arc(7.0, 10.0, -2.0, 10.0, 10.0, cw=True, feed_mm_min=500.0)  # half circle, clockwise
     b.dwell(1.0)
     tp = b.build()
-    a, e, move = toolpath_segments(tp, arc_tolerance_mm=0.005)
+    seg, move = toolpath_segments(tp, arc_tolerance_mm=0.005)
+    a, e = seg[:, 0:3], seg[:, 3:6]
+    assert np.all(np.isnan(seg[:, 6:]))  # all flattened to straight chords
     assert set(move.tolist()) == {0, 1, 2}  # the dwell adds no segment
     assert_allclose(a[1:], e[:-1], atol=1e-12)  # segments chain
     arc = np.isin(move, [1, 2])
@@ -102,6 +104,13 @@ def test_segments_flatten_arcs_within_tolerance() -> None:
     assert_allclose(e[first, 2], 1.0 - 3.0 * ang / (2 * np.pi), atol=1e-9)
     # the clockwise half circle passes through y = 7 (below the centre)
     assert e[move == 2, 1].min() == pytest.approx(7.0, abs=0.01)
+    # kept as arcs: one row per arc with its centre and signed sweep
+    kept, kmove = toolpath_segments(tp, keep_level_arcs=True, keep_helical_arcs=True)
+    assert kmove.tolist() == [0, 1, 2]
+    assert_allclose(kept[1, 6:], [10.0, 10.0, 2 * np.pi])
+    assert_allclose(kept[2, 6:], [10.0, 10.0, -np.pi])
+    only_level, lmove = toolpath_segments(tp, keep_level_arcs=True)
+    assert np.isnan(only_level[lmove == 1, 8]).all() and only_level[lmove == 2, 8] == pytest.approx(-np.pi)
 
 
 # -------------------------------------------------------------------------------------------- flat tool
@@ -249,30 +258,61 @@ def test_simulate_rejects_bad_input() -> None:
 _TOOLS = [Tool.flat(3.0), Tool.ball(3.0), Tool.bull(3.0, 0.5), Tool.drill(2.0, tip_angle_deg=90.0)]
 _coord = st.floats(-1.0, 7.0, allow_nan=False)
 _height = st.floats(-3.0, 1.0, allow_nan=False)
-_point = st.tuples(_coord, _coord, _height)
+# a move: end point, and for an arc (when the flag is set) a centre offset and a signed sweep
+_move = st.tuples(
+    _coord,
+    _coord,
+    _height,
+    st.booleans(),
+    st.floats(-2.5, 2.5),
+    st.floats(-2.5, 2.5),
+    st.floats(-6.3, 6.3).filter(lambda v: abs(v) > 1e-3),
+    st.booleans(),
+)
+
+
+def _seg_table(start: tuple[float, float, float], moves: list[tuple], flat: bool) -> np.ndarray:
+    rows = []
+    ax, ay, az = start
+    for x, y, z, is_arc, ocx, ocy, sweep, level in moves:
+        if is_arc:
+            cx, cy = ax + ocx, ay + ocy
+            ra = math.hypot(ax - cx, ay - cy)
+            th = math.atan2(ay - cy, ax - cx) + sweep
+            x, y = cx + ra * math.cos(th), cy + ra * math.sin(th)
+            z = az if (level or not flat) else z  # helical arcs only for the flat end mill
+            rows.append([ax, ay, az, x, y, z, cx, cy, sweep])
+        else:
+            rows.append([ax, ay, az, x, y, z, np.nan, np.nan, np.nan])
+        ax, ay, az = x, y, z
+    return np.array(rows, dtype=np.float64)
 
 
 @settings(max_examples=40, deadline=None)
 @given(
-    pts=st.lists(_point, min_size=2, max_size=5),
+    start=st.tuples(_coord, _coord, _height),
+    moves=st.lists(_move, min_size=1, max_size=4),
     tool_i=st.integers(0, len(_TOOLS) - 1),
     bumps=st.lists(st.floats(-1.0, 0.0, allow_nan=False), min_size=1, max_size=4),
 )
-def test_sweep_kernel_matches_reference(pts: list[tuple[float, float, float]], tool_i: int,
-                                        bumps: list[float]) -> None:
-    ny, nx, cell = 11, 13, 0.5
+def test_sweep_kernel_matches_reference(start: tuple, moves: list[tuple], tool_i: int, bumps: list[float]) -> None:
+    ny, nx, cell = 9, 11, 0.6
     z0 = np.zeros((ny, nx))
-    z0.flat[:: 7] = np.resize(bumps, z0.flat[::7].shape)  # an uneven top
-    p = np.array(pts, dtype=np.float64)
-    a, b = p[:-1].copy(), p[1:].copy()
+    z0.flat[::7] = np.resize(bumps, z0.flat[::7].shape)  # an uneven top
     code, radius, param = tool_profile_code(_TOOLS[tool_i])
+    seg = _seg_table(start, moves, code == 0)
     floor = -2.0
     z_k = np.maximum(z0, floor)
-    m = a.shape[0]
+    m = seg.shape[0]
     drop, removed, where, left = np.zeros(m), np.zeros(m), np.full(m, -1, np.int64), np.full(m, np.nan)
-    sweep_kernel(z_k, 0.2, -0.3, cell, floor, a, b, code, radius, param, drop, removed, where, left)
-    z_r, drop_r, removed_r, where_r, left_r = sweep_reference(np.maximum(z0, floor), 0.2, -0.3, cell, floor, a, b,
-                                                              code, radius, param)
+    # an origin off the lattice of simple numbers, so that no cell centre sits exactly (to rounding) on
+    # the boundary of a footprint built from the simple values hypothesis likes: there the kernel and
+    # the reference may each round either way
+    x0, y0 = 0.2 + 1e-3 * math.pi, -0.3 + 1e-3 * math.e
+    sweep_kernel(z_k, x0, y0, cell, floor, seg, code, radius, param, drop, removed, where, left)
+    z_r, drop_r, removed_r, where_r, left_r = sweep_reference(
+        np.maximum(z0, floor), x0, y0, cell, floor, seg, code, radius, param
+    )
     assert_allclose(z_k, z_r, atol=1e-7)
     assert_allclose(drop, drop_r, atol=1e-7)
     assert_allclose(removed, removed_r, atol=1e-6)
@@ -280,18 +320,39 @@ def test_sweep_kernel_matches_reference(pts: list[tuple[float, float, float]], t
     assert_allclose(left[big], left_r[big], atol=1e-7)
 
 
-def test_kernel_matches_reference_on_a_sloped_ball_pass() -> None:
-    """A fixed case where the ball's lowest point comes from the swept cylinder, not the end spheres."""
-    a = np.array([[0.0, 1.0, 0.0]])
-    b = np.array([[6.0, 2.5, -2.0]])
-    for tool in _TOOLS:
+def test_kernel_matches_reference_on_sloped_passes_and_arcs() -> None:
+    """Fixed cases: a sloped pass where the ball's lowest point comes from the swept cylinder, not the
+    end spheres; a level arc of more than half a turn; a helical quarter turn (flat end mill)."""
+    line = np.array([[0.0, 1.0, 0.0, 6.0, 2.5, -2.0, np.nan, np.nan, np.nan]])
+    # centre (3.03, 2.01), radius 2.02 (not on the grid's lattice, so no cell sits exactly on a boundary)
+    level_arc = np.array([[5.05, 2.01, -1.0, 3.03, -0.01, -1.0, 3.03, 2.01, 1.5 * np.pi]])
+    helix = np.array([[5.05, 2.01, 0.0, 3.03, 4.03, -2.0, 3.03, 2.01, 0.5 * np.pi]])
+    cases = [(line, t) for t in _TOOLS] + [(level_arc, t) for t in _TOOLS] + [(helix, _TOOLS[0])]
+    for seg, tool in cases:
         code, radius, param = tool_profile_code(tool)
         z_k = np.zeros((10, 14))
         drop, removed, where, left = np.zeros(1), np.zeros(1), np.full(1, -1), np.full(1, np.nan)
-        sweep_kernel(z_k, 0.0, 0.0, 0.5, -np.inf, a, b, code, radius, param, drop, removed, where, left)
-        z_r = sweep_reference(np.zeros((10, 14)), 0.0, 0.0, 0.5, -np.inf, a, b, code, radius, param)[0]
+        sweep_kernel(z_k, 0.0, 0.0, 0.5, -np.inf, seg, code, radius, param, drop, removed, where, left)
+        z_r = sweep_reference(np.zeros((10, 14)), 0.0, 0.0, 0.5, -np.inf, seg, code, radius, param)[0]
         assert_allclose(z_k, z_r, atol=1e-7)
         assert (z_k < 0).sum() > 20
+    with pytest.raises(ValueError, match="helical"):
+        code, radius, param = tool_profile_code(_TOOLS[1])
+        sweep_kernel(
+            np.zeros((3, 3)),
+            0.0,
+            0.0,
+            0.5,
+            -np.inf,
+            helix,
+            code,
+            radius,
+            param,
+            np.zeros(1),
+            np.zeros(1),
+            np.full(1, -1),
+            np.full(1, np.nan),
+        )
 
 
 def test_profile_codes() -> None:
