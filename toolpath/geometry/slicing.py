@@ -157,7 +157,9 @@ def _classify_faces(shape: Any, z_top: float, z_bottom: float) -> tuple[list[flo
 def _normal_z(face: Any, u: float, v: float) -> float:
     """z of the outward normal at fractional (u, v) of the face's parameter box."""
     u0, u1, v0, v1 = face._uvBounds()  # noqa: SLF001
-    return float(face.normalAt(u0 + (u1 - u0) * u, v0 + (v1 - v0) * v).z)
+    res = face.normalAt(u0 + (u1 - u0) * u, v0 + (v1 - v0) * v)
+    normal = res[0] if isinstance(res, tuple) else res  # cadquery returns (normal, point) for (u, v)
+    return float(normal.z)
 
 
 def tool_residue(pocket: Pocket, tool: Tool, *, tolerance_mm: float = 0.01) -> list[dict[str, Any]]:
@@ -236,7 +238,13 @@ def slice_part(
     shadow: Any = Polygon()
     last_band: list[int] = []
     for hi, lo in zip(levels[:-1], levels[1:], strict=True):
-        material = section_polygons(shape, 0.5 * (hi + lo), tolerance_mm).intersection(fp)
+        # vertical walls give one section per band; sloped walls and fillets do not, so take the
+        # widest of the sections just under the top, at mid-height and just over the floor: it
+        # leaves material on slopes (reported) rather than cutting into them
+        eps = min(1e-3, 0.01 * (hi - lo))
+        material = shapely.union_all(
+            [section_polygons(shape, z, tolerance_mm) for z in (hi - eps, 0.5 * (hi + lo), lo + eps)]
+        ).intersection(fp)
         under = material.difference(shadow) if not shadow.is_empty else material
         # material of this band under an overhang (not in the section of a band above): fine;
         # air under material of a band above is an undercut: the shadow hides it

@@ -126,4 +126,7 @@ def test_bundled_example_has_five_levels():
 def test_nist_washer_slices():
     res = slice_part(PARTS / "nist_ftc_11_asme1_rb.stp")
     assert res.pockets
-    assert res.removed_volume_mm3 == pytest.approx(res.stock.volume_mm3 - res.part_volume_mm3, rel=0.01)
+    # its rounded beads (torus faces) cannot be cut by a 2.5D path: reported, and material is left on them
+    assert any("torus" in u["reason"] for u in res.unreachable)
+    designed = res.stock.volume_mm3 - res.part_volume_mm3
+    assert 0.9 * designed < res.removed_volume_mm3 < designed
