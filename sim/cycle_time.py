@@ -46,6 +46,7 @@ __all__ = [
     "naive_reference",
     "scurve_kernel",
     "scurve_reference",
+    "grbl_timer_extra_s",
     "KINDS",
 ]
 
@@ -240,6 +241,45 @@ def naive_time_s(tp: Toolpath, machine: Machine, *, start_xyz: Any = None) -> ND
         np.asarray(machine.rapid_mm_min, np.float64) / 60.0,
         machine.max_linear_velocity_mm_min / 60.0,
     )
+
+
+# Grbl's stepper timer --------------------------------------------------------------------------------------------
+
+
+def grbl_timer_extra_s(prof: Profile, segs: Segments, timer_hz: float) -> NDArray[np.float64]:
+    """Time Grbl's stepper timer adds to each segment: one clock cycle per stepper interrupt.
+
+    Grbl's timer period is one cycle longer than the cycles it computes (the AVR's
+    CTC period is OCR1A + 1). With AMASS the interrupt runs 1, 2, 4 or 8 times per
+    step event when the step rate is above 8 kHz, 4-8 kHz, 2-4 kHz or below 2 kHz. On a
+    constant-acceleration ramp the distance spent between two speeds is
+    ``(v_hi² − v_lo²)/(2a)``, so the interrupts of each phase come in closed form.
+
+    Returns
+    -------
+    ndarray of shape (M,), float64
+        Seconds to add to each segment.
+    """
+    s = segs.step_density if segs.step_density is not None else np.zeros(len(segs))
+    a = segs.accel_mm_s2
+    v0, vc, v1 = prof.start_v, prof.cruise_v, prof.end_v
+    with np.errstate(divide="ignore", invalid="ignore"):
+        edges = [np.where(s > 0, f / s, np.inf) for f in (2000.0, 4000.0, 8000.0)]  # speeds where AMASS changes
+    bands = [(np.zeros_like(s), edges[0], 8.0), (edges[0], edges[1], 4.0), (edges[1], edges[2], 2.0)]
+    bands.append((edges[2], np.full_like(s, np.inf), 1.0))
+    ticks_per_mm = np.zeros(len(s))  # accumulated as (ticks per step) x distance
+    ramp_d = np.zeros(len(s))
+    for lo_v, hi_v in ((v0, vc), (v1, vc)):  # acceleration, then deceleration (same shape reversed)
+        for b_lo, b_hi, k in bands:
+            lo = np.maximum(lo_v, b_lo)
+            hi = np.minimum(hi_v, b_hi)
+            d = np.where(hi > lo, (hi * hi - lo * lo) / (2.0 * a), 0.0)
+            ticks_per_mm += k * d
+            ramp_d += d
+    cruise_d = np.maximum(segs.length_mm - ramp_d, 0.0)
+    k_cruise = np.select([vc * s > 8000.0, vc * s > 4000.0, vc * s > 2000.0], [1.0, 2.0, 4.0], 8.0)
+    ticks_per_mm += k_cruise * cruise_d
+    return s * ticks_per_mm / timer_hz
 
 
 # jerk-limited (S-curve) timing ----------------------------------------------------------------------------------
@@ -448,11 +488,17 @@ def cycle_time(program: Program, machine: Machine | str) -> CycleTime:
         op_of_move = np.repeat(np.arange(len(program.operations)), [len(op.toolpath) for op in program.operations])
         first = np.r_[True, op_of_move[segs.move[1:]] != op_of_move[segs.move[:-1]]]
         entry[first] = 0.0
-    segs = Segments(segs.length_mm, segs.cruise_v2, segs.accel_mm_s2, entry, segs.move)
+    segs = Segments(segs.length_mm, segs.cruise_v2, segs.accel_mm_s2, entry, segs.move, segs.step_density)
     prof = plan(segs, window=m.lookahead_blocks)
     if m.jerk_limited and len(segs):
         prof = _jerk_retime(prof, segs, m)
     seg_t = prof.segment_t
+    if m.step_timer_hz > 0 and segs.step_density is not None and len(segs):
+        # every step period is a little longer: stretch each segment's times, slow its speeds alike
+        f = 1.0 + grbl_timer_extra_s(prof, segs, m.step_timer_hz) / np.where(seg_t > 0, seg_t, 1.0)
+        p = prof
+        prof = Profile(p.start_v / f, p.cruise_v / f, p.end_v / f, p.accel_t * f, p.cruise_t * f, p.decel_t * f)
+        seg_t = prof.segment_t
     move_t = np.bincount(segs.move, weights=seg_t, minlength=n_moves) if n_moves else np.zeros(0)
     kinds = np.concatenate(classes) if classes else np.zeros(0, np.int8)
     naive = np.concatenate(naive_parts) if naive_parts else np.zeros(0)

@@ -29,6 +29,7 @@ The TOML layout (every key but ``name`` and ``[axes]`` has a default)::
     blend_tolerance_mm = 0.0       # G64 P; 0 = as fast as possible
     lookahead_blocks = 15
     block_rate_hz = 0              # blocks per second the controller can plan; 0 = unlimited
+    step_timer_hz = 0              # Grbl: stepper timer clock (F_CPU); 0 = no timer model
     servo_period_s = 0.0           # trajectory period of a sampled planner (LinuxCNC: 0.001)
     stop_overhead_s = 0.0          # time lost at each exact stop (servo-loop quantisation)
 
@@ -158,6 +159,9 @@ class Machine:
         Blocks the planner sees, including the one being executed (Grbl 15).
     block_rate_hz : float
         Blocks per second the controller can plan; each block lasts at least ``1/block_rate_hz``; 0 = unlimited.
+    step_timer_hz : float
+        Grbl's stepper timer clock (F_CPU). Its timer period is one cycle longer than computed, so every
+        stepper interrupt (1, 2, 4 or 8 per step with AMASS) adds ``1/step_timer_hz``; 0 = not modelled.
     servo_period_s : float
         Period of a sampled trajectory planner (0 = continuous).
     stop_overhead_s : float
@@ -185,6 +189,7 @@ class Machine:
     blend_tolerance_mm: float = 0.0
     lookahead_blocks: int = 15
     block_rate_hz: float = 0.0
+    step_timer_hz: float = 0.0
     servo_period_s: float = 0.0
     stop_overhead_s: float = 0.0
     arc_split: ArcSplit = ArcSplit.CHORDS
@@ -212,6 +217,7 @@ class Machine:
             "junction_deviation_mm",
             "blend_tolerance_mm",
             "block_rate_hz",
+            "step_timer_hz",
             "servo_period_s",
             "stop_overhead_s",
             "tool_change_s",
@@ -259,6 +265,7 @@ class Machine:
                 "blend_tolerance_mm",
                 "lookahead_blocks",
                 "block_rate_hz",
+                "step_timer_hz",
                 "servo_period_s",
                 "stop_overhead_s",
             },

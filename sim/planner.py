@@ -81,6 +81,8 @@ class Segments:
         Largest squared speed at the segment's start (junction speed); 0 = stop before it.
     move : ndarray of shape (M,), int64
         Index of the toolpath move each segment belongs to.
+    step_density : ndarray of shape (M,), float64, optional
+        Steps of the fastest-stepping axis per mm of path (Grbl's step events per mm); 0 when unknown.
     """
 
     length_mm: NDArray[np.float64]
@@ -88,6 +90,7 @@ class Segments:
     accel_mm_s2: NDArray[np.float64]
     entry_v2: NDArray[np.float64]
     move: NDArray[np.int64]
+    step_density: NDArray[np.float64] | None = None
 
     def __len__(self) -> int:
         return int(self.length_mm.shape[0])
@@ -96,7 +99,7 @@ class Segments:
     def empty(cls) -> Segments:
         """No segments."""
         z = np.zeros(0)
-        return cls(z, z, z, z, np.zeros(0, np.int64))
+        return cls(z, z, z, z, np.zeros(0, np.int64), z)
 
     @classmethod
     def concat(cls, parts: list[Segments], move_offsets: list[int]) -> Segments:
@@ -104,12 +107,14 @@ class Segments:
         parts2 = [(p, o) for p, o in zip(parts, move_offsets, strict=True) if len(p)]
         if not parts2:
             return cls.empty()
+        density = [p.step_density if p.step_density is not None else np.zeros(len(p)) for p, _ in parts2]
         return cls(
             np.concatenate([p.length_mm for p, _ in parts2]),
             np.concatenate([p.cruise_v2 for p, _ in parts2]),
             np.concatenate([p.accel_mm_s2 for p, _ in parts2]),
             np.concatenate([p.entry_v2 for p, _ in parts2]),
             np.concatenate([p.move + o for p, o in parts2]),
+            np.concatenate(density),
         )
 
 
@@ -332,6 +337,7 @@ def _expand(tp: Toolpath, start: NDArray[np.float64], machine: Machine) -> tuple
     s = starts[move]
     e = tp.xyz[move]
     pts[1:] = s + (e - s) * frac[:, None]
+    pts[1:][frac == 1.0] = e[frac == 1.0]  # end points exactly as programmed
     arcm = is_arc[move] & (frac < 1.0)
     if machine.arc_split is ArcSplit.CHORDS and np.any(arcm):
         c = tp.center[move[arcm]]
@@ -473,12 +479,14 @@ def segments_reference(
         prev_moves = move[:-1]
         crossed = seen[entry_moves] - seen[prev_moves] > 0
         entry[1:] = np.where(crossed, 0.0, entry[1:])
+    density = np.max(np.abs(u_chord) * steps[None, :], axis=1) if np.all(steps > 0) else np.zeros(m)
     return Segments(
         np.ascontiguousarray(length),
         np.ascontiguousarray(cruise_v2),
         np.ascontiguousarray(accel),
         entry,
         np.ascontiguousarray(move),
+        density,
     )
 
 
@@ -592,7 +600,7 @@ def segments_kernel(kind, xyz, center, feed, start, vmax, vrap, amax, steps, par
 
     ``params`` = (chords 0/1, arc tolerance mm, blending 0 junction deviation / 1 blend arc,
     junction deviation mm, linear velocity cap mm/s (0 none), block rate Hz (0 none)).
-    Returns (length, cruise_v2, accel, entry_v2, move).
+    Returns (length, cruise_v2, accel, entry_v2, move, step_density).
     """
     n = kind.shape[0]
     chords = params[0] > 0.5
@@ -616,6 +624,7 @@ def segments_kernel(kind, xyz, center, feed, start, vmax, vrap, amax, steps, par
     accel = np.empty(total)
     entry = np.zeros(total)
     move = np.empty(total, np.int64)
+    density = np.zeros(total)
     u_s = np.empty((total, 3))
     u_e = np.empty((total, 3))
     stop_before = np.zeros(total, np.bool_)
@@ -690,6 +699,8 @@ def segments_kernel(kind, xyz, center, feed, start, vmax, vrap, amax, steps, par
             if block_rate > 0:
                 v = min(v, seg_len * block_rate)
             length[m], cruise[m], accel[m], move[m] = seg_len, v * v, a, i
+            if quant:
+                density[m] = max(abs(ux) * steps[0], abs(uy) * steps[1], abs(uz) * steps[2])
             stop_before[m] = dwell_seen or (m > 0 and exact_stop[i] and move[m - 1] != i)
             dwell_seen = False
             qx, qy, qz = tx, ty, tz
@@ -731,7 +742,7 @@ def segments_kernel(kind, xyz, center, feed, start, vmax, vrap, amax, steps, par
                         a_plane = amax[ax_i]
                 jv2 = min(BLEND_ACC_RATIO_NORMAL * a_plane * math.tan(theta) * d_geom, max(cruise[j - 1], cruise[j]))
         entry[j] = min(jv2, cruise[j - 1], cruise[j])
-    return length[:m], cruise[:m], accel[:m], entry[:m], move[:m]
+    return length[:m], cruise[:m], accel[:m], entry[:m], move[:m], density[:m]
 
 
 def segments(

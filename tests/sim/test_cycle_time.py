@@ -20,6 +20,9 @@ from toolpath.errors import InputError
 from toolpath.moves import ToolpathBuilder
 from toolpath.program import Operation
 
+# grbl-router without its stepper-timer cycle, for closed-form checks of the planner alone
+GRBL_PLAIN = dataclasses.replace(load_machine("grbl-router"), step_timer_hz=0.0)
+
 REF = Path(__file__).resolve().parents[3] / "shared" / "reference"
 if not REF.exists():  # the checkout may live elsewhere; the reference data sits beside it in /work/shared
     REF = Path("/work/shared/reference")
@@ -78,7 +81,7 @@ def test_breakdown_by_kind_sums_to_total_and_classifies():
             ("rapid", 50.0, 10.0, 5.0),
         ]
     )
-    ct = cycle_time(p, "grbl-router")
+    ct = cycle_time(p, GRBL_PLAIN)
     assert set(ct.by_kind_s) == set(KINDS)
     assert sum(ct.by_kind_s.values()) == pytest.approx(ct.cycle_time_s, rel=1e-12)
     assert ct.by_kind_s["plunge"] == pytest.approx(7.0 / 5.0 + 5.0 / 100.0, rel=1e-9)  # Z: F300 = 5 mm/s, a = 100
@@ -92,12 +95,12 @@ def test_dwell_stops_the_machine_and_adds_its_time():
     moving = _single([("feed", 50.0, 0.0, 0.0, 1000.0), ("feed", 100.0, 0.0, 0.0, 1000.0)])
     paused = _single([("feed", 50.0, 0.0, 0.0, 1000.0), ("dwell", 2.0), ("feed", 100.0, 0.0, 0.0, 1000.0)])
     v, a = 1000.0 / 60.0, 200.0
-    assert cycle_time(moving, "grbl-router").cycle_time_s == pytest.approx(100.0 / v + v / a, rel=1e-9)
-    assert cycle_time(paused, "grbl-router").cycle_time_s == pytest.approx(2 * (50.0 / v + v / a) + 2.0, rel=1e-9)
+    assert cycle_time(moving, GRBL_PLAIN).cycle_time_s == pytest.approx(100.0 / v + v / a, rel=1e-9)
+    assert cycle_time(paused, GRBL_PLAIN).cycle_time_s == pytest.approx(2 * (50.0 / v + v / a) + 2.0, rel=1e-9)
 
 
 def test_tool_change_and_spindle_times_come_from_the_profile():
-    m = dataclasses.replace(load_machine("grbl-router"), tool_change_s=30.0, spindle_ramp_s=2.5)
+    m = dataclasses.replace(GRBL_PLAIN, tool_change_s=30.0, spindle_ramp_s=2.5)
     b = ToolpathBuilder()
     b.feed(10.0, 0.0, 0.0, 600.0)
     b.feed(0.0, 0.0, 0.0, 600.0)  # back to the start: every operation is the same 2 x 10 mm, rest to rest
@@ -246,3 +249,19 @@ def test_scurve_kernel_matches_reference(case):
     assert np.all(ker[:, 0] <= vc + 1e-9)
     # never faster than the trapezoid with the same speeds (jerk only adds time)
     assert np.all(ker[:, 1:].sum(axis=1) >= d / np.maximum(vc, 1e-300) * (1 - 1e-9))
+
+
+def test_grbl_timer_cycle_matches_step_by_step_count():
+    # G1 X100 F1000 at 250 steps/mm: count the stepper interrupts step by step along the planned profile
+    b = ToolpathBuilder()
+    b.feed(100.0, 0.0, 0.0, 1000.0)
+    p = Program.single(Tool.flat(6.0), b.build(), start_xyz=(0.0, 0.0, 0.0), spindle_rpm=0.0)
+    plain = cycle_time(p, GRBL_PLAIN).cycle_time_s
+    timed = cycle_time(p, "grbl-router").cycle_time_s
+    v, a, steps = 1000.0 / 60.0, 200.0, 250.0
+    x = (np.arange(int(100 * steps)) + 0.5) / steps  # mid-points of the steps
+    speed = np.minimum(np.minimum(np.sqrt(2 * a * x), np.sqrt(2 * a * (100.0 - x))), v)
+    rate = speed * steps
+    per_step = np.select([rate > 8000, rate > 4000, rate > 2000], [1, 2, 4], 8)  # AMASS levels
+    assert timed - plain == pytest.approx(per_step.sum() / 16e6, rel=2e-3)
+    assert 0 < (timed - plain) / plain < 1e-3  # the effect is small: under 0.1 %

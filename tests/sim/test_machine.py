@@ -30,6 +30,7 @@ def test_grbl_router_has_the_reference_settings():
     assert m.junction_deviation_mm == 0.01
     assert m.arc_tolerance_mm == 0.002
     assert m.lookahead_blocks == 15
+    assert m.step_timer_hz == 16e6  # F_CPU
     assert m.blending is Blending.JUNCTION_DEVIATION
     assert m.arc_split is ArcSplit.CHORDS
 

@@ -317,7 +317,7 @@ def test_segments_kernel_matches_reference(tp, mi, with_modes):
     a = segments(tp, m, start_xyz=(1.0, 2.0, 3.0), **kw)
     b = segments_reference(tp, m, start_xyz=(1.0, 2.0, 3.0), **kw)
     assert len(a) == len(b)
-    for f in ("length_mm", "cruise_v2", "accel_mm_s2", "entry_v2", "move"):
+    for f in ("length_mm", "cruise_v2", "accel_mm_s2", "entry_v2", "move", "step_density"):
         assert_allclose(getattr(a, f), getattr(b, f), rtol=1e-9, atol=1e-9, err_msg=f)
     assert np.all(a.length_mm > 0) and np.all(a.entry_v2 <= a.cruise_v2 * (1 + 1e-12))
 
