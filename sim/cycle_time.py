@@ -456,20 +456,17 @@ def cycle_time(program: Program, machine: Machine | str) -> CycleTime:
     offsets: list[int] = []
     naive_parts: list[NDArray[np.float64]] = []
     classes: list[NDArray[np.int8]] = []
-    pauses: list[tuple[int, float, int]] = []  # (move index it precedes, seconds, kind code)
-    tool_changes = spindle_starts = 0
+    pauses: list[tuple[int, float, int, int]] = []  # (move index it precedes, seconds, kind code, operation)
     prev_tool = program.operations[0].tool if program.operations else None
     prev_rpm = 0.0
     base = 0
-    for op, start in zip(program.operations, starts, strict=True):
+    for k, (op, start) in enumerate(zip(program.operations, starts, strict=True)):
         tp = op.toolpath
         if op.tool != prev_tool:
-            pauses.append((base, m.tool_change_s, 4))
-            tool_changes += 1
+            pauses.append((base, m.tool_change_s, 4, k))
             prev_rpm = 0.0
         if op.spindle_rpm > prev_rpm:
-            pauses.append((base, m.spindle_ramp_s, 5))
-            spindle_starts += 1
+            pauses.append((base, m.spindle_ramp_s, 5, k))
         prev_tool, prev_rpm = op.tool, op.spindle_rpm
         n = len(tp)
         if n:
@@ -519,7 +516,7 @@ def cycle_time(program: Program, machine: Machine | str) -> CycleTime:
         events.extend((float(i), float(move_t[j])) for i, j in zip(seg_of_move, np.flatnonzero(dwell), strict=True))
     pause_s = 0.0
     kind_pause = {4: 0.0, 5: 0.0}
-    for mv, sec, code in pauses:
+    for mv, sec, code, _ in pauses:
         kind_pause[code] += sec
         pause_s += sec
         if len(segs):
@@ -534,13 +531,8 @@ def cycle_time(program: Program, machine: Machine | str) -> CycleTime:
     by_op = []
     base = 0
     op_pause = np.zeros(len(program.operations))
-    op_index_of_base: dict[int, int] = {}
-    b = 0
-    for i, op in enumerate(program.operations):
-        op_index_of_base.setdefault(b, i)
-        b += len(op.toolpath)
-    for mv, sec, _ in pauses:
-        op_pause[op_index_of_base.get(mv, 0)] += sec
+    for _, sec, _, k in pauses:
+        op_pause[k] += sec
     for i, op in enumerate(program.operations):
         n = len(op.toolpath)
         by_op.append(
