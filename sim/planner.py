@@ -19,8 +19,9 @@ The pipeline (see docs/motion.md):
    rest). The result is a :class:`Profile` with one trapezoid per segment:
    ``start_v, cruise_v, end_v, accel_t, cruise_t, decel_t``.
 
-``plan_kernel`` (Numba) and ``plan_reference`` (plain Python) compute the same
-columns. The reference replays the window literally (a backward pass over the
+``segments_kernel`` / ``segments_reference`` and ``plan_kernel`` / ``plan_reference``
+are Numba kernels beside plain NumPy/Python versions that compute the same
+columns (tests compare them with hypothesis). The reference replays the window literally (a backward pass over the
 next ``window`` blocks for every block, O(N·W)); the kernel uses the identity
 ``B_window(j) = min(B_inf(j), Σ_{k=j}^{last} 2·a_k·d_k)`` (a stop at the window
 end only adds the pure braking term), so it is one backward and one forward pass,
