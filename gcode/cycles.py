@@ -13,9 +13,11 @@ Semantics follow the LinuxCNC G-code reference (canned cycles section):
 - R, Z, Q and P are sticky while cycles stay active;
 - G83 retracts to R after each peck and comes back down at rapid to 0.254 mm
   (0.010 in) above the last depth; G73 backs off 0.254 mm after each peck;
-- G85/G89 feed back out to R (G89 dwells first); G86 dwells, stops the
+- G85 feeds back out to R; G89 dwells and feeds out to the clear plane; G86 dwells, stops the
   spindle and rapids out (read here as a dwell and a rapid); G84 taps: feed
-  in, feed back out to R (the spindle reversal is not a move).
+  in, dwell P (0 when not given, as rs274 does), feed out to the clear plane
+  (the spindle reversal is not a move);
+- the retract mode at start is G99 (R plane), as in LinuxCNC.
 - Cycles run along Z in the G17 plane only; in G18/G19 they are an error.
 """
 
@@ -94,21 +96,24 @@ def canned_cycle(r: _Reader, vals: dict[str, Word], code: int) -> None:
         if r.pos[2] != rz:
             r.add(MoveKind.RAPID, x, y, rz)
         f = r.feed
-        if code == 840:  # tapping: feed in, spindle reverses, feed out at the same feed
+        if code == 840:  # tapping: feed in, dwell (P, default 0), spindle reverses, feed out to the clear plane
             r.add(MoveKind.FEED, x, y, bottom, f=f)
-            r.add(MoveKind.FEED, x, y, rz, f=f)
+            r.add(MoveKind.DWELL, x, y, bottom, f=r.cycle_p)
+            r.add(MoveKind.FEED, x, y, clear, f=f)
         elif code in (810, 820, 860, 850, 890):
             r.add(MoveKind.FEED, x, y, bottom, f=f)
-            if code in (820, 860, 890) and r.cycle_p > 0:
+            if code in (820, 860, 890):  # rs274 dwells here even for P0
                 r.add(MoveKind.DWELL, x, y, bottom, f=r.cycle_p)
-            if code in (850, 890):
+            if code == 850:
                 r.add(MoveKind.FEED, x, y, rz, f=f)
+            elif code == 890:  # LinuxCNC feeds straight out to the clear plane after the dwell
+                r.add(MoveKind.FEED, x, y, clear, f=f)
         elif code == 830:
             depth = rz
             while depth > bottom:
                 nxt = max(bottom, depth - r.cycle_q)
                 if depth < rz:
-                    r.add(MoveKind.RAPID, x, y, min(rz, depth + PECK_DELTA_MM))
+                    r.add(MoveKind.RAPID, x, y, depth + PECK_DELTA_MM)
                 r.add(MoveKind.FEED, x, y, nxt, f=f)
                 depth = nxt
                 if depth > bottom:
@@ -120,7 +125,7 @@ def canned_cycle(r: _Reader, vals: dict[str, Word], code: int) -> None:
                 r.add(MoveKind.FEED, x, y, nxt, f=f)
                 depth = nxt
                 if depth > bottom:
-                    r.add(MoveKind.RAPID, x, y, min(rz, depth + PECK_DELTA_MM))
+                    r.add(MoveKind.RAPID, x, y, depth + PECK_DELTA_MM)
         if r.pos[2] != clear:
             r.add(MoveKind.RAPID, x, y, clear)
 

@@ -177,7 +177,7 @@ class _Reader:
         self.coolant = Coolant.OFF
         self.tool_selected: int | None = None
         self.tool_current: int | None = None
-        self.retract_r_plane = False  # G99
+        self.retract_r_plane = True  # G99, LinuxCNC's mode at start (rs274 retracts to R without G98)
         self.cycle_r = math.nan
         self.cycle_z = math.nan
         self.cycle_q = math.nan

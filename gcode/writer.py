@@ -44,7 +44,8 @@ from .dialect import ArcStyle, CommentStyle, Dialect, Units, get_dialect
 __all__ = ["write", "write_file", "iter_lines", "format_number"]
 
 _MM_PER_INCH = 25.4
-# LinuxCNC's rule for "radius to end of arc differs from radius to start" (the reader uses the same)
+# our own arcs must close within 0.002 mm (or 0.1 % of the radius) after rounding; the reader and
+# LinuxCNC accept more
 _ARC_ABS_TOL_MM = 0.002
 _ARC_REL_TOL = 0.001
 _OPTIONS = ("units", "line_numbers", "arcs", "path_tolerance_mm", "program_number", "comments", "program_name")
