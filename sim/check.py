@@ -144,9 +144,16 @@ class CheckResult:
         }
 
 
-def default_cell_mm(extent_mm: float, tool_radius_mm: float) -> float:
-    """Cell size used when none is given: 1/1000 of the part's larger side, >= 0.05 mm, <= a quarter radius."""
-    return float(min(max(0.05, extent_mm / 1000.0), tool_radius_mm / 4.0))
+def default_cell_mm(width_mm: float, depth_mm: float, tool_radius_mm: float, *, max_cells: int = 20_000_000) -> float:
+    """Cell size used when none is given, mm.
+
+    1/1000 of the larger side, at least 0.05 mm, at most a quarter of the tool radius; then grown if the
+    grid would exceed ``max_cells`` cells (memory: each field is 8 bytes a cell, and a check holds several).
+    """
+    cell = min(max(0.05, max(width_mm, depth_mm) / 1000.0), tool_radius_mm / 4.0)
+    if width_mm * depth_mm / (cell * cell) > max_cells:
+        cell = math.sqrt(width_mm * depth_mm / max_cells)
+    return float(cell)
 
 
 def check(
@@ -255,7 +262,7 @@ def check(
         sx0, sy0, sx1, sy1 = stock.footprint.bounds
         bx = (min(lo[0], sx0), min(lo[1], sy0), max(hi[0], sx1), max(hi[1], sy1))
         if cell_mm is None:
-            cell_mm = default_cell_mm(max(bx[2] - bx[0], bx[3] - bx[1]), r_min)
+            cell_mm = default_cell_mm(bx[2] - bx[0], bx[3] - bx[1], r_min)
         grid = HeightField.covering(*bx, cell_mm)
         part_c = rasterize_triangles(tri, grid).z
         part_ring = part_c.copy()

@@ -255,7 +255,7 @@ def reachable_depth(
     cell_mm: float | None = None,
     *,
     level_tolerance_mm: float = 1e-4,
-    max_levels: int = 256,
+    max_levels: int = 128,
 ) -> HeightField:
     """Lowest level a flat end mill of ``tool_radius_mm`` can put its bottom at over each cell.
 

@@ -695,6 +695,9 @@ def sweep_kernel(
         inv_dd = 1.0 / dd if dd > 1e-18 else 0.0
         for iy in range(iy0, iy1 + 1):
             py = y0 + iy * cell
+            # no point of the path is nearer to this row than its y-range, and h grows with distance
+            gap = ylo - py if py < ylo else (py - yhi if py > yhi else 0.0)
+            zrow = zlow if code == _FLAT else zlow + _profile(code, radius, param, min(gap, radius))
             if arc:
                 xl, xr = xlo - radius, xhi + radius
             else:
@@ -708,7 +711,7 @@ def sweep_kernel(
             wy = py - ay
             for ix in range(ix0, ix1 + 1):
                 old = z[iy, ix]
-                if old <= zlow or old <= floor:  # the tool bottom never goes below its tip
+                if old <= zrow or old <= floor:  # the tool bottom never goes below zrow here
                     continue
                 px = x0 + ix * cell
                 if arc:

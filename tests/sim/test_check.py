@@ -192,6 +192,9 @@ def test_check_input_errors(pocket_part) -> None:  # noqa: ANN001
 
 
 def test_default_cell() -> None:
-    assert default_cell_mm(100.0, 3.0) == pytest.approx(0.1)
-    assert default_cell_mm(10.0, 3.0) == pytest.approx(0.05)
-    assert default_cell_mm(1000.0, 1.0) == pytest.approx(0.25)
+    assert default_cell_mm(100.0, 50.0, 3.0) == pytest.approx(0.1)
+    assert default_cell_mm(10.0, 10.0, 3.0) == pytest.approx(0.05)
+    assert default_cell_mm(1000.0, 100.0, 1.0) == pytest.approx(0.25)
+    # a tiny tool on a big part: the grid is capped at max_cells
+    cell = default_cell_mm(1000.0, 800.0, 0.1)
+    assert (1000.0 / cell) * (800.0 / cell) == pytest.approx(20_000_000, rel=1e-9)

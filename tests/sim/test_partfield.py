@@ -173,3 +173,27 @@ def test_reachable_depth_rejects_bad_input(pocket_part) -> None:  # noqa: ANN001
         reachable_depth(hf, 1.0, 0.5)
     with pytest.raises(InputError, match="HeightField"):
         reachable_depth(np.zeros((3, 3)), 1.0)  # type: ignore[arg-type]
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(st.sampled_from([-np.inf, 0.0, 1.0, 2.5, 4.0]), min_size=24 * 20, max_size=24 * 20),
+    st.sampled_from([0.73, 1.31, 2.17]),
+)
+def test_reachable_depth_is_the_grey_closing(cells: list[float], radius_cells: float) -> None:
+    """Opening every threshold set {h <= z} with a disc is the same as the grey closing of h (max filter
+    then min filter over the disc), with the outside of the grid as empty space."""
+    from scipy.ndimage import maximum_filter, minimum_filter
+
+    h = np.array(cells).reshape(20, 24)
+    # blocky parts: repeat each value over 2 x 2 cells so the regions are not all single cells
+    h = np.kron(h[:10, :12], np.ones((2, 2)))
+    hf = HeightField(h, 0.0, 0.0, 1.0)
+    got = reachable_depth(hf, radius_cells).z
+    k = int(np.ceil(radius_cells)) + 1
+    oy, ox = np.mgrid[-k : k + 1, -k : k + 1]
+    disc = np.hypot(ox, oy) <= radius_cells  # the radii avoid distances between cell centres
+    pad = 2 * k
+    hp = np.pad(h, pad, constant_values=-np.inf)
+    closed = minimum_filter(maximum_filter(hp, footprint=disc, mode="nearest"), footprint=disc, mode="nearest")
+    assert np.array_equal(got, closed[pad:-pad, pad:-pad])
