@@ -36,7 +36,7 @@ def nested_block(path: Path) -> Path:
     return path
 
 
-def verify(part: Path, tool_mm: float, **kw) -> dict:
+def verify(part: Path, tool_mm: float, cell_mm: float | None = None, **kw) -> dict:
     tool = Tool(tool_mm)
     res = mill(part, tool, **kw)
     prog = res.program
@@ -51,11 +51,24 @@ def verify(part: Path, tool_mm: float, **kw) -> dict:
     kinds = np.array([m.kind == "traverse" for m in canon])
     np.testing.assert_array_equal(kinds, tp.kind[moving] == MoveKind.RAPID)
     # simulated on the stock against the part
-    chk = check(prog, part, tool)
+    chk = check(prog, part, tool, cell_mm=cell_mm)
     assert chk.gouge_count == 0, chk.gouges[:3]
     assert chk.rapid_cuts == [], chk.rapid_cuts[:3]
-    assert chk.uncut_area_mm2 <= 5.0, chk.uncut[:5]
-    assert chk.removed_volume_mm3 == pytest.approx(chk.designed_volume_mm3, rel=0.03)
+    # reachable material left, except where slicing said a 2.5D cut cannot go (slopes, fillets, undercuts)
+    reported = [u["where"] for u in res.unreachable]
+    pad = tool.radius_mm
+
+    def explained(loc) -> bool:
+        return any(w[0] - pad <= loc.x_mm <= w[3] + pad and w[1] - pad <= loc.y_mm <= w[4] + pad for w in reported)
+
+    if not reported:
+        assert chk.uncut_area_mm2 <= 5.0, chk.uncut[:5]
+        assert chk.removed_volume_mm3 == pytest.approx(chk.designed_volume_mm3, rel=0.03)
+    else:
+        assert len(chk.uncut) < 100, "too many clusters to attribute"
+        unexplained = [loc for loc in chk.uncut if not explained(loc)]
+        assert sum(loc.area_mm2 for loc in unexplained) <= 5.0, unexplained[:5]
+        assert chk.removed_volume_mm3 <= chk.designed_volume_mm3 * 1.001
     ct = sim.cycle_time(prog, "linuxcnc-sim")
     assert ct.cycle_time_s >= ct.naive_time_s * 0.999
     return {"result": res, "check": chk, "cycle": ct}
@@ -76,7 +89,7 @@ def test_nist_parts(name, tool_mm):
     path = PARTS / name
     if not path.exists():
         pytest.skip(f"{path} not present (../shared/parts)")
-    out = verify(path, tool_mm, stepdown_mm=tool_mm)
+    out = verify(path, tool_mm, cell_mm=0.1 if tool_mm < 5 else None, stepdown_mm=tool_mm)
     assert out["result"].pockets
 
 

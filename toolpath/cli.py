@@ -189,7 +189,10 @@ _COMMANDS = {"mill": _mill, "time": _time, "check": _check, "dialects": _dialect
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help (0) or bad usage (2, one line already printed)
+        return int(exc.code or 0)
     t0 = time.perf_counter()
     try:
         return _COMMANDS[args.command](args)
