@@ -64,6 +64,7 @@ BLEND_ACC_RATIO_TANGENTIAL = 0.5
 BLEND_ACC_RATIO_NORMAL = math.sqrt(1.0 - BLEND_ACC_RATIO_TANGENTIAL**2)
 _COS_STRAIGHT = 0.999999  # Grbl: junctions straighter than this are not limited
 _TANGENT_RAD = 1e-6
+_HALF_TANGENT = math.sin(0.5 * _TANGENT_RAD)  # segments closer than this to straight are tangent
 
 
 @dataclass(frozen=True, eq=False)
@@ -535,21 +536,24 @@ def _blend_arc_v2(
     ``sqrt(a_n·R)`` with ``a_n`` the normal share of the plane's acceleration.
     """
     out = np.full(cos_dev.shape, np.inf)
-    dev = np.arccos(np.clip(cos_dev, -1.0, 1.0))  # deflection angle
-    straight = dev < _TANGENT_RAD
-    reverse = dev > math.pi - 1e-6
+    # θ is half the angle between the segments: sin θ = cos(dev/2), cos θ = sin(dev/2) (dev: deflection)
+    c = np.clip(cos_dev, -1.0, 1.0)
+    sin_t = np.sqrt(0.5 * (1.0 + c))
+    cos_t = np.sqrt(0.5 * (1.0 - c))
+    straight = cos_t < _HALF_TANGENT
+    reverse = sin_t < _HALF_TANGENT
     mid = ~straight & ~reverse
     out[reverse] = 0.0
     if np.any(mid):
-        theta = 0.5 * (math.pi - dev[mid])
+        st, ct = sin_t[mid], cos_t[mid]
         l1, l2 = len1[mid], len2[mid]
         t = tol_mm[mid]
         t1 = np.where(t > 0, t, 0.25 * l1)
         t2 = np.where(t > 0, t, 0.25 * l2)
         tol = np.minimum.reduce([t1, t2, 0.25 * l1, 0.25 * l2])
-        d_tol = np.cos(theta) * tol / (1.0 - np.sin(theta))
+        d_tol = tol * (1.0 + st) / ct  # = cos θ·T/(1 − sin θ), without the cancellation
         d_geom = np.minimum.reduce([0.5 * l1, 0.5 * l2, d_tol])
-        radius = np.tan(theta) * d_geom
+        radius = st / ct * d_geom
         binormal = np.cross(u1[mid], u2[mid])
         binormal /= np.linalg.norm(binormal, axis=1)[:, None]
         plane_axes = np.abs(binormal) < 1.0 - 1e-9  # axes with a component in the plane
@@ -724,15 +728,15 @@ def segments_kernel(kind, xyz, center, feed, start, vmax, vrap, amax, steps, par
                 sh = math.sqrt(0.5 * (1.0 - cos_t))
                 jv2 = _limit3(amax, jx / jn, jy / jn, jz / jn) * jd_mm * sh / (1.0 - sh)
         else:
-            dev = math.acos(cos_dev)
-            if dev > math.pi - 1e-6:
+            sin_t = math.sqrt(0.5 * (1.0 + cos_dev))
+            cos_t = math.sqrt(0.5 * (1.0 - cos_dev))
+            if sin_t < _HALF_TANGENT:
                 jv2 = 0.0
-            elif dev >= _TANGENT_RAD:
-                theta = 0.5 * (math.pi - dev)
+            elif cos_t >= _HALF_TANGENT:
                 l1, l2 = length[j - 1], length[j]
                 t = tol_mm[move[j]]
                 tol = min(t if t > 0 else 0.25 * l1, t if t > 0 else 0.25 * l2, 0.25 * l1, 0.25 * l2)
-                d_geom = min(0.5 * l1, 0.5 * l2, math.cos(theta) * tol / (1.0 - math.sin(theta)))
+                d_geom = min(0.5 * l1, 0.5 * l2, tol * (1.0 + sin_t) / cos_t)
                 bx = u1y * u2z - u1z * u2y
                 by = u1z * u2x - u1x * u2z
                 bz = u1x * u2y - u1y * u2x
@@ -741,7 +745,7 @@ def segments_kernel(kind, xyz, center, feed, start, vmax, vrap, amax, steps, par
                 for ax_i, b_i in ((0, bx), (1, by), (2, bz)):
                     if abs(b_i / bn) < 1.0 - 1e-9 and amax[ax_i] < a_plane:
                         a_plane = amax[ax_i]
-                jv2 = min(BLEND_ACC_RATIO_NORMAL * a_plane * math.tan(theta) * d_geom, max(cruise[j - 1], cruise[j]))
+                jv2 = min(BLEND_ACC_RATIO_NORMAL * a_plane * sin_t / cos_t * d_geom, max(cruise[j - 1], cruise[j]))
         entry[j] = min(jv2, cruise[j - 1], cruise[j])
     return length[:m], cruise[:m], accel[:m], entry[:m], move[:m], density[:m]
 
