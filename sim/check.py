@@ -177,7 +177,8 @@ def check(
         What to check; a bare toolpath needs ``tool``.
     part : str, os.PathLike, cadquery Workplane or Shape, or HeightField
         The finished part: a STEP file, a cadquery object, or part heights already sampled (``-inf``
-        where no material; then ``stock`` or ``floor_mm`` must be given and its grid is used).
+        where no material; then ``stock`` or ``floor_mm`` must be given, its grid is used, and the gouge
+        test compares at the cell centres only, without the ring of ``tolerance_xy_mm``).
     tool : Tool, optional
         Overrides the program's tools (required for a toolpath).
     stock : Stock, optional

@@ -20,9 +20,11 @@ Conventions and units (suffixes as in the rest of the project: ``_mm`` millimetr
 - A move is swept exactly at each cell centre: the new height is the minimum over the move of the
   tool-bottom height at that centre. Straight moves are exact for every tool (flat: closed form over the
   covered parameter interval; ball: closed form, lowest point of the swept capsule; bull and drill:
-  golden-section search of a convex function, to ~1e-12 of the parameter). XY arcs (helical or not) are
-  flattened to inscribed chords within ``arc_tolerance_mm`` (default 0.005 mm) first, so along arcs
-  the sweep is exact for the chords and the chords stay within that distance of the arc.
+  golden-section search of a convex function, to ~1e-12 of the parameter). XY arcs are exact too when
+  level (any tool: ``z + h(distance from the cell to the arc)``) and, for a flat end mill, when helical
+  (the covered angle interval in closed form). Only a helical arc with a curved tool is flattened, to
+  inscribed chords within ``arc_tolerance_mm`` (default 0.005 mm), swept exactly.
+- Cell centres are points: a tool exactly tangent to a centre covers it (distances are compared <=).
 - Rapids are swept like straight feeds (a linear rapid). A rapid that lowers any cell by more than
   ``1e-6`` mm is reported in :attr:`StockResult.rapid_cuts`.
 """
