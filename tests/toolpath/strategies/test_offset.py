@@ -57,7 +57,7 @@ def check_pocket(pocket: Pocket, tool: Tool, params: OffsetParams):
     at_floor = cutting & (hi <= pocket.z_bottom_mm + 1e-9)
     ends = cutting & (tp.xyz[:, 2] <= pocket.z_bottom_mm + 1e-9)  # e.g. the bottom of a plunge
     floor = shapely.union_all(np.concatenate([
-        shapely.buffer(segs[at_floor], r, quad_segs=32), shapely.buffer(shapely.points(tp.xyz[ends, :2]), r, 32)
+        shapely.buffer(segs[at_floor], r, quad_segs=32), shapely.buffer(shapely.points(tp.xyz[ends, :2]), r, quad_segs=32)
     ]))
     reach = domain.buffer(-(r + params.tolerance_mm), quad_segs=64).buffer(r, quad_segs=64)
     left = thick(pocket.region.intersection(reach).difference(floor))
