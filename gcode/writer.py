@@ -30,6 +30,7 @@ import os
 import re
 import tempfile
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -48,7 +49,10 @@ _MM_PER_INCH = 25.4
 # LinuxCNC accept more
 _ARC_ABS_TOL_MM = 0.002
 _ARC_REL_TOL = 0.001
-_OPTIONS = ("units", "line_numbers", "arcs", "path_tolerance_mm", "program_number", "comments", "program_name")
+_OPTIONS = (
+    "units", "line_numbers", "arcs", "path_tolerance_mm", "program_number", "comments", "program_name",
+    "arc_fit_tolerance_mm",
+)
 
 
 def format_number(value: float, decimals: int, *, point: bool = False) -> str:
@@ -307,6 +311,18 @@ def iter_lines(program: Program, dialect: str | Dialect = "linuxcnc", **options:
                 raise GcodeError(f"dialect {d.name} has no path blending code; leave path_tolerance_mm unset")
             yield from out(e.template(d.blending, tolerance=format_number(tol_f * e.scale, e.dec + 1)))
 
+    fit_tol = options.get("arc_fit_tolerance_mm")
+    if fit_tol is not None:
+        from .arcfit import fit_arcs
+
+        try:
+            ops = [
+                replace(op, toolpath=fit_arcs(op.toolpath, s, tolerance_mm=fit_tol))  # type: ignore[arg-type]
+                for op, s in zip(program.operations, program.operation_starts(), strict=True)
+            ]
+        except ValueError as exc:
+            raise GcodeError(f"arc_fit_tolerance_mm: {exc}") from None
+        program = replace(program, operations=tuple(ops))
     max_sweep = math.radians(float(d.max_arc_sweep_deg))
     if arcs is ArcStyle.R:
         max_sweep = min(max_sweep, math.radians(179.0))
@@ -448,7 +464,8 @@ def write(program: Program, dialect: str | Dialect = "linuxcnc", **options: obje
         ``arcs`` (``"ijk"``, ``"r"``, ``"linearize"``), ``path_tolerance_mm``
         (blending tolerance, e.g. ``G64 P0.01``; 0 writes exact stop),
         ``program_number`` (int, for ``O`` lines), ``program_name`` (str),
-        ``comments`` (bool).
+        ``comments`` (bool), ``arc_fit_tolerance_mm`` (fit runs of G1 with
+        G2/G3 within this distance, e.g. 0.005; see :func:`gcode.arcfit.fit_arcs`).
 
     Returns
     -------
