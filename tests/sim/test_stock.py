@@ -200,13 +200,20 @@ def test_helix_leaves_the_last_covering_height() -> None:
         half = math.acos((rho * rho + rh * rh - rt * rt) / (2 * rho * rh))
         last = min(ang + half, 2 * math.pi)
         assert abs(half - delta) < 0.05
-        assert res.heightfield.z[iy, ix] == pytest.approx(-pitch * last / (2 * math.pi), abs=0.01)
+        assert res.heightfield.z[iy, ix] == pytest.approx(-pitch * last / (2 * math.pi), abs=1e-9)
     # the island in the middle (radius rh - rt = 1) is untouched
     xx, yy = hf.centres()
     rr = np.hypot(xx - 10.0, yy - 10.0)
-    assert np.all(res.heightfield.z[rr < 1.0 - 0.01] == 0.0)
-    assert np.all(res.heightfield.z[(rr > 1.01) & (rr < 4.99)] < 0.0)
-    assert np.all(res.heightfield.z[rr > 5.01] == 0.0)
+    assert np.all(res.heightfield.z[rr < 1.0 - 1e-9] == 0.0)
+    assert np.all(res.heightfield.z[(rr > 1.0 + 1e-9) & (rr < 5.0 - 1e-9)] < 0.0)
+    assert np.all(res.heightfield.z[rr > 5.0 + 1e-9] == 0.0)
+    # the same helix as 1e-4 mm chords through the straight-segment path of the kernel
+    chords = ToolpathBuilder()
+    chords.rapid(10.0 + rh, 10.0, 0.0)
+    chords.polyline(b.build().polyline(tolerance_mm=1e-4)[1:], 600.0)
+    fine = simulate(chords.build(), Tool.flat(2 * rt), hf).heightfield.z
+    diff = np.abs(fine - res.heightfield.z)
+    assert np.quantile(diff, 0.99) < 1e-3 and diff.max() < 0.05  # chords differ only near tangency
 
 
 # -------------------------------------------------------------------------------------------- rapids, programs
