@@ -134,3 +134,14 @@ def test_cli_tool_larger_than_every_pocket(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert rc == 2 and len(err.splitlines()) == 1 and "diameter 40" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["nested.step"]
+
+
+def test_cli_check_reads_the_written_program_back(tmp_path, capsys):
+    part = nested_block(tmp_path / "nested.step")
+    ngc, js = tmp_path / "p.ngc", tmp_path / "c.json"
+    assert main(["mill", str(part), "-o", str(ngc), "--tool", "6", "--stepdown", "3"]) == 0
+    assert main(["check", str(ngc), "--part", str(part), "--tool", "6", "--json", str(js)]) == 0
+    report = json.loads(js.read_text())
+    assert report["gouge_count"] == 0 and report["rapid_cut_count"] == 0
+    assert report["uncut_area_mm2"] <= 5.0
+    assert report["removed_volume_mm3"] == pytest.approx(report["designed_volume_mm3"], rel=0.03)

@@ -8,6 +8,7 @@ and ``sim``, and only inside its commands.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
@@ -150,6 +151,11 @@ def _check(args: argparse.Namespace) -> int:
     from .tool import Tool
 
     program = gcode.read_program(args.program, dialect=args.dialect)
+    first = next((op.toolpath.xyz[0] for op in program.operations if len(op.toolpath)), None)
+    if first is not None:
+        # where the machine stands before the first block is not in the file: start on the first target
+        # (a program's first move comes down from above) rather than at an assumed origin inside the stock
+        program = dataclasses.replace(program, start_xyz=tuple(float(v) for v in first))
     tool = Tool.flat(args.tool) if args.tool else None
     res = check(program, args.part, tool, cell_mm=args.cell)
     report = {"program": str(args.program), "part": str(args.part)}
