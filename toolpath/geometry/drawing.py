@@ -1,0 +1,592 @@
+"""2D drawings into regions and pockets: chaining, nesting, validation (shared by DXF and SVG input).
+
+A drawing arrives as loose *curves*: polylines of (n, 2) vertices in mm, already flattened
+(arcs, splines and Béziers replaced by chords within a stated tolerance). This module
+
+1. chains them end to end into closed *loops*: two ends meet when they are within
+   ``tolerance_mm``; an end with no partner that close is a gap, and a :class:`GeometryError`
+   names both ends of the smallest such gap and its width;
+2. validates the loops: a loop that crosses or touches itself, two loops that cross or overlap,
+   and loops of zero area are refused with the coordinates of the problem;
+3. nests the loops by containment into polygons with holes: with the even-odd rule a loop at
+   even depth (0, 2, ...) is an outer boundary and the loops directly inside it are its islands;
+   with the nonzero rule (SVG) a region is filled when the sum of the orientations of the loops
+   around it is not zero;
+4. turns the regions into :class:`~toolpath.Pocket` s cut ``depth_mm`` deep from ``z_top_mm``
+   (:func:`drawing_pockets`), in the same :class:`~toolpath.geometry.slicing.SliceResult` slicing
+   returns.
+
+Units: mm everywhere.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterable, Sequence
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+from shapely.geometry import LinearRing, LineString, MultiLineString, MultiPolygon, Polygon, box
+from shapely.geometry.polygon import orient
+
+from ..errors import FileFormatError, GeometryError, InputError
+from ..pocket import Pocket
+from ..stock import Stock
+from .slicing import SliceResult, _round_hole_diameter, polygons_of
+
+__all__ = [
+    "FillRule",
+    "DEFAULT_TOLERANCE_MM",
+    "DEFAULT_STOCK_MARGIN_MM",
+    "arc_points",
+    "arc_segments",
+    "bulge_points",
+    "chain_curves",
+    "loops_to_polygons",
+    "curves_to_polygons",
+    "drawing_pockets",
+    "is_drawing",
+    "load_drawing",
+]
+
+#: Default chord tolerance of flattened curves and gap tolerance of chaining, mm.
+DEFAULT_TOLERANCE_MM = 0.01
+#: Default stock around a drawing: its bounding box grown by this on every side, mm.
+DEFAULT_STOCK_MARGIN_MM = 5.0
+
+_DRAWING_SUFFIXES = (".dxf", ".svg")
+
+
+class FillRule(Enum):
+    """How nested loops make a region (as SVG's ``fill-rule``)."""
+
+    EVENODD = "evenodd"
+    """A point is inside when a ray from it crosses the loops an odd number of times."""
+    NONZERO = "nonzero"
+    """A point is inside when the loops' winding number around it is not zero."""
+
+
+def _fmt(xy: Sequence[float]) -> str:
+    return f"({xy[0]:.4f}, {xy[1]:.4f})"
+
+
+# --------------------------------------------------------------------------------------------------
+# flattening helpers
+# --------------------------------------------------------------------------------------------------
+def arc_segments(radius_mm: float, sweep_rad: float, tolerance_mm: float) -> int:
+    """Number of chords so that a circular arc is within ``tolerance_mm`` of them.
+
+    A chord spanning the angle ``a`` of a circle of radius ``r`` is at most ``r·(1 - cos(a/2))``
+    from it (the sagitta).
+    """
+    r = abs(float(radius_mm))
+    sweep = abs(float(sweep_rad))
+    if not (r > 0 and sweep > 0):
+        return 1
+    if tolerance_mm >= r:
+        step = math.pi / 2.0
+    else:
+        step = 2.0 * math.acos(1.0 - tolerance_mm / r)
+    return max(1, math.ceil(sweep / step - 1e-9))
+
+
+def arc_points(
+    cx: float, cy: float, radius_mm: float, start_rad: float, sweep_rad: float, *, tolerance_mm: float
+) -> NDArray[np.float64]:
+    """Vertices of a circular arc flattened to ``tolerance_mm``, both ends included.
+
+    Parameters
+    ----------
+    cx, cy : float
+        Centre, mm.
+    radius_mm : float
+        Radius, mm.
+    start_rad : float
+        Angle of the first point, rad (CCW from +X).
+    sweep_rad : float
+        Signed sweep, rad: positive counter-clockwise; ``2π`` for a full circle.
+    tolerance_mm : float
+        Largest distance between the arc and its chords, mm.
+
+    Returns
+    -------
+    ndarray of shape (n + 1, 2), float64
+        Points on the circle, mm; for a full circle the last equals the first.
+    """
+    n = arc_segments(radius_mm, sweep_rad, tolerance_mm)
+    if abs(sweep_rad) >= 2.0 * math.pi - 1e-12:
+        n = max(n, 8)
+    a = start_rad + sweep_rad * np.arange(n + 1) / n
+    pts = np.column_stack([cx + radius_mm * np.cos(a), cy + radius_mm * np.sin(a)])
+    if abs(sweep_rad) >= 2.0 * math.pi - 1e-12:
+        pts[-1] = pts[0]
+    return pts
+
+
+def bulge_points(p0: Sequence[float], p1: Sequence[float], bulge: float, *, tolerance_mm: float) -> NDArray[np.float64]:
+    """Vertices of a DXF polyline segment from ``p0`` to ``p1`` with a bulge, both ends included.
+
+    The bulge is ``tan(θ/4)`` of the arc's included angle ``θ``, positive for a counter-clockwise
+    arc; 0 is a straight segment.
+
+    Returns
+    -------
+    ndarray of shape (n + 1, 2), float64, mm
+    """
+    x0, y0 = float(p0[0]), float(p0[1])
+    x1, y1 = float(p1[0]), float(p1[1])
+    b = float(bulge)
+    dx, dy = x1 - x0, y1 - y0
+    c = math.hypot(dx, dy)
+    if abs(b) < 1e-12 or c == 0.0:
+        return np.array([[x0, y0], [x1, y1]], dtype=np.float64)
+    # centre: on the chord's perpendicular bisector, (c/4)(1/b - b) to the left of p0 -> p1
+    off = 0.25 * (1.0 / b - b)
+    cx = 0.5 * (x0 + x1) - dy * off
+    cy = 0.5 * (y0 + y1) + dx * off
+    r = math.hypot(x0 - cx, y0 - cy)
+    sweep = 4.0 * math.atan(b)
+    pts = arc_points(cx, cy, r, math.atan2(y0 - cy, x0 - cx), sweep, tolerance_mm=tolerance_mm)
+    pts[0] = (x0, y0)
+    pts[-1] = (x1, y1)
+    return pts
+
+
+# --------------------------------------------------------------------------------------------------
+# chaining
+# --------------------------------------------------------------------------------------------------
+def _dedupe(xy: NDArray[np.float64], eps: float) -> NDArray[np.float64]:
+    """Drop consecutive points closer than ``eps``, keep the last point."""
+    if len(xy) < 2:
+        return xy
+    keep = np.ones(len(xy), dtype=bool)
+    last = xy[0]
+    for i in range(1, len(xy)):
+        if math.hypot(xy[i, 0] - last[0], xy[i, 1] - last[1]) <= eps:
+            keep[i] = False
+        else:
+            last = xy[i]
+    if not keep[-1]:  # keep the true end point, drop the one before it instead
+        j = np.flatnonzero(keep)[-1]
+        if j > 0:
+            keep[j] = False
+        keep[-1] = True
+    return xy[keep]
+
+
+def chain_curves(curves: Iterable[Any], *, tolerance_mm: float = DEFAULT_TOLERANCE_MM) -> list[NDArray[np.float64]]:
+    """Join loose curves end to end into closed loops.
+
+    Parameters
+    ----------
+    curves : iterable of array_like of shape (n, 2), float, mm
+        Polylines in any order and direction; a curve whose ends are within ``tolerance_mm``
+        is a loop by itself.
+    tolerance_mm : float
+        Largest gap closed between two ends, mm.
+
+    Returns
+    -------
+    list of ndarray of shape (m, 2), float64
+        Closed loops, mm, the last vertex equal to the first.
+
+    Raises
+    ------
+    GeometryError
+        A curve end with no other end within ``tolerance_mm``: the message names the end, the
+        nearest other end and the gap between them (the smallest such gap of the drawing).
+    """
+    if not (tolerance_mm > 0 and math.isfinite(tolerance_mm)):
+        raise InputError(f"tolerance_mm must be > 0, got {tolerance_mm!r}")
+    tol = float(tolerance_mm)
+    eps = min(1e-9, tol * 1e-3)
+    loops: list[NDArray[np.float64]] = []
+    opens: list[NDArray[np.float64]] = []
+    for c in curves:
+        xy = np.asarray(c, dtype=np.float64)
+        if xy.ndim != 2 or xy.shape[1] < 2:
+            raise InputError(f"a curve must be an (n, 2) array of points, got shape {xy.shape}")
+        xy = xy[:, :2]
+        if not np.isfinite(xy).all():
+            raise GeometryError(f"a curve has a non-finite coordinate near {_fmt(xy[np.isfinite(xy).all(axis=1)][0])}"
+                                if np.isfinite(xy).all(axis=1).any() else "a curve has no finite coordinate")
+        xy = _dedupe(xy, eps)
+        if len(xy) < 2:
+            continue
+        length = float(np.hypot(*np.diff(xy, axis=0).T).sum())
+        if length <= tol:  # a speck: nothing to cut, and it would confuse the chaining
+            continue
+        if math.hypot(*(xy[-1] - xy[0])) <= tol and len(xy) >= 3:
+            loop = xy.copy()
+            loop[-1] = loop[0]
+            loops.append(loop)
+        else:
+            opens.append(xy)
+    if not opens:
+        return loops
+
+    from scipy.spatial import cKDTree
+
+    ends = np.array([[o[0], o[-1]] for o in opens]).reshape(-1, 2)  # end 2i: start of i, 2i+1: end of i
+    tree = cKDTree(ends)
+    used = np.zeros(len(opens), dtype=bool)
+    gaps: list[tuple[float, NDArray[np.float64], NDArray[np.float64]]] = []
+    for first in range(len(opens)):
+        if used[first]:
+            continue
+        used[first] = True
+        chain = opens[first]
+        parts = [chain]
+        start = chain[0]
+        cur = chain[-1]
+        closed = False
+        flipped = False
+        while True:
+            if math.hypot(*(cur - start)) <= tol and sum(len(p) for p in parts) >= 3:
+                closed = True
+                break
+            cand = [k for k in tree.query_ball_point(cur, tol) if not used[k // 2]]
+            if not cand:
+                if flipped:
+                    break
+                # stuck going forward: grow the chain from its other end
+                flipped = True
+                whole = np.vstack(parts)[::-1]
+                parts = [whole]
+                start, cur = whole[0], whole[-1]
+                continue
+            k = min(cand, key=lambda k: math.hypot(*(ends[k] - cur)))
+            used[k // 2] = True
+            nxt = opens[k // 2] if k % 2 == 0 else opens[k // 2][::-1]
+            parts.append(nxt[1:])
+            cur = nxt[-1]
+        if closed:
+            loop = np.vstack(parts)
+            loop[-1] = start
+            loops.append(loop)
+            continue
+        # a dangling end: find the nearest end it could have met (its own start or a free end)
+        free = [k for k in range(len(ends)) if not used[k // 2]]
+        cands = [start, *[ends[k] for k in free]]
+        d = [math.hypot(*(p - cur)) for p in cands]
+        j = int(np.argmin(d))
+        gaps.append((d[j], cur.copy(), np.asarray(cands[j], dtype=np.float64)))
+    if gaps:
+        gaps.sort(key=lambda g: g[0])
+        w, a, b = gaps[0]
+        more = f" (and {len(gaps) - 1} more open chain{'s' if len(gaps) > 2 else ''})" if len(gaps) > 1 else ""
+        raise GeometryError(
+            f"open contour: gap of {w:.4f} mm between {_fmt(a)} and {_fmt(b)}, "
+            f"larger than the tolerance {tol:g} mm{more}"
+        )
+    return loops
+
+
+# --------------------------------------------------------------------------------------------------
+# validation and nesting
+# --------------------------------------------------------------------------------------------------
+def _self_intersections(loop: NDArray[np.float64]) -> list[tuple[float, float]]:
+    """Points where a closed loop crosses, touches or doubles back on itself."""
+    ring = LinearRing(loop)
+    if ring.is_simple:
+        return []
+    noded = shapely.union_all([LineString(loop)])
+    counts: dict[tuple[float, float], int] = {}
+    for piece in getattr(noded, "geoms", [noded]):
+        cs = piece.coords
+        for p in (cs[0], cs[-1]):
+            key = (round(p[0], 9), round(p[1], 9))
+            counts[key] = counts.get(key, 0) + 1
+    bad = [p for p, n in counts.items() if n != 2]
+    if not bad:  # noding merged the pieces: fall back on GEOS's own reason
+        reason = shapely.is_valid_reason(Polygon(loop))
+        return [(float("nan"), float("nan"))] if "[" not in reason else [
+            tuple(float(v) for v in reason.split("[", 1)[1].rstrip("]").split()[:2])  # type: ignore[misc]
+        ]
+    return bad
+
+
+def _points_of(geom: Any) -> list[tuple[float, float]]:
+    """Representative points of an intersection: points, and the ends of overlapping pieces."""
+    out: list[tuple[float, float]] = []
+    for g in getattr(geom, "geoms", [geom]):
+        if g.is_empty:
+            continue
+        if g.geom_type == "Point":
+            out.append((g.x, g.y))
+        elif hasattr(g, "geoms"):
+            out.extend(_points_of(g))
+        else:
+            cs = list(g.coords) if g.geom_type != "Polygon" else list(g.exterior.coords)
+            out.append((cs[0][0], cs[0][1]))
+    return out
+
+
+def loops_to_polygons(
+    loops: Iterable[Any],
+    *,
+    tolerance_mm: float = DEFAULT_TOLERANCE_MM,
+    fill_rule: FillRule = FillRule.EVENODD,
+) -> list[Polygon]:
+    """Validate closed loops and nest them into polygons with holes.
+
+    Parameters
+    ----------
+    loops : iterable of array_like of shape (n, 2), float, mm
+        Closed loops (the last vertex equal to the first, or it is closed here).
+    tolerance_mm : float
+        Loops whose area is below ``tolerance_mm²`` are of zero area; a loop repeated within
+        ``tolerance_mm`` (a duplicate entity) is kept once.
+    fill_rule : FillRule
+        ``EVENODD``: loops at even depth are boundaries, loops directly inside them islands.
+        ``NONZERO``: a region is filled where the winding number is not zero.
+
+    Returns
+    -------
+    list of Polygon
+        Regions, exteriors counter-clockwise, largest first.
+
+    Raises
+    ------
+    GeometryError
+        A loop of zero area (named by its bounding box), a loop crossing itself, or two loops
+        crossing or overlapping (named by the points where they do).
+    """
+    if not isinstance(fill_rule, FillRule):
+        raise InputError(f"fill_rule must be a FillRule, got {fill_rule!r}")
+    tol = float(tolerance_mm)
+    rings: list[NDArray[np.float64]] = []
+    for lp in loops:
+        xy = np.asarray(lp, dtype=np.float64)[:, :2]
+        xy = _dedupe(xy, min(1e-9, tol * 1e-3))
+        if len(xy) and (xy[0] != xy[-1]).any():
+            xy = np.vstack([xy, xy[:1]])
+        if len(xy) < 4:
+            x0, y0 = xy.min(axis=0) if len(xy) else (math.nan, math.nan)
+            x1, y1 = xy.max(axis=0) if len(xy) else (math.nan, math.nan)
+            raise GeometryError(f"closed contour of zero area within ({x0:.4f}, {y0:.4f}) - ({x1:.4f}, {y1:.4f})")
+        rings.append(xy)
+    polys = [Polygon(r) for r in rings]
+    for r, p in zip(rings, polys, strict=True):
+        if abs(p.area) <= tol * tol:
+            x0, y0, x1, y1 = p.bounds
+            raise GeometryError(
+                f"closed contour of zero area ({p.area:.3g} mm2) within ({x0:.4f}, {y0:.4f}) - ({x1:.4f}, {y1:.4f})"
+            )
+        bad = _self_intersections(r)
+        if bad:
+            pts = ", ".join(_fmt(q) for q in bad[:5])
+            more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
+            raise GeometryError(f"contour crosses itself at {pts}{more}")
+    # duplicates, then crossings between loops
+    lines = [LineString(r) for r in rings]
+    tree = shapely.STRtree(lines)
+    pairs = tree.query(lines, predicate="intersects")
+    drop: set[int] = set()
+    for i, j in zip(*pairs, strict=True):
+        if i >= j or i in drop or j in drop:
+            continue
+        if lines[i].hausdorff_distance(lines[j]) <= tol:
+            drop.add(int(j))
+    for i, j in zip(*pairs, strict=True):
+        if i >= j or i in drop or j in drop:
+            continue
+        inter = lines[i].intersection(lines[j])
+        if inter.is_empty:
+            continue
+        pts = _points_of(inter)
+        what = "overlap" if any(g.geom_type != "Point" for g in getattr(inter, "geoms", [inter])) else "cross or touch"
+        shown = ", ".join(_fmt(q) for q in pts[:5])
+        more = f" and {len(pts) - 5} more" if len(pts) > 5 else ""
+        raise GeometryError(f"two contours {what} at {shown}{more}")
+    keep = [k for k in range(len(rings)) if k not in drop]
+    rings = [rings[k] for k in keep]
+    polys = [Polygon(r) for r in rings]
+    n = len(polys)
+    if n == 0:
+        return []
+    tree = shapely.STRtree(polys)
+    inner, outer = tree.query(polys, predicate="within")
+    containers: list[list[int]] = [[] for _ in range(n)]
+    for i, j in zip(inner, outer, strict=True):
+        if i != j:
+            containers[int(i)].append(int(j))
+    depth = [len(c) for c in containers]
+    parent = [max(c, key=lambda k: depth[k]) if c else -1 for c in containers]
+    children: list[list[int]] = [[] for _ in range(n)]
+    for i, p in enumerate(parent):
+        if p >= 0:
+            children[p].append(i)
+    sign = [1 if LinearRing(r).is_ccw else -1 for r in rings]
+    faces: list[Polygon] = []
+    for i in range(n):
+        if fill_rule is FillRule.EVENODD:
+            filled = depth[i] % 2 == 0
+        else:
+            filled = (sign[i] + sum(sign[k] for k in containers[i])) != 0
+        if filled:
+            faces.append(Polygon(rings[i], [rings[k] for k in children[i]]))
+    if fill_rule is FillRule.NONZERO and faces:
+        out = polygons_of(shapely.union_all(faces))
+    else:
+        out = faces
+    result: list[Polygon] = []
+    for p in out:
+        if not p.is_valid:
+            raise GeometryError(f"the drawing's regions are invalid: {shapely.is_valid_reason(p)}")
+        result.append(orient(p, 1.0))
+    result.sort(key=lambda p: -p.area)
+    return result
+
+
+def curves_to_polygons(
+    curves: Iterable[Any],
+    *,
+    tolerance_mm: float = DEFAULT_TOLERANCE_MM,
+    fill_rule: FillRule = FillRule.EVENODD,
+) -> list[Polygon]:
+    """Chain loose curves into loops (:func:`chain_curves`) and nest them (:func:`loops_to_polygons`)."""
+    return loops_to_polygons(chain_curves(curves, tolerance_mm=tolerance_mm), tolerance_mm=tolerance_mm,
+                             fill_rule=fill_rule)
+
+
+# --------------------------------------------------------------------------------------------------
+# pockets
+# --------------------------------------------------------------------------------------------------
+def _as_polygons(polygons: Any) -> list[Polygon]:
+    if isinstance(polygons, (Polygon, MultiPolygon)):
+        items: list[Any] = [polygons]
+    else:
+        try:
+            items = list(polygons)
+        except TypeError:
+            raise InputError(f"expected shapely polygons, got {type(polygons).__name__}") from None
+    out: list[Polygon] = []
+    for g in items:
+        if not isinstance(g, (Polygon, MultiPolygon)):
+            raise InputError(f"expected shapely Polygon or MultiPolygon, got {type(g).__name__}")
+        for p in polygons_of(g):
+            if not p.is_valid:
+                raise GeometryError(f"drawing polygon is invalid: {shapely.is_valid_reason(p)}")
+            if not p.area > 0:
+                raise GeometryError(f"drawing polygon of zero area within {tuple(round(v, 4) for v in p.bounds)}")
+            out.append(p)
+    return out
+
+
+def drawing_pockets(
+    polygons: Any,
+    *,
+    depth_mm: float,
+    z_top_mm: float = 0.0,
+    stock: Stock | None = None,
+) -> SliceResult:
+    """Pockets of a 2D drawing cut ``depth_mm`` deep from ``z_top_mm`` down.
+
+    Each connected region is one pocket; its holes are islands (material left standing).
+
+    Parameters
+    ----------
+    polygons : Polygon, MultiPolygon or iterable of them
+        The regions to clear, mm (as :func:`~toolpath.geometry.dxf.read_dxf` and
+        :func:`~toolpath.geometry.svg.read_svg` return them).
+    depth_mm : float
+        Depth of the cut, mm, > 0.
+    z_top_mm : float
+        Height of the material's top, mm.
+    stock : Stock, optional
+        Raw material. Regions are clipped to its footprint, and where a region meets the footprint's
+        boundary its edges are open (the tool may come from outside), as in slicing. Default: the
+        drawing's bounding box grown by :data:`DEFAULT_STOCK_MARGIN_MM` on each side, from
+        ``z_top_mm - 2·depth_mm`` to ``z_top_mm``, so every region is a closed pocket.
+
+    Returns
+    -------
+    SliceResult
+        ``levels_mm == [z_top_mm - depth_mm]``; regions (or parts of them) outside the stock are
+        listed in ``unreachable``; ``part_volume_mm3`` is the stock's volume less what the pockets remove.
+    """
+    d = float(depth_mm) if isinstance(depth_mm, (int, float)) and not isinstance(depth_mm, bool) else math.nan
+    if not (d > 0 and math.isfinite(d)):
+        raise InputError(f"depth_mm must be a number > 0, got {depth_mm!r}")
+    zt = float(z_top_mm)
+    if not math.isfinite(zt):
+        raise InputError(f"z_top_mm must be finite, got {z_top_mm!r}")
+    if stock is not None and not isinstance(stock, Stock):
+        raise InputError(f"stock must be a toolpath.Stock, got {type(stock).__name__}")
+    regions = _as_polygons(polygons)
+    if not regions:
+        raise GeometryError("the drawing holds no closed region to cut")
+    if stock is None:
+        x0, y0, x1, y1 = shapely.MultiPolygon(regions).bounds
+        m = DEFAULT_STOCK_MARGIN_MM
+        stock = Stock.box(x0 - m, y0 - m, zt - 2.0 * d, x1 + m, y1 + m, zt)
+    fp = stock.footprint
+    floor = zt - d
+    through = floor <= stock.z_bottom_mm + 1e-9
+    outside = box(*fp.buffer(1000.0).bounds).difference(fp)
+    unreachable: list[dict[str, Any]] = []
+    pockets: list[Pocket] = []
+    for reg in regions:
+        left = reg.difference(fp)
+        if left.area > 1e-6:
+            bx0, by0, bx1, by1 = left.bounds
+            unreachable.append({
+                "where": [round(v, 4) for v in (bx0, by0, floor, bx1, by1, zt)],
+                "reason": f"drawing region outside the stock: {left.area:.2f} mm2 not cut",
+            })
+        for piece in polygons_of(reg.intersection(fp)):
+            if piece.area <= 1e-6:
+                continue
+            piece = orient(piece, 1.0)
+            edges = piece.boundary.intersection(fp.boundary.buffer(1e-5))
+            lines = [g for g in getattr(edges, "geoms", [edges]) if g.geom_type == "LineString"]
+            open_ml = MultiLineString([list(ln.coords) for ln in lines if ln.length > 1e-3])
+            pockets.append(Pocket(
+                piece, zt, floor,
+                open_edges=open_ml,
+                outside=outside if not open_ml.is_empty else None,
+                through=through,
+                hole_diameter_mm=_round_hole_diameter(piece),
+            ))
+    if not pockets:
+        raise GeometryError(f"no region of the drawing lies inside the stock (footprint {fp.bounds})")
+    zb = max(floor, stock.z_bottom_mm)
+    removed = sum(p.region.area for p in pockets) * (min(zt, stock.z_top_mm) - zb)
+    return SliceResult(pockets, [floor], unreachable, stock, "+Z", stock.volume_mm3 - max(removed, 0.0), None)
+
+
+# --------------------------------------------------------------------------------------------------
+# dispatch
+# --------------------------------------------------------------------------------------------------
+def is_drawing(part: Any) -> bool:
+    """True for a 2D drawing: a ``.dxf``/``.svg`` path, or shapely Polygon/MultiPolygon (or a list of them)."""
+    if isinstance(part, (str, os.PathLike)):
+        return Path(part).suffix.lower() in _DRAWING_SUFFIXES
+    if isinstance(part, (Polygon, MultiPolygon)):
+        return True
+    if isinstance(part, (list, tuple)) and part and all(isinstance(g, (Polygon, MultiPolygon)) for g in part):
+        return True
+    return False
+
+
+def load_drawing(part: Any, *, tolerance_mm: float = DEFAULT_TOLERANCE_MM) -> list[Polygon]:
+    """Regions of a 2D drawing: a DXF or SVG file (see :func:`read_dxf`, :func:`read_svg`) or shapely polygons, mm."""
+    if isinstance(part, (str, os.PathLike)):
+        path = Path(part)
+        suffix = path.suffix.lower()
+        if suffix == ".dxf":
+            from .dxf import read_dxf
+
+            return read_dxf(path, tolerance_mm=tolerance_mm)
+        if suffix == ".svg":
+            from .svg import read_svg
+
+            return read_svg(path, tolerance_mm=tolerance_mm)
+        raise FileFormatError(f"drawing {str(path)!r}: accepted formats are .dxf, .svg")
+    return _as_polygons(part)
