@@ -325,7 +325,7 @@ def _arc(r: _Reader, vals: dict[str, Word], motion: int, end: list[float]) -> No
     if "R" in vals:
         w = vals["R"]
         radius = _axis_value(r, w)
-        chord = math.hypot(ea - sa, eb - sb)
+        chord = math.sqrt((ea - sa) * (ea - sa) + (eb - sb) * (eb - sb))
         if chord < 1e-9:
             r.error("arc-r", "a full circle cannot be given with R; use I/J", w.column)
         if abs(radius) < chord / 2.0 - max(_ARC_ABS_TOL_MM, _ARC_REL_TOL * abs(radius)):
@@ -349,8 +349,8 @@ def _arc(r: _Reader, vals: dict[str, Word], motion: int, end: list[float]) -> No
             ca, cb = oa if la in vals else sa, ob if lb in vals else sb
         else:
             ca, cb = sa + oa, sb + ob
-        r0 = math.hypot(sa - ca, sb - cb)
-        r1 = math.hypot(ea - ca, eb - cb)
+        r0 = math.sqrt((sa - ca) * (sa - ca) + (sb - cb) * (sb - cb))
+        r1 = math.sqrt((ea - ca) * (ea - ca) + (eb - cb) * (eb - cb))
         if r0 < 1e-9:
             r.error("arc-center", "arc radius is zero", 0)
         diff = abs(r0 - r1)

@@ -128,15 +128,27 @@ class _MoveBuffer:
         self._done: list[np.ndarray] = []
         self._buf = np.empty((self._CHUNK, 7))
         self._n = 0
+        self._count = 0
 
     def __len__(self) -> int:
-        return len(self._done) * self._CHUNK + self._n
+        return self._count
+
+    def add_block(self, rows: np.ndarray) -> None:
+        """Append rows (k, 7) at once (from the compiled scanner)."""
+        if len(rows) == 0:
+            return
+        if self._n:
+            self._done.append(self._buf[: self._n].copy())
+            self._n = 0
+        self._done.append(rows.copy())
+        self._count += len(rows)
 
     def add(self, kind: int, x: float, y: float, z: float, cx: float, cy: float, f: float) -> None:
         if self._n == self._CHUNK:
             self._done.append(self._buf)
             self._buf = np.empty((self._CHUNK, 7))
             self._n = 0
+        self._count += 1
         row = self._buf[self._n]
         row[0] = kind
         row[1] = x
@@ -363,6 +375,89 @@ class _Reader:
         return execute_block(self, words)
 
 
+_CHUNK_BYTES = 1 << 23
+
+
+def _fast_ok(d: Dialect) -> bool:
+    """Whether the compiled scanner may take this dialect's plain motion blocks."""
+    return not (d.passthrough or d.arc_center_block or d.integer_increment_mm > 0)
+
+
+def _run_fast(r: _Reader, fh: io.BufferedIOBase) -> None:
+    """Feed a binary stream to the reader, plain motion blocks through the compiled scanner."""
+    from .executor import _ARC_ABS_TOL_MM, _ARC_REL_TOL
+    from .fastscan import _POW10, STATE_SIZE, scan_kernel
+
+    st = np.zeros(STATE_SIZE)
+    out = np.empty((1 << 15, 7))
+    carry = b""
+    while True:
+        chunk = fh.read(_CHUNK_BYTES)
+        data = carry + chunk if carry else chunk
+        if chunk:
+            cut = data.rfind(b"\n") + 1
+            if cut == 0:
+                if len(data) <= _MAX_LINE_CHARS + 1:
+                    carry = data
+                    continue
+                cut = len(data)  # an over-long line: the reader reports it
+        else:
+            cut = len(data)
+        carry = data[cut:]
+        if b"\r" in data[:cut] and data.count(b"\r", 0, cut) != data.count(b"\r\n", 0, cut):
+            raise _Fallback  # lone CR line ends: leave it to the text reader
+        buf = np.frombuffer(data, dtype=np.uint8, count=cut)
+        pos = 0
+        while pos < cut:
+            st[0:3] = r.pos
+            st[3] = r.mm_per_unit
+            st[4] = 1.0 if r.absolute else 0.0
+            st[5] = 1.0 if r.arc_absolute else 0.0
+            st[6] = r.plane
+            st[7] = -1 if r.motion is None else r.motion
+            st[8] = r.feed
+            st[9] = r.max_z
+            st[10] = r.line_no
+            st[11] = 0.0
+            st[12] = _ARC_ABS_TOL_MM
+            st[13] = _ARC_REL_TOL
+            st[14] = 0.0
+            was_empty = len(r.buf) == 0
+            pos, n, reason = scan_kernel(buf, pos, cut, st, out, 0, _POW10)
+            r.pos = [float(st[0]), float(st[1]), float(st[2])]
+            r.absolute = bool(st[4])
+            r.plane = int(st[6])
+            r.motion = None if st[7] < 0 else int(st[7])
+            r.feed = float(st[8])
+            r.max_z = float(st[9])
+            r.line_no = int(st[10])
+            if st[11]:
+                r._cycle_code = None
+            if st[14]:
+                r.any_code = True
+                if was_empty and r.op_name == "" and r.pending_name:
+                    r.op_name = r.pending_name
+            if n:
+                rows = out[:n]
+                if r.op_rpm is None and np.any(rows[:, 0] != MoveKind.RAPID):
+                    r._op_state_on_cut()
+                r.buf.add_block(rows)
+            if reason == 1:
+                eol = data.find(b"\n", pos, cut)
+                stop = cut if eol < 0 else eol
+                line = data[pos : min(stop, pos + _MAX_LINE_CHARS + 1)].decode("utf-8", errors="replace")
+                if not r.feed_line(line.rstrip("\r")):
+                    r.complete_end = True
+                    return
+                pos = stop + 1
+        if not chunk:
+            return
+
+
+class _Fallback(Exception):
+    """The stream needs the plain text reader."""
+
+
 def _lines(source: str | os.PathLike[str] | Iterable[str]) -> tuple[Iterable[str], str, object]:
     """(lines, name, handle to close)."""
     if isinstance(source, os.PathLike) or (
@@ -376,6 +471,20 @@ def _lines(source: str | os.PathLike[str] | Iterable[str]) -> tuple[Iterable[str
         return _bounded(fh), p.stem, fh
     if isinstance(source, str):
         return _bounded(io.StringIO(source)), "", None
+    raise GcodeError(f"read() takes G-code text or a path, got {type(source).__name__}")
+
+
+def _binary(source: str | os.PathLike[str]) -> tuple[io.BufferedIOBase, str]:
+    if isinstance(source, os.PathLike) or (
+        isinstance(source, str) and "\n" not in source and len(source) < 4096 and _is_file(source)
+    ):
+        p = Path(source)  # type: ignore[arg-type]
+        try:
+            return open(p, "rb"), p.stem  # noqa: SIM115
+        except OSError as exc:
+            raise GcodeError(f"cannot read G-code file {str(p)!r}: {exc.strerror}") from None
+    if isinstance(source, str):
+        return io.BytesIO(source.encode("utf-8", errors="replace")), ""
     raise GcodeError(f"read() takes G-code text or a path, got {type(source).__name__}")
 
 
@@ -406,6 +515,7 @@ def read(
     strict: bool = False,
     tools: Mapping[int, Tool] | None = None,
     block_delete: bool = False,
+    fast: bool = True,
 ) -> ReadResult:
     """Read G-code text or a file into a :class:`~toolpath.Program`.
 
@@ -426,6 +536,9 @@ def read(
         or are 1.0 mm (:data:`DEFAULT_TOOL_DIAMETER_MM`).
     block_delete : bool
         The block delete switch: when on, lines starting with ``/`` are skipped.
+    fast : bool
+        Run plain motion blocks through the compiled scanner
+        (:mod:`gcode.fastscan`); the result is the same either way (tested).
 
     Returns
     -------
@@ -448,17 +561,31 @@ def read(
             if not isinstance(t, Tool):
                 raise GcodeError(f"tools[{k!r}] must be a Tool, got {type(t).__name__}")
     r = _Reader(d, strict=strict, tools=tools, block_delete=block_delete)
-    lines, stem, fh = _lines(source)
-    try:
-        for line in lines:
-            if not r.feed_line(line):
-                r.complete_end = True
-                break
-    except _Stop:
-        pass
-    finally:
-        if fh is not None:
-            fh.close()  # type: ignore[attr-defined]
+    done = False
+    stem = ""
+    if fast and _fast_ok(d):
+        binary, stem = _binary(source)
+        try:
+            _run_fast(r, binary)
+            done = True
+        except _Stop:
+            done = True
+        except _Fallback:
+            r = _Reader(d, strict=strict, tools=tools, block_delete=block_delete)
+        finally:
+            binary.close()
+    if not done:
+        lines, stem, fh = _lines(source)
+        try:
+            for line in lines:
+                if not r.feed_line(line):
+                    r.complete_end = True
+                    break
+        except _Stop:
+            pass
+        finally:
+            if fh is not None:
+                fh.close()  # type: ignore[attr-defined]
     if r.complete_end is False and not any(d.severity is Severity.ERROR for d in r.diags):
         r.diags.append(Diagnostic(r.line_no, 0, "no-end", Severity.WARNING,
                                   "file ended without M2/M30 or a closing '%' (it may be truncated)"))
