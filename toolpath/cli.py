@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .atomic import atomic_write, atomic_write_text
-from .errors import CamError, InputError
+from .errors import CamError
 
 __all__ = ["main", "build_parser"]
 
@@ -45,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     m = sub.add_parser("mill", help="slice a part, clear its pockets, write G-code")
-    m.add_argument("part", help="STEP file (.step/.stp)")
+    m.add_argument("part", help="STEP file (.step/.stp), or a 2D drawing (.dxf/.svg) with --depth")
     m.add_argument("-o", "--output", required=True, help="G-code file to write")
     m.add_argument("--strategy", default="offset", help="offset (zigzag and adaptive: not yet)")
     m.add_argument("--tool", type=_float("tool diameter"), default=6.0, help="flat end mill diameter, mm")
@@ -87,14 +87,13 @@ def _mill(args: argparse.Namespace) -> int:
     from .job import mill
     from .tool import Tool
 
-    if args.depth is not None:
-        raise InputError("--depth applies to 2D drawings (DXF/SVG), which are not read yet; give a STEP part")
     tool = Tool.flat(args.tool)
     dialect = gcode.get_dialect(args.dialect)  # bad names fail before any work
     machine = sim.load_machine(args.machine)
     res = mill(
         args.part, tool, strategy=args.strategy, stepover=args.stepover, stepdown_mm=args.stepdown,
         setup=args.setup, feed_mm_min=args.feed, plunge_feed_mm_min=args.plunge_feed, spindle_rpm=args.rpm,
+        depth_mm=args.depth,
     )
     text = gcode.write(res.program, dialect)
     ct = sim.cycle_time(res.program, machine)

@@ -88,13 +88,15 @@ def mill(
     spindle_rpm: float = 10000.0,
     coolant: Coolant = Coolant.OFF,
     clearance_mm: float = 5.0,
+    depth_mm: float | None = None,
 ) -> MillResult:
     """Slice ``part`` and clear every pocket with one tool.
 
     Parameters
     ----------
-    part : path or cadquery shape
-        STEP file or solid.
+    part : path, cadquery shape or shapely polygons
+        STEP file or solid; or a 2D drawing: a DXF or SVG file, or shapely Polygon/MultiPolygon
+        (regions in mm), cut ``depth_mm`` deep from z = 0 down.
     tool : Tool
     strategy : {"offset"}
         Clearing strategy.
@@ -108,6 +110,8 @@ def mill(
         Defaults to the part's bounding box.
     clearance_mm : float
         Height of rapids above the stock top, mm.
+    depth_mm : float, optional
+        Cut depth of a 2D drawing, mm (required for DXF, SVG and shapely input; not accepted for a solid).
     """
     name = str(strategy).lower()
     if name not in STRATEGIES:
@@ -119,8 +123,19 @@ def mill(
         path = Path(part)
         if not path.is_file():
             raise FileFormatError(f"part file {str(path)!r} does not exist")
-        if path.suffix.lower() not in (".step", ".stp"):
-            raise FileFormatError(f"part file {str(path)!r}: accepted formats are .step, .stp")
+        if path.suffix.lower() not in (".step", ".stp", ".dxf", ".svg"):
+            raise FileFormatError(f"part file {str(path)!r}: accepted formats are .step, .stp, .dxf, .svg")
+    from .geometry.drawing import is_drawing
+
+    drawing = is_drawing(part)
+    if drawing and depth_mm is None:
+        raise InputError("depth_mm (--depth) is required for a 2D drawing (DXF, SVG or shapely polygons): "
+                         "how deep to cut from z = 0, mm")
+    if not drawing and depth_mm is not None:
+        raise InputError(f"depth_mm (--depth) applies to 2D drawings (DXF, SVG, shapely), got {depth_mm!r} "
+                         "for a solid")
+    if drawing and setup != "+Z":
+        raise InputError(f"a 2D drawing is cut from +Z only, got setup {setup!r}")
     step = parse_stepover(stepover, tool)
     sd = tool.diameter_mm / 2.0 if stepdown_mm is None else float(stepdown_mm)
     if not (sd > 0):
@@ -131,7 +146,12 @@ def mill(
     from .geometry.slicing import slice_part
 
     t0 = time.perf_counter()
-    sliced = slice_part(part, setup=setup, stock=stock)
+    if drawing:
+        from .geometry.drawing import drawing_pockets, load_drawing
+
+        sliced = drawing_pockets(load_drawing(part), depth_mm=depth_mm, stock=stock)  # type: ignore[arg-type]
+    else:
+        sliced = slice_part(part, setup=setup, stock=stock)
     t1 = time.perf_counter()
     clearance_z = sliced.stock.z_top_mm + clearance_mm
     params = OffsetParams(

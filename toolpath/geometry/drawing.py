@@ -399,8 +399,11 @@ def loops_to_polygons(
         inter = lines[i].intersection(lines[j])
         if inter.is_empty:
             continue
+        linear = any(g.geom_type != "Point" for g in getattr(inter, "geoms", [inter]))
+        if not linear and not polys[i].overlaps(polys[j]):
+            continue  # they touch at isolated points without crossing: a valid nesting
         pts = _points_of(inter)
-        what = "overlap" if any(g.geom_type != "Point" for g in getattr(inter, "geoms", [inter])) else "cross or touch"
+        what = "overlap along a line" if linear else "cross"
         shown = ", ".join(_fmt(q) for q in pts[:5])
         more = f" and {len(pts) - 5} more" if len(pts) > 5 else ""
         raise GeometryError(f"two contours {what} at {shown}{more}")
