@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .atomic import atomic_write, atomic_write_text
-from .errors import CamError
+from .errors import CamError, InputError
 
 __all__ = ["main", "build_parser"]
 
@@ -75,6 +75,23 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--cell", type=_float("cell"), default=None, help="simulation grid cell, mm")
     c.add_argument("--json", default=None, help="JSON file of the figures to write")
 
+    w = sub.add_parser("sweep", help="mill every part x strategy x tool x stepover on dask; one CSV row each")
+    w.add_argument("parts", nargs="+", help="STEP files")
+    w.add_argument("--strategies", default="offset", help="comma-separated strategy names (default offset)")
+    w.add_argument("--tools", default="6", help="comma-separated flat end mill diameters, mm (default 6)")
+    w.add_argument("--stepovers", default="40%", help="comma-separated stepovers, mm or N%% (default 40%%)")
+    w.add_argument("--stepdown", type=_float("stepdown"), default=None, help="mm (default half the tool diameter)")
+    w.add_argument("--feed", type=_float("feed"), default=1000.0, help="cutting feed, mm/min")
+    w.add_argument("--plunge-feed", type=_float("plunge feed"), default=300.0, help="plunge feed, mm/min")
+    w.add_argument("--machine", default="linuxcnc-sim", help="machine profile name or TOML file")
+    w.add_argument("--check", action="store_true", help="also simulate each program against its part (slower)")
+    w.add_argument("--scheduler", default=None, help="address of a running dask scheduler (default: a LocalCluster)")
+    w.add_argument("--workers", type=int, default=None, help="LocalCluster worker processes (default 2)")
+    w.add_argument("--threads", action="store_true", help="LocalCluster workers as threads of this process")
+    w.add_argument("--no-progress", action="store_true", help="no progress bar")
+    w.add_argument("--csv", required=True, help="CSV file of the rows to write")
+    w.add_argument("--json", default=None, help="JSON file of the rows to write")
+
     sub.add_parser("dialects", help="list the G-code dialects")
     sub.add_parser("machines", help="list the machine profiles")
     return p
@@ -87,6 +104,10 @@ def _mill(args: argparse.Namespace) -> int:
     from .job import mill
     from .tool import Tool
 
+    if str(args.part).lower().endswith(".toml"):  # a job file stands in for the part
+        from .jobfile import mill_job_command
+
+        return mill_job_command(args.part, output=args.output, json_path=args.json)
     tool = Tool.flat(args.tool)
     dialect = gcode.get_dialect(args.dialect)  # bad names fail before any work
     machine = sim.load_machine(args.machine)
@@ -171,6 +192,39 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sweep(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .sweep import sweep, sweep_jobs, write_csv
+
+    if args.workers is not None and args.workers < 1:
+        raise InputError(f"--workers must be >= 1, got {args.workers}")
+    jobs = sweep_jobs(
+        args.parts, strategies=args.strategies, tools_mm=args.tools, stepovers=args.stepovers,
+        stepdown_mm=args.stepdown, feed_mm_min=args.feed, plunge_feed_mm_min=args.plunge_feed,
+        machine=args.machine, check=args.check,
+    )
+    import sim
+
+    sim.load_machine(args.machine)  # a bad machine fails once, before any work
+    t0 = time.perf_counter()
+    rows = sweep(jobs, scheduler=args.scheduler, workers=args.workers, processes=not args.threads,
+                 progress=not args.no_progress)
+    write_csv(rows, args.csv)
+    if args.json:
+        atomic_write_text(args.json, json.dumps({"rows": rows}, indent=2) + "\n")
+    failed = [r for r in rows if r["error"]]
+    print(f"{len(rows)} jobs ({len(rows) - len(failed)} ok, {len(failed)} failed) in "
+          f"{time.perf_counter() - t0:.1f} s on dask -> {args.csv}")
+    for r in rows:
+        what = f"{Path(r['part']).name} {r['strategy']} D{r['tool_mm']:g} {r['stepover']}"
+        if r["error"]:
+            print(f"  {what}: {r['error']}")
+        else:
+            print(f"  {what}: {r['cycle_time_s']:.1f} s, {r['path_length_mm']:.0f} mm, {r['moves']} moves")
+    return 0
+
+
 def _dialects(_: argparse.Namespace) -> int:
     import gcode
 
@@ -190,6 +244,7 @@ def _machines(_: argparse.Namespace) -> int:
 
 
 _COMMANDS = {"mill": _mill, "time": _time, "check": _check, "dialects": _dialects, "machines": _machines}
+_COMMANDS["sweep"] = _sweep
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,455 @@
+"""Job files: a milling setup as TOML (part, stock, tools, operations, dialect, machine, output).
+
+A job file is data, read with :mod:`tomllib`; nothing in it is executed. Relative paths (part,
+output, dialect or machine files) are relative to the job file's folder, so a setup can be versioned
+next to its part and run from anywhere::
+
+    part = "bracket.step"          # STEP file
+    setup = "+Z"                   # side the tool comes from (optional)
+    dialect = "linuxcnc"           # name (see `toolpath dialects`) or a dialect .toml file
+    machine = "linuxcnc-sim"       # name (see `toolpath machines`) or a machine .toml file
+    output = "bracket.nc"          # G-code file written by `toolpath mill job.toml`
+
+    [stock]                        # optional; default the part's bounding box
+    allowance_mm = 1.0             # added on the four sides, mm
+    allowance_top_mm = 0.5         # added on top, mm
+    allowance_bottom_mm = 0.0      # added below, mm
+    # or an explicit block: min_mm = [x, y, z], max_mm = [x, y, z]
+
+    [tools.rough]                  # tools by name
+    diameter_mm = 6.0
+    kind = "flat"                  # flat (ball, bull, drill where a strategy takes them)
+    number = 1                     # T word
+    flutes = 3
+    flute_length_mm = 18.0
+
+    [[operations]]                 # run in this order
+    tool = "rough"
+    strategy = "offset"
+    stepover = "40%"               # mm or percent of the tool diameter
+    stepdown_mm = 3.0
+    feed_mm_min = 1200.0
+    plunge_feed_mm_min = 300.0
+    spindle_rpm = 12000.0
+    coolant = "flood"              # off, flood, mist
+    name = "roughing"
+
+Each operation clears every pocket of the part from the stock (there is no rest machining yet), so a
+second operation with a smaller tool recuts what the first cut and reaches what it could not.
+
+Errors name the file, the key and the bad value (:class:`~toolpath.errors.InputError`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import CamError, FileFormatError, InputError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+__all__ = ["ToolSpec", "OperationSpec", "StockSpec", "Job", "JobResult", "load_job", "parse_job", "run_job",
+           "mill_job_command"]
+
+_TOP_KEYS = {"part", "setup", "dialect", "machine", "output", "name", "stock", "tools", "operations"}
+_TOOL_KEYS = {"diameter_mm", "kind", "number", "flutes", "flute_length_mm", "corner_radius_mm"}
+_OP_KEYS = {"tool", "strategy", "stepover", "stepdown_mm", "feed_mm_min", "plunge_feed_mm_min", "spindle_rpm",
+            "coolant", "name", "clearance_mm"}
+_STOCK_KEYS = {"allowance_mm", "allowance_top_mm", "allowance_bottom_mm", "min_mm", "max_mm"}
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    """A tool of the job: its name in the file and the :class:`~toolpath.tool.Tool`."""
+
+    name: str
+    tool: Any
+
+
+@dataclass(frozen=True)
+class OperationSpec:
+    """One operation of the job (values as in the file, checked)."""
+
+    tool: str
+    strategy: str = "offset"
+    stepover: str = "40%"
+    stepdown_mm: float | None = None
+    feed_mm_min: float = 1000.0
+    plunge_feed_mm_min: float = 300.0
+    spindle_rpm: float = 10000.0
+    coolant: str = "off"
+    name: str = ""
+    clearance_mm: float = 5.0
+
+
+@dataclass(frozen=True)
+class StockSpec:
+    """Stock: allowances around the part's bounding box, or an explicit block (``min_mm``, ``max_mm``)."""
+
+    allowance_mm: float = 0.0
+    allowance_top_mm: float = 0.0
+    allowance_bottom_mm: float = 0.0
+    min_mm: tuple[float, float, float] | None = None
+    max_mm: tuple[float, float, float] | None = None
+
+
+@dataclass(frozen=True)
+class Job:
+    """A parsed job file; paths are absolute."""
+
+    source: Path
+    part: Path
+    tools: dict[str, ToolSpec]
+    operations: tuple[OperationSpec, ...]
+    stock: StockSpec = field(default_factory=StockSpec)
+    setup: str = "+Z"
+    dialect: str = "linuxcnc"
+    machine: str = "linuxcnc-sim"
+    output: Path | None = None
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """What :func:`run_job` made.
+
+    Attributes
+    ----------
+    job : Job
+    program : Program
+        All operations in order.
+    gcode : str
+        The program in the job's dialect.
+    output : Path or None
+        Where the G-code was written (None when not written).
+    report : dict
+        Figures with the DESIGN.md keys (``cycle_time_s``, ``path_length_mm``, ...), plus one entry per
+        operation under ``operations``.
+    """
+
+    job: Job
+    program: Any
+    gcode: str
+    output: Path | None
+    report: dict[str, Any]
+
+
+def _where(src: Path, key: str) -> str:
+    return f"job file {src.name}: {key}"
+
+
+def _num(src: Path, key: str, value: Any, *, positive: bool = True, allow_zero: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InputError(f"{_where(src, key)} must be a number, got {value!r}")
+    v = float(value)
+    if not math.isfinite(v):
+        raise InputError(f"{_where(src, key)} must be finite, got {value!r}")
+    if positive and not (v > 0 or (allow_zero and v == 0)):
+        raise InputError(f"{_where(src, key)} must be {'>= 0' if allow_zero else '> 0'}, got {value!r}")
+    return v
+
+
+def _str(src: Path, key: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InputError(f"{_where(src, key)} must be a non-empty string, got {value!r}")
+    return value.strip()
+
+
+def _unknown(src: Path, where: str, got: dict[str, Any], accepted: set[str]) -> None:
+    extra = sorted(set(got) - accepted)
+    if extra:
+        raise InputError(
+            f"{_where(src, where + extra[0])} is not a known key; accepted: {', '.join(sorted(accepted))}"
+        )
+
+
+def _resolve(src: Path, text: str) -> Path:
+    p = Path(text).expanduser()
+    return p if p.is_absolute() else (src.parent / p)
+
+
+def _triple(src: Path, key: str, value: Any) -> tuple[float, float, float]:
+    if not isinstance(value, list) or len(value) != 3:
+        raise InputError(f"{_where(src, key)} must be a list of three numbers [x, y, z], got {value!r}")
+    a, b, c = (_num(src, f"{key}[{i}]", v, positive=False) for i, v in enumerate(value))
+    return (a, b, c)
+
+
+def parse_job(data: dict[str, Any], source: str | os.PathLike[str]) -> Job:
+    """Check a job's TOML table and build a :class:`Job` (no file is read but none is needed to exist).
+
+    Parameters
+    ----------
+    data : dict
+        The parsed TOML document.
+    source : path
+        The job file; relative paths in ``data`` are taken from its folder.
+    """
+    from .enums import Coolant
+    from .geometry.step import SETUPS
+    from .tool import Tool
+
+    src = Path(source).absolute()
+    if not isinstance(data, dict):
+        raise InputError(f"job file {src.name}: the document must be a table, got {type(data).__name__}")
+    _unknown(src, "", data, _TOP_KEYS)
+    if "part" not in data:
+        raise InputError(f"{_where(src, 'part')} is missing (the STEP file to mill, relative to the job file)")
+    part = _resolve(src, _str(src, "part", data["part"]))
+    setup = _str(src, "setup", data.get("setup", "+Z")).upper()
+    if setup not in SETUPS:
+        raise InputError(f"{_where(src, 'setup')} must be one of {', '.join(SETUPS)}, got {data['setup']!r}")
+    dialect = _str(src, "dialect", data.get("dialect", "linuxcnc"))
+    machine = _str(src, "machine", data.get("machine", "linuxcnc-sim"))
+    if dialect.endswith(".toml"):
+        dialect = str(_resolve(src, dialect))
+    if machine.endswith(".toml"):
+        machine = str(_resolve(src, machine))
+    output = _resolve(src, _str(src, "output", data["output"])) if "output" in data else None
+    name = _str(src, "name", data["name"]) if "name" in data else part.stem
+
+    # stock
+    st = data.get("stock", {})
+    if not isinstance(st, dict):
+        raise InputError(f"{_where(src, 'stock')} must be a table, got {st!r}")
+    _unknown(src, "stock.", st, _STOCK_KEYS)
+    if ("min_mm" in st) != ("max_mm" in st):
+        raise InputError(f"{_where(src, 'stock')}: give both min_mm and max_mm for an explicit block, or neither")
+    if "min_mm" in st and any(k.startswith("allowance") for k in st):
+        raise InputError(f"{_where(src, 'stock')}: give allowances or an explicit block (min_mm, max_mm), not both")
+    stock = StockSpec(
+        *(_num(src, f"stock.{k}", st.get(k, 0.0), allow_zero=True)
+          for k in ("allowance_mm", "allowance_top_mm", "allowance_bottom_mm")),
+        _triple(src, "stock.min_mm", st["min_mm"]) if "min_mm" in st else None,
+        _triple(src, "stock.max_mm", st["max_mm"]) if "max_mm" in st else None,
+    )
+    if stock.min_mm is not None and stock.max_mm is not None:
+        for i, axis in enumerate("xyz"):
+            if not stock.min_mm[i] < stock.max_mm[i]:
+                raise InputError(f"{_where(src, 'stock')}: min_mm {axis} must be below max_mm {axis}, "
+                                 f"got {stock.min_mm[i]!r} and {stock.max_mm[i]!r}")
+
+    # tools
+    tt = data.get("tools")
+    if not isinstance(tt, dict) or not tt:
+        raise InputError(f"{_where(src, 'tools')} must be a table of named tools, e.g. [tools.rough] diameter_mm = 6")
+    tools: dict[str, ToolSpec] = {}
+    for i, (tname, spec) in enumerate(tt.items()):
+        key = f"tools.{tname}"
+        if not isinstance(spec, dict):
+            raise InputError(f"{_where(src, key)} must be a table, got {spec!r}")
+        _unknown(src, key + ".", spec, _TOOL_KEYS)
+        if "diameter_mm" not in spec:
+            raise InputError(f"{_where(src, key + '.diameter_mm')} is missing")
+        kw: dict[str, Any] = {"diameter_mm": _num(src, key + ".diameter_mm", spec["diameter_mm"])}
+        for k in ("number", "flutes"):
+            v = spec.get(k, i + 1 if k == "number" else 2)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise InputError(f"{_where(src, f'{key}.{k}')} must be an integer >= 1, got {v!r}")
+            kw[k] = v
+        if "flute_length_mm" in spec:
+            kw["flute_length_mm"] = _num(src, key + ".flute_length_mm", spec["flute_length_mm"])
+        if "corner_radius_mm" in spec:
+            kw["corner_radius_mm"] = _num(src, key + ".corner_radius_mm", spec["corner_radius_mm"], allow_zero=True)
+        kw["kind"] = _str(src, key + ".kind", spec.get("kind", "flat")).lower()
+        try:
+            tool = Tool(**kw)
+        except CamError as exc:
+            raise InputError(f"{_where(src, key)}: {exc}") from None
+        tools[tname] = ToolSpec(tname, tool)
+
+    # operations
+    ops_raw = data.get("operations")
+    if not isinstance(ops_raw, list) or not ops_raw:
+        raise InputError(f"{_where(src, 'operations')} must be a list of [[operations]] tables, got {ops_raw!r}")
+    ops: list[OperationSpec] = []
+    for i, op in enumerate(ops_raw):
+        key = f"operations[{i}]"
+        if not isinstance(op, dict):
+            raise InputError(f"{_where(src, key)} must be a table, got {op!r}")
+        _unknown(src, key + ".", op, _OP_KEYS)
+        if "tool" not in op:
+            raise InputError(f"{_where(src, key + '.tool')} is missing (one of {', '.join(tools)})")
+        tname = _str(src, key + ".tool", op["tool"])
+        if tname not in tools:
+            raise InputError(f"{_where(src, key + '.tool')} {tname!r} is not defined; defined: {', '.join(tools)}")
+        stepover = op.get("stepover", "40%")
+        if isinstance(stepover, bool) or not isinstance(stepover, (str, int, float)):
+            raise InputError(f"{_where(src, key + '.stepover')} must be mm or a percentage like \"40%\", "
+                             f"got {stepover!r}")
+        coolant = _str(src, key + ".coolant", op.get("coolant", "off")).lower()
+        if coolant not in {c.value for c in Coolant}:
+            raise InputError(f"{_where(src, key + '.coolant')} must be one of "
+                             f"{', '.join(c.value for c in Coolant)}, got {op['coolant']!r}")
+        strategy = _str(src, key + ".strategy", op.get("strategy", "offset")).lower()
+        from .job import STRATEGIES, parse_stepover
+
+        if strategy not in STRATEGIES:
+            raise InputError(f"{_where(src, key + '.strategy')} {strategy!r} is unknown; accepted: "
+                             f"{', '.join(STRATEGIES)}")
+        try:
+            parse_stepover(stepover, tools[tname].tool)
+        except CamError as exc:
+            raise InputError(f"{_where(src, key + '.stepover')}: {exc}") from None
+        ops.append(OperationSpec(
+            tool=tname,
+            strategy=strategy,
+            stepover=str(stepover),
+            stepdown_mm=_num(src, key + ".stepdown_mm", op["stepdown_mm"]) if "stepdown_mm" in op else None,
+            feed_mm_min=_num(src, key + ".feed_mm_min", op.get("feed_mm_min", 1000.0)),
+            plunge_feed_mm_min=_num(src, key + ".plunge_feed_mm_min", op.get("plunge_feed_mm_min", 300.0)),
+            spindle_rpm=_num(src, key + ".spindle_rpm", op.get("spindle_rpm", 10000.0), allow_zero=True),
+            coolant=coolant,
+            name=_str(src, key + ".name", op["name"]) if "name" in op else "",
+            clearance_mm=_num(src, key + ".clearance_mm", op.get("clearance_mm", 5.0)),
+        ))
+    return Job(src, part, tools, tuple(ops), stock, setup, dialect, machine, output, name)
+
+
+def load_job(path: str | os.PathLike[str]) -> Job:
+    """Read and check a job file (TOML); nothing in it is executed.
+
+    Raises
+    ------
+    FileFormatError
+        The file is missing or is not valid TOML (the message gives the line).
+    InputError
+        A key is unknown, missing or has a bad value (the message names it).
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise FileFormatError(f"job file {str(p)!r} does not exist")
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise FileFormatError(f"job file {str(p)!r} is not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise FileFormatError(f"job file {str(p)!r} is not UTF-8 text: {exc}") from None
+    return parse_job(data, p)
+
+
+def _stock(job: Job) -> Any:
+    from .stock import Stock
+
+    s = job.stock
+    if s.min_mm is not None and s.max_mm is not None:
+        return Stock.box(*s.min_mm, *s.max_mm)
+    if s.allowance_mm == 0 and s.allowance_top_mm == 0 and s.allowance_bottom_mm == 0:
+        return None  # mill() takes the part's bounding box
+    from .geometry.step import load_solid, orient
+
+    bb = orient(load_solid(job.part), job.setup).BoundingBox()
+    a = s.allowance_mm
+    return Stock.box(bb.xmin - a, bb.ymin - a, bb.zmin - s.allowance_bottom_mm,
+                     bb.xmax + a, bb.ymax + a, bb.zmax + s.allowance_top_mm)
+
+
+def run_job(path: str | os.PathLike[str] | Job, *, output: str | os.PathLike[str] | None = None,
+            write: bool = True) -> JobResult:
+    """Run a job file: mill every operation, write the G-code, plan the cycle time.
+
+    Parameters
+    ----------
+    path : path or Job
+        The job file (or a job already loaded).
+    output : path, optional
+        G-code file to write instead of the job's ``output``.
+    write : bool
+        Write the G-code file (atomically); False only builds it.
+
+    Returns
+    -------
+    JobResult
+    """
+    import gcode
+    import sim
+
+    from .job import mill
+    from .program import Program
+
+    job = path if isinstance(path, Job) else load_job(path)
+    dialect = gcode.load_dialect(Path(job.dialect).read_text(encoding="utf-8"), name=Path(job.dialect).stem) \
+        if job.dialect.endswith(".toml") else gcode.get_dialect(job.dialect)
+    machine = sim.load_machine(job.machine)
+    out = Path(output) if output is not None else job.output
+    if write and out is None:
+        raise InputError(f"{_where(job.source, 'output')} is missing and no output file was given")
+    stock = _stock(job)
+    ops = []
+    per_op: list[dict[str, Any]] = []
+    results = []
+    for i, spec in enumerate(job.operations):
+        tool = job.tools[spec.tool].tool
+        try:
+            res = mill(job.part, tool, strategy=spec.strategy, stepover=spec.stepover, stepdown_mm=spec.stepdown_mm,
+                       setup=job.setup, stock=stock, feed_mm_min=spec.feed_mm_min,
+                       plunge_feed_mm_min=spec.plunge_feed_mm_min, spindle_rpm=spec.spindle_rpm,
+                       coolant=spec.coolant, clearance_mm=spec.clearance_mm)  # type: ignore[arg-type]
+        except CamError as exc:
+            raise type(exc)(f"{_where(job.source, f'operations[{i}]')}: {exc}") from None
+        results.append(res)
+        op = res.program.operations[0]
+        name = spec.name or f"{spec.strategy} T{tool.number} D{tool.diameter_mm:g}"
+        ops.append(type(op)(op.tool, op.toolpath, spindle_rpm=op.spindle_rpm, coolant=op.coolant, name=name))
+        fig = res.to_json()
+        per_op.append({"name": name, "tool": spec.tool, "strategy": spec.strategy, **fig})
+    first = results[0].program
+    program = Program(tuple(ops), name=job.name, clearance_z_mm=max(r.program.clearance_z_mm for r in results),
+                      start_xyz=first.start_xyz)
+    text = gcode.write(program, dialect)
+    ct = sim.cycle_time(program, machine)
+    tp = program.toolpath
+    report: dict[str, Any] = {
+        "job": str(job.source),
+        "part": str(job.part),
+        "dialect": dialect.name,
+        "machine": machine.name,
+        "moves": program.moves(),
+        "path_length_mm": round(tp.length_mm(program.start_xyz), 4),
+        "cutting_length_mm": round(tp.cutting_length_mm(program.start_xyz), 4),
+        "rapid_length_mm": round(tp.rapid_length_mm(program.start_xyz), 4),
+        "generation_time_s": round(sum(r.generation_time_s for r in results), 4),
+        "pockets": len(results[0].pockets),
+        "levels_mm": per_op[0]["levels_mm"],
+        "unreachable": [u for r in results for u in r.unreachable],
+    }
+    report.update(ct.to_json())
+    for i, entry in enumerate(report.get("breakdown", {}).get("by_operation", [])):
+        if i < len(per_op):
+            per_op[i]["cycle_time_s"] = entry.get("cycle_time_s")
+    report["operations"] = per_op
+    written = None
+    if write and out is not None:
+        from .atomic import atomic_write_text
+
+        written = atomic_write_text(out, text)
+    return JobResult(job, program, text, written, report)
+
+
+def mill_job_command(path: str | os.PathLike[str], *, output: str | os.PathLike[str] | None,
+                     json_path: str | os.PathLike[str] | None = None) -> int:
+    """``toolpath mill JOB.toml``: run the job, print a summary, write the JSON figures; returns 0."""
+    res = run_job(path, output=output)
+    r = res.report
+    if json_path:
+        from .atomic import atomic_write_text
+
+        atomic_write_text(json_path, json.dumps(r, indent=2) + "\n")
+    print(f"{path}: {len(res.job.operations)} operations on {Path(r['part']).name}, {r['pockets']} pockets, "
+          f"{len(r['unreachable'])} unreachable")
+    for op in r["operations"]:
+        ct = op.get("cycle_time_s")
+        print(f"  {op['name']}: {op['moves']} moves, {op['path_length_mm']:.0f} mm"
+              + (f", {ct:.1f} s" if isinstance(ct, (int, float)) else ""))
+    print(f"{r['moves']} moves, {r['path_length_mm']:.0f} mm of path; cycle time {r['cycle_time_s']:.1f} s planned on "
+          f"{r['machine']} ({r['naive_time_s']:.1f} s length/feed) -> {res.output}")
+    return 0
