@@ -76,7 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--json", default=None, help="JSON file of the figures to write")
 
     w = sub.add_parser("sweep", help="mill every part x strategy x tool x stepover on dask; one CSV row each")
-    w.add_argument("parts", nargs="+", help="STEP files")
+    w.add_argument("parts", nargs="+", help="STEP files (or DXF/SVG drawings with --depth)")
+    w.add_argument("--depth", type=_float("depth"), default=None, help="cut depth for 2D drawings, mm")
     w.add_argument("--strategies", default="offset", help="comma-separated strategy names (default offset)")
     w.add_argument("--tools", default="6", help="comma-separated flat end mill diameters, mm (default 6)")
     w.add_argument("--stepovers", default="40%", help="comma-separated stepovers, mm or N%% (default 40%%)")
@@ -202,7 +203,7 @@ def _sweep(args: argparse.Namespace) -> int:
     jobs = sweep_jobs(
         args.parts, strategies=args.strategies, tools_mm=args.tools, stepovers=args.stepovers,
         stepdown_mm=args.stepdown, feed_mm_min=args.feed, plunge_feed_mm_min=args.plunge_feed,
-        machine=args.machine, check=args.check,
+        machine=args.machine, check=args.check, depth_mm=args.depth,
     )
     import sim
 

@@ -4,7 +4,8 @@ A job file is data, read with :mod:`tomllib`; nothing in it is executed. Relativ
 output, dialect or machine files) are relative to the job file's folder, so a setup can be versioned
 next to its part and run from anywhere::
 
-    part = "bracket.step"          # STEP file
+    part = "bracket.step"          # STEP file, or a DXF/SVG drawing with depth_mm
+    depth_mm = 3.0                 # cut depth of a drawing, from z = 0 down (drawings only)
     setup = "+Z"                   # side the tool comes from (optional)
     dialect = "linuxcnc"           # name (see `toolpath dialects`) or a dialect .toml file
     machine = "linuxcnc-sim"       # name (see `toolpath machines`) or a machine .toml file
@@ -60,7 +61,7 @@ else:  # pragma: no cover
 __all__ = ["ToolSpec", "OperationSpec", "StockSpec", "Job", "JobResult", "load_job", "parse_job", "run_job",
            "mill_job_command"]
 
-_TOP_KEYS = {"part", "setup", "dialect", "machine", "output", "name", "stock", "tools", "operations"}
+_TOP_KEYS = {"part", "depth_mm", "setup", "dialect", "machine", "output", "name", "stock", "tools", "operations"}
 _TOOL_KEYS = {"diameter_mm", "kind", "number", "flutes", "flute_length_mm", "corner_radius_mm"}
 _OP_KEYS = {"tool", "strategy", "stepover", "stepdown_mm", "feed_mm_min", "plunge_feed_mm_min", "spindle_rpm",
             "coolant", "name", "clearance_mm"}
@@ -116,6 +117,7 @@ class Job:
     machine: str = "linuxcnc-sim"
     output: Path | None = None
     name: str = ""
+    depth_mm: float | None = None
 
 
 @dataclass(frozen=True)
@@ -312,7 +314,14 @@ def parse_job(data: dict[str, Any], source: str | os.PathLike[str]) -> Job:
             name=_str(src, key + ".name", op["name"]) if "name" in op else "",
             clearance_mm=_num(src, key + ".clearance_mm", op.get("clearance_mm", 5.0)),
         ))
-    return Job(src, part, tools, tuple(ops), stock, setup, dialect, machine, output, name)
+    depth = _num(src, "depth_mm", data["depth_mm"]) if "depth_mm" in data else None
+    if depth is not None and part.suffix.lower() not in (".dxf", ".svg"):
+        raise InputError(f"{_where(src, 'depth_mm')} applies to 2D drawings (.dxf/.svg), not {part.name!r}")
+    if part.suffix.lower() in (".dxf", ".svg") and any(
+        getattr(stock, k) for k in ("allowance_mm", "allowance_top_mm", "allowance_bottom_mm")
+    ):
+        raise InputError(f"{_where(src, 'stock')}: allowances need a STEP part; give min_mm and max_mm for a drawing")
+    return Job(src, part, tools, tuple(ops), stock, setup, dialect, machine, output, name, depth)
 
 
 def load_job(path: str | os.PathLike[str]) -> Job:
@@ -393,7 +402,8 @@ def run_job(path: str | os.PathLike[str] | Job, *, output: str | os.PathLike[str
             res = mill(job.part, tool, strategy=spec.strategy, stepover=spec.stepover, stepdown_mm=spec.stepdown_mm,
                        setup=job.setup, stock=stock, feed_mm_min=spec.feed_mm_min,
                        plunge_feed_mm_min=spec.plunge_feed_mm_min, spindle_rpm=spec.spindle_rpm,
-                       coolant=spec.coolant, clearance_mm=spec.clearance_mm)  # type: ignore[arg-type]
+                       coolant=spec.coolant, clearance_mm=spec.clearance_mm,  # type: ignore[arg-type]
+                       **({"depth_mm": job.depth_mm} if job.depth_mm is not None else {}))
         except CamError as exc:
             raise type(exc)(f"{_where(job.source, f'operations[{i}]')}: {exc}") from None
         results.append(res)

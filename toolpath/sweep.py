@@ -81,6 +81,8 @@ class SweepJob:
         Also simulate the program against the part (gouges, uncut area, removed volume); costs seconds.
     setup : str
         Side the tool comes from.
+    depth_mm : float or None
+        Cut depth of a 2D drawing part (DXF/SVG), mm.
     """
 
     part: str
@@ -93,6 +95,7 @@ class SweepJob:
     machine: str = "linuxcnc-sim"
     check: bool = False
     setup: str = "+Z"
+    depth_mm: float | None = None
 
 
 def _as_list(name: str, values: Iterable[Any] | str) -> list[Any]:
@@ -116,13 +119,15 @@ def sweep_jobs(
     machine: str = "linuxcnc-sim",
     check: bool = False,
     setup: str = "+Z",
+    depth_mm: float | None = None,
 ) -> list[SweepJob]:
     """The jobs of a sweep: part x strategy x tool x stepover, in that nesting order.
 
     Parameters
     ----------
     parts : sequence of path
-        STEP files. Paths are made absolute; a missing file is not an error here (its jobs fail).
+        STEP files, or DXF/SVG drawings with ``depth_mm``. Paths are made absolute; a missing file fails
+        its own jobs only.
     strategies : iterable of str, or a comma-separated str
     tools_mm : iterable of float, or a comma-separated str
         Flat end mill diameters, mm, each > 0.
@@ -146,7 +151,7 @@ def sweep_jobs(
         tools.append(d)
     steps = [str(s) for s in _as_list("stepovers", stepovers)]
     return [
-        SweepJob(p, s, d, st, stepdown_mm, feed_mm_min, plunge_feed_mm_min, machine, check, setup)
+        SweepJob(p, s, d, st, stepdown_mm, feed_mm_min, plunge_feed_mm_min, machine, check, setup, depth_mm)
         for p in part_list
         for s in strats
         for d in tools
@@ -183,10 +188,11 @@ def run_job(job: SweepJob) -> dict[str, Any]:
     t0 = time.perf_counter()
     try:
         tool = Tool.flat(job.tool_mm)
-        row["stepover_mm"] = parse_stepover(job.stepover, tool)
+        row["stepover_mm"] = round(parse_stepover(job.stepover, tool), 6)
         machine = sim.load_machine(job.machine)
         res = mill(job.part, tool, strategy=job.strategy, stepover=job.stepover, stepdown_mm=job.stepdown_mm,
-                   setup=job.setup, feed_mm_min=job.feed_mm_min, plunge_feed_mm_min=job.plunge_feed_mm_min)
+                   setup=job.setup, feed_mm_min=job.feed_mm_min, plunge_feed_mm_min=job.plunge_feed_mm_min,
+                   **({"depth_mm": job.depth_mm} if job.depth_mm is not None else {}))
         fig = res.to_json()
         for k in ("path_length_mm", "cutting_length_mm", "rapid_length_mm", "moves", "pockets",
                   "generation_time_s"):
