@@ -1,0 +1,126 @@
+"""The offset kernel against its plain reference and against shapely's buffer (exact up to 256 chords
+per quarter circle)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import shapely
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from shapely.geometry import MultiPolygon, Point, Polygon, box
+
+from toolpath import GeometryError, InputError
+from toolpath.kernels.offset import (
+    offset_polygon,
+    offset_polygons,
+    offset_rings_kernel,
+    offset_rings_reference,
+    pack_rings,
+)
+
+TOL = 0.01
+SLACK = 2e-4  # shapely's own chords at quad_segs=256 on radii up to 40 mm, plus rounding
+
+
+def exact(geom, d):
+    return geom.buffer(d, quad_segs=256)
+
+
+def check_against_shapely(geom, d, got, tol=TOL):
+    ex = exact(geom, d)
+    if ex.area < 1e-6:
+        assert got.area < 1e-6
+        return
+    # sandwich: ours lies between the exact offset and the exact offset moved away from geom's boundary by tol
+    if d < 0:
+        outer, inner = ex, exact(geom, d - tol)
+    else:
+        outer, inner = exact(geom, d + tol), ex
+    assert got.difference(outer.buffer(SLACK)).area < 1e-6, "offset comes closer to the boundary than asked"
+    assert inner.buffer(-SLACK).difference(got).area < 1e-6, "offset goes further than the tolerance"
+    # every vertex and chord of ours is within tol of the exact offset boundary
+    dense = shapely.segmentize(got.boundary, 0.05)
+    h = shapely.distance(shapely.points(shapely.get_coordinates(dense)), ex.boundary).max()
+    assert h <= tol + SLACK
+
+
+def same(a, b):
+    return a.symmetric_difference(b).area < 1e-9 and len(shapely.get_parts(a)) == len(shapely.get_parts(b))
+
+
+@pytest.mark.parametrize("d", [-0.5, -3.0, -7.9, -8.0, -10.0, 0.7, 4.0])
+def test_rectangle_island_slot(d):
+    reg = box(0, 0, 60, 40).difference(Point(30, 20).buffer(6, quad_segs=16)).difference(box(5, 5, 12, 9))
+    got = offset_polygon(reg, d)
+    assert got.is_valid
+    check_against_shapely(reg, d, got)
+    assert same(got, offset_polygon(reg, d, reference=True))
+
+
+def test_neck_splits_into_two_and_collapse_vanishes():
+    reg = shapely.union_all([box(0, 0, 30, 30), box(40, 0, 70, 30), box(29, 12, 41, 18)])
+    two = offset_polygon(reg, -4.0)
+    assert isinstance(two, MultiPolygon) and len(two.geoms) == 2
+    check_against_shapely(reg, -4.0, two)
+    one = offset_polygon(reg, -2.0)
+    assert isinstance(one, Polygon)
+    assert offset_polygon(reg, -15.5).is_empty
+
+
+def test_square_analytic():
+    # a 20 mm square grown by 2: area 400 + 4·20·2 + pi·4 (corners are circumscribed: at most + perimeter·tol)
+    got = offset_polygon(box(0, 0, 20, 20), 2.0)
+    exact_area = 400 + 160 + np.pi * 4
+    assert exact_area <= got.area <= exact_area + 2 * np.pi * 2 * TOL
+    shrunk = offset_polygon(box(0, 0, 20, 20), -2.0)
+    assert shrunk.area == pytest.approx(256.0, abs=1e-9)  # convex corners need no arcs: exact
+
+
+def test_several_distances_in_one_call_match_single_calls():
+    reg = box(0, 0, 50, 30).difference(Point(20, 15).buffer(4))
+    ds = [-1.0, -2.5, -6.0, 0.0, 3.0]
+    many = offset_polygons(reg, ds)
+    for d, g in zip(ds, many, strict=True):
+        assert same(g, offset_polygon(reg, d)) if d else g.equals(reg)
+
+
+def test_bad_input():
+    with pytest.raises(InputError, match="tolerance_mm"):
+        offset_polygon(box(0, 0, 1, 1), -0.1, tolerance_mm=0)
+    with pytest.raises(GeometryError, match="invalid"):
+        offset_polygon(Polygon([(0, 0), (1, 1), (1, 0), (0, 1)]), -0.1)
+
+
+@st.composite
+def polygons_with_islands(draw):
+    n = draw(st.integers(3, 9))
+    ang = np.sort(np.array(draw(st.lists(st.floats(0, 2 * np.pi), min_size=n, max_size=n, unique=True))))
+    rad = np.array(draw(st.lists(st.floats(8, 30), min_size=n, max_size=n)))
+    outer = Polygon(np.column_stack([rad * np.cos(ang), rad * np.sin(ang)]))
+    if not outer.is_valid or outer.area < 10:
+        outer = box(-20, -15, 20, 15)
+    reg = outer
+    for _ in range(draw(st.integers(0, 3))):
+        cx, cy = draw(st.floats(-15, 15)), draw(st.floats(-15, 15))
+        if draw(st.booleans()):
+            hole = Point(cx, cy).buffer(draw(st.floats(0.5, 5)), quad_segs=draw(st.integers(2, 16)))
+        else:
+            hole = shapely.affinity.rotate(box(cx, cy, cx + draw(st.floats(0.5, 8)), cy + draw(st.floats(0.5, 8))),
+                                           draw(st.floats(0, 90)))
+        reg = reg.difference(hole)
+    polys = sorted(shapely.get_parts(reg), key=lambda p: -p.area)
+    return polys[0] if polys else outer
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(reg=polygons_with_islands(), d=st.one_of(st.floats(-12, -0.05), st.floats(0.05, 6)))
+def test_random_polygons_kernel_reference_and_shapely(reg, d):
+    got = offset_polygon(reg, d)
+    assert got.is_valid
+    check_against_shapely(reg, d, got)
+    xy, starts = pack_rings(reg)
+    a = offset_rings_kernel(xy, starts, np.array([d]), TOL)
+    b = offset_rings_reference(xy, starts, np.array([d]), TOL)
+    assert len(a[1]) == len(b[1])
+    assert np.allclose(a[0], b[0], atol=1e-9)
