@@ -373,16 +373,16 @@ def loops_to_polygons(
         rings.append(xy)
     polys = [Polygon(r) for r in rings]
     for r, p in zip(rings, polys, strict=True):
-        if abs(p.area) <= tol * tol:
-            x0, y0, x1, y1 = p.bounds
-            raise GeometryError(
-                f"closed contour of zero area ({p.area:.3g} mm2) within ({x0:.4f}, {y0:.4f}) - ({x1:.4f}, {y1:.4f})"
-            )
         bad = _self_intersections(r)
         if bad:
             pts = ", ".join(_fmt(q) for q in bad[:5])
             more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
             raise GeometryError(f"contour crosses itself at {pts}{more}")
+        if abs(p.area) <= tol * tol:
+            x0, y0, x1, y1 = p.bounds
+            raise GeometryError(
+                f"closed contour of zero area ({p.area:.3g} mm2) within ({x0:.4f}, {y0:.4f}) - ({x1:.4f}, {y1:.4f})"
+            )
     # duplicates, then crossings between loops
     lines = [LineString(r) for r in rings]
     tree = shapely.STRtree(lines)
