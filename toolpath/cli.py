@@ -93,6 +93,24 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--csv", required=True, help="CSV file of the rows to write")
     w.add_argument("--json", default=None, help="JSON file of the rows to write")
 
+    k = sub.add_parser("compare", help="clear a part with several strategies; planned times, simulation, HTML report")
+    k.add_argument("part", help="STEP file (.step/.stp)")
+    k.add_argument("--strategies", default="offset,zigzag,adaptive", help="comma-separated strategy names")
+    k.add_argument("--tool", type=_float("tool diameter"), default=6.0, help="flat end mill diameter, mm")
+    k.add_argument("--flutes", type=int, default=2, help="flutes of the tool (feed per tooth)")
+    k.add_argument("--stepover", default="40%",
+                   help="mm or N%% for all, or per strategy: offset=40%%,adaptive=10%% (default 40%%)")
+    k.add_argument("--stepdown", type=_float("stepdown"), default=None, help="mm (default half the tool diameter)")
+    k.add_argument("--setup", default="+Z", help="side the tool comes from: +Z -Z +X -X +Y -Y")
+    k.add_argument("--feed", type=_float("feed"), default=1000.0, help="cutting feed, mm/min")
+    k.add_argument("--plunge-feed", type=_float("plunge feed"), default=300.0, help="plunge feed, mm/min")
+    k.add_argument("--rpm", type=_float("rpm"), default=10000.0, help="spindle speed, rev/min")
+    k.add_argument("--machine", default="linuxcnc-sim", help="machine profile name or TOML file")
+    k.add_argument("--cell", type=_float("cell"), default=None, help="simulation grid cell, mm")
+    k.add_argument("--fair", action="store_true", help="each strategy at the parameters its own engagement allows")
+    k.add_argument("--json", default=None, help="JSON file of the figures to write")
+    k.add_argument("--html", default=None, help="self-contained HTML report to write")
+
     sub.add_parser("dialects", help="list the G-code dialects")
     sub.add_parser("machines", help="list the machine profiles")
     return p
@@ -226,6 +244,55 @@ def _sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def _compare(args: argparse.Namespace) -> int:
+    import sim
+    from sim.compare import compare
+
+    from .tool import Tool
+
+    stepover: Any = args.stepover
+    if "=" in args.stepover:
+        stepover = {}
+        for item in args.stepover.split(","):
+            name, sep, value = item.partition("=")
+            if not sep or not name.strip() or not value.strip():
+                raise InputError(f"--stepover must be a value or name=value pairs, got {args.stepover!r}")
+            stepover[name.strip().lower()] = value.strip()
+        stepover.setdefault("*", "40%")
+    machine = sim.load_machine(args.machine)
+    tool = Tool.flat(args.tool, flutes=args.flutes)
+    strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
+    cmp = compare(
+        args.part, strategies, tool, machine, stepover=stepover, stepdown_mm=args.stepdown, fair=args.fair,
+        feed_mm_min=args.feed, plunge_feed_mm_min=args.plunge_feed, spindle_rpm=args.rpm, setup=args.setup,
+        cell_mm=args.cell,
+    )
+    if not any(r.ok for r in cmp.runs):
+        raise InputError("no strategy could run: " + "; ".join(f"{r.strategy}: {r.error}" for r in cmp.runs))
+    report = cmp.to_json()
+    if args.json:
+        atomic_write_text(args.json, json.dumps(report, indent=2) + "\n")
+    if args.html:
+        from sim.report import write_html
+
+        write_html(cmp, args.html)
+    print(f"{args.part}: D{args.tool:g} on {machine.name}{' (fair mode)' if args.fair else ''}")
+    for name, d in report["strategies"].items():
+        if d["error"]:
+            print(f"  {name}: not run: {d['error']}")
+            continue
+        eng = d.get("max_engagement_deg")
+        print(
+            f"  {name}: {d['cycle_time_s']:.1f} s planned ({d['naive_time_s']:.1f} s length/feed, "
+            f"{d.get('cycle_time_vs_baseline_pct', 0.0):+.1f} % vs {report['baseline']}), "
+            f"{d['path_length_mm']:.0f} mm path, air cut {100 * d['air_cut_share']:.1f} %, "
+            f"max engagement {'-' if eng is None else f'{eng:.0f} deg'}, "
+            f"removed {100 * (d['removed_fraction'] or 0):.1f} % of design, {d['gouge_count']} gouged cells, "
+            f"generated in {d['generation_time_s']:.2f} s"
+        )
+    return 0
+
+
 def _dialects(_: argparse.Namespace) -> int:
     import gcode
 
@@ -246,6 +313,7 @@ def _machines(_: argparse.Namespace) -> int:
 
 _COMMANDS = {"mill": _mill, "time": _time, "check": _check, "dialects": _dialects, "machines": _machines}
 _COMMANDS["sweep"] = _sweep
+_COMMANDS["compare"] = _compare
 
 
 def main(argv: Sequence[str] | None = None) -> int:
