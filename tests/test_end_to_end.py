@@ -20,7 +20,7 @@ from toolpath.job import mill
 
 ROOT = Path(__file__).parents[1]
 EXAMPLE = ROOT / "examples" / "bracket.step"
-PARTS = ROOT.parent / "shared" / "parts"
+from shared_paths import PARTS  # noqa: E402
 
 
 def nested_block(path: Path) -> Path:

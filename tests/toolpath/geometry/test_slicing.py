@@ -12,7 +12,7 @@ from toolpath import GeometryError, Stock, Tool
 from toolpath.geometry.slicing import slice_part
 
 EXAMPLE = Path(__file__).parents[3] / "examples" / "bracket.step"
-PARTS = Path(__file__).parents[4] / "shared" / "parts"
+from shared_paths import PARTS  # noqa: E402
 
 
 def block_with_nested_pockets() -> cq.Workplane:
