@@ -86,7 +86,7 @@ def feed_for_chip_mm_min(
     if not (chip_mm > 0 and math.isfinite(chip_mm)):
         raise InputError(f"chip_mm must be > 0, got {chip_mm!r}")
     k = thinning_factor(engagement_deg)
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", over="ignore"):
         return np.where(k > 0, chip_mm * flutes * rpm / np.where(k > 0, k, 1.0), np.inf)
 
 
