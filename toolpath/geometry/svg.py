@@ -53,6 +53,17 @@ MM_PER_PX = 25.4 / 96.0
 _MAX_SEGMENTS = 100_000  # chords of one curve segment at most (bounded memory on absurd input)
 
 
+def _mm_per_px(width: str) -> float:
+    """Millimetres per pixel of svgelements' output for a document whose width is ``width``.
+
+    svgelements converts metric lengths with 1 mm = 96 x 0.0393701 px (not 96/25.4): undo exactly
+    that factor for documents sized in mm or cm, so that a 10 mm page reads as 10 mm.
+    """
+    if width.strip().lower().endswith(("mm", "cm")):
+        return 1.0 / (96.0 * 0.0393701)
+    return MM_PER_PX
+
+
 def _bezier_chords(ctrl: NDArray[np.float64], tol: float) -> int:
     """Chords of a uniform subdivision of a Bézier (control points ``ctrl``) within ``tol``."""
     degree = len(ctrl) - 1
@@ -110,7 +121,8 @@ def svg_subpaths(
     except Exception as exc:  # noqa: BLE001 - XML and svgelements errors of several types
         raise FileFormatError(f"could not read SVG file {str(p)!r}: {exc}") from None
     height_px = float(doc.height) if isinstance(doc.height, (int, float)) and math.isfinite(doc.height) else 0.0
-    tol_px = float(tolerance_mm) / MM_PER_PX
+    mm_per_px = _mm_per_px(str(doc.values.get("width", "")))
+    tol_px = float(tolerance_mm) / mm_per_px
     eps_px = min(1e-9, tol_px * 1e-3)
     out = []
     for e in doc.elements():
@@ -153,7 +165,7 @@ def svg_subpaths(
             xy = np.vstack(pts) @ mat[:, :2].T + mat[:, 2]
             if len(xy) < 2 or float(np.abs(np.diff(xy, axis=0)).sum()) <= eps_px:
                 continue
-            mm = np.column_stack([xy[:, 0] * MM_PER_PX, (height_px - xy[:, 1]) * MM_PER_PX])
+            mm = np.column_stack([xy[:, 0] * mm_per_px, (height_px - xy[:, 1]) * mm_per_px])
             if is_closed or math.hypot(*(mm[-1] - mm[0])) <= tolerance_mm:
                 if (mm[-1] != mm[0]).any():
                     mm = np.vstack([mm, mm[:1]]) if math.hypot(*(mm[-1] - mm[0])) > tolerance_mm else mm

@@ -10,11 +10,12 @@ import ezdxf
 import numpy as np
 import pytest
 from shapely.geometry import MultiPolygon, Polygon
+from shared_paths import CORPUS as SHARED_CORPUS
 
 from toolpath import FileFormatError, GeometryError
 from toolpath.geometry.dxf import dxf_curves, read_dxf
 
-CORPUS = Path(__file__).parents[4] / "shared" / "corpus" / "dxf"
+CORPUS = SHARED_CORPUS / "dxf"
 TOL = 0.01
 
 

@@ -1,0 +1,265 @@
+"""SVG drawings: units and viewBox, y flipped up, transforms, Béziers and arcs against analytic and numeric
+references, fill rules, errors named, the corpus."""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from shapely.geometry import MultiPolygon, Polygon, box
+from shared_paths import CORPUS as SHARED_CORPUS
+
+from toolpath import FileFormatError, GeometryError, InputError, Tool
+from toolpath.geometry.svg import MM_PER_PX, read_svg
+
+CORPUS = SHARED_CORPUS / "svg"
+TOL = 0.01
+
+
+def svg(tmp_path: Path, body: str, *, head: str = 'width="100mm" height="100mm" viewBox="0 0 100 100"',
+        name: str = "drawing.svg") -> Path:
+    path = tmp_path / name
+    path.write_text(f'<svg xmlns="http://www.w3.org/2000/svg" {head}>\n{body}\n</svg>\n')
+    return path
+
+
+def circle_bounds(r: float, tol: float = TOL) -> tuple[float, float]:
+    return math.pi * r * r - tol * 2 * math.pi * r, math.pi * r * r
+
+
+def named_points(message: str) -> list[tuple[float, float]]:
+    return [(float(a), float(b)) for a, b in re.findall(r"\((-?\d+\.\d+), (-?\d+\.\d+)\)", message)]
+
+
+# ---------------------------------------------------------------------------------------------------
+# units, viewBox, y axis
+# ---------------------------------------------------------------------------------------------------
+def test_y_is_flipped_up_from_the_page_bottom(tmp_path):
+    (region,) = read_svg(svg(tmp_path, '<rect x="10" y="0" width="20" height="10"/>'))
+    assert region.bounds == pytest.approx((10, 90, 30, 100), rel=1e-5)
+    assert region.exterior.is_ccw
+
+
+@pytest.mark.parametrize(("head", "side", "mm"), [
+    ('width="1in" height="1in" viewBox="0 0 1 1"', 1.0, 25.4),
+    ('width="72pt" height="72pt" viewBox="0 0 72 72"', 72.0, 25.4),
+    ('width="96" height="96"', 96.0, 25.4),  # unitless: CSS px, 96 to the inch
+    ('width="200mm" height="200mm" viewBox="0 0 100 100"', 100.0, 200.0),  # the viewBox scales by 2
+    ('width="5cm" height="5cm" viewBox="0 0 10 10"', 10.0, 50.0),
+])
+def test_units_and_viewbox_give_mm(tmp_path, head, side, mm):
+    (region,) = read_svg(svg(tmp_path, f'<rect x="0" y="0" width="{side}" height="{side}"/>', head=head))
+    assert region.area == pytest.approx(mm * mm, rel=1e-5)
+    assert region.bounds == pytest.approx((0, 0, mm, mm), rel=1e-5, abs=1e-9)
+
+
+def test_viewbox_offset(tmp_path):
+    head = 'width="100mm" height="50mm" viewBox="-50 -25 100 50"'
+    (region,) = read_svg(svg(tmp_path, '<rect x="-50" y="-25" width="10" height="5"/>', head=head))
+    assert region.bounds == pytest.approx((0, 45, 10, 50), rel=1e-5, abs=1e-6)
+
+
+# ---------------------------------------------------------------------------------------------------
+# curves, against analytic and numeric references
+# ---------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("r", [0.5, 10.0, 45.0])
+def test_circle_element_area(tmp_path, r):
+    (region,) = read_svg(svg(tmp_path, f'<circle cx="50" cy="50" r="{r}"/>'))
+    lo, hi = circle_bounds(r)
+    assert lo * (1 - 1e-5) <= region.area <= hi * (1 + 1e-5)
+    xy = np.asarray(region.exterior.coords)
+    assert np.allclose(np.hypot(xy[:, 0] - 50, xy[:, 1] - 50), r, rtol=1e-5)
+
+
+def test_arc_commands_make_a_circle(tmp_path):
+    (region,) = read_svg(svg(tmp_path, '<path d="M 10 60 A 30 30 0 0 1 70 60 A 30 30 0 0 1 10 60 Z"/>'))
+    lo, hi = circle_bounds(30)
+    assert lo * (1 - 1e-5) <= region.area <= hi * (1 + 1e-5)
+    assert region.centroid.x == pytest.approx(40, abs=1e-4) and region.centroid.y == pytest.approx(40, abs=1e-4)
+
+
+def bezier(ctrl: np.ndarray, t: np.ndarray) -> np.ndarray:
+    n = len(ctrl) - 1
+    coef = [math.comb(n, k) * t**k * (1 - t) ** (n - k) for k in range(n + 1)]
+    return sum(c[:, None] * p for c, p in zip(coef, ctrl, strict=True))
+
+
+def test_cubic_and_quadratic_beziers_against_dense_evaluation(tmp_path):
+    d = "M 10 50 C 10 10, 60 0, 80 40 Q 95 70, 60 85 C 40 95, 10 90, 10 50 Z"
+    (region,) = read_svg(svg(tmp_path, f'<path d="{d}"/>'))
+    t = np.linspace(0, 1, 4001)
+    pieces = [
+        bezier(np.array([[10, 50], [10, 10], [60, 0], [80, 40]], float), t),
+        bezier(np.array([[80, 40], [95, 70], [60, 85]], float), t),
+        bezier(np.array([[60, 85], [40, 95], [10, 90], [10, 50]], float), t),
+    ]
+    dense = np.vstack(pieces) * (1.0, -1.0) + (0.0, 100.0)  # y flipped on the 100 mm page
+    reference = Polygon(dense)
+    length = float(np.hypot(*np.diff(dense, axis=0).T).sum())
+    assert abs(region.area - reference.area) <= TOL * length
+    assert region.hausdorff_distance(reference) <= TOL * 1.01
+    # every vertex is on the curve: within the dense sampling's own chord error of it
+    from shapely import distance, points
+
+    assert distance(points(np.asarray(region.exterior.coords)), reference.exterior).max() < 1e-3
+
+
+def test_transforms_rotate_translate_and_scale(tmp_path):
+    body = '<g transform="translate(20,10)"><rect width="10" height="5" transform="rotate(30) scale(2,1)"/></g>'
+    (region,) = read_svg(svg(tmp_path, body))
+    assert region.area == pytest.approx(100.0, rel=1e-6)
+    c, s = math.cos(math.radians(30)), math.sin(math.radians(30))
+    corners = [(20 + 2 * x * c - y * s, 10 + 2 * x * s + y * c) for x, y in [(0, 0), (10, 0), (10, 5), (0, 5)]]
+    expected = Polygon([(x, 100 - y) for x, y in corners])
+    assert region.symmetric_difference(expected).area < 1e-6
+
+
+def test_skewed_ellipse_is_an_ellipse(tmp_path):
+    body = '<ellipse cx="0" cy="0" rx="20" ry="8" transform="translate(50 50) matrix(1 0 0.5 1 0 0)"/>'
+    (region,) = read_svg(svg(tmp_path, body))
+    a, b = 20.0, 8.0
+    assert region.area == pytest.approx(math.pi * a * b, abs=TOL * 2 * math.pi * a * 1.5)
+    assert region.area <= math.pi * a * b * (1 + 1e-6)
+    # vertices mapped back (unflip, untranslate, unskew) lie on x²/a² + y²/b² = 1
+    xy = np.asarray(region.exterior.coords)
+    x, y = xy[:, 0] - 50.0, (100.0 - xy[:, 1]) - 50.0
+    u, v = x - 0.5 * y, y
+    assert np.allclose((u / a) ** 2 + (v / b) ** 2, 1.0, atol=1e-5)
+
+
+# ---------------------------------------------------------------------------------------------------
+# fill rules and nesting
+# ---------------------------------------------------------------------------------------------------
+OUTER_CW = "M 10 10 L 90 10 L 90 90 L 10 90 Z"  # clockwise on screen (y down)
+INNER_SAME = "M 30 30 L 70 30 L 70 70 L 30 70 Z"
+INNER_OPPOSITE = "M 30 30 L 30 70 L 70 70 L 70 30 Z"
+
+
+@pytest.mark.parametrize(("inner", "rule", "area"), [
+    (INNER_SAME, "nonzero", 6400.0),
+    (INNER_OPPOSITE, "nonzero", 6400.0 - 1600.0),
+    (INNER_SAME, "evenodd", 6400.0 - 1600.0),
+    (INNER_OPPOSITE, "evenodd", 6400.0 - 1600.0),
+])
+def test_fill_rule_of_one_path(tmp_path, inner, rule, area):
+    (region,) = read_svg(svg(tmp_path, f'<path fill-rule="{rule}" d="{OUTER_CW} {inner}"/>'))
+    assert region.area == pytest.approx(area, rel=1e-5)
+
+
+def test_fill_rule_in_a_style_attribute_and_inherited(tmp_path):
+    styled = read_svg(svg(tmp_path, f'<path style="fill-rule:evenodd" d="{OUTER_CW} {INNER_SAME}"/>', name="a.svg"))
+    inherited = read_svg(svg(tmp_path, f'<g fill-rule="evenodd"><path d="{OUTER_CW} {INNER_SAME}"/></g>', name="b.svg"))
+    assert styled[0].area == pytest.approx(4800, rel=1e-5)
+    assert inherited[0].area == pytest.approx(4800, rel=1e-5)
+
+
+def test_separate_elements_nest_by_containment(tmp_path):
+    body = ('<rect x="10" y="10" width="80" height="80"/><circle cx="50" cy="50" r="20"/>'
+            '<rect x="45" y="45" width="10" height="10"/>')
+    regions = read_svg(svg(tmp_path, body))
+    assert len(regions) == 2
+    lo, hi = circle_bounds(20)
+    assert 6400 - hi * (1 + 1e-5) <= regions[0].area <= 6400 - lo * (1 - 1e-5)
+    assert regions[1].area == pytest.approx(100, rel=1e-5)
+
+
+def test_open_paths_chain_across_elements(tmp_path):
+    body = '<path d="M 10 10 L 50 10 L 50 50"/><polyline points="10,10 10,50 50,50"/>'
+    (region,) = read_svg(svg(tmp_path, body))
+    assert region.area == pytest.approx(1600, rel=1e-5)
+
+
+# ---------------------------------------------------------------------------------------------------
+# errors named
+# ---------------------------------------------------------------------------------------------------
+def test_gap_between_open_paths_is_named_in_mm_y_up(tmp_path):
+    body = '<path d="M 10 10 L 50 10 L 50 50"/><path d="M 50 50 L 10 50 L 10 12"/>'
+    with pytest.raises(GeometryError) as exc:
+        read_svg(svg(tmp_path, body, name="open.svg"))
+    msg = str(exc.value)
+    assert msg.startswith("open.svg: open contour: gap of 2.0000 mm")
+    assert sorted(named_points(msg)) == [pytest.approx((10.0, 88.0)), pytest.approx((10.0, 90.0))]
+
+
+def test_self_intersection_is_named_in_mm_y_up(tmp_path):
+    with pytest.raises(GeometryError, match="crosses itself") as exc:
+        read_svg(svg(tmp_path, '<path d="M 0 0 L 10 10 L 10 0 L 0 10 Z"/>'))
+    ((x, y),) = named_points(str(exc.value))
+    assert (x, y) == (pytest.approx(5.0, abs=1e-4), pytest.approx(95.0, abs=1e-4))
+
+
+def test_unreadable_and_empty_files(tmp_path):
+    with pytest.raises(FileFormatError, match="does not exist"):
+        read_svg(tmp_path / "missing.svg")
+    with pytest.raises(FileFormatError, match="holds no shape"):
+        read_svg(svg(tmp_path, '<text x="1" y="1">hi</text>'))
+    bad = tmp_path / "bad.svg"
+    bad.write_text("<svg><unclosed")
+    with pytest.raises(FileFormatError):
+        read_svg(bad)
+    with pytest.raises(InputError):
+        read_svg(svg(tmp_path, '<rect width="1" height="1"/>'), tolerance_mm=0)
+
+
+# ---------------------------------------------------------------------------------------------------
+# the corpus
+# ---------------------------------------------------------------------------------------------------
+#: file -> (number of regions, of holes) when it loads, or (error type, start of the reason)
+CORPUS_OUTCOMES: dict[str, tuple[int, int] | tuple[type, str]] = {
+    "camotics_logo_inkscape.svg": (FileFormatError, "SVG file"),  # text only (a font), no outline
+    # the cat's outline really crosses itself (checked with shapely on svgelements' own sampling)
+    "camotics_stretching_cat.svg": (GeometryError, "camotics_stretching_cat.svg: contour crosses itself at (27.4354"),
+    "camotics_tiny_cat_outline.svg": (3, 4),
+    "cncjs_jsdc.svg": (4, 1),
+    # test curves for arc fitting: open strokes, not outlines
+    "svg2gcode_circular_interpolation.svg": (GeometryError, "svg2gcode_circular_interpolation.svg: open contour"),
+    # the <polyline> is open: 29.8 mm between its ends
+    "svg2gcode_shapes.svg": (GeometryError, "svg2gcode_shapes.svg: open contour: gap of 29.8423 mm"),
+    "svg2gcode_square_transformed_nested_mm.svg": (1, 1),
+}
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")
+@pytest.mark.parametrize("name", sorted(CORPUS_OUTCOMES))
+def test_corpus_drawing_loads_or_fails_with_a_reason(name):
+    expected = CORPUS_OUTCOMES[name]
+    path = CORPUS / name
+    if isinstance(expected[0], type):
+        err, start = expected
+        with pytest.raises(err) as exc:  # type: ignore[call-overload]
+            read_svg(path)
+        assert str(exc.value).startswith(start) and "\n" not in str(exc.value)
+        return
+    regions = read_svg(path)
+    assert (len(regions), sum(len(p.interiors) for p in regions)) == expected
+    assert MultiPolygon(regions).is_valid
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")
+def test_corpus_nested_square_is_a_square_with_a_round_hole():
+    # svg2gcode's fixture: a 8 mm square (1..9 mm) with a 1 mm circle at (7.5, 7.5) on screen, y down
+    (region,) = read_svg(CORPUS / "svg2gcode_square_transformed_nested_mm.svg")
+    assert region.exterior.bounds == pytest.approx((1, 1, 9, 9), abs=1e-4)
+    lo, hi = circle_bounds(0.5)
+    assert 64 - hi - 1e-3 <= region.area <= 64 - lo + 1e-3
+    hole = Polygon(region.interiors[0])
+    assert hole.centroid.x == pytest.approx(7.5, abs=1e-3) and hole.centroid.y == pytest.approx(10 - 2.5, abs=1e-3)
+
+
+def test_mill_accepts_svg_and_shapely(tmp_path):
+    from toolpath.job import mill
+
+    path = svg(tmp_path, '<rect x="10" y="10" width="30" height="20"/><circle cx="25" cy="20" r="4"/>')
+    res = mill(path, Tool.flat(3.0), depth_mm=2.0)
+    assert res.levels_mm == [-2.0] and len(res.pockets) == 1 and len(res.pockets[0].islands) == 1
+    assert res.program.toolpath.xyz[:, 2].min() == pytest.approx(-2.0)
+    res2 = mill(box(0, 0, 20, 10), Tool.flat(3.0), depth_mm=1.5)
+    assert res2.levels_mm == [-1.5] and res2.pockets[0].region.area == pytest.approx(200)
+    with pytest.raises(InputError, match="depth_mm"):
+        mill(box(0, 0, 20, 10), Tool.flat(3.0))
+    with pytest.raises(InputError, match="from \\+Z only"):
+        mill(box(0, 0, 20, 10), Tool.flat(3.0), depth_mm=1.0, setup="-Z")
+    assert MM_PER_PX == pytest.approx(25.4 / 96)
