@@ -1,0 +1,175 @@
+"""Job files: a TOML setup run end to end, checked against direct mill() calls; errors name the key."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import cadquery as cq
+import numpy as np
+import pytest
+
+import gcode
+import sim
+from toolpath import FileFormatError, InputError, Stock, Tool
+from toolpath.cli import main
+from toolpath.job import mill
+from toolpath.jobfile import load_job, parse_job, run_job
+
+JOB = """\
+part = "parts/plate.step"
+dialect = "linuxcnc"
+machine = "linuxcnc-sim"
+output = "out/plate.nc"
+
+[stock]
+allowance_mm = 2.0
+allowance_top_mm = 0.5
+
+[tools.rough]
+diameter_mm = 6.0
+number = 3
+flutes = 3
+flute_length_mm = 15.0
+
+[tools.small]
+diameter_mm = 3.0
+number = 5
+
+[[operations]]
+tool = "rough"
+strategy = "offset"
+stepover = "45%"
+stepdown_mm = 2.5
+feed_mm_min = 1200.0
+spindle_rpm = 12000.0
+coolant = "flood"
+name = "roughing"
+
+[[operations]]
+tool = "small"
+stepover = 1.0
+feed_mm_min = 800.0
+"""
+
+
+@pytest.fixture(scope="module")
+def job_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    d = tmp_path_factory.mktemp("job")
+    (d / "parts").mkdir()
+    (d / "out").mkdir()
+    plate = cq.Workplane("XY").box(40, 30, 10, centered=False)
+    plate = plate.cut(cq.Workplane("XY").workplane(offset=6).center(20, 15).rect(24, 14).extrude(5))
+    cq.exporters.export(plate, str(d / "parts" / "plate.step"))
+    (d / "job.toml").write_text(JOB)
+    return d
+
+
+def test_job_runs_like_direct_mill_calls(job_dir: Path, tmp_path: Path) -> None:
+    res = run_job(job_dir / "job.toml")
+    assert res.output == job_dir / "out" / "plate.nc" and res.output.is_file()
+    part = job_dir / "parts" / "plate.step"
+    stock = Stock.box(-2.0, -2.0, 0.0, 42.0, 32.0, 10.5)
+    direct = [
+        mill(part, Tool(6.0, number=3, flutes=3, flute_length_mm=15.0), stepover="45%", stepdown_mm=2.5,
+             stock=stock, feed_mm_min=1200.0, spindle_rpm=12000.0, coolant="flood"),  # type: ignore[arg-type]
+        mill(part, Tool(3.0, number=5), stepover=1.0, stock=stock, feed_mm_min=800.0),
+    ]
+    ops = res.program.operations
+    assert [op.name for op in ops] == ["roughing", "offset T5 D3"]
+    assert [op.tool.number for op in ops] == [3, 5]
+    assert ops[0].coolant.value == "flood" and ops[1].coolant.value == "off"
+    for op, d in zip(ops, direct, strict=True):
+        ref = d.program.operations[0].toolpath
+        np.testing.assert_array_equal(op.toolpath.kind, ref.kind)
+        np.testing.assert_allclose(op.toolpath.xyz, ref.xyz, atol=1e-9)
+        np.testing.assert_array_equal(np.isnan(op.toolpath.feed), np.isnan(ref.feed))
+    # the stock top is 0.5 mm above the part: rapids clear it, and the top is faced down to the part
+    assert res.program.clearance_z_mm == pytest.approx(10.5 + 5.0)
+    assert res.report["levels_mm"][0] == pytest.approx(10.0)
+    # figures: totals of the operations, cycle time of the whole program
+    ct = sim.cycle_time(res.program, sim.load_machine("linuxcnc-sim"))
+    assert res.report["cycle_time_s"] == pytest.approx(ct.cycle_time_s)
+    assert res.report["moves"] == sum(o["moves"] for o in res.report["operations"])
+    assert res.report["cutting_length_mm"] == pytest.approx(
+        sum(o["cutting_length_mm"] for o in res.report["operations"]), abs=1e-2)
+    # the G-code file reads back as the same program (to the output's rounding)
+    back = gcode.read_program(res.output)
+    assert back.toolpath.cutting_length_mm(back.start_xyz) == pytest.approx(res.report["cutting_length_mm"], rel=1e-3)
+    assert [t.diameter_mm for t in back.tools()] == [6.0, 3.0]
+    text = res.output.read_text()
+    assert "T3" in text and "T5" in text and "M8" in text
+    # output override, and no write
+    alt = run_job(job_dir / "job.toml", output=tmp_path / "alt.nc")
+    assert alt.output == tmp_path / "alt.nc" and alt.gcode == text
+    assert run_job(load_job(job_dir / "job.toml"), write=False).output is None
+
+
+def test_explicit_stock_block(job_dir: Path) -> None:
+    text = JOB.replace("allowance_mm = 2.0\nallowance_top_mm = 0.5", "min_mm = [0, 0, 0]\nmax_mm = [40, 30, 12]")
+    job = parse_job(__import__("tomllib").loads(text), job_dir / "job.toml")
+    res = run_job(job, write=False)
+    assert res.program.clearance_z_mm == pytest.approx(12.0 + 5.0)
+    assert math.isclose(res.report["levels_mm"][0], 10.0)
+
+
+def _bad(text: str, job_dir: Path, name: str) -> Path:
+    p = job_dir / name
+    p.write_text(text)
+    return p
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "words"),
+    [
+        ('dialect = "linuxcnc"', 'dialect = "linuxcnc"\ncolour = "red"', ["colour", "accepted"]),
+        ('tool = "small"', 'tool = "tiny"', ["operations[1].tool", "tiny", "rough, small"]),
+        ('stepover = "45%"', 'stepover = "450%"', ["operations[0].stepover", "450%"]),
+        ('stepover = "45%"', "stepover = \"__import__('os').system('touch PWNED')\"", ["operations[0].stepover"]),
+        ("diameter_mm = 3.0", "diameter_mm = -3.0", ["tools.small.diameter_mm", "-3.0"]),
+        ("diameter_mm = 3.0", 'diameter_mm = "3"', ["tools.small.diameter_mm", "'3'"]),
+        ("number = 5", "number = 0", ["tools.small.number", "0"]),
+        ('coolant = "flood"', 'coolant = "oil"', ["operations[0].coolant", "oil"]),
+        ('strategy = "offset"', 'strategy = "spiral"', ["operations[0].strategy", "spiral"]),
+        ("stepdown_mm = 2.5", "stepdown_mm = 0", ["operations[0].stepdown_mm", "0"]),
+        ('part = "parts/plate.step"', "", ["part", "missing"]),
+        ("allowance_mm = 2.0", "allowance_mm = -1", ["stock.allowance_mm", "-1"]),
+        ("allowance_mm = 2.0", "allowance = 2.0", ["stock.allowance", "not a known key"]),
+        ("allowance_mm = 2.0", "allowance_mm = 2.0\nmin_mm = [0, 0, 0]\nmax_mm = [1, 1, 1]", ["allowances"]),
+        ('part = "parts/plate.step"', 'part = "parts/plate.step"\ndepth_mm = 2', ["depth_mm", "plate.step"]),
+        ("feed_mm_min = 800.0", "feed_mm_min = 800.0\nfeed = 1", ["operations[1].feed", "not a known key"]),
+    ],
+)
+def test_bad_values_name_the_key(job_dir: Path, old: str, new: str, words: list[str]) -> None:
+    assert old in JOB
+    p = _bad(JOB.replace(old, new, 1), job_dir, "bad.toml")
+    with pytest.raises(InputError) as err:
+        load_job(p)
+    for w in words:
+        assert w in str(err.value), (w, str(err.value))
+    assert not (job_dir / "PWNED").exists() and not Path("PWNED").exists()
+
+
+def test_bad_files(job_dir: Path) -> None:
+    with pytest.raises(FileFormatError, match="does not exist"):
+        load_job(job_dir / "nope.toml")
+    with pytest.raises(FileFormatError, match="not valid TOML"):
+        load_job(_bad("part = \n", job_dir, "syntax.toml"))
+    missing_part = _bad(JOB.replace("parts/plate.step", "parts/other.step"), job_dir, "other.toml")
+    job = load_job(missing_part)  # reading checks values, not that the part exists
+    with pytest.raises(FileFormatError, match="other.step"):
+        run_job(job, write=False)
+
+
+def test_cli_mill_job_file(job_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    out, js = tmp_path / "p.nc", tmp_path / "p.json"
+    assert main(["mill", str(job_dir / "job.toml"), "-o", str(out), "--json", str(js)]) == 0
+    report = json.loads(js.read_text())
+    assert out.is_file() and report["moves"] > 0 and len(report["operations"]) == 2
+    assert "2 operations" in capsys.readouterr().out
+    bad = _bad(JOB.replace('tool = "small"', 'tool = "tiny"'), job_dir, "bad_cli.toml")
+    assert main(["mill", str(bad), "-o", str(tmp_path / "q.nc")]) == 2
+    err = capsys.readouterr().err
+    assert "operations[1].tool" in err and "Traceback" not in err
+    assert not (tmp_path / "q.nc").exists()
