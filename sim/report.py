@@ -219,7 +219,7 @@ table{border-collapse:collapse;font-size:.85em;margin:.6em 0}
 td,th{border:1px solid #ddd;padding:.25em .55em;text-align:right}
 th{background:#f3f5f7}td:first-child,th:first-child{text-align:left}.err{color:#b00020}.muted{color:#777}
 .plots{display:flex;flex-wrap:wrap;gap:.6em;align-items:flex-start}.plots img{max-width:100%;border:1px solid #eee}
-.good{color:#1a7f37;font-weight:600}.bad{color:#b00020;font-weight:600}
+.good{color:#1a7f37;font-weight:600}.wide{overflow-x:auto}td.err{text-align:left}.bad{color:#b00020;font-weight:600}
 """
 
 
@@ -253,7 +253,7 @@ def html(comparison: Comparison, *, title: str | None = None, dpi: int = 110) ->
         out.append('<p class="muted">Engagement was not measured (sim.engagement is not available): engagement '
                    "columns are empty, paths are coloured by what the simulation shows each move did.</p>")
     # summary
-    out.append("<h2>Summary</h2><table><tr><th>strategy</th>")
+    out.append('<h2>Summary</h2><div class="wide"><table><tr><th>strategy</th>')
     out += [f"<th>{esc(h)}</th>" for _, h, _ in _SUMMARY_COLUMNS]
     out.append("</tr>")
     for name, d in rows.items():
@@ -269,28 +269,39 @@ def html(comparison: Comparison, *, title: str | None = None, dpi: int = 110) ->
                 cls = ' class="good"' if v == 0 else ' class="bad"'
             cells.append(f"<td{cls}>{_fmt(v, f)}</td>")
         out.append(f"<tr><td>{esc(name)}</td>{''.join(cells)}</tr>")
-    out.append("</table>")
+    out.append("</table></div>")
     if any(r.ok for r in comparison.runs):
         out.append(f'<div class="plots"><img alt="cycle times" src="data:image/png;base64,'
                    f'{png_base64(plot_summary(comparison), dpi=dpi)}"></div>')
-    # per strategy
+    # every figure, strategies side by side
+    ran = [r for r in comparison.runs if r.ok]
+    if ran:
+        out.append('<h2>All figures</h2><div class="wide"><table><tr><th>figure</th>')
+        out += [f"<th>{esc(r.strategy)}</th>" for r in ran]
+        out.append("</tr>")
+        keys: list[str] = []
+        for r in ran:
+            keys += [k for k in rows[r.strategy] if k not in keys and k not in ("strategy", "error")]
+        for k in keys:
+            cells = []
+            for r in ran:
+                v = rows[r.strategy].get(k)
+                if isinstance(v, dict):
+                    cell = ", ".join(f"{esc(str(a))} {_fmt(b, '{:.3g}' if isinstance(b, float) else '{}')}"
+                                     for a, b in v.items())
+                elif isinstance(v, list):
+                    cell = esc(", ".join(f"{x:g}" if isinstance(x, float) else str(x) for x in v))
+                else:
+                    cell = _fmt(v, "{:.4g}" if isinstance(v, float) else "{}")
+                cells.append(f"<td>{cell}</td>")
+            out.append(f"<tr><td>{esc(k)}</td>{''.join(cells)}</tr>")
+        out.append("</table></div>")
+    # plots per strategy
     for r in comparison.runs:
         out.append(f"<h2>{esc(r.strategy)}</h2>")
         if not r.ok:
             out.append(f'<p class="err">Not run: {esc(str(r.error))}</p>')
             continue
-        d = rows[r.strategy]
-        out.append("<table><tr><th>figure</th><th>value</th></tr>")
-        for k, v in d.items():
-            if k in ("strategy", "error") or isinstance(v, (dict, list)):
-                continue
-            out.append(f"<tr><td>{esc(k)}</td><td>{_fmt(v, '{:.4g}' if isinstance(v, float) else '{}')}</td></tr>")
-        for k in ("cycle_time_by_kind_s", "feed_schedule"):
-            if isinstance(d.get(k), dict):
-                inner = ", ".join(f"{esc(a)} {_fmt(b, '{:.3g}' if isinstance(b, float) else '{}')}"
-                                  for a, b in d[k].items())
-                out.append(f"<tr><td>{esc(k)}</td><td>{inner}</td></tr>")
-        out.append("</table>")
         imgs = [("paths", plot_paths(r)), ("histogram", plot_histogram(r)), ("velocity", plot_velocity(r))]
         out.append('<div class="plots">')
         for alt, ax in imgs:
