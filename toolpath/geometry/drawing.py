@@ -161,22 +161,39 @@ def bulge_points(p0: Sequence[float], p1: Sequence[float], bulge: float, *, tole
 # chaining
 # --------------------------------------------------------------------------------------------------
 def _dedupe(xy: NDArray[np.float64], eps: float) -> NDArray[np.float64]:
-    """Drop consecutive points closer than ``eps``, keep the last point."""
+    """Drop points within ``eps`` of the point before them, keep the first and the last point."""
     if len(xy) < 2:
         return xy
-    keep = np.ones(len(xy), dtype=bool)
-    last = xy[0]
-    for i in range(1, len(xy)):
-        if math.hypot(xy[i, 0] - last[0], xy[i, 1] - last[1]) <= eps:
-            keep[i] = False
-        else:
-            last = xy[i]
+    step = np.hypot(np.diff(xy[:, 0]), np.diff(xy[:, 1]))
+    keep = np.concatenate([[True], step > eps])
     if not keep[-1]:  # keep the true end point, drop the one before it instead
-        j = np.flatnonzero(keep)[-1]
+        j = int(np.flatnonzero(keep)[-1])
         if j > 0:
             keep[j] = False
         keep[-1] = True
     return xy[keep]
+
+
+class _EndGrid:
+    """Curve ends hashed on a grid of cell ``tol``: the ends within ``tol`` of a point are in its 3 x 3 cells."""
+
+    def __init__(self, ends: NDArray[np.float64], tol: float) -> None:
+        self.ends = ends
+        self.tol = tol
+        self.cells: dict[tuple[int, int], list[int]] = {}
+        keys = np.floor(ends / tol).astype(np.int64)
+        for k, (i, j) in enumerate(keys.tolist()):
+            self.cells.setdefault((i, j), []).append(k)
+
+    def near(self, p: NDArray[np.float64]) -> list[int]:
+        i, j = int(math.floor(p[0] / self.tol)), int(math.floor(p[1] / self.tol))
+        out = []
+        for di in (-1, 0, 1):
+            for dj in (-1, 0, 1):
+                for k in self.cells.get((i + di, j + dj), ()):
+                    if math.hypot(self.ends[k, 0] - p[0], self.ends[k, 1] - p[1]) <= self.tol:
+                        out.append(k)
+        return out
 
 
 def chain_curves(curves: Iterable[Any], *, tolerance_mm: float = DEFAULT_TOLERANCE_MM) -> list[NDArray[np.float64]]:
@@ -230,10 +247,8 @@ def chain_curves(curves: Iterable[Any], *, tolerance_mm: float = DEFAULT_TOLERAN
     if not opens:
         return loops
 
-    from scipy.spatial import cKDTree
-
     ends = np.array([[o[0], o[-1]] for o in opens]).reshape(-1, 2)  # end 2i: start of i, 2i+1: end of i
-    tree = cKDTree(ends)
+    grid = _EndGrid(ends, tol)
     used = np.zeros(len(opens), dtype=bool)
     gaps: list[tuple[float, NDArray[np.float64], NDArray[np.float64]]] = []
     for first in range(len(opens)):
@@ -250,7 +265,7 @@ def chain_curves(curves: Iterable[Any], *, tolerance_mm: float = DEFAULT_TOLERAN
             if math.hypot(*(cur - start)) <= tol and sum(len(p) for p in parts) >= 3:
                 closed = True
                 break
-            cand = [k for k in tree.query_ball_point(cur, tol) if not used[k // 2]]
+            cand = [k for k in grid.near(cur) if not used[k // 2]]
             if not cand:
                 if flipped:
                     break
