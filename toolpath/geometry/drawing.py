@@ -275,7 +275,7 @@ def chain_curves(curves: Iterable[Any], *, tolerance_mm: float = DEFAULT_TOLERAN
                 parts = [whole]
                 start, cur = whole[0], whole[-1]
                 continue
-            k = min(cand, key=lambda k: math.hypot(*(ends[k] - cur)))
+            k = min(cand, key=lambda k: (math.hypot(*(ends[k] - cur)), k))  # ties: the first curve given
             used[k // 2] = True
             nxt = opens[k // 2] if k % 2 == 0 else opens[k // 2][::-1]
             parts.append(nxt[1:])
