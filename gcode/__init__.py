@@ -7,6 +7,7 @@ True
 
 from toolpath.errors import GcodeError, GcodeSyntaxError
 
+from .arcfit import fit_arcs
 from .dialect import ArcStyle, CommentStyle, Dialect, Units, dialects, get_dialect, load_dialect
 from .reader import DEFAULT_TOOL_DIAMETER_MM, Diagnostic, ReadResult, Severity, read, read_program
 from .writer import format_number, write, write_file
@@ -23,6 +24,7 @@ __all__ = [
     "Severity",
     "Units",
     "dialects",
+    "fit_arcs",
     "format_number",
     "get_dialect",
     "load_dialect",

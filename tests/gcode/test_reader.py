@@ -191,10 +191,10 @@ def test_fuzz_only_project_errors_escape(text):
 
 @pytest.mark.slow
 @settings(max_examples=100_000, deadline=None, suppress_health_check=list(HealthCheck))
-@given(st.text(max_size=300))
-def test_fuzz_slow_profile(text):
+@given(st.text(max_size=300), st.booleans())
+def test_fuzz_slow_profile(text, fast):
     try:
-        gcode.read(text, strict=True)
+        gcode.read(text, strict=True, fast=fast)
     except GcodeError:
         pass
 

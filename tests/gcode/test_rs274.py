@@ -158,3 +158,20 @@ def test_parse_canon_converts_inches():
     assert m.xyz == (25.4, 0.0, pytest.approx(-2.54)) and m.center == (12.7, 0.0)
     assert m.feed_mm_min == 254.0
     assert math.isnan(parse_canon("    9 N..... STRAIGHT_TRAVERSE(1, 2, 3, 0, 0, 0)\n")[0].feed_mm_min)
+
+
+RS274_FAMILY = ["linuxcnc", "rs274", "mach3", "uccnc", "centroid", "grbl", "fluidnc"]
+
+
+@pytest.mark.parametrize("dialect", RS274_FAMILY)
+@pytest.mark.parametrize("options", [{}, {"arcs": "r"}, {"arcs": "linearize"}, {"line_numbers": True}],
+                         ids=["ijk", "r", "linearize", "numbered"])
+def test_rs274_family_dialects_run_in_linuxcnc(dialect, options):
+    """Dialects of the RS274 family are accepted by LinuxCNC's interpreter, and it moves as our reader reads."""
+    p = hand_program()
+    d = gcode.get_dialect(dialect)
+    text = gcode.write(p, d, **options)
+    ours = gcode.read_program(text, d)
+    ours = Program(ours.operations, clearance_z_mm=p.clearance_z_mm, start_xyz=p.start_xyz)
+    assert_canon_matches(ours, run_rs274(text, p.tools()), atol_mm=0.5 * 10.0 ** -d.decimals_mm + 1e-4,
+                         feed_atol=0.5 * 10.0 ** -d.feed_decimals_mm + 1e-6)
