@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import os
 import time
 import traceback
@@ -279,7 +280,7 @@ def sweep(
             else:
                 n = workers or max(1, min(2, os.cpu_count() or 1))
                 cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=processes,
-                                       dashboard_address=None)
+                                       dashboard_address=None, silence_logs=logging.ERROR)
                 own.append(cluster)
                 client = Client(cluster)
             own.insert(0, client)
