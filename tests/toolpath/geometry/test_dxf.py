@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from pathlib import Path
@@ -9,6 +10,8 @@ from pathlib import Path
 import ezdxf
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from shapely.geometry import MultiPolygon, Polygon
 from shared_paths import CORPUS as SHARED_CORPUS
 
@@ -233,6 +236,48 @@ def test_gap_is_named_with_its_coordinates(tmp_path):
     assert region.area == pytest.approx(1500, abs=0.3 * 30)
 
 
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    seed=st.integers(0, 100_000),
+    n=st.integers(4, 30),
+    factor=st.sampled_from([0.0, 0.2, 0.8, 1.3, 4.0, 100.0]),
+    tol=st.sampled_from([0.005, 0.01, 0.05]),
+)
+def test_random_dxf_outline_with_a_gap_chains_below_and_fails_above(tmp_path, seed, n, factor, tol):
+    rng = np.random.default_rng(seed)
+    ang = np.sort(rng.uniform(0, 2 * np.pi, n))
+    ang[0] = 0.0
+    rad = rng.uniform(10, 40, n)
+    pts = np.column_stack([rad * np.cos(ang), rad * np.sin(ang)])
+    k = int(rng.integers(0, n))  # the joint at vertex k opens by factor * tol
+    direction = rng.normal(size=2)
+    direction /= np.hypot(*direction)
+    gap = factor * tol
+    doc, msp = new_doc()
+    for i in range(n):
+        a, b = pts[i].copy(), pts[(i + 1) % n].copy()
+        if i == k:
+            a = a + gap * direction
+        if rng.random() < 0.5:
+            msp.add_line(tuple(a), tuple(b))
+        else:  # an open two-vertex LWPOLYLINE, either way round
+            msp.add_lwpolyline([tuple(a), tuple(b)] if rng.random() < 0.5 else [tuple(b), tuple(a)])
+    path = save(doc, tmp_path, f"outline_{seed}.dxf")
+    if factor < 1.0:
+        (region,) = read_dxf(path, tolerance_mm=tol)
+        assert region.area == pytest.approx(Polygon(pts).area, abs=gap * 100 + 1e-6)
+    else:
+        with pytest.raises(GeometryError) as exc:
+            read_dxf(path, tolerance_mm=tol)
+        msg = str(exc.value)
+        assert f"gap of {gap:.4f} mm" in msg
+        named = sorted(re.findall(r"\((-?\d+\.\d+), (-?\d+\.\d+)\)", msg))
+        expected = sorted([tuple(f"{v:.4f}" for v in pts[k]), tuple(f"{v:.4f}" for v in pts[k] + gap * direction)])
+        assert len(named) == 2
+        for (x, y), (ex, ey) in zip(named, expected, strict=True):
+            assert abs(float(x) - float(ex)) <= 2e-4 and abs(float(y) - float(ey)) <= 2e-4
+
+
 def test_self_intersection_is_named(tmp_path):
     doc, msp = new_doc()
     msp.add_lwpolyline([(0, 0), (10, 10), (10, 0), (0, 10)], close=True)
@@ -329,9 +374,12 @@ def test_mill_drawing_end_to_end_checked_by_simulation(tmp_path, capsys):
 
     drawing = plate_drawing(tmp_path)
     out = tmp_path / "x.ngc"
-    assert main(["mill", str(drawing), "-o", str(out), "--depth", "3", "--tool", "3"]) == 0
+    report = tmp_path / "x.json"
+    assert main(["mill", str(drawing), "-o", str(out), "--depth", "3", "--tool", "3", "--json", str(report)]) == 0
     summary = capsys.readouterr().out
     assert "2 pockets, levels [-3.0] mm, 0 unreachable" in summary
+    figures = json.loads(report.read_text())
+    assert figures["levels_mm"] == [-3.0] and figures["unreachable"] == [] and figures["pockets"] == 2
     program = gcode.read_program(out)
     # the part: the default stock (drawing's box + 5 mm, 6 mm thick) less the regions extruded 3 mm down
     regions = read_dxf(drawing)
