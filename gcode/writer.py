@@ -89,11 +89,18 @@ class _Emitter:
         self.arcs = arcs
         self.n = d.line_number_start
         self.pos_txt: list[str | None] = [None, None, None]
-        self.pos_mm: np.ndarray | None = None  # what the controller holds, from the written text
+        self._pos_mm: np.ndarray | None = None
         self.motion: str | None = None
         self.feed_txt: str | None = None
 
     # formatting ---------------------------------------------------------------
+    @property
+    def pos_mm(self) -> np.ndarray | None:
+        """What the controller holds (mm), from the written text; None while an axis is unknown."""
+        if self._pos_mm is None and None not in self.pos_txt:
+            self._pos_mm = np.array([float(t.rstrip(".") or 0) / self.scale for t in self.pos_txt])  # type: ignore[union-attr]
+        return self._pos_mm
+
     def num(self, v_mm: float) -> str:
         return format_number(v_mm * self.scale, self.dec, point=self.d.decimal_point)
 
@@ -143,11 +150,14 @@ class _Emitter:
 
     # motion -------------------------------------------------------------------
     def forget_position(self) -> None:
+        """Write every axis on the next move (after a tool change); the controller's position is kept."""
+        self._known = self.pos_mm
         self.pos_txt = [None, None, None]
+        self._pos_mm = self._known
         self.motion = None
 
-    def _axes(self, xyz_mm: np.ndarray, *, force_xy: bool = False) -> tuple[list[str], list[str]]:
-        txt = [self.num(float(v)) for v in xyz_mm]
+    def _axes(self, xyz_mm, *, force_xy: bool = False) -> tuple[list[str], list[str]]:  # noqa: ANN001
+        txt = [self.num(v) for v in xyz_mm]
         words = []
         for i, letter in enumerate("XYZ"):
             if txt[i] != self.pos_txt[i] or (force_xy and i < 2):
@@ -156,7 +166,7 @@ class _Emitter:
 
     def _commit(self, txt: list[str]) -> None:
         self.pos_txt = list(txt)
-        self.pos_mm = np.array([float(t.rstrip(".") or 0) / self.scale for t in txt])
+        self._pos_mm = None
 
     def _motion_word(self, mode: str) -> list[str]:
         if mode == self.motion and self.d.modal_motion and mode in ("0", "1"):
@@ -363,6 +373,7 @@ def iter_lines(program: Program, dialect: str | Dialect = "linuxcnc", **options:
                 zt = e.num(z_safe)
                 yield from out(f"{e.code('G', 0)} Z{zt}")
                 e.motion, e.pos_txt[2] = "0", zt
+                e._pos_mm = None
                 yield from out(e.linear(np.array([s[0], s[1], z_safe]), None))
                 yield from out(e.linear(s, None))
         for text in _moves(e, tp, model_pos, max_sweep, arcs, d):
@@ -380,18 +391,18 @@ def iter_lines(program: Program, dialect: str | Dialect = "linuxcnc", **options:
 
 def _moves(e: _Emitter, tp, start: np.ndarray, max_sweep: float, arcs: ArcStyle, d: Dialect) -> Iterator[str]:
     """Blocks of one toolpath's moves; ``start`` is the model position before its first move."""
-    pos = start.copy()
-    kinds = tp.kind
+    prev = -1  # the last move that went somewhere (dwells do not)
+    kinds = tp.kind.tolist()
+    xyz_l = tp.xyz.tolist()
     xyz = tp.xyz
     center = tp.center
-    feed = tp.feed
-    for i in range(len(tp)):
-        k = int(kinds[i])
-        end = xyz[i]
+    feed = tp.feed.tolist()
+    for i in range(len(kinds)):
+        k = kinds[i]
         if k == MoveKind.RAPID:
-            b = e.linear(end, None)
+            b = e.linear(xyz_l[i], None)
         elif k == MoveKind.FEED:
-            b = e.linear(end, float(feed[i]))
+            b = e.linear(xyz_l[i], feed[i])
         elif k == MoveKind.DWELL:
             secs = float(feed[i])
             if not (secs >= 0 and math.isfinite(secs)):
@@ -401,15 +412,17 @@ def _moves(e: _Emitter, tp, start: np.ndarray, max_sweep: float, arcs: ArcStyle,
             point = d.decimal_point and d.dwell_unit == "s"
             yield e.template(d.dwell, value=format_number(value, d.dwell_decimals if d.dwell_unit == "s" else 0,
                                                          point=point))
-            continue
+            continue  # a dwell does not move: prev stays
         else:
             b = ""
-            yield from _arc(e, pos, end, center[i], k, float(feed[i]), max_sweep, arcs, d)
-            pos = end.astype(np.float64)
+            end = xyz[i]
+            pos = start if prev < 0 else xyz[prev]
+            yield from _arc(e, pos.astype(np.float64), end, center[i], k, float(feed[i]), max_sweep, arcs, d)
+            prev = i
             continue
+        prev = i
         if b:
             yield b
-        pos = end.astype(np.float64)
 
 
 def _arc(
