@@ -476,8 +476,10 @@ def compare(
                 run = _fair_run(part, name, tool, m, kw, cell_mm, eng_fn)  # type: ignore[arg-type]
             else:
                 run = _run(part, name, tool, m, dict(kw, stepdown_mm=sd), cell_mm, eng_fn)
-        except (CamError, ValueError, NotImplementedError) as exc:
-            msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        except Exception as exc:  # noqa: BLE001 - one strategy failing is its row's error, not the comparison's
+            msg = str(exc).splitlines()[0] if str(exc) else ""
+            if not isinstance(exc, CamError):
+                msg = f"{type(exc).__name__}: {msg}" if msg else type(exc).__name__
             run = StrategyRun(name, {"stepover": kw["stepover"], "stepdown_mm": sd}, error=msg)
         runs.append(run)
     return Comparison(part_name, tool, m.name, bool(fair), settings, runs)
