@@ -217,3 +217,9 @@ def test_cli_compare_with_no_runnable_strategy_exits_2(tmp_path, capsys) -> None
     err = capsys.readouterr().err
     assert "spiral-of-doom" in err and len(err.strip().splitlines()) == 1
     assert not j.exists()
+
+
+def test_a_failing_strategy_is_a_row_not_a_crash(part) -> None:  # noqa: ANN001
+    c = compare(part, ["offset"], TOOL, MACHINE, cell_mm=CELL, engagement=False, mill_options={"offset": {"bogus": 1}})
+    assert not c["offset"].ok and c["offset"].error.startswith("TypeError")
+    assert c.baseline is None and c.to_json()["baseline"] is None
