@@ -494,6 +494,10 @@ def _as_polygons(polygons: Any) -> list[Polygon]:
             if not p.area > 0:
                 raise GeometryError(f"drawing polygon of zero area within {tuple(round(v, 4) for v in p.bounds)}")
             out.append(p)
+    if len(out) > 1:
+        merged = shapely.union_all(out)
+        if abs(merged.area - sum(p.area for p in out)) > 1e-9 * max(1.0, merged.area):
+            out = [orient(p, 1.0) for p in polygons_of(merged)]  # overlapping regions: cut once
     return out
 
 
@@ -512,7 +516,7 @@ def drawing_pockets(
     ----------
     polygons : Polygon, MultiPolygon or iterable of them
         The regions to clear, mm (as :func:`~toolpath.geometry.dxf.read_dxf` and
-        :func:`~toolpath.geometry.svg.read_svg` return them).
+        :func:`~toolpath.geometry.svg.read_svg` return them); overlapping regions are merged.
     depth_mm : float
         Depth of the cut, mm, > 0.
     z_top_mm : float

@@ -324,6 +324,12 @@ def test_drawing_pockets_clip_to_the_stock_and_report_what_is_outside():
         drawing_pockets(box(100, 100, 110, 110), depth_mm=1.0, stock=stock)
 
 
+def test_drawing_pockets_merge_overlapping_regions():
+    res = drawing_pockets([box(0, 0, 10, 10), box(5, 5, 15, 15), box(20, 0, 21, 1)], depth_mm=1.0)
+    assert sorted(p.region.area for p in res.pockets) == pytest.approx([1.0, 175.0])
+    assert res.removed_volume_mm3 == pytest.approx(176.0)
+
+
 def test_drawing_pockets_through_and_round_holes():
     stock = Stock.box(-10, -10, -3, 10, 10, 0)
     res = drawing_pockets(Point(0, 0).buffer(4, quad_segs=64), depth_mm=3.0, stock=stock)
