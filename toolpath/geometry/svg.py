@@ -1,7 +1,8 @@
 """SVG drawings into regions (shapely polygons with holes, mm), through svgelements.
 
 Read: every shape element (path, rect, circle, ellipse, line, polyline, polygon, and ``use``
-references) with its transforms, the document's ``viewBox`` and its ``width``/``height`` units.
+references) with its transforms, the document's ``viewBox`` and its ``width``/``height`` units;
+hidden elements (``display:none``, ``visibility:hidden``), ``defs`` and clip paths are left out.
 Path segments (lines, quadratic and cubic Béziers, elliptical arcs) are flattened to chords within
 ``tolerance_mm``: the number of chords of a Bézier comes from the bound ``|B''| / 8 · h²`` of the
 chord error of a uniform subdivision (``h`` the parameter step), that of an arc from the sagitta of
@@ -128,6 +129,8 @@ def svg_subpaths(
     for e in doc.elements():
         if not isinstance(e, s.Shape) or isinstance(e, s.Text):
             continue
+        if str(e.values.get("visibility", "visible")).strip().lower() in ("hidden", "collapse"):
+            continue  # (display:none elements are already left out by svgelements)
         rule_text = str(e.values.get("fill-rule", "nonzero")).strip().lower()
         rule = FillRule.EVENODD if rule_text == "evenodd" else FillRule.NONZERO
         try:

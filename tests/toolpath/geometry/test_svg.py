@@ -130,6 +130,17 @@ def test_skewed_ellipse_is_an_ellipse(tmp_path):
     assert np.allclose((u / a) ** 2 + (v / b) ** 2, 1.0, atol=1e-5)
 
 
+def test_use_references_and_hidden_elements(tmp_path):
+    body = ('<defs><rect id="r" x="0" y="0" width="10" height="10"/>'
+            '<clipPath id="c"><rect x="0" y="0" width="90" height="90"/></clipPath></defs>'
+            '<use xlink:href="#r" x="20" y="30"/>'
+            '<rect x="50" y="50" width="5" height="5" style="display:none"/>'
+            '<rect x="70" y="70" width="5" height="5" visibility="hidden"/>')
+    head = 'xmlns:xlink="http://www.w3.org/1999/xlink" width="100mm" height="100mm" viewBox="0 0 100 100"'
+    (region,) = read_svg(svg(tmp_path, body, head=head))
+    assert region.bounds == pytest.approx((20, 60, 30, 70))
+
+
 # ---------------------------------------------------------------------------------------------------
 # fill rules and nesting
 # ---------------------------------------------------------------------------------------------------
