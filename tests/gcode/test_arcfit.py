@@ -102,7 +102,7 @@ def arc_polylines(draw):
     return np.c_[p, np.zeros(len(p))]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(arc_polylines())
 def test_fitted_path_stays_within_tolerance(pts):
     tp = polyline_tp(pts)

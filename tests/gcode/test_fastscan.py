@@ -58,7 +58,7 @@ def mixed_programs(draw):
     return sep.join(lines) + sep
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mixed_programs(), st.booleans())
 def test_fast_equals_reference_on_random_text(text, strict):
     assert_same_result(text, strict=strict)

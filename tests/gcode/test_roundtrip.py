@@ -78,7 +78,7 @@ def test_tools_and_names_survive(dialect):
         assert [op.name for op in q.operations] == [op.name for op in p.operations]
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(p=programs(max_ops=3, max_moves=12))
 @pytest.mark.parametrize("dialect", gcode.dialects())
 def test_random_round_trip(dialect, p):
