@@ -1,7 +1,9 @@
 """DXF drawings into regions (shapely polygons with holes, mm), through ezdxf.
 
 Read: LINE, ARC, CIRCLE, LWPOLYLINE and 2D POLYLINE (with bulges), 3D POLYLINE (projected),
-SPLINE, ELLIPSE, and the same inside blocks placed by INSERT (with their transformation).
+SPLINE, ELLIPSE, and the same inside blocks placed by INSERT and MINSERT (with their
+transformation; an entity on layer "0" in a block takes the INSERT's layer). Only the model
+space is read.
 Curves are flattened to chords within ``tolerance_mm``: arcs and bulges from their exact
 sagitta, splines and ellipses with ezdxf's adaptive flattening (the distance between a chord's
 midpoint and the curve). Entities are projected on the XY plane of the world coordinate system.
@@ -144,6 +146,26 @@ def _bulged(pts: list[tuple[float, float, float]], closed: bool, tol: float) -> 
     return np.vstack(out)
 
 
+def _walk(entities: Iterable[Any], parent_layer: str | None = None, depth: int = 0) -> Iterable[tuple[Any, str]]:
+    """Entities with their effective layer, blocks placed by INSERT expanded into world coordinates.
+
+    Entities on layer "0" inside a block take the layer of the INSERT that places them (as CAD
+    programs draw them). Dimensions, leaders and other annotation are not expanded.
+    """
+    if depth > 32:
+        raise FileFormatError("DXF blocks nested more than 32 deep (a block inserting itself?)")
+    for e in entities:
+        layer = str(e.dxf.get("layer", "0"))
+        if parent_layer is not None and layer == "0":
+            layer = parent_layer
+        if e.dxftype() == "INSERT":
+            inserts = e.multi_insert() if e.mcount > 1 else [e]
+            for ins in inserts:
+                yield from _walk(ins.virtual_entities(), layer, depth + 1)
+        else:
+            yield e, layer
+
+
 def dxf_curves(
     path: str | os.PathLike[str],
     *,
@@ -161,7 +183,6 @@ def dxf_curves(
         Polylines in mm, world XY.
     """
     import ezdxf
-    from ezdxf.disassemble import recursive_decompose
 
     if not (isinstance(tolerance_mm, (int, float)) and tolerance_mm > 0 and math.isfinite(tolerance_mm)):
         raise InputError(f"tolerance_mm must be > 0, got {tolerance_mm!r}")
@@ -189,9 +210,8 @@ def dxf_curves(
     curves: list[NDArray[np.float64]] = []
     skipped: Counter[str] = Counter()
     seen_layers: set[str] = set()
-    for e in recursive_decompose(doc.modelspace()):
+    for e, layer in _walk(doc.modelspace()):
         kind = e.dxftype()
-        layer = str(e.dxf.get("layer", "0"))
         seen_layers.add(layer)
         if include is not None and layer.casefold() not in include:
             continue

@@ -212,6 +212,40 @@ def test_blocks_placed_by_insert_are_transformed(tmp_path):
     assert stretched.area == pytest.approx(24 - math.pi * 1.5 * 0.5, abs=TOL * 7)
 
 
+def test_block_entities_on_layer_0_take_the_insert_layer_and_annotation_is_ignored(tmp_path):
+    doc, msp = new_doc()
+    doc.layers.add("CUT")
+    blk = doc.blocks.new("HOLE")
+    blk.add_circle((0, 0), 2)  # layer 0: takes the layer of each INSERT
+    msp.add_blockref("HOLE", (10, 10), dxfattribs={"layer": "CUT"})
+    msp.add_blockref("HOLE", (30, 10), dxfattribs={"layer": "OTHER"})
+    msp.add_lwpolyline([(0, 0), (40, 0), (40, 20), (0, 20)], close=True, dxfattribs={"layer": "CUT"})
+    dim = msp.add_linear_dim(base=(0, -5), p1=(0, 0), p2=(40, 0), dxfattribs={"layer": "CUT"})
+    dim.render()
+    msp.add_text("plate", dxfattribs={"layer": "CUT"})
+    (region,) = read_dxf(save(doc, tmp_path), layers=["CUT"])
+    assert len(region.interiors) == 1  # the hole inserted on CUT; the one on OTHER is filtered out
+    assert Polygon(region.interiors[0]).centroid.x == pytest.approx(10, abs=1e-6)
+    lo, hi = circle_bounds(2)
+    assert 800 - hi <= region.area <= 800 - lo
+    # without a layer filter the dimension's own lines (its block is on layer 0) are not read either
+    (same,) = read_dxf(tmp_path / "drawing.dxf", exclude_layers=["OTHER"])
+    assert same.area == pytest.approx(region.area)
+
+
+def test_minsert_arrays(tmp_path):
+    doc, msp = new_doc()
+    blk = doc.blocks.new("SQ")
+    blk.add_lwpolyline([(0, 0), (2, 0), (2, 2), (0, 2)], close=True)
+    ref = msp.add_blockref("SQ", (0, 0))
+    ref.grid(size=(2, 3), spacing=(5, 10))  # 2 rows (y, 5 apart) x 3 columns (x, 10 apart)
+    regions = read_dxf(save(doc, tmp_path))
+    assert len(regions) == 6
+    assert sorted((round(p.bounds[0]), round(p.bounds[1])) for p in regions) == [
+        (x, y) for x in (0, 10, 20) for y in (0, 5)
+    ]
+
+
 # ---------------------------------------------------------------------------------------------------
 # errors named
 # ---------------------------------------------------------------------------------------------------
