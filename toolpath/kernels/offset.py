@@ -112,11 +112,23 @@ def pack_rings(geom: Any) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
 
 
 @njit(cache=True, nogil=True)
-def _arc_pieces(phi: float, r: float, tol: float) -> int:
-    """Chords of a circumscribed flattening of an arc of sweep ``phi`` and radius ``r`` within ``tol``."""
-    h = math.acos(r / (r + tol))
-    n = int(math.ceil(abs(phi) / (2.0 * h) - 1e-12))
-    return max(n, 1)
+def _grid_step(r: float, tol: float) -> float:
+    """Angle between facet normals of the regular polygon circumscribed about a circle of radius ``r``
+    whose corners are at most ``tol`` outside it, rad."""
+    n = int(math.ceil(math.pi / math.acos(r / (r + tol)) - 1e-9))
+    return 2.0 * math.pi / max(n, 3)
+
+
+@njit(cache=True, nogil=True)
+def _corner_range(a0: float, phi: float, step: float) -> tuple[int, int, int]:
+    """First index, count and direction of the circumscribed polygon's corners ``(k + 1/2)·step`` within
+    1.5 steps of the sweep from ``a0`` by ``phi`` (the corners that may stick out of the edge bands)."""
+    lo = min(a0, a0 + phi) - 1.5 * step
+    hi = max(a0, a0 + phi) + 1.5 * step
+    k_lo = int(math.ceil(lo / step - 0.5))
+    k_hi = int(math.floor(hi / step - 0.5))
+    cnt = max(0, k_hi - k_lo + 1)
+    return (k_lo, cnt, 1) if phi > 0 else (k_hi, cnt, -1)
 
 
 @njit(cache=True, nogil=True)
@@ -125,6 +137,9 @@ def _raw_points(xy: NDArray[np.float64], s: int, e: int, d: float, tol: float) -
     m = e - s
     r = abs(d)
     sg = 1.0 if d > 0 else -1.0
+    step = _grid_step(r, tol)
+    h = 0.5 * step
+    rc = r / math.cos(h)
     nx = np.empty(m)
     ny = np.empty(m)
     for i in range(m):
@@ -135,39 +150,31 @@ def _raw_points(xy: NDArray[np.float64], s: int, e: int, d: float, tol: float) -
         ln = math.hypot(ex, ey)
         nx[i] = ey / ln
         ny[i] = -ex / ln
-    # count
     cnt = 0
     for i in range(m):
         p = (i - 1) % m
-        cr = nx[p] * ny[i] - ny[p] * nx[i]
-        dt = nx[p] * nx[i] + ny[p] * ny[i]
-        phi = math.atan2(cr, dt)
+        phi = math.atan2(nx[p] * ny[i] - ny[p] * nx[i], nx[p] * nx[i] + ny[p] * ny[i])
+        cnt += 2
         if d * phi > 0:
-            cnt += _arc_pieces(phi, r, tol) + 2
-        else:
-            cnt += 1
-        cnt += 1
+            a0 = math.atan2(sg * ny[p], sg * nx[p])
+            cnt += _corner_range(a0, phi, step)[1]
     out = np.empty((cnt + 1, 2))
     k = 0
     for i in range(m):
         p = (i - 1) % m
         vx = xy[s + i, 0]
         vy = xy[s + i, 1]
-        cr = nx[p] * ny[i] - ny[p] * nx[i]
-        dt = nx[p] * nx[i] + ny[p] * ny[i]
-        phi = math.atan2(cr, dt)
+        phi = math.atan2(nx[p] * ny[i] - ny[p] * nx[i], nx[p] * nx[i] + ny[p] * ny[i])
         out[k, 0] = vx + d * nx[p]
         out[k, 1] = vy + d * ny[p]
         k += 1
         if d * phi > 0:
-            n = _arc_pieces(phi, r, tol)
-            h = phi / (2.0 * n)
-            rr = r / math.cos(h)
             a0 = math.atan2(sg * ny[p], sg * nx[p])
-            for j in range(n):
-                ang = a0 + (2 * j + 1) * h
-                out[k, 0] = vx + rr * math.cos(ang)
-                out[k, 1] = vy + rr * math.sin(ang)
+            k0, nc, dk = _corner_range(a0, phi, step)
+            for j in range(nc):
+                c = (k0 + dk * j + 0.5) * step
+                out[k, 0] = vx + rc * math.cos(c)
+                out[k, 1] = vy + rc * math.sin(c)
                 k += 1
         out[k, 0] = vx + d * nx[i]
         out[k, 1] = vy + d * ny[i]
@@ -186,31 +193,62 @@ def _grow(a: NDArray[np.float64], n: int) -> NDArray[np.float64]:
 
 
 @njit(cache=True, nogil=True)
-def _keep(px: float, py: float, edges: NDArray[np.float64], thr2: float, inside: bool) -> bool:
-    """Is (px, py) at least sqrt(thr2) from every edge and on the asked side of the polygon?"""
-    thr = math.sqrt(thr2)
-    crossings = 0
-    for k in range(edges.shape[0]):
-        x0 = edges[k, 0]
-        y0 = edges[k, 1]
-        x1 = edges[k, 2]
-        y1 = edges[k, 3]
-        if (y0 > py) != (y1 > py):
-            xi = x0 + (py - y0) * (x1 - x0) / (y1 - y0)
-            if px < xi:
-                crossings += 1
-        if min(x0, x1) - px > thr or px - max(x0, x1) > thr or min(y0, y1) - py > thr or py - max(y0, y1) > thr:
-            continue
-        ex = x1 - x0
-        ey = y1 - y0
-        l2 = ex * ex + ey * ey
-        t = ((px - x0) * ex + (py - y0) * ey) / l2 if l2 > 0 else 0.0
-        t = min(1.0, max(0.0, t))
+def _near(px: float, py: float, edges: NDArray[np.float64], k: int, thr: float, thr2: float, step: float) -> bool:
+    """Is (px, py) inside the flattened offset of edge ``k``: closer than ``thr`` to its interior, or inside
+    the cap of its start vertex: the circumscribed polygon (facet normals every ``step`` rad, signed: the
+    sign says the offset side) where the raw curve has an arc, else the disc?"""
+    x0 = edges[k, 0]
+    y0 = edges[k, 1]
+    x1 = edges[k, 2]
+    y1 = edges[k, 3]
+    big = thr / math.cos(0.5 * step)
+    arc = edges[k, 4] * step > 0
+    step = abs(step)
+    if min(x0, x1) - px > big or px - max(x0, x1) > big or min(y0, y1) - py > big or py - max(y0, y1) > big:
+        return False
+    ex = x1 - x0
+    ey = y1 - y0
+    l2 = ex * ex + ey * ey
+    qx = px - x0
+    qy = py - y0
+    t = (qx * ex + qy * ey) / l2 if l2 > 0 else 0.0
+    if 0.0 < t < 1.0:
         dx = x0 + t * ex - px
         dy = y0 + t * ey - py
         if dx * dx + dy * dy < thr2:
-            return False
-    return (crossings % 2 == 1) == inside
+            return True
+    q2 = qx * qx + qy * qy
+    if q2 < thr2:
+        return True
+    if q2 >= big * big or not arc:
+        return False
+    g = step * round(math.atan2(qy, qx) / step)
+    return qx * math.cos(g) + qy * math.sin(g) < thr
+
+
+@njit(cache=True, nogil=True)
+def _keep(
+    px: float, py: float, edges: NDArray[np.float64], thr2: float, inside: bool, hint: int, step: float
+) -> int:
+    """-1 when (px, py) is at least sqrt(thr2) from every edge and on the asked side of the polygon;
+    else the index of an edge closer than that (``hint`` is tried first), or ``edges.shape[0]`` for the
+    wrong side."""
+    thr = math.sqrt(thr2)
+    m = edges.shape[0]
+    if 0 <= hint < m and _near(px, py, edges, hint, thr, thr2, step):
+        return hint
+    for k in range(m):
+        if _near(px, py, edges, k, thr, thr2, step):
+            return k
+    crossings = 0
+    for k in range(m):
+        y0 = edges[k, 1]
+        y1 = edges[k, 3]
+        if (y0 > py) != (y1 > py):
+            xi = edges[k, 0] + (py - y0) * (edges[k, 2] - edges[k, 0]) / (y1 - y0)
+            if px < xi:
+                crossings += 1
+    return -1 if (crossings % 2 == 1) == inside else m
 
 
 @njit(cache=True, nogil=True)
@@ -308,9 +346,11 @@ def _offset_one(
     thr = max(r - KEEP_EPS_MM, 0.0)
     thr2 = thr * thr
     inside = d < 0
+    step = math.copysign(_grid_step(r, tol), d)
     kept = np.empty((n + ns, 4))
     nk = 0
     p = 0
+    hint = -1
     for i in range(n):
         cx = seg[i, 0]
         cy = seg[i, 1]
@@ -324,7 +364,9 @@ def _offset_one(
                 qx = seg[i, 2]
                 qy = seg[i, 3]
                 last = True
-            if (cx != qx or cy != qy) and _keep(0.5 * (cx + qx), 0.5 * (cy + qy), edges, thr2, inside):
+            if cx != qx or cy != qy:
+                hint = _keep(0.5 * (cx + qx), 0.5 * (cy + qy), edges, thr2, inside, hint, step)
+            if (cx != qx or cy != qy) and hint == -1:
                 kept[nk, 0] = cx
                 kept[nk, 1] = cy
                 kept[nk, 2] = qx
@@ -396,17 +438,24 @@ def _offset_one(
 
 @njit(cache=True, nogil=True)
 def _edges_of(xy: NDArray[np.float64], starts: NDArray[np.int64]) -> NDArray[np.float64]:
+    """Edges (x0, y0, x1, y1, turn at the start vertex in rad, signed, left positive), (M, 5)."""
     m = xy.shape[0]
-    e = np.empty((m, 4))
+    e = np.empty((m, 5))
     for q in range(starts.shape[0] - 1):
         s = starts[q]
         t = starts[q + 1]
         for i in range(s, t):
             j = i + 1 if i + 1 < t else s
+            p = i - 1 if i > s else t - 1
             e[i, 0] = xy[i, 0]
             e[i, 1] = xy[i, 1]
             e[i, 2] = xy[j, 0]
             e[i, 3] = xy[j, 1]
+            ax = xy[i, 0] - xy[p, 0]
+            ay = xy[i, 1] - xy[p, 1]
+            bx = xy[j, 0] - xy[i, 0]
+            by = xy[j, 1] - xy[i, 1]
+            e[i, 4] = math.atan2(ax * by - ay * bx, ax * bx + ay * by)
     return e
 
 
@@ -452,7 +501,7 @@ def offset_rings_kernel(
                 rs2 = np.zeros(2 * rs.shape[0], np.int64)
                 rs2[: rs.shape[0]] = rs
                 rs = rs2
-                lv2 = np.zeros(2 * lv.shape[0], np.int64)
+                lv2 = np.zeros(2 * rs.shape[0], np.int64)
                 lv2[: lv.shape[0]] = lv
                 lv = lv2
             rs[nr + 1] = npt + s[q + 1]
@@ -466,22 +515,29 @@ def offset_rings_kernel(
 # plain reference: the same method with NumPy over all pairs and Python dictionaries
 
 
+def _step_reference(r: float, tol: float) -> float:
+    return 2 * math.pi / max(3, math.ceil(math.pi / math.acos(r / (r + tol)) - 1e-9))
+
+
 def _raw_reference(ring: NDArray[np.float64], d: float, tol: float) -> NDArray[np.float64]:
     nxt = np.roll(ring, -1, axis=0)
     e = nxt - ring
     nrm = np.column_stack([e[:, 1], -e[:, 0]]) / np.hypot(e[:, 0], e[:, 1])[:, None]
     prev = np.roll(nrm, 1, axis=0)
     r = abs(d)
+    step = _step_reference(r, tol)
     pts: list[NDArray[np.float64]] = []
     for i, v in enumerate(ring):
         phi = math.atan2(prev[i, 0] * nrm[i, 1] - prev[i, 1] * nrm[i, 0], prev[i] @ nrm[i])
         pts.append(v + d * prev[i])
         if d * phi > 0:
-            n = max(1, math.ceil(abs(phi) / (2 * math.acos(r / (r + tol))) - 1e-12))
-            h = phi / (2 * n)
             a0 = math.atan2(math.copysign(1, d) * prev[i, 1], math.copysign(1, d) * prev[i, 0])
-            ang = a0 + (2 * np.arange(n) + 1) * h
-            pts.extend(v + (r / math.cos(h)) * np.column_stack([np.cos(ang), np.sin(ang)]))
+            lo, hi = min(a0, a0 + phi) - 1.5 * step, max(a0, a0 + phi) + 1.5 * step
+            ks = np.arange(math.ceil(lo / step - 0.5), math.floor(hi / step - 0.5) + 1)
+            c = (ks + 0.5) * step
+            c = c if phi > 0 else c[::-1]
+            rc = r / math.cos(0.5 * step)
+            pts.extend(v + rc * np.column_stack([np.cos(c), np.sin(c)]))
         pts.append(v + d * nrm[i])
     pts.append(pts[0])
     return np.array(pts)
@@ -523,6 +579,11 @@ def _one_reference(rings: list[NDArray[np.float64]], d: float, tol: float) -> li
             splits.setdefault(int(j), []).append((float(uj), p))
     edges = np.concatenate([np.column_stack([rg, np.roll(rg, -1, axis=0)]) for rg in rings])
     thr = max(abs(d) - KEEP_EPS_MM, 0.0)
+    step = _step_reference(abs(d), tol)
+    ein = edges[:, :2] - np.concatenate([np.roll(rg, 1, axis=0) for rg in rings])
+    eout = edges[:, 2:] - edges[:, :2]
+    turn = np.arctan2(ein[:, 0] * eout[:, 1] - ein[:, 1] * eout[:, 0], (ein * eout).sum(axis=1))
+    arc_vertex = d * turn > 0
     pieces: list[tuple[tuple[float, float], tuple[float, float]]] = []
     for i in range(len(seg)):
         chain = [tuple(seg[i, :2])] + [p for _, p in sorted(splits.get(i, []), key=lambda z: z[0])]
@@ -534,9 +595,15 @@ def _one_reference(rings: list[NDArray[np.float64]], d: float, tol: float) -> li
             e0, e1 = edges[:, :2], edges[:, 2:]
             ev = e1 - e0
             l2 = (ev * ev).sum(axis=1)
-            tt = np.clip(((m - e0) * ev).sum(axis=1) / np.where(l2 > 0, l2, 1), 0, 1)
-            dist = np.hypot(*(e0 + tt[:, None] * ev - m).T)
-            if np.any(dist < thr):
+            tt = ((m - e0) * ev).sum(axis=1) / np.where(l2 > 0, l2, 1)
+            perp = np.hypot(*(e0 + tt[:, None] * ev - m).T)
+            qv = m - e0
+            g = step * np.round(np.arctan2(qv[:, 1], qv[:, 0]) / step)
+            proj = qv[:, 0] * np.cos(g) + qv[:, 1] * np.sin(g)
+            cap = np.hypot(qv[:, 0], qv[:, 1]) < thr
+            cap |= arc_vertex & (np.hypot(qv[:, 0], qv[:, 1]) < thr / math.cos(0.5 * step)) & (proj < thr)
+            near = ((tt > 0) & (tt < 1) & (perp < thr)) | cap
+            if np.any(near):
                 continue
             y0, y1 = e0[:, 1], e1[:, 1]
             cross = (y0 > m[1]) != (y1 > m[1])
