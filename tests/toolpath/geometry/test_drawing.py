@@ -120,7 +120,7 @@ def test_gap_above_tolerance_names_both_ends():
 
 def random_outline(seed: int, n: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
-    ang = np.sort(rng.uniform(0, 2 * np.pi, n))
+    ang = (np.arange(n) + rng.uniform(0.05, 0.95, n)) * 2 * np.pi / n  # gaps < pi: a simple star-shaped outline
     rad = rng.uniform(20, 50, n)
     pts = np.column_stack([rad * np.cos(ang), rad * np.sin(ang)])
     return np.vstack([pts, pts[:1]])
