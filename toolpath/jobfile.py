@@ -404,8 +404,12 @@ def run_job(path: str | os.PathLike[str] | Job, *, output: str | os.PathLike[str
                        plunge_feed_mm_min=spec.plunge_feed_mm_min, spindle_rpm=spec.spindle_rpm,
                        coolant=spec.coolant, clearance_mm=spec.clearance_mm,  # type: ignore[arg-type]
                        **({"depth_mm": job.depth_mm} if job.depth_mm is not None else {}))
-        except CamError as exc:
-            raise type(exc)(f"{_where(job.source, f'operations[{i}]')}: {exc}") from None
+        except CamError as exc:  # keep the class (FileFormatError, UnreachableError, ...), add where it came from
+            try:
+                err = type(exc)(f"{_where(job.source, f'operations[{i}]')}: {exc}")
+            except TypeError:
+                err = InputError(f"{_where(job.source, f'operations[{i}]')}: {exc}")
+            raise err from None
         results.append(res)
         op = res.program.operations[0]
         name = spec.name or f"{spec.strategy} T{tool.number} D{tool.diameter_mm:g}"

@@ -254,6 +254,12 @@ def sweep(
     client : distributed.Client, optional
         Use this client (and leave it open) instead of making one.
 
+    Notes
+    -----
+    LocalCluster worker processes are started with ``spawn``: a script that calls ``sweep`` must do so
+    under ``if __name__ == "__main__":``. Part files are read by the workers, so with a remote scheduler
+    they must be on a file system the workers share, under the same absolute paths.
+
     Returns
     -------
     list of dict
@@ -274,7 +280,7 @@ def sweep(
         if client is None:
             if scheduler:
                 try:
-                    client = Client(scheduler, timeout="20s")
+                    client = Client(scheduler, timeout="10s")
                 except (OSError, TimeoutError) as exc:
                     raise InputError(f"cannot reach the dask scheduler at {scheduler!r}: {exc}") from None
             else:
