@@ -9,7 +9,7 @@ from toolpath.errors import GcodeError, GcodeSyntaxError
 
 from .arcfit import fit_arcs
 from .dialect import ArcStyle, CommentStyle, Dialect, Units, dialects, get_dialect, load_dialect
-from .reader import DEFAULT_TOOL_DIAMETER_MM, Diagnostic, ReadResult, Severity, read, read_program
+from .reader import DEFAULT_TOOL_DIAMETER_MM, Diagnostic, ReadResult, Severity, iter_operations, read, read_program
 from .writer import format_number, write, write_file
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "fit_arcs",
     "format_number",
     "get_dialect",
+    "iter_operations",
     "load_dialect",
     "read",
     "read_program",

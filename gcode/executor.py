@@ -153,7 +153,7 @@ def execute_block(r: _Reader, words: tuple[Word, ...]) -> bool:
         r.tool_current = r.tool_selected if r.tool_selected is not None else r.tool_current
         r.op_name = r.pending_name
         r.pending_name = ""
-    elif "T" in vals and r.tool_current is None and len(r.buf) == 0 and not r.ops:
+    elif "T" in vals and r.tool_current is None and r.op_moves == 0 and r.n_ops == 0:
         # Grbl/Fusion programs often select a tool without M6: take it as the first tool
         r.tool_current = r.tool_selected
     # 7-8: spindle, coolant
@@ -178,7 +178,7 @@ def execute_block(r: _Reader, words: tuple[Word, ...]) -> bool:
             r.note_once(f"m{k}", f"M{k // 10} does not change the path; ignored", w.column)
         else:
             r.diag(_warning(), "unknown-m", f"M{k / 10:g} ignored", w.column)
-    if r.op_name == "" and r.pending_name and len(r.buf) == 0:
+    if r.op_name == "" and r.pending_name and r.op_moves == 0:
         r.op_name = r.pending_name
     # 10: dwell
     if 40 in gset:
@@ -191,7 +191,7 @@ def execute_block(r: _Reader, words: tuple[Word, ...]) -> bool:
     for k, w in gs:
         if 540 <= k <= 593:
             r.metadata["work_offsets"].append((r.line_no, _gname(k)))  # type: ignore[union-attr]
-            if len(r.metadata["work_offsets"]) > 1 and (len(r.buf) or r.ops):  # type: ignore[arg-type]
+            if len(r.metadata["work_offsets"]) > 1 and (r.op_moves or r.n_ops):  # type: ignore[arg-type]
                 r.note_once("work-offset", "work offset changed after moves; coordinates are kept as written", w.column)
         elif k in (610, 611, 640):
             p = vals["P"].value * u if (k == 640 and "P" in vals) else None

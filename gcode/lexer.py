@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 __all__ = ["Word", "LexedLine", "lex_line"]
 
-_TOKEN = re.compile(r"[ \t]+|([A-Za-z])[ \t]*([-+]?[ \t]*(?:\d+\.?\d*|\.\d+))|(\S)")
+_TOKEN = re.compile(r"[ \t\r\f\v]+|([A-Za-z])[ \t]*([-+]?[ \t]*(?:\d+\.?\d*|\.\d+))|(.)", re.DOTALL)
 
 
 @dataclass(frozen=True, slots=True)

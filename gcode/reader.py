@@ -37,8 +37,8 @@ import io
 import math
 import os
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from enum import Enum
 from pathlib import Path
 from typing import NamedTuple
@@ -55,7 +55,8 @@ from .dialect import Dialect, get_dialect
 from .lexer import Word, lex_line
 
 __all__ = [
-    "Severity", "Diagnostic", "ReadResult", "read", "read_program", "DEFAULT_TOOL_DIAMETER_MM", "FAST_MIN_BYTES",
+    "Severity", "Diagnostic", "ReadResult", "read", "read_program", "iter_operations", "DEFAULT_TOOL_DIAMETER_MM",
+    "FAST_MIN_BYTES",
 ]
 
 DEFAULT_TOOL_DIAMETER_MM = 1.0
@@ -202,6 +203,8 @@ class _Reader:
         self.any_code = False
         # output
         self.ops: list[Operation] = []
+        self.op_moves = 0  # moves of the current operation, including parts already handed out
+        self.n_ops = 0
         self.buf = _MoveBuffer()
         self.op_rpm: float | None = None
         self.op_coolant = Coolant.OFF
@@ -256,6 +259,7 @@ class _Reader:
         if kind != MoveKind.RAPID and kind != MoveKind.DWELL:
             self._op_state_on_cut()
         self.buf.add(kind, x, y, z, cx, cy, f)
+        self.op_moves += 1
         if kind != MoveKind.DWELL:
             self.pos = [x, y, z]
             if z > self.max_z:
@@ -281,7 +285,8 @@ class _Reader:
         )
         return Tool(DEFAULT_TOOL_DIAMETER_MM, number=n)
 
-    def finish_operation(self) -> None:
+    def flush_part(self) -> None:
+        """Hand the buffered moves of the current operation out as an Operation (streaming)."""
         if len(self.buf) == 0:
             return
         tp = self.buf.build()
@@ -291,6 +296,13 @@ class _Reader:
                       name=self.op_name, clockwise=self.op_cw)
         )
         self.buf = _MoveBuffer()
+
+    def finish_operation(self) -> None:
+        if self.op_moves == 0:
+            return
+        self.flush_part()
+        self.op_moves = 0
+        self.n_ops += 1
         self.op_rpm = None
         self.op_coolant = self.coolant
         self.op_name = ""
@@ -386,7 +398,7 @@ def _fast_ok(d: Dialect) -> bool:
     return not (d.passthrough or d.arc_center_block or d.integer_increment_mm > 0)
 
 
-def _run_fast(r: _Reader, fh: io.BufferedIOBase) -> None:
+def _run_fast(r: _Reader, fh: io.BufferedIOBase) -> Iterator[None]:
     """Feed a binary stream to the reader, plain motion blocks through the compiled scanner."""
     from .executor import _ARC_ABS_TOL_MM, _ARC_REL_TOL
     from .fastscan import _POW10, STATE_SIZE, scan_kernel
@@ -397,6 +409,11 @@ def _run_fast(r: _Reader, fh: io.BufferedIOBase) -> None:
     while True:
         chunk = fh.read(_CHUNK_BYTES)
         data = carry + chunk if carry else chunk
+        hold = b""
+        if chunk and data.endswith(b"\r"):
+            data, hold = data[:-1], b"\r"  # its "\n" may open the next read
+        if b"\r" in data:
+            data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")  # universal newlines, as in text mode
         if chunk:
             cut = data.rfind(b"\n") + 1
             if cut == 0:
@@ -406,9 +423,7 @@ def _run_fast(r: _Reader, fh: io.BufferedIOBase) -> None:
                 cut = len(data)  # an over-long line: the reader reports it
         else:
             cut = len(data)
-        carry = data[cut:]
-        if b"\r" in data[:cut] and data.count(b"\r", 0, cut) != data.count(b"\r\n", 0, cut):
-            raise _Fallback  # lone CR line ends: leave it to the text reader
+        carry = data[cut:] + hold
         buf = np.frombuffer(data, dtype=np.uint8, count=cut)
         pos = 0
         while pos < cut:
@@ -425,7 +440,7 @@ def _run_fast(r: _Reader, fh: io.BufferedIOBase) -> None:
             st[12] = _ARC_ABS_TOL_MM
             st[13] = _ARC_REL_TOL
             st[14] = 0.0
-            was_empty = len(r.buf) == 0
+            was_empty = r.op_moves == 0
             pos, n, reason = scan_kernel(buf, pos, cut, st, out, 0, _POW10)
             r.pos = [float(st[0]), float(st[1]), float(st[2])]
             r.absolute = bool(st[4])
@@ -445,20 +460,18 @@ def _run_fast(r: _Reader, fh: io.BufferedIOBase) -> None:
                 if r.op_rpm is None and np.any(rows[:, 0] != MoveKind.RAPID):
                     r._op_state_on_cut()
                 r.buf.add_block(rows)
+                r.op_moves += n
             if reason == 1:
                 eol = data.find(b"\n", pos, cut)
                 stop = cut if eol < 0 else eol
                 line = data[pos : min(stop, pos + _MAX_LINE_CHARS + 1)].decode("utf-8", errors="replace")
-                if not r.feed_line(line.rstrip("\r")):
+                if not r.feed_line(line):
                     r.complete_end = True
                     return
                 pos = stop + 1
+            yield
         if not chunk:
             return
-
-
-class _Fallback(Exception):
-    """The stream needs the plain text reader."""
 
 
 def _lines(source: str | os.PathLike[str] | Iterable[str]) -> tuple[Iterable[str], str, object]:
@@ -473,7 +486,7 @@ def _lines(source: str | os.PathLike[str] | Iterable[str]) -> tuple[Iterable[str
             raise GcodeError(f"cannot read G-code file {str(p)!r}: {exc.strerror}") from None
         return _bounded(fh), p.stem, fh
     if isinstance(source, str):
-        return _bounded(io.StringIO(source)), "", None
+        return _bounded(io.StringIO(source, newline=None)), "", None  # universal newlines, as for files
     raise GcodeError(f"read() takes G-code text or a path, got {type(source).__name__}")
 
 
@@ -575,33 +588,7 @@ def read(
             if not isinstance(t, Tool):
                 raise GcodeError(f"tools[{k!r}] must be a Tool, got {type(t).__name__}")
     r = _Reader(d, strict=strict, tools=tools, block_delete=block_delete)
-    done = False
-    stem = ""
-    if fast is None:
-        fast = _size(source) >= FAST_MIN_BYTES
-    if fast and _fast_ok(d):
-        binary, stem = _binary(source)
-        try:
-            _run_fast(r, binary)
-            done = True
-        except _Stop:
-            done = True
-        except _Fallback:
-            r = _Reader(d, strict=strict, tools=tools, block_delete=block_delete)
-        finally:
-            binary.close()
-    if not done:
-        lines, stem, fh = _lines(source)
-        try:
-            for line in lines:
-                if not r.feed_line(line):
-                    r.complete_end = True
-                    break
-        except _Stop:
-            pass
-        finally:
-            if fh is not None:
-                fh.close()  # type: ignore[attr-defined]
+    stem = _drive_all(r, source, fast)
     if r.complete_end is False and not any(d.severity is Severity.ERROR for d in r.diags):
         r.diags.append(Diagnostic(r.line_no, 0, "no-end", Severity.WARNING,
                                   "file ended without M2/M30 or a closing '%' (it may be truncated)"))
@@ -620,6 +607,84 @@ def read(
         metadata=md,
     )
     return ReadResult(program, tuple(r.diags))
+
+
+def _drive(r: _Reader, source: str | os.PathLike[str], fast: bool | None, out: list[str]) -> Iterator[None]:
+    """Feed ``source`` to ``r``, yielding now and then (after a scanner batch or a line); ``out`` gets the stem."""
+    if fast is None:
+        fast = _size(source) >= FAST_MIN_BYTES
+    try:
+        if fast and _fast_ok(r.d):
+            binary, stem = _binary(source)
+            out.append(stem)
+            try:
+                yield from _run_fast(r, binary)
+            finally:
+                binary.close()
+        else:
+            lines, stem, fh = _lines(source)
+            out.append(stem)
+            try:
+                for line in lines:
+                    if not r.feed_line(line):
+                        r.complete_end = True
+                        break
+                    yield
+            finally:
+                if fh is not None:
+                    fh.close()  # type: ignore[attr-defined]
+    except _Stop:
+        pass
+
+
+def _drive_all(r: _Reader, source: str | os.PathLike[str], fast: bool | None) -> str:
+    stem: list[str] = []
+    for _ in _drive(r, source, fast, stem):
+        pass
+    return stem[0] if stem else ""
+
+
+def iter_operations(
+    source: str | os.PathLike[str],
+    dialect: str | Dialect | None = None,
+    *,
+    chunk_moves: int = 1_000_000,
+    tools: Mapping[int, Tool] | None = None,
+    block_delete: bool = False,
+    fast: bool | None = None,
+) -> Iterator[Operation]:
+    """Read a program as a stream of operations of at most ``chunk_moves`` moves each.
+
+    Memory stays bounded by ``chunk_moves`` whatever the file's size: an
+    operation longer than that comes in consecutive parts (same tool, name,
+    spindle and coolant; each part's first move starts where the previous
+    part ended). The first unsupported block raises
+    :class:`~toolpath.errors.GcodeSyntaxError` (as ``strict=True``);
+    warnings are not reported here (use :func:`read` for them).
+    """
+    if not isinstance(chunk_moves, int) or isinstance(chunk_moves, bool) or chunk_moves < 1:
+        raise GcodeError(f"chunk_moves must be an integer >= 1, got {chunk_moves!r}")
+    d = get_dialect("linuxcnc" if dialect is None else dialect)
+    r = _Reader(d, strict=True, tools=tools, block_delete=block_delete)
+    for _ in _drive(r, source, fast, []):
+        if len(r.buf) >= chunk_moves:
+            r.flush_part()
+        if r.ops:
+            yield from _parts(r.ops, chunk_moves)
+            r.ops.clear()
+    r.finish_operation()
+    yield from _parts(r.ops, chunk_moves)
+    r.ops.clear()
+
+
+def _parts(ops: list[Operation], chunk_moves: int) -> Iterator[Operation]:
+    for op in ops:
+        n = len(op.toolpath)
+        if n <= chunk_moves:
+            yield op
+            continue
+        for a in range(0, n, chunk_moves):
+            yield replace(op, toolpath=op.toolpath[a : a + chunk_moves])
 
 
 def read_program(

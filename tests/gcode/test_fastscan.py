@@ -54,7 +54,7 @@ def mixed_programs(draw):
         lines.insert(draw(st.integers(0, len(lines))), draw(_EXTRA))
     if draw(st.booleans()):
         lines = [ln.lower() for ln in lines]
-    sep = draw(st.sampled_from(["\n", "\r\n"]))
+    sep = draw(st.sampled_from(["\n", "\r\n", "\r"]))
     return sep.join(lines) + sep
 
 
@@ -89,3 +89,25 @@ def test_long_files_cross_chunks(tmp_path, monkeypatch):
     f.write_text("G21 G90\n" + body + "\n(comment)\nT3 M6\n" + text + "\n")
     assert_same_result(f)
     assert gcode.read_program(f).moves() == 3000 + hand_program().moves()
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_iter_operations_streams_in_bounded_parts(tmp_path, monkeypatch, fast):
+    import gcode.reader as reader
+
+    monkeypatch.setattr(reader, "_CHUNK_BYTES", 4096)
+    rng = np.random.default_rng(5)
+    body = "\n".join(f"G1 X{x:.3f} Y{y:.3f} F{int(f)}" for x, y, f in rng.uniform(1, 500, (5000, 3)))
+    f = tmp_path / "stream.nc"
+    f.write_text("(T1 D=4)\nT1 M6\nG21 G90\n" + body + "\nT2 M6\nG0 Z5\nG1 X0 Y0 F100\nM2\n")
+    whole = gcode.read_program(f, fast=fast)
+    parts = list(gcode.iter_operations(f, chunk_moves=700, fast=fast))
+    assert max(len(op.toolpath) for op in parts) <= 700
+    numbers = [op.tool.number for op in parts]
+    assert numbers == [1] * (len(parts) - 1) + [2] and len(parts) >= 9
+    assert parts[0].tool.diameter_mm == 4.0
+    from toolpath.moves import Toolpath
+
+    assert Toolpath.concat([op.toolpath for op in parts]) == whole.toolpath
+    with pytest.raises(GcodeSyntaxError, match="macro"):
+        list(gcode.iter_operations("G1 X1 F10\nG1 X#1\n"))
