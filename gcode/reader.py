@@ -4,7 +4,9 @@ It keeps the modal state an RS274/NGC interpreter keeps and executes each
 block in LinuxCNC's order of execution (feed, speed, tool, tool change,
 spindle, coolant, dwell, plane, units, offsets, path control, distance
 mode, motion, stop). Lines are read one at a time, so memory grows with the
-number of moves, not the file size.
+number of moves, not the file size; :func:`iter_operations` bounds it by
+handing the program out in parts. Plain motion blocks of large inputs go
+through a compiled scanner (:mod:`gcode.fastscan`) with the same results.
 
 What it cannot turn into the right path it reports, naming line and column,
 and never guesses: macros (``#``, ``[ ]``), O-word subroutines and control
