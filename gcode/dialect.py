@@ -154,6 +154,9 @@ class Dialect:
     metadata_codes : tuple of str
         G-codes the reader records as path-control metadata and otherwise
         ignores (``G5.1`` on Fanuc is AI contour control, ``G187`` on Haas).
+    work_offsets : tuple of str
+        Work offset codes the control has (the ``work_offset`` write option
+        must be one of them); empty when it has none in this syntax.
     passthrough : tuple of str
         Regular expressions of whole lines the reader records in
         ``metadata["passthrough"]`` and skips (``CYCLE832(...)``, ``%_N_..._MPF``).
@@ -210,6 +213,7 @@ class Dialect:
     tool_change_on_t: bool = False
     metadata_codes: tuple[str, ...] = ()
     passthrough: tuple[str, ...] = ()
+    work_offsets: tuple[str, ...] = ("G54", "G55", "G56", "G57", "G58", "G59")
 
     def __post_init__(self) -> None:
         if not self.name or self.name != self.name.lower():
@@ -243,7 +247,7 @@ class Dialect:
         if len(self.dwell_word) != 1 or not self.dwell_word.isalpha():
             raise GcodeError(f"dialect {self.name}: dwell_word must be one letter, got {self.dwell_word!r}")
         for f in ("program_start", "preamble", "tool_change", "operation_end", "program_end", "metadata_codes",
-                  "passthrough"):
+                  "passthrough", "work_offsets"):
             object.__setattr__(self, f, tuple(str(s) for s in getattr(self, f)))
         for pat in self.passthrough:
             try:

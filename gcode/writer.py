@@ -51,7 +51,7 @@ _ARC_ABS_TOL_MM = 0.002
 _ARC_REL_TOL = 0.001
 _OPTIONS = (
     "units", "line_numbers", "arcs", "path_tolerance_mm", "program_number", "comments", "program_name",
-    "arc_fit_tolerance_mm",
+    "arc_fit_tolerance_mm", "work_offset",
 )
 
 
@@ -305,6 +305,13 @@ def iter_lines(program: Program, dialect: str | Dialect = "linuxcnc", **options:
         yield from out(e.template(t, name=comment_name, ident=ident, number=number, units=units_code))
     for t in d.preamble:
         yield from out(e.template(t, name=comment_name, ident=ident, number=number, units=units_code))
+    wo = options.get("work_offset")
+    if wo is not None:
+        code = str(wo).upper()
+        if code not in d.work_offsets:
+            ok = ", ".join(d.work_offsets) or "none"
+            raise GcodeError(f"work_offset {wo!r} is not a work offset of dialect {d.name}; accepted: {ok}")
+        yield from out(code)
     if tol is not None:
         try:
             tol_f = float(tol)  # type: ignore[arg-type]
@@ -477,7 +484,8 @@ def write(program: Program, dialect: str | Dialect = "linuxcnc", **options: obje
         ``arcs`` (``"ijk"``, ``"r"``, ``"linearize"``), ``path_tolerance_mm``
         (blending tolerance, e.g. ``G64 P0.01``; 0 writes exact stop),
         ``program_number`` (int, for ``O`` lines), ``program_name`` (str),
-        ``comments`` (bool), ``arc_fit_tolerance_mm`` (fit runs of G1 with
+        ``comments`` (bool), ``work_offset`` (e.g. ``"G54"``, written after
+        the preamble; one of the dialect's ``work_offsets``), ``arc_fit_tolerance_mm`` (fit runs of G1 with
         G2/G3 within this distance, e.g. 0.005; see :func:`gcode.arcfit.fit_arcs`).
 
     Returns

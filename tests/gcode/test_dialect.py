@@ -116,3 +116,14 @@ def test_inch_output_of_every_dialect_uses_its_units_code():
         d = gcode.get_dialect(name)
         text = gcode.write(hand_program(), d, units="inch")
         assert d.units_inch in text and d.units_mm not in text.split(d.units_inch)[0].split()
+
+
+def test_work_offsets():
+    text = gcode.write(hand_program(), "linuxcnc", work_offset="g55")
+    assert text.splitlines()[3] == "G55"
+    prog = gcode.read_program(text)
+    assert prog.metadata["work_offsets"] == [(4, "G55")]
+    with pytest.raises(GcodeError, match="accepted: G54, G55, G56, G57"):
+        gcode.write(hand_program(), "sinumerik", work_offset="G59")
+    with pytest.raises(GcodeError, match="accepted: none"):
+        gcode.write(hand_program(), "heidenhain", work_offset="G54")
