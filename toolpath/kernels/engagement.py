@@ -1,0 +1,463 @@
+"""Raster kernels of adaptive clearing: engagement of the tool circle, material removal, the stepping loop.
+
+Raster convention: ``mat[iy, ix]`` (uint8, non-zero = material still to cut) holds the cell whose centre
+is ``(x0_mm + ix * cell_mm, y0_mm + iy * cell_mm)``; a point belongs to the cell whose centre is nearest.
+Points outside the grid hold no material and are not allowed.
+
+Engagement of a tool of radius ``r_mm`` at a centre is counted on ``K`` points evenly spaced on its circle
+(unit vectors ``cs``, ``sn``): the number of those points whose cell holds material. The angle in degrees
+is ``count * 360 / K``.
+
+Each ``*_kernel`` (Numba) has a ``*_reference`` (plain NumPy/Python) beside it that the tests compare it
+with.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+
+__all__ = [
+    "circle_samples",
+    "engagement_kernel",
+    "engagement_reference",
+    "material_direction_kernel",
+    "material_direction_reference",
+    "clear_disc_kernel",
+    "clear_disc_reference",
+    "clear_capsule_kernel",
+    "clear_capsule_reference",
+    "engagement_many_kernel",
+    "engagement_many_reference",
+    "link_is_clear_kernel",
+    "link_is_clear_reference",
+    "adaptive_pass_kernel",
+    "adaptive_pass_reference",
+    "END_AIR",
+    "END_STUCK",
+    "END_STEPS",
+]
+
+#: Why a pass ended: it cut air for too long, no allowed direction kept the engagement in bounds,
+#: or it used its step budget.
+END_AIR, END_STUCK, END_STEPS = 0, 1, 2
+
+
+def circle_samples(n: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Unit vectors of ``n`` points evenly spaced on a circle (cos, sin), each of shape (n,)."""
+    a = (np.arange(n) + 0.5) * (2.0 * math.pi / n)
+    return np.cos(a), np.sin(a)
+
+
+# engagement ------------------------------------------------------------------------------------------
+@njit(cache=True, nogil=True)
+def engagement_kernel(mat, x0, y0, cell, cx, cy, r, cs, sn):  # type: ignore[no-untyped-def]
+    """Number of circle points (radius ``r``, centre ``(cx, cy)``) whose cell holds material."""
+    ny, nx = mat.shape
+    inv = 1.0 / cell
+    n = 0
+    for k in range(cs.shape[0]):
+        ix = int(math.floor((cx + r * cs[k] - x0) * inv + 0.5))
+        iy = int(math.floor((cy + r * sn[k] - y0) * inv + 0.5))
+        if 0 <= ix < nx and 0 <= iy < ny and mat[iy, ix] != 0:
+            n += 1
+    return n
+
+
+def engagement_reference(mat, x0, y0, cell, cx, cy, r, cs, sn) -> int:  # type: ignore[no-untyped-def]
+    """Plain NumPy :func:`engagement_kernel`."""
+    ix = np.floor((cx + r * cs - x0) / cell + 0.5).astype(np.int64)
+    iy = np.floor((cy + r * sn - y0) / cell + 0.5).astype(np.int64)
+    ok = (ix >= 0) & (ix < mat.shape[1]) & (iy >= 0) & (iy < mat.shape[0])
+    return int(np.count_nonzero(mat[iy[ok], ix[ok]]))
+
+
+@njit(cache=True, nogil=True)
+def engagement_many_kernel(mat, x0, y0, cell, pts, r, cs, sn):  # type: ignore[no-untyped-def]
+    """:func:`engagement_kernel` at every point of ``pts`` (M, 2); int64 (M,)."""
+    out = np.zeros(pts.shape[0], np.int64)
+    for i in range(pts.shape[0]):
+        out[i] = engagement_kernel(mat, x0, y0, cell, pts[i, 0], pts[i, 1], r, cs, sn)
+    return out
+
+
+def engagement_many_reference(mat, x0, y0, cell, pts, r, cs, sn) -> NDArray[np.int64]:  # type: ignore[no-untyped-def]
+    """Plain :func:`engagement_many_kernel`."""
+    return np.array([engagement_reference(mat, x0, y0, cell, p[0], p[1], r, cs, sn) for p in pts], np.int64)
+
+
+@njit(cache=True, nogil=True)
+def material_direction_kernel(mat, x0, y0, cell, cx, cy, r, cs, sn):  # type: ignore[no-untyped-def]
+    """Sum of the unit vectors of the circle points in material: (mx, my, count)."""
+    ny, nx = mat.shape
+    inv = 1.0 / cell
+    mx = 0.0
+    my = 0.0
+    n = 0
+    for k in range(cs.shape[0]):
+        ix = int(math.floor((cx + r * cs[k] - x0) * inv + 0.5))
+        iy = int(math.floor((cy + r * sn[k] - y0) * inv + 0.5))
+        if 0 <= ix < nx and 0 <= iy < ny and mat[iy, ix] != 0:
+            mx += cs[k]
+            my += sn[k]
+            n += 1
+    return mx, my, n
+
+
+def material_direction_reference(mat, x0, y0, cell, cx, cy, r, cs, sn):  # type: ignore[no-untyped-def]
+    """Plain NumPy :func:`material_direction_kernel`."""
+    ix = np.floor((cx + r * cs - x0) / cell + 0.5).astype(np.int64)
+    iy = np.floor((cy + r * sn - y0) / cell + 0.5).astype(np.int64)
+    ok = (ix >= 0) & (ix < mat.shape[1]) & (iy >= 0) & (iy < mat.shape[0])
+    hit = np.zeros(cs.shape[0], bool)
+    hit[ok] = mat[iy[ok], ix[ok]] != 0
+    return float(cs[hit].sum()), float(sn[hit].sum()), int(hit.sum())
+
+
+# removal --------------------------------------------------------------------------------------------
+@njit(cache=True, nogil=True)
+def clear_disc_kernel(mat, x0, y0, cell, cx, cy, r):  # type: ignore[no-untyped-def]
+    """Clear the cells whose centre is within ``r`` of ``(cx, cy)``; return how many held material."""
+    return clear_capsule_kernel(mat, x0, y0, cell, cx, cy, cx, cy, r)
+
+
+def clear_disc_reference(mat, x0, y0, cell, cx, cy, r) -> int:  # type: ignore[no-untyped-def]
+    """Plain NumPy :func:`clear_disc_kernel`."""
+    return clear_capsule_reference(mat, x0, y0, cell, cx, cy, cx, cy, r)
+
+
+@njit(cache=True, nogil=True)
+def clear_capsule_kernel(mat, x0, y0, cell, ax, ay, bx, by, r):  # type: ignore[no-untyped-def]
+    """Clear the cells whose centre is within ``r`` of the segment a-b; return how many held material."""
+    ny, nx = mat.shape
+    inv = 1.0 / cell
+    i0 = max(0, int(math.ceil((min(ax, bx) - r - x0) * inv)))
+    i1 = min(nx - 1, int(math.floor((max(ax, bx) + r - x0) * inv)))
+    j0 = max(0, int(math.ceil((min(ay, by) - r - y0) * inv)))
+    j1 = min(ny - 1, int(math.floor((max(ay, by) + r - y0) * inv)))
+    dx = bx - ax
+    dy = by - ay
+    ll = dx * dx + dy * dy
+    r2 = r * r
+    n = 0
+    for j in range(j0, j1 + 1):
+        y = y0 + j * cell
+        for i in range(i0, i1 + 1):
+            if mat[j, i] == 0:
+                continue
+            x = x0 + i * cell
+            t = 0.0
+            if ll > 0.0:
+                t = ((x - ax) * dx + (y - ay) * dy) / ll
+                t = min(1.0, max(0.0, t))
+            ex = x - ax - t * dx
+            ey = y - ay - t * dy
+            if ex * ex + ey * ey <= r2:
+                mat[j, i] = 0
+                n += 1
+    return n
+
+
+def clear_capsule_reference(mat, x0, y0, cell, ax, ay, bx, by, r) -> int:  # type: ignore[no-untyped-def]
+    """Plain NumPy :func:`clear_capsule_kernel` (whole grid)."""
+    yy, xx = np.mgrid[0 : mat.shape[0], 0 : mat.shape[1]]
+    x = x0 + xx * cell
+    y = y0 + yy * cell
+    d = np.array([bx - ax, by - ay])
+    ll = float(d @ d)
+    t = np.zeros_like(x, dtype=np.float64) if ll == 0 else np.clip(((x - ax) * d[0] + (y - ay) * d[1]) / ll, 0, 1)
+    hit = ((x - ax - t * d[0]) ** 2 + (y - ay - t * d[1]) ** 2 <= r * r) & (mat != 0)
+    mat[hit] = 0
+    return int(hit.sum())
+
+
+@njit(cache=True, nogil=True)
+def _clear_disc_logged(mat, x0, y0, cell, cx, cy, r, log, nlog):  # type: ignore[no-untyped-def]
+    """Clear the disc like :func:`clear_disc_kernel`, appending flat indices of cleared cells to ``log``."""
+    ny, nx = mat.shape
+    inv = 1.0 / cell
+    i0 = max(0, int(math.ceil((cx - r - x0) * inv)))
+    i1 = min(nx - 1, int(math.floor((cx + r - x0) * inv)))
+    j0 = max(0, int(math.ceil((cy - r - y0) * inv)))
+    j1 = min(ny - 1, int(math.floor((cy + r - y0) * inv)))
+    r2 = r * r
+    for j in range(j0, j1 + 1):
+        dy = y0 + j * cell - cy
+        for i in range(i0, i1 + 1):
+            if mat[j, i] == 0:
+                continue
+            dx = x0 + i * cell - cx
+            if dx * dx + dy * dy <= r2:
+                mat[j, i] = 0
+                if nlog < log.shape[0]:
+                    log[nlog] = j * nx + i
+                nlog += 1
+    return nlog
+
+
+def _clear_disc_logged_reference(mat, x0, y0, cell, cx, cy, r, log, nlog):  # type: ignore[no-untyped-def]
+    yy, xx = np.mgrid[0 : mat.shape[0], 0 : mat.shape[1]]
+    hit = ((x0 + xx * cell - cx) ** 2 + (y0 + yy * cell - cy) ** 2 <= r * r) & (mat != 0)
+    idx = np.flatnonzero(hit)
+    mat[hit] = 0
+    k = min(idx.size, max(0, log.shape[0] - nlog))
+    log[nlog : nlog + k] = idx[:k]
+    return nlog + idx.size
+
+
+# links ----------------------------------------------------------------------------------------------
+@njit(cache=True, nogil=True)
+def link_is_clear_kernel(mat, allowed, x0, y0, cell, ax, ay, bx, by, r, cs, sn, max_count):  # type: ignore[no-untyped-def]
+    """True when the tool centre stays on allowed cells from a to b and its circle meets at most
+    ``max_count`` material points anywhere on the way (sampled every half cell)."""
+    ny, nx = allowed.shape
+    length = math.hypot(bx - ax, by - ay)
+    m = max(1, int(math.ceil(length / (0.5 * cell))))
+    inv = 1.0 / cell
+    for s in range(m + 1):
+        t = s / m
+        x = ax + t * (bx - ax)
+        y = ay + t * (by - ay)
+        ix = int(math.floor((x - x0) * inv + 0.5))
+        iy = int(math.floor((y - y0) * inv + 0.5))
+        if not (0 <= ix < nx and 0 <= iy < ny) or allowed[iy, ix] == 0:
+            return False
+        if engagement_kernel(mat, x0, y0, cell, x, y, r, cs, sn) > max_count:
+            return False
+    return True
+
+
+def link_is_clear_reference(mat, allowed, x0, y0, cell, ax, ay, bx, by, r, cs, sn, max_count) -> bool:  # type: ignore[no-untyped-def]
+    """Plain :func:`link_is_clear_kernel`."""
+    length = math.hypot(bx - ax, by - ay)
+    m = max(1, int(math.ceil(length / (0.5 * cell))))
+    for t in np.arange(m + 1) / m:
+        x, y = ax + t * (bx - ax), ay + t * (by - ay)
+        ix, iy = int(np.floor((x - x0) / cell + 0.5)), int(np.floor((y - y0) / cell + 0.5))
+        if not (0 <= ix < allowed.shape[1] and 0 <= iy < allowed.shape[0]) or allowed[iy, ix] == 0:
+            return False
+        if engagement_reference(mat, x0, y0, cell, x, y, r, cs, sn) > max_count:
+            return False
+    return True
+
+
+# the stepping loop -----------------------------------------------------------------------------------
+@njit(cache=True, nogil=True)
+def _probe(mat, allowed, x0, y0, cell, px, py, ang, step, r, cs, sn):  # type: ignore[no-untyped-def]
+    """Engagement count at ``p + step * (cos ang, sin ang)``, or a huge value where the centre may not go."""
+    qx = px + step * math.cos(ang)
+    qy = py + step * math.sin(ang)
+    ny, nx = allowed.shape
+    ix = int(math.floor((qx - x0) / cell + 0.5))
+    iy = int(math.floor((qy - y0) / cell + 0.5))
+    if not (0 <= ix < nx and 0 <= iy < ny) or allowed[iy, ix] == 0:
+        return 1 << 30
+    return engagement_kernel(mat, x0, y0, cell, qx, qy, r, cs, sn)
+
+
+@njit(cache=True, nogil=True)
+def adaptive_pass_kernel(mat, allowed, x0, y0, cell, r, cs, sn, px, py, heading, step, min_step,  # type: ignore[no-untyped-def]
+                         target, max_count, min_count, side, max_air, out_xy, out_e, log):
+    """Advance the tool from ``(px, py)`` keeping its engagement near ``target`` circle points.
+
+    At each step the direction is searched (turning toward the material raises the engagement): from
+    straight ahead, in 15° steps toward or away from the material until the target is bracketed, then by
+    bisection; the direction on the low side of the target is taken. Where no direction stays at or below
+    ``max_count`` the step is halved down to ``min_step``. The disc at each new centre is cleared from
+    ``mat`` and the flat indices of the cleared cells are written to ``log`` (so a pass can be undone).
+    ``side`` is -1 when the material is kept on the right (climb), +1 on the left.
+
+    Returns
+    -------
+    n : int
+        Points written to ``out_xy`` (the start included), trimmed after the last engaged one.
+    reason : int
+        ``END_AIR``, ``END_STUCK`` or ``END_STEPS``.
+    removed : int
+        Cells of material removed (the trimmed air steps included; they remove next to nothing); the first
+        ``min(removed, log.size)`` entries of ``log`` are their flat indices.
+    """
+    cap = out_xy.shape[0]
+    out_xy[0, 0] = px
+    out_xy[0, 1] = py
+    out_e[0] = engagement_kernel(mat, x0, y0, cell, px, py, r, cs, sn)
+    removed = _clear_disc_logged(mat, x0, y0, cell, px, py, r, log, 0)
+    n = 1
+    last_engaged = 0
+    air = 0
+    h = heading
+    big = 1 << 30
+    inc = math.radians(15.0)
+    reason = END_STEPS
+    while n < cap:
+        ds = step
+        found = False
+        best_a = 0.0
+        best_e = 0
+        while ds >= min_step * 0.999:
+            # t > 0 turns toward the material
+            e0 = _probe(mat, allowed, x0, y0, cell, px, py, h - side * 0.0, ds, r, cs, sn)
+            t_lo = -1e9
+            e_lo = 0
+            t_hi = 1e9
+            e_hi = big
+            if e0 < target:
+                t_lo = 0.0
+                e_lo = e0
+                t = 0.0
+                while t < math.radians(120.0):
+                    t += inc
+                    e = _probe(mat, allowed, x0, y0, cell, px, py, h + side * t, ds, r, cs, sn)
+                    if e >= target:
+                        t_hi = t
+                        e_hi = e
+                        break
+                    t_lo = t
+                    e_lo = e
+            else:
+                t_hi = 0.0
+                e_hi = e0
+                t = 0.0
+                while t > -math.radians(150.0):
+                    t -= inc
+                    e = _probe(mat, allowed, x0, y0, cell, px, py, h + side * t, ds, r, cs, sn)
+                    if e < target:
+                        t_lo = t
+                        e_lo = e
+                        break
+                    t_hi = t
+                    e_hi = e
+            if t_lo > -1e8 and t_hi < 1e8:
+                for _ in range(6):
+                    tm = 0.5 * (t_lo + t_hi)
+                    e = _probe(mat, allowed, x0, y0, cell, px, py, h + side * tm, ds, r, cs, sn)
+                    if e >= target:
+                        t_hi = tm
+                        e_hi = e
+                    else:
+                        t_lo = tm
+                        e_lo = e
+            # prefer the low side; the high side if closer and within the maximum
+            if t_lo > -1e8:
+                best_a = h + side * t_lo
+                best_e = e_lo
+                found = True
+                if t_hi < 1e8 and e_hi <= max_count and (e_hi - target) < (target - e_lo):
+                    best_a = h + side * t_hi
+                    best_e = e_hi
+            elif t_hi < 1e8 and e_hi <= max_count:
+                best_a = h + side * t_hi
+                best_e = e_hi
+                found = True
+            if found:
+                break
+            ds *= 0.5
+        if not found:
+            reason = END_STUCK
+            break
+        px = px + ds * math.cos(best_a)
+        py = py + ds * math.sin(best_a)
+        h = best_a
+        got = _clear_disc_logged(mat, x0, y0, cell, px, py, r, log, removed) - removed
+        removed += got
+        out_xy[n, 0] = px
+        out_xy[n, 1] = py
+        out_e[n] = best_e
+        n += 1
+        if best_e >= min_count and got > 0:
+            last_engaged = n - 1
+            air = 0
+        else:
+            air += 1
+            if air > max_air:
+                reason = END_AIR
+                break
+    if reason != END_STEPS or air > 0:
+        n = last_engaged + 1
+    return n, reason, removed
+
+
+def adaptive_pass_reference(mat, allowed, x0, y0, cell, r, cs, sn, px, py, heading, step, min_step,  # type: ignore[no-untyped-def]
+                            target, max_count, min_count, side, max_air, out_xy, out_e, log):
+    """Plain-Python :func:`adaptive_pass_kernel` (same decisions, NumPy engagement and removal)."""
+    big = 1 << 30
+
+    def probe(ang: float, ds: float) -> int:
+        qx, qy = px + ds * math.cos(ang), py + ds * math.sin(ang)
+        ix, iy = int(np.floor((qx - x0) / cell + 0.5)), int(np.floor((qy - y0) / cell + 0.5))
+        if not (0 <= ix < allowed.shape[1] and 0 <= iy < allowed.shape[0]) or allowed[iy, ix] == 0:
+            return big
+        return engagement_reference(mat, x0, y0, cell, qx, qy, r, cs, sn)
+
+    cap = out_xy.shape[0]
+    out_xy[0] = (px, py)
+    out_e[0] = engagement_reference(mat, x0, y0, cell, px, py, r, cs, sn)
+    removed = _clear_disc_logged_reference(mat, x0, y0, cell, px, py, r, log, 0)
+    n, last_engaged, air, h = 1, 0, 0, heading
+    inc = math.radians(15.0)
+    reason = END_STEPS
+    while n < cap:
+        ds = step
+        found = False
+        best_a, best_e = 0.0, 0
+        while ds >= min_step * 0.999:
+            e0 = probe(h, ds)
+            t_lo, e_lo, t_hi, e_hi = -1e9, 0, 1e9, big
+            if e0 < target:
+                t_lo, e_lo, t = 0.0, e0, 0.0
+                while t < math.radians(120.0):
+                    t += inc
+                    e = probe(h + side * t, ds)
+                    if e >= target:
+                        t_hi, e_hi = t, e
+                        break
+                    t_lo, e_lo = t, e
+            else:
+                t_hi, e_hi, t = 0.0, e0, 0.0
+                while t > -math.radians(150.0):
+                    t -= inc
+                    e = probe(h + side * t, ds)
+                    if e < target:
+                        t_lo, e_lo = t, e
+                        break
+                    t_hi, e_hi = t, e
+            if t_lo > -1e8 and t_hi < 1e8:
+                for _ in range(6):
+                    tm = 0.5 * (t_lo + t_hi)
+                    e = probe(h + side * tm, ds)
+                    if e >= target:
+                        t_hi, e_hi = tm, e
+                    else:
+                        t_lo, e_lo = tm, e
+            if t_lo > -1e8:
+                best_a, best_e, found = h + side * t_lo, e_lo, True
+                if t_hi < 1e8 and e_hi <= max_count and (e_hi - target) < (target - e_lo):
+                    best_a, best_e = h + side * t_hi, e_hi
+            elif t_hi < 1e8 and e_hi <= max_count:
+                best_a, best_e, found = h + side * t_hi, e_hi, True
+            if found:
+                break
+            ds *= 0.5
+        if not found:
+            reason = END_STUCK
+            break
+        px, py = px + ds * math.cos(best_a), py + ds * math.sin(best_a)
+        h = best_a
+        got = _clear_disc_logged_reference(mat, x0, y0, cell, px, py, r, log, removed) - removed
+        removed += got
+        out_xy[n] = (px, py)
+        out_e[n] = best_e
+        n += 1
+        if best_e >= min_count and got > 0:
+            last_engaged, air = n - 1, 0
+        else:
+            air += 1
+            if air > max_air:
+                reason = END_AIR
+                break
+    if reason != END_STEPS or air > 0:
+        n = last_engaged + 1
+    return n, reason, removed

@@ -1,0 +1,504 @@
+"""Adaptive clearing: the tool's radial engagement held near a target angle.
+
+Per pocket, the tool centre may go anywhere in ``C``: the pocket's domain (region, plus outside air across
+open edges) shrunk by the tool radius, the stock to leave and a safety tolerance. The material still to
+cut at the level is a raster (:mod:`toolpath.kernels.engagement`): the cells of the region within reach of
+``C``. The plan, made once in 2D and cut at every stepdown, is:
+
+1. *Entry*: from outside across an open side when some centre position in ``C`` has a tool disc free of
+   material; otherwise a helix (arcs) in the largest inscribed circle of the uncut part of ``C``, then a
+   full circle at depth. Where ``C`` is too narrow for a helix the tool plunges at the plunge feed (noted).
+2. *Passes*: from a start point whose disc is clear and whose circle touches material, the tool advances
+   in steps; each step's direction is searched so that the engagement of the tool circle with the remaining
+   material is just below the target ``theta = arccos(1 - ae / R)``; the disc at each new centre is removed
+   from the raster. A pass ends when it cuts air or no allowed direction keeps the engagement within the
+   maximum. Material is kept on the right of the tool (climb, clockwise spindle) or on the left.
+3. *Links*: the next start is the nearest earlier tool position whose circle still touches material;
+   the straight link is cut at depth when the tool stays in ``C`` and its circle meets no more than the
+   target engagement on the way, otherwise the tool retracts.
+4. *Finishing*: a loop along every boundary of ``C`` (walls on the right for climb) at each level.
+
+Output: the helix and the bottom circle as arcs (G2/G3), passes as lines (simplified within
+``tolerance_mm``); the G-code writer can fit arcs to them.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+from scipy.ndimage import distance_transform_edt
+from shapely.geometry import LineString
+from shapely.prepared import prep
+
+from ..enums import Direction
+from ..errors import InputError, UnreachableError
+from ..geometry.slicing import polygons_of, tool_residue
+from ..kernels.engagement import (
+    adaptive_pass_kernel,
+    circle_samples,
+    clear_capsule_kernel,
+    clear_disc_kernel,
+    engagement_many_kernel,
+    link_is_clear_kernel,
+    material_direction_kernel,
+)
+from ..kernels.raster import rasterize
+from ..moves import Toolpath, ToolpathBuilder
+from ..pocket import Pocket
+from ..tool import Tool
+from .linking import link_is_safe, ring_coords, rotate_ring
+
+__all__ = ["AdaptiveParams", "Segment", "AdaptivePlan", "plan_adaptive_2d", "adaptive_clearing", "clear_pockets",
+           "target_engagement_deg"]
+
+_K = 360  # points on the tool circle in the generator's engagement count
+
+
+def target_engagement_deg(stepover_mm: float, radius_mm: float) -> float:
+    """Engagement angle of a straight side cut, degrees: ``arccos(1 - ae / R)`` (180 beyond a full slot)."""
+    if stepover_mm >= 2.0 * radius_mm:
+        return 180.0
+    return math.degrees(math.acos(1.0 - stepover_mm / radius_mm))
+
+
+@dataclass(frozen=True, slots=True)
+class AdaptiveParams:
+    """Parameters of adaptive clearing.
+
+    Parameters
+    ----------
+    stepdown_mm : float
+        Largest axial cut, mm (> 0); the depth is split into even steps.
+    stepover_mm : float or None
+        Radial width of cut of a straight side cut, mm, in (0, tool diameter); sets the target angle.
+    engagement_deg : float or None
+        Target engagement angle, degrees, in (0, 180); overrides ``stepover_mm``. One of the two is needed.
+    max_engagement_deg : float or None
+        Largest engagement a step may take, degrees; default 1.15 x target (at most 90).
+    stock_to_leave_mm : float
+        Material left on walls and floor, mm (>= 0).
+    feed_mm_min, plunge_feed_mm_min : float
+        Cutting feed and feed of vertical moves and helices, mm/min.
+    helix_angle_deg : float
+        Descent angle of the helix entry, degrees, in (0, 90].
+    helix_radius_fraction : float
+        Helix radius as a fraction of the tool radius, in (0, 1].
+    direction : Direction
+        Climb (default: material on the right of the tool) or conventional.
+    finish : bool
+        Cut a finishing loop along the walls at each level.
+    chip_thinning : bool
+        Scale each pass's feed by ``sin(target) / sin(engagement)`` (at most 2x) where it cuts less.
+    tolerance_mm : float
+        Extra clearance from walls and simplification tolerance of the passes, mm.
+    cell_mm : float or None
+        Raster cell, mm; default ``min(ae / 4, R / 12)``.
+    clearance_z_mm : float or None
+        Not used by the pocket functions (they take ``clearance_z_mm``); kept for job files.
+    """
+
+    stepdown_mm: float
+    stepover_mm: float | None = None
+    engagement_deg: float | None = None
+    max_engagement_deg: float | None = None
+    stock_to_leave_mm: float = 0.0
+    feed_mm_min: float = 1000.0
+    plunge_feed_mm_min: float = 300.0
+    helix_angle_deg: float = 3.0
+    helix_radius_fraction: float = 0.5
+    direction: Direction = Direction.CLIMB
+    finish: bool = True
+    chip_thinning: bool = False
+    tolerance_mm: float = 0.005
+    cell_mm: float | None = None
+    clearance_z_mm: float | None = None
+
+    def target_deg(self, tool: Tool) -> float:
+        """Target engagement angle, degrees."""
+        if self.engagement_deg is not None:
+            return float(self.engagement_deg)
+        assert self.stepover_mm is not None  # validated
+        return target_engagement_deg(self.stepover_mm, tool.radius_mm)
+
+    def max_deg(self, tool: Tool) -> float:
+        """Largest engagement of a step, degrees."""
+        if self.max_engagement_deg is not None:
+            return float(self.max_engagement_deg)
+        return min(90.0, 1.15 * self.target_deg(tool))
+
+    def stepover_of(self, tool: Tool) -> float:
+        """Radial width of cut matching the target angle, mm."""
+        return tool.radius_mm * (1.0 - math.cos(math.radians(min(self.target_deg(tool), 180.0))))
+
+    def validate(self, tool: Tool) -> None:
+        """Raise :class:`InputError` naming the first bad value."""
+        if self.stepover_mm is None and self.engagement_deg is None:
+            raise InputError("adaptive clearing needs stepover_mm or engagement_deg")
+        if self.stepover_mm is not None and not (0 < self.stepover_mm < tool.diameter_mm):
+            raise InputError(f"stepover_mm must be in (0, tool diameter {tool.diameter_mm:g}), got {self.stepover_mm!r}")
+        if self.engagement_deg is not None and not (0 < self.engagement_deg < 180):
+            raise InputError(f"engagement_deg must be in (0, 180), got {self.engagement_deg!r}")
+        if self.max_engagement_deg is not None and not (self.target_deg(tool) <= self.max_engagement_deg <= 180):
+            raise InputError(f"max_engagement_deg must be in [target, 180], got {self.max_engagement_deg!r}")
+        if not (self.stepdown_mm > 0 and math.isfinite(self.stepdown_mm)):
+            raise InputError(f"stepdown_mm must be > 0, got {self.stepdown_mm!r}")
+        for name in ("feed_mm_min", "plunge_feed_mm_min"):
+            v = getattr(self, name)
+            if not (v > 0 and math.isfinite(v)):
+                raise InputError(f"{name} must be > 0 mm/min, got {v!r}")
+        if not (0 < self.helix_angle_deg <= 90):
+            raise InputError(f"helix_angle_deg must be in (0, 90], got {self.helix_angle_deg!r}")
+        if not (0 < self.helix_radius_fraction <= 1):
+            raise InputError(f"helix_radius_fraction must be in (0, 1], got {self.helix_radius_fraction!r}")
+        if not (0 <= self.stock_to_leave_mm < tool.diameter_mm):
+            raise InputError(f"stock_to_leave_mm must be in [0, {tool.diameter_mm:g}), got {self.stock_to_leave_mm!r}")
+        if not (self.tolerance_mm >= 0):
+            raise InputError(f"tolerance_mm must be >= 0, got {self.tolerance_mm!r}")
+        if self.cell_mm is not None and not (self.cell_mm > 0):
+            raise InputError(f"cell_mm must be > 0, got {self.cell_mm!r}")
+
+
+@dataclass
+class Segment:
+    """One piece of the 2D plan.
+
+    ``kind`` is ``"helix"`` (``xy`` = centre, ``radius_mm``), ``"plunge"`` (``xy`` one point), ``"pass"``
+    (``xy`` (M, 2) polyline, ``feed_scale`` (M-1,) or None) or ``"finish"`` (closed ring). ``link`` says how
+    the tool reaches the start from the previous segment's end: ``"stay"`` (cut at depth) or ``"retract"``.
+    """
+
+    kind: str
+    xy: NDArray[np.float64]
+    link: str = "retract"
+    radius_mm: float = 0.0
+    feed_scale: NDArray[np.float64] | None = None
+
+    @property
+    def start(self) -> NDArray[np.float64]:
+        """Where the segment starts in XY, mm."""
+        if self.kind == "helix":
+            return self.xy + np.array([self.radius_mm, 0.0])
+        return self.xy if self.xy.ndim == 1 else self.xy[0]
+
+    @property
+    def end(self) -> NDArray[np.float64]:
+        """Where it ends in XY, mm."""
+        if self.kind == "helix":
+            return self.start
+        return self.xy if self.xy.ndim == 1 else self.xy[-1]
+
+
+@dataclass
+class AdaptivePlan:
+    """The 2D plan of one pocket and what was found while making it."""
+
+    segments: list[Segment]
+    centres: Any
+    unreachable: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    left_area_mm2: float = 0.0
+    generation_time_s: float = 0.0
+
+
+class _Grid:
+    """The raster of one pocket: origin, cell, material and allowed centres."""
+
+    def __init__(self, pocket: Pocket, centres: Any, r: float, cell: float) -> None:
+        reach = centres.buffer(r, quad_segs=16)
+        x0, y0, x1, y1 = reach.union(pocket.region).bounds
+        pad = 2 * cell
+        self.x0, self.y0, self.cell = x0 - pad, y0 - pad, cell
+        self.nx = int(math.ceil((x1 - x0 + 2 * pad) / cell)) + 1
+        self.ny = int(math.ceil((y1 - y0 + 2 * pad) / cell)) + 1
+        # a centre on an allowed cell is within 0.75 cell of that cell's centre, so it stays in C
+        self.allowed = rasterize(centres.buffer(-0.75 * cell), self.x0, self.y0, cell, self.ny, self.nx)
+        region = rasterize(pocket.region, self.x0, self.y0, cell, self.ny, self.nx)
+        near = distance_transform_edt(self.allowed == 0) * cell <= r - 0.5 * cell
+        self.mat = (region & near).astype(np.uint8)
+
+    def xy(self, iy: NDArray[np.int64], ix: NDArray[np.int64]) -> NDArray[np.float64]:
+        return np.column_stack([self.x0 + ix * self.cell, self.y0 + iy * self.cell])
+
+
+def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> AdaptivePlan:
+    """Plan the adaptive clearing of one pocket in XY (see the module docstring)."""
+    t_start = time.perf_counter()
+    r = tool.radius_mm
+    margin = params.tolerance_mm + params.stock_to_leave_mm
+    domain = pocket.domain(tool.diameter_mm + 1.0)
+    centres = domain.buffer(-(r + margin), quad_segs=64)
+    unreachable = tool_residue(pocket, tool, tolerance_mm=params.tolerance_mm + params.stock_to_leave_mm)
+    plan = AdaptivePlan([], centres, unreachable)
+    if centres.is_empty:
+        return plan
+    ae = params.stepover_of(tool)
+    cell = params.cell_mm if params.cell_mm is not None else min(ae / 4.0, r / 12.0)
+    g = _Grid(pocket, centres, r, cell)
+    cs, sn = circle_samples(_K)
+    target = max(1, int(round(params.target_deg(tool) / 360.0 * _K)))
+    max_count = max(target, int(math.floor(params.max_deg(tool) / 360.0 * _K)))
+    side = -1.0 if params.direction is Direction.CLIMB else 1.0
+    step = float(np.clip(0.5 * ae, cell, r / 6.0))
+    min_step = max(0.25 * cell, step / 8.0)
+    max_air = int(r / step) + 2
+    probe_r = r + 3.0 * cell
+    buf_xy = np.empty((200_000, 2))
+    buf_e = np.empty(200_000, np.int64)
+    log = np.empty(g.mat.size, np.int64)
+    min_removed = int(0.5 * ae * r / (cell * cell))
+    mat, allowed, x0, y0 = g.mat, g.allowed, g.x0, g.y0
+    cent_prep = prep(centres.buffer(1e-7))
+
+    alive = np.zeros((0, 2))
+    pos: NDArray[np.float64] | None = None
+    segs = plan.segments
+    target_deg = params.target_deg(tool)
+    sin_t = math.sin(math.radians(min(target_deg, 90.0)))
+
+    def add_alive(pts: NDArray[np.float64]) -> None:
+        nonlocal alive
+        alive = np.vstack([alive, pts])
+
+    def refresh() -> bool:
+        """Start points where the disc is clear of material and material is near; False when none."""
+        free = distance_transform_edt(mat == 0) * cell
+        cand = (allowed != 0) & (free >= r + 0.75 * cell) & (free < r + 1.5 * cell)
+        iy, ix = np.nonzero(cand)
+        if iy.size == 0:
+            return False
+        pts = g.xy(iy, ix)[:: max(1, int(iy.size // 4000))]
+        add_alive(pts)
+        return True
+
+    def entry() -> bool:
+        """A helix (or plunge) in the largest circle of allowed centres over uncut material."""
+        inside = (allowed != 0) & (mat != 0)
+        if not inside.any():
+            return False
+        d = distance_transform_edt(inside) * cell
+        k = int(np.argmax(d))
+        iy, ix = divmod(k, d.shape[1])
+        c = g.xy(np.array([iy]), np.array([ix]))[0]
+        if d[iy, ix] < (cell if cleanup else 0.25 * r):
+            return False
+        rh = min(params.helix_radius_fraction * r, float(d[iy, ix]) - cell)
+        if rh < max(2 * cell, 0.05 * r):
+            segs.append(Segment("plunge", c.copy(), "retract"))
+            plan.notes.append(f"plunged at ({c[0]:.3f}, {c[1]:.3f}): no room for a helix")
+            clear_disc_kernel(mat, x0, y0, cell, c[0], c[1], r)
+            add_alive(c[None])
+        else:
+            segs.append(Segment("helix", c.copy(), "retract", radius_mm=rh))
+            clear_disc_kernel(mat, x0, y0, cell, c[0], c[1], r + rh)
+            a = np.linspace(0, 2 * np.pi, 48, endpoint=False)
+            add_alive(c + rh * np.column_stack([np.cos(a), np.sin(a)]))
+        return True
+
+    cleanup = False
+    fruitless = 0  # refreshes since the last accepted pass
+    for _ in range(200_000):
+        if alive.shape[0]:
+            e = engagement_many_kernel(mat, x0, y0, cell, alive, probe_r, cs, sn)
+            alive = alive[e > 0]
+        if alive.shape[0] == 0:
+            fruitless += 1
+            if fruitless > 2 or not (refresh() or entry()):
+                if fruitless > 2 and entry():
+                    fruitless = 0
+                    continue
+                if cleanup:
+                    break
+                # clean-up: accept any pass that removes material, plunge where no helix fits
+                cleanup, min_removed, fruitless = True, 1, 0
+            continue
+        here = alive[0] if pos is None else pos
+        d2 = ((alive - here) ** 2).sum(axis=1)
+        order = np.argsort(d2)[:4]
+        choice, link = int(order[0]), "retract"
+        if pos is not None:
+            for j in order:
+                q = alive[j]
+                if link_is_clear_kernel(mat, allowed, x0, y0, cell, pos[0], pos[1], q[0], q[1], r, cs, sn, target) \
+                        and link_is_safe(pos, q, cent_prep):
+                    choice, link = int(j), "stay"
+                    break
+        q = alive[choice].copy()
+        mx, my, _n = material_direction_kernel(mat, x0, y0, cell, q[0], q[1], probe_r, cs, sn)
+        heading = math.atan2(my, mx) - side * math.pi / 2.0  # material on the chosen side
+        n, _reason, removed = adaptive_pass_kernel(mat, allowed, x0, y0, cell, r, cs, sn, q[0], q[1], heading, step, min_step,
+                                                  target, max_count, 1, side, max_air, buf_xy, buf_e, log)
+        if n < 2 or removed < min_removed:
+            # too little for a pass from here (it runs into a wall): undo, and drop this start
+            mat.flat[log[: min(removed, log.size)]] = 1
+            alive = alive[((alive - q) ** 2).sum(axis=1) > (0.5 * r) ** 2]
+            continue
+        if link == "stay":
+            clear_capsule_kernel(mat, x0, y0, cell, pos[0], pos[1], q[0], q[1], r)  # type: ignore[index]
+        pts = buf_xy[:n].copy()
+        seg = Segment("pass", pts, link)
+        if params.chip_thinning:
+            e_deg = np.clip(buf_e[1:n] * 360.0 / _K, 1e-3, 90.0)
+            seg.feed_scale = np.clip(sin_t / np.sin(np.radians(e_deg)), 1.0, 2.0)
+        segs.append(seg)
+        fruitless = 0
+        add_alive(pts[:: 2])
+        pos = pts[-1]
+    plan.left_area_mm2 = float(np.count_nonzero(mat)) * cell * cell
+    if plan.left_area_mm2 > 0.5 * r * r:
+        plan.notes.append(f"{plan.left_area_mm2:.2f} mm2 reachable left after roughing (raster)")
+    if params.finish:
+        climb = params.direction is Direction.CLIMB
+        for poly in polygons_of(centres):
+            rings = [ring_coords(poly.exterior, ccw=climb)] + [ring_coords(i, ccw=not climb) for i in poly.interiors]
+            for lp in rings:
+                if len(lp) < 4:
+                    continue
+                if pos is not None:
+                    lp = rotate_ring(lp, pos)
+                segs.append(Segment("finish", lp, "retract"))
+                pos = lp[-1]
+    # the 2D links are decided here so every level cuts the same plan
+    for i in range(1, len(segs)):
+        s, prev = segs[i], segs[i - 1]
+        if s.kind in ("finish",) or (s.kind == "pass" and s.link == "retract"):
+            s.link = "stay" if link_is_safe(prev.end, s.start, cent_prep) and s.kind == "finish" else s.link
+    plan.generation_time_s = time.perf_counter() - t_start
+    return plan
+
+
+def _simplify(xy: NDArray[np.float64], tol: float) -> NDArray[np.float64]:
+    if len(xy) < 3 or tol <= 0:
+        return xy
+    out = np.asarray(shapely.simplify(LineString(xy), tol, preserve_topology=False).coords)
+    return out if len(out) >= 2 else xy[[0, -1]]
+
+
+def adaptive_clearing(
+    pocket: Pocket,
+    tool: Tool,
+    params: AdaptiveParams,
+    *,
+    builder: ToolpathBuilder | None = None,
+    clearance_z_mm: float,
+    entry_moves: list[int] | None = None,
+) -> AdaptivePlan:
+    """Append the moves clearing ``pocket`` adaptively to ``builder`` (a new one if None).
+
+    The tool starts and ends at ``clearance_z_mm``. Returns the 2D plan (with ``unreachable`` and
+    ``notes``). When ``entry_moves`` is a list, the indices of the entry moves (helix, bottom circle, plunge)
+    in the builder are appended to it.
+    """
+    params.validate(tool)
+    b = builder if builder is not None else ToolpathBuilder()
+    plan = plan_adaptive_2d(pocket, tool, params)
+    if not plan.segments:
+        return plan
+    cent = prep(plan.centres.buffer(1e-7))
+    z_floor = pocket.z_bottom_mm + params.stock_to_leave_mm
+    if z_floor >= pocket.z_top_mm:
+        return plan
+    n = max(1, math.ceil((pocket.z_top_mm - z_floor) / params.stepdown_mm - 1e-9))
+    depths = [pocket.z_top_mm - (pocket.z_top_mm - z_floor) * (i + 1) / n for i in range(n)]
+    f, fp = params.feed_mm_min, params.plunge_feed_mm_min
+    cw = params.direction is not Direction.CLIMB  # climb: material outside the helix on the right: CCW
+    slope = math.tan(math.radians(params.helix_angle_deg))
+    entries = entry_moves if entry_moves is not None else []
+
+    def enter(xy: NDArray[np.float64], z_from: float) -> None:
+        p = b.position
+        if p is not None and p[2] < clearance_z_mm - 1e-9:
+            b.rapid(p[0], p[1], clearance_z_mm)
+        b.rapid(xy[0], xy[1], clearance_z_mm)
+        if z_from + 1.0 < clearance_z_mm:
+            b.rapid(xy[0], xy[1], z_from + 1.0)
+        b.feed(xy[0], xy[1], z_from, fp)
+
+    z_prev = pocket.z_top_mm
+    for z in depths:
+        for k, s in enumerate(plan.segments):
+            start = s.start
+            p = b.position
+            at = p is not None and abs(p[2] - z) < 1e-9
+            if k == 0:
+                stay = p is not None and abs(p[2] - z_prev) < 1e-9 and link_is_safe(np.array(p[:2]), start, cent)
+                if stay:
+                    b.feed(start[0], start[1], z_prev, f)
+                else:
+                    enter(start, z_prev)
+            elif s.link == "stay" and at:
+                b.feed(start[0], start[1], z, f)
+            else:
+                enter(start, z_prev)
+            if s.kind == "helix":
+                c, rh = s.xy, s.radius_mm
+                zc = b.position[2]  # type: ignore[index]
+                turns = max(1, math.ceil((zc - z) / (2 * math.pi * rh * slope) * 2))  # half turns
+                for t in range(turns):
+                    ang = math.pi * (t + 1) * (-1 if cw else 1)
+                    zt = zc - (zc - z) * (t + 1) / turns
+                    entries.append(len(b))
+                    b.arc(c[0] + rh * math.cos(ang), c[1] + rh * math.sin(ang), zt, c[0], c[1], cw=cw,
+                          feed_mm_min=fp)
+                end = b.position
+                entries.append(len(b))
+                b.arc(end[0], end[1], z, c[0], c[1], cw=cw, feed_mm_min=f)  # type: ignore[index]
+                continue
+            if b.position[2] > z + 1e-9:  # type: ignore[index]
+                entries.append(len(b))
+                b.feed(start[0], start[1], z, fp)
+            if s.kind == "plunge":
+                continue
+            xy = s.xy
+            if s.kind == "pass" and s.feed_scale is not None:
+                for i in range(1, len(xy)):
+                    b.feed(xy[i, 0], xy[i, 1], z, f * float(s.feed_scale[i - 1]))
+                continue
+            xy = _simplify(xy, max(params.tolerance_mm, 1e-4)) if s.kind == "pass" else xy
+            b.polyline(np.column_stack([xy, np.full(len(xy), z)]), f)
+        z_prev = z
+    p = b.position
+    if p is not None:
+        b.rapid(p[0], p[1], clearance_z_mm)
+    return plan
+
+
+def clear_pockets(
+    pockets: list[Pocket],
+    tool: Tool,
+    params: AdaptiveParams,
+    *,
+    clearance_z_mm: float,
+) -> tuple[Toolpath, list[dict[str, Any]]]:
+    """Clear every pocket adaptively in order (upper bands first), retracting between them.
+
+    Returns
+    -------
+    toolpath : Toolpath
+    unreachable : list of dict
+        ``{"where", "reason"}`` for the material the tool cannot reach, and notes (plunges, leftovers).
+
+    Raises
+    ------
+    UnreachableError
+        When the tool fits in none of the pockets.
+    """
+    params.validate(tool)
+    b = ToolpathBuilder()
+    unreachable: list[dict[str, Any]] = []
+    done = 0
+    for i in sorted(range(len(pockets)), key=lambda i: -pockets[i].z_top_mm):
+        plan = adaptive_clearing(pockets[i], tool, params, builder=b, clearance_z_mm=clearance_z_mm)
+        unreachable.extend(plan.unreachable)
+        unreachable.extend({"where": list(pockets[i].region.bounds), "reason": note} for note in plan.notes)
+        done += bool(plan.segments)
+    if pockets and not done:
+        raise UnreachableError(
+            f"the tool (diameter {tool.diameter_mm:g} mm) fits in none of the {len(pockets)} pockets"
+        )
+    return b.build(), unreachable
