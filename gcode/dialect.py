@@ -154,6 +154,9 @@ class Dialect:
     metadata_codes : tuple of str
         G-codes the reader records as path-control metadata and otherwise
         ignores (``G5.1`` on Fanuc is AI contour control, ``G187`` on Haas).
+    canned_cycles : tuple of str
+        Drilling cycles the writer may use with the ``canned_cycles`` option
+        (``G81``, ``G82``); empty when the control has none.
     work_offsets : tuple of str
         Work offset codes the control has (the ``work_offset`` write option
         must be one of them); empty when it has none in this syntax.
@@ -214,6 +217,7 @@ class Dialect:
     metadata_codes: tuple[str, ...] = ()
     passthrough: tuple[str, ...] = ()
     work_offsets: tuple[str, ...] = ("G54", "G55", "G56", "G57", "G58", "G59")
+    canned_cycles: tuple[str, ...] = ("G81", "G82")
 
     def __post_init__(self) -> None:
         if not self.name or self.name != self.name.lower():
@@ -247,7 +251,7 @@ class Dialect:
         if len(self.dwell_word) != 1 or not self.dwell_word.isalpha():
             raise GcodeError(f"dialect {self.name}: dwell_word must be one letter, got {self.dwell_word!r}")
         for f in ("program_start", "preamble", "tool_change", "operation_end", "program_end", "metadata_codes",
-                  "passthrough", "work_offsets"):
+                  "passthrough", "work_offsets", "canned_cycles"):
             object.__setattr__(self, f, tuple(str(s) for s in getattr(self, f)))
         for pat in self.passthrough:
             try:

@@ -51,7 +51,7 @@ _ARC_ABS_TOL_MM = 0.002
 _ARC_REL_TOL = 0.001
 _OPTIONS = (
     "units", "line_numbers", "arcs", "path_tolerance_mm", "program_number", "comments", "program_name",
-    "arc_fit_tolerance_mm", "work_offset",
+    "arc_fit_tolerance_mm", "work_offset", "canned_cycles",
 )
 
 
@@ -92,6 +92,8 @@ class _Emitter:
         self._pos_mm: np.ndarray | None = None
         self.motion: str | None = None
         self.feed_txt: str | None = None
+        self.canned = False
+        self.cycle: tuple[str, str, str, str] | None = None
 
     # formatting ---------------------------------------------------------------
     @property
@@ -151,6 +153,7 @@ class _Emitter:
     # motion -------------------------------------------------------------------
     def forget_position(self) -> None:
         """Write every axis on the next move (after a tool change); the controller's position is kept."""
+        self.cycle = None
         self._known = self.pos_mm
         self.pos_txt = [None, None, None]
         self._pos_mm = self._known
@@ -284,6 +287,10 @@ def iter_lines(program: Program, dialect: str | Dialect = "linuxcnc", **options:
         raise GcodeError(f"arcs must be one of {ok}, got {options.get('arcs')!r}") from None
     line_numbers = bool(options.get("line_numbers", d.line_numbers))
     e = _Emitter(d, units=units, line_numbers=line_numbers, comments=bool(options.get("comments", True)), arcs=arcs)
+    if options.get("canned_cycles"):
+        if not d.canned_cycles:
+            raise GcodeError(f"dialect {d.name} has no canned drilling cycles; leave canned_cycles unset")
+        e.canned = True
     number = options.get("program_number", 1000)
     if not isinstance(number, int) or isinstance(number, bool) or not 0 <= number <= 99999999:
         raise GcodeError(f"program_number must be an integer in 0..99999999, got {number!r}")
@@ -404,8 +411,26 @@ def _moves(e: _Emitter, tp, start: np.ndarray, max_sweep: float, arcs: ArcStyle,
     xyz = tp.xyz
     center = tp.center
     feed = tp.feed.tolist()
-    for i in range(len(kinds)):
+    i = -1
+    in_cycle = False
+    while i + 1 < len(kinds):
+        i += 1
         k = kinds[i]
+        if e.canned:
+            cur = xyz_l[prev] if prev >= 0 else start.tolist()
+            hit = _drill(e, kinds, xyz_l, feed, i, cur)
+            if hit is not None:
+                n_used, text = hit
+                in_cycle = True
+                yield text
+                prev = i + n_used - 1
+                i = prev
+                continue
+            if in_cycle:
+                in_cycle = False
+                e.motion = None
+                e.cycle = None
+                yield "G80"
         if k == MoveKind.RAPID:
             b = e.linear(xyz_l[i], None)
         elif k == MoveKind.FEED:
@@ -430,6 +455,76 @@ def _moves(e: _Emitter, tp, start: np.ndarray, max_sweep: float, arcs: ArcStyle,
         prev = i
         if b:
             yield b
+    if in_cycle:
+        e.motion = None
+        e.cycle = None
+        yield "G80"
+
+
+def _drill(e: _Emitter, kinds: list, xyz: list, feed: list, i: int, cur: list) -> tuple[int, str] | None:
+    """A drilling pattern at move ``i`` as one canned-cycle block: (moves used, block), or None.
+
+    The pattern is what the reader makes of ``G99 G81/G82``: an optional rapid in XY at the
+    current height, an optional rapid down to the R plane (at or below the current height), a
+    straight feed down, an optional dwell (G82), and a rapid back up to R.
+    """
+    n = len(kinds)
+    num = e.num
+    zc = num(cur[2])
+    x_t, y_t = num(cur[0]), num(cur[1])
+    j = i
+    moved = False
+    if j < n and kinds[j] == MoveKind.RAPID and num(xyz[j][2]) == zc and (num(xyz[j][0]), num(xyz[j][1])) != (x_t, y_t):
+        x_t, y_t = num(xyz[j][0]), num(xyz[j][1])
+        moved = True
+        j += 1
+    r_t = zc
+    if j < n and kinds[j] == MoveKind.RAPID and (num(xyz[j][0]), num(xyz[j][1])) == (x_t, y_t) \
+            and float(num(xyz[j][2]).rstrip(".")) < float(zc.rstrip(".")):
+        r_t = num(xyz[j][2])
+        moved = True
+        j += 1
+    if not moved or j >= n or kinds[j] != MoveKind.FEED or (num(xyz[j][0]), num(xyz[j][1])) != (x_t, y_t):
+        return None
+    z_t = num(xyz[j][2])
+    if not float(z_t.rstrip(".")) < float(r_t.rstrip(".")):
+        return None
+    f = feed[j]
+    j += 1
+    dwell = None
+    if j < n and kinds[j] == MoveKind.DWELL:
+        dwell = feed[j]
+        j += 1
+    if j >= n or kinds[j] != MoveKind.RAPID or [num(v) for v in xyz[j]] != [x_t, y_t, r_t]:
+        return None
+    j += 1
+    code = "G81" if dwell is None else "G82"
+    if code not in e.d.canned_cycles:
+        return None
+    p_t = ""
+    if dwell is not None:
+        value = dwell * (1000.0 if e.d.dwell_unit == "ms" else 1.0)
+        p_t = format_number(value, e.d.dwell_decimals if e.d.dwell_unit == "s" else 0,
+                            point=e.d.decimal_point and e.d.dwell_unit == "s")
+    params = (code, z_t, r_t, p_t)
+    words = []
+    if e.cycle != params or e.motion != code:
+        words += ["G99", e.code("G", int(code[1:])), "X" + x_t, "Y" + y_t, "Z" + z_t, "R" + r_t]
+        if p_t:
+            words.append("P" + p_t)
+    else:
+        if x_t != e.pos_txt[0]:
+            words.append("X" + x_t)
+        if y_t != e.pos_txt[1]:
+            words.append("Y" + y_t)
+        if not words:
+            words.append("X" + x_t)
+    words += e._feed_word(f)
+    e.cycle = params
+    e.motion = code
+    e.pos_txt = [x_t, y_t, r_t]
+    e._pos_mm = None
+    return j - i, " ".join(words)
 
 
 def _arc(
@@ -484,7 +579,8 @@ def write(program: Program, dialect: str | Dialect = "linuxcnc", **options: obje
         ``arcs`` (``"ijk"``, ``"r"``, ``"linearize"``), ``path_tolerance_mm``
         (blending tolerance, e.g. ``G64 P0.01``; 0 writes exact stop),
         ``program_number`` (int, for ``O`` lines), ``program_name`` (str),
-        ``comments`` (bool), ``work_offset`` (e.g. ``"G54"``, written after
+        ``comments`` (bool), ``canned_cycles`` (write drilling patterns as
+        ``G99 G81``/``G82`` blocks where the dialect has them), ``work_offset`` (e.g. ``"G54"``, written after
         the preamble; one of the dialect's ``work_offsets``), ``arc_fit_tolerance_mm`` (fit runs of G1 with
         G2/G3 within this distance, e.g. 0.005; see :func:`gcode.arcfit.fit_arcs`).
 

@@ -175,3 +175,45 @@ def test_rs274_family_dialects_run_in_linuxcnc(dialect, options):
     ours = Program(ours.operations, clearance_z_mm=p.clearance_z_mm, start_xyz=p.start_xyz)
     assert_canon_matches(ours, run_rs274(text, p.tools()), atol_mm=0.5 * 10.0 ** -d.decimals_mm + 1e-4,
                          feed_atol=0.5 * 10.0 ** -d.feed_decimals_mm + 1e-6)
+
+
+def drilling_program() -> Program:
+    b = ToolpathBuilder()
+    b.rapid(0, 0, 10)
+    for k, (x, y) in enumerate([(10, 10), (20, 10), (30, 15.5), (40, 15.5)]):
+        b.rapid(x, y, 10 if k == 0 else 1)
+        if k == 0:
+            b.rapid(x, y, 1)
+        b.feed(x, y, -4 if k < 3 else -6, 150)
+        if k >= 2:
+            b.dwell(0.5)
+        b.rapid(x, y, 1)
+    b.rapid(40, 15.5, 10)
+    b.feed(45, 15.5, -1, 300)
+    b.rapid(45, 15.5, 10)
+    return Program.single(Tool.drill(5.0), b.build(), clearance_z_mm=10.0)
+
+
+@pytest.mark.parametrize("dialect", ["linuxcnc", "fanuc", "mach3"])
+def test_canned_cycles_written_and_run_by_rs274(dialect):
+    p = drilling_program()
+    text = gcode.write(p, dialect, canned_cycles=True)
+    lines = text.splitlines()
+    assert sum(ln.startswith("G99 G8") for ln in lines) == 3  # G81, then G82, then G82 with a new depth
+    assert any(ln.startswith("X20") for ln in lines) and "G80" in lines
+    back = gcode.read_program(text, dialect)
+    back = Program(back.operations, clearance_z_mm=p.clearance_z_mm, start_xyz=p.start_xyz)
+    from gcode_programs import assert_same_moves
+
+    assert_same_moves(p, back, atol_mm=1e-9, feed_atol=1e-9)
+    if dialect == "linuxcnc":
+        assert_canon_matches(p, run_rs274(text, [1]), atol_mm=1.01e-4, feed_atol=0.05 + 1e-6)
+    with pytest.raises(gcode.GcodeError, match="no canned drilling cycles"):
+        gcode.write(p, "grbl", canned_cycles=True)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(programs(max_ops=2, max_moves=10))
+def test_canned_cycles_option_never_changes_the_motion(p):
+    text = gcode.write(p, "linuxcnc", canned_cycles=True)
+    assert_canon_matches(p, run_rs274(text, p.tools()), atol_mm=1.01e-4, feed_atol=0.05 + 1e-6)
