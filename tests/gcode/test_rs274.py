@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from gcode_programs import hand_program, nonzero_moves, programs
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import gcode
 from gcode.rs274 import CanonMove, Rs274Error, parse_canon, rs274_path, run_rs274
@@ -217,3 +218,35 @@ def test_canned_cycles_written_and_run_by_rs274(dialect):
 def test_canned_cycles_option_never_changes_the_motion(p):
     text = gcode.write(p, "linuxcnc", canned_cycles=True)
     assert_canon_matches(p, run_rs274(text, p.tools()), atol_mm=1.01e-4, feed_atol=0.05 + 1e-6)
+
+
+@st.composite
+def drilling_programs(draw) -> Program:
+    b = ToolpathBuilder()
+    b.rapid(0, 0, 10)
+    coord = st.integers(-5000, 5000).map(lambda v: v / 100)
+    for _ in range(draw(st.integers(1, 8))):
+        x, y, z = b.position  # type: ignore[misc]
+        r = draw(st.sampled_from([z, 1.0, 2.5, 0.0]))
+        r = min(r, z)
+        if draw(st.booleans()):
+            b.rapid(draw(coord), draw(coord), z)
+        if r != z:
+            b.rapid(b.position[0], b.position[1], r)  # type: ignore[index]
+        b.feed(b.position[0], b.position[1], r - draw(st.integers(1, 900)) / 100,  # type: ignore[index]
+               draw(st.sampled_from([100.0, 150.0, 333.3])))
+        if draw(st.booleans()):
+            b.dwell(draw(st.sampled_from([0.0, 0.25, 1.5])))
+        b.rapid(b.position[0], b.position[1], r if draw(st.booleans()) else r + 1)  # type: ignore[index]
+        if draw(st.booleans()):
+            b.feed(draw(coord), draw(coord), draw(st.sampled_from([-1.0, 3.0])), 500)
+            b.rapid(b.position[0], b.position[1], 10)  # type: ignore[index]
+    b.rapid(b.position[0], b.position[1], 10)  # type: ignore[index]
+    return Program.single(Tool.drill(3.0), b.build(), clearance_z_mm=10.0)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(drilling_programs())
+def test_random_drilling_with_canned_cycles(p):
+    text = gcode.write(p, "linuxcnc", canned_cycles=True)
+    assert_canon_matches(p, run_rs274(text, [1]), atol_mm=1.01e-4, feed_atol=0.05 + 1e-6)
