@@ -9,20 +9,26 @@ outward normal of every edge is its right normal ``n``. Per ring:
 
 1. *raw curve*: every edge moved by ``d·n``; at a vertex where the moved edges part (``d·turn > 0``) a
    circular arc of radius ``|d|`` about the vertex joins them, flattened to chords **outside** the circle
-   (the polygon circumscribed about the arc: every point of it is at least ``|d|`` from the vertex, at
-   most ``|d| + tolerance_mm``); where the moved edges overlap, a straight connector joins their ends.
+   (the polygon circumscribed about the arc, facets tangent at both ends: every point of it is at least
+   ``|d|`` from the vertex, at most ``|d| + tolerance_mm``); where the moved edges overlap, a straight
+   connector joins their ends.
    Every raw point is within ``|d| + tolerance_mm`` of the boundary, at least ``|d|`` from its own
    generator;
 2. *splitting*: all raw segments of all rings are cut at their mutual intersections (a sweep over
    segments sorted by smallest x);
-3. *trimming*: a piece is kept when its midpoint is at least ``|d| - 1e-9`` mm from every edge of ``P``
-   and on the asked side of ``P`` (crossing-number test). Loops of the raw curve that fold back (inside
+3. *trimming*: a piece is kept when its midpoint lies outside the *flattened* offset of every edge --
+   its band (closer than ``|d| - 1e-9`` mm to the edge's interior) and, at a vertex with an arc, its cap
+   (the circumscribed polygon within the arc's sector; the normal cone of a vertex without an arc holds
+   no point on the asked side) -- and on the asked side of ``P`` (crossing-number test). Testing against
+   the same flattened shapes the raw curve is made of keeps trimming and curves consistent (a true disc
+   would let pieces through between the circle and its polygon). Loops of the raw curve that fold back (inside
    a convex corner when shrinking, a collapsed neck or island, overlapping rings) are closer than
    ``|d|`` to some edge and are dropped; where a neck closes the level set falls apart into several
    rings by itself;
 4. *rings*: the kept pieces are chained end to start (intersection points are computed once and shared
-   by both pieces, so ends match exactly). The raw direction is kept: exteriors come out
-   counter-clockwise, holes clockwise, tiny rings (area below ``1e-9`` mm²) are dropped.
+   by both pieces, crossings closer than 1e-7 mm are merged, collinear overlaps are split at each other's
+   ends, and a piece and its exact reverse, a zero-width collapsed neck, cancel). The raw direction is
+   kept: exteriors come out counter-clockwise, holes clockwise, tiny rings (area below ``1e-9`` mm²) are dropped.
 
 The result lies between the exact offset and the exact offset pushed outward (away from ``P``'s
 boundary) by at most ``tolerance_mm``: for a tool centre, never closer to a wall than asked.
@@ -59,7 +65,7 @@ __all__ = [
 
 #: A raw piece is kept when it is at least ``|d| - KEEP_EPS_MM`` from the boundary, mm.
 KEEP_EPS_MM = 1e-9
-_SNAP_MM = 1e-10
+_SNAP_MM = 1e-7
 _MIN_RING_AREA_MM2 = 1e-9
 
 
@@ -112,23 +118,37 @@ def pack_rings(geom: Any) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
 
 
 @njit(cache=True, nogil=True)
-def _grid_step(r: float, tol: float) -> float:
-    """Angle between facet normals of the regular polygon circumscribed about a circle of radius ``r``
-    whose corners are at most ``tol`` outside it, rad."""
-    n = int(math.ceil(math.pi / math.acos(r / (r + tol)) - 1e-9))
-    return 2.0 * math.pi / max(n, 3)
+def _arc_pieces(phi: float, r: float, tol: float) -> int:
+    """Facets of the polygon circumscribed about an arc of sweep ``phi`` and radius ``r`` whose corners are
+    at most ``tol`` outside it."""
+    n = int(math.ceil(abs(phi) / (2.0 * math.acos(r / (r + tol))) - 1e-12))
+    return max(n, 1)
 
 
 @njit(cache=True, nogil=True)
-def _corner_range(a0: float, phi: float, step: float) -> tuple[int, int, int]:
-    """First index, count and direction of the circumscribed polygon's corners ``(k + 1/2)·step`` within
-    1.5 steps of the sweep from ``a0`` by ``phi`` (the corners that may stick out of the edge bands)."""
-    lo = min(a0, a0 + phi) - 1.5 * step
-    hi = max(a0, a0 + phi) + 1.5 * step
-    k_lo = int(math.ceil(lo / step - 0.5))
-    k_hi = int(math.floor(hi / step - 0.5))
-    cnt = max(0, k_hi - k_lo + 1)
-    return (k_lo, cnt, 1) if phi > 0 else (k_hi, cnt, -1)
+def _caps(xy: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: float) -> NDArray[np.float64]:
+    """Per vertex: start angle a0 (rad) of its arc, sweep phi (rad) and signed half facet angle h (0 when
+    the vertex has no arc at this offset), (M, 3)."""
+    m = xy.shape[0]
+    out = np.zeros((m, 3))
+    sg = 1.0 if d > 0 else -1.0
+    for q in range(starts.shape[0] - 1):
+        s = starts[q]
+        t = starts[q + 1]
+        for i in range(s, t):
+            j = i + 1 if i + 1 < t else s
+            p = i - 1 if i > s else t - 1
+            ax = xy[i, 0] - xy[p, 0]
+            ay = xy[i, 1] - xy[p, 1]
+            bx = xy[j, 0] - xy[i, 0]
+            by = xy[j, 1] - xy[i, 1]
+            phi = math.atan2(ax * by - ay * bx, ax * bx + ay * by)
+            if d * phi > 0:
+                la = math.hypot(ax, ay)
+                out[i, 0] = math.atan2(-sg * ax / la, sg * ay / la)
+                out[i, 1] = phi
+                out[i, 2] = phi / (2.0 * _arc_pieces(phi, abs(d), tol))
+    return out
 
 
 @njit(cache=True, nogil=True)
@@ -137,9 +157,6 @@ def _raw_points(xy: NDArray[np.float64], s: int, e: int, d: float, tol: float) -
     m = e - s
     r = abs(d)
     sg = 1.0 if d > 0 else -1.0
-    step = _grid_step(r, tol)
-    h = 0.5 * step
-    rc = r / math.cos(h)
     nx = np.empty(m)
     ny = np.empty(m)
     for i in range(m):
@@ -156,8 +173,7 @@ def _raw_points(xy: NDArray[np.float64], s: int, e: int, d: float, tol: float) -
         phi = math.atan2(nx[p] * ny[i] - ny[p] * nx[i], nx[p] * nx[i] + ny[p] * ny[i])
         cnt += 2
         if d * phi > 0:
-            a0 = math.atan2(sg * ny[p], sg * nx[p])
-            cnt += _corner_range(a0, phi, step)[1]
+            cnt += _arc_pieces(phi, r, tol)
     out = np.empty((cnt + 1, 2))
     k = 0
     for i in range(m):
@@ -169,12 +185,14 @@ def _raw_points(xy: NDArray[np.float64], s: int, e: int, d: float, tol: float) -
         out[k, 1] = vy + d * ny[p]
         k += 1
         if d * phi > 0:
+            n = _arc_pieces(phi, r, tol)
+            h = phi / (2.0 * n)
+            rr = r / math.cos(h)
             a0 = math.atan2(sg * ny[p], sg * nx[p])
-            k0, nc, dk = _corner_range(a0, phi, step)
-            for j in range(nc):
-                c = (k0 + dk * j + 0.5) * step
-                out[k, 0] = vx + rc * math.cos(c)
-                out[k, 1] = vy + rc * math.sin(c)
+            for j in range(n):
+                ang = a0 + (2 * j + 1) * h
+                out[k, 0] = vx + rr * math.cos(ang)
+                out[k, 1] = vy + rr * math.sin(ang)
                 k += 1
         out[k, 0] = vx + d * nx[i]
         out[k, 1] = vy + d * ny[i]
@@ -193,17 +211,17 @@ def _grow(a: NDArray[np.float64], n: int) -> NDArray[np.float64]:
 
 
 @njit(cache=True, nogil=True)
-def _near(px: float, py: float, edges: NDArray[np.float64], k: int, thr: float, thr2: float, step: float) -> bool:
+def _near(
+    px: float, py: float, edges: NDArray[np.float64], caps: NDArray[np.float64], k: int, thr: float, thr2: float
+) -> bool:
     """Is (px, py) inside the flattened offset of edge ``k``: closer than ``thr`` to its interior, or inside
-    the cap of its start vertex: the circumscribed polygon (facet normals every ``step`` rad, signed: the
-    sign says the offset side) where the raw curve has an arc, else the disc?"""
+    the cap of its start vertex (the circumscribed polygon of its arc, within the arc's sector)?"""
     x0 = edges[k, 0]
     y0 = edges[k, 1]
     x1 = edges[k, 2]
     y1 = edges[k, 3]
-    big = thr / math.cos(0.5 * step)
-    arc = edges[k, 4] * step > 0
-    step = abs(step)
+    h = caps[k, 2]
+    big = thr / math.cos(h)
     if min(x0, x1) - px > big or px - max(x0, x1) > big or min(y0, y1) - py > big or py - max(y0, y1) > big:
         return False
     ex = x1 - x0
@@ -217,28 +235,34 @@ def _near(px: float, py: float, edges: NDArray[np.float64], k: int, thr: float, 
         dy = y0 + t * ey - py
         if dx * dx + dy * dy < thr2:
             return True
-    q2 = qx * qx + qy * qy
-    if q2 < thr2:
-        return True
-    if q2 >= big * big or not arc:
+    if h == 0.0 or qx * qx + qy * qy >= big * big:
         return False
-    g = step * round(math.atan2(qy, qx) / step)
+    a0 = caps[k, 0]
+    phi = caps[k, 1]
+    delta = math.atan2(qy, qx) - a0
+    if phi < 0:
+        delta = -delta
+    delta = delta % (2.0 * math.pi)
+    if delta > abs(phi):
+        return False
+    j = round(delta / (2.0 * abs(h)))
+    g = a0 + 2.0 * j * h
     return qx * math.cos(g) + qy * math.sin(g) < thr
 
 
 @njit(cache=True, nogil=True)
 def _keep(
-    px: float, py: float, edges: NDArray[np.float64], thr2: float, inside: bool, hint: int, step: float
+    px: float, py: float, edges: NDArray[np.float64], caps: NDArray[np.float64], thr2: float, inside: bool, hint: int
 ) -> int:
-    """-1 when (px, py) is at least sqrt(thr2) from every edge and on the asked side of the polygon;
-    else the index of an edge closer than that (``hint`` is tried first), or ``edges.shape[0]`` for the
-    wrong side."""
+    """-1 when (px, py) is outside every edge's flattened offset and on the asked side of the polygon;
+    else the index of an edge whose offset holds it (``hint`` is tried first), or ``edges.shape[0]``
+    for the wrong side."""
     thr = math.sqrt(thr2)
     m = edges.shape[0]
-    if 0 <= hint < m and _near(px, py, edges, hint, thr, thr2, step):
+    if 0 <= hint < m and _near(px, py, edges, caps, hint, thr, thr2):
         return hint
     for k in range(m):
-        if _near(px, py, edges, k, thr, thr2, step):
+        if _near(px, py, edges, caps, k, thr, thr2):
             return k
     crossings = 0
     for k in range(m):
@@ -300,13 +324,36 @@ def _offset_one(
             sx = seg[j, 2] - bx
             sy = seg[j, 3] - by
             den = rx * sy - ry * sx
-            if den == 0.0:
-                continue
             wx = bx - ax
             wy = by - ay
+            lj = math.hypot(sx, sy)
+            if abs(den) <= 1e-12 * li * lj:
+                # parallel: when collinear, each is split at the other's ends lying inside it
+                if abs(wx * ry - wy * rx) > _SNAP_MM * li:
+                    continue
+                for q in range(4):
+                    if q < 2:  # ends of j on i
+                        px = bx if q == 0 else seg[j, 2]
+                        py = by if q == 0 else seg[j, 3]
+                        tt = ((px - ax) * rx + (py - ay) * ry) / (li * li)
+                        e = _SNAP_MM / li
+                        tgt = i
+                    else:  # ends of i on j
+                        px = ax if q == 2 else seg[i, 2]
+                        py = ay if q == 2 else seg[i, 3]
+                        tt = ((px - bx) * sx + (py - by) * sy) / (lj * lj)
+                        e = _SNAP_MM / lj
+                        tgt = j
+                    if e < tt < 1.0 - e:
+                        sp = _grow(sp, ns)
+                        sp[ns, 0] = tgt
+                        sp[ns, 1] = tt
+                        sp[ns, 2] = px
+                        sp[ns, 3] = py
+                        ns += 1
+                continue
             t = (wx * sy - wy * sx) / den
             u = (wx * ry - wy * rx) / den
-            lj = math.hypot(sx, sy)
             et = _SNAP_MM / li
             eu = _SNAP_MM / lj
             if t < -et or t > 1.0 + et or u < -eu or u > 1.0 + eu:
@@ -339,6 +386,17 @@ def _offset_one(
                 sp[ns, 3] = py
                 ns += 1
     sp = sp[:ns]
+    # split points closer than _SNAP_MM (near-concurrent crossings) become one point
+    xo = np.argsort(sp[:, 2], kind="mergesort")
+    for a in range(ns):
+        ia = xo[a]
+        for b in range(a + 1, ns):
+            ib = xo[b]
+            if sp[ib, 2] - sp[ia, 2] > _SNAP_MM:
+                break
+            if abs(sp[ib, 3] - sp[ia, 3]) <= _SNAP_MM:
+                sp[ib, 2] = sp[ia, 2]
+                sp[ib, 3] = sp[ia, 3]
     key = sp[:, 0] * 2.0 + sp[:, 1]
     so = np.argsort(key)
     # 3. pieces and trimming
@@ -346,7 +404,7 @@ def _offset_one(
     thr = max(r - KEEP_EPS_MM, 0.0)
     thr2 = thr * thr
     inside = d < 0
-    step = math.copysign(_grid_step(r, tol), d)
+    caps = _caps(xy, starts, d, tol)
     kept = np.empty((n + ns, 4))
     nk = 0
     p = 0
@@ -365,7 +423,7 @@ def _offset_one(
                 qy = seg[i, 3]
                 last = True
             if cx != qx or cy != qy:
-                hint = _keep(0.5 * (cx + qx), 0.5 * (cy + qy), edges, thr2, inside, hint, step)
+                hint = _keep(0.5 * (cx + qx), 0.5 * (cy + qy), edges, caps, thr2, inside, hint)
             if (cx != qx or cy != qy) and hint == -1:
                 kept[nk, 0] = cx
                 kept[nk, 1] = cy
@@ -375,10 +433,23 @@ def _offset_one(
             cx = qx
             cy = qy
     kept = kept[:nk]
-    # 4. chain pieces into rings (exact end matching, 1e-7 mm fallback)
-    xo = np.argsort(kept[:, 0])
+    # 4. chain pieces into rings (exact end matching, _SNAP_MM fallback); a piece and its reverse (a
+    # collapsed neck, zero width) cancel
+    xo = np.argsort(kept[:, 0], kind="mergesort")
     xs = kept[xo, 0]
     used = np.zeros(nk, np.bool_)
+    for c in range(nk):
+        if used[c]:
+            continue
+        q = np.searchsorted(xs, kept[c, 2])
+        while q < nk and xs[q] == kept[c, 2]:
+            o = xo[q]
+            if (not used[o] and o != c and kept[o, 1] == kept[c, 3] and kept[o, 2] == kept[c, 0]
+                    and kept[o, 3] == kept[c, 1]):
+                used[o] = True
+                used[c] = True
+                break
+            q += 1
     out = np.empty((nk + 16, 2))
     no = 0
     rs = np.zeros(nk + 2, np.int64)
@@ -408,7 +479,7 @@ def _offset_one(
                     break
                 q += 1
             if nxt < 0:
-                best = 1e-14
+                best = _SNAP_MM * _SNAP_MM
                 for c in range(nk):
                     if not used[c]:
                         dd = (kept[c, 0] - ex) ** 2 + (kept[c, 1] - ey) ** 2
@@ -416,7 +487,7 @@ def _offset_one(
                             best = dd
                             nxt = c
                 if nxt < 0:
-                    if (ex - kept[s0, 0]) ** 2 + (ey - kept[s0, 1]) ** 2 < 1e-14:
+                    if (ex - kept[s0, 0]) ** 2 + (ey - kept[s0, 1]) ** 2 < _SNAP_MM * _SNAP_MM:
                         closed = True
                     break
             used[nxt] = True
@@ -515,29 +586,22 @@ def offset_rings_kernel(
 # plain reference: the same method with NumPy over all pairs and Python dictionaries
 
 
-def _step_reference(r: float, tol: float) -> float:
-    return 2 * math.pi / max(3, math.ceil(math.pi / math.acos(r / (r + tol)) - 1e-9))
-
-
 def _raw_reference(ring: NDArray[np.float64], d: float, tol: float) -> NDArray[np.float64]:
     nxt = np.roll(ring, -1, axis=0)
     e = nxt - ring
     nrm = np.column_stack([e[:, 1], -e[:, 0]]) / np.hypot(e[:, 0], e[:, 1])[:, None]
     prev = np.roll(nrm, 1, axis=0)
     r = abs(d)
-    step = _step_reference(r, tol)
     pts: list[NDArray[np.float64]] = []
     for i, v in enumerate(ring):
         phi = math.atan2(prev[i, 0] * nrm[i, 1] - prev[i, 1] * nrm[i, 0], prev[i] @ nrm[i])
         pts.append(v + d * prev[i])
         if d * phi > 0:
+            n = max(1, math.ceil(abs(phi) / (2 * math.acos(r / (r + tol))) - 1e-12))
+            h = phi / (2 * n)
             a0 = math.atan2(math.copysign(1, d) * prev[i, 1], math.copysign(1, d) * prev[i, 0])
-            lo, hi = min(a0, a0 + phi) - 1.5 * step, max(a0, a0 + phi) + 1.5 * step
-            ks = np.arange(math.ceil(lo / step - 0.5), math.floor(hi / step - 0.5) + 1)
-            c = (ks + 0.5) * step
-            c = c if phi > 0 else c[::-1]
-            rc = r / math.cos(0.5 * step)
-            pts.extend(v + rc * np.column_stack([np.cos(c), np.sin(c)]))
+            ang = a0 + (2 * np.arange(n) + 1) * h
+            pts.extend(v + (r / math.cos(h)) * np.column_stack([np.cos(ang), np.sin(ang)]))
         pts.append(v + d * nrm[i])
     pts.append(pts[0])
     return np.array(pts)
@@ -565,6 +629,18 @@ def _one_reference(rings: list[NDArray[np.float64]], d: float, tol: float) -> li
     hit &= ~(end_i & end_j)
     hit &= np.triu(np.ones_like(hit), 1)
     splits: dict[int, list[tuple[float, tuple[float, float]]]] = {}
+    sp_list: list[list[float]] = []  # seg, t, x, y in the kernel's order of discovery does not matter here
+    par = np.abs(den) <= 1e-12 * ln[:, None] * ln[None, :]
+    colin = par & (np.abs(w[..., 0] * rv[:, None, 1] - w[..., 1] * rv[:, None, 0]) <= _SNAP_MM * ln[:, None])
+    colin &= np.triu(np.ones_like(colin), 1)
+    hit &= ~par
+    for i, j in zip(*np.nonzero(colin), strict=True):
+        for tgt, other in ((i, j), (j, i)):
+            for pt in (seg[other, :2], seg[other, 2:]):
+                tt = float((pt - a[tgt]) @ rv[tgt]) / ln[tgt] ** 2
+                e = _SNAP_MM / ln[tgt]
+                if e < tt < 1 - e:
+                    sp_list.append([tgt, tt, pt[0], pt[1]])
     for i, j in zip(*np.nonzero(hit), strict=True):
         ti, uj = t[i, j], u[i, j]
         if end_i[i, j]:
@@ -574,16 +650,31 @@ def _one_reference(rings: list[NDArray[np.float64]], d: float, tol: float) -> li
         else:
             p = (a[i, 0] + ti * rv[i, 0], a[i, 1] + ti * rv[i, 1])
         if not end_i[i, j]:
-            splits.setdefault(int(i), []).append((float(ti), p))
+            sp_list.append([i, ti, p[0], p[1]])
         if not end_j[i, j]:
-            splits.setdefault(int(j), []).append((float(uj), p))
+            sp_list.append([j, uj, p[0], p[1]])
+    sp = np.array(sp_list, dtype=np.float64).reshape(-1, 4)
+    order = np.argsort(sp[:, 2], kind="mergesort")
+    for ka, ia in enumerate(order):
+        for ib in order[ka + 1:]:
+            if sp[ib, 2] - sp[ia, 2] > _SNAP_MM:
+                break
+            if abs(sp[ib, 3] - sp[ia, 3]) <= _SNAP_MM:
+                sp[ib, 2:] = sp[ia, 2:]
+    for row in sp:
+        splits.setdefault(int(row[0]), []).append((float(row[1]), (float(row[2]), float(row[3]))))
     edges = np.concatenate([np.column_stack([rg, np.roll(rg, -1, axis=0)]) for rg in rings])
     thr = max(abs(d) - KEEP_EPS_MM, 0.0)
-    step = _step_reference(abs(d), tol)
     ein = edges[:, :2] - np.concatenate([np.roll(rg, 1, axis=0) for rg in rings])
     eout = edges[:, 2:] - edges[:, :2]
     turn = np.arctan2(ein[:, 0] * eout[:, 1] - ein[:, 1] * eout[:, 0], (ein * eout).sum(axis=1))
     arc_vertex = d * turn > 0
+    sg = math.copysign(1.0, d)
+    lin = np.hypot(ein[:, 0], ein[:, 1])
+    cap_a0 = np.arctan2(-sg * ein[:, 0] / lin, sg * ein[:, 1] / lin)
+    cap_phi = np.where(arc_vertex, turn, 0.0)
+    npieces = np.maximum(1, np.ceil(np.abs(turn) / (2 * math.acos(abs(d) / (abs(d) + tol))) - 1e-12))
+    cap_h = np.where(arc_vertex, turn / (2 * npieces), 0.0)
     pieces: list[tuple[tuple[float, float], tuple[float, float]]] = []
     for i in range(len(seg)):
         chain = [tuple(seg[i, :2])] + [p for _, p in sorted(splits.get(i, []), key=lambda z: z[0])]
@@ -598,10 +689,12 @@ def _one_reference(rings: list[NDArray[np.float64]], d: float, tol: float) -> li
             tt = ((m - e0) * ev).sum(axis=1) / np.where(l2 > 0, l2, 1)
             perp = np.hypot(*(e0 + tt[:, None] * ev - m).T)
             qv = m - e0
-            g = step * np.round(np.arctan2(qv[:, 1], qv[:, 0]) / step)
-            proj = qv[:, 0] * np.cos(g) + qv[:, 1] * np.sin(g)
-            cap = np.hypot(qv[:, 0], qv[:, 1]) < thr
-            cap |= arc_vertex & (np.hypot(qv[:, 0], qv[:, 1]) < thr / math.cos(0.5 * step)) & (proj < thr)
+            qn = np.hypot(qv[:, 0], qv[:, 1])
+            delta = np.mod(np.sign(cap_phi) * (np.arctan2(qv[:, 1], qv[:, 0]) - cap_a0), 2 * np.pi)
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # no cap: h = 0, masked below
+                g = cap_a0 + 2 * np.round(delta / (2 * np.abs(cap_h))) * cap_h
+                proj = qv[:, 0] * np.cos(g) + qv[:, 1] * np.sin(g)
+            cap = (cap_h != 0) & (qn < thr / np.cos(cap_h)) & (delta <= np.abs(cap_phi)) & (proj < thr)
             near = ((tt > 0) & (tt < 1) & (perp < thr)) | cap
             if np.any(near):
                 continue
@@ -616,6 +709,12 @@ def _one_reference(rings: list[NDArray[np.float64]], d: float, tol: float) -> li
     for k, (p, _) in enumerate(pieces):
         by_start.setdefault(p, []).append(k)
     used = [False] * len(pieces)
+    for k, (p, q) in enumerate(pieces):
+        if used[k]:
+            continue
+        rev = [c for c in by_start.get(q, []) if not used[c] and c != k and pieces[c][1] == p]
+        if rev:
+            used[k] = used[rev[0]] = True
     out = []
     for k0 in range(len(pieces)):
         if used[k0]:
@@ -631,9 +730,9 @@ def _one_reference(rings: list[NDArray[np.float64]], d: float, tol: float) -> li
             cand = [c for c in by_start.get(end, []) if not used[c]]
             if not cand:
                 near = [c for c in range(len(pieces)) if not used[c]
-                        and (pieces[c][0][0] - end[0]) ** 2 + (pieces[c][0][1] - end[1]) ** 2 < 1e-14]
+                        and (pieces[c][0][0] - end[0]) ** 2 + (pieces[c][0][1] - end[1]) ** 2 < _SNAP_MM**2]
                 if not near:
-                    closed = (end[0] - ring[0][0]) ** 2 + (end[1] - ring[0][1]) ** 2 < 1e-14
+                    closed = (end[0] - ring[0][0]) ** 2 + (end[1] - ring[0][1]) ** 2 < _SNAP_MM**2
                     break
                 cand = near[:1]
             cur = cand[0]

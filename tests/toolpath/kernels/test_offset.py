@@ -24,7 +24,14 @@ SLACK = 2e-4  # shapely's own chords at quad_segs=256 on radii up to 40 mm, plus
 
 
 def exact(geom, d):
-    return geom.buffer(d, quad_segs=256)
+    """Exact offset (up to 256 chords per quarter circle) as the region minus (or plus) the union of the
+    stadiums of its boundary segments: shapely's ``buffer`` of the polygon itself first simplifies the
+    input by 1 % of the distance (GEOS), which moves small features by more than our tolerance."""
+    rings = [geom.exterior, *geom.interiors]
+    xy = [np.asarray(r.coords) for r in rings]
+    segs = shapely.linestrings(np.concatenate([np.stack([c[:-1], c[1:]], axis=1) for c in xy]))
+    band = shapely.union_all(shapely.buffer(segs, abs(d), quad_segs=256))
+    return geom.difference(band) if d < 0 else geom.union(band)
 
 
 def check_against_shapely(geom, d, got, tol=TOL):
@@ -123,9 +130,7 @@ def polygons_with_islands(draw):
     return polys[0] if polys else outer
 
 
-@pytest.mark.xfail(reason="known: some grown polygons lose a ring in chaining (one open chain); see issue 5 note",
-                   strict=False)
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(reg=polygons_with_islands(), d=st.one_of(st.floats(-12, -0.05), st.floats(0.05, 6)))
 def test_random_polygons_kernel_reference_and_shapely(reg, d):
     got = offset_polygon(reg, d)
