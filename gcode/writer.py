@@ -28,13 +28,13 @@ from __future__ import annotations
 import math
 import os
 import re
-import tempfile
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
+from toolpath.atomic import atomic_write
 from toolpath.enums import Coolant, MoveKind
 from toolpath.errors import GcodeError
 from toolpath.moves import arc_points, arc_sweep
@@ -611,17 +611,11 @@ def write_file(
     directory = target.parent if str(target.parent) else Path(".")
     if not directory.is_dir():
         raise GcodeError(f"cannot write {str(target)!r}: directory {str(directory)!r} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="ascii", errors="strict", newline="\n") as fh:
+    def _ascii(tmp: str) -> None:
+        with open(tmp, "w", encoding="ascii", errors="strict", newline="\n") as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+
+    atomic_write(target, _ascii)
     return target
