@@ -11,8 +11,9 @@ plan is cut at every stepdown: a ramp along the first loop from the depth
 already cleared, stay-down links where the straight link keeps the centre in
 ``C``, retract to the clearance height otherwise.
 
-Offsets here use shapely's exact buffer; the Numba offset kernel is a later
-drop-in (see the issue on conventional clearing).
+The roughing loops come from the Numba offset kernel (:mod:`toolpath.kernels.offset`), all
+levels in one call, checked against shapely and replaced by shapely buffers when the kernel
+fails; the tool-centre domain, the finishing loop and the clean-up use shapely.
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ from shapely.ops import nearest_points
 from shapely.prepared import prep
 
 from ..enums import Direction
-from ..errors import InputError, UnreachableError
+from ..errors import GeometryError, InputError, UnreachableError
 from ..geometry.slicing import polygons_of, tool_residue
+from ..kernels.offset import offset_polygons
 from ..moves import Toolpath, ToolpathBuilder
 from ..pocket import Pocket
 from ..tool import Tool
@@ -63,6 +65,10 @@ class OffsetParams:
         Extra clearance kept from walls to absorb chord errors, mm.
     clearance_z_mm : float or None
         Height of rapids between regions, mm; ``None``: 5 mm above the stock top.
+    arc_tolerance_mm : float
+        Flattening of the roughing loops' arcs, mm (> 0); they only ever move away from the walls.
+    use_kernel : bool
+        Roughing loops from the Numba offset kernel (:mod:`toolpath.kernels.offset`); ``False``: shapely.
     """
 
     stepover_mm: float
@@ -74,6 +80,8 @@ class OffsetParams:
     direction: Direction = Direction.CLIMB
     tolerance_mm: float = 0.005
     clearance_z_mm: float | None = None
+    arc_tolerance_mm: float = 0.005
+    use_kernel: bool = True
 
     def validate(self, tool: Tool) -> None:
         """Raise :class:`InputError` naming the first bad value."""
@@ -90,9 +98,13 @@ class OffsetParams:
         if not (0 < self.ramp_angle_deg <= 90):
             raise InputError(f"ramp_angle_deg must be in (0, 90], got {self.ramp_angle_deg!r}")
         if not (0 <= self.finish_allowance_mm < tool.diameter_mm):
-            raise InputError(f"finish_allowance_mm must be in [0, {tool.diameter_mm:g}), got {self.finish_allowance_mm!r}")
+            raise InputError(
+                f"finish_allowance_mm must be in [0, {tool.diameter_mm:g}), got {self.finish_allowance_mm!r}"
+            )
         if not (self.tolerance_mm >= 0):
             raise InputError(f"tolerance_mm must be >= 0, got {self.tolerance_mm!r}")
+        if not (self.arc_tolerance_mm > 0 and math.isfinite(self.arc_tolerance_mm)):
+            raise InputError(f"arc_tolerance_mm must be > 0, got {self.arc_tolerance_mm!r}")
 
 
 @dataclass(frozen=True)
@@ -110,6 +122,8 @@ class Plan2D:
     chains: list[Chain]
     centres: Any
     unreachable: list[dict[str, Any]] = field(default_factory=list)
+    #: where the roughing loops came from: "kernel" or "shapely" (fallback or ``use_kernel=False``)
+    loops_from: str = "shapely"
 
 
 _QUAD = 64
@@ -119,6 +133,46 @@ def _loops_of(poly: Polygon, *, outer_ccw: bool) -> list[NDArray[np.float64]]:
     loops = [ring_coords(poly.exterior, ccw=outer_ccw)]
     loops += [ring_coords(r, ccw=not outer_ccw) for r in poly.interiors]
     return [lp for lp in loops if len(lp) >= 4]
+
+
+def _levels_shapely(base: Any, params: OffsetParams) -> list[list[Polygon]]:
+    levels: list[list[Polygon]] = []
+    k = 0
+    while True:
+        g = base if k == 0 else base.buffer(-k * params.stepover_mm, quad_segs=16)
+        polys = [p for p in polygons_of(g) if p.area > 1e-6]
+        if not polys:
+            break
+        levels.append(polys)
+        k += 1
+    return levels
+
+
+def _roughing_levels(
+    domain: Any, centres: Any, r: float, params: OffsetParams
+) -> tuple[list[list[Polygon]], str]:
+    """Roughing regions, outermost first: the domain shrunk by r + tolerance + allowance + k·stepover.
+
+    All levels come from one call of the Numba offset kernel on the domain itself (erosions by discs
+    compose, so shrinking the domain by the sum equals shrinking level by level). The kernel's first level
+    is checked against shapely's buffer of the tool-centre domain (area within the arc tolerance times the
+    perimeter); when the kernel raises or that check fails, shapely buffers are used instead.
+    """
+    base_d = r + params.tolerance_mm + params.finish_allowance_mm
+    base = centres.buffer(-params.finish_allowance_mm, quad_segs=16) if params.finish_allowance_mm > 0 else centres
+    if params.use_kernel and not base.is_empty:
+        x0, y0, x1, y1 = domain.bounds
+        n = int(math.ceil(0.5 * min(x1 - x0, y1 - y0) / params.stepover_mm)) + 2
+        dists = -(base_d + params.stepover_mm * np.arange(n))
+        try:
+            geoms = offset_polygons(domain, dists, tolerance_mm=params.arc_tolerance_mm)
+        except GeometryError:
+            geoms = []
+        slack = base.length * (params.arc_tolerance_mm + 1e-3) + 1e-6
+        if geoms and abs(geoms[0].area - base.area) <= slack:
+            levels = [[p for p in polygons_of(g) if p.area > 1e-6] for g in geoms]
+            return [lv for lv in levels if lv], "kernel"
+    return _levels_shapely(base, params), "shapely"
 
 
 def plan_offset_2d(pocket: Pocket, tool: Tool, params: OffsetParams) -> Plan2D:
@@ -138,16 +192,7 @@ def plan_offset_2d(pocket: Pocket, tool: Tool, params: OffsetParams) -> Plan2D:
     material = prep(pocket.region)
     climb = params.direction is Direction.CLIMB
     # roughing: outside-in; climb puts the uncut material (inside) on the right: clockwise outer loops
-    base = centres.buffer(-params.finish_allowance_mm, quad_segs=16) if params.finish_allowance_mm > 0 else centres
-    levels: list[list[Polygon]] = []
-    k = 0
-    while True:
-        g = base if k == 0 else base.buffer(-k * params.stepover_mm, quad_segs=16)
-        polys = [p for p in polygons_of(g) if p.area > 1e-6]
-        if not polys:
-            break
-        levels.append(polys)
-        k += 1
+    levels, loops_from = _roughing_levels(domain, centres, r, params)
     children: dict[tuple[int, int], list[int]] = {}
     for lv in range(1, len(levels)):
         for j, p in enumerate(levels[lv]):
@@ -200,7 +245,7 @@ def plan_offset_2d(pocket: Pocket, tool: Tool, params: OffsetParams) -> Plan2D:
             qxy = np.array([q.x, q.y])
             chains.append(Chain(qxy[None], False))
             left = left.difference(Point(qxy).buffer(r, quad_segs=16))
-    return Plan2D(chains, centres, unreachable)
+    return Plan2D(chains, centres, unreachable, loops_from)
 
 
 def offset_clearing(
