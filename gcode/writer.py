@@ -380,7 +380,13 @@ def iter_lines(program: Program, dialect: str | Dialect = "linuxcnc", **options:
             yield from out(d.coolant_mist)
         if first_motion and len(tp):
             first_motion = False
-            if int(tp.kind[0]) != MoveKind.RAPID:
+            first = tp.xyz[0]
+            if int(tp.kind[0]) == MoveKind.RAPID and float(first[2]) >= clearance - 1e-9:
+                # the controller's position is unknown: rise alone first, never a diagonal rapid
+                zt = e.num(float(first[2]))
+                yield from out(f"{e.code('G', 0)} Z{zt}")
+                e.motion, e.pos_txt[2] = "0", zt
+            elif int(tp.kind[0]) != MoveKind.RAPID:
                 # lead-in: the controller's position is unknown, reach start_xyz from above
                 s = model_pos
                 z_safe = max(clearance, float(s[2]))
