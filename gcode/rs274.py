@@ -120,7 +120,7 @@ def run_rs274(
         tbl = Path(tmp) / "tools.tbl"
         tbl.write_text(tool_table(tools))
         if isinstance(source, os.PathLike) or ("\n" not in source and Path(source).is_file()):
-            prog = Path(source)
+            prog = Path(source).resolve()  # rs274 runs in the temporary folder
         else:
             prog = Path(tmp) / "program.ngc"
             prog.write_text(source)
