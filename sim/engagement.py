@@ -5,7 +5,9 @@ cell centres at ``x0_mm + ix * cell_mm``, ``y0_mm + iy * cell_mm``), filled from
 move is sampled every ``step_mm`` along its length (arcs along the arc); at each sample where the tool's
 bottom is at or below the level, the engagement angle is measured first: the arc of the tool circle
 (``samples`` points evenly spaced on the radius-``R`` circle, degrees = count x 360 / samples) whose cells
-hold material; then the disc of radius ``R`` at that position is removed.
+hold material and which the tool's sweep from the previous sample does not cover (tested exactly, so the
+thin crescent between two near samples is not lost to the raster); then the cells within ``R`` of that
+sweep are removed. Default raster cell ``R / 50``, sample spacing ``R / 10``.
 
 Units: mm, degrees.
 """
@@ -30,9 +32,23 @@ __all__ = ["EngagementResult", "engagement_along", "sample_moves", "measure_kern
 
 
 @njit(cache=True, nogil=True)
+def _seg_dist2(px, py, ax, ay, bx, by):  # type: ignore[no-untyped-def]
+    dx = bx - ax
+    dy = by - ay
+    ll = dx * dx + dy * dy
+    t = 0.0
+    if ll > 0.0:
+        t = min(1.0, max(0.0, ((px - ax) * dx + (py - ay) * dy) / ll))
+    ex = px - ax - t * dx
+    ey = py - ay - t * dy
+    return ex * ex + ey * ey
+
+
+@njit(cache=True, nogil=True)
 def measure_kernel(mat, x0, y0, cell, pts, z_level, r, cs, sn, out):  # type: ignore[no-untyped-def]
-    """For each sample (x, y, z) in order: when ``z <= z_level``, count circle points in material into
-    ``out`` (else -1), then clear the disc of radius ``r``."""
+    """For each sample (x, y, z) in order: when ``z <= z_level``, count into ``out`` the circle points whose
+    cell holds material and that the sweep from the previous sample does not cover (exact distance to that
+    segment); then clear the cells within ``r`` of the segment. ``out`` is -1 above the level."""
     ny, nx = mat.shape
     inv = 1.0 / cell
     r2 = r * r
@@ -42,22 +58,29 @@ def measure_kernel(mat, x0, y0, cell, pts, z_level, r, cs, sn, out):  # type: ig
         if pts[s, 2] > z_level:
             out[s] = -1
             continue
+        ax = cx
+        ay = cy
+        if s > 0 and pts[s - 1, 2] <= z_level:
+            ax = pts[s - 1, 0]
+            ay = pts[s - 1, 1]
         n = 0
         for k in range(cs.shape[0]):
-            ix = int(math.floor((cx + r * cs[k] - x0) * inv + 0.5))
-            iy = int(math.floor((cy + r * sn[k] - y0) * inv + 0.5))
+            qx = cx + r * cs[k]
+            qy = cy + r * sn[k]
+            ix = int(math.floor((qx - x0) * inv + 0.5))
+            iy = int(math.floor((qy - y0) * inv + 0.5))
             if 0 <= ix < nx and 0 <= iy < ny and mat[iy, ix] != 0:
-                n += 1
+                if _seg_dist2(qx, qy, ax, ay, cx, cy) >= r2 * (1.0 - 1e-12):
+                    n += 1
         out[s] = n
-        i0 = max(0, int(math.ceil((cx - r - x0) * inv)))
-        i1 = min(nx - 1, int(math.floor((cx + r - x0) * inv)))
-        j0 = max(0, int(math.ceil((cy - r - y0) * inv)))
-        j1 = min(ny - 1, int(math.floor((cy + r - y0) * inv)))
+        i0 = max(0, int(math.ceil((min(ax, cx) - r - x0) * inv)))
+        i1 = min(nx - 1, int(math.floor((max(ax, cx) + r - x0) * inv)))
+        j0 = max(0, int(math.ceil((min(ay, cy) - r - y0) * inv)))
+        j1 = min(ny - 1, int(math.floor((max(ay, cy) + r - y0) * inv)))
         for j in range(j0, j1 + 1):
-            dy = y0 + j * cell - cy
+            y = y0 + j * cell
             for i in range(i0, i1 + 1):
-                dx = x0 + i * cell - cx
-                if dx * dx + dy * dy <= r2:
+                if mat[j, i] != 0 and _seg_dist2(x0 + i * cell, y, ax, ay, cx, cy) <= r2:
                     mat[j, i] = 0
 
 
@@ -65,15 +88,28 @@ def measure_reference(mat, x0, y0, cell, pts, z_level, r, cs, sn, out) -> None: 
     """Plain NumPy :func:`measure_kernel`."""
     yy, xx = np.mgrid[0 : mat.shape[0], 0 : mat.shape[1]]
     xc, yc = x0 + xx * cell, y0 + yy * cell
+
+    def dist2(px, py, a, b):  # type: ignore[no-untyped-def]
+        d = b - a
+        ll = float(d @ d)
+        t = np.zeros_like(px) if ll == 0 else np.clip(((px - a[0]) * d[0] + (py - a[1]) * d[1]) / ll, 0, 1)
+        return (px - a[0] - t * d[0]) ** 2 + (py - a[1] - t * d[1]) ** 2
+
     for s, (cx, cy, cz) in enumerate(pts):
         if cz > z_level:
             out[s] = -1
             continue
-        ix = np.floor((cx + r * cs - x0) / cell + 0.5).astype(np.int64)
-        iy = np.floor((cy + r * sn - y0) / cell + 0.5).astype(np.int64)
+        c = np.array([cx, cy])
+        a = pts[s - 1, :2] if s > 0 and pts[s - 1, 2] <= z_level else c
+        qx, qy = cx + r * cs, cy + r * sn
+        ix = np.floor((qx - x0) * (1.0 / cell) + 0.5).astype(np.int64)
+        iy = np.floor((qy - y0) * (1.0 / cell) + 0.5).astype(np.int64)
         ok = (ix >= 0) & (ix < mat.shape[1]) & (iy >= 0) & (iy < mat.shape[0])
-        out[s] = np.count_nonzero(mat[iy[ok], ix[ok]])
-        mat[(xc - cx) ** 2 + (yc - cy) ** 2 <= r * r] = 0
+        hit = np.zeros(len(cs), bool)
+        hit[ok] = mat[iy[ok], ix[ok]] != 0
+        hit &= dist2(qx, qy, a, c) >= r * r * (1.0 - 1e-12)
+        out[s] = int(hit.sum())
+        mat[dist2(xc, yc, a, c) <= r * r] = 0
 
 
 def sample_moves(toolpath: Toolpath, step_mm: float, start: Any = None) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
@@ -181,9 +217,9 @@ def engagement_along(
     start : sequence of 3 float, optional
         Where the first move starts.
     cell_mm : float, optional
-        Raster cell, default ``R / 30``.
+        Raster cell, default ``R / 50``.
     step_mm : float, optional
-        Sample spacing along moves, default one cell.
+        Sample spacing along moves, default ``R / 10``.
     samples : int
         Points on the tool circle.
     use_kernel : bool
@@ -192,8 +228,8 @@ def engagement_along(
     if not isinstance(toolpath, Toolpath):
         raise InputError(f"toolpath must be a Toolpath, got {type(toolpath).__name__}")
     r = tool.radius_mm
-    cell = r / 30.0 if cell_mm is None else float(cell_mm)
-    step = cell if step_mm is None else float(step_mm)
+    cell = r / 50.0 if cell_mm is None else float(cell_mm)
+    step = r / 10.0 if step_mm is None else float(step_mm)
     if not (cell > 0 and step > 0 and samples >= 8):
         raise InputError(f"cell_mm and step_mm must be > 0 and samples >= 8, got {cell_mm!r}, {step_mm!r}, {samples!r}")
     if material is None or material.is_empty:

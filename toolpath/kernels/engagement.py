@@ -69,24 +69,34 @@ def engagement_kernel(mat, x0, y0, cell, cx, cy, r, cs, sn):  # type: ignore[no-
 
 def engagement_reference(mat, x0, y0, cell, cx, cy, r, cs, sn) -> int:  # type: ignore[no-untyped-def]
     """Plain NumPy :func:`engagement_kernel`."""
-    ix = np.floor((cx + r * cs - x0) / cell + 0.5).astype(np.int64)
-    iy = np.floor((cy + r * sn - y0) / cell + 0.5).astype(np.int64)
+    inv = 1.0 / cell
+    ix = np.floor((cx + r * cs - x0) * inv + 0.5).astype(np.int64)
+    iy = np.floor((cy + r * sn - y0) * inv + 0.5).astype(np.int64)
     ok = (ix >= 0) & (ix < mat.shape[1]) & (iy >= 0) & (iy < mat.shape[0])
     return int(np.count_nonzero(mat[iy[ok], ix[ok]]))
 
 
 @njit(cache=True, nogil=True)
-def engagement_many_kernel(mat, x0, y0, cell, pts, r, cs, sn):  # type: ignore[no-untyped-def]
-    """:func:`engagement_kernel` at every point of ``pts`` (M, 2); int64 (M,)."""
+def engagement_many_kernel(mat, x0, y0, cell, pts, r, cs, sn, value):  # type: ignore[no-untyped-def]
+    """At every point of ``pts`` (M, 2), the number of circle points whose cell holds exactly ``value``;
+    int64 (M,)."""
+    ny, nx = mat.shape
+    inv = 1.0 / cell
     out = np.zeros(pts.shape[0], np.int64)
     for i in range(pts.shape[0]):
-        out[i] = engagement_kernel(mat, x0, y0, cell, pts[i, 0], pts[i, 1], r, cs, sn)
+        n = 0
+        for k in range(cs.shape[0]):
+            ix = int(math.floor((pts[i, 0] + r * cs[k] - x0) * inv + 0.5))
+            iy = int(math.floor((pts[i, 1] + r * sn[k] - y0) * inv + 0.5))
+            if 0 <= ix < nx and 0 <= iy < ny and mat[iy, ix] == value:
+                n += 1
+        out[i] = n
     return out
 
 
-def engagement_many_reference(mat, x0, y0, cell, pts, r, cs, sn) -> NDArray[np.int64]:  # type: ignore[no-untyped-def]
+def engagement_many_reference(mat, x0, y0, cell, pts, r, cs, sn, value) -> NDArray[np.int64]:  # type: ignore[no-untyped-def]
     """Plain :func:`engagement_many_kernel`."""
-    return np.array([engagement_reference(mat, x0, y0, cell, p[0], p[1], r, cs, sn) for p in pts], np.int64)
+    return np.array([engagement_reference(mat == value, x0, y0, cell, p[0], p[1], r, cs, sn) for p in pts], np.int64)
 
 
 @njit(cache=True, nogil=True)
@@ -109,8 +119,9 @@ def material_direction_kernel(mat, x0, y0, cell, cx, cy, r, cs, sn):  # type: ig
 
 def material_direction_reference(mat, x0, y0, cell, cx, cy, r, cs, sn):  # type: ignore[no-untyped-def]
     """Plain NumPy :func:`material_direction_kernel`."""
-    ix = np.floor((cx + r * cs - x0) / cell + 0.5).astype(np.int64)
-    iy = np.floor((cy + r * sn - y0) / cell + 0.5).astype(np.int64)
+    inv = 1.0 / cell
+    ix = np.floor((cx + r * cs - x0) * inv + 0.5).astype(np.int64)
+    iy = np.floor((cy + r * sn - y0) * inv + 0.5).astype(np.int64)
     ok = (ix >= 0) & (ix < mat.shape[1]) & (iy >= 0) & (iy < mat.shape[0])
     hit = np.zeros(cs.shape[0], bool)
     hit[ok] = mat[iy[ok], ix[ok]] != 0
@@ -236,7 +247,7 @@ def link_is_clear_reference(mat, allowed, x0, y0, cell, ax, ay, bx, by, r, cs, s
     m = max(1, int(math.ceil(length / (0.5 * cell))))
     for t in np.arange(m + 1) / m:
         x, y = ax + t * (bx - ax), ay + t * (by - ay)
-        ix, iy = int(np.floor((x - x0) / cell + 0.5)), int(np.floor((y - y0) / cell + 0.5))
+        ix, iy = int(np.floor((x - x0) * (1.0 / cell) + 0.5)), int(np.floor((y - y0) * (1.0 / cell) + 0.5))
         if not (0 <= ix < allowed.shape[1] and 0 <= iy < allowed.shape[0]) or allowed[iy, ix] == 0:
             return False
         if engagement_reference(mat, x0, y0, cell, x, y, r, cs, sn) > max_count:
@@ -251,8 +262,8 @@ def _probe(mat, allowed, x0, y0, cell, px, py, ang, step, r, cs, sn):  # type: i
     qx = px + step * math.cos(ang)
     qy = py + step * math.sin(ang)
     ny, nx = allowed.shape
-    ix = int(math.floor((qx - x0) / cell + 0.5))
-    iy = int(math.floor((qy - y0) / cell + 0.5))
+    ix = int(math.floor((qx - x0) * (1.0 / cell) + 0.5))
+    iy = int(math.floor((qy - y0) * (1.0 / cell) + 0.5))
     if not (0 <= ix < nx and 0 <= iy < ny) or allowed[iy, ix] == 0:
         return 1 << 30
     return engagement_kernel(mat, x0, y0, cell, qx, qy, r, cs, sn)
@@ -387,7 +398,7 @@ def adaptive_pass_reference(mat, allowed, x0, y0, cell, r, cs, sn, px, py, headi
 
     def probe(ang: float, ds: float) -> int:
         qx, qy = px + ds * math.cos(ang), py + ds * math.sin(ang)
-        ix, iy = int(np.floor((qx - x0) / cell + 0.5)), int(np.floor((qy - y0) / cell + 0.5))
+        ix, iy = int(np.floor((qx - x0) * (1.0 / cell) + 0.5)), int(np.floor((qy - y0) * (1.0 / cell) + 0.5))
         if not (0 <= ix < allowed.shape[1] and 0 <= iy < allowed.shape[0]) or allowed[iy, ix] == 0:
             return big
         return engagement_reference(mat, x0, y0, cell, qx, qy, r, cs, sn)

@@ -220,7 +220,8 @@ class _Grid:
         self.allowed = rasterize(centres.buffer(-0.75 * cell), self.x0, self.y0, cell, self.ny, self.nx)
         region = rasterize(pocket.region, self.x0, self.y0, cell, self.ny, self.nx)
         near = distance_transform_edt(self.allowed == 0) * cell <= r - 0.5 * cell
-        self.mat = (region & near).astype(np.uint8)
+        # 1: material a roughing centre reaches; 2: material beyond (along walls, in corners)
+        self.mat = np.where(region != 0, np.where(near, 1, 2), 0).astype(np.uint8)
 
     def xy(self, iy: NDArray[np.int64], ix: NDArray[np.int64]) -> NDArray[np.float64]:
         return np.column_stack([self.x0 + ix * self.cell, self.y0 + iy * self.cell])
@@ -251,6 +252,7 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
     buf_xy = np.empty((200_000, 2))
     buf_e = np.empty(200_000, np.int64)
     log = np.empty(g.mat.size, np.int64)
+    mat0 = g.mat.copy()
     min_removed = int(0.5 * ae * r / (cell * cell))
     mat, allowed, x0, y0 = g.mat, g.allowed, g.x0, g.y0
     cent_prep = prep(centres.buffer(1e-7))
@@ -278,7 +280,7 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
 
     def entry() -> bool:
         """A helix (or plunge) in the largest circle of allowed centres over uncut material."""
-        inside = (allowed != 0) & (mat != 0)
+        inside = (allowed != 0) & (mat == 1)
         if not inside.any():
             return False
         d = distance_transform_edt(inside) * cell
@@ -304,7 +306,7 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
     fruitless = 0  # refreshes since the last accepted pass
     for _ in range(200_000):
         if alive.shape[0]:
-            e = engagement_many_kernel(mat, x0, y0, cell, alive, probe_r, cs, sn)
+            e = engagement_many_kernel(mat, x0, y0, cell, alive, probe_r, cs, sn, 1)
             alive = alive[e > 0]
         if alive.shape[0] == 0:
             fruitless += 1
@@ -335,7 +337,8 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
                                                   target, max_count, 1, side, max_air, buf_xy, buf_e, log)
         if n < 2 or removed < min_removed:
             # too little for a pass from here (it runs into a wall): undo, and drop this start
-            mat.flat[log[: min(removed, log.size)]] = 1
+            idx = log[: min(removed, log.size)]
+            mat.flat[idx] = mat0.flat[idx]
             alive = alive[((alive - q) ** 2).sum(axis=1) > (0.5 * r) ** 2]
             continue
         if link == "stay":
@@ -349,7 +352,7 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
         fruitless = 0
         add_alive(pts[:: 2])
         pos = pts[-1]
-    plan.left_area_mm2 = float(np.count_nonzero(mat)) * cell * cell
+    plan.left_area_mm2 = float(np.count_nonzero(mat == 1)) * cell * cell
     if plan.left_area_mm2 > 0.5 * r * r:
         plan.notes.append(f"{plan.left_area_mm2:.2f} mm2 reachable left after roughing (raster)")
     if params.finish:

@@ -1,0 +1,124 @@
+"""Kernels of adaptive clearing against their plain references, and against geometry."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from shapely.geometry import Point, box
+
+from toolpath.kernels import engagement as K
+from toolpath.kernels.raster import fill_kernel, fill_reference, polygon_edges, rasterize
+
+CELL = 0.1
+
+
+def random_grid(seed: int, shape=(60, 70)) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return (rng.random(shape) < 0.6).astype(np.uint8)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 10_000), st.floats(-1, 8), st.floats(-1, 7), st.floats(0.3, 3.0))
+def test_engagement_and_clear_match_reference(seed, cx, cy, r):
+    mat = random_grid(seed)
+    cs, sn = K.circle_samples(90)
+    args = (0.0, 0.0, CELL, cx, cy, r, cs, sn)
+    assert K.engagement_kernel(mat, *args) == K.engagement_reference(mat, *args)
+    a = K.material_direction_kernel(mat, *args)
+    b = K.material_direction_reference(mat, *args)
+    assert np.allclose(a, b)
+    pts = np.array([[cx, cy], [cx + 0.3, cy - 0.2]])
+    mat2 = mat + (np.arange(mat.size).reshape(mat.shape) % 3 == 0) * mat  # values 0, 1, 2
+    for value in (1, 2):
+        assert np.array_equal(K.engagement_many_kernel(mat2, 0.0, 0.0, CELL, pts, r, cs, sn, value),
+                              K.engagement_many_reference(mat2, 0.0, 0.0, CELL, pts, r, cs, sn, value))
+    m1, m2 = mat.copy(), mat.copy()
+    seg = (0.0, 0.0, CELL, cx, cy, cx + 1.3, cy - 0.4, r)
+    assert K.clear_capsule_kernel(m1, *seg) == K.clear_capsule_reference(m2, *seg)
+    assert np.array_equal(m1, m2)
+    m1, m2 = mat.copy(), mat.copy()
+    assert K.clear_disc_kernel(m1, 0.0, 0.0, CELL, cx, cy, r) == K.clear_disc_reference(m2, 0.0, 0.0, CELL, cx, cy, r)
+    assert np.array_equal(m1, m2)
+    allowed = np.ones_like(mat)
+    allowed[:, 50:] = 0
+    la = (mat, allowed, 0.0, 0.0, CELL, cx, cy, cx + 1.0, cy + 0.5, r, cs, sn, 20)
+    assert K.link_is_clear_kernel(*la) == K.link_is_clear_reference(*la)
+
+
+def test_engagement_of_a_straight_side_cut_is_arccos():
+    """A tool whose circle overlaps a half-plane of material by ae: arc = 2*arccos(1 - ae/R) measured
+    across the overlap (both sides of the normal), within the raster's resolution."""
+    cell = 0.01
+    mat = np.zeros((800, 800), np.uint8)
+    r, ae = 2.0, 0.5
+    mat[:, 400 + int(round((r - ae) / cell)) :] = 1  # material where x >= 4 + (R - ae), centre at x = 4
+    cs, sn = K.circle_samples(3600)
+    n = K.engagement_kernel(mat, 0.0, 0.0, cell, 4.0, 4.0, r, cs, sn)
+    expected = 2 * math.degrees(math.acos(1 - ae / r))
+    assert abs(n / 10.0 - expected) < 1.0
+
+
+def test_clear_disc_area_is_pi_r2():
+    cell = 0.02
+    mat = np.ones((400, 400), np.uint8)
+    n = K.clear_disc_kernel(mat, 0.0, 0.0, cell, 4.0, 4.0, 1.5)
+    assert abs(n * cell * cell - math.pi * 1.5**2) < 0.02
+
+
+@settings(max_examples=5, deadline=None)
+@given(st.integers(0, 1000), st.floats(0, math.tau))
+def test_adaptive_pass_matches_reference(seed, heading):
+    """The whole stepping loop, kernel against the plain reference, on a small block with a cleared hole."""
+    rng = np.random.default_rng(seed)
+    cell, r = 0.1, 1.0
+    mat = np.ones((60, 60), np.uint8)
+    cx, cy = 3.0 + rng.random(), 3.0 + rng.random()
+    K.clear_disc_kernel(mat, 0.0, 0.0, cell, cx, cy, 1.5)
+    allowed = np.zeros_like(mat)
+    allowed[12:48, 12:48] = 1
+    cs, sn = K.circle_samples(120)
+    px, py = cx + 0.5, cy
+    outs = []
+    for fn in (K.adaptive_pass_kernel, K.adaptive_pass_reference):
+        m = mat.copy()
+        xy, e, log = np.zeros((40, 2)), np.zeros(40, np.int64), np.zeros(m.size, np.int64)
+        n, reason, removed = fn(m, allowed, 0.0, 0.0, cell, r, cs, sn, px, py, heading, 0.1, 0.02,
+                                12, 16, 1, -1.0, 5, xy, e, log)
+        outs.append((n, reason, removed, xy[:n].copy(), e[:n].copy(), m, np.sort(log[:removed])))
+    a, b = outs
+    assert a[:3] == b[:3]
+    assert np.allclose(a[3], b[3])
+    assert np.array_equal(a[4], b[4]) and np.array_equal(a[5], b[5]) and np.array_equal(a[6], b[6])
+    assert a[0] > 5
+    # every step after the first keeps the engagement at most the maximum
+    assert a[4][1:].max() <= 16
+
+
+def test_pass_undo_log_restores_the_raster():
+    cell, r = 0.1, 1.0
+    mat = np.ones((60, 60), np.uint8)
+    K.clear_disc_kernel(mat, 0.0, 0.0, cell, 3.0, 3.0, 1.5)
+    before = mat.copy()
+    cs, sn = K.circle_samples(120)
+    xy, e, log = np.zeros((30, 2)), np.zeros(30, np.int64), np.zeros(mat.size, np.int64)
+    _, _, removed = K.adaptive_pass_kernel(mat, np.ones_like(mat), 0.0, 0.0, cell, r, cs, sn, 3.5, 3.0, 1.57,
+                                           0.1, 0.02, 12, 16, 1, -1.0, 5, xy, e, log)
+    assert removed > 0 and not np.array_equal(mat, before)
+    mat.flat[log[:removed]] = 1
+    assert np.array_equal(mat, before)
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.floats(0.5, 4), st.floats(0.5, 4), st.floats(0.3, 1.5))
+def test_fill_matches_shapely(cx, cy, rad):
+    geom = box(0, 0, 6, 5).difference(Point(cx, cy).buffer(rad, quad_segs=12))
+    got = fill_kernel(polygon_edges(geom), -0.05, -0.05, 0.05, 110, 130)
+    ref = fill_reference(geom, -0.05, -0.05, 0.05, 110, 130)
+    # cells whose centre lies on a boundary may differ; nothing else
+    diff = np.argwhere(got != ref)
+    for iy, ix in diff:
+        assert geom.boundary.distance(Point(-0.05 + ix * 0.05, -0.05 + iy * 0.05)) < 1e-9
+    assert rasterize(geom, -0.05, -0.05, 0.05, 110, 130).sum() == got.sum()

@@ -1,0 +1,152 @@
+"""Adaptive clearing checked by simulation: no gouge, nothing reachable left (sim.check on a height-field
+part), engagement measured along the path by sim.engagement (not the generator's bookkeeping)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import shapely
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from shapely.geometry import Point, Polygon, box
+
+from toolpath import InputError, MoveKind, Pocket, Stock, Tool, UnreachableError
+from toolpath.moves import ToolpathBuilder
+from toolpath.strategies.adaptive import AdaptiveParams, adaptive_clearing, clear_pockets, target_engagement_deg
+from sim.check import check
+from sim.engagement import engagement_along
+from sim.stock import HeightField
+
+CLEAR = 10.0
+
+
+def part_field(pocket: Pocket, cell: float) -> tuple[HeightField, Stock]:
+    """The finished part as a height field: the stock top outside the region, the floor inside."""
+    x0, y0, x1, y1 = pocket.region.bounds
+    stock = Stock.box(x0 - 4, y0 - 4, pocket.z_bottom_mm - 5, x1 + 4, y1 + 4, pocket.z_top_mm)
+    hf = HeightField.covering(x0 - 4, y0 - 4, x1 + 4, y1 + 4, cell)
+    xx, yy = hf.centres()
+    inside = shapely.contains_xy(pocket.region, xx, yy)
+    return HeightField(np.where(inside, pocket.z_bottom_mm, pocket.z_top_mm), hf.x0_mm, hf.y0_mm, cell), stock
+
+
+def run(pocket: Pocket, tool: Tool, params: AdaptiveParams, *, cell: float = 0.1):
+    b = ToolpathBuilder()
+    entries: list[int] = []
+    plan = adaptive_clearing(pocket, tool, params, builder=b, clearance_z_mm=CLEAR, entry_moves=entries)
+    tp = b.build()
+    part, stock = part_field(pocket, cell)
+    res = check(tp, part, tool, stock=stock)
+    return tp, plan, entries, res
+
+
+def engagement_ok(tp, entries, pocket, tool, params, z):
+    target = params.target_deg(tool)
+    eng = engagement_along(tp, tool, pocket.region, z_mm=z)
+    m = eng.level & ~np.isin(eng.move, entries)
+    st_ = eng.stats(m)
+    assert st_["p99_deg"] <= 1.25 * target, st_
+    assert st_["max_deg"] <= 90.0, st_
+    return st_
+
+
+def test_rectangle_with_island_single_level():
+    region = box(0, 0, 30, 20).difference(Point(20, 10).buffer(3, quad_segs=24))
+    pocket = Pocket(region, 0.0, -3.0)
+    tool = Tool(6)
+    params = AdaptiveParams(stepdown_mm=3.0, stepover_mm=0.6)
+    tp, plan, entries, res = run(pocket, tool, params)
+    assert res.gouge_count == 0 and not res.rapid_cuts
+    assert res.uncut_area_mm2 < 0.5, res.uncut[:3]
+    assert res.removed_volume_mm3 == pytest.approx(res.designed_volume_mm3, rel=0.02)
+    st_ = engagement_ok(tp, entries, pocket, tool, params, -3.0)
+    assert st_["mean_deg"] > 0.3 * params.target_deg(tool)  # it does cut
+    # the entry is a helix: arcs that go down
+    arcs = np.isin(tp.kind, (MoveKind.ARC_CW, MoveKind.ARC_CCW))
+    assert arcs.any() and set(np.flatnonzero(arcs)) <= set(entries) | set(np.flatnonzero(arcs))
+    assert tp.xyz[:, 2].min() == pytest.approx(-3.0)
+
+
+def test_two_levels_and_climb_direction():
+    pocket = Pocket(box(0, 0, 24, 18), 0.0, -4.0)
+    tool = Tool(4)
+    params = AdaptiveParams(stepdown_mm=2.0, stepover_mm=0.6)
+    tp, plan, entries, res = run(pocket, tool, params)
+    assert res.gouge_count == 0 and res.uncut_area_mm2 < 0.5
+    levels = sorted({round(z, 6) for z in tp.xyz[tp.kind == MoveKind.FEED, 2]})
+    assert -2.0 in levels and -4.0 in levels
+    engagement_ok(tp, entries, pocket, tool, params, -2.0)
+    # climb: the helix turns counter-clockwise (G3)
+    helix = [i for i in entries if tp.kind[i] in (MoveKind.ARC_CW, MoveKind.ARC_CCW)]
+    assert helix and all(tp.kind[i] == MoveKind.ARC_CCW for i in helix)
+
+
+def test_open_side_enters_from_outside_without_helix():
+    outside = box(-100, -100, 100, 100).difference(box(0, 0, 30, 20))
+    region = box(0, 0, 30, 12)
+    edges = region.boundary.intersection(box(0, 0, 30, 20).boundary)
+    pocket = Pocket(region, 0.0, -3.0, open_edges=shapely.MultiLineString(
+        [list(g.coords) for g in getattr(edges, "geoms", [edges])]), outside=outside)
+    tool = Tool(6)
+    params = AdaptiveParams(stepdown_mm=3.0, stepover_mm=0.9)
+    b = ToolpathBuilder()
+    plan = adaptive_clearing(pocket, tool, params, builder=b, clearance_z_mm=CLEAR)
+    assert not any(s.kind == "helix" for s in plan.segments)
+    tp = b.build()
+    eng = engagement_along(tp, tool, region, z_mm=-3.0)
+    assert eng.stats()["p99_deg"] <= 1.25 * params.target_deg(tool)
+
+
+def test_target_from_stepover_is_arccos():
+    assert target_engagement_deg(0.6, 3.0) == pytest.approx(36.8699, abs=1e-3)
+    assert AdaptiveParams(stepdown_mm=1, engagement_deg=50).target_deg(Tool(6)) == 50
+
+
+def test_bad_parameters_and_tool_too_big():
+    with pytest.raises(InputError, match="stepover_mm or engagement_deg"):
+        AdaptiveParams(stepdown_mm=1).validate(Tool(6))
+    with pytest.raises(InputError, match="stepover_mm"):
+        AdaptiveParams(stepdown_mm=1, stepover_mm=7).validate(Tool(6))
+    with pytest.raises(UnreachableError, match="diameter 12"):
+        clear_pockets([Pocket(box(0, 0, 10, 10), 0, -1)], Tool(12), AdaptiveParams(stepdown_mm=1, stepover_mm=1),
+                      clearance_z_mm=CLEAR)
+
+
+@st.composite
+def pockets_with_islands(draw):
+    w = draw(st.floats(18, 36))
+    h = draw(st.floats(14, 28))
+    region = box(0, 0, w, h)
+    for _ in range(draw(st.integers(0, 2))):
+        cx, cy = draw(st.floats(4, w - 4)), draw(st.floats(4, h - 4))
+        if draw(st.booleans()):
+            hole = Point(cx, cy).buffer(draw(st.floats(1, 4)), quad_segs=16)
+        else:
+            a, b = draw(st.floats(1, 4)), draw(st.floats(1, 4))
+            hole = Polygon([(cx - a, cy - b), (cx + a, cy - b), (cx, cy + b)])
+        region = region.difference(hole)
+    polys = [region] if region.geom_type == "Polygon" else list(region.geoms)
+    return max(polys, key=lambda p: p.area)
+
+
+def _property(region):
+    pocket = Pocket(region, 0.0, -2.0)
+    tool = Tool(4)
+    params = AdaptiveParams(stepdown_mm=2.0, stepover_mm=0.5)
+    tp, plan, entries, res = run(pocket, tool, params, cell=0.1)
+    assert res.gouge_count == 0 and not res.rapid_cuts
+    assert res.uncut_area_mm2 < 1.0, (res.uncut[:3], region.wkt)
+    engagement_ok(tp, entries, pocket, tool, params, -2.0)
+
+
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pockets_with_islands())
+def test_random_pockets_with_islands(region):
+    _property(region)
+
+
+@pytest.mark.slow
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pockets_with_islands())
+def test_random_pockets_with_islands_many(region):
+    _property(region)
