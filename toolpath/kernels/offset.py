@@ -251,27 +251,88 @@ def _near(
 
 
 @njit(cache=True, nogil=True)
+def _grid(edges: NDArray[np.float64], reach: float) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]]:
+    """Uniform grid over the edges' bounding boxes: ``(x0, y0, cell, nx, ny)``, CSR starts and edge ids.
+
+    The cell is at least ``reach`` (a query of that radius touches 3 x 3 cells) and at least 1/256 of
+    the extent."""
+    m = edges.shape[0]
+    x0 = np.inf
+    y0 = np.inf
+    x1 = -np.inf
+    y1 = -np.inf
+    for k in range(m):
+        x0 = min(x0, edges[k, 0], edges[k, 2])
+        y0 = min(y0, edges[k, 1], edges[k, 3])
+        x1 = max(x1, edges[k, 0], edges[k, 2])
+        y1 = max(y1, edges[k, 1], edges[k, 3])
+    c = max(reach, max(x1 - x0, y1 - y0) / 256.0, 1e-9)
+    nx = int((x1 - x0) / c) + 1
+    ny = int((y1 - y0) / c) + 1
+    span = np.empty((m, 4), np.int64)  # ix0, ix1, iy0, iy1 of each edge's box
+    cnt = np.zeros(nx * ny + 1, np.int64)
+    for k in range(m):
+        span[k, 0] = int((min(edges[k, 0], edges[k, 2]) - x0) / c)
+        span[k, 1] = int((max(edges[k, 0], edges[k, 2]) - x0) / c)
+        span[k, 2] = int((min(edges[k, 1], edges[k, 3]) - y0) / c)
+        span[k, 3] = int((max(edges[k, 1], edges[k, 3]) - y0) / c)
+        for iy in range(span[k, 2], span[k, 3] + 1):
+            for ix in range(span[k, 0], span[k, 1] + 1):
+                cnt[iy * nx + ix + 1] += 1
+    cs = np.cumsum(cnt)
+    fill = cs.copy()
+    ids = np.empty(cs[-1], np.int64)
+    for k in range(m):
+        for iy in range(span[k, 2], span[k, 3] + 1):
+            for ix in range(span[k, 0], span[k, 1] + 1):
+                ids[fill[iy * nx + ix]] = k
+                fill[iy * nx + ix] += 1
+    geo = np.array([x0, y0, c, float(nx), float(ny)])
+    return geo, cs, ids
+
+
+@njit(cache=True, nogil=True)
 def _keep(
-    px: float, py: float, edges: NDArray[np.float64], caps: NDArray[np.float64], thr2: float, inside: bool, hint: int
+    px: float, py: float, edges: NDArray[np.float64], caps: NDArray[np.float64], thr2: float, inside: bool, hint: int,
+    geo: NDArray[np.float64], cs: NDArray[np.int64], ids: NDArray[np.int64], reach: float
 ) -> int:
     """-1 when (px, py) is outside every edge's flattened offset and on the asked side of the polygon;
     else the index of an edge whose offset holds it (``hint`` is tried first), or ``edges.shape[0]``
-    for the wrong side."""
+    for the wrong side. Only edges in grid cells within ``reach`` are looked at."""
     thr = math.sqrt(thr2)
     m = edges.shape[0]
     if 0 <= hint < m and _near(px, py, edges, caps, hint, thr, thr2):
         return hint
-    for k in range(m):
-        if _near(px, py, edges, caps, k, thr, thr2):
-            return k
+    gx0 = geo[0]
+    gy0 = geo[1]
+    c = geo[2]
+    nx = int(geo[3])
+    ny = int(geo[4])
+    ix0 = max(0, int(math.floor((px - reach - gx0) / c)))
+    ix1 = min(nx - 1, int(math.floor((px + reach - gx0) / c)))
+    iy0 = max(0, int(math.floor((py - reach - gy0) / c)))
+    iy1 = min(ny - 1, int(math.floor((py + reach - gy0) / c)))
+    for iy in range(iy0, iy1 + 1):
+        for ix in range(ix0, ix1 + 1):
+            cell = iy * nx + ix
+            for q in range(cs[cell], cs[cell + 1]):
+                k = ids[q]
+                if _near(px, py, edges, caps, k, thr, thr2):
+                    return k
+    # crossing number along +x, each crossing counted in the cell that holds it
     crossings = 0
-    for k in range(m):
-        y0 = edges[k, 1]
-        y1 = edges[k, 3]
-        if (y0 > py) != (y1 > py):
-            xi = edges[k, 0] + (py - y0) * (edges[k, 2] - edges[k, 0]) / (y1 - y0)
-            if px < xi:
-                crossings += 1
+    iy = int(math.floor((py - gy0) / c))
+    if 0 <= iy < ny:
+        for ix in range(max(0, int(math.floor((px - gx0) / c))), nx):
+            cell = iy * nx + ix
+            for q in range(cs[cell], cs[cell + 1]):
+                k = ids[q]
+                y0 = edges[k, 1]
+                y1 = edges[k, 3]
+                if (y0 > py) != (y1 > py):
+                    xi = edges[k, 0] + (py - y0) * (edges[k, 2] - edges[k, 0]) / (y1 - y0)
+                    if px < xi and min(nx - 1, max(0, int(math.floor((xi - gx0) / c)))) == ix:
+                        crossings += 1
     return -1 if (crossings % 2 == 1) == inside else m
 
 
@@ -405,6 +466,8 @@ def _offset_one(
     thr2 = thr * thr
     inside = d < 0
     caps = _caps(xy, starts, d, tol)
+    reach = (r + tol) * 1.001 + 1e-9
+    geo, cs, ids = _grid(edges, reach)
     kept = np.empty((n + ns, 4))
     nk = 0
     p = 0
@@ -423,7 +486,7 @@ def _offset_one(
                 qy = seg[i, 3]
                 last = True
             if cx != qx or cy != qy:
-                hint = _keep(0.5 * (cx + qx), 0.5 * (cy + qy), edges, caps, thr2, inside, hint)
+                hint = _keep(0.5 * (cx + qx), 0.5 * (cy + qy), edges, caps, thr2, inside, hint, geo, cs, ids, reach)
             if (cx != qx or cy != qy) and hint == -1:
                 kept[nk, 0] = cx
                 kept[nk, 1] = cy
