@@ -112,7 +112,9 @@ def measure_reference(mat, x0, y0, cell, pts, z_level, r, cs, sn, out) -> None: 
         mat[dist2(xc, yc, a, c) <= r * r] = 0
 
 
-def sample_moves(toolpath: Toolpath, step_mm: float, start: Any = None) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+def sample_moves(
+    toolpath: Toolpath, step_mm: float, start: Any = None
+) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
     """Points along every move every ``step_mm`` or less (the move's start excluded, its end included).
 
     Returns

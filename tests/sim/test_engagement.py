@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
+from sim.engagement import engagement_along, sample_moves
 from toolpath import InputError, Tool
 from toolpath.moves import ToolpathBuilder
-from sim.engagement import engagement_along, sample_moves
 
 
 def straight(y_mm: float, x0: float = -5.0, x1: float = 35.0, z: float = -1.0):

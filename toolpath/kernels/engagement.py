@@ -276,7 +276,8 @@ def adaptive_pass_kernel(mat, allowed, x0, y0, cell, r, cs, sn, px, py, heading,
 
     At each step the direction is searched (turning toward the material raises the engagement): from
     straight ahead, in 15° steps toward or away from the material until the target is bracketed, then by
-    bisection; the direction on the low side of the target is taken. Where no direction stays at or below
+    bisection; the direction on the low side of the target is taken, unless the high side is within
+    ``max_count`` and nearer the target or the low side has less than half of it. Where no direction stays at or below
     ``max_count`` the step is halved down to ``min_step``. The disc at each new centre is cleared from
     ``mat`` and the flat indices of the cleared cells are written to ``log`` (so a pass can be undone).
     ``side`` is -1 when the material is kept on the right (climb), +1 on the left.
@@ -356,7 +357,7 @@ def adaptive_pass_kernel(mat, allowed, x0, y0, cell, r, cs, sn, px, py, heading,
                 best_a = h + side * t_lo
                 best_e = e_lo
                 found = True
-                if t_hi < 1e8 and e_hi <= max_count and (e_hi - target) < (target - e_lo):
+                if t_hi < 1e8 and e_hi <= max_count and ((e_hi - target) < (target - e_lo) or 2 * e_lo < target):
                     best_a = h + side * t_hi
                     best_e = e_hi
             elif t_hi < 1e8 and e_hi <= max_count:
@@ -445,7 +446,7 @@ def adaptive_pass_reference(mat, allowed, x0, y0, cell, r, cs, sn, px, py, headi
                         t_lo, e_lo = tm, e
             if t_lo > -1e8:
                 best_a, best_e, found = h + side * t_lo, e_lo, True
-                if t_hi < 1e8 and e_hi <= max_count and (e_hi - target) < (target - e_lo):
+                if t_hi < 1e8 and e_hi <= max_count and ((e_hi - target) < (target - e_lo) or 2 * e_lo < target):
                     best_a, best_e = h + side * t_hi, e_hi
             elif t_hi < 1e8 and e_hi <= max_count:
                 best_a, best_e, found = h + side * t_hi, e_hi, True

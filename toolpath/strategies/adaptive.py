@@ -141,7 +141,9 @@ class AdaptiveParams:
         if self.stepover_mm is None and self.engagement_deg is None:
             raise InputError("adaptive clearing needs stepover_mm or engagement_deg")
         if self.stepover_mm is not None and not (0 < self.stepover_mm < tool.diameter_mm):
-            raise InputError(f"stepover_mm must be in (0, tool diameter {tool.diameter_mm:g}), got {self.stepover_mm!r}")
+            raise InputError(
+                f"stepover_mm must be in (0, tool diameter {tool.diameter_mm:g}), got {self.stepover_mm!r}"
+            )
         if self.engagement_deg is not None and not (0 < self.engagement_deg < 180):
             raise InputError(f"engagement_deg must be in (0, 180), got {self.engagement_deg!r}")
         if self.max_engagement_deg is not None and not (self.target_deg(tool) <= self.max_engagement_deg <= 180):
@@ -270,7 +272,7 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
     def refresh() -> bool:
         """Start points where the disc is clear of material and material is near; False when none."""
         free = distance_transform_edt(mat == 0) * cell
-        cand = (allowed != 0) & (free >= r + 0.75 * cell) & (free < r + 1.5 * cell)
+        cand = (allowed != 0) & (free >= r + 0.75 * cell) & (free < r + 2.25 * cell)
         iy, ix = np.nonzero(cand)
         if iy.size == 0:
             return False
@@ -333,8 +335,8 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
         q = alive[choice].copy()
         mx, my, _n = material_direction_kernel(mat, x0, y0, cell, q[0], q[1], probe_r, cs, sn)
         heading = math.atan2(my, mx) - side * math.pi / 2.0  # material on the chosen side
-        n, _reason, removed = adaptive_pass_kernel(mat, allowed, x0, y0, cell, r, cs, sn, q[0], q[1], heading, step, min_step,
-                                                  target, max_count, 1, side, max_air, buf_xy, buf_e, log)
+        n, _reason, removed = adaptive_pass_kernel(mat, allowed, x0, y0, cell, r, cs, sn, q[0], q[1], heading, step,
+                                                   min_step, target, max_count, 1, side, max_air, buf_xy, buf_e, log)
         if n < 2 or removed < min_removed:
             # too little for a pass from here (it runs into a wall): undo, and drop this start
             idx = log[: min(removed, log.size)]
@@ -390,12 +392,13 @@ def adaptive_clearing(
     builder: ToolpathBuilder | None = None,
     clearance_z_mm: float,
     entry_moves: list[int] | None = None,
+    finish_moves: list[int] | None = None,
 ) -> AdaptivePlan:
     """Append the moves clearing ``pocket`` adaptively to ``builder`` (a new one if None).
 
     The tool starts and ends at ``clearance_z_mm``. Returns the 2D plan (with ``unreachable`` and
     ``notes``). When ``entry_moves`` is a list, the indices of the entry moves (helix, bottom circle, plunge)
-    in the builder are appended to it.
+    in the builder are appended to it; likewise ``finish_moves`` for the moves of the finishing loops.
     """
     params.validate(tool)
     b = builder if builder is not None else ToolpathBuilder()
@@ -412,6 +415,7 @@ def adaptive_clearing(
     cw = params.direction is not Direction.CLIMB  # climb: material outside the helix on the right: CCW
     slope = math.tan(math.radians(params.helix_angle_deg))
     entries = entry_moves if entry_moves is not None else []
+    finishes = finish_moves if finish_moves is not None else []
 
     def enter(xy: NDArray[np.float64], z_from: float) -> None:
         p = b.position
@@ -463,7 +467,10 @@ def adaptive_clearing(
                     b.feed(xy[i, 0], xy[i, 1], z, f * float(s.feed_scale[i - 1]))
                 continue
             xy = _simplify(xy, max(params.tolerance_mm, 1e-4)) if s.kind == "pass" else xy
+            first = len(b)
             b.polyline(np.column_stack([xy, np.full(len(xy), z)]), f)
+            if s.kind == "finish":
+                finishes.extend(range(first, len(b)))
         z_prev = z
     p = b.position
     if p is not None:

