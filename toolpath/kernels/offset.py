@@ -127,10 +127,10 @@ def _arc_pieces(phi: float, r: float, tol: float) -> int:
 
 @njit(cache=True, nogil=True)
 def _caps(xy: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: float) -> NDArray[np.float64]:
-    """Per vertex: start angle a0 (rad) of its arc, sweep phi (rad) and signed half facet angle h (0 when
-    the vertex has no arc at this offset), (M, 3)."""
+    """Per vertex, its arc's cap (M, 8): unit start and end directions (u0x, u0y, u1x, u1y), cos and sin of
+    the facet step 2h (signed), facet count n, signed half facet angle h (0 when no arc at this offset)."""
     m = xy.shape[0]
-    out = np.zeros((m, 3))
+    out = np.zeros((m, 8))
     sg = 1.0 if d > 0 else -1.0
     for q in range(starts.shape[0] - 1):
         s = starts[q]
@@ -145,9 +145,17 @@ def _caps(xy: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: flo
             phi = math.atan2(ax * by - ay * bx, ax * bx + ay * by)
             if d * phi > 0:
                 la = math.hypot(ax, ay)
-                out[i, 0] = math.atan2(-sg * ax / la, sg * ay / la)
-                out[i, 1] = phi
-                out[i, 2] = phi / (2.0 * _arc_pieces(phi, abs(d), tol))
+                lb = math.hypot(bx, by)
+                n = _arc_pieces(phi, abs(d), tol)
+                h = phi / (2.0 * n)
+                out[i, 0] = sg * ay / la
+                out[i, 1] = -sg * ax / la
+                out[i, 2] = sg * by / lb
+                out[i, 3] = -sg * bx / lb
+                out[i, 4] = math.cos(2.0 * h)
+                out[i, 5] = math.sin(2.0 * h)
+                out[i, 6] = n
+                out[i, 7] = h
     return out
 
 
@@ -220,7 +228,7 @@ def _near(
     y0 = edges[k, 1]
     x1 = edges[k, 2]
     y1 = edges[k, 3]
-    h = caps[k, 2]
+    h = caps[k, 7]
     big = thr / math.cos(h)
     if min(x0, x1) - px > big or px - max(x0, x1) > big or min(y0, y1) - py > big or py - max(y0, y1) > big:
         return False
@@ -237,25 +245,32 @@ def _near(
             return True
     if h == 0.0 or qx * qx + qy * qy >= big * big:
         return False
-    a0 = caps[k, 0]
-    phi = caps[k, 1]
-    delta = math.atan2(qy, qx) - a0
-    if phi < 0:
-        delta = -delta
-    delta = delta % (2.0 * math.pi)
-    if delta > abs(phi):
+    # inside the arc's sector (|phi| < pi), then inside every facet's half-plane
+    u0x = caps[k, 0]
+    u0y = caps[k, 1]
+    if h > 0:
+        if u0x * qy - u0y * qx < 0.0 or qx * caps[k, 3] - qy * caps[k, 2] < 0.0:
+            return False
+    elif u0x * qy - u0y * qx > 0.0 or qx * caps[k, 3] - qy * caps[k, 2] > 0.0:
         return False
-    j = round(delta / (2.0 * abs(h)))
-    g = a0 + 2.0 * j * h
-    return qx * math.cos(g) + qy * math.sin(g) < thr
+    c2 = caps[k, 4]
+    s2 = caps[k, 5]
+    # facet normals at a0 + 2jh, j = 0..n (j = 0 and n are the edges' own normals)
+    fx = u0x
+    fy = u0y
+    for _ in range(int(caps[k, 6]) + 1):
+        if qx * fx + qy * fy >= thr:
+            return False
+        fx, fy = fx * c2 - fy * s2, fx * s2 + fy * c2
+    return True
 
 
 @njit(cache=True, nogil=True)
 def _grid(edges: NDArray[np.float64], reach: float) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]]:
     """Uniform grid over the edges' bounding boxes: ``(x0, y0, cell, nx, ny)``, CSR starts and edge ids.
 
-    The cell is at least ``reach`` (a query of that radius touches 3 x 3 cells) and at least 1/256 of
-    the extent."""
+    The cell is half of ``reach`` (a query visits only the cells that meet the disc of that
+    radius) and at least 1/256 of the extent."""
     m = edges.shape[0]
     x0 = np.inf
     y0 = np.inf
@@ -266,7 +281,7 @@ def _grid(edges: NDArray[np.float64], reach: float) -> tuple[NDArray[np.float64]
         y0 = min(y0, edges[k, 1], edges[k, 3])
         x1 = max(x1, edges[k, 0], edges[k, 2])
         y1 = max(y1, edges[k, 1], edges[k, 3])
-    c = max(reach, max(x1 - x0, y1 - y0) / 256.0, 1e-9)
+    c = max(0.5 * reach, max(x1 - x0, y1 - y0) / 256.0, 1e-9)
     nx = int((x1 - x0) / c) + 1
     ny = int((y1 - y0) / c) + 1
     span = np.empty((m, 4), np.int64)  # ix0, ix1, iy0, iy1 of each edge's box
@@ -312,18 +327,29 @@ def _keep(
     ix1 = min(nx - 1, int(math.floor((px + reach - gx0) / c)))
     iy0 = max(0, int(math.floor((py - reach - gy0) / c)))
     iy1 = min(ny - 1, int(math.floor((py + reach - gy0) / c)))
+    reach2 = reach * reach
     for iy in range(iy0, iy1 + 1):
+        dy = max(gy0 + iy * c - py, 0.0, py - (gy0 + (iy + 1) * c))
         for ix in range(ix0, ix1 + 1):
             cell = iy * nx + ix
+            if cs[cell] == cs[cell + 1]:
+                continue
+            dx = max(gx0 + ix * c - px, 0.0, px - (gx0 + (ix + 1) * c))
+            if dx * dx + dy * dy >= reach2:
+                continue
             for q in range(cs[cell], cs[cell + 1]):
                 k = ids[q]
                 if _near(px, py, edges, caps, k, thr, thr2):
                     return k
-    # crossing number along +x, each crossing counted in the cell that holds it
+    # crossing number along the shorter of +x and -x, each crossing counted in the cell that holds it
     crossings = 0
     iy = int(math.floor((py - gy0) / c))
     if 0 <= iy < ny:
-        for ix in range(max(0, int(math.floor((px - gx0) / c))), nx):
+        ixp = min(nx - 1, max(0, int(math.floor((px - gx0) / c))))
+        right = ixp >= nx // 2
+        lo = ixp if right else 0
+        hi = nx if right else ixp + 1
+        for ix in range(lo, hi):
             cell = iy * nx + ix
             for q in range(cs[cell], cs[cell + 1]):
                 k = ids[q]
@@ -331,7 +357,7 @@ def _keep(
                 y1 = edges[k, 3]
                 if (y0 > py) != (y1 > py):
                     xi = edges[k, 0] + (py - y0) * (edges[k, 2] - edges[k, 0]) / (y1 - y0)
-                    if px < xi and min(nx - 1, max(0, int(math.floor((xi - gx0) / c)))) == ix:
+                    if (px < xi) == right and min(nx - 1, max(0, int(math.floor((xi - gx0) / c)))) == ix:
                         crossings += 1
     return -1 if (crossings % 2 == 1) == inside else m
 
