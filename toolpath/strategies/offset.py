@@ -38,7 +38,8 @@ from ..pocket import Pocket
 from ..tool import Tool
 from .linking import link_is_safe, ring_coords, rotate_ring, walk
 
-__all__ = ["OffsetParams", "Chain", "plan_offset_2d", "offset_clearing", "clear_pockets"]
+__all__ = ["OffsetParams", "Chain", "Plan2D", "plan_offset_2d", "cleanup_visits", "cut_plan", "offset_clearing",
+           "clear_pockets"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +176,32 @@ def _roughing_levels(
     return _levels_shapely(base, params), "shapely"
 
 
+def cleanup_visits(chains: list[Chain], pocket: Pocket, centres: Any, r: float) -> list[Chain]:
+    """Single-point visits (plunges) clearing what ``chains`` leave of the reachable area.
+
+    The swept area of the chains (discs of radius ``r`` along them) is subtracted from the area the tool
+    can reach; each remaining piece thicker than 10 µm is visited at a point of it inside ``centres``
+    (or the nearest point of ``centres``), up to four rounds.
+    """
+    swept = shapely.union_all([shapely.LineString(c.xy).buffer(r, quad_segs=16) if len(c.xy) > 1
+                               else Point(c.xy[0]).buffer(r, quad_segs=16) for c in chains])
+    target = pocket.region.intersection(centres.buffer(r, quad_segs=16))
+    left = target.difference(swept)
+    cent = prep(centres)
+    out: list[Chain] = []
+    for _ in range(4):
+        pieces = [p for p in polygons_of(left) if p.area > 1e-4 and not p.buffer(-0.005).is_empty]
+        if not pieces:
+            break
+        for piece in pieces:
+            rp = piece.representative_point()
+            q = rp if cent.covers(rp) else nearest_points(centres, rp)[0]
+            qxy = np.array([q.x, q.y])
+            out.append(Chain(qxy[None], False))
+            left = left.difference(Point(qxy).buffer(r, quad_segs=16))
+    return out
+
+
 def plan_offset_2d(pocket: Pocket, tool: Tool, params: OffsetParams) -> Plan2D:
     """Plan the loops of one pocket in XY.
 
@@ -230,21 +257,7 @@ def plan_offset_2d(pocket: Pocket, tool: Tool, params: OffsetParams) -> Plan2D:
         for poly in polygons_of(centres):
             for lp in _loops_of(poly, outer_ccw=climb):
                 emit_loop(lp)
-    # clean-up of what the loops missed
-    swept = shapely.union_all([shapely.LineString(c.xy).buffer(r, quad_segs=16) for c in chains])
-    target = pocket.region.intersection(centres.buffer(r, quad_segs=16))
-    left = target.difference(swept)
-    cent = prep(centres)
-    for _ in range(4):
-        pieces = [p for p in polygons_of(left) if p.area > 1e-4 and not p.buffer(-0.005).is_empty]
-        if not pieces:
-            break
-        for piece in pieces:
-            rp = piece.representative_point()
-            q = rp if cent.covers(rp) else nearest_points(centres, rp)[0]
-            qxy = np.array([q.x, q.y])
-            chains.append(Chain(qxy[None], False))
-            left = left.difference(Point(qxy).buffer(r, quad_segs=16))
+    chains.extend(cleanup_visits(chains, pocket, centres, r))
     return Plan2D(chains, centres, unreachable, loops_from)
 
 
@@ -263,10 +276,41 @@ def offset_clearing(
     Returns the 2D plan (with ``unreachable``).
     """
     params.validate(tool)
-    b = builder if builder is not None else ToolpathBuilder()
     plan = plan_offset_2d(pocket, tool, params)
+    cut_plan(plan, pocket, params, builder=builder, clearance_z_mm=clearance_z_mm)
+    return plan
+
+
+def _back_to_start(xy: NDArray[np.float64], s_mm: float) -> NDArray[np.float64]:
+    """Points leading back along open polyline ``xy`` to its start from the point ``s_mm`` along its
+    there-and-back walk."""
+    seg = np.linalg.norm(np.diff(xy, axis=0), axis=1)
+    total = float(seg.sum())
+    s = s_mm % (2 * total) if total > 0 else 0.0
+    s = s if s <= total else 2 * total - s
+    cum = np.concatenate([[0.0], np.cumsum(seg)])
+    j = max(1, int(np.searchsorted(cum, s, side="left")))
+    return xy[j - 1 :: -1]
+
+
+def cut_plan(
+    plan: Plan2D,
+    pocket: Pocket,
+    params: OffsetParams,
+    *,
+    builder: ToolpathBuilder | None = None,
+    clearance_z_mm: float,
+) -> ToolpathBuilder:
+    """Cut a 2D plan at every stepdown of ``pocket``, appending to ``builder`` (a new one if None).
+
+    Closed chains are loops (re-started where the tool is, ramped into along themselves); open chains
+    of two or more points are polylines (ramped into along a there-and-back walk, then cut from their
+    start); one-point chains are plunges. Links stay down when the straight move keeps the tool centre
+    in ``plan.centres``, else the tool retracts to ``clearance_z_mm``.
+    """
+    b = builder if builder is not None else ToolpathBuilder()
     if not plan.chains:
-        return plan
+        return b
     cent = prep(plan.centres.buffer(1e-7))
     n = max(1, math.ceil((pocket.z_top_mm - pocket.z_bottom_mm) / params.stepdown_mm - 1e-9))
     depths = [pocket.z_top_mm - (pocket.z_top_mm - pocket.z_bottom_mm) * (i + 1) / n for i in range(n)]
@@ -306,23 +350,31 @@ def offset_clearing(
                 enter(start, z_prev)
                 z_level = z_prev
             if z_level > z + 1e-9:  # still above the new depth: go down along the loop
+                ramp_len = (z_level - z) / slope
                 if ch.closed:
-                    ramp_len = (z_level - z) / slope
                     path, dist = walk(xy, ramp_len)
                     zs = z_level - dist * slope
                     zs[-1] = z
                     b.polyline(np.column_stack([path, zs]), f)
                     xy = rotate_ring(xy, path[-1])
+                elif len(xy) > 1:
+                    there_back = np.vstack([xy, xy[-2::-1]])
+                    path, dist = walk(there_back, ramp_len)
+                    zs = z_level - dist * slope
+                    zs[-1] = z
+                    b.polyline(np.column_stack([path, zs]), f)
+                    back = _back_to_start(xy, ramp_len)
+                    b.polyline(np.column_stack([back, np.full(len(back), z)]), f)
                 else:
                     b.feed(start[0], start[1], z, fp)
-            if ch.closed:
+            if len(xy) > 1:
                 b.polyline(np.column_stack([xy, np.full(len(xy), z)]), f)
             first = False
         z_prev = z
     p = b.position
     if p is not None:
         b.rapid(p[0], p[1], clearance_z_mm)
-    return plan
+    return b
 
 
 def clear_pockets(
