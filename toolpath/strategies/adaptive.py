@@ -306,11 +306,32 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
 
     cleanup = False
     fruitless = 0  # refreshes since the last accepted pass
+    prune_at = 4000
     for _ in range(200_000):
+        live: list[int] = []
+        if alive.shape[0] > prune_at:  # drop the dead now and then, so the list stays short
+            alive = alive[engagement_many_kernel(mat, x0, y0, cell, alive, probe_r, cs, sn, 1) > 0]
+            prune_at = max(4000, 2 * alive.shape[0])
         if alive.shape[0]:
-            e = engagement_many_kernel(mat, x0, y0, cell, alive, probe_r, cs, sn, 1)
-            alive = alive[e > 0]
-        if alive.shape[0] == 0:
+            # nearest live start points first: liveness is checked lazily, nearest first, dead ones dropped
+            here = alive[0] if pos is None else pos
+            order = np.argsort(((alive - here) ** 2).sum(axis=1))
+            dead: list[NDArray[np.int64]] = []
+            for k in range(0, order.size, 64):
+                chunk = order[k : k + 64]
+                e = engagement_many_kernel(mat, x0, y0, cell, alive[chunk], probe_r, cs, sn, 1)
+                dead.append(chunk[e == 0])
+                live.extend(chunk[e > 0][: 4 - len(live)].tolist())
+                if len(live) >= 4:
+                    break
+            alive = np.delete(alive, np.concatenate(dead), axis=0) if dead else alive
+            if live:  # indices shifted by the deletion: find the chosen points again
+                keep = np.ones(order.size, bool)
+                keep[np.concatenate(dead)] = False
+                remap = np.cumsum(keep) - 1
+                live = [int(remap[j]) for j in live]
+        if not live:
+            alive = np.zeros((0, 2))
             fruitless += 1
             if fruitless > 2 or not (refresh() or entry()):
                 if fruitless > 2 and entry():
@@ -321,12 +342,9 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
                 # clean-up: accept any pass that removes material, plunge where no helix fits
                 cleanup, min_removed, fruitless = True, 1, 0
             continue
-        here = alive[0] if pos is None else pos
-        d2 = ((alive - here) ** 2).sum(axis=1)
-        order = np.argsort(d2)[:4]
-        choice, link = int(order[0]), "retract"
+        choice, link = live[0], "retract"
         if pos is not None:
-            for j in order:
+            for j in live:
                 q = alive[j]
                 if link_is_clear_kernel(mat, allowed, x0, y0, cell, pos[0], pos[1], q[0], q[1], r, cs, sn, target) \
                         and link_is_safe(pos, q, cent_prep):
