@@ -43,7 +43,6 @@ parameters its own engagement allows, by one rule for all:
 from __future__ import annotations
 
 import importlib
-import inspect
 import math
 import os
 import time
@@ -72,6 +71,7 @@ __all__ = [
     "EngagementFn",
     "compare",
     "default_engagement",
+    "level_engagement",
     "fair_stepdown_mm",
     "path_figures",
     "MOVE_RAPID",
@@ -81,6 +81,7 @@ __all__ = [
     "MOVE_DWELL",
     "LINK_DEPTH_MM",
     "FAIR_SLOT_DEPTH",
+    "ENGAGEMENT_MAX_CELLS",
 ]
 
 LINK_DEPTH_MM = 1e-3
@@ -92,67 +93,109 @@ MOVE_RAPID, MOVE_CUT, MOVE_LINK, MOVE_PLUNGE, MOVE_DWELL = 0, 1, 2, 3, 4
 """Classes of :attr:`StrategyRun.move_class`: rapid, feed removing material, feed removing nothing,
 plunge (straight feed down in Z only, removing material), dwell."""
 
-EngagementFn = Callable[[Program, Tool, Stock, float], NDArray[np.float64]]
-"""``f(program, tool, stock, cell_mm) -> (N,) deg``: the largest engagement angle along every move of
-``program.toolpath`` (0 in air, NaN where not measured)."""
+EngagementFn = Callable[[Program, Tool, Sequence[Any]], NDArray[np.float64]]
+"""``f(program, tool, pockets) -> (N,) deg``: the largest engagement angle along every move of
+``program.toolpath`` (0 in air, NaN where not measured), given the pockets the program clears."""
+
+ENGAGEMENT_MAX_CELLS = 4_000_000
+"""The engagement raster of one level has at most about this many cells (its cell grows for big parts)."""
 
 
 # --------------------------------------------------------------------------------------------------
-# engagement (measured by sim.engagement when it exists)
+# engagement (measured by sim.engagement)
 # --------------------------------------------------------------------------------------------------
 def default_engagement() -> EngagementFn | None:
-    """The engagement measurement of :mod:`sim.engagement`, adapted to :data:`EngagementFn`; None if absent."""
+    """:func:`level_engagement` when :mod:`sim.engagement` is available, else None."""
     try:
-        mod = importlib.import_module("sim.engagement")
+        importlib.import_module("sim.engagement")
     except ModuleNotFoundError as exc:
-        if exc.name in ("sim.engagement",):
+        if exc.name == "sim.engagement":
             return None
         raise
-    fn = None
-    for name in ("engagement", "measure_engagement", "engagement_along", "measure"):
-        cand = getattr(mod, name, None)
-        if callable(cand) and not inspect.isclass(cand):
-            fn = cand
-            break
-    if fn is None:
-        return None
-    return _adapt(fn)
+    return level_engagement
 
 
-def _adapt(fn: Callable[..., Any]) -> EngagementFn:
-    params = inspect.signature(fn).parameters
+def level_engagement(
+    program: Program, tool: Tool, pockets: Sequence[Any], *, cell_mm: float | None = None, step_mm: float | None = None
+) -> NDArray[np.float64]:
+    """Largest radial engagement of every move, measured level by level with
+    :func:`sim.engagement.engagement_along`, deg.
 
-    def run(program: Program, tool: Tool, stock: Stock, cell_mm: float) -> NDArray[np.float64]:
-        kw: dict[str, Any] = {}
-        if "cell_mm" in params:
-            kw["cell_mm"] = cell_mm
-        if "stock" in params:
-            kw["stock"] = stock
-        if "tool" in params:
-            kw["tool"] = tool
-        out = fn(program, **kw)
-        return _per_move_deg(out, program.moves())
+    For every level ``z`` at which some feed move or arc starts and ends, the material is the union of the
+    regions of the pockets spanning it (``z_bottom_mm <= z < z_top_mm``), and the path is the runs of those
+    level moves in program order. Between two runs the tool leaves the level and comes back down at the
+    next run's start (a rapid above the level, then a drop there that clears a disc, as the entry ramp or
+    plunge did), so no sweep joins two runs through material. Ramps, plunges, rapids and dwells get NaN.
 
-    return run
+    Parameters
+    ----------
+    program : Program
+    tool : Tool
+        Its radius is the engagement circle.
+    pockets : sequence of toolpath.Pocket
+        What the program clears (``MillResult.pockets``).
+    cell_mm, step_mm : float, optional
+        Raster cell and sample spacing of :func:`engagement_along` (defaults: ``R / 50``, grown so a level's
+        raster stays near :data:`ENGAGEMENT_MAX_CELLS`; ``R / 10``).
+    """
+    import shapely
 
+    from toolpath.moves import Toolpath
 
-def _per_move_deg(out: Any, n: int) -> NDArray[np.float64]:
-    """Per-move engagement (deg) from what an engagement function returned."""
-    arr = None
-    if isinstance(out, np.ndarray):
-        arr = out
-    else:
-        for name in ("max_deg", "engagement_deg", "angle_deg", "per_move_deg", "max_engagement_deg"):
-            v = getattr(out, name, None)
-            if isinstance(v, np.ndarray) and v.ndim == 1 and v.shape[0] == n:
-                arr = v
-                break
-    if arr is None:
-        raise InputError(f"the engagement measurement returned {type(out).__name__}, not one angle per move")
-    arr = np.asarray(arr, dtype=np.float64).reshape(-1)
-    if arr.shape[0] != n:
-        raise InputError(f"the engagement measurement gave {arr.shape[0]} angles for {n} moves")
-    return arr
+    from .engagement import engagement_along
+
+    tp = program.toolpath
+    n = len(tp)
+    out = np.full(n, np.nan)
+    if n == 0 or not pockets:
+        return out
+    starts = _move_starts(program)
+    cutting = (tp.kind == MoveKind.FEED) | (tp.kind == MoveKind.ARC_CW) | (tp.kind == MoveKind.ARC_CCW)
+    level_move = cutting & (np.abs(starts[:, 2] - tp.xyz[:, 2]) <= 1e-6)
+    zs = np.unique(np.round(tp.xyz[level_move, 2], 6))
+    r = tool.radius_mm
+    for z in zs:
+        regions = [p.region for p in pockets if p.z_bottom_mm - 1e-6 <= z < p.z_top_mm - 1e-9]
+        idx = np.flatnonzero(level_move & (np.abs(tp.xyz[:, 2] - z) <= 1e-6))
+        if not regions or idx.size == 0:
+            continue
+        z = float(tp.xyz[idx, 2].max())  # engagement_along counts samples at or below its level (+1e-9)
+        material = shapely.union_all(regions)
+        if material.is_empty:
+            continue
+        x0, y0, x1, y1 = material.bounds
+        cell = r / 50.0 if cell_mm is None else float(cell_mm)
+        if cell_mm is None:
+            cell = max(cell, math.sqrt((x1 - x0 + 2 * r) * (y1 - y0 + 2 * r) / ENGAGEMENT_MAX_CELLS))
+        # runs of consecutive level moves; before each run: up, across above the level, down at its start
+        new_run = np.r_[True, idx[1:] != idx[:-1] + 1]
+        kinds, xyz, centre, feed, origin = [], [], [], [], []
+        above = float(z) + 1.0
+        for j, i in enumerate(idx):
+            if new_run[j]:
+                sx, sy = starts[i, 0], starts[i, 1]
+                for pt, k in (((sx, sy, above), MoveKind.RAPID), ((sx, sy, float(z)), MoveKind.FEED)):
+                    kinds.append(int(k))
+                    xyz.append(pt)
+                    centre.append((np.nan, np.nan))
+                    feed.append(np.nan if k == MoveKind.RAPID else 1.0)
+                    origin.append(-1)
+            kinds.append(int(tp.kind[i]))
+            xyz.append(tuple(tp.xyz[i]))
+            centre.append(tuple(tp.center[i]))
+            feed.append(float(tp.feed[i]))
+            origin.append(int(i))
+        sub = Toolpath(np.array(kinds, np.int8), np.array(xyz), np.array(centre), np.array(feed))
+        first = (float(starts[idx[0], 0]), float(starts[idx[0], 1]), above)
+        res = engagement_along(sub, tool, material, z_mm=float(z), start=first, cell_mm=cell, step_mm=step_mm)
+        orig = np.asarray(origin, np.int64)[res.move]
+        keep = (orig >= 0) & (np.abs(res.xyz[:, 2] - z) <= 2e-6)
+        if keep.any():
+            best = np.full(n, -np.inf)
+            np.maximum.at(best, orig[keep], res.angle_deg[keep])
+            hit = np.isfinite(best)
+            out[hit] = np.where(np.isnan(out[hit]), best[hit], np.maximum(out[hit], best[hit]))
+    return out
 
 
 def fair_stepdown_mm(tool: Tool, max_engagement_deg: float, *, slot_depth: float = FAIR_SLOT_DEPTH) -> float:
@@ -529,7 +572,9 @@ def _run(
     eng = None
     sched = None
     if eng_fn is not None:
-        eng = eng_fn(prog, tool, res.stock, chk.cell_mm)
+        eng = np.asarray(eng_fn(prog, tool, res.pockets), dtype=np.float64).reshape(-1)
+        if eng.shape[0] != prog.moves():
+            raise InputError(f"the engagement measurement gave {eng.shape[0]} angles for {prog.moves()} moves")
         out.update(_engagement_figures(eng, cls, _move_lengths(prog)))
         sched = schedule_feeds(prog, eng, m)
         out["scheduled_cycle_time_s"] = sched.cycle_time_after_s

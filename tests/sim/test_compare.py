@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 import pytest
+import shapely
 from numpy.testing import assert_allclose
 
 from sim import cycle_time, load_machine
@@ -21,10 +22,11 @@ from sim.compare import (
     compare,
     default_engagement,
     fair_stepdown_mm,
+    level_engagement,
     path_figures,
 )
 from sim.stock import HeightField, simulate
-from toolpath import InputError, Program, Stock, Tool, ToolpathBuilder
+from toolpath import InputError, Pocket, Program, Stock, Tool, ToolpathBuilder
 from toolpath.cli import main
 from toolpath.job import STRATEGIES, mill
 
@@ -167,7 +169,7 @@ def test_fair_mode_without_engagement_is_refused(part) -> None:  # noqa: ANN001
         compare(part, ["offset"], TOOL, MACHINE, fair=True, cell_mm=CELL)
 
 
-def _as_slot(program: Program, tool: Tool, stock: Stock, cell_mm: float) -> np.ndarray:
+def _as_slot(program: Program, tool: Tool, pockets: list) -> np.ndarray:
     """Every cutting move counted as a full slot (the most cautious engagement)."""
     k = program.toolpath.kind
     return np.where(k == 0, np.nan, 180.0)
@@ -223,3 +225,57 @@ def test_a_failing_strategy_is_a_row_not_a_crash(part) -> None:  # noqa: ANN001
     c = compare(part, ["offset"], TOOL, MACHINE, cell_mm=CELL, engagement=False, mill_options={"offset": {"bogus": 1}})
     assert not c["offset"].ok and c["offset"].error.startswith("TypeError")
     assert c.baseline is None and c.to_json()["baseline"] is None
+
+
+# ------------------------------------------------------------------------------------------- engagement
+def test_level_engagement_of_slots_and_side_cuts() -> None:
+    """A slot into fresh material is 180 deg, a side cut of ae is arccos(1 - ae/R), a retrace is ~0, the second
+    level is a new layer; plunges, ramps and rapids are not measured."""
+    pytest.importorskip("sim.engagement")
+    r = TOOL.radius_mm
+    ae = 1.5
+    b = ToolpathBuilder()
+    b.rapid(5.0, 20.0, 12.0)
+    b.feed(5.0, 20.0, 8.0, 300.0)  # 1 plunge
+    b.feed(55.0, 20.0, 8.0, 1000.0)  # 2 slot
+    b.feed(50.0, 20.0 + ae, 8.0, 1000.0)  # 3 step over
+    b.feed(10.0, 20.0 + ae, 8.0, 1000.0)  # 4 side cut, within the straight part of the slot
+    b.feed(50.0, 20.0 + ae, 8.0, 1000.0)  # 5 back along the side cut: air
+    b.rapid(50.0, 20.0 + ae, 12.0)  # 6
+    b.rapid(10.0, 32.0, 12.0)  # 7 across, above the material
+    b.feed(50.0, 32.0, 6.0, 1000.0)  # 8 ramp down
+    b.feed(10.0, 32.0, 6.0, 1000.0)  # 9 slot at a second level, in fresh material
+    b.feed(10.0, 20.0, 5.0, 1000.0)  # 10 ramp
+    b.feed(50.0, 20.0, 5.0, 1000.0)  # 11 slot under the first: a new layer
+    prog = Program.single(TOOL, b.build(), start_xyz=(0.0, 0.0, 12.0), spindle_rpm=0.0)
+    pocket = Pocket(shapely.box(0.0, 0.0, 60.0, 40.0), z_top_mm=10.0, z_bottom_mm=0.0)
+    eng = level_engagement(prog, TOOL, [pocket])
+    assert np.isnan(eng[[0, 1, 6, 7, 8, 10]]).all()
+    assert eng[2] == pytest.approx(180.0, abs=1.0)
+    assert eng[4] == pytest.approx(math.degrees(math.acos(1.0 - ae / r)), abs=2.0)
+    # retracing a cut: the circle is tangent to the cleared band, and the raster cells within a cell of it
+    # (R / 50) still count for a few degrees on each side of the tangent points
+    assert 0.0 <= eng[5] < 12.0
+    assert eng[9] == pytest.approx(180.0, abs=1.0)
+    assert eng[11] == pytest.approx(180.0, abs=1.0)
+    # no pocket at a level: nothing measured there
+    shallow = Pocket(shapely.box(0.0, 0.0, 60.0, 40.0), z_top_mm=10.0, z_bottom_mm=7.0)
+    eng2 = level_engagement(prog, TOOL, [shallow])
+    assert np.isnan(eng2[[9, 11]]).all() and eng2[2] == pytest.approx(180.0, abs=1.0)
+
+
+def test_compare_fills_engagement_columns_when_measured(part) -> None:  # noqa: ANN001
+    pytest.importorskip("sim.engagement")
+    c = compare(part, ["offset"], TOOL, MACHINE, cell_mm=CELL)
+    run = c["offset"]
+    f = run.figures
+    direct = level_engagement(run.program, TOOL, run.mill.pockets)
+    assert_allclose(run.engagement_deg, direct, equal_nan=True)
+    sel = np.isfinite(direct) & ((run.move_class == MOVE_CUT) | (run.move_class == MOVE_PLUNGE))
+    assert f["max_engagement_deg"] == pytest.approx(direct[sel].max())
+    assert f["p95_engagement_deg"] <= f["max_engagement_deg"]
+    assert 0.0 < f["mean_engagement_deg"] <= f["p95_engagement_deg"]
+    # the offset path's first loop at each level is a full slot
+    assert f["max_engagement_deg"] == pytest.approx(180.0, abs=1.0)
+    assert f["scheduled_cycle_time_s"] == pytest.approx(run.feeds.cycle_time_after_s)
+    assert f["scheduled_cycle_time_s"] <= f["cycle_time_s"]
