@@ -3,9 +3,9 @@ nothing reachable left, rapids only above the material."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 import shapely
+from checks import CLEAR, check_toolpath
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, Polygon, box
@@ -13,58 +13,10 @@ from shapely.geometry import Point, Polygon, box
 from toolpath import InputError, MoveKind, Pocket, Tool, UnreachableError
 from toolpath.strategies.offset import OffsetParams, clear_pockets, plan_offset_2d
 
-CLEAR = 10.0
-
-
-def segments(tp, start):
-    """Every move as a 2D shapely LineString (array of N)."""
-    a = tp.starts(start)
-    return shapely.linestrings(np.stack([a[:, :2], tp.xyz[:, :2]], axis=1)), a
-
-
-def thick(geom, eps=0.01):
-    """What is left of ``geom`` after an opening by ``eps`` mm: drops polygon-facet slivers."""
-    return geom.buffer(-eps).buffer(eps)
-
 
 def check_pocket(pocket: Pocket, tool: Tool, params: OffsetParams):
     tp, unreachable = clear_pockets([pocket], tool, params, clearance_z_mm=CLEAR)
-    r = tool.radius_mm
-    segs, a = segments(tp, tp.xyz[0])
-    cutting = tp.kind != MoveKind.RAPID
-    lo = np.minimum(a[:, 2], tp.xyz[:, 2])
-    hi = np.maximum(a[:, 2], tp.xyz[:, 2])
-    # 1. no gouge: every cutting move below the pocket top keeps the tool disc inside the domain
-    domain = pocket.domain(tool.diameter_mm + 1)
-    below = cutting & (lo < pocket.z_top_mm - 1e-9)
-    with np.errstate(divide="ignore", invalid="ignore"):  # zero-length moves (plunges)
-        dist = shapely.distance(segs[below], domain.boundary)
-    assert dist.min() >= r - 1e-6, f"a move cuts {r - dist.min():.4f} mm into a wall"
-    assert np.all(shapely.covers(domain, segs[below]))
-    # 2. rapids: vertical, or horizontal at the clearance height; down only onto material already removed
-    for i in np.flatnonzero(tp.kind == MoveKind.RAPID):
-        if a[i, 2] != tp.xyz[i, 2]:
-            assert np.allclose(a[i, :2], tp.xyz[i, :2]), "rapids change height only vertically"
-            zr = tp.xyz[i, 2]
-            if zr < a[i, 2] and zr < pocket.z_top_mm:
-                earlier = np.flatnonzero(cutting[:i] & (hi[:i] <= zr - 0.5))
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    d = shapely.distance(segs[earlier], shapely.points(tp.xyz[i, :2]))
-                assert d.size and d.min() < 1e-6, f"rapid {i} goes down to z={zr} where nothing was cut"
-        else:
-            assert tp.xyz[i, 2] == pytest.approx(CLEAR), "horizontal rapids only at the clearance height"
-    # 3. nothing reachable left on the floor (reachable: the opening of the region by r + tolerance)
-    at_floor = cutting & (hi <= pocket.z_bottom_mm + 1e-9)
-    ends = cutting & (tp.xyz[:, 2] <= pocket.z_bottom_mm + 1e-9)  # e.g. the bottom of a plunge
-    floor = shapely.union_all(np.concatenate([
-        shapely.buffer(segs[at_floor], r, quad_segs=32),
-        shapely.buffer(shapely.points(tp.xyz[ends, :2]), r, quad_segs=32),
-    ]))
-    reach = domain.buffer(-(r + params.tolerance_mm), quad_segs=64).buffer(r, quad_segs=64)
-    left = thick(pocket.region.intersection(reach).difference(floor))
-    assert left.area < 0.01, f"{left.area:.4f} mm2 of reachable floor left at {left.bounds} in {pocket.region.wkt}"
-    # 4. the floor is reached, and never passed
-    assert tp.xyz[:, 2].min() == pytest.approx(pocket.z_bottom_mm)
+    check_toolpath(tp, pocket, tool, params)
     return tp, unreachable
 
 

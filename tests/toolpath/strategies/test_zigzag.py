@@ -1,0 +1,118 @@
+"""Zigzag clearing checked by exact swept areas (shapely), as offset clearing: no cut into walls or
+islands, nothing reachable left, rapids only above the material."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import shapely
+from checks import CLEAR, check_toolpath
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from shapely.geometry import LineString, Point, Polygon, box
+
+from toolpath import InputError, Pocket, Tool, UnreachableError
+from toolpath.strategies.zigzag import ZigzagParams, clear_pockets_zigzag, plan_zigzag_2d, raster_chains
+
+
+def check_pocket(pocket: Pocket, tool: Tool, params: ZigzagParams):
+    tp, unreachable = clear_pockets_zigzag([pocket], tool, params, clearance_z_mm=CLEAR)
+    check_toolpath(tp, pocket, tool, params)
+    return tp, unreachable
+
+
+@pytest.mark.parametrize("angle", [0.0, 30.0, 90.0, -47.5])
+def test_rectangle_with_island_any_angle(angle):
+    region = box(0, 0, 60, 40).difference(Point(30, 20).buffer(6, quad_segs=32))
+    tp, unreachable = check_pocket(Pocket(region, 0.0, -5.0), Tool(6),
+                                   ZigzagParams(stepover_mm=2.4, stepdown_mm=2.5, angle_deg=angle))
+    assert unreachable == []
+    # the raster lines run at the asked angle: the longest segment of every zigzag points that way
+    plan = plan_zigzag_2d(Pocket(region, 0.0, -5.0), Tool(6),
+                          ZigzagParams(stepover_mm=2.4, stepdown_mm=2.5, angle_deg=angle))
+    zigzags = [c.xy for c in plan.chains if not c.closed and len(c.xy) > 1]
+    assert zigzags
+    for z in zigzags:
+        v = np.diff(z, axis=0)
+        longest = v[np.argmax(np.hypot(v[:, 0], v[:, 1]))]
+        ang = np.degrees(np.arctan2(longest[1], longest[0])) % 180
+        assert min(abs(ang - angle % 180), 180 - abs(ang - angle % 180)) < 1e-6
+
+
+def test_raster_lines_are_inside_and_at_most_a_stepover_apart():
+    region = box(0, 0, 50, 30).difference(box(20, 10, 30, 20))
+    zz = raster_chains(region, 2.0, 20.0)
+    covered = shapely.union_all([LineString(z).buffer(1.0 + 1e-6) for z in zz if len(z) > 1])
+    assert all(region.buffer(1e-6).covers(LineString(z)) for z in zz if len(z) > 1)
+    # lines at most 2 mm apart: discs of radius 1 along them cover the region but for its very edges
+    assert region.buffer(-1.0).difference(covered).area < 1e-6
+
+
+def test_contour_pass_follows_the_walls():
+    region = box(0, 0, 40, 30)
+    plan = plan_zigzag_2d(Pocket(region, 0, -1), Tool(6), ZigzagParams(stepover_mm=2.5, stepdown_mm=1))
+    loops = [c for c in plan.chains if c.closed]
+    assert loops, "a contour pass along the walls"
+    ring = LineString(loops[0].xy)
+    assert ring.hausdorff_distance(region.buffer(-3.005, join_style="mitre").exterior) < 1e-6
+
+
+def test_narrow_neck_and_open_side():
+    region = shapely.union_all([box(0, 0, 30, 30), box(40, 0, 70, 30), box(29, 12, 41, 18)])
+    check_pocket(Pocket(region, 0, -3), Tool(4), ZigzagParams(stepover_mm=1.5, stepdown_mm=3, angle_deg=15))
+    outside = box(-100, -100, 100, 100).difference(box(0, 0, 50, 30))
+    reg = box(0, 0, 50, 5)
+    edges = reg.boundary.intersection(box(0, 0, 50, 30).boundary)
+    pocket = Pocket(reg, 10.0, 8.0, open_edges=shapely.MultiLineString(
+        [list(g.coords) for g in getattr(edges, "geoms", [edges])]), outside=outside)
+    check_pocket(pocket, Tool(6), ZigzagParams(stepover_mm=2.0, stepdown_mm=2.0))
+
+
+def test_errors():
+    with pytest.raises(UnreachableError, match="diameter 12"):
+        clear_pockets_zigzag([Pocket(box(0, 0, 10, 10), 0, -1)], Tool(12), ZigzagParams(stepover_mm=4, stepdown_mm=1),
+                             clearance_z_mm=CLEAR)
+    with pytest.raises(InputError, match="angle_deg"):
+        ZigzagParams(stepover_mm=1, stepdown_mm=1, angle_deg=float("nan")).validate(Tool(6))
+
+
+@st.composite
+def pockets_with_islands(draw):
+    w = draw(st.floats(20, 60))
+    h = draw(st.floats(20, 60))
+    region = box(0, 0, w, h)
+    for _ in range(draw(st.integers(0, 3))):
+        cx, cy = draw(st.floats(0, w)), draw(st.floats(0, h))
+        if draw(st.booleans()):
+            hole = Point(cx, cy).buffer(draw(st.floats(1, 6)), quad_segs=16)
+        else:
+            hole = box(cx, cy, cx + draw(st.floats(1, 10)), cy + draw(st.floats(1, 10)))
+        region = region.difference(hole)
+    polys = sorted(getattr(region, "geoms", [region]), key=lambda p: -p.area)
+    return Polygon(polys[0].exterior, polys[0].interiors) if polys else box(0, 0, w, h)
+
+
+def _random_case(region, d, frac, angle):
+    tool = Tool(d)
+    try:
+        check_pocket(Pocket(region, 0.0, -2.0), tool, ZigzagParams(stepover_mm=frac * d, stepdown_mm=2.0,
+                                                                   angle_deg=angle))
+    except UnreachableError:
+        assert region.buffer(-(d / 2 + 0.005)).is_empty
+
+
+_given = given(region=pockets_with_islands(), d=st.sampled_from([3.0, 6.0]), frac=st.floats(0.2, 0.6),
+               angle=st.floats(-180, 180))
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@_given
+def test_random_pockets_have_no_gouge_and_no_reachable_leftover(region, d, frac, angle):
+    _random_case(region, d, frac, angle)
+
+
+@pytest.mark.slow
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@_given
+def test_random_pockets_many(region, d, frac, angle):
+    _random_case(region, d, frac, angle)
