@@ -26,7 +26,7 @@ unknown (NaN), rapids and dwells keep their programmed values.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -119,6 +119,8 @@ class FeedSchedule:
         Target chip thickness, mm.
     cycle_time_before_s, cycle_time_after_s : float
         Planned cycle time of the program before and after, s.
+    cycle_after : CycleTime
+        The plan of the scheduled program (velocity profile and per-move times).
     """
 
     program: Program
@@ -131,6 +133,7 @@ class FeedSchedule:
     chip_mm: float
     cycle_time_before_s: float
     cycle_time_after_s: float
+    cycle_after: Any = field(default=None, repr=False)
 
     @property
     def saving_pct(self) -> float:
@@ -261,6 +264,7 @@ def schedule_feeds(
     new_prog = Program(tuple(ops), name=program.name, clearance_z_mm=program.clearance_z_mm,
                        start_xyz=program.start_xyz, metadata=dict(program.metadata))
     cat = (lambda parts, dt: np.concatenate(parts) if parts else np.zeros(0, dt))  # noqa: E731
+    after_ct = cycle_time(new_prog, m)
     return FeedSchedule(
         program=new_prog,
         feed_mm_min=cat(feeds, np.float64),
@@ -271,5 +275,6 @@ def schedule_feeds(
         limited=cat(lim_all, bool),
         chip_mm=float(chip_mm if chip_mm is not None else target_used),
         cycle_time_before_s=cycle_time(program, m).cycle_time_s,
-        cycle_time_after_s=cycle_time(new_prog, m).cycle_time_s,
+        cycle_time_after_s=after_ct.cycle_time_s,
+        cycle_after=after_ct,
     )

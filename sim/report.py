@@ -151,8 +151,15 @@ def plot_velocity(run: StrategyRun, *, ax: Any = None) -> Any:
         ax.text(0.5, 0.5, "no data", ha="center", va="center")
         ax.set_axis_off()
         return ax
-    run.cycle.plot_velocity(ax=ax)
-    ax.set_title(f"{run.strategy}: " + ax.get_title(), fontsize=9)
+    run.cycle.plot_velocity(ax=ax, label="as programmed")
+    title = f"{run.strategy}: " + ax.get_title()
+    after = getattr(run.feeds, "cycle_after", None)
+    if after is not None:
+        t, v = after.velocity_profile()
+        ax.plot(t, v * 60.0, lw=0.8, color="#2ca02c", alpha=0.85, label="feeds scheduled")
+        ax.legend(fontsize=7, loc="upper right")
+        title += f"; {after.cycle_time_s:.2f} s with scheduled feeds"
+    ax.set_title(title, fontsize=9)
     return ax
 
 
