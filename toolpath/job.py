@@ -18,7 +18,7 @@ from .tool import Tool
 __all__ = ["STRATEGIES", "MillResult", "parse_stepover", "mill"]
 
 #: Clearing strategies by name; ``None`` marks the ones not built yet.
-STRATEGIES: dict[str, str | None] = {"offset": "offset", "zigzag": None, "adaptive": None}
+STRATEGIES: dict[str, str | None] = {"offset": "offset", "zigzag": "zigzag", "adaptive": None}
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ def mill(
         STEP file or solid; or a 2D drawing: a DXF or SVG file, or shapely Polygon/MultiPolygon
         (regions in mm), cut ``depth_mm`` deep from z = 0 down.
     tool : Tool
-    strategy : {"offset"}
+    strategy : {"offset", "zigzag"}
         Clearing strategy.
     stepover : str or float
         Radial step, mm or a percentage of the tool diameter ("40%").
@@ -154,10 +154,13 @@ def mill(
         sliced = slice_part(part, setup=setup, stock=stock)
     t1 = time.perf_counter()
     clearance_z = sliced.stock.z_top_mm + clearance_mm
-    params = OffsetParams(
-        stepover_mm=step, stepdown_mm=sd, feed_mm_min=feed_mm_min, plunge_feed_mm_min=plunge_feed_mm_min
-    )
-    tp, unreachable = clear_pockets(sliced.pockets, tool, params, clearance_z_mm=clearance_z)
+    kw = {"stepover_mm": step, "stepdown_mm": sd, "feed_mm_min": feed_mm_min, "plunge_feed_mm_min": plunge_feed_mm_min}
+    if name == "zigzag":
+        from .strategies.zigzag import ZigzagParams, clear_pockets_zigzag
+
+        tp, unreachable = clear_pockets_zigzag(sliced.pockets, tool, ZigzagParams(**kw), clearance_z_mm=clearance_z)
+    else:
+        tp, unreachable = clear_pockets(sliced.pockets, tool, OffsetParams(**kw), clearance_z_mm=clearance_z)
     gen = time.perf_counter() - t1
     op = Operation(tool, tp, spindle_rpm=spindle_rpm, coolant=coolant, name=f"{name} clearing D{tool.diameter_mm:g}")
     x0, y0, _, _ = sliced.stock.footprint.bounds
