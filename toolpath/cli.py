@@ -282,8 +282,11 @@ def _compare(args: argparse.Namespace) -> int:
             print(f"  {name}: not run: {d['error']}")
             continue
         eng = d.get("max_engagement_deg")
+        fair = ""
+        if args.fair and d.get("fair_cycle_time_s") is not None:
+            fair = f"fair: {d['fair_cycle_time_s']:.1f} s at stepdown {d['fair_stepdown_mm']:.2f} mm, feeds scheduled; "
         print(
-            f"  {name}: {d['cycle_time_s']:.1f} s planned ({d['naive_time_s']:.1f} s length/feed, "
+            f"  {name}: {d['cycle_time_s']:.1f} s planned ({d['naive_time_s']:.1f} s length/feed; {fair}"
             f"{d.get('cycle_time_vs_baseline_pct', 0.0):+.1f} % vs {report['baseline']}), "
             f"{d['path_length_mm']:.0f} mm path, air cut {100 * d['air_cut_share']:.1f} %, "
             f"max engagement {'-' if eng is None else f'{eng:.0f} deg'}, "
