@@ -176,17 +176,20 @@ def _roughing_levels(
     return _levels_shapely(base, params), "shapely"
 
 
-def cleanup_visits(chains: list[Chain], pocket: Pocket, centres: Any, r: float) -> list[Chain]:
+def cleanup_visits(
+    chains: list[Chain], pocket: Pocket, centres: Any, r: float, *, target: Any = None
+) -> list[Chain]:
     """Single-point visits (plunges) clearing what ``chains`` leave of the reachable area.
 
     The swept area of the chains (discs of radius ``r`` along them) is subtracted from the area the tool
-    can reach; each remaining piece thicker than 10 µm is visited at a point of it inside ``centres``
-    (or the nearest point of ``centres``), up to four rounds.
+    can reach (or from ``target``); each remaining piece thicker than 10 µm is visited at a point of it
+    inside ``centres`` (or the nearest point of ``centres``), up to four rounds.
     """
     swept = shapely.union_all([shapely.LineString(c.xy).buffer(r, quad_segs=16) if len(c.xy) > 1
-                               else Point(c.xy[0]).buffer(r, quad_segs=16) for c in chains])
-    target = pocket.region.intersection(centres.buffer(r, quad_segs=16))
-    left = target.difference(swept)
+                               else Point(c.xy[0]).buffer(r, quad_segs=16) for c in chains]) if chains else None
+    if target is None:
+        target = pocket.region.intersection(centres.buffer(r, quad_segs=16))
+    left = target.difference(swept) if chains else target
     cent = prep(centres)
     out: list[Chain] = []
     for _ in range(4):
