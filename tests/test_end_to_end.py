@@ -108,7 +108,7 @@ def test_cli_mill_writes_gcode_plot_and_json(tmp_path):
     assert report["levels_mm"] == [16.0, 14.0, 10.0, 8.0, 0.0]
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     prog = gcode.read_program(ngc)
-    assert prog.moves() == report["moves"]
+    assert prog.moves() == report["moves"] + 1  # + the writer's lead-in: rise alone before the first rapid
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p.json", "p.ngc", "p.png"]  # no temporary left
 
 
