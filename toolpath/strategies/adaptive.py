@@ -282,6 +282,7 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
 
     def entry() -> bool:
         """A helix (or plunge) in the largest circle of allowed centres over uncut material."""
+        nonlocal pos
         inside = (allowed != 0) & (mat == 1)
         if not inside.any():
             return False
@@ -297,11 +298,13 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
             plan.notes.append(f"plunged at ({c[0]:.3f}, {c[1]:.3f}): no room for a helix")
             clear_disc_kernel(mat, x0, y0, cell, c[0], c[1], r)
             add_alive(c[None])
+            pos = c.copy()
         else:
             segs.append(Segment("helix", c.copy(), "retract", radius_mm=rh))
             clear_disc_kernel(mat, x0, y0, cell, c[0], c[1], r + rh)
             a = np.linspace(0, 2 * np.pi, 48, endpoint=False)
             add_alive(c + rh * np.column_stack([np.cos(a), np.sin(a)]))
+            pos = c + np.array([rh, 0.0])  # where the helix ends
         return True
 
     cleanup = False
@@ -315,7 +318,12 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
         if alive.shape[0]:
             # nearest live start points first: liveness is checked lazily, nearest first, dead ones dropped
             here = alive[0] if pos is None else pos
-            order = np.argsort(((alive - here) ** 2).sum(axis=1))
+            d2 = ((alive - here) ** 2).sum(axis=1)
+            if d2.size > 512:
+                near = np.argpartition(d2, 256)[:256]
+                order = near[np.argsort(d2[near])]
+            else:
+                order = np.argsort(d2)
             dead: list[NDArray[np.int64]] = []
             for k in range(0, order.size, 64):
                 chunk = order[k : k + 64]
@@ -324,14 +332,19 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
                 live.extend(chunk[e > 0][: 4 - len(live)].tolist())
                 if len(live) >= 4:
                     break
-            alive = np.delete(alive, np.concatenate(dead), axis=0) if dead else alive
-            if live:  # indices shifted by the deletion: find the chosen points again
-                keep = np.ones(order.size, bool)
-                keep[np.concatenate(dead)] = False
-                remap = np.cumsum(keep) - 1
+            gone = np.concatenate(dead)
+            if gone.size:
+                keep = np.ones(alive.shape[0], bool)
+                keep[gone] = False
+                remap = np.cumsum(keep) - 1  # indices shift with the deletion
                 live = [int(remap[j]) for j in live]
+                alive = alive[keep]
+        if not live and alive.shape[0]:
+            # none of the nearest is live: prune the whole list once before giving up on it
+            alive = alive[engagement_many_kernel(mat, x0, y0, cell, alive, probe_r, cs, sn, 1) > 0]
+            if alive.shape[0]:
+                continue
         if not live:
-            alive = np.zeros((0, 2))
             fruitless += 1
             if fruitless > 2 or not (refresh() or entry()):
                 if fruitless > 2 and entry():
@@ -347,7 +360,7 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
             for j in live:
                 q = alive[j]
                 if link_is_clear_kernel(mat, allowed, x0, y0, cell, pos[0], pos[1], q[0], q[1], r, cs, sn, target) \
-                        and link_is_safe(pos, q, cent_prep):
+                        and cent_prep.covers(LineString([pos, q]) if np.any(pos != q) else shapely.Point(q)):
                     choice, link = int(j), "stay"
                     break
         q = alive[choice].copy()
@@ -372,6 +385,31 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
         fruitless = 0
         add_alive(pts[:: 2])
         pos = pts[-1]
+    # fallback where no pass can hold the engagement (necks, slivers): slot to each piece at half feed
+    slots = 0
+    if np.any(mat == 1):
+        _, near = distance_transform_edt(allowed == 0, return_indices=True)
+        for _ in range(2000):
+            left = np.argwhere(mat == 1)
+            if left.size == 0:
+                break
+            here = pos if pos is not None else g.xy(left[:1, 0], left[:1, 1])[0]
+            k = int(np.argmin(((g.xy(left[:, 0], left[:, 1]) - here) ** 2).sum(axis=1)))
+            iy, ix = near[0][tuple(left[k])], near[1][tuple(left[k])]
+            q = g.xy(np.array([iy]), np.array([ix]))[0]
+            link = "retract"
+            if pos is not None and cent_prep.covers(LineString([pos, q]) if np.any(pos != q) else shapely.Point(q)):
+                link = "stay"
+                clear_capsule_kernel(mat, x0, y0, cell, pos[0], pos[1], q[0], q[1], r)
+            got = clear_disc_kernel(mat, x0, y0, cell, q[0], q[1], r)
+            if got == 0 and link == "retract":
+                mat[tuple(left[k])] = 0  # out of reach after all (raster edge): drop it
+                continue
+            segs.append(Segment("slot", q.copy(), link))
+            slots += 1
+            pos = q
+    if slots:
+        plan.notes.append(f"{slots} slotting moves at half feed where no pass held the engagement (necks, slivers)")
     plan.left_area_mm2 = float(np.count_nonzero(mat == 1)) * cell * cell
     if plan.left_area_mm2 > 0.5 * r * r:
         plan.notes.append(f"{plan.left_area_mm2:.2f} mm2 reachable left after roughing (raster)")
@@ -411,12 +449,14 @@ def adaptive_clearing(
     clearance_z_mm: float,
     entry_moves: list[int] | None = None,
     finish_moves: list[int] | None = None,
+    slot_moves: list[int] | None = None,
 ) -> AdaptivePlan:
     """Append the moves clearing ``pocket`` adaptively to ``builder`` (a new one if None).
 
     The tool starts and ends at ``clearance_z_mm``. Returns the 2D plan (with ``unreachable`` and
     ``notes``). When ``entry_moves`` is a list, the indices of the entry moves (helix, bottom circle, plunge)
-    in the builder are appended to it; likewise ``finish_moves`` for the moves of the finishing loops.
+    in the builder are appended to it; likewise ``finish_moves`` for the moves of the finishing loops and
+    ``slot_moves`` for the fallback slotting moves (at half feed, where no pass held the engagement).
     """
     params.validate(tool)
     b = builder if builder is not None else ToolpathBuilder()
@@ -434,6 +474,7 @@ def adaptive_clearing(
     slope = math.tan(math.radians(params.helix_angle_deg))
     entries = entry_moves if entry_moves is not None else []
     finishes = finish_moves if finish_moves is not None else []
+    slotting = slot_moves if slot_moves is not None else []
 
     def enter(xy: NDArray[np.float64], z_from: float) -> None:
         p = b.position
@@ -457,7 +498,11 @@ def adaptive_clearing(
                 else:
                     enter(start, z_prev)
             elif s.link == "stay" and at:
-                b.feed(start[0], start[1], z, f)
+                if s.kind == "slot":
+                    slotting.append(len(b))
+                elif s.kind == "finish":
+                    finishes.append(len(b))  # the approach belongs to the finishing loop
+                b.feed(start[0], start[1], z, 0.5 * f if s.kind == "slot" else f)
             else:
                 enter(start, z_prev)
             if s.kind == "helix":
@@ -477,7 +522,7 @@ def adaptive_clearing(
             if b.position[2] > z + 1e-9:  # type: ignore[index]
                 entries.append(len(b))
                 b.feed(start[0], start[1], z, fp)
-            if s.kind == "plunge":
+            if s.kind in ("plunge", "slot"):
                 continue
             xy = s.xy
             if s.kind == "pass" and s.feed_scale is not None:
