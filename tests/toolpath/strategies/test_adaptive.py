@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import shapely
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, Polygon, box
 
@@ -59,7 +59,9 @@ def engagement_ok(tp, tags, pocket, tool, params, z):
     assert st_["p99_deg"] <= 1.25 * target, st_
     rough = m & ~np.isin(eng.move, finishes) & ~np.isin(eng.move, slots)
     assert eng.stats(rough)["max_deg"] <= 90.0, eng.stats(rough)
-    assert eng.stats(m & ~np.isin(eng.move, slots))["max_deg"] <= 115.0, st_
+    worst = int(eng.move[m][np.argmax(eng.angle_deg[m])])
+    assert eng.stats(m & ~np.isin(eng.move, slots))["max_deg"] <= 115.0, (
+        st_, worst, worst in finishes, tp.starts()[worst], tp.xyz[worst], pocket.region.wkt)
     return st_
 
 
@@ -145,8 +147,12 @@ def pockets_with_islands(draw):
 
 
 def _property(region):
-    pocket = Pocket(region, 0.0, -2.0)
     tool = Tool(4)
+    # necks within 0.05 mm of the tool's width are left out: the path keeps tolerance_mm from walls by design
+    def opened(r):
+        return region.buffer(-r, quad_segs=16).buffer(r, quad_segs=16).area
+    assume(abs(opened(2.05) - opened(1.95)) < 0.5)
+    pocket = Pocket(region, 0.0, -2.0)
     params = AdaptiveParams(stepdown_mm=2.0, stepover_mm=0.5)
     tp, plan, tags, res = run(pocket, tool, params, cell=0.1)
     assert res.gouge_count == 0 and not res.rapid_cuts, (res.gouges[:3], region.wkt)
