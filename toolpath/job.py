@@ -18,7 +18,7 @@ from .tool import Tool
 __all__ = ["STRATEGIES", "MillResult", "parse_stepover", "mill"]
 
 #: Clearing strategies by name; ``None`` marks the ones not built yet.
-STRATEGIES: dict[str, str | None] = {"offset": "offset", "zigzag": "zigzag", "adaptive": None}
+STRATEGIES: dict[str, str | None] = {"offset": "offset", "zigzag": "zigzag", "adaptive": "adaptive"}
 
 
 @dataclass(frozen=True)
@@ -159,6 +159,11 @@ def mill(
         from .strategies.zigzag import ZigzagParams, clear_pockets_zigzag
 
         tp, unreachable = clear_pockets_zigzag(sliced.pockets, tool, ZigzagParams(**kw), clearance_z_mm=clearance_z)
+    elif name == "adaptive":
+        from .strategies.adaptive import AdaptiveParams, clear_pockets_adaptive
+
+        kw["stepover_mm"] = min(step, 0.999 * tool.diameter_mm)  # the target angle needs ae < D
+        tp, unreachable = clear_pockets_adaptive(sliced.pockets, tool, AdaptiveParams(**kw), clearance_z_mm=clearance_z)
     else:
         tp, unreachable = clear_pockets(sliced.pockets, tool, OffsetParams(**kw), clearance_z_mm=clearance_z)
     gen = time.perf_counter() - t1

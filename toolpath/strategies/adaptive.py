@@ -55,7 +55,7 @@ from ..tool import Tool
 from .linking import link_is_safe, ring_coords, rotate_ring
 
 __all__ = ["AdaptiveParams", "Segment", "AdaptivePlan", "plan_adaptive_2d", "adaptive_clearing", "clear_pockets",
-           "target_engagement_deg"]
+           "clear_pockets_adaptive", "target_engagement_deg"]
 
 _K = 360  # points on the tool circle in the generator's engagement count
 
@@ -575,3 +575,7 @@ def clear_pockets(
             f"the tool (diameter {tool.diameter_mm:g} mm) fits in none of the {len(pockets)} pockets"
         )
     return b.build(), unreachable
+
+
+#: The name :mod:`toolpath.job` dispatches ``strategy="adaptive"`` to.
+clear_pockets_adaptive = clear_pockets
