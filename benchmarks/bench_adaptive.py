@@ -38,14 +38,17 @@ def freecad_rows() -> dict[tuple[str, float], dict[str, str]]:
     return {(r["pocket"], float(r["tool_mm"])): r for r in csv.DictReader(rows)}
 
 
-def lengths(tp, plan_entries: list[int], finishes: list[int]) -> tuple[float, float]:
-    """(cutting, link) lengths, mm: links are rapids plus stay-down feeds between passes (straight feed moves
-    that start where a pass ended and end where the next starts), approximated here as rapids plus feeds
-    at the level that are longer than 3 steps and lie on no pass (not separable from the path: we count
-    rapids only, and report stay-down links apart from the plan)."""
+def lengths(tp, plan) -> tuple[float, float, float]:
+    """(feed length including stay-down links, stay-down link length, rapid length), mm."""
     lens = tp.lengths()
     rapid = float(lens[tp.kind == MoveKind.RAPID].sum())
-    return float(lens[tp.kind != MoveKind.RAPID].sum()), rapid
+    stay = 0.0
+    prev = None
+    for s in plan.segments:  # 2D plan, one level here (depth = stepdown)
+        if prev is not None and s.link == "stay":
+            stay += float(np.hypot(*(s.start - prev.end)))
+        prev = s
+    return float(lens[tp.kind != MoveKind.RAPID].sum()), stay, rapid
 
 
 def uncut_area(tp, tool: Tool, region: Polygon, z: float) -> float:
@@ -72,8 +75,8 @@ def main() -> None:
     warm = Pocket(Polygon([(0, 0), (12, 0), (12, 10), (0, 10)]), 0.0, -1.0)
     adaptive_clearing(warm, Tool(3), AdaptiveParams(stepdown_mm=1, stepover_mm=0.3), clearance_z_mm=5)
     print(f"first call (imports done; Numba compile or cache load + a tiny pocket): {time.perf_counter() - t0:.2f} s")
-    hdr = (f"{'pocket':6} {'tool':>4} | {'ours s':>7} {'cut mm':>8} {'rapid mm':>8} {'links':>9} {'uncut':>6} "
-           f"{'p99':>5} {'max':>5} | {'FC s':>6} {'FC cut':>8} {'FC link':>8} {'FC uncut':>8}")
+    hdr = (f"{'pocket':6} {'tool':>4} | {'ours s':>7} {'cut mm':>8} {'link mm':>8} {'rapid mm':>8} {'links':>9} "
+           f"{'uncut':>6} {'p99':>5} {'max':>5} | {'FC s':>6} {'FC cut':>8} {'FC link':>8} {'FC uncut':>8}")
     print(hdr)
     print("-" * len(hdr))
     for name in ("A", "B", "C"):
@@ -90,23 +93,25 @@ def main() -> None:
                                      finish_moves=finishes)
             gen = time.perf_counter() - t
             tp = b.build()
-            cut, rapid = lengths(tp, entries, finishes)
+            cut, link, rapid = lengths(tp, plan)
             stay = sum(1 for s in plan.segments if s.link == "stay")
             retract = sum(1 for s in plan.segments if s.link == "retract")
             p99 = mx = float("nan")
             if not args.no_engagement:
                 from sim.engagement import engagement_along
 
-                eng = engagement_along(tp, tool, region, z_mm=-3.0)
+                eng = engagement_along(tp, tool, region, z_mm=-3.0, cell_mm=tool.radius_mm / 25)
                 st = eng.stats(eng.level & ~np.isin(eng.move, entries))
                 p99, mx = st["p99_deg"], st["max_deg"]
             left = uncut_area(tp, tool, region, -3.0)
             f = fc.get((name, d), {})
-            print(f"{name:6} {d:4.0f} | {gen:7.2f} {cut:8.0f} {rapid:8.0f} {stay:4d}/{retract:<4d} {left:6.2f} "
-                  f"{p99:5.1f} {mx:5.1f} | {float(f.get('wall_s', 'nan')):6.2f} "
+            print(f"{name:6} {d:4.0f} | {gen:7.2f} {cut - link:8.0f} {link + rapid:8.0f} {rapid:8.0f} "
+                  f"{stay:4d}/{retract:<4d} {left:6.2f} {p99:5.1f} {mx:5.1f} | {float(f.get('wall_s', 'nan')):6.2f} "
                   f"{float(f.get('cutting_length_mm', 'nan')):8.0f} {float(f.get('link_length_mm', 'nan')):8.0f} "
                   f"{float(f.get('uncut_reachable_mm2', 'nan')):8.2f}")
-    print("links: stay-down/retract count; cut includes stay-down links (feeds); FC = FreeCAD 0.20.2 (csv).")
+    print("cut: feed moves minus stay-down links; link mm: stay-down links + rapids; links: stay-down/retract count;")
+    print("uncut: reachable floor left, mm2 (exact swept discs); p99/max: measured engagement, deg, level moves but")
+    print("the entry (finishing corners and slotting fallback included); FC = FreeCAD 0.20.2 (csv, other machine).")
 
 
 if __name__ == "__main__":
