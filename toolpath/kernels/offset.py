@@ -368,17 +368,13 @@ def _offset_one(
 ) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
     nr = starts.shape[0] - 1
     # 1. raw segments
-    raws = []
-    total = 0
+    seg = np.empty((16, 4))
+    n = 0
     for q in range(nr):
         rp = _raw_points(xy, starts[q], starts[q + 1], d, tol)
-        raws.append(rp)
-        total += rp.shape[0] - 1
-    seg = np.empty((total, 4))
-    n = 0
-    for rp in raws:
         for i in range(rp.shape[0] - 1):
             if abs(rp[i + 1, 0] - rp[i, 0]) + abs(rp[i + 1, 1] - rp[i, 1]) > 1e-13:
+                seg = _grow(seg, n)
                 seg[n, 0] = rp[i, 0]
                 seg[n, 1] = rp[i, 1]
                 seg[n, 2] = rp[i + 1, 0]

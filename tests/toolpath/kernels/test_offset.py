@@ -141,3 +141,12 @@ def test_random_polygons_kernel_reference_and_shapely(reg, d):
     b = offset_rings_reference(xy, starts, np.array([d]), TOL)
     assert len(a[1]) == len(b[1])
     assert np.allclose(a[0], b[0], atol=1e-9)
+
+
+@pytest.mark.slow
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(reg=polygons_with_islands(), d=st.one_of(st.floats(-12, -0.05), st.floats(0.05, 6)))
+def test_random_polygons_many(reg, d):
+    got = offset_polygon(reg, d)
+    assert got.is_valid
+    check_against_shapely(reg, d, got)
