@@ -111,6 +111,19 @@ def main() -> None:
             print(f"{name:6} {step:5.1f} {len(res[1]) - 1:5d} {t_k:9.2f} {t_kp:11.2f} {t_s:10.2f} {t_c:12.2f} "
                   f"{t_s / t_k:9.1f} {t_c / t_k:9.2f} {diff:17.4f}")
     print("numba ms: rings only (one kernel call); +shapely ms: rings assembled into shapely polygons")
+    # the whole 2D plan of offset clearing (loops, finishing loop, clean-up), kernel loops vs shapely loops
+    from toolpath import Pocket, Tool
+    from toolpath.strategies.offset import OffsetParams, plan_offset_2d
+
+    print(f"{'pocket':6} {'step':>5} {'plan kernel ms':>14} {'plan shapely ms':>15} {'chains':>6}")
+    for name, p in data.items():
+        pocket = Pocket(Polygon(p["outer"], p["islands"]), 0.0, -5.0)
+        for step in (0.3, 0.6):
+            kw = {"stepover_mm": step, "stepdown_mm": 5.0}
+            plan = plan_offset_2d(pocket, Tool(6), OffsetParams(**kw))
+            t_pk = best(lambda: plan_offset_2d(pocket, Tool(6), OffsetParams(**kw)), 1)  # noqa: B023
+            t_ps = best(lambda: plan_offset_2d(pocket, Tool(6), OffsetParams(**kw, use_kernel=False)), 1)  # noqa: B023
+            print(f"{name:6} {step:5.1f} {t_pk:14.1f} {t_ps:15.1f} {len(plan.chains):6d} ({plan.loops_from})")
     if not a.no_compile:
         cold, cached = compile_times()
         print(f"numba compile + import: cold {cold:.1f} s, cached {cached:.2f} s")
