@@ -20,6 +20,15 @@ cut at the level is a raster (:mod:`toolpath.kernels.engagement`): the cells of 
 
 Output: the helix and the bottom circle as arcs (G2/G3), passes as lines (simplified within
 ``tolerance_mm``); the G-code writer can fit arcs to them.
+
+5. *Fallback*: where no pass can hold the engagement (necks about the tool's width, slivers), the tool
+   slots to each remaining piece at half feed, and the plan's ``notes`` say so; a region too narrow for a
+   helix is entered by a plunge at the plunge feed (noted too).
+
+Known limits: the finishing loop's sharp inside corners engage the quadrant of the tool circle facing the
+corner plus what roughing left on the next wall (measured up to ~110°); the path is planned once in 2D
+and repeated at every stepdown; generation is slower than the issue's goal (see
+``benchmarks/bench_adaptive.py``).
 """
 
 from __future__ import annotations
