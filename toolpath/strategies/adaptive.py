@@ -364,14 +364,7 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
                 # clean-up: accept any pass that removes material, plunge where no helix fits
                 cleanup, min_removed, fruitless = True, 1, 0
             continue
-        choice, link = live[0], "retract"
-        if pos is not None:
-            for j in live:
-                q = alive[j]
-                if link_is_clear_kernel(mat, allowed, x0, y0, cell, pos[0], pos[1], q[0], q[1], r, cs, sn, target) \
-                        and cent_prep.covers(LineString([pos, q]) if np.any(pos != q) else shapely.Point(q)):
-                    choice, link = int(j), "stay"
-                    break
+        choice = live[0]
         q = alive[choice].copy()
         mx, my, _n = material_direction_kernel(mat, x0, y0, cell, q[0], q[1], probe_r, cs, sn)
         heading = math.atan2(my, mx) - side * math.pi / 2.0  # material on the chosen side
@@ -383,6 +376,15 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
             mat.flat[idx] = mat0.flat[idx]
             alive = alive[((alive - q) ** 2).sum(axis=1) > (0.5 * r) ** 2]
             continue
+        # the link, checked against the material as it was before the pass (only for accepted passes)
+        link = "retract"
+        if pos is not None:
+            idx = log[: min(removed, log.size)]
+            mat.flat[idx] = mat0.flat[idx]
+            if link_is_clear_kernel(mat, allowed, x0, y0, cell, pos[0], pos[1], q[0], q[1], r, cs, sn, target) \
+                    and cent_prep.covers(LineString([pos, q]) if np.any(pos != q) else shapely.Point(q)):
+                link = "stay"
+            mat.flat[idx] = 0
         if link == "stay":
             clear_capsule_kernel(mat, x0, y0, cell, pos[0], pos[1], q[0], q[1], r)  # type: ignore[index]
         pts = buf_xy[:n].copy()
