@@ -39,6 +39,14 @@ class LexedLine:
     error_column: int = 0
 
 
+#: A Heidenhain plain-language block: a block number, then a conversational keyword.
+_PLAIN_LANGUAGE = re.compile(
+    r"\s*\d+\s+(BEGIN\s+PGM|END\s+PGM|BLK\s+FORM|TOOL\s+(CALL|DEF)|CYCL\s+(DEF|CALL)|CALL\s+LBL|LBL|FN\s*\d|"
+    r"L\s+[XYZIR]|L\s+[+-]|CC\s+X|CR\s+|CT\s+|RND\s+|CHF\s+|STOP|M\d+\s*$)",
+    re.IGNORECASE,
+)
+
+
 def _err(msg: str, col: int, comments: list[str]) -> LexedLine:
     return LexedLine((), tuple(comments), error=msg, error_column=col)
 
@@ -88,6 +96,11 @@ def lex_line(line: str) -> LexedLine:
         return LexedLine((), tuple(comments))
     if stripped == "%":
         return LexedLine((), tuple(comments), percent=True)
+    if _PLAIN_LANGUAGE.match(code):
+        return _err(
+            "Heidenhain conversational (plain-language) blocks are not supported; write or read the ISO dialect",
+            len(code) - len(code.lstrip()) + 1, comments,
+        )
     block_delete = False
     start = 0
     lead = len(code) - len(code.lstrip())

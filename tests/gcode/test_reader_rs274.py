@@ -160,8 +160,8 @@ READS = {
 }
 FAILS = {
     # file: (line, column, words of the reason)
-    "heidenhain_aptpost_dem_target2.h": (1, 1, "unexpected character"),  # conversational Heidenhain
-    "heidenhain_aptpost_wall_holes.h": (1, 1, "unexpected character"),
+    "heidenhain_aptpost_dem_target2.h": (1, 1, "Heidenhain conversational"),  # conversational Heidenhain
+    "heidenhain_aptpost_wall_holes.h": (1, 1, "Heidenhain conversational"),
     "helical_thread_milling_g91_r_arcs.gcode": (5, 1, "cutter radius compensation"),
     "linuxcnc_gmoccapy_2tools_cutter_comp.ngc": (37, 1, "cutter radius compensation"),
     "rs274ngc_spec_canned_cycles_lowercase.gcode": (13, 7, "G87 is not supported"),
