@@ -205,7 +205,8 @@ def _raw_points(xy: NDArray[np.float64], s: int, e: int, d: float, tol: float) -
         out[k, 0] = vx + d * nx[i]
         out[k, 1] = vy + d * ny[i]
         k += 1
-    out[k] = out[0]
+    out[k, 0] = out[0, 0]
+    out[k, 1] = out[0, 1]
     return out[: k + 1]
 
 
@@ -213,8 +214,10 @@ def _raw_points(xy: NDArray[np.float64], s: int, e: int, d: float, tol: float) -
 def _grow(a: NDArray[np.float64], n: int) -> NDArray[np.float64]:
     if n < a.shape[0]:
         return a
-    b = np.empty((2 * a.shape[0] + 16, a.shape[1]), a.dtype)
-    b[: a.shape[0]] = a
+    b = np.empty((2 * a.shape[0] + 16, a.shape[1]))
+    for i in range(a.shape[0]):
+        for j in range(a.shape[1]):
+            b[i, j] = a[i, j]
     return b
 
 
@@ -294,15 +297,25 @@ def _grid(edges: NDArray[np.float64], reach: float) -> tuple[NDArray[np.float64]
         for iy in range(span[k, 2], span[k, 3] + 1):
             for ix in range(span[k, 0], span[k, 1] + 1):
                 cnt[iy * nx + ix + 1] += 1
-    cs = np.cumsum(cnt)
-    fill = cs.copy()
+    cs = np.empty(nx * ny + 1, np.int64)
+    fill = np.empty(nx * ny + 1, np.int64)
+    acc = 0
+    for i in range(nx * ny + 1):
+        acc += cnt[i]
+        cs[i] = acc
+        fill[i] = acc
     ids = np.empty(cs[-1], np.int64)
     for k in range(m):
         for iy in range(span[k, 2], span[k, 3] + 1):
             for ix in range(span[k, 0], span[k, 1] + 1):
                 ids[fill[iy * nx + ix]] = k
                 fill[iy * nx + ix] += 1
-    geo = np.array([x0, y0, c, float(nx), float(ny)])
+    geo = np.empty(5)
+    geo[0] = x0
+    geo[1] = y0
+    geo[2] = c
+    geo[3] = nx
+    geo[4] = ny
     return geo, cs, ids
 
 
@@ -363,6 +376,20 @@ def _keep(
 
 
 @njit(cache=True, nogil=True)
+def _lower_bound(a: NDArray[np.float64], x: float) -> int:
+    """First index of sorted ``a`` whose value is not below ``x``."""
+    lo = 0
+    hi = a.shape[0]
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if a[mid] < x:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit(cache=True, nogil=True)
 def _offset_one(
     xy: NDArray[np.float64], starts: NDArray[np.int64], edges: NDArray[np.float64], d: float, tol: float
 ) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
@@ -382,9 +409,12 @@ def _offset_one(
                 n += 1
     seg = seg[:n]
     # 2. intersections (sweep in x)
-    minx = np.minimum(seg[:, 0], seg[:, 2])
-    maxx = np.maximum(seg[:, 0], seg[:, 2])
-    order = np.argsort(minx)
+    minx = np.empty(n)
+    maxx = np.empty(n)
+    for i in range(n):
+        minx[i] = min(seg[i, 0], seg[i, 2])
+        maxx[i] = max(seg[i, 0], seg[i, 2])
+    order = np.argsort(minx, kind="mergesort")
     sp = np.empty((max(16, n), 4))  # seg, t, x, y
     ns = 0
     for ii in range(n):
@@ -480,8 +510,10 @@ def _offset_one(
             if abs(sp[ib, 3] - sp[ia, 3]) <= _SNAP_MM:
                 sp[ib, 2] = sp[ia, 2]
                 sp[ib, 3] = sp[ia, 3]
-    key = sp[:, 0] * 2.0 + sp[:, 1]
-    so = np.argsort(key)
+    key = np.empty(ns)
+    for i in range(ns):
+        key[i] = sp[i, 0] * 2.0 + sp[i, 1]
+    so = np.argsort(key, kind="mergesort")
     # 3. pieces and trimming
     r = abs(d)
     thr = max(r - KEEP_EPS_MM, 0.0)
@@ -521,12 +553,14 @@ def _offset_one(
     # 4. chain pieces into rings (exact end matching, _SNAP_MM fallback); a piece and its reverse (a
     # collapsed neck, zero width) cancel
     xo = np.argsort(kept[:, 0], kind="mergesort")
-    xs = kept[xo, 0]
+    xs = np.empty(nk)
+    for i in range(nk):
+        xs[i] = kept[xo[i], 0]
     used = np.zeros(nk, np.bool_)
     for c in range(nk):
         if used[c]:
             continue
-        q = np.searchsorted(xs, kept[c, 2])
+        q = _lower_bound(xs, kept[c, 2])
         while q < nk and xs[q] == kept[c, 2]:
             o = xo[q]
             if (not used[o] and o != c and kept[o, 1] == kept[c, 3] and kept[o, 2] == kept[c, 0]
@@ -556,7 +590,7 @@ def _offset_one(
                 closed = True
                 break
             nxt = -1
-            q = np.searchsorted(xs, ex)
+            q = _lower_bound(xs, ex)
             while q < nk and xs[q] == ex:
                 c = xo[q]
                 if not used[c] and kept[c, 1] == ey:
@@ -651,14 +685,18 @@ def offset_rings_kernel(
         o, s = _offset_one(xy, starts, edges, distances_mm[k], tolerance_mm)
         while pts.shape[0] < npt + o.shape[0]:
             pts = _grow(pts, pts.shape[0])
-        pts[npt : npt + o.shape[0]] = o
+        for i in range(o.shape[0]):
+            pts[npt + i, 0] = o[i, 0]
+            pts[npt + i, 1] = o[i, 1]
         for q in range(s.shape[0] - 1):
             if nr + 2 > rs.shape[0]:
                 rs2 = np.zeros(2 * rs.shape[0], np.int64)
-                rs2[: rs.shape[0]] = rs
+                for i in range(rs.shape[0]):
+                    rs2[i] = rs[i]
                 rs = rs2
                 lv2 = np.zeros(2 * rs.shape[0], np.int64)
-                lv2[: lv.shape[0]] = lv
+                for i in range(lv.shape[0]):
+                    lv2[i] = lv[i]
                 lv = lv2
             rs[nr + 1] = npt + s[q + 1]
             lv[nr] = k
