@@ -43,7 +43,9 @@ def face_polygon(face: Any, tolerance_mm: float) -> Polygon | MultiPolygon:
     return poly
 
 
-def section_polygons(shape: Any, z_mm: float, tolerance_mm: float) -> Polygon | MultiPolygon:
+def section_polygons(
+    shape: Any, z_mm: float, tolerance_mm: float, *, bounds: tuple[float, float, float, float] | None = None
+) -> Polygon | MultiPolygon:
     """Cross-section of ``shape`` by the plane z = ``z_mm``: its material as polygons, mm.
 
     Parameters
@@ -54,12 +56,17 @@ def section_polygons(shape: Any, z_mm: float, tolerance_mm: float) -> Polygon | 
         Height of the cutting plane, mm. Choose it away from horizontal faces.
     tolerance_mm : float
         Chord error of curved edges, mm.
+    bounds : tuple of 4 floats, optional
+        (xmin, ymin, xmax, ymax) of the shape, mm, when the caller knows it.
     """
     import cadquery as cq
 
-    bb = shape.BoundingBox()
-    size = 4.0 * max(bb.xlen, bb.ylen, 1.0)
-    plane = cq.Face.makePlane(size, size, basePnt=(bb.center.x, bb.center.y, z_mm), dir=(0, 0, 1))
+    if bounds is None:  # an optimal bounding box costs ~0.5 s on a large part: callers pass it once
+        bb = shape.BoundingBox()
+        bounds = (bb.xmin, bb.ymin, bb.xmax, bb.ymax)
+    x0, y0, x1, y1 = bounds
+    size = 4.0 * max(x1 - x0, y1 - y0, 1.0)
+    plane = cq.Face.makePlane(size, size, basePnt=(0.5 * (x0 + x1), 0.5 * (y0 + y1), z_mm), dir=(0, 0, 1))
     # solid by solid: a boolean with a compound can silently return nothing
     polys = [face_polygon(f, tolerance_mm) for solid in shape.Solids() for f in solid.intersect(plane).Faces()]
     if not polys:

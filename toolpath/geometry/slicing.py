@@ -116,25 +116,42 @@ def _round_hole_diameter(region: Polygon) -> float | None:
     return round(d, 6)
 
 
-def _classify_faces(shape: Any, z_top: float, z_bottom: float) -> tuple[list[float], list[dict[str, Any]]]:
+def _face_box(face: Any) -> tuple[float, float, float, float, float, float]:
+    """Bounding box of a face, mm: OpenCascade's quick box (cadquery's optimal one costs 6 ms a face)."""
+    from OCP.Bnd import Bnd_Box
+    from OCP.BRepBndLib import BRepBndLib
+
+    box = Bnd_Box()
+    BRepBndLib.Add_s(face.wrapped, box, True)
+    x0, y0, z0, x1, y1, z1 = box.Get()
+    gap = box.GetGap()  # Add widens the box by the shape's tolerance: take it back
+    return (x0 + gap, y0 + gap, z0 + gap, x1 - gap, y1 - gap, z1 - gap)
+
+
+def _classify_faces(
+    shape: Any, z_top: float, part_bottom: float
+) -> tuple[list[float], list[dict[str, Any]]]:
     """Floor heights (planar faces facing +Z) and faces a 2.5D cut cannot make."""
     floors: list[float] = []
     bad: list[dict[str, Any]] = []
-    part_bottom = shape.BoundingBox().zmin
+
+    def report(face: Any, reason: str) -> None:
+        bb = face.BoundingBox()  # the tight box, only for the few faces reported
+        bad.append({"where": [round(v, 4) for v in (bb.xmin, bb.ymin, bb.zmin, bb.xmax, bb.ymax, bb.zmax)],
+                    "reason": reason})
+
     for face in shape.Faces():
-        bb = face.BoundingBox()
-        where = [round(v, 4) for v in (bb.xmin, bb.ymin, bb.zmin, bb.xmax, bb.ymax, bb.zmax)]
+        zmax = _face_box(face)[5]
         kind = face.geomType()
         if kind == "PLANE":
             nz = face.normalAt().z
             if nz > 1 - 1e-6:
-                floors.append(round(bb.zmax, 6))
+                floors.append(round(zmax, 6))  # a horizontal plane: its quick box is exact in z
             elif nz < -1 + 1e-6:
-                if bb.zmax > part_bottom + 1e-6 and bb.zmax < z_top - 1e-6:
-                    bad.append({"where": where, "reason": "undercut: face facing away from the tool"})
+                if part_bottom + 1e-6 < zmax < z_top - 1e-6:
+                    report(face, "undercut: face facing away from the tool")
             elif abs(nz) > 1e-6:
-                reason = "sloped floor facing the tool" if nz > 0 else "undercut: sloped face facing away"
-                bad.append({"where": where, "reason": reason})
+                report(face, "sloped floor facing the tool" if nz > 0 else "undercut: sloped face facing away")
             continue
         # curved face: sample its normals; vertical walls have nz == 0 everywhere
         nzs = []
@@ -148,9 +165,9 @@ def _classify_faces(shape: Any, z_top: float, z_bottom: float) -> tuple[list[flo
             continue
         hi, lo = max(nzs), min(nzs)
         if hi > 1e-4:
-            bad.append({"where": where, "reason": f"curved surface ({kind.lower()}) facing the tool: fillet or slope"})
-        elif lo < -1e-4 and bb.zmax > part_bottom + 1e-6:
-            bad.append({"where": where, "reason": f"undercut: curved surface ({kind.lower()}) facing away"})
+            report(face, f"curved surface ({kind.lower()}) facing the tool: fillet or slope")
+        elif lo < -1e-4 and zmax > part_bottom + 1e-6:
+            report(face, f"undercut: curved surface ({kind.lower()}) facing away")
     return floors, bad
 
 
@@ -228,7 +245,9 @@ def slice_part(
     if stock is None:
         stock = Stock.box(bb.xmin, bb.ymin, bb.zmin, bb.xmax, bb.ymax, bb.zmax)
     z_top, z_bot = stock.z_top_mm, stock.z_bottom_mm
-    floors, unreachable = _classify_faces(shape, z_top, z_bot)
+    floors, unreachable = _classify_faces(shape, z_top, bb.zmin)
+    xy_bounds = (bb.xmin, bb.ymin, bb.xmax, bb.ymax)
+    slopes = [(u["where"][2], u["where"][5]) for u in unreachable]  # z ranges of faces that are not vertical
     levels = sorted({round(z, 6) for z in floors if z_bot + _EPS_Z < z < z_top - _EPS_Z} | {z_top, z_bot}, reverse=True)
 
     fp = stock.footprint
@@ -238,12 +257,14 @@ def slice_part(
     shadow: Any = Polygon()
     last_band: list[int] = []
     for hi, lo in zip(levels[:-1], levels[1:], strict=True):
-        # vertical walls give one section per band; sloped walls and fillets do not, so take the
-        # widest of the sections just under the top, at mid-height and just over the floor: it
-        # leaves material on slopes (reported) rather than cutting into them
+        # vertical walls give one section per band; where a sloped or curved face crosses the band,
+        # take the widest of the sections just under the top, at mid-height and just over the
+        # floor: it leaves material on slopes (reported) rather than cutting into them
         eps = min(1e-3, 0.01 * (hi - lo))
+        sloped = any(z0 < hi - 1e-9 and z1 > lo + 1e-9 for z0, z1 in slopes)
+        heights = (hi - eps, 0.5 * (hi + lo), lo + eps) if sloped else (0.5 * (hi + lo),)
         material = shapely.union_all(
-            [section_polygons(shape, z, tolerance_mm) for z in (hi - eps, 0.5 * (hi + lo), lo + eps)]
+            [section_polygons(shape, z, tolerance_mm, bounds=xy_bounds) for z in heights]
         ).intersection(fp)
         under = material.difference(shadow) if not shadow.is_empty else material
         # material of this band under an overhang (not in the section of a band above): fine;
