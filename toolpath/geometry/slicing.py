@@ -284,9 +284,9 @@ def slice_part(
         previous = {i: pockets[i] for i in last_band}
         last_band = []
         for region in _clean(fp.difference(shadow)):
+            same_tol = 1e-6 * region.area + 1e-4
             same = next(
-                (i for i, p in previous.items() if p.region.symmetric_difference(region).area < 1e-6 * region.area + 1e-4),
-                None,
+                (i for i, p in previous.items() if p.region.symmetric_difference(region).area < same_tol), None
             )
             if same is not None:  # the same region continues down: one deeper pocket
                 pockets[same] = replace(
