@@ -46,7 +46,7 @@ from shapely.geometry import LineString
 from shapely.prepared import prep
 
 from ..enums import Direction
-from ..errors import InputError, UnreachableError
+from ..errors import InputError
 from ..geometry.slicing import polygons_of, tool_residue
 from ..kernels.engagement import (
     adaptive_pass_kernel,
@@ -61,7 +61,7 @@ from ..kernels.raster import rasterize
 from ..moves import Toolpath, ToolpathBuilder
 from ..pocket import Pocket
 from ..tool import Tool
-from .linking import link_is_safe, ring_coords, rotate_ring
+from .linking import clear_in_order, link_is_safe, ring_coords, rotate_ring
 
 __all__ = ["AdaptiveParams", "Segment", "AdaptivePlan", "plan_adaptive_2d", "adaptive_clearing", "clear_pockets",
            "clear_pockets_adaptive", "target_engagement_deg"]
@@ -573,19 +573,13 @@ def clear_pockets(
         When the tool fits in none of the pockets.
     """
     params.validate(tool)
-    b = ToolpathBuilder()
-    unreachable: list[dict[str, Any]] = []
-    done = 0
-    for i in sorted(range(len(pockets)), key=lambda i: -pockets[i].z_top_mm):
-        plan = adaptive_clearing(pockets[i], tool, params, builder=b, clearance_z_mm=clearance_z_mm)
-        unreachable.extend(plan.unreachable)
-        unreachable.extend({"where": list(pockets[i].region.bounds), "reason": note} for note in plan.notes)
-        done += bool(plan.segments)
-    if pockets and not done:
-        raise UnreachableError(
-            f"the tool (diameter {tool.diameter_mm:g} mm) fits in none of the {len(pockets)} pockets"
-        )
-    return b.build(), unreachable
+
+    def one(pocket: Pocket, b: ToolpathBuilder) -> tuple[list[dict[str, Any]], bool]:
+        plan = adaptive_clearing(pocket, tool, params, builder=b, clearance_z_mm=clearance_z_mm)
+        notes = [{"where": list(pocket.region.bounds), "reason": note} for note in plan.notes]
+        return plan.unreachable + notes, bool(plan.segments)
+
+    return clear_in_order(pockets, tool, one)
 
 
 #: The name :mod:`toolpath.job` dispatches ``strategy="adaptive"`` to.

@@ -3,12 +3,20 @@ and the test that a straight link stays where the tool centre may go."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 import numpy as np
 from numpy.typing import NDArray
 from shapely.geometry import LineString, Point
 from shapely.prepared import PreparedGeometry
 
-__all__ = ["ring_coords", "rotate_ring", "walk", "link_is_safe", "ring_length"]
+from ..errors import UnreachableError
+from ..moves import Toolpath, ToolpathBuilder
+from ..pocket import Pocket
+from ..tool import Tool
+
+__all__ = ["ring_coords", "rotate_ring", "walk", "link_is_safe", "ring_length", "clear_in_order"]
 
 
 def ring_coords(ring: object, *, ccw: bool) -> NDArray[np.float64]:
@@ -84,3 +92,32 @@ def link_is_safe(a: NDArray[np.float64], b: NDArray[np.float64], centres: Prepar
     if np.allclose(a[:2], b[:2], atol=1e-9):
         return bool(centres.covers(Point(a[0], a[1])))
     return bool(centres.covers(LineString([a[:2], b[:2]])))
+
+
+def clear_in_order(
+    pockets: Sequence[Pocket],
+    tool: Tool,
+    clear_one: Callable[[Pocket, ToolpathBuilder], tuple[list[dict[str, Any]], bool]],
+) -> tuple[Toolpath, list[dict[str, Any]]]:
+    """Clear pockets upper bands first into one toolpath, with ``clear_one(pocket, builder)``.
+
+    ``clear_one`` appends a pocket's moves (starting and ending at the clearance height) and
+    returns ``(unreachable entries, whether it cut anything)``.
+
+    Raises
+    ------
+    UnreachableError
+        When the tool fits in none of the pockets.
+    """
+    b = ToolpathBuilder()
+    unreachable: list[dict[str, Any]] = []
+    done = 0
+    for pocket in sorted(pockets, key=lambda p: -p.z_top_mm):
+        found, cut = clear_one(pocket, b)
+        unreachable.extend(found)
+        done += bool(cut)
+    if pockets and not done:
+        raise UnreachableError(
+            f"the tool (diameter {tool.diameter_mm:g} mm) fits in none of the {len(pockets)} pockets"
+        )
+    return b.build(), unreachable

@@ -30,13 +30,13 @@ from shapely.ops import nearest_points
 from shapely.prepared import prep
 
 from ..enums import Direction
-from ..errors import GeometryError, InputError, UnreachableError
+from ..errors import GeometryError, InputError
 from ..geometry.slicing import polygons_of, tool_residue
 from ..kernels.offset import offset_polygons
 from ..moves import Toolpath, ToolpathBuilder
 from ..pocket import Pocket
 from ..tool import Tool
-from .linking import link_is_safe, ring_coords, rotate_ring, walk
+from .linking import clear_in_order, link_is_safe, ring_coords, rotate_ring, walk
 
 __all__ = ["OffsetParams", "Chain", "Plan2D", "plan_offset_2d", "cleanup_visits", "cut_plan", "offset_clearing",
            "clear_pockets"]
@@ -401,16 +401,9 @@ def clear_pockets(
         When the tool fits in none of the pockets.
     """
     params.validate(tool)
-    b = ToolpathBuilder()
-    unreachable: list[dict[str, Any]] = []
-    done = 0
-    order = sorted(range(len(pockets)), key=lambda i: -pockets[i].z_top_mm)
-    for i in order:
-        plan = offset_clearing(pockets[i], tool, params, builder=b, clearance_z_mm=clearance_z_mm)
-        unreachable.extend(plan.unreachable)
-        done += bool(plan.chains)
-    if pockets and not done:
-        raise UnreachableError(
-            f"the tool (diameter {tool.diameter_mm:g} mm) fits in none of the {len(pockets)} pockets"
-        )
-    return b.build(), unreachable
+
+    def one(pocket: Pocket, b: ToolpathBuilder) -> tuple[list[dict[str, Any]], bool]:
+        plan = offset_clearing(pocket, tool, params, builder=b, clearance_z_mm=clearance_z_mm)
+        return plan.unreachable, bool(plan.chains)
+
+    return clear_in_order(pockets, tool, one)

@@ -25,12 +25,12 @@ from shapely.geometry import LineString
 from shapely.prepared import prep
 
 from ..enums import Direction
-from ..errors import InputError, UnreachableError
+from ..errors import InputError
 from ..geometry.slicing import polygons_of, tool_residue
 from ..moves import Toolpath, ToolpathBuilder
 from ..pocket import Pocket
 from ..tool import Tool
-from .linking import ring_coords, rotate_ring
+from .linking import clear_in_order, ring_coords, rotate_ring
 from .offset import Chain, OffsetParams, Plan2D, cleanup_visits, cut_plan
 
 __all__ = ["ZigzagParams", "raster_chains", "plan_zigzag_2d", "zigzag_clearing", "clear_pockets_zigzag"]
@@ -177,17 +177,11 @@ def clear_pockets_zigzag(
         When the tool fits in none of the pockets.
     """
     params.validate(tool)
-    b = ToolpathBuilder()
-    unreachable: list[dict[str, Any]] = []
-    done = 0
-    for i in sorted(range(len(pockets)), key=lambda i: -pockets[i].z_top_mm):
-        plan = zigzag_clearing(pockets[i], tool, params, builder=b, clearance_z_mm=clearance_z_mm)
-        unreachable.extend(plan.unreachable)
-        done += bool(plan.chains)
-    if pockets and not done:
-        raise UnreachableError(
-            f"the tool (diameter {tool.diameter_mm:g} mm) fits in none of the {len(pockets)} pockets"
-        )
-    return b.build(), unreachable
+
+    def one(pocket: Pocket, b: ToolpathBuilder) -> tuple[list[dict[str, Any]], bool]:
+        plan = zigzag_clearing(pocket, tool, params, builder=b, clearance_z_mm=clearance_z_mm)
+        return plan.unreachable, bool(plan.chains)
+
+    return clear_in_order(pockets, tool, one)
 
 
