@@ -20,7 +20,6 @@ from sim.compare import (
     MOVE_PLUNGE,
     MOVE_RAPID,
     compare,
-    default_engagement,
     fair_stepdown_mm,
     level_engagement,
     path_figures,
@@ -163,10 +162,8 @@ def test_fair_stepdown_rule() -> None:
 
 
 def test_fair_mode_without_engagement_is_refused(part) -> None:  # noqa: ANN001
-    if default_engagement() is not None:
-        pytest.skip("sim.engagement is available")
     with pytest.raises(InputError, match="engagement"):
-        compare(part, ["offset"], TOOL, MACHINE, fair=True, cell_mm=CELL)
+        compare(part, ["offset"], TOOL, MACHINE, fair=True, cell_mm=CELL, engagement=False)
 
 
 def _as_slot(program: Program, tool: Tool, pockets: list) -> np.ndarray:
