@@ -47,6 +47,8 @@ __all__ = [
     "scurve_kernel",
     "scurve_reference",
     "grbl_timer_extra_s",
+    "grbl_timer_extra_kernel",
+    "grbl_timer_extra_reference",
     "KINDS",
 ]
 
@@ -246,8 +248,8 @@ def naive_time_s(tp: Toolpath, machine: Machine, *, start_xyz: Any = None) -> ND
 # Grbl's stepper timer --------------------------------------------------------------------------------------------
 
 
-def grbl_timer_extra_s(prof: Profile, segs: Segments, timer_hz: float) -> NDArray[np.float64]:
-    """Time Grbl's stepper timer adds to each segment: one clock cycle per stepper interrupt.
+def grbl_timer_extra_reference(prof: Profile, segs: Segments, timer_hz: float) -> NDArray[np.float64]:
+    """Time Grbl's stepper timer adds to each segment: one clock cycle per stepper interrupt (NumPy reference).
 
     Grbl's timer period is one cycle longer than the cycles it computes (the AVR's
     CTC period is OCR1A + 1). With AMASS the interrupt runs 1, 2, 4 or 8 times per
@@ -280,6 +282,51 @@ def grbl_timer_extra_s(prof: Profile, segs: Segments, timer_hz: float) -> NDArra
     k_cruise = np.select([vc * s > 8000.0, vc * s > 4000.0, vc * s > 2000.0], [1.0, 2.0, 4.0], 8.0)
     ticks_per_mm += k_cruise * cruise_d
     return s * ticks_per_mm / timer_hz
+
+
+@njit(cache=True, nogil=True)
+def grbl_timer_extra_kernel(step_density, accel, v0, vc, v1, length, timer_hz, out):  # type: ignore[no-untyped-def]
+    """Numba twin of :func:`grbl_timer_extra_reference`, one segment at a time, into ``out``."""
+    for i in range(step_density.shape[0]):
+        s = step_density[i]
+        if s <= 0.0:
+            out[i] = 0.0
+            continue
+        e0, e1, e2 = 2000.0 / s, 4000.0 / s, 8000.0 / s  # speeds where AMASS changes level
+        ticks = 0.0
+        ramp = 0.0
+        for phase in range(2):  # acceleration from v0, deceleration to v1: same shape reversed
+            lo_v = v0[i] if phase == 0 else v1[i]
+            hi_v = vc[i]
+            for band in range(4):
+                b_lo = 0.0 if band == 0 else (e0 if band == 1 else (e1 if band == 2 else e2))
+                b_hi = e0 if band == 0 else (e1 if band == 1 else (e2 if band == 2 else np.inf))
+                k = 8.0 if band == 0 else (4.0 if band == 1 else (2.0 if band == 2 else 1.0))
+                lo = max(lo_v, b_lo)
+                hi = min(hi_v, b_hi)
+                if hi > lo:
+                    d = (hi * hi - lo * lo) / (2.0 * accel[i])
+                    ticks += k * d
+                    ramp += d
+        cruise = max(length[i] - ramp, 0.0)
+        rate = vc[i] * s
+        k_cruise = 1.0 if rate > 8000.0 else (2.0 if rate > 4000.0 else (4.0 if rate > 2000.0 else 8.0))
+        ticks += k_cruise * cruise
+        out[i] = s * ticks / timer_hz
+
+
+def grbl_timer_extra_s(prof: Profile, segs: Segments, timer_hz: float) -> NDArray[np.float64]:
+    """Time Grbl's stepper timer adds to each segment, s (the Numba kernel; see the reference for the model)."""
+    n = len(segs)
+    s = segs.step_density if segs.step_density is not None else np.zeros(n)
+    out = np.empty(n)
+    f64 = np.float64
+    grbl_timer_extra_kernel(
+        np.ascontiguousarray(s, f64), np.ascontiguousarray(segs.accel_mm_s2, f64),
+        np.ascontiguousarray(prof.start_v, f64), np.ascontiguousarray(prof.cruise_v, f64),
+        np.ascontiguousarray(prof.end_v, f64), np.ascontiguousarray(segs.length_mm, f64), float(timer_hz), out,
+    )
+    return out
 
 
 # jerk-limited (S-curve) timing ----------------------------------------------------------------------------------

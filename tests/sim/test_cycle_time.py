@@ -265,3 +265,21 @@ def test_grbl_timer_cycle_matches_step_by_step_count():
     per_step = np.select([rate > 8000, rate > 4000, rate > 2000], [1, 2, 4], 8)  # AMASS levels
     assert timed - plain == pytest.approx(per_step.sum() / 16e6, rel=2e-3)
     assert 0 < (timed - plain) / plain < 1e-3  # the effect is small: under 0.1 %
+
+
+def test_grbl_timer_kernel_matches_reference():
+    from sim.cycle_time import grbl_timer_extra_reference, grbl_timer_extra_s
+    from sim.planner import plan, segments
+
+    m = load_machine("grbl-router")
+    rng = np.random.default_rng(7)
+    pts = np.cumsum(rng.uniform(-3.0, 3.0, (400, 3)) * [1, 1, 0.1], axis=0)  # short and long moves, all directions
+    feeds = rng.choice([50.0, 300.0, 1500.0, 4000.0], size=len(pts))
+    moves = [("rapid", 0.0, 0.0, 0.0)] + [("feed", *p, f) for p, f in zip(pts, feeds, strict=True)]
+    tp = _single(moves).operations[0].toolpath
+    segs = segments(tp, m, start_xyz=(0, 0, 0))
+    prof = plan(segs, window=m.lookahead_blocks)
+    ours = grbl_timer_extra_s(prof, segs, m.step_timer_hz)
+    ref = grbl_timer_extra_reference(prof, segs, m.step_timer_hz)
+    assert ours.shape == ref.shape and np.all(ref >= 0) and ref.sum() > 0
+    np.testing.assert_allclose(ours, ref, rtol=1e-12, atol=1e-15)
