@@ -5,10 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import shapely
+from hypothesis import strategies as st
+from shapely.geometry import Point, Polygon, box
 
 from toolpath import MoveKind, Pocket, Tool
 
-__all__ = ["CLEAR", "segments", "thick", "check_toolpath"]
+__all__ = ["CLEAR", "segments", "thick", "check_toolpath", "pockets_with_islands"]
 
 CLEAR = 10.0
 
@@ -63,3 +65,20 @@ def check_toolpath(tp, pocket: Pocket, tool: Tool, params) -> None:
     assert left.area < 0.01, f"{left.area:.4f} mm2 of reachable floor left at {left.bounds} in {pocket.region.wkt}"
     # 4. the floor is reached, and never passed
     assert tp.xyz[:, 2].min() == pytest.approx(pocket.z_bottom_mm)
+
+
+@st.composite
+def pockets_with_islands(draw):  # noqa: ANN001, ANN201
+    """Random rectangular pockets with up to three round or square islands (hypothesis strategy)."""
+    w = draw(st.floats(20, 60))
+    h = draw(st.floats(20, 60))
+    region = box(0, 0, w, h)
+    for _ in range(draw(st.integers(0, 3))):
+        cx, cy = draw(st.floats(0, w)), draw(st.floats(0, h))
+        if draw(st.booleans()):
+            hole = Point(cx, cy).buffer(draw(st.floats(1, 6)), quad_segs=16)
+        else:
+            hole = box(cx, cy, cx + draw(st.floats(1, 10)), cy + draw(st.floats(1, 10)))
+        region = region.difference(hole)
+    polys = sorted(getattr(region, "geoms", [region]), key=lambda p: -p.area)
+    return Polygon(polys[0].exterior, polys[0].interiors) if polys else box(0, 0, w, h)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 import shapely
-from checks import CLEAR, check_toolpath
+from checks import CLEAR, check_toolpath, pockets_with_islands
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from shapely.geometry import Point, Polygon, box
+from shapely.geometry import Point, box
 
 from toolpath import InputError, MoveKind, Pocket, Tool, UnreachableError
 from toolpath.strategies.offset import OffsetParams, clear_pockets, plan_offset_2d
@@ -75,22 +75,6 @@ def test_bad_parameters_name_the_value():
         OffsetParams(stepover_mm=7, stepdown_mm=1).validate(Tool(6))
     with pytest.raises(InputError, match="stepdown_mm"):
         OffsetParams(stepover_mm=1, stepdown_mm=0).validate(Tool(6))
-
-
-@st.composite
-def pockets_with_islands(draw):
-    w = draw(st.floats(20, 60))
-    h = draw(st.floats(20, 60))
-    region = box(0, 0, w, h)
-    for _ in range(draw(st.integers(0, 3))):
-        cx, cy = draw(st.floats(0, w)), draw(st.floats(0, h))
-        if draw(st.booleans()):
-            hole = Point(cx, cy).buffer(draw(st.floats(1, 6)), quad_segs=16)
-        else:
-            hole = box(cx, cy, cx + draw(st.floats(1, 10)), cy + draw(st.floats(1, 10)))
-        region = region.difference(hole)
-    polys = sorted(getattr(region, "geoms", [region]), key=lambda p: -p.area)
-    return Polygon(polys[0].exterior, polys[0].interiors) if polys else box(0, 0, w, h)
 
 
 def _random_pocket_case(region, d, frac):
