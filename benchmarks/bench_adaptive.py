@@ -1,12 +1,25 @@
-"""Adaptive clearing on the shared benchmark pockets A, B, C (6 and 3 mm tools, 10 % stepover).
+"""Adaptive clearing side by side with FreeCAD's Adaptive2d, in one run, interleaved per pocket.
 
-Prints, per pocket and tool: our generation time (Numba compile excluded, measured separately), cutting
-and link length (feed moves that stay down between passes, plus rapids), measured engagement (sim.engagement,
-p99 and max on level moves outside the entry) and the reachable area left (exact, shapely: swept discs of
-the tool along our level moves against the region opened by the tool), beside FreeCAD 0.20.2 Adaptive2d's
-figures from shared/reference/freecad_adaptive.csv (measured elsewhere; for orientation only).
+For each case (the shared pockets A, B, C with 6 and 3 mm tools, or the pockets of DXF drawings with a
+3 mm tool), our ``adaptive_clearing`` runs in this process (Numba kernels compiled or loaded from the
+cache first, on a tiny pocket, and reported apart), then FreeCAD's Adaptive2d runs on the same polygons in
+a system-python subprocess (:mod:`freecad_adaptive`; only its ``Execute`` is timed). Both paths are then
+measured the same way, at one level (depth 3 mm, stepdown 3 mm, 10 % stepover, FreeCAD tolerance 0.1 mm):
 
-Run: ``python benchmarks/bench_adaptive.py [--no-engagement]``.
+- ``s``: generation time (ours: the whole 2D plan and the moves; FreeCAD: ``Execute``);
+- ``cut``: XY length of the cutting moves at the level; ``link``: XY length of everything else (stay-down
+  links, FreeCAD's link paths, the horizontal part of rapids);
+- ``uncut``: reachable floor area left, mm² (swept discs of the level moves, exact with shapely, against
+  the region the tool can reach; slivers under 0.01 mm dropped);
+- ``gouge``: swept area outside the pocket (into the part), mm² (same slivers dropped);
+- ``p99``/``max``: engagement measured by :func:`sim.engagement.engagement_along` on level moves outside
+  the entry, degrees (target arccos(1 - ae/R) = 36.9° at 10 %).
+
+When FreeCAD is not installed, the FreeCAD columns come from shared/reference/freecad_adaptive.csv
+(another machine; said in the output).
+
+Run: ``python benchmarks/bench_adaptive.py [--no-engagement] [--only A,B] [--tools 6,3]``
+or ``python benchmarks/bench_adaptive.py --dxf FILE [FILE...]`` (3 mm tool, 10 %, depth 3).
 """
 
 from __future__ import annotations
@@ -14,18 +27,28 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
+import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import shapely
-from shapely.geometry import Polygon
+from shapely.geometry import MultiPolygon, Polygon
 
 from toolpath import MoveKind, Pocket, Tool
-from toolpath.moves import ToolpathBuilder
+from toolpath.moves import Toolpath, ToolpathBuilder
 from toolpath.strategies.adaptive import AdaptiveParams, adaptive_clearing
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from freecad_adaptive import CUTTING, LINK_CLEAR, LINK_CLEAR_AT_PREV_PASS, run_freecad  # noqa: E402
+
 REF = Path("/work/shared/reference")
+DEPTH_MM = 3.0
+CLEAR_Z_MM = 5.0
+FC_TOLERANCE_MM = 0.1
 
 
 def load_pockets() -> dict[str, Polygon]:
@@ -38,81 +61,249 @@ def freecad_rows() -> dict[tuple[str, float], dict[str, str]]:
     return {(r["pocket"], float(r["tool_mm"])): r for r in csv.DictReader(rows)}
 
 
-def lengths(tp, plan) -> tuple[float, float, float]:
-    """(feed length including stay-down links, stay-down link length, rapid length), mm."""
-    lens = tp.lengths()
-    rapid = float(lens[tp.kind == MoveKind.RAPID].sum())
-    stay = 0.0
-    prev = None
-    for s in plan.segments:  # 2D plan, one level here (depth = stepdown)
-        if prev is not None and s.link == "stay":
-            stay += float(np.hypot(*(s.start - prev.end)))
-        prev = s
-    return float(lens[tp.kind != MoveKind.RAPID].sum()), stay, rapid
+@dataclass
+class Figures:
+    """What the table shows for one generator on one case."""
+
+    time_s: float
+    cut_mm: float
+    link_mm: float
+    uncut_mm2: float
+    gouge_mm2: float
+    p99_deg: float
+    max_deg: float
+    note: str = ""
 
 
-def uncut_area(tp, tool: Tool, region: Polygon, z: float) -> float:
-    """Reachable floor area left, mm² (exact swept discs of the level moves; slivers under 0.01 mm removed)."""
+def _swept(tp: Toolpath, tool: Tool, z: float) -> Any:
     a = tp.starts()
-    lvl = (np.abs(tp.xyz[:, 2] - z) < 1e-9) & (np.abs(a[:, 2] - z) < 1e-9) & (tp.kind != MoveKind.RAPID)
-    pts = tp.polyline()
-    del pts
+    lvl = (np.abs(tp.xyz[:, 2] - z) < 1e-6) & (np.abs(a[:, 2] - z) < 1e-6) & (tp.kind != MoveKind.RAPID)
     segs = shapely.linestrings(np.stack([a[lvl, :2], tp.xyz[lvl, :2]], axis=1))
-    swept = shapely.union_all(shapely.buffer(segs, tool.radius_mm, quad_segs=16))
+    return shapely.union_all(shapely.buffer(segs, tool.radius_mm, quad_segs=16))
+
+
+def measure(tp: Toolpath, link_mask: np.ndarray, entry: list[int], tool: Tool, region: Polygon, z: float,
+            time_s: float, *, engagement: bool) -> Figures:
+    """The table's figures of one path (see the module docstring)."""
+    a = tp.starts()
+    xy_len = np.hypot(*(tp.xyz[:, :2] - a[:, :2]).T)
+    at_level = (np.abs(tp.xyz[:, 2] - z) < 1e-6) & (np.abs(a[:, 2] - z) < 1e-6) & (tp.kind != MoveKind.RAPID)
+    cut_mask = at_level & ~link_mask
+    # arcs: XY chord is short for a full circle; use the builder's own lengths for the cutting moves
+    lens = tp.lengths()
+    cut = float(lens[cut_mask].sum())
+    link = float(xy_len[~cut_mask].sum())
+    swept = _swept(tp, tool, z)
     reach = region.buffer(-tool.radius_mm - 0.01, quad_segs=32).buffer(tool.radius_mm, quad_segs=32)
     left = reach.difference(swept).buffer(-0.01).buffer(0.01)
-    return float(left.area)
+    gouge = swept.difference(region).buffer(-0.01).buffer(0.01)
+    p99 = mx = float("nan")
+    if engagement:
+        from sim.engagement import engagement_along
+
+        eng = engagement_along(tp, tool, region, z_mm=z, cell_mm=tool.radius_mm / 25)
+        st = eng.stats(eng.level & ~np.isin(eng.move, entry))
+        p99, mx = st["p99_deg"], st["max_deg"]
+    return Figures(time_s, cut, link, float(left.area), float(gouge.area), p99, mx)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--no-engagement", action="store_true", help="skip the engagement simulation")
-    args = ap.parse_args()
-    pockets = load_pockets()
-    fc = freecad_rows()
-    # compile the kernels once (cached on disk afterwards) and report it
+def ours(region: Polygon, tool: Tool) -> tuple[float, Toolpath, np.ndarray, list[int], list[str]]:
+    pocket = Pocket(region, 0.0, -DEPTH_MM)
+    params = AdaptiveParams(stepdown_mm=DEPTH_MM, stepover_mm=0.1 * tool.diameter_mm)
+    b = ToolpathBuilder()
+    entries: list[int] = []
+    links: list[int] = []
+    t = time.perf_counter()
+    plan = adaptive_clearing(pocket, tool, params, builder=b, clearance_z_mm=CLEAR_Z_MM, entry_moves=entries,
+                             link_moves=links)
+    gen = time.perf_counter() - t
+    tp = b.build()
+    mask = np.zeros(len(tp), bool)
+    mask[links] = True
+    return gen, tp, mask, entries, plan.notes
+
+
+def freecad_toolpath(result: dict[str, Any], tool: Tool) -> tuple[Toolpath, np.ndarray, list[int]]:
+    """FreeCAD's 2D output as moves at one level: helix entry as arcs (as FreeCAD's op emits them with
+    UseHelixArcs), cutting and clear links at depth, links not clear through the clearance height, links at
+    the previous pass depth 1 mm above the level. Returns the path, the link-move mask and the entry moves."""
+    b = ToolpathBuilder()
+    z = -DEPTH_MM
+    links: list[int] = []
+    entries: list[int] = []
+    for reg in result["regions"]:
+        c = np.array(reg["helix_center"])
+        s = np.array(reg["start"])
+        rh = float(np.hypot(*(s - c)))
+        b.rapid(float(s[0]), float(s[1]), CLEAR_Z_MM)
+        b.rapid(float(s[0]), float(s[1]), 1.0)
+        b.feed(float(s[0]), float(s[1]), 0.0, 300.0)
+        if rh > 0.01:
+            turns = max(1, math.ceil(DEPTH_MM / (2 * math.pi * rh * math.tan(math.radians(3.0))) * 2))
+            ang0 = math.atan2(s[1] - c[1], s[0] - c[0])
+            for t in range(turns):
+                ang = ang0 + math.pi * (t + 1)
+                entries.append(len(b))
+                b.arc(c[0] + rh * math.cos(ang), c[1] + rh * math.sin(ang), -DEPTH_MM * (t + 1) / turns, c[0], c[1],
+                      cw=False, feed_mm_min=300.0)
+            p = b.position
+            entries.append(len(b))
+            b.arc(p[0], p[1], z, c[0], c[1], cw=False, feed_mm_min=1000.0)  # type: ignore[index]
+        else:
+            entries.append(len(b))
+            b.feed(float(s[0]), float(s[1]), z, 300.0)
+        for mt, pts in reg["paths"]:
+            pts = np.asarray(pts, float)
+            if len(pts) == 0:
+                continue
+            if mt == CUTTING or mt == LINK_CLEAR:
+                first = len(b)
+                for x, y in pts:
+                    b.feed(float(x), float(y), z, 1000.0)
+                if mt == LINK_CLEAR:
+                    links.extend(range(first, len(b)))
+                continue
+            lift = 0.0 + 1.0 if mt == LINK_CLEAR_AT_PREV_PASS else CLEAR_Z_MM
+            p = b.position
+            b.rapid(p[0], p[1], lift)  # type: ignore[index]
+            for x, y in pts:
+                b.rapid(float(x), float(y), lift)
+            entries.append(len(b))
+            b.feed(float(pts[-1, 0]), float(pts[-1, 1]), z, 300.0)
+        p = b.position
+        b.rapid(p[0], p[1], CLEAR_Z_MM)  # type: ignore[index]
+    tp = b.build()
+    mask = np.zeros(len(tp), bool)
+    mask[links] = True
+    return tp, mask, entries
+
+
+def _rings(region: Polygon) -> list[list[list[float]]]:
+    return [np.asarray(region.exterior.coords)[:-1, :2].tolist()] + [
+        np.asarray(i.coords)[:-1, :2].tolist() for i in region.interiors]
+
+
+def warm_up() -> float:
     t0 = time.perf_counter()
     warm = Pocket(Polygon([(0, 0), (12, 0), (12, 10), (0, 10)]), 0.0, -1.0)
     adaptive_clearing(warm, Tool(3), AdaptiveParams(stepdown_mm=1, stepover_mm=0.3), clearance_z_mm=5)
-    print(f"first call (imports done; Numba compile or cache load + a tiny pocket): {time.perf_counter() - t0:.2f} s")
-    hdr = (f"{'pocket':6} {'tool':>4} | {'ours s':>7} {'cut mm':>8} {'link mm':>8} {'rapid mm':>8} {'links':>9} "
-           f"{'uncut':>6} {'p99':>5} {'max':>5} | {'FC s':>6} {'FC cut':>8} {'FC link':>8} {'FC uncut':>8}")
-    print(hdr)
-    print("-" * len(hdr))
-    for name in ("A", "B", "C"):
-        region = pockets[name]
-        pocket = Pocket(region, 0.0, -3.0)
-        for d in (6.0, 3.0):
-            tool = Tool(d)
-            params = AdaptiveParams(stepdown_mm=3.0, stepover_mm=0.1 * d)
-            b = ToolpathBuilder()
-            entries: list[int] = []
-            finishes: list[int] = []
-            t = time.perf_counter()
-            plan = adaptive_clearing(pocket, tool, params, builder=b, clearance_z_mm=5.0, entry_moves=entries,
-                                     finish_moves=finishes)
-            gen = time.perf_counter() - t
-            tp = b.build()
-            cut, link, rapid = lengths(tp, plan)
-            stay = sum(1 for s in plan.segments if s.link == "stay")
-            retract = sum(1 for s in plan.segments if s.link == "retract")
-            p99 = mx = float("nan")
-            if not args.no_engagement:
-                from sim.engagement import engagement_along
+    return time.perf_counter() - t0
 
-                eng = engagement_along(tp, tool, region, z_mm=-3.0, cell_mm=tool.radius_mm / 25)
-                st = eng.stats(eng.level & ~np.isin(eng.move, entries))
-                p99, mx = st["p99_deg"], st["max_deg"]
-            left = uncut_area(tp, tool, region, -3.0)
-            f = fc.get((name, d), {})
-            print(f"{name:6} {d:4.0f} | {gen:7.2f} {cut - link:8.0f} {link + rapid:8.0f} {rapid:8.0f} "
-                  f"{stay:4d}/{retract:<4d} {left:6.2f} {p99:5.1f} {mx:5.1f} | {float(f.get('wall_s', 'nan')):6.2f} "
-                  f"{float(f.get('cutting_length_mm', 'nan')):8.0f} {float(f.get('link_length_mm', 'nan')):8.0f} "
-                  f"{float(f.get('uncut_reachable_mm2', 'nan')):8.2f}")
-    print("cut: feed moves minus stay-down links; link mm: stay-down links + rapids; links: stay-down/retract count;")
-    print("uncut: reachable floor left, mm2 (exact swept discs); p99/max: measured engagement, deg, level moves but")
-    print("the entry (finishing corners and slotting fallback included); FC = FreeCAD 0.20.2 (csv, other machine).")
+
+def run_case(name: str, regions: list[Polygon], tool: Tool, *, engagement: bool, use_freecad: bool,
+             recorded: dict[str, str] | None) -> tuple[Figures, Figures | None]:
+    """Ours then FreeCAD's on the pockets of one case (times summed over the pockets); the figures of both."""
+    figs_o: list[Figures] = []
+    figs_f: list[Figures] = []
+    for k, region in enumerate(regions):
+        gen, tp, mask, entries, notes = ours(region, tool)
+        f = measure(tp, mask, entries, tool, region, -DEPTH_MM, gen, engagement=engagement)
+        f.note = "; ".join(notes)
+        figs_o.append(f)
+        if use_freecad:
+            job = {"name": f"{name}#{k}", "rings": _rings(region), "tool_mm": tool.diameter_mm,
+                   "stepover_fraction": 0.1, "tolerance_mm": FC_TOLERANCE_MM}
+            res = run_freecad([job])
+            assert res is not None
+            r = res[0]
+            if "error" in r:
+                figs_f.append(Figures(float("nan"), *(float("nan"),) * 6, note=r["error"]))
+                continue
+            ftp, fmask, fent = freecad_toolpath(r, tool)
+            figs_f.append(measure(ftp, fmask, fent, tool, region, -DEPTH_MM, r["wall_s"], engagement=engagement))
+    o = _sum(figs_o)
+    if use_freecad:
+        return o, _sum(figs_f)
+    if recorded:
+        return o, Figures(float(recorded["wall_s"]), float(recorded["cutting_length_mm"]),
+                          float(recorded["link_length_mm"]), float(recorded["uncut_reachable_mm2"]),
+                          float(recorded["gouge_mm2"]), float("nan"), float("nan"), "recorded (csv)")
+    return o, None
+
+
+def _sum(figs: list[Figures]) -> Figures:
+    if len(figs) == 1:
+        return figs[0]
+    return Figures(*(float(sum(getattr(f, k) for f in figs)) for k in
+                     ("time_s", "cut_mm", "link_mm", "uncut_mm2", "gouge_mm2")),
+                   float(np.nanmax([f.p99_deg for f in figs] or [np.nan])),
+                   float(np.nanmax([f.max_deg for f in figs] or [np.nan])),
+                   "; ".join(f.note for f in figs if f.note))
+
+
+HDR = (f"{'case':14} {'tool':>4} {'who':>4} | {'s':>7} {'cut mm':>8} {'link mm':>8} {'uncut':>7} {'gouge':>7} "
+       f"{'p99':>5} {'max':>5}")
+
+
+def _row(case: str, d: float, who: str, f: Figures) -> str:
+    return (f"{case:14} {d:4.0f} {who:>4} | {f.time_s:7.2f} {f.cut_mm:8.0f} {f.link_mm:8.0f} {f.uncut_mm2:7.2f} "
+            f"{f.gouge_mm2:7.2f} {f.p99_deg:5.1f} {f.max_deg:5.1f}")
+
+
+def _ratio_row(o: Figures, f: Figures) -> str:
+    def q(a: float, b: float) -> str:
+        return f"{a / b:.2f}" if b and math.isfinite(a) and math.isfinite(b) else "-"
+
+    return (f"{'':14} {'':4} {'o/F':>4} | {q(o.time_s, f.time_s):>7} {q(o.cut_mm, f.cut_mm):>8} "
+            f"{q(o.link_mm, f.link_mm):>8} {'':7} {'':7} {'':5} {'':5}")
+
+
+def dxf_cases(files: list[str]) -> list[tuple[str, list[Polygon]]]:
+    from toolpath.geometry.drawing import drawing_pockets, load_drawing
+
+    out = []
+    for fn in files:
+        sliced = drawing_pockets(load_drawing(fn), depth_mm=DEPTH_MM)
+        regions = []
+        for p in sliced.pockets:
+            regions.extend(g for g in getattr(p.region, "geoms", [p.region]) if isinstance(g, Polygon))
+        out.append((Path(fn).stem[:14], [r for r in regions if not MultiPolygon([r]).is_empty]))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--no-engagement", action="store_true", help="skip the engagement simulation")
+    ap.add_argument("--no-freecad", action="store_true", help="use the recorded FreeCAD figures (csv)")
+    ap.add_argument("--only", default="A,B,C", help="pockets of pockets.json to run, comma separated")
+    ap.add_argument("--tools", default="6,3", help="tool diameters, mm, comma separated")
+    ap.add_argument("--dxf", nargs="+", metavar="FILE", help="pockets of DXF drawings (3 mm tool) instead")
+    args = ap.parse_args(argv)
+    from freecad_adaptive import freecad_available
+
+    use_fc = not args.no_freecad and freecad_available()
+    if not args.no_freecad and not use_fc:
+        print("FreeCAD's area module not found (Debian freecad-python3): FreeCAD columns from the recorded csv")
+    print(f"first call (Numba compile or cache load + a tiny pocket, excluded below): {warm_up():.2f} s")
+    if args.dxf:
+        cases = [(n, regs, 3.0) for n, regs in dxf_cases(args.dxf)]
+    else:
+        pockets = load_pockets()
+        cases = [(n, [pockets[n]], float(d)) for n in args.only.split(",") for d in args.tools.split(",")]
+    rec = freecad_rows()
+    print(HDR)
+    print("-" * len(HDR))
+    ratios = []
+    for name, regions, d in cases:
+        tool = Tool(d)
+        o, f = run_case(name, regions, tool, engagement=not args.no_engagement, use_freecad=use_fc,
+                        recorded=rec.get((name, d)))
+        print(_row(name, d, "ours", o))
+        if f is not None:
+            print(_row("", d, "FC", f) + (f"  ({f.note})" if f.note else ""))
+            print(_ratio_row(o, f))
+            ratios.append(o.time_s / f.time_s)
+        if o.note:
+            print(f"{'':19}notes: {o.note[:150]}")
+        sys.stdout.flush()
+    if ratios:
+        print(f"time ours/FreeCAD: max {max(ratios):.2f}, geometric mean {math.exp(np.mean(np.log(ratios))):.2f}"
+              + ("" if use_fc else " (FreeCAD recorded on another machine)"))
+    print("s: generation time (Numba compile excluded); cut/link: XY mm; uncut: reachable floor left, mm2;")
+    print("gouge: swept area outside the pocket, mm2; p99/max: engagement by sim.engagement on level moves")
+    print("outside the entry, deg; FC: FreeCAD Adaptive2d " + ("run live in this run" if use_fc else "csv"))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

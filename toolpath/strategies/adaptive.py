@@ -461,13 +461,15 @@ def adaptive_clearing(
     entry_moves: list[int] | None = None,
     finish_moves: list[int] | None = None,
     slot_moves: list[int] | None = None,
+    link_moves: list[int] | None = None,
 ) -> AdaptivePlan:
     """Append the moves clearing ``pocket`` adaptively to ``builder`` (a new one if None).
 
     The tool starts and ends at ``clearance_z_mm``. Returns the 2D plan (with ``unreachable`` and
     ``notes``). When ``entry_moves`` is a list, the indices of the entry moves (helix, bottom circle, plunge)
     in the builder are appended to it; likewise ``finish_moves`` for the moves of the finishing loops and
-    ``slot_moves`` for the fallback slotting moves (at half feed, where no pass held the engagement).
+    ``slot_moves`` for the fallback slotting moves (at half feed, where no pass held the engagement), and
+    ``link_moves`` for the stay-down links between passes (feed moves at depth that cut next to nothing).
     """
     params.validate(tool)
     b = builder if builder is not None else ToolpathBuilder()
@@ -486,6 +488,7 @@ def adaptive_clearing(
     entries = entry_moves if entry_moves is not None else []
     finishes = finish_moves if finish_moves is not None else []
     slotting = slot_moves if slot_moves is not None else []
+    linking = link_moves if link_moves is not None else []
 
     def enter(xy: NDArray[np.float64], z_from: float) -> None:
         p = b.position
@@ -513,6 +516,8 @@ def adaptive_clearing(
                     slotting.append(len(b))
                 elif s.kind == "finish":
                     finishes.append(len(b))  # the approach belongs to the finishing loop
+                else:
+                    linking.append(len(b))
                 b.feed(start[0], start[1], z, 0.5 * f if s.kind == "slot" else f)
             else:
                 enter(start, z_prev)
