@@ -9,10 +9,31 @@ from hypothesis import strategies as st
 from shapely.geometry import Point, Polygon, box
 
 from toolpath import MoveKind, Pocket, Tool
+from toolpath.moves import Toolpath, ToolpathBuilder, arc_points
 
-__all__ = ["CLEAR", "segments", "thick", "check_toolpath", "pockets_with_islands"]
+__all__ = ["CLEAR", "segments", "thick", "flatten", "check_toolpath", "pockets_with_islands"]
 
 CLEAR = 10.0
+_ARCS = (int(MoveKind.ARC_CW), int(MoveKind.ARC_CCW))
+
+
+def flatten(tp: Toolpath, tolerance_mm: float = 1e-4) -> Toolpath:
+    """Arcs as feeds along chords within ``tolerance_mm`` (the chord error is the only approximation
+    of the checks below: they allow it as slack), other moves kept."""
+    if not np.isin(tp.kind, _ARCS).any():
+        return tp
+    b = ToolpathBuilder()
+    starts = tp.starts(tp.xyz[0])
+    for i in range(len(tp)):
+        k = int(tp.kind[i])
+        if k in _ARCS:
+            for p in arc_points(starts[i], tp.xyz[i], tp.center[i], k, tolerance_mm)[1:]:
+                b.feed(*p, tp.feed[i])
+        elif k == MoveKind.RAPID:
+            b.rapid(*tp.xyz[i])
+        elif k == MoveKind.FEED:
+            b.feed(*tp.xyz[i], tp.feed[i])
+    return b.build()
 
 
 def segments(tp, start):
@@ -26,9 +47,30 @@ def thick(geom, eps=0.01):
     return geom.buffer(-eps).buffer(eps)
 
 
-def check_toolpath(tp, pocket: Pocket, tool: Tool, params) -> None:
+def _runs(mask, a, xyz):
+    """Maximal runs of consecutive moves in ``mask`` as 2D polylines (array of LineString)."""
+    idx = np.flatnonzero(mask)
+    if not idx.size:
+        return np.array([], dtype=object)
+    out = []
+    for run in np.split(idx, np.flatnonzero(np.diff(idx) != 1) + 1):
+        pts = np.vstack([a[run[0], :2], xyz[run, :2]])
+        keep = np.ones(len(pts), bool)
+        keep[1:] = np.hypot(*np.diff(pts, axis=0).T) > 1e-12
+        pts = pts[keep]
+        out.append(shapely.linestrings(pts) if len(pts) > 1 else shapely.points(pts[0]))
+    return np.array(out, dtype=object)
+
+
+def check_toolpath(tp, pocket: Pocket, tool: Tool, params, *, floor_z_mm: float | None = None) -> None:
     """Assert that ``tp`` clears ``pocket`` with ``tool``: no gouge, rapids only at clearance or down into
-    cleared material, nothing reachable left on the floor, the floor reached and never passed."""
+    cleared material, nothing reachable left on the floor, the floor reached and never passed.
+
+    Arcs are flattened to chords within 0.1 µm first. The swept area of the floor moves is the union of
+    the buffers of their polylines (runs of consecutive moves), which is the union of the moves' discs.
+    ``floor_z_mm`` is the lowest height the tool should reach (default the pocket's floor).
+    """
+    tp = flatten(tp)
     r = tool.radius_mm
     segs, a = segments(tp, tp.xyz[0])
     cutting = tp.kind != MoveKind.RAPID
@@ -39,7 +81,7 @@ def check_toolpath(tp, pocket: Pocket, tool: Tool, params) -> None:
     below = cutting & (lo < pocket.z_top_mm - 1e-9)
     with np.errstate(divide="ignore", invalid="ignore"):  # zero-length moves (plunges)
         dist = shapely.distance(segs[below], domain.boundary)
-    assert dist.min() >= r - 1e-6, f"a move cuts {r - dist.min():.4f} mm into a wall"
+    assert dist.min() >= r - 2e-6, f"a move cuts {r - dist.min():.4f} mm into a wall"
     assert np.all(shapely.covers(domain, segs[below]))
     # 2. rapids: vertical, or horizontal at the clearance height; down only onto material already removed
     for i in np.flatnonzero(tp.kind == MoveKind.RAPID):
@@ -54,24 +96,26 @@ def check_toolpath(tp, pocket: Pocket, tool: Tool, params) -> None:
         else:
             assert tp.xyz[i, 2] == pytest.approx(CLEAR), "horizontal rapids only at the clearance height"
     # 3. nothing reachable left on the floor (reachable: the opening of the region by r + tolerance)
-    at_floor = cutting & (hi <= pocket.z_bottom_mm + 1e-9)
-    ends = cutting & (tp.xyz[:, 2] <= pocket.z_bottom_mm + 1e-9)  # e.g. the bottom of a plunge
+    z_floor = pocket.z_bottom_mm if floor_z_mm is None else floor_z_mm
+    at_floor = cutting & (hi <= z_floor + 1e-9)
+    plunge_ends = cutting & ~at_floor & (tp.xyz[:, 2] <= z_floor + 1e-9)  # e.g. the bottom of a plunge
     floor = shapely.union_all(np.concatenate([
-        shapely.buffer(segs[at_floor], r, quad_segs=32),
-        shapely.buffer(shapely.points(tp.xyz[ends, :2]), r, quad_segs=32),
+        shapely.buffer(_runs(at_floor, a, tp.xyz), r, quad_segs=32),
+        shapely.buffer(shapely.points(tp.xyz[plunge_ends, :2]), r, quad_segs=32),
     ]))
     reach = domain.buffer(-(r + params.tolerance_mm), quad_segs=64).buffer(r, quad_segs=64)
     left = thick(pocket.region.intersection(reach).difference(floor))
     assert left.area < 0.01, f"{left.area:.4f} mm2 of reachable floor left at {left.bounds} in {pocket.region.wkt}"
     # 4. the floor is reached, and never passed
-    assert tp.xyz[:, 2].min() == pytest.approx(pocket.z_bottom_mm)
+    assert tp.xyz[:, 2].min() == pytest.approx(z_floor)
 
 
 @st.composite
-def pockets_with_islands(draw):  # noqa: ANN001, ANN201
-    """Random rectangular pockets with up to three round or square islands (hypothesis strategy)."""
-    w = draw(st.floats(20, 60))
-    h = draw(st.floats(20, 60))
+def pockets_with_islands(draw, *, max_side_mm: float = 60.0):  # noqa: ANN001, ANN201
+    """Random rectangular pockets with up to three round or square islands (hypothesis strategy);
+    sides from 20 mm to ``max_side_mm``."""
+    w = draw(st.floats(20, max_side_mm))
+    h = draw(st.floats(20, max_side_mm))
     region = box(0, 0, w, h)
     for _ in range(draw(st.integers(0, 3))):
         cx, cy = draw(st.floats(0, w)), draw(st.floats(0, h))

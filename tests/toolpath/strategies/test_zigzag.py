@@ -89,14 +89,14 @@ _given = given(region=pockets_with_islands(), d=st.sampled_from([3.0, 6.0]), fra
                angle=st.floats(-180, 180))
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @_given
 def test_random_pockets_have_no_gouge_and_no_reachable_leftover(region, d, frac, angle):
     _random_case(region, d, frac, angle)
 
 
 @pytest.mark.slow
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @_given
 def test_random_pockets_many(region, d, frac, angle):
     _random_case(region, d, frac, angle)
