@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -92,6 +93,7 @@ def mill(
     coolant: Coolant = Coolant.OFF,
     clearance_mm: float = 5.0,
     depth_mm: float | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> MillResult:
     """Slice ``part`` and clear every pocket with one tool.
 
@@ -115,6 +117,8 @@ def mill(
         Height of rapids above the stock top, mm.
     depth_mm : float, optional
         Cut depth of a 2D drawing, mm (required for DXF, SVG and shapely input; not accepted for a solid).
+    progress : callable, optional
+        ``progress(done, total)`` with the pockets cleared so far (0 before the first), for a progress bar.
     """
     name = str(strategy).lower()
     if name not in STRATEGIES:
@@ -175,7 +179,10 @@ def mill(
     d = tool.diameter_mm
     clear([Pocket(box(0.0, 0.0, 4.0 * d, 3.0 * d), 0.0, -min(sd, 1.0))], tool, params, clearance_z_mm=5.0)
     t2 = time.perf_counter()
-    tp, unreachable = clear(sliced.pockets, tool, params, clearance_z_mm=clearance_z)
+    from .strategies.linking import clearing_progress
+
+    with clearing_progress(progress):
+        tp, unreachable = clear(sliced.pockets, tool, params, clearance_z_mm=clearance_z)
     gen = time.perf_counter() - t2
     op = Operation(tool, tp, spindle_rpm=spindle_rpm, coolant=coolant, name=f"{name} clearing D{tool.diameter_mm:g}")
     x0, y0, _, _ = sliced.stock.footprint.bounds

@@ -3,7 +3,9 @@ and the test that a straight link stays where the tool centre may go."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+import contextvars
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -16,7 +18,28 @@ from ..moves import Toolpath, ToolpathBuilder
 from ..pocket import Pocket
 from ..tool import Tool
 
-__all__ = ["ring_coords", "rotate_ring", "walk", "link_is_safe", "ring_length", "clear_in_order"]
+__all__ = ["ring_coords", "rotate_ring", "walk", "link_is_safe", "ring_length", "clear_in_order",
+           "clearing_progress"]
+
+#: Who hears of each pocket cleared by :func:`clear_in_order`; set only inside :func:`clearing_progress`.
+_PROGRESS: contextvars.ContextVar[Callable[[int, int], None] | None] = contextvars.ContextVar(
+    "toolpath_clearing_progress", default=None
+)
+
+
+@contextlib.contextmanager
+def clearing_progress(callback: Callable[[int, int], None] | None) -> Iterator[None]:
+    """Within the block, :func:`clear_in_order` calls ``callback(done, total)`` before the first pocket
+    (``done`` = 0) and after each pocket; ``None`` reports nothing.
+
+    A context variable rather than a parameter, so that every strategy's ``clear_pockets`` reports
+    without a change of its signature; it is local to the thread (and asyncio task) that sets it.
+    """
+    token = _PROGRESS.set(callback)
+    try:
+        yield
+    finally:
+        _PROGRESS.reset(token)
 
 
 def ring_coords(ring: object, *, ccw: bool) -> NDArray[np.float64]:
@@ -112,10 +135,15 @@ def clear_in_order(
     b = ToolpathBuilder()
     unreachable: list[dict[str, Any]] = []
     done = 0
-    for pocket in sorted(pockets, key=lambda p: -p.z_top_mm):
+    report = _PROGRESS.get()
+    if report is not None:
+        report(0, len(pockets))
+    for i, pocket in enumerate(sorted(pockets, key=lambda p: -p.z_top_mm)):
         found, cut = clear_one(pocket, b)
         unreachable.extend(found)
         done += bool(cut)
+        if report is not None:
+            report(i + 1, len(pockets))
     if pockets and not done:
         raise UnreachableError(
             f"the tool (diameter {tool.diameter_mm:g} mm) fits in none of the {len(pockets)} pockets"
