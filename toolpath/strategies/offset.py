@@ -7,9 +7,13 @@ finishing allowance and then by successive stepovers, cut outside-in; a
 finishing loop runs on the boundary of ``C`` itself. Whatever reachable material
 the loops miss (cusps in sharp corners, the middle of the last loop) is found by
 subtracting the swept area from the reachable area and visited. The same 2D
-plan is cut at every stepdown: a ramp along the first loop from the depth
-already cleared, stay-down links where the straight link keeps the centre in
-``C``, retract to the clearance height otherwise.
+plan is cut at every stepdown (:func:`toolpath.strategies.cutting.cut_plan`):
+an entry from the depth already cleared (from outside across an open side, a
+helix where one fits, else a ramp along the first loop), stay-down links where
+the straight link keeps the centre in ``C``, retract to the clearance height
+otherwise; the finishing loop is cut once at the floor after all stepdowns,
+with tangential arc lead-in and lead-out. Options: inside-out order, rounded
+corners of the roughing loops, axial stock, a final floor pass, spring pass.
 
 The roughing loops come from the Numba offset kernel (:mod:`toolpath.kernels.offset`), all
 levels in one call, checked against shapely and replaced by shapely buffers when the kernel
@@ -36,10 +40,12 @@ from ..kernels.offset import offset_polygons
 from ..moves import Toolpath, ToolpathBuilder
 from ..pocket import Pocket
 from ..tool import Tool
-from .linking import clear_in_order, link_is_safe, ring_coords, rotate_ring, walk
+from .cutting import cut_plan
+from .entries import ClearingOrder, EntryKind
+from .linking import clear_in_order, ring_coords, rotate_ring
 
-__all__ = ["OffsetParams", "Chain", "Plan2D", "plan_offset_2d", "cleanup_visits", "cut_plan", "offset_clearing",
-           "clear_pockets"]
+__all__ = ["OffsetParams", "ClearingOrder", "EntryKind", "Chain", "Plan2D", "plan_offset_2d", "cleanup_visits",
+           "cut_plan", "offset_clearing", "clear_pockets", "summarize_entries"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +76,34 @@ class OffsetParams:
         Flattening of the roughing loops' arcs, mm (> 0); they only ever move away from the walls.
     use_kernel : bool
         Roughing loops from the Numba offset kernel (:mod:`toolpath.kernels.offset`); ``False``: shapely.
+    order : ClearingOrder
+        ``outside-in`` (from the walls inwards, the default) or ``inside-out`` (from the middle outwards;
+        each loop then runs the other way round, so that climb stays climb). Offset clearing only.
+    corner_radius_mm : float
+        Round the sharp (convex) corners of the roughing loops by this radius, mm (>= 0; 0: keep them). The
+        rounded loop is the opening of the level, inside the unrounded one: never closer to the walls;
+        what the rounding leaves is taken by the outer loops, the finishing pass or clean-up visits.
+    axial_stock_mm : float
+        Stock left on the floor, mm (>= 0, less than the depth): every pass stops that much above it.
+    floor_pass_mm : float
+        Thickness of a final floor pass, mm (>= 0): the even stepdowns stop this much above the floor
+        (floor plus axial stock), then one more pass cuts the floor. 0: the last stepdown is the floor.
+    entry : EntryKind
+        ``helix`` (default: on a helix where one fits, else a ramp) or ``ramp``. An open pocket is entered
+        from outside the stock where that is possible (see :mod:`toolpath.strategies.entries`).
+    helix_diameter_mm : float or None
+        Diameter of the helix entry, mm (> 0); ``None``: half the tool diameter. Smaller helices down to a
+        quarter of it are tried where it does not fit.
+    helix_angle_deg : float
+        Angle of the helix, degrees, in (0, 45].
+    ramp_length_mm : float or None
+        Longest ramp, mm (> 0): the ramp goes back and forth over the first this many mm of the path;
+        ``None``: along the path as far as the angle needs.
+    lead_radius_mm : float or None
+        Radius of the tangential lead-in and lead-out arcs of the finishing pass, mm (> 0); ``None``: the
+        tool radius (halved, then quartered where it does not fit).
+    spring_pass : bool
+        Run the finishing pass on the walls twice.
     """
 
     stepover_mm: float
@@ -83,6 +117,16 @@ class OffsetParams:
     clearance_z_mm: float | None = None
     arc_tolerance_mm: float = 0.005
     use_kernel: bool = True
+    order: ClearingOrder = ClearingOrder.OUTSIDE_IN
+    corner_radius_mm: float = 0.0
+    axial_stock_mm: float = 0.0
+    floor_pass_mm: float = 0.0
+    entry: EntryKind = EntryKind.HELIX
+    helix_diameter_mm: float | None = None
+    helix_angle_deg: float = 3.0
+    ramp_length_mm: float | None = None
+    lead_radius_mm: float | None = None
+    spring_pass: bool = False
 
     def validate(self, tool: Tool) -> None:
         """Raise :class:`InputError` naming the first bad value."""
@@ -106,6 +150,25 @@ class OffsetParams:
             raise InputError(f"tolerance_mm must be >= 0, got {self.tolerance_mm!r}")
         if not (self.arc_tolerance_mm > 0 and math.isfinite(self.arc_tolerance_mm)):
             raise InputError(f"arc_tolerance_mm must be > 0, got {self.arc_tolerance_mm!r}")
+        for name, enum in (("order", ClearingOrder), ("entry", EntryKind), ("direction", Direction)):
+            try:
+                enum(getattr(self, name))
+            except ValueError:
+                accepted = ", ".join(e.value for e in enum)
+                raise InputError(f"{name} must be one of {accepted}, got {getattr(self, name)!r}") from None
+        for name in ("corner_radius_mm", "axial_stock_mm", "floor_pass_mm"):
+            v = getattr(self, name)
+            if not (v >= 0 and math.isfinite(v)):
+                raise InputError(f"{name} must be >= 0 mm, got {v!r}")
+        for name in ("helix_diameter_mm", "ramp_length_mm", "lead_radius_mm"):
+            v = getattr(self, name)
+            if v is not None and not (v > 0 and math.isfinite(v)):
+                raise InputError(f"{name} must be > 0 mm or None, got {v!r}")
+        if not (0 < self.helix_angle_deg <= 45):
+            raise InputError(f"helix_angle_deg must be in (0, 45], got {self.helix_angle_deg!r}")
+        if self.floor_pass_mm > self.stepdown_mm:
+            raise InputError(f"floor_pass_mm must be at most the stepdown {self.stepdown_mm:g} mm, "
+                             f"got {self.floor_pass_mm!r}")
 
 
 @dataclass(frozen=True)
@@ -125,6 +188,14 @@ class Plan2D:
     unreachable: list[dict[str, Any]] = field(default_factory=list)
     #: where the roughing loops came from: "kernel" or "shapely" (fallback or ``use_kernel=False``)
     loops_from: str = "shapely"
+    #: finishing loops on the walls, cut once at the floor after all stepdowns with arc lead-in/out
+    finish: list[Chain] = field(default_factory=list)
+    #: radius of the tool the plan is for, mm (helix sizes); 0 when unknown
+    tool_radius_mm: float = 0.0
+    #: flute length of the tool, mm: the tallest wall one finishing pass takes
+    tool_flute_mm: float = math.inf
+    #: what :func:`cut_plan` did at each descent: {"kind": outside|helix|ramp|plunge, "xy", "z_mm", ...}
+    entries: list[dict[str, Any]] = field(default_factory=list)
 
 
 _QUAD = 64
@@ -205,24 +276,38 @@ def cleanup_visits(
     return out
 
 
+def _smooth(levels: list[list[Polygon]], radius_mm: float) -> list[list[Polygon]]:
+    """Each level opened by ``radius_mm`` (sharp convex corners rounded, thin parts dropped)."""
+    out = []
+    for lv in levels:
+        polys = [q for p in lv for q in polygons_of(p.buffer(-radius_mm, quad_segs=16).buffer(radius_mm, quad_segs=16))
+                 if q.area > 1e-6]
+        if polys:
+            out.append(polys)
+    return out
+
+
 def plan_offset_2d(pocket: Pocket, tool: Tool, params: OffsetParams) -> Plan2D:
     """Plan the loops of one pocket in XY.
 
     Returns
     -------
     Plan2D
-        Chains in cutting order, the tool-centre domain, and what cannot be reached.
+        Chains in cutting order (roughing loops, outside-in or inside-out, then clean-up visits), the
+        finishing loops, the tool-centre domain, and what cannot be reached.
     """
     r = tool.radius_mm
     domain = pocket.domain(tool.diameter_mm + 1.0)
     centres = domain.buffer(-(r + params.tolerance_mm), quad_segs=_QUAD)
     unreachable = tool_residue(pocket, tool, tolerance_mm=params.tolerance_mm)
     if centres.is_empty:
-        return Plan2D([], centres, unreachable)
+        return Plan2D([], centres, unreachable, tool_radius_mm=r)
     material = prep(pocket.region)
-    climb = params.direction is Direction.CLIMB
+    climb = Direction(params.direction) is Direction.CLIMB
     # roughing: outside-in; climb puts the uncut material (inside) on the right: clockwise outer loops
     levels, loops_from = _roughing_levels(domain, centres, r, params)
+    if params.corner_radius_mm > 0:
+        levels = _smooth(levels, params.corner_radius_mm)
     children: dict[tuple[int, int], list[int]] = {}
     for lv in range(1, len(levels)):
         for j, p in enumerate(levels[lv]):
@@ -233,19 +318,19 @@ def plan_offset_2d(pocket: Pocket, tool: Tool, params: OffsetParams) -> Plan2D:
     chains: list[Chain] = []
     pos = np.array(pocket.region.centroid.coords[0])
 
-    def emit_loop(lp: NDArray[np.float64]) -> None:
+    def loop_chain(lp: NDArray[np.float64], into: list[Chain]) -> None:
         nonlocal pos
         if not material.intersects(shapely.LineString(lp).buffer(r, quad_segs=8)):
             return  # air only (outside the stock across an open side)
         lp = rotate_ring(lp, pos)
-        chains.append(Chain(lp, True))
+        into.append(Chain(lp, True))
         pos = lp[-1]
 
     def visit(lv: int, j: int) -> None:
         loops = _loops_of(levels[lv][j], outer_ccw=not climb)
         loops.sort(key=lambda lp: float(np.min(np.sum((lp - pos) ** 2, axis=1))))
         for lp in loops:
-            emit_loop(lp)
+            loop_chain(lp, chains)
         kids = list(children.get((lv, j), []))
         while kids:
             kids.sort(key=lambda c: levels[lv + 1][c].exterior.distance(Point(pos)))
@@ -255,13 +340,20 @@ def plan_offset_2d(pocket: Pocket, tool: Tool, params: OffsetParams) -> Plan2D:
     while roots:
         roots.sort(key=lambda c: levels[0][c].exterior.distance(Point(pos)))
         visit(0, roots.pop(0))
-    # finishing: the walls on the right for climb (counter-clockwise around the outside)
+    if ClearingOrder(params.order) is ClearingOrder.INSIDE_OUT:
+        # children before parents, innermost first; each loop reversed: the material is now outside it
+        chains = [Chain(c.xy[::-1].copy(), True) for c in reversed(chains)]
+        if chains:
+            pos = chains[-1].xy[-1]
+    # finishing: the walls on the right for climb (counter-clockwise around the outside), cut once at the end
+    finish: list[Chain] = []
     if params.finish_allowance_mm > 0:
         for poly in polygons_of(centres):
             for lp in _loops_of(poly, outer_ccw=climb):
-                emit_loop(lp)
-    chains.extend(cleanup_visits(chains, pocket, centres, r))
-    return Plan2D(chains, centres, unreachable, loops_from)
+                loop_chain(lp, finish)
+    chains.extend(cleanup_visits(chains + finish, pocket, centres, r))
+    return Plan2D(chains, centres, unreachable, loops_from, finish=finish, tool_radius_mm=r,
+                  tool_flute_mm=float(tool.flute_length_mm))  # type: ignore[arg-type]
 
 
 def offset_clearing(
@@ -284,100 +376,15 @@ def offset_clearing(
     return plan
 
 
-def _back_to_start(xy: NDArray[np.float64], s_mm: float) -> NDArray[np.float64]:
-    """Points leading back along open polyline ``xy`` to its start from the point ``s_mm`` along its
-    there-and-back walk."""
-    seg = np.linalg.norm(np.diff(xy, axis=0), axis=1)
-    total = float(seg.sum())
-    s = s_mm % (2 * total) if total > 0 else 0.0
-    s = s if s <= total else 2 * total - s
-    cum = np.concatenate([[0.0], np.cumsum(seg)])
-    j = max(1, int(np.searchsorted(cum, s, side="left")))
-    return xy[j - 1 :: -1]
-
-
-def cut_plan(
-    plan: Plan2D,
-    pocket: Pocket,
-    params: OffsetParams,
-    *,
-    builder: ToolpathBuilder | None = None,
-    clearance_z_mm: float,
-) -> ToolpathBuilder:
-    """Cut a 2D plan at every stepdown of ``pocket``, appending to ``builder`` (a new one if None).
-
-    Closed chains are loops (re-started where the tool is, ramped into along themselves); open chains
-    of two or more points are polylines (ramped into along a there-and-back walk, then cut from their
-    start); one-point chains are plunges. Links stay down when the straight move keeps the tool centre
-    in ``plan.centres``, else the tool retracts to ``clearance_z_mm``.
-    """
-    b = builder if builder is not None else ToolpathBuilder()
-    if not plan.chains:
-        return b
-    cent = prep(plan.centres.buffer(1e-7))
-    n = max(1, math.ceil((pocket.z_top_mm - pocket.z_bottom_mm) / params.stepdown_mm - 1e-9))
-    depths = [pocket.z_top_mm - (pocket.z_top_mm - pocket.z_bottom_mm) * (i + 1) / n for i in range(n)]
-    slope = math.tan(math.radians(params.ramp_angle_deg))
-    z_prev = pocket.z_top_mm
-    f, fp = params.feed_mm_min, params.plunge_feed_mm_min
-
-    def at_depth(z: float) -> bool:
-        p = b.position
-        return p is not None and abs(p[2] - z) < 1e-9
-
-    def enter(xy: NDArray[np.float64], z_from: float) -> None:
-        """Retract, rapid above ``xy`` and come down to ``z_from`` (cleared there)."""
-        p = b.position
-        if p is None or p[2] < clearance_z_mm - 1e-9:
-            if p is not None:
-                b.rapid(p[0], p[1], clearance_z_mm)
-        b.rapid(xy[0], xy[1], clearance_z_mm)
-        z_safe = z_from + 1.0
-        if z_safe < clearance_z_mm:
-            b.rapid(xy[0], xy[1], z_safe)
-        b.feed(xy[0], xy[1], z_from, fp)
-
-    for z in depths:
-        first = True
-        for ch in plan.chains:
-            p = b.position
-            cur = np.array(p[:2]) if p is not None else None
-            xy = ch.xy
-            if ch.closed and cur is not None:
-                xy = rotate_ring(xy, cur)
-            start = xy[0]
-            z_level = z_prev if first else z
-            if cur is not None and at_depth(z_level) and link_is_safe(cur, start, cent):
-                b.feed(start[0], start[1], z_level, f)
-            else:
-                enter(start, z_prev)
-                z_level = z_prev
-            if z_level > z + 1e-9:  # still above the new depth: go down along the loop
-                ramp_len = (z_level - z) / slope
-                if ch.closed:
-                    path, dist = walk(xy, ramp_len)
-                    zs = z_level - dist * slope
-                    zs[-1] = z
-                    b.polyline(np.column_stack([path, zs]), f)
-                    xy = rotate_ring(xy, path[-1])
-                elif len(xy) > 1:
-                    there_back = np.vstack([xy, xy[-2::-1]])
-                    path, dist = walk(there_back, ramp_len)
-                    zs = z_level - dist * slope
-                    zs[-1] = z
-                    b.polyline(np.column_stack([path, zs]), f)
-                    back = _back_to_start(xy, ramp_len)
-                    b.polyline(np.column_stack([back, np.full(len(back), z)]), f)
-                else:
-                    b.feed(start[0], start[1], z, fp)
-            if len(xy) > 1:
-                b.polyline(np.column_stack([xy, np.full(len(xy), z)]), f)
-            first = False
-        z_prev = z
-    p = b.position
-    if p is not None:
-        b.rapid(p[0], p[1], clearance_z_mm)
-    return b
+def summarize_entries(plans: list[Plan2D]) -> dict[str, int]:
+    """How many descents of each kind (outside, helix, ramp, plunge) and finishing passes (finish-arc,
+    finish-none) the plans' :func:`cut_plan` made."""
+    out: dict[str, int] = {}
+    for plan in plans:
+        for e in plan.entries:
+            k = e["kind"] if e["kind"] != "finish" else f"finish-{e['lead']}"
+            out[k] = out.get(k, 0) + 1
+    return out
 
 
 def clear_pockets(
@@ -386,8 +393,10 @@ def clear_pockets(
     params: OffsetParams,
     *,
     clearance_z_mm: float,
+    plans: list[Plan2D] | None = None,
 ) -> tuple[Toolpath, list[dict[str, Any]]]:
-    """Clear every pocket in order (upper bands first), retracting between them.
+    """Clear every pocket in order (upper bands first), retracting between them; each pocket's plan is
+    appended to ``plans`` when given (its ``entries`` say how the tool went down).
 
     Returns
     -------
@@ -404,6 +413,8 @@ def clear_pockets(
 
     def one(pocket: Pocket, b: ToolpathBuilder) -> tuple[list[dict[str, Any]], bool]:
         plan = offset_clearing(pocket, tool, params, builder=b, clearance_z_mm=clearance_z_mm)
+        if plans is not None:
+            plans.append(plan)
         return plan.unreachable, bool(plan.chains)
 
     return clear_in_order(pockets, tool, one)

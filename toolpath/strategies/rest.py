@@ -49,7 +49,7 @@ def plan_rest_2d(pocket: Pocket, small: Tool, large: Tool, params: OffsetParams)
     r = small.radius_mm
     zone = rest.buffer(r + 0.5 * params.stepover_mm)
     chains: list[Chain] = []
-    for ch in full.chains:
+    for ch in full.chains + full.finish:  # the finishing loops too: near the walls is where rest is left
         if len(ch.xy) < 2:
             continue
         cut = LineString(ch.xy).intersection(zone)
@@ -58,7 +58,8 @@ def plan_rest_2d(pocket: Pocket, small: Tool, large: Tool, params: OffsetParams)
             if isinstance(g, LineString) and g.length > 1e-6:
                 chains.append(Chain(np.asarray(g.coords)[:, :2], False))
     chains.extend(cleanup_visits(chains, pocket, full.centres, r, target=rest))
-    return Plan2D(chains, full.centres, full.unreachable, full.loops_from)
+    return Plan2D(chains, full.centres, full.unreachable, full.loops_from, tool_radius_mm=r,
+                  tool_flute_mm=full.tool_flute_mm)
 
 
 def rest_clearing(

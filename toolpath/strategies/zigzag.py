@@ -6,9 +6,11 @@ tolerance, as in :mod:`toolpath.strategies.offset`). The raster runs inside ``C`
 finishing allowance: parallel lines at ``angle_deg`` from the X axis, evenly spaced at most one stepover
 apart, clipped to that region; consecutive pieces on neighbouring lines are joined into one zigzag when
 the straight link between their ends stays in the region (so the tool stays down), otherwise a new
-zigzag starts. Then the contour pass runs along the boundary of ``C`` (walls on the right for climb),
-and clean-up visits take whatever reachable material is still left (found by subtracting the swept
-area). Cutting (stepdowns, ramps, links, retracts) is :func:`toolpath.strategies.offset.cut_plan`.
+zigzag starts. Then the contour pass runs along the boundary of that region (walls on the right for
+climb), and clean-up visits take whatever reachable material is still left (found by subtracting the
+swept area). With a finishing allowance, a finishing pass on the walls (the boundary of ``C``) follows
+once at the floor, on tangential arc lead-in and lead-out. Cutting (stepdowns, entries, links, retracts,
+finishing) is :func:`toolpath.strategies.cutting.cut_plan`.
 """
 
 from __future__ import annotations
@@ -123,7 +125,7 @@ def plan_zigzag_2d(pocket: Pocket, tool: Tool, params: ZigzagParams) -> Plan2D:
     centres = domain.buffer(-(r + params.tolerance_mm), quad_segs=_QUAD)
     unreachable = tool_residue(pocket, tool, tolerance_mm=params.tolerance_mm)
     if centres.is_empty:
-        return Plan2D([], centres, unreachable)
+        return Plan2D([], centres, unreachable, tool_radius_mm=r)
     base = centres.buffer(-params.finish_allowance_mm, quad_segs=16) if params.finish_allowance_mm > 0 else centres
     material = prep(pocket.region)
     chains: list[Chain] = []
@@ -137,16 +139,26 @@ def plan_zigzag_2d(pocket: Pocket, tool: Tool, params: ZigzagParams) -> Plan2D:
             z = z[::-1].copy()
         chains.append(Chain(z, False))
         pos = z[-1]
-    climb = params.direction is Direction.CLIMB
-    for poly in polygons_of(centres):
-        loops = [ring_coords(poly.exterior, ccw=climb)] + [ring_coords(i, ccw=not climb) for i in poly.interiors]
-        for lp in loops:
-            if len(lp) >= 4 and material.intersects(LineString(lp).buffer(r, quad_segs=8)):
-                lp = rotate_ring(lp, pos)
-                chains.append(Chain(lp, True))
-                pos = lp[-1]
-    chains.extend(cleanup_visits(chains, pocket, centres, r))
-    return Plan2D(chains, centres, unreachable, "shapely")
+    climb = Direction(params.direction) is Direction.CLIMB
+
+    def contour(region: Any, into: list[Chain]) -> None:
+        nonlocal pos
+        for poly in polygons_of(region):
+            loops = [ring_coords(poly.exterior, ccw=climb)] + [ring_coords(i, ccw=not climb) for i in poly.interiors]
+            for lp in loops:
+                if len(lp) >= 4 and material.intersects(LineString(lp).buffer(r, quad_segs=8)):
+                    lp = rotate_ring(lp, pos)
+                    into.append(Chain(lp, True))
+                    pos = lp[-1]
+
+    # the contour pass at every stepdown: on the walls, or at the finishing allowance from them
+    contour(base, chains)
+    finish: list[Chain] = []
+    if params.finish_allowance_mm > 0:  # then the finishing pass on the walls, once at the floor
+        contour(centres, finish)
+    chains.extend(cleanup_visits(chains + finish, pocket, centres, r))
+    return Plan2D(chains, centres, unreachable, "shapely", finish=finish, tool_radius_mm=r,
+                  tool_flute_mm=float(tool.flute_length_mm))  # type: ignore[arg-type]
 
 
 def zigzag_clearing(
@@ -161,9 +173,11 @@ def zigzag_clearing(
 
 
 def clear_pockets_zigzag(
-    pockets: list[Pocket], tool: Tool, params: ZigzagParams, *, clearance_z_mm: float
+    pockets: list[Pocket], tool: Tool, params: ZigzagParams, *, clearance_z_mm: float,
+    plans: list[Plan2D] | None = None,
 ) -> tuple[Toolpath, list[dict[str, Any]]]:
-    """Clear every pocket by zigzag in order (upper bands first), retracting between them.
+    """Clear every pocket by zigzag in order (upper bands first), retracting between them; each pocket's
+    plan is appended to ``plans`` when given.
 
     Returns
     -------
@@ -180,6 +194,8 @@ def clear_pockets_zigzag(
 
     def one(pocket: Pocket, b: ToolpathBuilder) -> tuple[list[dict[str, Any]], bool]:
         plan = zigzag_clearing(pocket, tool, params, builder=b, clearance_z_mm=clearance_z_mm)
+        if plans is not None:
+            plans.append(plan)
         return plan.unreachable, bool(plan.chains)
 
     return clear_in_order(pockets, tool, one)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import shapely
-from checks import CLEAR, segments, thick
+from checks import CLEAR, flatten, segments, thick
 from shapely.geometry import Point, box
 
 from toolpath import InputError, MoveKind, Pocket, Tool
@@ -24,6 +24,7 @@ def test_rest_after_a_large_tool(region):
     tp, _ = rest_clearing([pocket], small, large, params, clearance_z_mm=CLEAR)
     assert len(tp)
     r = small.radius_mm
+    tp = flatten(tp)
     segs, a = segments(tp, tp.xyz[0])
     cutting = tp.kind != MoveKind.RAPID
     lo = np.minimum(a[:, 2], tp.xyz[:, 2])
@@ -46,6 +47,7 @@ def test_rest_after_a_large_tool(region):
     assert thick(rest.difference(floor)).area < 0.01
     # and it works near the rest only: far less cutting on the floor than clearing the pocket with the small tool
     full, _ = clear_pockets([pocket], small, params, clearance_z_mm=CLEAR)
+    full = flatten(full)
     fsegs, fa = segments(full, full.xyz[0])
     f_floor = (full.kind != MoveKind.RAPID) & (np.maximum(fa[:, 2], full.xyz[:, 2]) <= -4.0 + 1e-9)
     assert sum(shapely.length(segs[at_floor])) < 0.6 * sum(shapely.length(fsegs[f_floor]))

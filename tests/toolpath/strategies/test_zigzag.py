@@ -52,8 +52,16 @@ def test_contour_pass_follows_the_walls():
     region = box(0, 0, 40, 30)
     plan = plan_zigzag_2d(Pocket(region, 0, -1), Tool(6), ZigzagParams(stepover_mm=2.5, stepdown_mm=1))
     loops = [c for c in plan.chains if c.closed]
-    assert loops, "a contour pass along the walls"
+    assert loops, "a contour pass at the finishing allowance (0.1 mm) from the walls"
     ring = LineString(loops[0].xy)
+    assert ring.hausdorff_distance(region.buffer(-3.105, join_style="mitre").exterior) < 1e-6
+    assert len(plan.finish) == 1, "and a finishing pass on the walls"
+    ring = LineString(plan.finish[0].xy)
+    assert ring.hausdorff_distance(region.buffer(-3.005, join_style="mitre").exterior) < 1e-6
+    no_allowance = plan_zigzag_2d(Pocket(region, 0, -1), Tool(6),
+                                  ZigzagParams(stepover_mm=2.5, stepdown_mm=1, finish_allowance_mm=0.0))
+    assert not no_allowance.finish
+    ring = LineString([c for c in no_allowance.chains if c.closed][0].xy)
     assert ring.hausdorff_distance(region.buffer(-3.005, join_style="mitre").exterior) < 1e-6
 
 
