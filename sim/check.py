@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -168,6 +169,7 @@ def check(
     tessellation_tolerance_mm: float = 0.01,
     arc_tolerance_mm: float = 0.005,
     max_locations: int = 100,
+    progress: Callable[[int, int], None] | None = None,
 ) -> CheckResult:
     """Simulate ``program`` on the stock and compare the result with ``part``.
 
@@ -195,6 +197,9 @@ def check(
         Chord tolerance of arcs in the simulation, mm.
     max_locations : int
         At most this many gouge and uncut locations are listed.
+    progress : callable, optional
+        ``progress(done, total)`` after each step (tessellating the part, each of its rasters, the
+        simulation, the reachable depth, the comparison), starting with ``(0, total)``.
 
     Returns
     -------
@@ -229,6 +234,17 @@ def check(
         raise InputError(f"stock must be a toolpath.Stock, got {type(stock).__name__}")
 
     # the part and the grid ----------------------------------------------------------------------------
+    steps = 3 if isinstance(part, HeightField) else 5 + _RING
+    done = 0
+
+    def step() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, steps)
+
+    if progress is not None:
+        progress(0, steps)
     tri: NDArray[np.float64] | None = None
     if isinstance(part, HeightField):
         if cell_mm is not None and abs(cell_mm - part.cell_mm) > 1e-12:
@@ -255,6 +271,7 @@ def check(
     else:
         if isinstance(part, (str, os.PathLike)) or hasattr(part, "tessellate") or hasattr(part, "vals"):
             tri = part_triangles(part, tolerance_mm=tessellation_tolerance_mm)
+            step()
         else:
             raise InputError(f"part must be a STEP path, a cadquery object or a HeightField, got {type(part).__name__}")
         lo, hi = tri.reshape(-1, 3).min(axis=0), tri.reshape(-1, 3).max(axis=0)
@@ -266,11 +283,13 @@ def check(
             cell_mm = default_cell_mm(bx[2] - bx[0], bx[3] - bx[1], r_min)
         grid = HeightField.covering(*bx, cell_mm)
         part_c = rasterize_triangles(tri, grid).z
+        step()
         part_ring = part_c.copy()
         for k in range(_RING):
             ang = 2.0 * math.pi * k / _RING
             shifted = rasterize_triangles(tri, grid, shift_mm=(tol_xy * math.cos(ang), tol_xy * math.sin(ang))).z
             np.minimum(part_ring, shifted, out=part_ring)
+            step()
     floor = stock.z_bottom_mm if floor_mm is None else float(floor_mm)
     if not math.isfinite(floor) or floor >= stock.z_top_mm:
         raise InputError(f"floor_mm must be finite and below the stock top {stock.z_top_mm}, got {floor_mm!r}")
@@ -281,12 +300,14 @@ def check(
 
     # simulate and compare --------------------------------------------------------------------------------
     res = simulate(program, tool, stock_hf, arc_tolerance_mm=arc_tolerance_mm)
+    step()
     sim_z = res.heightfield.z
     cell = grid.cell_mm
     area = cell * cell
     gouge = np.isfinite(part_ring) & (sim_z < part_ring - tol_z)
     part_hf = HeightField(part_c, grid.x0_mm, grid.y0_mm, cell, -math.inf)
     reach = reachable_depth(part_hf, r_min)
+    step()
     reach_z = np.maximum(reach.z, floor)
     from scipy.ndimage import maximum_filter
 
@@ -299,6 +320,7 @@ def check(
     uncut = in_stock & (sim_z > reach_tol + tol_z)
     part_vol = float((np.maximum(part_c, floor) - floor)[in_stock].sum() * area)
     designed = stock_hf.volume_above() - part_vol
+    step()
     return CheckResult(
         gouge_count=int(gouge.sum()),
         gouges=_clusters(gouge, part_c - sim_z, sim_z, grid, max_locations),

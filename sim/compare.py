@@ -438,6 +438,7 @@ def compare(
     cell_mm: float | None = None,
     engagement: EngagementFn | None | bool = True,
     mill_options: Mapping[str, Mapping[str, Any]] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Comparison:
     """Generate, plan and simulate ``part`` with each strategy; one :class:`StrategyRun` per strategy.
 
@@ -468,6 +469,9 @@ def compare(
         when present), False/None not to.
     mill_options : mapping, optional
         Extra keyword arguments of :func:`mill` per strategy, e.g. ``{"adaptive": {...}}``.
+    progress : callable, optional
+        ``progress(done, total)``, starting with ``(0, total)``, after each step of each strategy: milling,
+        planning, simulating, measuring engagement (twice as many steps per strategy in fair mode).
 
     Returns
     -------
@@ -502,8 +506,10 @@ def compare(
         "cell_mm": cell_mm,
         "engagement": None if eng_fn is None else "sim.engagement",
     }
+    per = _STEPS * (2 if fair else 1)
+    tick = _Ticker(progress, per * len(names))
     runs = []
-    for name in names:
+    for k, name in enumerate(names):
         kw = dict(
             stepover=_per_strategy(stepover, name),
             feed_mm_min=feed_mm_min,
@@ -516,30 +522,58 @@ def compare(
         sd = _per_strategy(stepdown_mm, name)
         try:
             if fair:
-                run = _fair_run(part, name, tool, m, kw, cell_mm, eng_fn)  # type: ignore[arg-type]
+                run = _fair_run(part, name, tool, m, kw, cell_mm, eng_fn, tick)  # type: ignore[arg-type]
             else:
-                run = _run(part, name, tool, m, dict(kw, stepdown_mm=sd), cell_mm, eng_fn)
+                run = _run(part, name, tool, m, dict(kw, stepdown_mm=sd), cell_mm, eng_fn, tick)
         except Exception as exc:  # noqa: BLE001 - one strategy failing is its row's error, not the comparison's
             msg = str(exc).splitlines()[0] if str(exc) else ""
             if not isinstance(exc, CamError):
                 msg = f"{type(exc).__name__}: {msg}" if msg else type(exc).__name__
             run = StrategyRun(name, {"stepover": kw["stepover"], "stepdown_mm": sd}, error=msg)
         runs.append(run)
+        tick.to((k + 1) * per)  # steps a failed or short run did not take
     return Comparison(part_name, tool, m.name, bool(fair), settings, runs)
+
+
+#: Progress steps of one strategy run: mill, plan, simulate, engagement.
+_STEPS = 4
+
+
+class _Ticker:
+    """Counts steps and passes ``(done, total)`` to a progress callback (or to nobody)."""
+
+    def __init__(self, callback: Callable[[int, int], None] | None, total: int) -> None:
+        self.callback, self.total, self.done = callback, total, 0
+        if callback is not None:
+            callback(0, total)
+
+    def step(self) -> None:
+        self.to(self.done + 1)
+
+    def to(self, done: int) -> None:
+        done = min(done, self.total)
+        if done > self.done:
+            self.done = done
+            if self.callback is not None:
+                self.callback(done, self.total)
 
 
 def _run(
     part: Any, name: str, tool: Tool, m: Machine, kw: dict[str, Any], cell_mm: float | None,
-    eng_fn: EngagementFn | None,
+    eng_fn: EngagementFn | None, tick: _Ticker | None = None,
 ) -> StrategyRun:
     from toolpath.job import mill, parse_stepover
 
+    tick = tick or _Ticker(None, 0)
     t0 = time.perf_counter()
     res = mill(part, tool, strategy=name, **kw)
     mill_s = time.perf_counter() - t0
+    tick.step()
     prog = res.program
     ct = cycle_time(prog, m)
+    tick.step()
     chk = check(prog, part, tool, stock=res.stock, cell_mm=cell_mm)
+    tick.step()
     figs, cls = path_figures(prog, chk.stock_result.removed_per_move_mm3, chk.cell_mm, ct.move_time_s)
     sd = kw.get("stepdown_mm")
     sd_used = min(tool.diameter_mm / 2.0 if sd is None else float(sd), float(tool.flute_length_mm))  # type: ignore[arg-type]
@@ -579,19 +613,21 @@ def _run(
         sched = schedule_feeds(prog, eng, m)
         out["scheduled_cycle_time_s"] = sched.cycle_time_after_s
         out["feed_schedule"] = sched.to_json()
+    tick.step()
     return StrategyRun(name, out, None, res, ct, chk, cls, eng, sched)
 
 
 def _fair_run(
-    part: Any, name: str, tool: Tool, m: Machine, kw: dict[str, Any], cell_mm: float | None, eng_fn: EngagementFn
+    part: Any, name: str, tool: Tool, m: Machine, kw: dict[str, Any], cell_mm: float | None, eng_fn: EngagementFn,
+    tick: _Ticker | None = None,
 ) -> StrategyRun:
     flute = float(tool.flute_length_mm)  # type: ignore[arg-type]
-    first = _run(part, name, tool, m, dict(kw, stepdown_mm=flute), cell_mm, eng_fn)
+    first = _run(part, name, tool, m, dict(kw, stepdown_mm=flute), cell_mm, eng_fn, tick)
     th = first.figures["max_engagement_deg"]
     ap = fair_stepdown_mm(tool, 0.0 if th is None else th)
     run = first
     if ap < flute * 0.98:
-        run = _run(part, name, tool, m, dict(kw, stepdown_mm=ap), cell_mm, eng_fn)
+        run = _run(part, name, tool, m, dict(kw, stepdown_mm=ap), cell_mm, eng_fn, tick)
     figs = dict(run.figures)
     figs["fair_trial_max_engagement_deg"] = th
     figs["fair_stepdown_mm"] = ap

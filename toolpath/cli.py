@@ -3,6 +3,10 @@
 Exit status: 0 on success, 2 on bad input (one line naming the value), 1 on an
 internal failure. This is the one module of ``toolpath`` that imports ``gcode``
 and ``sim``, and only inside its commands.
+
+The long commands (``mill``, ``check``, ``compare``, ``sweep``) show a progress bar
+(tqdm) on stderr when stderr is a terminal, or always with ``--progress`` (never
+with ``--no-progress``); stdout and the ``--json`` figures are the same either way.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import dataclasses
 import json
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from .atomic import atomic_write, atomic_write_text
@@ -39,6 +43,60 @@ def _float(name: str):  # noqa: ANN202
     return conv
 
 
+def _add_progress(p: argparse.ArgumentParser) -> None:
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--progress", dest="progress", action="store_true", default=None,
+                   help="show a progress bar on stderr (default: only when stderr is a terminal)")
+    g.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+
+
+def _progress_wanted(args: argparse.Namespace) -> bool:
+    """``--progress``/``--no-progress`` when given, else whether stderr is a terminal."""
+    if getattr(args, "progress", None) is not None:
+        return bool(args.progress)
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):  # a closed or replaced stream
+        return False
+
+
+class _Bar:
+    """A tqdm bar on stderr fed by ``(done, total)`` callbacks; created at the first call, so nothing is
+    written when no step is reported. Disabled: the callback is ``None`` and nothing is imported."""
+
+    def __init__(self, enabled: bool, desc: str, unit: str, *, before: str = "") -> None:
+        self.enabled, self.desc, self.unit = enabled, desc, unit
+        self._bar: Any = None
+        if enabled and before:  # work before the first step (slicing, compiling): say so at once
+            self._open(None, f"{desc} ({before})")
+
+    def _open(self, total: int | None, desc: str) -> None:
+        from tqdm import tqdm
+
+        self._bar = tqdm(total=total, desc=desc, unit=self.unit, file=sys.stderr, leave=False, dynamic_ncols=True)
+
+    @property
+    def callback(self) -> Callable[[int, int], None] | None:
+        return self.update if self.enabled else None
+
+    def update(self, done: int, total: int) -> None:
+        if self._bar is None:
+            self._open(total, self.desc)
+        if self._bar.total != total:  # first count, or a new total: restart the clock for the rate
+            self._bar.reset(total=total)
+            self._bar.set_description_str(self.desc, refresh=False)
+        self._bar.n = done
+        self._bar.refresh()
+
+    def __enter__(self) -> _Bar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of all subcommands."""
     p = _Parser(prog="toolpath", description="2.5D milling: geometry in, verified G-code and cycle time out.")
@@ -60,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--machine", default="linuxcnc-sim", help="machine profile name or TOML file")
     m.add_argument("--plot", default=None, help="PNG of the toolpath to write")
     m.add_argument("--json", default=None, help="JSON file of the figures to write")
+    _add_progress(m)
 
     t = sub.add_parser("time", help="cycle time of a G-code program")
     t.add_argument("program", help="G-code file")
@@ -74,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--dialect", default=None, help="dialect of the file (default: guess)")
     c.add_argument("--cell", type=_float("cell"), default=None, help="simulation grid cell, mm")
     c.add_argument("--json", default=None, help="JSON file of the figures to write")
+    _add_progress(c)
 
     w = sub.add_parser("sweep", help="mill every part x strategy x tool x stepover on dask; one CSV row each")
     w.add_argument("parts", nargs="+", help="STEP files (or DXF/SVG drawings with --depth)")
@@ -89,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--scheduler", default=None, help="address of a running dask scheduler (default: a LocalCluster)")
     w.add_argument("--workers", type=int, default=None, help="LocalCluster worker processes (default 2)")
     w.add_argument("--threads", action="store_true", help="LocalCluster workers as threads of this process")
-    w.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _add_progress(w)
     w.add_argument("--csv", required=True, help="CSV file of the rows to write")
     w.add_argument("--json", default=None, help="JSON file of the rows to write")
 
@@ -110,6 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--fair", action="store_true", help="each strategy at the parameters its own engagement allows")
     k.add_argument("--json", default=None, help="JSON file of the figures to write")
     k.add_argument("--html", default=None, help="self-contained HTML report to write")
+    _add_progress(k)
 
     sub.add_parser("dialects", help="list the G-code dialects")
     sub.add_parser("machines", help="list the machine profiles")
@@ -126,15 +187,17 @@ def _mill(args: argparse.Namespace) -> int:
     if str(args.part).lower().endswith(".toml"):  # a job file stands in for the part
         from .jobfile import mill_job_command
 
-        return mill_job_command(args.part, output=args.output, json_path=args.json)
+        with _Bar(_progress_wanted(args), "mill", "pocket", before="slicing") as bar:
+            return mill_job_command(args.part, output=args.output, json_path=args.json, progress=bar.callback)
     tool = Tool.flat(args.tool)
     dialect = gcode.get_dialect(args.dialect)  # bad names fail before any work
     machine = sim.load_machine(args.machine)
-    res = mill(
-        args.part, tool, strategy=args.strategy, stepover=args.stepover, stepdown_mm=args.stepdown,
-        setup=args.setup, feed_mm_min=args.feed, plunge_feed_mm_min=args.plunge_feed, spindle_rpm=args.rpm,
-        depth_mm=args.depth,
-    )
+    with _Bar(_progress_wanted(args), f"mill {args.strategy}", "pocket", before="slicing") as bar:
+        res = mill(
+            args.part, tool, strategy=args.strategy, stepover=args.stepover, stepdown_mm=args.stepdown,
+            setup=args.setup, feed_mm_min=args.feed, plunge_feed_mm_min=args.plunge_feed, spindle_rpm=args.rpm,
+            depth_mm=args.depth, progress=bar.callback,
+        )
     text = gcode.write(res.program, dialect)
     ct = sim.cycle_time(res.program, machine)
     report: dict[str, Any] = {"part": str(args.part), "strategy": args.strategy, "tool_mm": args.tool}
@@ -196,7 +259,8 @@ def _check(args: argparse.Namespace) -> int:
         # (a program's first move comes down from above) rather than at an assumed origin inside the stock
         program = dataclasses.replace(program, start_xyz=tuple(float(v) for v in first))
     tool = Tool.flat(args.tool) if args.tool else None
-    res = check(program, args.part, tool, cell_mm=args.cell)
+    with _Bar(_progress_wanted(args), "check", "step") as bar:
+        res = check(program, args.part, tool, cell_mm=args.cell, progress=bar.callback)
     report = {"program": str(args.program), "part": str(args.part)}
     report.update(res.to_json())
     if args.json:
@@ -228,7 +292,7 @@ def _sweep(args: argparse.Namespace) -> int:
     sim.load_machine(args.machine)  # a bad machine fails once, before any work
     t0 = time.perf_counter()
     rows = sweep(jobs, scheduler=args.scheduler, workers=args.workers, processes=not args.threads,
-                 progress=not args.no_progress)
+                 progress=_progress_wanted(args))
     write_csv(rows, args.csv)
     if args.json:
         atomic_write_text(args.json, json.dumps({"rows": rows}, indent=2) + "\n")
@@ -262,11 +326,12 @@ def _compare(args: argparse.Namespace) -> int:
     machine = sim.load_machine(args.machine)
     tool = Tool.flat(args.tool, flutes=args.flutes)
     strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
-    cmp = compare(
-        args.part, strategies, tool, machine, stepover=stepover, stepdown_mm=args.stepdown, fair=args.fair,
-        feed_mm_min=args.feed, plunge_feed_mm_min=args.plunge_feed, spindle_rpm=args.rpm, setup=args.setup,
-        cell_mm=args.cell,
-    )
+    with _Bar(_progress_wanted(args), "compare", "step") as bar:
+        cmp = compare(
+            args.part, strategies, tool, machine, stepover=stepover, stepdown_mm=args.stepdown, fair=args.fair,
+            feed_mm_min=args.feed, plunge_feed_mm_min=args.plunge_feed, spindle_rpm=args.rpm, setup=args.setup,
+            cell_mm=args.cell, progress=bar.callback,
+        )
     if not any(r.ok for r in cmp.runs):
         raise InputError("no strategy could run: " + "; ".join(f"{r.strategy}: {r.error}" for r in cmp.runs))
     report = cmp.to_json()

@@ -47,6 +47,7 @@ import json
 import math
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -363,7 +364,7 @@ def _stock(job: Job) -> Any:
 
 
 def run_job(path: str | os.PathLike[str] | Job, *, output: str | os.PathLike[str] | None = None,
-            write: bool = True) -> JobResult:
+            write: bool = True, progress: Callable[[int, int], None] | None = None) -> JobResult:
     """Run a job file: mill every operation, write the G-code, plan the cycle time.
 
     Parameters
@@ -374,6 +375,9 @@ def run_job(path: str | os.PathLike[str] | Job, *, output: str | os.PathLike[str
         G-code file to write instead of the job's ``output``.
     write : bool
         Write the G-code file (atomically); False only builds it.
+    progress : callable, optional
+        ``progress(done, total)`` as pockets are cleared, counted over all operations (each operation
+        clears every pocket of the part).
 
     Returns
     -------
@@ -396,14 +400,19 @@ def run_job(path: str | os.PathLike[str] | Job, *, output: str | os.PathLike[str
     ops = []
     per_op: list[dict[str, Any]] = []
     results = []
+    n_ops = len(job.operations)
     for i, spec in enumerate(job.operations):
         tool = job.tools[spec.tool].tool
+        op_progress = None
+        if progress is not None:
+            def op_progress(done: int, total: int, i: int = i) -> None:
+                progress(i * total + done, n_ops * total)
         try:
             res = mill(job.part, tool, strategy=spec.strategy, stepover=spec.stepover, stepdown_mm=spec.stepdown_mm,
                        setup=job.setup, stock=stock, feed_mm_min=spec.feed_mm_min,
                        plunge_feed_mm_min=spec.plunge_feed_mm_min, spindle_rpm=spec.spindle_rpm,
                        coolant=spec.coolant, clearance_mm=spec.clearance_mm,  # type: ignore[arg-type]
-                       **({"depth_mm": job.depth_mm} if job.depth_mm is not None else {}))
+                       progress=op_progress, **({"depth_mm": job.depth_mm} if job.depth_mm is not None else {}))
         except CamError as exc:  # keep the class (FileFormatError, UnreachableError, ...), add where it came from
             try:
                 err = type(exc)(f"{_where(job.source, f'operations[{i}]')}: {exc}")
@@ -450,9 +459,10 @@ def run_job(path: str | os.PathLike[str] | Job, *, output: str | os.PathLike[str
 
 
 def mill_job_command(path: str | os.PathLike[str], *, output: str | os.PathLike[str] | None,
-                     json_path: str | os.PathLike[str] | None = None) -> int:
+                     json_path: str | os.PathLike[str] | None = None,
+                     progress: Callable[[int, int], None] | None = None) -> int:
     """``toolpath mill JOB.toml``: run the job, print a summary, write the JSON figures; returns 0."""
-    res = run_job(path, output=output)
+    res = run_job(path, output=output, progress=progress)
     r = res.report
     if json_path:
         from .atomic import atomic_write_text
