@@ -24,6 +24,8 @@ __all__ = [
     "circle_samples",
     "engagement_kernel",
     "engagement_reference",
+    "engagement_front_kernel",
+    "engagement_front_reference",
     "material_direction_kernel",
     "material_direction_reference",
     "clear_disc_kernel",
@@ -74,6 +76,37 @@ def engagement_reference(mat, x0, y0, cell, cx, cy, r, cs, sn) -> int:  # type: 
     iy = np.floor((cy + r * sn - y0) * inv + 0.5).astype(np.int64)
     ok = (ix >= 0) & (ix < mat.shape[1]) & (iy >= 0) & (iy < mat.shape[0])
     return int(np.count_nonzero(mat[iy[ok], ix[ok]]))
+
+
+@njit(cache=True, nogil=True)
+def engagement_front_kernel(mat, x0, y0, cell, cx, cy, r, cs, sn, ang):  # type: ignore[no-untyped-def]
+    """Like :func:`engagement_kernel`, counting only the half of the circle facing the direction ``ang``
+    (radians): the ``K // 2`` samples whose angle lies in ``[ang - 90°, ang + 90°)``. A tool moving along
+    ``ang`` cuts with that half; the other half lies in the sweep behind it."""
+    ny, nx = mat.shape
+    kk = cs.shape[0]
+    inv = 1.0 / cell
+    k0 = int(math.ceil((ang - 0.5 * math.pi) * kk / (2.0 * math.pi) - 0.5)) % kk
+    if k0 < 0:
+        k0 += kk
+    n = 0
+    for i in range(kk // 2):
+        k = k0 + i
+        if k >= kk:
+            k -= kk
+        ix = int(math.floor((cx + r * cs[k] - x0) * inv + 0.5))
+        iy = int(math.floor((cy + r * sn[k] - y0) * inv + 0.5))
+        if 0 <= ix < nx and 0 <= iy < ny and mat[iy, ix] != 0:
+            n += 1
+    return n
+
+
+def engagement_front_reference(mat, x0, y0, cell, cx, cy, r, cs, sn, ang) -> int:  # type: ignore[no-untyped-def]
+    """Plain NumPy :func:`engagement_front_kernel` (the same sample indices)."""
+    kk = cs.shape[0]
+    k0 = int(math.ceil((ang - 0.5 * math.pi) * kk / (2.0 * math.pi) - 0.5)) % kk
+    idx = (k0 + np.arange(kk // 2)) % kk
+    return engagement_reference(mat, x0, y0, cell, cx, cy, r, cs[idx], sn[idx])
 
 
 @njit(cache=True, nogil=True)
@@ -209,6 +242,46 @@ def _clear_disc_logged(mat, x0, y0, cell, cx, cy, r, log, nlog):  # type: ignore
     return nlog
 
 
+@njit(cache=True, nogil=True)
+def _clear_crescent_logged(mat, x0, y0, cell, cx, cy, px, py, r, log, nlog):  # type: ignore[no-untyped-def]
+    """:func:`_clear_disc_logged` at ``(cx, cy)`` when the disc at ``(px, py)`` (same ``r``) is already clear:
+    per row, the cells strictly inside the old disc's chord are skipped (they hold no material)."""
+    ny, nx = mat.shape
+    inv = 1.0 / cell
+    i0 = max(0, int(math.ceil((cx - r - x0) * inv)))
+    i1 = min(nx - 1, int(math.floor((cx + r - x0) * inv)))
+    j0 = max(0, int(math.ceil((cy - r - y0) * inv)))
+    j1 = min(ny - 1, int(math.floor((cy + r - y0) * inv)))
+    r2 = r * r
+    for j in range(j0, j1 + 1):
+        dy = y0 + j * cell - cy
+        # old chord on this row, shrunk by a margin so a cell on its edge is tested exactly
+        k0 = i1 + 1
+        k1 = i1
+        dyp = y0 + j * cell - py
+        h2 = r2 - dyp * dyp
+        if h2 > 0.0:
+            h = math.sqrt(h2) - 1e-6 * cell - 1e-9
+            if h > 0.0:
+                k0 = max(i0, int(math.ceil((px - h - x0) * inv)))
+                k1 = min(i1, int(math.floor((px + h - x0) * inv)))
+        for part in range(2):
+            a = i0 if part == 0 else max(i0, k1 + 1)
+            b = min(i1, k0 - 1) if part == 0 else i1
+            if part == 1 and k0 > i1:
+                break  # no old chord: the first range covered the row
+            for i in range(a, b + 1):
+                if mat[j, i] == 0:
+                    continue
+                dx = x0 + i * cell - cx
+                if dx * dx + dy * dy <= r2:
+                    mat[j, i] = 0
+                    if nlog < log.shape[0]:
+                        log[nlog] = j * nx + i
+                    nlog += 1
+    return nlog
+
+
 def _clear_disc_logged_reference(mat, x0, y0, cell, cx, cy, r, log, nlog):  # type: ignore[no-untyped-def]
     yy, xx = np.mgrid[0 : mat.shape[0], 0 : mat.shape[1]]
     hit = ((x0 + xx * cell - cx) ** 2 + (y0 + yy * cell - cy) ** 2 <= r * r) & (mat != 0)
@@ -266,7 +339,7 @@ def _probe(mat, allowed, x0, y0, cell, px, py, ang, step, r, cs, sn):  # type: i
     iy = int(math.floor((qy - y0) * (1.0 / cell) + 0.5))
     if not (0 <= ix < nx and 0 <= iy < ny) or allowed[iy, ix] == 0:
         return 1 << 30
-    return engagement_kernel(mat, x0, y0, cell, qx, qy, r, cs, sn)
+    return engagement_front_kernel(mat, x0, y0, cell, qx, qy, r, cs, sn, ang)
 
 
 @njit(cache=True, nogil=True)
@@ -370,10 +443,12 @@ def adaptive_pass_kernel(mat, allowed, x0, y0, cell, r, cs, sn, px, py, heading,
         if not found:
             reason = END_STUCK
             break
+        ox = px
+        oy = py
         px = px + ds * math.cos(best_a)
         py = py + ds * math.sin(best_a)
         h = best_a
-        got = _clear_disc_logged(mat, x0, y0, cell, px, py, r, log, removed) - removed
+        got = _clear_crescent_logged(mat, x0, y0, cell, px, py, ox, oy, r, log, removed) - removed
         removed += got
         out_xy[n, 0] = px
         out_xy[n, 1] = py
@@ -402,7 +477,7 @@ def adaptive_pass_reference(mat, allowed, x0, y0, cell, r, cs, sn, px, py, headi
         ix, iy = int(np.floor((qx - x0) * (1.0 / cell) + 0.5)), int(np.floor((qy - y0) * (1.0 / cell) + 0.5))
         if not (0 <= ix < allowed.shape[1] and 0 <= iy < allowed.shape[0]) or allowed[iy, ix] == 0:
             return big
-        return engagement_reference(mat, x0, y0, cell, qx, qy, r, cs, sn)
+        return engagement_front_reference(mat, x0, y0, cell, qx, qy, r, cs, sn, ang)
 
     cap = out_xy.shape[0]
     out_xy[0] = (px, py)

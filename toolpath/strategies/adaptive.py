@@ -48,16 +48,13 @@ from shapely.prepared import prep
 from ..enums import Direction
 from ..errors import InputError
 from ..geometry.slicing import polygons_of, tool_residue
+from ..kernels.adaptive_loop import LOOP_FULL, pass_loop_kernel
 from ..kernels.engagement import (
-    adaptive_pass_kernel,
     circle_samples,
     clear_capsule_kernel,
     clear_disc_kernel,
-    engagement_many_kernel,
-    link_is_clear_kernel,
-    material_direction_kernel,
 )
-from ..kernels.raster import rasterize
+from ..kernels.raster import band_kernel, rasterize
 from ..moves import Toolpath, ToolpathBuilder
 from ..pocket import Pocket
 from ..tool import Tool
@@ -66,7 +63,12 @@ from .linking import clear_in_order, link_is_safe, ring_coords, rotate_ring
 __all__ = ["AdaptiveParams", "Segment", "AdaptivePlan", "plan_adaptive_2d", "adaptive_clearing", "clear_pockets",
            "clear_pockets_adaptive", "target_engagement_deg"]
 
-_K = 360  # points on the tool circle in the generator's engagement count
+_K_MAX = 360  # most points on the tool circle in the generator's engagement count
+
+
+def _circle_count(radius_mm: float, cell_mm: float) -> int:
+    """Points on the tool circle: about one per raster cell along it (finer gains nothing), even, 96..360."""
+    return int(min(_K_MAX, max(96, 2 * round(math.pi * radius_mm / cell_mm))))
 
 
 def target_engagement_deg(stepover_mm: float, radius_mm: float) -> float:
@@ -252,150 +254,131 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
     ae = params.stepover_of(tool)
     cell = params.cell_mm if params.cell_mm is not None else min(ae / 4.0, r / 12.0)
     g = _Grid(pocket, centres, r, cell)
-    cs, sn = circle_samples(_K)
-    target = max(1, int(round(params.target_deg(tool) / 360.0 * _K)))
-    max_count = max(target, int(math.floor(params.max_deg(tool) / 360.0 * _K)))
+    kk = _circle_count(r, cell)
+    cs, sn = circle_samples(kk)
+    target = max(1, int(round(params.target_deg(tool) / 360.0 * kk)))
+    max_count = max(target, int(math.floor(params.max_deg(tool) / 360.0 * kk)))
     side = -1.0 if params.direction is Direction.CLIMB else 1.0
     step = float(np.clip(0.5 * ae, cell, r / 6.0))
     min_step = max(0.25 * cell, step / 8.0)
     max_air = int(r / step) + 2
     probe_r = r + 3.0 * cell
-    buf_xy = np.empty((200_000, 2))
-    buf_e = np.empty(200_000, np.int64)
+    buf_xy = np.empty((50_000, 2))  # one pass, at most
+    buf_e = np.empty(50_000, np.int64)
     log = np.empty(g.mat.size, np.int64)
     mat0 = g.mat.copy()
     min_removed = int(0.5 * ae * r / (cell * cell))
     mat, allowed, x0, y0 = g.mat, g.allowed, g.x0, g.y0
     cent_prep = prep(centres.buffer(1e-7))
 
-    alive = np.zeros((0, 2))
-    pos: NDArray[np.float64] | None = None
+    n_alive = 0
+    alive = np.empty((max(8192, 4 * buf_xy.shape[0]), 2))
+    state = np.array([0.0, 0.0, 0.0, 4000.0])  # tool position x, y, known?, prune threshold
+    out_xy = np.empty((4 * buf_xy.shape[0], 2))
+    out_e = np.empty(out_xy.shape[0], np.int64)
+    seg_start = np.empty(4097, np.int64)
+    seg_link = np.empty(4096, np.int8)
     segs = plan.segments
     target_deg = params.target_deg(tool)
     sin_t = math.sin(math.radians(min(target_deg, 90.0)))
 
+    def pos_now() -> NDArray[np.float64] | None:
+        return state[:2].copy() if state[2] > 0 else None
+
+    def set_pos(p: NDArray[np.float64]) -> None:
+        state[0], state[1], state[2] = p[0], p[1], 1.0
+
     def add_alive(pts: NDArray[np.float64]) -> None:
-        nonlocal alive
-        alive = np.vstack([alive, pts])
+        nonlocal alive, n_alive
+        if n_alive + len(pts) > alive.shape[0]:
+            grown = np.empty((2 * (n_alive + len(pts)), 2))
+            grown[:n_alive] = alive[:n_alive]
+            alive = grown
+        alive[n_alive : n_alive + len(pts)] = pts
+        n_alive += len(pts)
+
+    def window(pad: float) -> tuple[slice, slice] | None:
+        """The grid rows and columns around the material left (with ``pad`` mm), or None when none is left."""
+        rows, cols = np.flatnonzero(mat.any(axis=1)), np.flatnonzero(mat.any(axis=0))
+        if rows.size == 0:
+            return None
+        k = int(math.ceil(pad / cell)) + 2
+        return (slice(max(0, rows[0] - k), min(mat.shape[0], rows[-1] + k + 1)),
+                slice(max(0, cols[0] - k), min(mat.shape[1], cols[-1] + k + 1)))
 
     def refresh() -> bool:
         """Start points where the disc is clear of material and material is near; False when none."""
-        free = distance_transform_edt(mat == 0) * cell
-        cand = (allowed != 0) & (free >= r + 0.75 * cell) & (free < r + 2.25 * cell)
+        w = window(r + 3.0 * cell)
+        if w is None:
+            return False
+        cand = band_kernel(mat[w], allowed[w], cell, r + 0.75 * cell, r + 2.25 * cell)
         iy, ix = np.nonzero(cand)
         if iy.size == 0:
             return False
-        pts = g.xy(iy, ix)[:: max(1, int(iy.size // 4000))]
+        pts = g.xy(iy + w[0].start, ix + w[1].start)[:: max(1, int(iy.size // 4000))]
         add_alive(pts)
         return True
 
     def entry() -> bool:
         """A helix (or plunge) in the largest circle of allowed centres over uncut material."""
-        nonlocal pos
         inside = (allowed != 0) & (mat == 1)
         if not inside.any():
             return False
-        d = distance_transform_edt(inside) * cell
+        w = window(2.0 * cell)
+        assert w is not None
+        d = distance_transform_edt(inside[w]) * cell
         k = int(np.argmax(d))
         iy, ix = divmod(k, d.shape[1])
-        c = g.xy(np.array([iy]), np.array([ix]))[0]
-        if d[iy, ix] < (cell if cleanup else 0.25 * r):
+        dk = float(d[iy, ix])
+        c = g.xy(np.array([iy + w[0].start]), np.array([ix + w[1].start]))[0]
+        if dk < (cell if cleanup else 0.25 * r):
             return False
-        rh = min(params.helix_radius_fraction * r, float(d[iy, ix]) - cell)
+        rh = min(params.helix_radius_fraction * r, dk - cell)
         if rh < max(2 * cell, 0.05 * r):
             segs.append(Segment("plunge", c.copy(), "retract"))
             plan.notes.append(f"plunged at ({c[0]:.3f}, {c[1]:.3f}): no room for a helix")
             clear_disc_kernel(mat, x0, y0, cell, c[0], c[1], r)
             add_alive(c[None])
-            pos = c.copy()
+            set_pos(c)
         else:
             segs.append(Segment("helix", c.copy(), "retract", radius_mm=rh))
             clear_disc_kernel(mat, x0, y0, cell, c[0], c[1], r + rh)
             a = np.linspace(0, 2 * np.pi, 48, endpoint=False)
             add_alive(c + rh * np.column_stack([np.cos(a), np.sin(a)]))
-            pos = c + np.array([rh, 0.0])  # where the helix ends
+            set_pos(c + np.array([rh, 0.0]))  # where the helix ends
         return True
 
     cleanup = False
     fruitless = 0  # refreshes since the last accepted pass
-    prune_at = 4000
-    for _ in range(200_000):
-        live: list[int] = []
-        if alive.shape[0] > prune_at:  # drop the dead now and then, so the list stays short
-            alive = alive[engagement_many_kernel(mat, x0, y0, cell, alive, probe_r, cs, sn, 1) > 0]
-            prune_at = max(4000, 2 * alive.shape[0])
-        if alive.shape[0]:
-            # nearest live start points first: liveness is checked lazily, nearest first, dead ones dropped
-            here = alive[0] if pos is None else pos
-            d2 = ((alive - here) ** 2).sum(axis=1)
-            if d2.size > 512:
-                near = np.argpartition(d2, 256)[:256]
-                order = near[np.argsort(d2[near])]
-            else:
-                order = np.argsort(d2)
-            dead: list[NDArray[np.int64]] = []
-            for k in range(0, order.size, 64):
-                chunk = order[k : k + 64]
-                e = engagement_many_kernel(mat, x0, y0, cell, alive[chunk], probe_r, cs, sn, 1)
-                dead.append(chunk[e == 0])
-                live.extend(chunk[e > 0][: 4 - len(live)].tolist())
-                if len(live) >= 4:
-                    break
-            gone = np.concatenate(dead)
-            if gone.size:
-                keep = np.ones(alive.shape[0], bool)
-                keep[gone] = False
-                remap = np.cumsum(keep) - 1  # indices shift with the deletion
-                live = [int(remap[j]) for j in live]
-                alive = alive[keep]
-        if not live and alive.shape[0]:
-            # none of the nearest is live: prune the whole list once before giving up on it
-            alive = alive[engagement_many_kernel(mat, x0, y0, cell, alive, probe_r, cs, sn, 1) > 0]
-            if alive.shape[0]:
+    for _ in range(100_000):
+        if n_alive + buf_xy.shape[0] // 2 + 1 > alive.shape[0]:
+            grown = np.empty((2 * alive.shape[0], 2))
+            grown[:n_alive] = alive[:n_alive]
+            alive = grown
+        status, n_alive, n_seg = pass_loop_kernel(
+            mat, mat0, allowed, x0, y0, cell, r, cs, sn, probe_r, step, min_step, target, max_count, side, max_air,
+            min_removed, alive, n_alive, state, buf_xy, buf_e, log, out_xy, out_e, seg_start, seg_link)
+        for k in range(n_seg):
+            a, b_ = int(seg_start[k]), int(seg_start[k + 1])
+            seg = Segment("pass", out_xy[a:b_].copy(), "stay" if seg_link[k] else "retract")
+            if params.chip_thinning:
+                e_deg = np.clip(out_e[a + 1 : b_] * 360.0 / kk, 1e-3, 90.0)
+                seg.feed_scale = np.clip(sin_t / np.sin(np.radians(e_deg)), 1.0, 2.0)
+            segs.append(seg)
+        if n_seg:
+            fruitless = 0
+        if status == LOOP_FULL:
+            continue
+        fruitless += 1
+        if fruitless > 2 or not (refresh() or entry()):
+            if fruitless > 2 and entry():
+                fruitless = 0
                 continue
-        if not live:
-            fruitless += 1
-            if fruitless > 2 or not (refresh() or entry()):
-                if fruitless > 2 and entry():
-                    fruitless = 0
-                    continue
-                if cleanup:
-                    break
-                # clean-up: accept any pass that removes material, plunge where no helix fits
-                cleanup, min_removed, fruitless = True, 1, 0
-            continue
-        choice = live[0]
-        q = alive[choice].copy()
-        mx, my, _n = material_direction_kernel(mat, x0, y0, cell, q[0], q[1], probe_r, cs, sn)
-        heading = math.atan2(my, mx) - side * math.pi / 2.0  # material on the chosen side
-        n, _reason, removed = adaptive_pass_kernel(mat, allowed, x0, y0, cell, r, cs, sn, q[0], q[1], heading, step,
-                                                   min_step, target, max_count, 1, side, max_air, buf_xy, buf_e, log)
-        if n < 2 or removed < min_removed:
-            # too little for a pass from here (it runs into a wall): undo, and drop this start
-            idx = log[: min(removed, log.size)]
-            mat.flat[idx] = mat0.flat[idx]
-            alive = alive[((alive - q) ** 2).sum(axis=1) > (0.5 * r) ** 2]
-            continue
-        # the link, checked against the material as it was before the pass (only for accepted passes)
-        link = "retract"
-        if pos is not None:
-            idx = log[: min(removed, log.size)]
-            mat.flat[idx] = mat0.flat[idx]
-            if link_is_clear_kernel(mat, allowed, x0, y0, cell, pos[0], pos[1], q[0], q[1], r, cs, sn, target) \
-                    and cent_prep.covers(LineString([pos, q]) if np.any(pos != q) else shapely.Point(q)):
-                link = "stay"
-            mat.flat[idx] = 0
-        if link == "stay":
-            clear_capsule_kernel(mat, x0, y0, cell, pos[0], pos[1], q[0], q[1], r)  # type: ignore[index]
-        pts = buf_xy[:n].copy()
-        seg = Segment("pass", pts, link)
-        if params.chip_thinning:
-            e_deg = np.clip(buf_e[1:n] * 360.0 / _K, 1e-3, 90.0)
-            seg.feed_scale = np.clip(sin_t / np.sin(np.radians(e_deg)), 1.0, 2.0)
-        segs.append(seg)
-        fruitless = 0
-        add_alive(pts[:: 2])
-        pos = pts[-1]
+            if cleanup:
+                break
+            # clean-up: accept any pass that removes material, plunge where no helix fits
+            cleanup, min_removed, fruitless = True, 1, 0
+    pos = pos_now()
     # fallback where no pass can hold the engagement (necks, slivers): slot to each piece at half feed
     slots = 0
     if np.any(mat == 1):
@@ -444,11 +427,31 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
     return plan
 
 
-def _simplify(xy: NDArray[np.float64], tol: float) -> NDArray[np.float64]:
-    if len(xy) < 3 or tol <= 0:
-        return xy
-    out = np.asarray(shapely.simplify(LineString(xy), tol, preserve_topology=False).coords)
-    return out if len(out) >= 2 else xy[[0, -1]]
+def _simplify_all(paths: list[NDArray[np.float64] | None], tol: float) -> list[NDArray[np.float64] | None]:
+    """Every polyline (M, 2) simplified within ``tol`` mm (Douglas-Peucker, one shapely call); None stays None."""
+    idx = [i for i, xy in enumerate(paths) if xy is not None and len(xy) >= 3]
+    out = list(paths)
+    if not idx or tol <= 0:
+        return out
+    lines = shapely.linestrings(np.concatenate([paths[i] for i in idx]),  # type: ignore[misc]
+                                indices=np.repeat(np.arange(len(idx)), [len(paths[i]) for i in idx]))  # type: ignore[arg-type]
+    simp = shapely.simplify(lines, tol, preserve_topology=False)
+    counts = shapely.get_num_coordinates(simp)
+    coords = shapely.get_coordinates(simp)
+    ends = np.cumsum(counts)
+    for j, i in enumerate(idx):
+        xy = coords[ends[j] - counts[j] : ends[j]]
+        out[i] = xy if len(xy) >= 2 else paths[i][[0, -1]]  # type: ignore[index]
+    return out
+
+
+def _distinct(xy: NDArray[np.float64], pos: Any) -> NDArray[np.float64]:
+    """The points of ``xy`` (M, 2) but those equal (within 1e-9 mm) to the point before (``pos`` for the first)."""
+    keep = np.ones(len(xy), bool)
+    keep[1:] = np.abs(np.diff(xy, axis=0)).sum(axis=1) >= 1e-9
+    if pos is not None and len(xy) and abs(xy[0, 0] - pos[0]) + abs(xy[0, 1] - pos[1]) < 1e-9:
+        keep[0] = False
+    return xy[keep]
 
 
 def adaptive_clearing(
@@ -499,6 +502,8 @@ def adaptive_clearing(
             b.rapid(xy[0], xy[1], z_from + 1.0)
         b.feed(xy[0], xy[1], z_from, fp)
 
+    simple = _simplify_all([s.xy if s.kind == "pass" else None for s in plan.segments],
+                           max(params.tolerance_mm, 1e-4))
     z_prev = pocket.z_top_mm
     for z in depths:
         for k, s in enumerate(plan.segments):
@@ -545,9 +550,11 @@ def adaptive_clearing(
                 for i in range(1, len(xy)):
                     b.feed(xy[i, 0], xy[i, 1], z, f * float(s.feed_scale[i - 1]))
                 continue
-            xy = _simplify(xy, max(params.tolerance_mm, 1e-4)) if s.kind == "pass" else xy
+            xy = simple[k] if s.kind == "pass" else xy
             first = len(b)
-            b.polyline(np.column_stack([xy, np.full(len(xy), z)]), f)
+            p = b.position
+            for x, y in _distinct(xy, p).tolist():
+                b.feed(x, y, z, f)
             if s.kind == "finish":
                 finishes.extend(range(first, len(b)))
         z_prev = z

@@ -1,0 +1,270 @@
+"""The pass loop of adaptive clearing as one kernel: start-point search, passes, undo, links, bookkeeping.
+
+Raster convention as in :mod:`toolpath.kernels.engagement`. Between calls the caller keeps:
+
+- ``alive`` (cap, 2) float64 mm, the first ``n_alive`` rows: candidate start points (earlier tool positions);
+- ``state`` float64 (4,): ``[pos_x_mm, pos_y_mm, has_pos, prune_at]``: where the tool is after the last
+  pass (``has_pos`` 1.0 once it is somewhere) and the list length at which dead candidates are pruned.
+
+One call runs passes until no candidate is live (status :data:`LOOP_NO_START`) or an output buffer is
+nearly full (:data:`LOOP_FULL`: drain the segments, grow ``alive`` if asked, call again). Each step:
+
+1. the live candidate nearest to the tool (its circle of radius ``probe_r`` meets material of value 1)
+   is taken; dead candidates met on the way are dropped;
+2. a pass (:func:`~toolpath.kernels.engagement.adaptive_pass_kernel`) starts there with the material on
+   the chosen side; when it is shorter than two points or removes fewer than ``min_removed`` cells, it
+   is undone (cells restored from ``mat0``) and the candidates within ``r / 2`` of its start are dropped;
+3. otherwise the straight link from the tool's position is checked against the material as it was
+   before the pass: the centre stays on allowed cells (sampled every 1/20 cell, so the whole segment
+   stays in the allowed region) and the circle meets at most ``target`` points; a clear link is cut at
+   depth (its capsule cleared), else the tool will retract;
+4. the pass is written out (``out_xy``, ``out_e``; segment ``k`` spans ``seg_start[k]:seg_start[k+1]``,
+   ``seg_link[k]`` is 1 for a stay-down link) and every second point becomes a candidate.
+
+``pass_loop_kernel`` (Numba) and ``pass_loop_reference`` (plain Python over the NumPy references) make the
+same decisions.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from .engagement import (
+    adaptive_pass_kernel,
+    adaptive_pass_reference,
+    clear_capsule_kernel,
+    clear_capsule_reference,
+    engagement_many_kernel,
+    engagement_many_reference,
+    link_is_clear_kernel,
+    link_is_clear_reference,
+    material_direction_kernel,
+    material_direction_reference,
+)
+
+__all__ = ["LOOP_NO_START", "LOOP_FULL", "segment_allowed_kernel", "segment_allowed_reference",
+           "pass_loop_kernel", "pass_loop_reference"]
+
+LOOP_NO_START, LOOP_FULL = 0, 1
+
+
+@njit(cache=True, nogil=True)
+def segment_allowed_kernel(allowed, x0, y0, cell, ax, ay, bx, by):  # type: ignore[no-untyped-def]
+    """True when every sample of the segment a-b, every 1/20 cell, lies on an allowed cell."""
+    ny, nx = allowed.shape
+    m = max(1, int(math.ceil(math.hypot(bx - ax, by - ay) / (0.05 * cell))))
+    inv = 1.0 / cell
+    for s in range(m + 1):
+        t = s / m
+        ix = int(math.floor((ax + t * (bx - ax) - x0) * inv + 0.5))
+        iy = int(math.floor((ay + t * (by - ay) - y0) * inv + 0.5))
+        if not (0 <= ix < nx and 0 <= iy < ny) or allowed[iy, ix] == 0:
+            return False
+    return True
+
+
+def segment_allowed_reference(allowed, x0, y0, cell, ax, ay, bx, by) -> bool:  # type: ignore[no-untyped-def]
+    """Plain NumPy :func:`segment_allowed_kernel`."""
+    m = max(1, int(math.ceil(math.hypot(bx - ax, by - ay) / (0.05 * cell))))
+    t = np.arange(m + 1) / m
+    ix = np.floor((ax + t * (bx - ax) - x0) * (1.0 / cell) + 0.5).astype(np.int64)
+    iy = np.floor((ay + t * (by - ay) - y0) * (1.0 / cell) + 0.5).astype(np.int64)
+    ok = (ix >= 0) & (ix < allowed.shape[1]) & (iy >= 0) & (iy < allowed.shape[0])
+    return bool(ok.all() and np.all(allowed[iy, ix] != 0))
+
+
+@njit(cache=True, nogil=True)
+def _live(mat, x0, y0, cell, x, y, r, cs, sn):  # type: ignore[no-untyped-def]
+    """Circle points (radius r) on cells holding exactly 1."""
+    pt = np.empty((1, 2))
+    pt[0, 0] = x
+    pt[0, 1] = y
+    return engagement_many_kernel(mat, x0, y0, cell, pt, r, cs, sn, 1)[0]
+
+
+@njit(cache=True, nogil=True)
+def _restore(mat, mat0, log, n):  # type: ignore[no-untyped-def]
+    nx = mat.shape[1]
+    for k in range(n):
+        j = log[k] // nx
+        i = log[k] - j * nx
+        mat[j, i] = mat0[j, i]
+
+
+@njit(cache=True, nogil=True)
+def _zero(mat, log, n):  # type: ignore[no-untyped-def]
+    nx = mat.shape[1]
+    for k in range(n):
+        j = log[k] // nx
+        mat[j, log[k] - j * nx] = 0
+
+
+@njit(cache=True, nogil=True)
+def pass_loop_kernel(mat, mat0, allowed, x0, y0, cell, r, cs, sn, probe_r, step, min_step,  # type: ignore[no-untyped-def]
+                     target, max_count, side, max_air, min_removed, alive, n_alive, state,
+                     buf_xy, buf_e, log, out_xy, out_e, seg_start, seg_link):
+    """Run passes until no start is live or a buffer is nearly full (see the module docstring).
+
+    Returns
+    -------
+    status : int
+        :data:`LOOP_NO_START` or :data:`LOOP_FULL`.
+    n_alive : int
+        Candidates left in ``alive``.
+    n_seg : int
+        Passes written (``seg_start[: n_seg + 1]``, ``seg_link[: n_seg]``, ``out_xy[: seg_start[n_seg]]``).
+    """
+    cap = buf_xy.shape[0]
+    n_seg = 0
+    n_out = 0
+    seg_start[0] = 0
+    max_seg = seg_link.shape[0]
+    while True:
+        if n_seg >= max_seg or n_out + cap > out_xy.shape[0] or n_alive + cap // 2 + 1 > alive.shape[0]:
+            return LOOP_FULL, n_alive, n_seg
+        if n_alive > state[3]:  # drop the dead now and then, so the list stays short
+            k = 0
+            for i in range(n_alive):
+                if _live(mat, x0, y0, cell, alive[i, 0], alive[i, 1], probe_r, cs, sn) > 0:
+                    alive[k, 0] = alive[i, 0]
+                    alive[k, 1] = alive[i, 1]
+                    k += 1
+            n_alive = k
+            state[3] = max(4000.0, 2.0 * n_alive)
+        if n_alive == 0:
+            return LOOP_NO_START, n_alive, n_seg
+        hx = state[0] if state[2] > 0 else alive[0, 0]
+        hy = state[1] if state[2] > 0 else alive[0, 1]
+        choice = -1
+        while n_alive > 0:
+            best = 0
+            bd = math.inf
+            for i in range(n_alive):
+                d = (alive[i, 0] - hx) ** 2 + (alive[i, 1] - hy) ** 2
+                if d < bd:
+                    bd = d
+                    best = i
+            if _live(mat, x0, y0, cell, alive[best, 0], alive[best, 1], probe_r, cs, sn) > 0:
+                choice = best
+                break
+            n_alive -= 1
+            alive[best, 0] = alive[n_alive, 0]
+            alive[best, 1] = alive[n_alive, 1]
+        if choice < 0:
+            return LOOP_NO_START, n_alive, n_seg
+        qx = alive[choice, 0]
+        qy = alive[choice, 1]
+        mx, my, _n = material_direction_kernel(mat, x0, y0, cell, qx, qy, probe_r, cs, sn)
+        heading = math.atan2(my, mx) - side * math.pi / 2.0
+        n, _reason, removed = adaptive_pass_kernel(mat, allowed, x0, y0, cell, r, cs, sn, qx, qy, heading, step,
+                                                   min_step, target, max_count, 1, side, max_air, buf_xy, buf_e,
+                                                   log)
+        nl = min(removed, log.shape[0])
+        if n < 2 or removed < min_removed:
+            # too little for a pass from here (it runs into a wall): undo, and drop the starts near it
+            _restore(mat, mat0, log, nl)
+            k = 0
+            for i in range(n_alive):
+                if (alive[i, 0] - qx) ** 2 + (alive[i, 1] - qy) ** 2 > (0.5 * r) ** 2:
+                    alive[k, 0] = alive[i, 0]
+                    alive[k, 1] = alive[i, 1]
+                    k += 1
+            n_alive = k
+            continue
+        link = 0
+        if state[2] > 0:
+            # the link, checked against the material as it was before the pass
+            _restore(mat, mat0, log, nl)
+            if link_is_clear_kernel(mat, allowed, x0, y0, cell, state[0], state[1], qx, qy, r, cs, sn, target) \
+                    and segment_allowed_kernel(allowed, x0, y0, cell, state[0], state[1], qx, qy):
+                link = 1
+            _zero(mat, log, nl)
+            if link == 1:
+                clear_capsule_kernel(mat, x0, y0, cell, state[0], state[1], qx, qy, r)
+        for i in range(n):
+            out_xy[n_out + i, 0] = buf_xy[i, 0]
+            out_xy[n_out + i, 1] = buf_xy[i, 1]
+            out_e[n_out + i] = buf_e[i]
+        seg_link[n_seg] = link
+        n_out += n
+        n_seg += 1
+        seg_start[n_seg] = n_out
+        for i in range(0, n, 2):
+            alive[n_alive, 0] = buf_xy[i, 0]
+            alive[n_alive, 1] = buf_xy[i, 1]
+            n_alive += 1
+        state[0] = buf_xy[n - 1, 0]
+        state[1] = buf_xy[n - 1, 1]
+        state[2] = 1.0
+
+
+def pass_loop_reference(mat, mat0, allowed, x0, y0, cell, r, cs, sn, probe_r, step, min_step,  # type: ignore[no-untyped-def]
+                        target, max_count, side, max_air, min_removed, alive, n_alive, state,
+                        buf_xy, buf_e, log, out_xy, out_e, seg_start, seg_link):
+    """Plain-Python :func:`pass_loop_kernel` over the NumPy references (same decisions)."""
+
+    def live(x: float, y: float) -> int:
+        return int(engagement_many_reference(mat, x0, y0, cell, np.array([[x, y]]), probe_r, cs, sn, 1)[0])
+
+    cap = buf_xy.shape[0]
+    n_seg = n_out = 0
+    seg_start[0] = 0
+    while True:
+        if n_seg >= seg_link.shape[0] or n_out + cap > out_xy.shape[0] or n_alive + cap // 2 + 1 > alive.shape[0]:
+            return LOOP_FULL, n_alive, n_seg
+        if n_alive > state[3]:
+            keep = [i for i in range(n_alive) if live(*alive[i]) > 0]
+            alive[: len(keep)] = alive[keep]
+            n_alive = len(keep)
+            state[3] = max(4000.0, 2.0 * n_alive)
+        if n_alive == 0:
+            return LOOP_NO_START, n_alive, n_seg
+        here = state[:2].copy() if state[2] > 0 else alive[0].copy()
+        choice = -1
+        while n_alive > 0:
+            d = ((alive[:n_alive] - here) ** 2).sum(axis=1)
+            best = int(np.argmin(d))
+            if live(*alive[best]) > 0:
+                choice = best
+                break
+            n_alive -= 1
+            alive[best] = alive[n_alive]
+        if choice < 0:
+            return LOOP_NO_START, n_alive, n_seg
+        qx, qy = float(alive[choice, 0]), float(alive[choice, 1])
+        mx, my, _ = material_direction_reference(mat, x0, y0, cell, qx, qy, probe_r, cs, sn)
+        heading = math.atan2(my, mx) - side * math.pi / 2.0
+        n, _reason, removed = adaptive_pass_reference(mat, allowed, x0, y0, cell, r, cs, sn, qx, qy, heading, step,
+                                                      min_step, target, max_count, 1, side, max_air, buf_xy, buf_e,
+                                                      log)
+        idx = log[: min(removed, log.shape[0])]
+        if n < 2 or removed < min_removed:
+            mat.flat[idx] = mat0.flat[idx]
+            far = ((alive[:n_alive] - (qx, qy)) ** 2).sum(axis=1) > (0.5 * r) ** 2
+            k = int(far.sum())
+            alive[:k] = alive[:n_alive][far]
+            n_alive = k
+            continue
+        link = 0
+        if state[2] > 0:
+            mat.flat[idx] = mat0.flat[idx]
+            px, py = float(state[0]), float(state[1])
+            if link_is_clear_reference(mat, allowed, x0, y0, cell, px, py, qx, qy, r, cs, sn, target) \
+                    and segment_allowed_reference(allowed, x0, y0, cell, px, py, qx, qy):
+                link = 1
+            mat.flat[idx] = 0
+            if link:
+                clear_capsule_reference(mat, x0, y0, cell, px, py, qx, qy, r)
+        out_xy[n_out : n_out + n] = buf_xy[:n]
+        out_e[n_out : n_out + n] = buf_e[:n]
+        seg_link[n_seg] = link
+        n_out += n
+        n_seg += 1
+        seg_start[n_seg] = n_out
+        pts = buf_xy[:n:2]
+        alive[n_alive : n_alive + len(pts)] = pts
+        n_alive += len(pts)
+        state[0], state[1], state[2] = buf_xy[n - 1, 0], buf_xy[n - 1, 1], 1.0
