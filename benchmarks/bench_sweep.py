@@ -1,8 +1,8 @@
 """Sweep throughput: the same jobs run in this process, one after the other, and on dask LocalClusters.
 
 Jobs: ``examples/bracket.step`` x offset x tools x stepovers (``--quick``: 2 tools x 2 stepovers; default
-3 x 3). Timed: a serial loop of :func:`toolpath.sweep.run_job` in this process (after one warm-up job, so
-imports and Numba compile are excluded), and :func:`toolpath.sweep.sweep` on a fresh LocalCluster of 1
+3 x 3). Timed: a serial loop of :func:`sim.batch.run_job` in this process (after one warm-up job, so
+imports and Numba compile are excluded), and :func:`sim.batch.sweep` on a fresh LocalCluster of 1
 and 2 worker processes, wall time including the cluster's start (each worker imports cadquery and loads
 the Numba cache). Rows must be the same figures whichever way they ran; the script checks it.
 
@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from toolpath.sweep import run_job, sweep, sweep_jobs
+from sim.batch import run_job, sweep, sweep_jobs
 
 PART = Path(__file__).resolve().parents[1] / "examples" / "bracket.step"
 KEYS = ("moves", "path_length_mm", "cycle_time_s")

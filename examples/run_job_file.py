@@ -12,7 +12,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from toolpath.jobfile import load_job, run_job
+from toolpath.cli import run_job_file
+from toolpath.jobfile import load_job
 
 JOB = Path(__file__).with_name("bracket_job.toml")
 
@@ -23,7 +24,7 @@ def main(argv: list[str]) -> int:
     job = load_job(argv[2] if len(argv) > 2 else JOB)  # checks every key; nothing in the file is executed
     print(f"{job.source.name}: {job.part.name}, tools {', '.join(job.tools)}, "
           f"{len(job.operations)} operations, {job.dialect} on {job.machine}")
-    res = run_job(job, output=out / "bracket_job.nc")
+    res = run_job_file(job, output=out / "bracket_job.nc")
     (out / "bracket_job.json").write_text(json.dumps(res.report, indent=2) + "\n")
     for op in res.report["operations"]:
         print(f"  {op['name']}: {op['moves']} moves, {op['path_length_mm']:.0f} mm, {op['cycle_time_s']:.1f} s")

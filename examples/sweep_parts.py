@@ -18,8 +18,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from sim.batch import sweep, sweep_jobs, write_csv
 from toolpath.job import STRATEGIES
-from toolpath.sweep import sweep, sweep_jobs, write_csv
 
 
 def make_plate(path: Path) -> Path:

@@ -145,3 +145,31 @@ def test_library_callbacks_count_every_step(small_part: Path) -> None:
     assert cmp["nosuch"].error and cmp["offset"].ok
     assert seen[0] == (0, 8) and seen[-1] == (8, 8)
     assert all(b[0] > a[0] for a, b in zip(seen, seen[1:], strict=False))  # each step once, in order
+
+
+def test_job_file_progress_counts_pockets_of_every_operation(small_part: Path, tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    job = tmp_path / "job.toml"
+    job.write_text(f'''part = "{small_part.as_posix()}"
+output = "job.nc"
+
+[tools.big]
+diameter_mm = 6.0
+
+[tools.small]
+diameter_mm = 3.0
+
+[[operations]]
+tool = "big"
+
+[[operations]]
+tool = "small"
+strategy = "zigzag"
+''')
+    code, out, err = _run(["mill", str(job), "-o", str(tmp_path / "a.nc"), "--json", str(tmp_path / "a.json")], capsys)
+    assert code == 0 and err == ""
+    code, out, err = _run(["mill", str(job), "-o", str(tmp_path / "b.nc"), "--progress"], capsys)
+    assert code == 0
+    n = json.loads((tmp_path / "a.json").read_text())["pockets"]
+    assert f"{2 * n}/{2 * n}" in err and "%|" not in out
+    assert (tmp_path / "a.nc").read_text() == (tmp_path / "b.nc").read_text()

@@ -14,15 +14,18 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .atomic import atomic_write, atomic_write_text
 from .errors import CamError, InputError
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "JobResult", "run_job_file"]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -177,6 +180,100 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+@dataclass(frozen=True)
+class JobResult:
+    """What :func:`run_job_file` made.
+
+    Attributes
+    ----------
+    job : toolpath.jobfile.Job
+    program : Program
+        All operations in order.
+    gcode : str
+        The program in the job's dialect.
+    output : Path or None
+        Where the G-code was written (None when not written).
+    report : dict
+        Figures with the DESIGN.md keys (``cycle_time_s``, ``path_length_mm``, ...), plus one entry per
+        operation under ``operations``.
+    """
+
+    job: Any
+    program: Any
+    gcode: str
+    output: Path | None
+    report: dict[str, Any]
+
+
+def run_job_file(path: str | os.PathLike[str] | Any, *, output: str | os.PathLike[str] | None = None,
+                 write: bool = True, progress: Callable[[int, int], None] | None = None) -> JobResult:
+    """Run a job file: mill every operation, write the G-code, plan the cycle time (``toolpath mill JOB.toml``).
+
+    It lives here, beside the command, because it needs ``gcode`` and ``sim`` (DESIGN.md, layers); reading
+    and milling the job are :mod:`toolpath.jobfile`.
+
+    Parameters
+    ----------
+    path : path or toolpath.jobfile.Job
+        The job file (or a job already loaded).
+    output : path, optional
+        G-code file to write instead of the job's ``output``.
+    write : bool
+        Write the G-code file (atomically); False only builds it.
+    progress : callable, optional
+        ``progress(done, total)`` as pockets are cleared, over all operations.
+
+    Returns
+    -------
+    JobResult
+    """
+    import gcode
+    import sim
+
+    from .jobfile import Job, job_dialect, load_job, mill_job
+
+    job = path if isinstance(path, Job) else load_job(path)
+    name, text_toml = job_dialect(job)
+    dialect = gcode.load_dialect(text_toml, name=name) if text_toml is not None else gcode.get_dialect(name)
+    machine = sim.load_machine(job.machine)  # bad names fail before any work
+    out = Path(output) if output is not None else job.output
+    if write and out is None:
+        raise InputError(f"job file {job.source.name}: output is missing and no output file was given")
+    milled = mill_job(job, progress=progress)
+    program = milled.program
+    text = gcode.write(program, dialect)
+    ct = sim.cycle_time(program, machine)
+    figures = milled.figures()
+    report: dict[str, Any] = {"job": figures.pop("job"), "part": figures.pop("part"), "dialect": dialect.name,
+                              "machine": machine.name, **figures}
+    report.update(ct.to_json())
+    per_op = [dict(op) for op in milled.operations]
+    for i, entry in enumerate(report.get("breakdown", {}).get("by_operation", [])):
+        if i < len(per_op):
+            per_op[i]["cycle_time_s"] = entry.get("cycle_time_s")
+    report["operations"] = per_op
+    written = atomic_write_text(out, text) if write and out is not None else None
+    return JobResult(job, program, text, written, report)
+
+
+def _mill_job_file(args: argparse.Namespace) -> int:
+    """``toolpath mill JOB.toml``: run the job, print a summary, write the JSON figures."""
+    with _Bar(_progress_wanted(args), "mill", "pocket", before="slicing") as bar:
+        res = run_job_file(args.part, output=args.output, progress=bar.callback)
+    r = res.report
+    if args.json:
+        atomic_write_text(args.json, json.dumps(r, indent=2) + "\n")
+    print(f"{args.part}: {len(res.job.operations)} operations on {Path(r['part']).name}, {r['pockets']} pockets, "
+          f"{len(r['unreachable'])} unreachable")
+    for op in r["operations"]:
+        ct = op.get("cycle_time_s")
+        print(f"  {op['name']}: {op['moves']} moves, {op['path_length_mm']:.0f} mm"
+              + (f", {ct:.1f} s" if isinstance(ct, (int, float)) else ""))
+    print(f"{r['moves']} moves, {r['path_length_mm']:.0f} mm of path; cycle time {r['cycle_time_s']:.1f} s planned on "
+          f"{r['machine']} ({r['naive_time_s']:.1f} s length/feed) -> {res.output}")
+    return 0
+
+
 def _mill(args: argparse.Namespace) -> int:
     import gcode
     import sim
@@ -185,10 +282,7 @@ def _mill(args: argparse.Namespace) -> int:
     from .tool import Tool
 
     if str(args.part).lower().endswith(".toml"):  # a job file stands in for the part
-        from .jobfile import mill_job_command
-
-        with _Bar(_progress_wanted(args), "mill", "pocket", before="slicing") as bar:
-            return mill_job_command(args.part, output=args.output, json_path=args.json, progress=bar.callback)
+        return _mill_job_file(args)
     tool = Tool.flat(args.tool)
     dialect = gcode.get_dialect(args.dialect)  # bad names fail before any work
     machine = sim.load_machine(args.machine)
@@ -278,7 +372,7 @@ def _check(args: argparse.Namespace) -> int:
 def _sweep(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .sweep import sweep, sweep_jobs, write_csv
+    from sim.batch import sweep, sweep_jobs, write_csv
 
     if args.workers is not None and args.workers < 1:
         raise InputError(f"--workers must be >= 1, got {args.workers}")

@@ -39,11 +39,14 @@ Each operation clears every pocket of the part from the stock (there is no rest 
 second operation with a smaller tool recuts what the first cut and reaches what it could not.
 
 Errors name the file, the key and the bad value (:class:`~toolpath.errors.InputError`).
+
+This module reads a job and mills its operations (:func:`mill_job`: a Program, no G-code, no timing).
+Writing the job's G-code and planning its cycle time need ``gcode`` and ``sim``, which ``toolpath``
+does not import (DESIGN.md, layers): that is :func:`toolpath.cli.run_job_file` (``toolpath mill JOB.toml``).
 """
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import sys
@@ -59,8 +62,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["ToolSpec", "OperationSpec", "StockSpec", "Job", "JobResult", "load_job", "parse_job", "run_job",
-           "mill_job_command"]
+__all__ = ["ToolSpec", "OperationSpec", "StockSpec", "Job", "MilledJob", "load_job", "parse_job", "mill_job",
+           "job_dialect"]
 
 _TOP_KEYS = {"part", "depth_mm", "setup", "dialect", "machine", "output", "name", "stock", "tools", "operations"}
 _TOOL_KEYS = {"diameter_mm", "kind", "number", "flutes", "flute_length_mm", "corner_radius_mm"}
@@ -122,28 +125,42 @@ class Job:
 
 
 @dataclass(frozen=True)
-class JobResult:
-    """What :func:`run_job` made.
+class MilledJob:
+    """What :func:`mill_job` made.
 
     Attributes
     ----------
     job : Job
     program : Program
         All operations in order.
-    gcode : str
-        The program in the job's dialect.
-    output : Path or None
-        Where the G-code was written (None when not written).
-    report : dict
-        Figures with the DESIGN.md keys (``cycle_time_s``, ``path_length_mm``, ...), plus one entry per
-        operation under ``operations``.
+    results : list of MillResult
+        One per operation.
+    operations : list of dict
+        Figures per operation: ``name``, ``tool``, ``strategy`` and those of
+        :meth:`toolpath.job.MillResult.to_json`.
     """
 
     job: Job
     program: Any
-    gcode: str
-    output: Path | None
-    report: dict[str, Any]
+    results: list[Any]
+    operations: list[dict[str, Any]]
+
+    def figures(self) -> dict[str, Any]:
+        """The DESIGN.md figures this layer knows (no cycle time: that is ``sim``'s), plus ``operations``."""
+        program = self.program
+        tp = program.toolpath
+        return {
+            "job": str(self.job.source),
+            "part": str(self.job.part),
+            "moves": program.moves(),
+            "path_length_mm": round(tp.length_mm(program.start_xyz), 4),
+            "cutting_length_mm": round(tp.cutting_length_mm(program.start_xyz), 4),
+            "rapid_length_mm": round(tp.rapid_length_mm(program.start_xyz), 4),
+            "generation_time_s": round(sum(r.generation_time_s for r in self.results), 4),
+            "pockets": len(self.results[0].pockets),
+            "levels_mm": self.operations[0]["levels_mm"],
+            "unreachable": [u for r in self.results for u in r.unreachable],
+        }
 
 
 def _where(src: Path, key: str) -> str:
@@ -363,39 +380,38 @@ def _stock(job: Job) -> Any:
                      bb.xmax + a, bb.ymax + a, bb.zmax + s.allowance_top_mm)
 
 
-def run_job(path: str | os.PathLike[str] | Job, *, output: str | os.PathLike[str] | None = None,
-            write: bool = True, progress: Callable[[int, int], None] | None = None) -> JobResult:
-    """Run a job file: mill every operation, write the G-code, plan the cycle time.
+def job_dialect(job: Job) -> tuple[str, str | None]:
+    """The job's dialect as ``(name, None)`` for a built-in one, or ``(name, TOML text)`` for a dialect file."""
+    if job.dialect.endswith(".toml"):
+        return Path(job.dialect).stem, Path(job.dialect).read_text(encoding="utf-8")
+    return job.dialect, None
+
+
+def mill_job(job: Job, *, progress: Callable[[int, int], None] | None = None) -> MilledJob:
+    """Mill every operation of ``job`` into one program (no G-code, no timing).
 
     Parameters
     ----------
-    path : path or Job
-        The job file (or a job already loaded).
-    output : path, optional
-        G-code file to write instead of the job's ``output``.
-    write : bool
-        Write the G-code file (atomically); False only builds it.
+    job : Job
+        A loaded job (:func:`load_job`).
     progress : callable, optional
         ``progress(done, total)`` as pockets are cleared, counted over all operations (each operation
         clears every pocket of the part).
 
     Returns
     -------
-    JobResult
-    """
-    import gcode
-    import sim
+    MilledJob
 
+    Raises
+    ------
+    CamError
+        Of the class the milling raised, its message prefixed with the file and the operation.
+    """
     from .job import mill
     from .program import Program
 
-    job = path if isinstance(path, Job) else load_job(path)
-    dialect = gcode.load_dialect(Path(job.dialect).read_text(encoding="utf-8"), name=Path(job.dialect).stem) \
-        if job.dialect.endswith(".toml") else gcode.get_dialect(job.dialect)
-    machine = sim.load_machine(job.machine)
-    out = Path(output) if output is not None else job.output
-    if write and out is None:
-        raise InputError(f"{_where(job.source, 'output')} is missing and no output file was given")
+    if not isinstance(job, Job):
+        raise InputError(f"mill_job takes a Job (see load_job), got {type(job).__name__}")
     stock = _stock(job)
     ops = []
     per_op: list[dict[str, Any]] = []
@@ -423,57 +439,8 @@ def run_job(path: str | os.PathLike[str] | Job, *, output: str | os.PathLike[str
         op = res.program.operations[0]
         name = spec.name or f"{spec.strategy} T{tool.number} D{tool.diameter_mm:g}"
         ops.append(type(op)(op.tool, op.toolpath, spindle_rpm=op.spindle_rpm, coolant=op.coolant, name=name))
-        fig = res.to_json()
-        per_op.append({"name": name, "tool": spec.tool, "strategy": spec.strategy, **fig})
+        per_op.append({"name": name, "tool": spec.tool, "strategy": spec.strategy, **res.to_json()})
     first = results[0].program
     program = Program(tuple(ops), name=job.name, clearance_z_mm=max(r.program.clearance_z_mm for r in results),
                       start_xyz=first.start_xyz)
-    text = gcode.write(program, dialect)
-    ct = sim.cycle_time(program, machine)
-    tp = program.toolpath
-    report: dict[str, Any] = {
-        "job": str(job.source),
-        "part": str(job.part),
-        "dialect": dialect.name,
-        "machine": machine.name,
-        "moves": program.moves(),
-        "path_length_mm": round(tp.length_mm(program.start_xyz), 4),
-        "cutting_length_mm": round(tp.cutting_length_mm(program.start_xyz), 4),
-        "rapid_length_mm": round(tp.rapid_length_mm(program.start_xyz), 4),
-        "generation_time_s": round(sum(r.generation_time_s for r in results), 4),
-        "pockets": len(results[0].pockets),
-        "levels_mm": per_op[0]["levels_mm"],
-        "unreachable": [u for r in results for u in r.unreachable],
-    }
-    report.update(ct.to_json())
-    for i, entry in enumerate(report.get("breakdown", {}).get("by_operation", [])):
-        if i < len(per_op):
-            per_op[i]["cycle_time_s"] = entry.get("cycle_time_s")
-    report["operations"] = per_op
-    written = None
-    if write and out is not None:
-        from .atomic import atomic_write_text
-
-        written = atomic_write_text(out, text)
-    return JobResult(job, program, text, written, report)
-
-
-def mill_job_command(path: str | os.PathLike[str], *, output: str | os.PathLike[str] | None,
-                     json_path: str | os.PathLike[str] | None = None,
-                     progress: Callable[[int, int], None] | None = None) -> int:
-    """``toolpath mill JOB.toml``: run the job, print a summary, write the JSON figures; returns 0."""
-    res = run_job(path, output=output, progress=progress)
-    r = res.report
-    if json_path:
-        from .atomic import atomic_write_text
-
-        atomic_write_text(json_path, json.dumps(r, indent=2) + "\n")
-    print(f"{path}: {len(res.job.operations)} operations on {Path(r['part']).name}, {r['pockets']} pockets, "
-          f"{len(r['unreachable'])} unreachable")
-    for op in r["operations"]:
-        ct = op.get("cycle_time_s")
-        print(f"  {op['name']}: {op['moves']} moves, {op['path_length_mm']:.0f} mm"
-              + (f", {ct:.1f} s" if isinstance(ct, (int, float)) else ""))
-    print(f"{r['moves']} moves, {r['path_length_mm']:.0f} mm of path; cycle time {r['cycle_time_s']:.1f} s planned on "
-          f"{r['machine']} ({r['naive_time_s']:.1f} s length/feed) -> {res.output}")
-    return 0
+    return MilledJob(job, program, results, per_op)

@@ -13,9 +13,9 @@ import pytest
 import gcode
 import sim
 from toolpath import FileFormatError, InputError, Stock, Tool
-from toolpath.cli import main
+from toolpath.cli import main, run_job_file
 from toolpath.job import mill
-from toolpath.jobfile import load_job, parse_job, run_job
+from toolpath.jobfile import load_job, parse_job
 
 JOB = """\
 part = "parts/plate.step"
@@ -67,7 +67,7 @@ def job_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_job_runs_like_direct_mill_calls(job_dir: Path, tmp_path: Path) -> None:
-    res = run_job(job_dir / "job.toml")
+    res = run_job_file(job_dir / "job.toml")
     assert res.output == job_dir / "out" / "plate.nc" and res.output.is_file()
     part = job_dir / "parts" / "plate.step"
     stock = Stock.box(-2.0, -2.0, 0.0, 42.0, 32.0, 10.5)
@@ -101,15 +101,15 @@ def test_job_runs_like_direct_mill_calls(job_dir: Path, tmp_path: Path) -> None:
     text = res.output.read_text()
     assert "T3" in text and "T5" in text and "M8" in text
     # output override, and no write
-    alt = run_job(job_dir / "job.toml", output=tmp_path / "alt.nc")
+    alt = run_job_file(job_dir / "job.toml", output=tmp_path / "alt.nc")
     assert alt.output == tmp_path / "alt.nc" and alt.gcode == text
-    assert run_job(load_job(job_dir / "job.toml"), write=False).output is None
+    assert run_job_file(load_job(job_dir / "job.toml"), write=False).output is None
 
 
 def test_explicit_stock_block(job_dir: Path) -> None:
     text = JOB.replace("allowance_mm = 2.0\nallowance_top_mm = 0.5", "min_mm = [0, 0, 0]\nmax_mm = [40, 30, 12]")
     job = parse_job(__import__("tomllib").loads(text), job_dir / "job.toml")
-    res = run_job(job, write=False)
+    res = run_job_file(job, write=False)
     assert res.program.clearance_z_mm == pytest.approx(12.0 + 5.0)
     assert math.isclose(res.report["levels_mm"][0], 10.0)
 
@@ -159,7 +159,7 @@ def test_bad_files(job_dir: Path) -> None:
     missing_part = _bad(JOB.replace("parts/plate.step", "parts/other.step"), job_dir, "other.toml")
     job = load_job(missing_part)  # reading checks values, not that the part exists
     with pytest.raises(FileFormatError, match="other.step"):
-        run_job(job, write=False)
+        run_job_file(job, write=False)
 
 
 def test_cli_mill_job_file(job_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:

@@ -13,10 +13,11 @@ pytest.importorskip("distributed")
 import cadquery as cq  # noqa: E402
 
 import sim  # noqa: E402
+from sim.batch import run_job, sweep  # noqa: E402
 from toolpath import InputError, Tool  # noqa: E402
 from toolpath.cli import main  # noqa: E402
 from toolpath.job import STRATEGIES, mill  # noqa: E402
-from toolpath.sweep import COLUMNS, SweepJob, rows_to_csv, run_job, sweep, sweep_jobs, write_csv  # noqa: E402
+from toolpath.sweep import COLUMNS, SweepJob, rows_to_csv, sweep_jobs, write_csv  # noqa: E402
 
 MACHINE = "linuxcnc-sim"
 
@@ -182,3 +183,19 @@ def test_cli_sweep_bad_input_exits_2(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert main(["sweep", "a.step", "--machine", "no-such-machine", "--csv", str(tmp_path / "s.csv")]) == 2
     assert "no-such-machine" in capsys.readouterr().err
     assert not (tmp_path / "s.csv").exists()
+
+
+def test_sweep_and_job_file_modules_stay_below_gcode_and_sim() -> None:
+    """DESIGN.md layers: importing the sweep and job-file modules of ``toolpath`` loads neither ``gcode`` nor
+    ``sim`` (running them is :mod:`sim.batch` and the command line)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, toolpath, toolpath.sweep, toolpath.jobfile;"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('gcode', 'sim', 'distributed')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+    for mod in ("toolpath/sweep.py", "toolpath/jobfile.py"):
+        text = (Path(__file__).resolve().parents[2] / mod).read_text()
+        assert "import sim" not in text and "from sim" not in text and "import gcode" not in text, mod
+        assert "from gcode" not in text, mod
