@@ -9,7 +9,7 @@ next to its part and run from anywhere::
     setup = "+Z"                   # side the tool comes from (optional)
     dialect = "linuxcnc"           # name (see `toolpath dialects`) or a dialect .toml file
     machine = "linuxcnc-sim"       # name (see `toolpath machines`) or a machine .toml file
-    output = "bracket.nc"          # G-code file of run_job() (on the command line, -o OUT.nc wins)
+    output = "bracket.nc"          # G-code file to write (on the command line, -o OUT.nc wins)
 
     [stock]                        # optional; default the part's bounding box
     allowance_mm = 1.0             # added on the four sides, mm
