@@ -1,4 +1,4 @@
-"""pytest-benchmark: clearing strategies on the reference pockets (offset, zigzag) and hole making.
+"""pytest-benchmark: clearing strategies on the reference pockets (offset, zigzag, rest machining) and holes.
 
 Pockets A, B, C of ``shared/reference/pockets.json``, 3 mm deep, flat end mill 6 mm, stepover 40 %,
 stepdown 1.5 mm. The offset *kernel* alone is in ``test_bench_offset.py`` and adaptive clearing in
@@ -104,3 +104,30 @@ def test_make_holes_100(run_timed, how: str) -> None:
         rad = np.hypot(tp.xyz[arcs, 0] - tp.center[arcs, 0], tp.xyz[arcs, 1] - tp.center[arcs, 1])
         assert rad.max() <= 5.0 - TOOL.radius_mm + 1e-6
         assert tp.xyz[:, 2].min() <= -12.0 + 1e-9
+
+
+@pytest.mark.parametrize("name", ["B", "C"])
+def test_rest_clearing(run_timed, reference_pockets, name: str) -> None:
+    from toolpath.strategies.rest import rest_clearing, rest_region
+
+    pocket = reference_pockets[name]
+    small, large = Tool.flat(3.0), Tool.flat(12.0)
+    params = OffsetParams(stepover_mm=1.2, stepdown_mm=1.5)
+    tp, _ = run_timed(rest_clearing, [pocket], small, large, params, clearance_z_mm=CLEAR_Z_MM, rounds=3)
+    r = small.radius_mm
+    seg, move = toolpath_segments(tp, tuple(tp.xyz[0]), arc_tolerance_mm=ARC_TOL_MM)
+    cutting = tp.kind[move] != MoveKind.RAPID
+    lines = shapely.linestrings(np.stack([seg[:, 0:2], seg[:, 3:5]], axis=1))
+    low = cutting & (np.minimum(seg[:, 2], seg[:, 5]) < pocket.z_top_mm - 1e-9)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dist = shapely.distance(lines[low], pocket.region.boundary)
+    assert dist.min() >= r - ARC_TOL_MM - 1e-6  # no gouge with the small tool
+    # the rest the large tool leaves is swept on the floor by the small one (to within 0.5 mm2)
+    floor = cutting & (np.maximum(seg[:, 2], seg[:, 5]) <= pocket.z_bottom_mm + 1e-9)
+    swept = shapely.union_all(shapely.buffer(lines[floor], r, quad_segs=16))
+    rest = rest_region(pocket, small, large)
+    assert rest.area > 10.0
+    assert rest.difference(swept).buffer(-0.01).buffer(0.01).area < 0.5
+    # and it is a rest pass, not a second full clearing: far shorter than clearing the pocket with the small tool
+    full, _ = clear_pockets([pocket], small, params, clearance_z_mm=CLEAR_Z_MM)
+    assert tp.cutting_length_mm(tuple(tp.xyz[0])) < 0.5 * full.cutting_length_mm(tuple(full.xyz[0]))
