@@ -2,17 +2,18 @@
 
 Units (suffixes as in :mod:`sim.planner`): ``_s`` seconds, ``_v`` mm/s, ``_mm`` mm.
 
-:func:`cycle_time` builds the controller's segments for every operation
-(:func:`sim.planner.segments`), plans them with the machine's look-ahead
-(:func:`sim.planner.plan`) and adds what is not motion: dwells, tool changes,
-spindle starts, and the time a sampled controller loses at each exact stop.
-``naive_time_s`` is the length / feed figure (rapids at the rapid rate), kept
-for contrast.
+:func:`cycle_time` runs the controller's segments, look-ahead plan and per-move
+bookkeeping in one Numba kernel (:func:`sim.planner_kernels.motion_kernel`) over the
+whole program, and adds what is not motion: dwells, tool changes, spindle starts,
+and the time a sampled controller loses at each exact stop. ``naive_time_s`` is the
+length / feed figure (rapids at the rapid rate), kept for contrast.
 
 Move kinds in the breakdown:
 
-- ``cut``: feed moves and arcs that are not plunges;
+- ``cut``: feed moves and arcs that are not plunges (nor links, when known);
 - ``plunge``: straight feed moves going down in Z only;
+- ``link``: feed moves that remove no material (known only when the caller says
+  which, e.g. from a stock simulation: ``cycle_time(..., link=mask)``);
 - ``rapid``: G0;
 - ``dwell``: G4;
 - ``tool_change`` and ``spindle``: the profile's times, at each tool change
@@ -23,6 +24,7 @@ Move kinds in the breakdown:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,7 +38,10 @@ from toolpath.moves import Toolpath
 from toolpath.program import Program
 
 from .machine import Blending, Controller, Machine, load_machine
-from .planner import Profile, Segments, plan, segments
+from .planner import machine_params, segments
+from .planner_kernels import count_segments, grbl_timer_extra_kernel, motion_kernel
+from .planner_reference import grbl_timer_extra_reference
+from .planner_types import Profile, Segments
 
 __all__ = [
     "CycleTime",
@@ -44,16 +49,19 @@ __all__ = [
     "naive_time_s",
     "naive_kernel",
     "naive_reference",
+    "classify_reference",
     "scurve_kernel",
     "scurve_reference",
     "grbl_timer_extra_s",
     "grbl_timer_extra_kernel",
     "grbl_timer_extra_reference",
+    "path_control_table",
     "KINDS",
 ]
 
-KINDS = ("cut", "plunge", "rapid", "dwell", "tool_change", "spindle")
-_CUT, _PLUNGE, _RAPID, _DWELL = 0, 1, 2, 3
+KINDS = ("cut", "plunge", "link", "rapid", "dwell", "tool_change", "spindle")
+_CUT, _PLUNGE, _RAPID, _DWELL, _LINK = 0, 1, 2, 3, 4
+_CLASS_NAMES = ((_CUT, "cut"), (_PLUNGE, "plunge"), (_LINK, "link"), (_RAPID, "rapid"), (_DWELL, "dwell"))
 
 
 @dataclass(frozen=True, eq=False)
@@ -69,15 +77,18 @@ class CycleTime:
     machine : str
         Profile name.
     by_kind_s : dict of str to float
-        Time per move kind (keys :data:`KINDS`), s; sums to ``cycle_time_s``.
+        Time per move kind (keys :data:`KINDS`), s; sums to ``cycle_time_s``. ``link``
+        is 0 unless links were given (``links_known``).
     by_operation : list of dict
-        Per operation: ``name``, ``cycle_time_s``, ``naive_time_s``, ``moves``.
-    profile : Profile
-        Planned trapezoid of every segment.
-    segment_move : ndarray of shape (M,), int64
-        Index (into ``program.toolpath``) of the move each segment belongs to.
+        Per operation: ``name``, ``cycle_time_s``, ``naive_time_s``, ``moves`` (and
+        ``link_time_s`` when links were given).
     move_time_s : ndarray of shape (N,), float64
         Planned time of every move of ``program.toolpath`` (dwells included), s.
+    links_known : bool
+        Whether the breakdown tells links from cuts.
+
+    The per-segment detail (:attr:`profile`, :attr:`segment_move`, :attr:`events`)
+    is planned again on first use, so a plain cycle time never holds it.
     """
 
     cycle_time_s: float
@@ -85,10 +96,35 @@ class CycleTime:
     machine: str
     by_kind_s: dict[str, float]
     by_operation: list[dict[str, Any]]
-    profile: Profile
-    segment_move: NDArray[np.int64]
     move_time_s: NDArray[np.float64]
-    events: list[tuple[float, float]] = field(default_factory=list)
+    links_known: bool = False
+    _detail: Callable[[], tuple[Profile, NDArray[np.int64], NDArray[np.float64]]] | None = field(
+        default=None, repr=False
+    )
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def _get(self) -> tuple[Profile, NDArray[np.int64], NDArray[np.float64]]:
+        if "detail" not in self._cache:
+            if self._detail is None:
+                self._cache["detail"] = (Profile(*np.zeros((6, 0))), np.zeros(0, np.int64), np.zeros((0, 2)))
+            else:
+                self._cache["detail"] = self._detail()
+        return self._cache["detail"]  # type: ignore[no-any-return]
+
+    @property
+    def profile(self) -> Profile:
+        """Planned trapezoid of every segment."""
+        return self._get()[0]
+
+    @property
+    def segment_move(self) -> NDArray[np.int64]:
+        """Index (into ``program.toolpath``) of the move each segment belongs to, (M,) int64."""
+        return self._get()[1]
+
+    @property
+    def events(self) -> NDArray[np.float64]:
+        """Pauses in the motion, (E, 2) float64: (index of the segment they precede, seconds)."""
+        return self._get()[2]
 
     def velocity_profile(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Path speed over time: (t, v), s and mm/s, four points per segment (start, end of accel, end of cruise, end).
@@ -103,8 +139,8 @@ class CycleTime:
         seg_t = p.segment_t
         # pauses before segments: (segment index, seconds)
         pause = np.zeros(m + 1)
-        for idx, sec in self.events:
-            pause[int(idx)] += sec
+        ev = np.asarray(self.events, np.float64).reshape(-1, 2)
+        np.add.at(pause, ev[:, 0].astype(np.int64), ev[:, 1])
         t0 = np.concatenate([[0.0], np.cumsum(seg_t[:-1] + pause[1:m])]) + pause[0]
         t = np.empty((m, 4))
         t[:, 0] = t0
@@ -132,19 +168,28 @@ class CycleTime:
         return ax
 
     def to_json(self) -> dict[str, Any]:
-        """Figures for reports: ``cycle_time_s``, ``naive_time_s``, ``breakdown`` (per kind and per operation)."""
-        return {
+        """Figures for reports: ``cycle_time_s``, ``naive_time_s``, ``breakdown`` (per kind and per operation).
+
+        The breakdown says whether links were told from cuts (``links_known``); when
+        they were, ``cut_time_s`` and ``link_time_s`` sit beside it at the top.
+        """
+        out: dict[str, Any] = {
             "cycle_time_s": float(self.cycle_time_s),
             "naive_time_s": float(self.naive_time_s),
             "breakdown": {
                 "by_kind_s": {k: float(v) for k, v in self.by_kind_s.items()},
                 "by_operation": [dict(o) for o in self.by_operation],
+                "links_known": bool(self.links_known),
             },
         }
+        if self.links_known:
+            out["cut_time_s"] = float(self.by_kind_s["cut"] + self.by_kind_s["plunge"])
+            out["link_time_s"] = float(self.by_kind_s["link"])
+        return out
 
 
-def _classify(tp: Toolpath, start: NDArray[np.float64]) -> NDArray[np.int8]:
-    """Move kind codes for the breakdown (_CUT, _PLUNGE, _RAPID, _DWELL)."""
+def classify_reference(tp: Toolpath, start: NDArray[np.float64]) -> NDArray[np.int8]:
+    """Move kind codes for the breakdown (cut 0, plunge 1, rapid 2, dwell 3), NumPy reference of ``naive_kernel``'s."""
     s = tp.starts(start)
     d = tp.xyz - s
     out = np.full(len(tp), _CUT, np.int8)
@@ -179,17 +224,28 @@ def naive_reference(tp: Toolpath, machine: Machine, *, start_xyz: Any = None) ->
 
 
 @njit(cache=True, nogil=True)
-def naive_kernel(kind, xyz, center, feed, start, vrap_v, vlin_v):
-    """Numba version of :func:`naive_reference` (``vrap_v`` per-axis rapid rates mm/s, ``vlin_v`` cap or 0)."""
+def naive_kernel(kind, xyz, center, feed, op_first, op_start, vrap_v, vlin_v):  # type: ignore[no-untyped-def]
+    """Numba version of :func:`naive_reference` and :func:`classify_reference`: (naive s (N,), class (N,) int8).
+
+    ``op_first``/``op_start``: first move and start point of each operation (as for
+    ``motion_kernel``); ``vrap_v`` per-axis rapid rates mm/s, ``vlin_v`` path speed cap or 0.
+    """
     n = kind.shape[0]
     out = np.zeros(n)
-    sx, sy, sz = start[0], start[1], start[2]
+    cls = np.zeros(n, np.int8)
+    n_ops = op_first.shape[0]
+    nk = 0
+    sx = sy = sz = 0.0
     two_pi = 2.0 * math.pi
     for i in range(n):
+        if nk < n_ops and op_first[nk] == i:
+            sx, sy, sz = op_start[nk, 0], op_start[nk, 1], op_start[nk, 2]
+            nk += 1
         k = kind[i]
         ex, ey, ez = xyz[i, 0], xyz[i, 1], xyz[i, 2]
         if k == 4:
             out[i] = feed[i]
+            cls[i] = 3
             sx, sy, sz = ex, ey, ez
             continue
         dx, dy, dz = ex - sx, ey - sy, ez - sz
@@ -202,6 +258,7 @@ def naive_kernel(kind, xyz, center, feed, start, vrap_v, vlin_v):
                 d = two_pi
             length = math.hypot(abs(d) * math.hypot(sx - cx, sy - cy), dz)
         if k == 0:
+            cls[i] = 2
             if length > 0:
                 v = np.inf
                 for ax_d, lim in ((dx, vrap_v[0]), (dy, vrap_v[1]), (dz, vrap_v[2])):
@@ -213,8 +270,14 @@ def naive_kernel(kind, xyz, center, feed, start, vrap_v, vlin_v):
                 out[i] = length / v
         else:
             out[i] = length / (feed[i] / 60.0)
+            if k == 1 and dz < 0 and abs(dx) < 1e-9 and abs(dy) < 1e-9:
+                cls[i] = 1
         sx, sy, sz = ex, ey, ez
-    return out
+    return out, cls
+
+
+def _one_op(start: Any) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    return np.zeros(1, np.int64), np.asarray(start, np.float64).reshape(1, 3)
 
 
 def naive_time_s(tp: Toolpath, machine: Machine, *, start_xyz: Any = None) -> NDArray[np.float64]:
@@ -233,86 +296,15 @@ def naive_time_s(tp: Toolpath, machine: Machine, *, start_xyz: Any = None) -> ND
     """
     if len(tp) == 0:
         return np.zeros(0)
-    start = np.asarray(tp.xyz[0] if start_xyz is None else start_xyz, np.float64).reshape(3)
-    return naive_kernel(
-        tp.kind,
-        tp.xyz,
-        tp.center,
-        tp.feed,
-        start,
-        np.asarray(machine.rapid_mm_min, np.float64) / 60.0,
-        machine.max_linear_velocity_mm_min / 60.0,
+    start = tp.xyz[0] if start_xyz is None else start_xyz
+    out, _ = naive_kernel(
+        tp.kind, tp.xyz, tp.center, tp.feed, *_one_op(start),
+        np.asarray(machine.rapid_mm_min, np.float64) / 60.0, machine.max_linear_velocity_mm_min / 60.0,
     )
+    return out
 
 
 # Grbl's stepper timer --------------------------------------------------------------------------------------------
-
-
-def grbl_timer_extra_reference(prof: Profile, segs: Segments, timer_hz: float) -> NDArray[np.float64]:
-    """Time Grbl's stepper timer adds to each segment: one clock cycle per stepper interrupt (NumPy reference).
-
-    Grbl's timer period is one cycle longer than the cycles it computes (the AVR's
-    CTC period is OCR1A + 1). With AMASS the interrupt runs 1, 2, 4 or 8 times per
-    step event when the step rate is above 8 kHz, 4-8 kHz, 2-4 kHz or below 2 kHz. On a
-    constant-acceleration ramp the distance spent between two speeds is
-    ``(v_hi² − v_lo²)/(2a)``, so the interrupts of each phase come in closed form.
-
-    Returns
-    -------
-    ndarray of shape (M,), float64
-        Seconds to add to each segment.
-    """
-    s = segs.step_density if segs.step_density is not None else np.zeros(len(segs))
-    a = segs.accel_mm_s2
-    v0, vc, v1 = prof.start_v, prof.cruise_v, prof.end_v
-    with np.errstate(divide="ignore", invalid="ignore"):
-        edges = [np.where(s > 0, f / s, np.inf) for f in (2000.0, 4000.0, 8000.0)]  # speeds where AMASS changes
-    bands = [(np.zeros_like(s), edges[0], 8.0), (edges[0], edges[1], 4.0), (edges[1], edges[2], 2.0)]
-    bands.append((edges[2], np.full_like(s, np.inf), 1.0))
-    ticks_per_mm = np.zeros(len(s))  # accumulated as (ticks per step) x distance
-    ramp_d = np.zeros(len(s))
-    for lo_v, hi_v in ((v0, vc), (v1, vc)):  # acceleration, then deceleration (same shape reversed)
-        for b_lo, b_hi, k in bands:
-            lo = np.maximum(lo_v, b_lo)
-            hi = np.minimum(hi_v, b_hi)
-            d = np.where(hi > lo, (hi * hi - lo * lo) / (2.0 * a), 0.0)
-            ticks_per_mm += k * d
-            ramp_d += d
-    cruise_d = np.maximum(segs.length_mm - ramp_d, 0.0)
-    k_cruise = np.select([vc * s > 8000.0, vc * s > 4000.0, vc * s > 2000.0], [1.0, 2.0, 4.0], 8.0)
-    ticks_per_mm += k_cruise * cruise_d
-    return s * ticks_per_mm / timer_hz
-
-
-@njit(cache=True, nogil=True)
-def grbl_timer_extra_kernel(step_density, accel, v0, vc, v1, length, timer_hz, out):  # type: ignore[no-untyped-def]
-    """Numba twin of :func:`grbl_timer_extra_reference`, one segment at a time, into ``out``."""
-    for i in range(step_density.shape[0]):
-        s = step_density[i]
-        if s <= 0.0:
-            out[i] = 0.0
-            continue
-        e0, e1, e2 = 2000.0 / s, 4000.0 / s, 8000.0 / s  # speeds where AMASS changes level
-        ticks = 0.0
-        ramp = 0.0
-        for phase in range(2):  # acceleration from v0, deceleration to v1: same shape reversed
-            lo_v = v0[i] if phase == 0 else v1[i]
-            hi_v = vc[i]
-            for band in range(4):
-                b_lo = 0.0 if band == 0 else (e0 if band == 1 else (e1 if band == 2 else e2))
-                b_hi = e0 if band == 0 else (e1 if band == 1 else (e2 if band == 2 else np.inf))
-                k = 8.0 if band == 0 else (4.0 if band == 1 else (2.0 if band == 2 else 1.0))
-                lo = max(lo_v, b_lo)
-                hi = min(hi_v, b_hi)
-                if hi > lo:
-                    d = (hi * hi - lo * lo) / (2.0 * accel[i])
-                    ticks += k * d
-                    ramp += d
-        cruise = max(length[i] - ramp, 0.0)
-        rate = vc[i] * s
-        k_cruise = 1.0 if rate > 8000.0 else (2.0 if rate > 4000.0 else (4.0 if rate > 2000.0 else 8.0))
-        ticks += k_cruise * cruise
-        out[i] = s * ticks / timer_hz
 
 
 def grbl_timer_extra_s(prof: Profile, segs: Segments, timer_hz: float) -> NDArray[np.float64]:
@@ -434,34 +426,125 @@ def scurve_kernel(start_v, end_v, cruise_v, accel_mm_s2, jerk_mm_s3, length_mm):
     return out
 
 
-def _jerk_retime(prof: Profile, segs: Segments, machine: Machine) -> Profile:
+def _jerk_retime(prof: Profile, accel: NDArray, length: NDArray, machine: Machine) -> Profile:
     """The plan re-timed with the machine's jerk limits (projected like the acceleration)."""
     amax = np.asarray(machine.max_acceleration_mm_s2)
     jmax = np.asarray(machine.max_jerk_mm_s3)
     ratio = float(np.min(np.where(jmax > 0, jmax / amax, np.inf)))  # jerk per unit acceleration, 1/s
-    jerk = segs.accel_mm_s2 * ratio
-    out = scurve_kernel(prof.start_v, prof.end_v, prof.cruise_v, segs.accel_mm_s2, jerk, segs.length_mm)
+    out = scurve_kernel(prof.start_v, prof.end_v, prof.cruise_v, accel, accel * ratio, length)
     return Profile(prof.start_v, out[:, 0].copy(), prof.end_v, out[:, 1].copy(), out[:, 2].copy(), out[:, 3].copy())
 
 
-def _path_control(program: Program, machine: Machine) -> tuple[bool, float]:
-    """(exact stop, G64 P tolerance in mm) in force, from what the reader recorded, else the machine's."""
+def path_control_table(
+    program: Program, machine: Machine
+) -> tuple[NDArray[np.int64], NDArray[np.bool_], NDArray[np.float64]]:
+    """Path control (G61 exact stop, G64 P tolerance) per stretch of moves: (mode_at, exact, tol_mm).
+
+    Move ``i`` runs in the mode of the last row with ``mode_at <= i``. Only LinuxCNC
+    profiles take the program's modes (from ``program.metadata["path_control"]``, which
+    the reader fills); others keep their own. When the reader also gave the move each
+    entry takes effect at (``metadata["path_control_moves"]``, one index per entry into
+    ``program.toolpath``), modes switch there; otherwise the last entry holds for the
+    whole program.
+    """
     exact = machine.blending is Blending.EXACT_STOP
-    tol = machine.blend_tolerance_mm
-    if machine.controller is not Controller.LINUXCNC:
-        return exact, tol
-    entries = program.metadata.get("path_control") if isinstance(program.metadata, dict) else None
-    for entry in entries or []:  # the last one wins (the reader gives line numbers, not move indices)
-        code, p = entry[1], entry[2]
-        if str(code).startswith("G61"):
+    tol = float(machine.blend_tolerance_mm)
+    rows: list[tuple[int, bool, float]] = [(0, exact, tol)]
+    md = program.metadata if isinstance(program.metadata, dict) else {}
+    entries = list(md.get("path_control") or []) if machine.controller is Controller.LINUXCNC else []
+    at = md.get("path_control_moves")
+    per_move = at is not None and len(at) == len(entries)
+    for k, entry in enumerate(entries):
+        code, p = str(entry[1]), entry[2]
+        if code.startswith("G61"):
             exact = True
-        elif str(code) == "G64":
+        elif code == "G64":
             exact = False
             tol = float(p) if p is not None else 0.0
-    return exact, tol
+        else:
+            continue
+        rows.append((int(at[k]) if per_move else 0, exact, tol))  # type: ignore[index]
+    last: dict[int, tuple[bool, float]] = {}
+    for i, e, t in rows:  # later entries at the same move win
+        last[i] = (e, t)
+    keys = sorted(last)
+    return (
+        np.array(keys, np.int64),
+        np.array([last[k][0] for k in keys], np.bool_),
+        np.array([last[k][1] for k in keys], np.float64),
+    )
 
 
-def cycle_time(program: Program, machine: Machine | str) -> CycleTime:
+def _program_arrays(program: Program) -> tuple[NDArray, NDArray, NDArray, NDArray, NDArray, NDArray]:
+    """(kind, xyz, center, feed) of all moves, without a copy for one operation; and (op_first, op_start)."""
+    ops = program.operations
+    counts = np.array([len(op.toolpath) for op in ops], np.int64)
+    firsts = np.cumsum(counts) - counts
+    starts = np.asarray(program.operation_starts(), np.float64).reshape(-1, 3)
+    keep = counts > 0
+    tps = [op.toolpath for op in ops if len(op.toolpath)]
+    if len(tps) == 1:
+        t = tps[0]
+        arrays = (t.kind, t.xyz, t.center, t.feed)
+    else:
+        arrays = tuple(np.concatenate([getattr(t, f) for t in tps]) for f in ("kind", "xyz", "center", "feed"))
+    c = np.ascontiguousarray
+    return (c(arrays[0], np.int8), c(arrays[1], np.float64), c(arrays[2], np.float64), c(arrays[3], np.float64),
+            firsts[keep].astype(np.int64), starts[keep])
+
+
+class _Motion:
+    """One program on one machine, for :func:`sim.planner_kernels.motion_kernel`: move times, or the whole profile."""
+
+    def __init__(self, m: Machine, arrays: tuple[NDArray, ...], modes: tuple[NDArray, ...]) -> None:
+        self.arrays = arrays
+        self.modes = modes
+        self.tables = (
+            np.asarray(m.max_velocity_mm_min, np.float64) / 60.0,
+            np.asarray(m.rapid_mm_min, np.float64) / 60.0,
+            np.asarray(m.max_acceleration_mm_s2, np.float64),
+            np.asarray(m.steps_per_mm, np.float64),
+            machine_params(m, timer=not m.jerk_limited),
+            int(m.lookahead_blocks),
+        )
+
+    def _run(self, outs: tuple[NDArray, ...]) -> tuple[NDArray[np.float64], int]:
+        move_t = np.zeros(self.arrays[0].shape[0])
+        count = motion_kernel(*self.arrays, *self.modes, *self.tables, move_t, *outs)
+        return move_t, int(count)
+
+    def move_times(self) -> NDArray[np.float64]:
+        """Time of every move, s (no per-segment arrays)."""
+        e = np.zeros(0)
+        return self._run((e, e, e, e, e, e, np.zeros(0, np.int64), e, e))[0]
+
+    def detail(self) -> tuple[Profile, NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
+        """(profile, segment move, segment length mm, segment acceleration mm/s²)."""
+        kind, xyz, center, _, op_first, op_start = self.arrays
+        total = int(count_segments(kind, xyz, center, op_first, op_start, self.tables[4]))
+        cols = np.empty((8, total))
+        mv = np.empty(total, np.int64)
+        _, k = self._run((*cols[:6], mv, cols[6], cols[7]))
+        return Profile(*cols[:6, :k]), mv[:k], cols[6, :k], cols[7, :k]
+
+
+def _events(
+    prof: Profile, seg_move: NDArray[np.int64], stop_s: float, dwell: NDArray[np.int64], move_t: NDArray[np.float64],
+    pause_at: list[int], pause_s: list[float],
+) -> NDArray[np.float64]:
+    """Pauses in the velocity profile: (segment index they precede, s) for stops, dwells, tool changes, spindle."""
+    ev = []
+    if stop_s > 0 and len(prof):
+        stops = np.flatnonzero(prof.end_v <= 1e-9) + 1.0
+        ev.append(np.column_stack([stops, np.full(len(stops), stop_s)]))
+    if len(dwell) and len(seg_move):
+        ev.append(np.column_stack([np.searchsorted(seg_move, dwell).astype(np.float64), move_t[dwell]]))
+    if pause_at and len(seg_move):
+        ev.append(np.column_stack([np.searchsorted(seg_move, pause_at).astype(np.float64), pause_s]))
+    return np.concatenate(ev) if ev else np.zeros((0, 2))
+
+
+def cycle_time(program: Program, machine: Machine | str, *, link: NDArray[np.bool_] | None = None) -> CycleTime:
     """Plan ``program`` on ``machine`` and time it.
 
     Parameters
@@ -470,6 +553,11 @@ def cycle_time(program: Program, machine: Machine | str) -> CycleTime:
         Operations in order; the machine starts at ``program.start_xyz``.
     machine : Machine or str
         A profile, or a name / path for :func:`sim.load_machine`.
+    link : ndarray of shape (N,), bool, optional
+        Per move of ``program.toolpath``: whether it is a link (a feed move that
+        removes no material, e.g. from :func:`sim.simulate`'s removed volume). Marked
+        feed moves and arcs count as ``link`` in the breakdown instead of ``cut`` or
+        ``plunge``; rapids and dwells keep their kinds.
 
     Returns
     -------
@@ -481,9 +569,8 @@ def cycle_time(program: Program, machine: Machine | str) -> CycleTime:
     drain the planner on both Grbl and LinuxCNC), around dwells, and at the
     end. A tool change is counted when an operation's tool differs from the
     previous one's (the first tool is in the spindle at the start); a spindle
-    ramp whenever the speed rises. For LinuxCNC profiles the path-control mode
-    (G61 / G64 P) comes from ``program.metadata["path_control"]`` when the
-    reader recorded it; the last one recorded applies to the whole program.
+    ramp whenever the speed rises. For LinuxCNC profiles the path-control modes
+    (G61 / G64 P) come from the program's metadata (:func:`path_control_table`).
 
     Examples
     --------
@@ -497,108 +584,108 @@ def cycle_time(program: Program, machine: Machine | str) -> CycleTime:
     if not isinstance(program, Program):
         raise InputError(f"program must be a toolpath.Program, got {type(program).__name__}")
     m = load_machine(machine)
-    exact, tol = _path_control(program, m)
-    starts = program.operation_starts()
-    parts: list[Segments] = []
-    offsets: list[int] = []
-    naive_parts: list[NDArray[np.float64]] = []
-    classes: list[NDArray[np.int8]] = []
-    pauses: list[tuple[int, float, int, int]] = []  # (move index it precedes, seconds, kind code, operation)
-    prev_tool = program.operations[0].tool if program.operations else None
+    ops = program.operations
+    n_per = np.array([len(op.toolpath) for op in ops], np.int64)
+    n = int(n_per.sum())
+    if link is not None:
+        link = np.asarray(link)
+        if link.shape != (n,) or link.dtype != np.bool_:
+            raise InputError(f"link must be a bool array with one entry per move ({n}), got {link.dtype} {link.shape}")
+    # tool changes and spindle starts: (move index they precede, seconds, 0 tool change / 1 spindle, operation)
+    pauses: list[tuple[int, float, int, int]] = []
+    prev_tool = ops[0].tool if ops else None
     prev_rpm = 0.0
     base = 0
-    for k, (op, start) in enumerate(zip(program.operations, starts, strict=True)):
-        tp = op.toolpath
+    for k, op in enumerate(ops):
         if op.tool != prev_tool:
-            pauses.append((base, m.tool_change_s, 4, k))
+            pauses.append((base, m.tool_change_s, 0, k))
             prev_rpm = 0.0
         if op.spindle_rpm > prev_rpm:
-            pauses.append((base, m.spindle_ramp_s, 5, k))
+            pauses.append((base, m.spindle_ramp_s, 1, k))
         prev_tool, prev_rpm = op.tool, op.spindle_rpm
-        n = len(tp)
-        if n:
-            es = np.full(n, exact)
-            tl = np.full(n, tol)
-            parts.append(segments(tp, m, start_xyz=start, exact_stop=es, tolerance_mm=tl))
-            offsets.append(base)
-            naive_parts.append(naive_time_s(tp, m, start_xyz=start))
-            classes.append(_classify(tp, np.asarray(start, np.float64)))
-        base += n
-    n_moves = base
-    segs = Segments.concat(parts, offsets)
-    # operations are planned apart: the first segment of each starts at rest
-    entry = segs.entry_v2.copy()
-    if len(segs):
-        op_of_move = np.repeat(np.arange(len(program.operations)), [len(op.toolpath) for op in program.operations])
-        first = np.r_[True, op_of_move[segs.move[1:]] != op_of_move[segs.move[:-1]]]
-        entry[first] = 0.0
-    segs = Segments(segs.length_mm, segs.cruise_v2, segs.accel_mm_s2, entry, segs.move, segs.step_density)
-    prof = plan(segs, window=m.lookahead_blocks)
-    if m.jerk_limited and len(segs):
-        prof = _jerk_retime(prof, segs, m)
-    seg_t = prof.segment_t
-    if m.step_timer_hz > 0 and segs.step_density is not None and len(segs):
-        # every step period is a little longer: stretch each segment's times, slow its speeds alike
-        f = 1.0 + grbl_timer_extra_s(prof, segs, m.step_timer_hz) / np.where(seg_t > 0, seg_t, 1.0)
-        p = prof
-        prof = Profile(p.start_v / f, p.cruise_v / f, p.end_v / f, p.accel_t * f, p.cruise_t * f, p.decel_t * f)
-        seg_t = prof.segment_t
-    move_t = np.bincount(segs.move, weights=seg_t, minlength=n_moves) if n_moves else np.zeros(0)
-    kinds = np.concatenate(classes) if classes else np.zeros(0, np.int8)
-    naive = np.concatenate(naive_parts) if naive_parts else np.zeros(0)
-    dwell = kinds == _DWELL
-    feeds = np.concatenate([op.toolpath.feed for op in program.operations]) if n_moves else np.zeros(0)
-    move_t[dwell] = feeds[dwell] + m.dwell_overhead_s
-    naive_dwell = naive.copy()
-    naive_dwell[dwell] = feeds[dwell] + m.dwell_overhead_s
-    events: list[tuple[float, float]] = []
-    # a sampled controller finishes each move that ends at rest a little late
-    if m.stop_overhead_s > 0 and len(prof):
-        stops = np.flatnonzero(prof.end_v <= 1e-9)
-        np.add.at(move_t, segs.move[stops], m.stop_overhead_s)
-        events.extend((float(i + 1), m.stop_overhead_s) for i in stops)
-    # dwells as pauses in the velocity profile
-    if np.any(dwell) and len(segs):
-        seg_of_move = np.searchsorted(segs.move, np.flatnonzero(dwell))
-        events.extend((float(i), float(move_t[j])) for i, j in zip(seg_of_move, np.flatnonzero(dwell), strict=True))
-    pause_s = 0.0
-    kind_pause = {4: 0.0, 5: 0.0}
-    for mv, sec, code, _ in pauses:
-        kind_pause[code] += sec
-        pause_s += sec
-        if len(segs):
-            events.append((float(np.searchsorted(segs.move, mv)), sec))
+        base += int(n_per[k])
+    detail = None
+    if n:
+        kind, xyz, center, feed, op_first, op_start = _program_arrays(program)
+        vrap = np.asarray(m.rapid_mm_min, np.float64) / 60.0
+        run = _Motion(m, (kind, xyz, center, feed, op_first, op_start), path_control_table(program, m))
+        if m.jerk_limited:
+            prof, seg_move, length, accel = run.detail()
+            prof = _jerk_retime(prof, accel, length, m)
+            if m.step_timer_hz > 0:  # no shipped profile has both: the step densities are computed again
+                density = np.concatenate([
+                    s.step_density for s in (segments(op.toolpath, m, start_xyz=st) for op, st in
+                                             zip(ops, program.operation_starts(), strict=True) if len(op.toolpath))
+                ])
+                segs = Segments(length, prof.cruise_v**2, accel, prof.start_v**2, seg_move, density)
+                seg_t = prof.segment_t
+                f = 1.0 + grbl_timer_extra_s(prof, segs, m.step_timer_hz) / np.where(seg_t > 0, seg_t, 1.0)
+                p = prof
+                prof = Profile(p.start_v / f, p.cruise_v / f, p.end_v / f, p.accel_t * f, p.cruise_t * f, p.decel_t * f)
+            move_t = np.bincount(seg_move, weights=prof.segment_t, minlength=n)
+            if m.stop_overhead_s > 0:
+                np.add.at(move_t, seg_move[prof.end_v <= 1e-9], m.stop_overhead_s)
+            dw = kind == MoveKind.DWELL
+            move_t[dw] = feed[dw] + m.dwell_overhead_s
+            fixed = (prof, seg_move)
+            get_prof = lambda: fixed  # noqa: E731
+        else:
+            move_t = run.move_times()
+            get_prof = lambda: run.detail()[:2]  # noqa: E731
+        vlin = m.max_linear_velocity_mm_min / 60.0
+        naive, cls = naive_kernel(kind, xyz, center, feed, op_first, op_start, vrap, vlin)
+        dwell = np.flatnonzero(cls == _DWELL)
+        naive[dwell] += m.dwell_overhead_s
+        if link is not None:
+            cls[link & ((cls == _CUT) | (cls == _PLUNGE))] = _LINK
+        stop_s = m.stop_overhead_s
+        pause_at = [p[0] for p in pauses]
+        pause_s = [p[1] for p in pauses]
+
+        def detail() -> tuple[Profile, NDArray[np.int64], NDArray[np.float64]]:
+            prof, seg_move = get_prof()
+            return prof, seg_move, _events(prof, seg_move, stop_s, dwell, move_t, pause_at, pause_s)
+
+    else:
+        move_t = naive = np.zeros(0)
+        cls = np.zeros(0, np.int8)
+    per_class = np.bincount(cls, weights=move_t, minlength=5) if n else np.zeros(5)
     by_kind = {k: 0.0 for k in KINDS}
-    for code, name in ((_CUT, "cut"), (_PLUNGE, "plunge"), (_RAPID, "rapid"), (_DWELL, "dwell")):
-        by_kind[name] = float(move_t[kinds == code].sum())
-    by_kind["tool_change"] = kind_pause[4]
-    by_kind["spindle"] = kind_pause[5]
-    total = float(move_t.sum()) + pause_s
-    naive_total = float(naive_dwell.sum()) + pause_s
-    by_op = []
-    base = 0
-    op_pause = np.zeros(len(program.operations))
-    for _, sec, _, k in pauses:
+    for code, name in _CLASS_NAMES:
+        by_kind[name] = float(per_class[code])
+    op_pause = np.zeros(len(ops))
+    for _, sec, code, k in pauses:
+        by_kind["tool_change" if code == 0 else "spindle"] += sec
         op_pause[k] += sec
-    for i, op in enumerate(program.operations):
-        n = len(op.toolpath)
-        by_op.append(
-            {
-                "name": op.name or f"operation {i + 1}",
-                "cycle_time_s": float(move_t[base : base + n].sum() + op_pause[i]),
-                "naive_time_s": float(naive_dwell[base : base + n].sum() + op_pause[i]),
-                "moves": n,
-            }
-        )
-        base += n
+    pause_s = float(op_pause.sum())
+    firsts = np.cumsum(n_per) - n_per
+    nz = n_per > 0
+    op_t = np.zeros(len(ops))
+    op_naive = np.zeros(len(ops))
+    op_link = np.zeros(len(ops))
+    if n:
+        op_t[nz] = np.add.reduceat(move_t, firsts[nz])
+        op_naive[nz] = np.add.reduceat(naive, firsts[nz])
+        if link is not None:
+            op_link[nz] = np.add.reduceat(np.where(cls == _LINK, move_t, 0.0), firsts[nz])
+    by_op = []
+    for i, op in enumerate(ops):
+        row: dict[str, Any] = {
+            "name": op.name or f"operation {i + 1}",
+            "cycle_time_s": float(op_t[i] + op_pause[i]),
+            "naive_time_s": float(op_naive[i] + op_pause[i]),
+            "moves": int(n_per[i]),
+        }
+        if link is not None:
+            row["link_time_s"] = float(op_link[i])
+        by_op.append(row)
     return CycleTime(
-        cycle_time_s=total,
-        naive_time_s=naive_total,
+        cycle_time_s=float(move_t.sum()) + pause_s,
+        naive_time_s=float(naive.sum()) + pause_s,
         machine=m.name,
         by_kind_s=by_kind,
         by_operation=by_op,
-        profile=prof,
-        segment_move=segs.move,
         move_time_s=move_t,
-        events=events,
+        links_known=link is not None,
+        _detail=detail,
     )

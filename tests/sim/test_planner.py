@@ -330,3 +330,73 @@ def test_block_rate_caps_short_blocks():
     assert np.allclose(np.sqrt(s.cruise_v2), 0.05 * 300.0)
     fast = segments(_path(pts, 3000.0), dataclasses.replace(m, block_rate_hz=0.0, steps_per_mm=(0.0, 0.0, 0.0)))
     assert np.allclose(np.sqrt(fast.cruise_v2), 50.0)
+
+
+# the fused kernel (segments + plan + timer + move times, streamed) against the references chained --------------------
+
+
+def _fused(tp, m, op_first, op_start, exact, tol, chunk):
+    from sim.planner import machine_params, mode_table
+    from sim.planner_kernels import count_segments, motion_kernel
+
+    params = machine_params(m)
+    arrays = (tp.kind, tp.xyz, tp.center, tp.feed, op_first, op_start)
+    total = count_segments(tp.kind, tp.xyz, tp.center, op_first, op_start, params)
+    cols = np.full((8, total), np.nan)
+    mv = np.full(total, -1, np.int64)
+    move_t = np.zeros(len(tp))
+    tables = (
+        np.asarray(m.max_velocity_mm_min) / 60.0,
+        np.asarray(m.rapid_mm_min) / 60.0,
+        np.asarray(m.max_acceleration_mm_s2, np.float64),
+        np.asarray(m.steps_per_mm, np.float64),
+        params,
+        m.lookahead_blocks,
+    )
+    k = motion_kernel(*arrays, *mode_table(exact, tol), *tables, move_t, *cols[:6], mv, cols[6], cols[7], chunk)
+    lean = np.zeros(len(tp))
+    e = np.zeros(0)
+    motion_kernel(*arrays, *mode_table(exact, tol), *tables, lean, e, e, e, e, e, e, np.zeros(0, np.int64), e, e, chunk)
+    assert_allclose(lean, move_t, rtol=1e-12, atol=1e-12)  # the profile columns are optional, the times the same
+    return cols[:6, :k], mv[:k], move_t, cols[6, :k], cols[7, :k]
+
+
+@given(_toolpaths(), st.sampled_from(range(len(_MACHINES))), st.integers(0, 3), st.sampled_from([1, 2, 5, 64, 16384]))
+@settings(max_examples=50, deadline=None)
+def test_motion_kernel_matches_the_references_chained(tp, mi, n_splits, chunk):
+    from sim.planner_reference import motion_reference
+
+    m = _MACHINES[mi]
+    n = len(tp)
+    rng = np.random.default_rng(n * 7 + n_splits)
+    cuts = np.unique(rng.integers(1, max(n, 2), n_splits)) if n > 1 else np.zeros(0, np.int64)
+    op_first = np.r_[0, cuts[cuts < n]].astype(np.int64)
+    op_start = rng.uniform(-5.0, 5.0, (len(op_first), 3))
+    exact = rng.random(n) < 0.3
+    tol = rng.choice([0.0, 0.01, 0.5], n)
+    ker = _fused(tp, m, op_first, op_start, exact, tol, chunk)
+    ref = motion_reference(
+        tp, m, op_first, op_start, exact, tol, timer_hz=m.step_timer_hz, stop_s=m.stop_overhead_s,
+        dwell_s=m.dwell_overhead_s,
+    )
+    for name, a, b in zip(("profile", "move", "move_t", "length", "accel"), ker, ref, strict=True):
+        assert_allclose(np.asarray(a, np.float64), np.vstack(b) if name == "profile" else b, rtol=1e-9, atol=1e-9,
+                        err_msg=name)
+
+
+def test_motion_kernel_streams_long_arcs_and_long_windows():
+    # a helix of many chords (more than the buffer), then short moves; a window longer than the program
+    from sim.planner_reference import motion_reference
+
+    b = ToolpathBuilder()
+    b.arc(0.0, 0.0, -3.0, 20.0, 0.0, cw=True, feed_mm_min=1500.0)  # 222 chords per turn on grbl-router
+    for k in range(60):
+        b.feed(0.3 * (k + 1), 0.1 * (k % 2), -3.0, 2000.0)
+    tp = b.build()
+    for m in (GRBL, dataclasses.replace(GRBL, lookahead_blocks=500)):
+        args = (tp, m, np.zeros(1, np.int64), np.zeros((1, 3)), np.zeros(len(tp), bool), np.zeros(len(tp)))
+        ker = _fused(*args, 16)
+        ref = motion_reference(*args, timer_hz=m.step_timer_hz, stop_s=0.0, dwell_s=0.0)
+        assert len(ker[1]) == len(ref[1]) > 222
+        assert_allclose(ker[0], np.vstack(ref[0]), rtol=1e-9, atol=1e-9)
+        assert_allclose(ker[2], ref[2], rtol=1e-9, atol=1e-12)
