@@ -1,0 +1,786 @@
+"""Numba kernel of the polygon offset (see :mod:`toolpath.kernels.offset` for the method).
+
+Per distance ``d`` (``r = |d|``):
+
+1. *raw curve* of every ring: at a vertex where the moved edges part (``d·turn > 0``) the corners of the
+   polygon circumscribed about the arc of radius ``r`` (its first and last facets run along the moved
+   edges, so the moved edges' own end points are not needed); elsewhere the moved edges' end and start
+   (a straight connector);
+2. *crossings* of all raw segments (a sweep in x), each recorded on both segments (at a segment's end
+   when it meets the other there), points closer than ``SNAP_MM`` merged;
+3. *runs*: a raw ring is cut at its crossings into runs. Whether a point of the raw curve is kept (farther
+   than ``r`` from every edge's flattened offset, on the asked side) can change only where the raw curve
+   meets another part of the raw curve -- the boundary of the union of the flattened edge offsets is made
+   of raw segments -- so one test per run (at the middle of its longest piece) decides the whole run;
+4. *rings*: kept runs are chained end to start (a run and its exact reverse, a zero-width neck, cancel).
+
+Per call, everything that does not depend on ``d`` (edge normals, turns) is computed once. Units: mm.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+
+__all__ = ["KEEP_EPS_MM", "SNAP_MM", "MIN_RING_AREA_MM2", "offset_rings_kernel"]
+
+#: A raw piece is kept when it is at least ``|d| - KEEP_EPS_MM`` from the boundary, mm.
+KEEP_EPS_MM = 1e-9
+#: Crossings closer than this are merged, mm.
+SNAP_MM = 1e-7
+#: Rings of smaller area are dropped, mm².
+MIN_RING_AREA_MM2 = 1e-9
+
+
+@njit(cache=True, nogil=True)
+def _grow(a: NDArray[np.float64], n: int) -> NDArray[np.float64]:
+    """``a`` itself when it has at least ``n`` rows, else a copy with room for twice as many."""
+    if n <= a.shape[0]:
+        return a
+    b = np.zeros((max(n, 2 * a.shape[0]), a.shape[1]))
+    for i in range(a.shape[0]):
+        for j in range(a.shape[1]):
+            b[i, j] = a[i, j]
+    return b
+
+
+@njit(cache=True, nogil=True)
+def _prep(xy: NDArray[np.float64], starts: NDArray[np.int64]) -> NDArray[np.float64]:
+    """Per edge (M, 11): x0, y0, x1, y1, unit right normal (nx, ny), normal of the previous edge, turn at
+    the start vertex (rad, left positive), its cosine and sine."""
+    m = xy.shape[0]
+    e = np.empty((m, 11))
+    for q in range(starts.shape[0] - 1):
+        s = starts[q]
+        t = starts[q + 1]
+        for i in range(s, t):
+            j = i + 1 if i + 1 < t else s
+            ex = xy[j, 0] - xy[i, 0]
+            ey = xy[j, 1] - xy[i, 1]
+            ln = math.hypot(ex, ey)
+            e[i, 0] = xy[i, 0]
+            e[i, 1] = xy[i, 1]
+            e[i, 2] = xy[j, 0]
+            e[i, 3] = xy[j, 1]
+            e[i, 4] = ey / ln
+            e[i, 5] = -ex / ln
+        for i in range(s, t):
+            p = i - 1 if i > s else t - 1
+            e[i, 6] = e[p, 4]
+            e[i, 7] = e[p, 5]
+            cr = e[p, 4] * e[i, 5] - e[p, 5] * e[i, 4]
+            dt = e[p, 4] * e[i, 4] + e[p, 5] * e[i, 5]
+            e[i, 8] = math.atan2(cr, dt)
+            e[i, 9] = dt
+            e[i, 10] = cr
+    return e
+
+
+@njit(cache=True, nogil=True)
+def _caps(e: NDArray[np.float64], d: float, tol: float) -> NDArray[np.float64]:
+    """Per vertex its arc at offset ``d`` (M, 5): facet count n (0: no arc), cos h, sin h, cos 2h, sin 2h
+    with ``h = turn / 2n`` the signed half facet angle."""
+    m = e.shape[0]
+    r = abs(d)
+    alpha = 2.0 * math.acos(r / (r + tol))
+    caps = np.zeros((m, 5))
+    for k in range(m):
+        phi = e[k, 8]
+        if d * phi > 0:
+            n = max(1, int(math.ceil(abs(phi) / alpha - 1e-12)))
+            if n == 1:
+                ch = math.sqrt(0.5 * (1.0 + e[k, 9]))
+                sh = math.copysign(math.sqrt(max(0.0, 0.5 * (1.0 - e[k, 9]))), phi)
+                c2 = e[k, 9]
+                s2 = e[k, 10]
+            else:
+                h = phi / (2.0 * n)
+                ch = math.cos(h)
+                sh = math.sin(h)
+                c2 = ch * ch - sh * sh
+                s2 = 2.0 * sh * ch
+            caps[k, 0] = n
+            caps[k, 1] = ch
+            caps[k, 2] = sh
+            caps[k, 3] = c2
+            caps[k, 4] = s2
+    return caps
+
+
+@njit(cache=True, nogil=True)
+def _raw(
+    e: NDArray[np.float64], starts: NDArray[np.int64], caps: NDArray[np.float64], d: float
+) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """Raw offset rings: points (N, 2), each ring open, consecutive duplicates (1e-13 mm) removed, and ring
+    starts (R + 1,)."""
+    r = abs(d)
+    sg = 1.0 if d > 0 else -1.0
+    cnt = 0
+    for k in range(e.shape[0]):
+        cnt += max(2, int(caps[k, 0]))
+    pts = np.empty((cnt, 2))
+    rs = np.zeros(starts.shape[0], np.int64)
+    n = 0
+    for q in range(starts.shape[0] - 1):
+        b = n
+        for i in range(starts[q], starts[q + 1]):
+            vx = e[i, 0]
+            vy = e[i, 1]
+            nc = int(caps[i, 0])
+            for j in range(max(nc, 2)):
+                if nc == 0:
+                    px = vx + d * (e[i, 6] if j == 0 else e[i, 4])
+                    py = vy + d * (e[i, 7] if j == 0 else e[i, 5])
+                else:
+                    if j == 0:
+                        rr = r / caps[i, 1]
+                        ux = sg * e[i, 6]
+                        uy = sg * e[i, 7]
+                        fx = ux * caps[i, 1] - uy * caps[i, 2]
+                        fy = ux * caps[i, 2] + uy * caps[i, 1]
+                    elif j < nc:
+                        fx, fy = fx * caps[i, 3] - fy * caps[i, 4], fx * caps[i, 4] + fy * caps[i, 3]
+                    else:
+                        break
+                    px = vx + rr * fx
+                    py = vy + rr * fy
+                if n > b and abs(px - pts[n - 1, 0]) + abs(py - pts[n - 1, 1]) <= 1e-13:
+                    continue
+                pts[n, 0] = px
+                pts[n, 1] = py
+                n += 1
+        if n - b > 1 and abs(pts[b, 0] - pts[n - 1, 0]) + abs(pts[b, 1] - pts[n - 1, 1]) <= 1e-13:
+            n -= 1
+        if n - b < 2:
+            n = b
+        rs[q + 1] = n
+    return pts[:n], rs
+
+
+@njit(cache=True, nogil=True)
+def _grid(e: NDArray[np.float64], reach: float) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]]:
+    """Uniform grid over the edges' boxes: ``(x0, y0, cell, nx, ny)``, CSR starts and edge ids. The cell
+    is a quarter of ``reach``, at least 1/48 of the extent, and about two edges per cell."""
+    m = e.shape[0]
+    x0 = np.inf
+    y0 = np.inf
+    x1 = -np.inf
+    y1 = -np.inf
+    for k in range(m):
+        x0 = min(x0, e[k, 0])
+        y0 = min(y0, e[k, 1])
+        x1 = max(x1, e[k, 0])
+        y1 = max(y1, e[k, 1])
+    c = max(0.25 * reach, math.sqrt(max(x1 - x0, 1e-9) * max(y1 - y0, 1e-9) / (2 * m + 8)),
+            max(x1 - x0, y1 - y0) / 48.0, 1e-9)
+    nx = int((x1 - x0) / c) + 1
+    ny = int((y1 - y0) / c) + 1
+    span = np.empty((m, 4), np.int64)
+    cs = np.zeros(nx * ny + 1, np.int64)
+    for k in range(m):
+        span[k, 0] = int((min(e[k, 0], e[k, 2]) - x0) / c)
+        span[k, 1] = int((max(e[k, 0], e[k, 2]) - x0) / c)
+        span[k, 2] = int((min(e[k, 1], e[k, 3]) - y0) / c)
+        span[k, 3] = int((max(e[k, 1], e[k, 3]) - y0) / c)
+        for iy in range(span[k, 2], span[k, 3] + 1):
+            for ix in range(span[k, 0], span[k, 1] + 1):
+                cs[iy * nx + ix + 1] += 1
+    for i in range(nx * ny):
+        cs[i + 1] += cs[i]
+    fill = np.empty(nx * ny, np.int64)
+    for i in range(nx * ny):
+        fill[i] = cs[i]
+    ids = np.empty(cs[-1], np.int64)
+    for k in range(m):
+        for iy in range(span[k, 2], span[k, 3] + 1):
+            for ix in range(span[k, 0], span[k, 1] + 1):
+                ids[fill[iy * nx + ix]] = k
+                fill[iy * nx + ix] += 1
+    geo = np.array([x0, y0, c, nx, ny])
+    return geo, cs, ids
+
+
+@njit(cache=True, nogil=True)
+def _near(px: float, py: float, e: NDArray[np.float64], caps: NDArray[np.float64], k: int, thr: float,
+          sg: float) -> bool:
+    """Is (px, py) inside the flattened offset of edge ``k``: closer than ``thr`` to its interior, or inside
+    the cap of its start vertex (the circumscribed polygon of its arc, within the arc's sector)?"""
+    x0 = e[k, 0]
+    y0 = e[k, 1]
+    x1 = e[k, 2]
+    y1 = e[k, 3]
+    nc = int(caps[k, 0])
+    big = thr / caps[k, 1] if nc > 0 else thr
+    if min(x0, x1) - px > big or px - max(x0, x1) > big or min(y0, y1) - py > big or py - max(y0, y1) > big:
+        return False
+    ex = x1 - x0
+    ey = y1 - y0
+    qx = px - x0
+    qy = py - y0
+    t = (qx * ex + qy * ey) / (ex * ex + ey * ey)
+    if 0.0 < t < 1.0:
+        dx = x0 + t * ex - px
+        dy = y0 + t * ey - py
+        if dx * dx + dy * dy < thr * thr:
+            return True
+    if nc == 0 or qx * qx + qy * qy >= big * big:
+        return False
+    u0x = sg * e[k, 6]
+    u0y = sg * e[k, 7]
+    u1x = sg * e[k, 4]
+    u1y = sg * e[k, 5]
+    if caps[k, 2] > 0:
+        if u0x * qy - u0y * qx < 0.0 or qx * u1y - qy * u1x < 0.0:
+            return False
+    elif u0x * qy - u0y * qx > 0.0 or qx * u1y - qy * u1x > 0.0:
+        return False
+    c2 = caps[k, 3]
+    s2 = caps[k, 4]
+    fx = u0x
+    fy = u0y
+    for _ in range(nc + 1):
+        if qx * fx + qy * fy >= thr:
+            return False
+        fx, fy = fx * c2 - fy * s2, fx * s2 + fy * c2
+    return True
+
+
+@njit(cache=True, nogil=True)
+def _keep(px: float, py: float, e: NDArray[np.float64], caps: NDArray[np.float64], thr: float, sg: float,
+          geo: NDArray[np.float64], cs: NDArray[np.int64], ids: NDArray[np.int64], reach: float, hint: int) -> int:
+    """-1 when (px, py) is outside every edge's flattened offset and on the asked side (``sg < 0``: inside);
+    else an edge whose offset holds it (``hint`` is tried first), or ``e.shape[0]`` for the wrong side."""
+    gx0 = geo[0]
+    gy0 = geo[1]
+    c = geo[2]
+    nx = int(geo[3])
+    ny = int(geo[4])
+    ix0 = max(0, int(math.floor((px - reach - gx0) / c)))
+    ix1 = min(nx - 1, int(math.floor((px + reach - gx0) / c)))
+    iy0 = max(0, int(math.floor((py - reach - gy0) / c)))
+    iy1 = min(ny - 1, int(math.floor((py + reach - gy0) / c)))
+    wx = max(ix1 - ix0 + 1, 0)
+    nw = wx * max(iy1 - iy0 + 1, 0)
+    reach2 = reach * reach
+    for w in range(-1, nw):  # the hint first, then the cells within reach
+        if w < 0:
+            if hint < 0:
+                continue
+            qlo = 0
+            qhi = 1
+        else:
+            iy = iy0 + w // wx
+            ix = ix0 + w % wx
+            cell = iy * nx + ix
+            qlo = cs[cell]
+            qhi = cs[cell + 1]
+            if qlo == qhi:
+                continue
+            dy = max(gy0 + iy * c - py, 0.0, py - (gy0 + (iy + 1) * c))
+            dx = max(gx0 + ix * c - px, 0.0, px - (gx0 + (ix + 1) * c))
+            if dx * dx + dy * dy >= reach2:
+                continue
+        for q in range(qlo, qhi):
+            k = hint if w < 0 else ids[q]
+            if _near(px, py, e, caps, k, thr, sg):
+                return k
+    # crossing number along the shorter of +x and -x, each crossing counted in the cell that holds it
+    crossings = 0
+    iy = int(math.floor((py - gy0) / c))
+    if 0 <= iy < ny:
+        ixp = min(nx - 1, max(0, int(math.floor((px - gx0) / c))))
+        right = ixp >= nx // 2
+        lo = ixp if right else 0
+        hi = nx if right else ixp + 1
+        for ix in range(lo, hi):
+            cell = iy * nx + ix
+            for q in range(cs[cell], cs[cell + 1]):
+                k = ids[q]
+                y0 = e[k, 1]
+                y1 = e[k, 3]
+                if (y0 > py) != (y1 > py):
+                    xi = e[k, 0] + (py - y0) * (e[k, 2] - e[k, 0]) / (y1 - y0)
+                    if (px < xi) == right and min(nx - 1, max(0, int(math.floor((xi - gx0) / c)))) == ix:
+                        crossings += 1
+    return -1 if (crossings % 2 == 1) == (sg < 0) else e.shape[0]
+
+
+@njit(cache=True, nogil=True)
+def _argsort(a: NDArray[np.float64]) -> NDArray[np.int64]:
+    """Indices sorting ``a`` (a bucket pass, then insertion sort): O(n) for spread-out keys."""
+    n = a.shape[0]
+    idx = np.empty(n, np.int64)
+    if n == 0:
+        return idx
+    lo = a[0]
+    hi = a[0]
+    for i in range(n):
+        lo = min(lo, a[i])
+        hi = max(hi, a[i])
+    w = (hi - lo) / n if hi > lo else 1.0
+    cnt = np.zeros(n + 1, np.int64)
+    b = np.empty(n, np.int64)
+    for i in range(n):
+        b[i] = min(n - 1, int((a[i] - lo) / w))
+        cnt[b[i] + 1] += 1
+    for i in range(n):
+        cnt[i + 1] += cnt[i]
+    k = np.empty(n)
+    for i in range(n):
+        p = cnt[b[i]]
+        cnt[b[i]] += 1
+        idx[p] = i
+        k[p] = a[i]
+    for i in range(1, n):
+        v = idx[i]
+        kv = k[i]
+        j = i
+        while j >= 1 and k[j - 1] > kv:
+            k[j] = k[j - 1]
+            idx[j] = idx[j - 1]
+            j -= 1
+        k[j] = kv
+        idx[j] = v
+    return idx
+
+
+@njit(cache=True, nogil=True)
+def _pair(pts: NDArray[np.float64], i: int, j: int, ni: int, nj: int, sp: NDArray[np.float64], ns: int
+          ) -> tuple[NDArray[np.float64], int]:
+    """Split points of segments ``pts[i] -> pts[ni]`` and ``pts[j] -> pts[nj]`` appended to ``sp``."""
+    ax = pts[i, 0]
+    ay = pts[i, 1]
+    ix1 = pts[ni, 0]
+    iy1 = pts[ni, 1]
+    rx = ix1 - ax
+    ry = iy1 - ay
+    bx = pts[j, 0]
+    by = pts[j, 1]
+    jx1 = pts[nj, 0]
+    jy1 = pts[nj, 1]
+    sx = jx1 - bx
+    sy = jy1 - by
+    den = rx * sy - ry * sx
+    wx = bx - ax
+    wy = by - ay
+    li = math.hypot(rx, ry)
+    lj = math.hypot(sx, sy)
+    et = SNAP_MM / li
+    eu = SNAP_MM / lj
+    sp = _grow(sp, ns + 8)
+    if abs(den) <= 1e-12 * li * lj:
+        # parallel: when collinear, each is split at the other's ends lying inside it, and
+        # there at its own end too
+        if abs(wx * ry - wy * rx) > SNAP_MM * li:
+            return sp, ns
+        for q in range(4):
+            if q < 2:  # ends of j on i
+                px = bx if q == 0 else jx1
+                py = by if q == 0 else jy1
+                tt = ((px - ax) * rx + (py - ay) * ry) / (li * li)
+                tgt = i
+                own = j
+                ot = 0.0 if q == 0 else 1.0
+                e = et
+            else:  # ends of i on j
+                px = ax if q == 2 else ix1
+                py = ay if q == 2 else iy1
+                tt = ((px - bx) * sx + (py - by) * sy) / (lj * lj)
+                tgt = j
+                own = i
+                ot = 0.0 if q == 2 else 1.0
+                e = eu
+            if e < tt < 1.0 - e:
+                sp[ns, 0] = tgt
+                sp[ns, 1] = tt
+                sp[ns, 2] = px
+                sp[ns, 3] = py
+                sp[ns + 1, 0] = own
+                sp[ns + 1, 1] = ot
+                sp[ns + 1, 2] = px
+                sp[ns + 1, 3] = py
+                ns += 2
+        return sp, ns
+    t = (wx * sy - wy * sx) / den
+    u = (wx * ry - wy * rx) / den
+    if t < -et or t > 1.0 + et or u < -eu or u > 1.0 + eu:
+        return sp, ns
+    end_i = t <= et or t >= 1.0 - et
+    end_j = u <= eu or u >= 1.0 - eu
+    if end_i and end_j and (j == ni or i == nj):
+        return sp, ns  # neighbours on one ring meeting at their shared point
+    if end_i:
+        px = ax if t <= et else ix1
+        py = ay if t <= et else iy1
+        t = 0.0 if t <= et else 1.0
+    elif end_j:
+        px = bx if u <= eu else jx1
+        py = by if u <= eu else jy1
+    else:
+        px = ax + t * rx
+        py = ay + t * ry
+    if end_j:
+        u = 0.0 if u <= eu else 1.0
+    sp[ns, 0] = i
+    sp[ns, 1] = t
+    sp[ns, 2] = px
+    sp[ns, 3] = py
+    sp[ns + 1, 0] = j
+    sp[ns + 1, 1] = u
+    sp[ns + 1, 2] = px
+    sp[ns + 1, 3] = py
+    ns += 2
+    return sp, ns
+
+
+@njit(cache=True, nogil=True)
+def _crossings(pts: NDArray[np.float64], rs: NDArray[np.int64]) -> NDArray[np.float64]:
+    """Split points (S, 4): segment, t, x, y, sorted by segment then t. Segment ``i`` runs from ``pts[i]``
+    to the next point of its ring. A crossing at a segment's end is recorded on it at t = 0 or 1.
+
+    Pairs are found on a uniform grid of about one cell per segment; a pair is tested in the cell holding
+    the lower-left corner of the overlap of its boxes."""
+    n = pts.shape[0]
+    nxt = np.empty(n, np.int64)
+    for q in range(rs.shape[0] - 1):
+        for i in range(rs[q], rs[q + 1]):
+            nxt[i] = i + 1 if i + 1 < rs[q + 1] else rs[q]
+    gx0 = np.inf
+    gy0 = np.inf
+    gx1 = -np.inf
+    gy1 = -np.inf
+    for i in range(n):
+        gx0 = min(gx0, pts[i, 0])
+        gy0 = min(gy0, pts[i, 1])
+        gx1 = max(gx1, pts[i, 0])
+        gy1 = max(gy1, pts[i, 1])
+    ext = max(gx1 - gx0, gy1 - gy0, 1e-9)
+    c = max(math.sqrt(max(gx1 - gx0, ext / 64) * max(gy1 - gy0, ext / 64) / max(n, 1)), ext / 1024)
+    gnx = int((gx1 - gx0) / c) + 1
+    gny = int((gy1 - gy0) / c) + 1
+    bb = np.empty((n, 4))
+    span = np.empty((n, 4), np.int64)
+    cs = np.zeros(gnx * gny + 1, np.int64)
+    for i in range(n):
+        j = nxt[i]
+        bb[i, 0] = min(pts[i, 0], pts[j, 0])
+        bb[i, 1] = max(pts[i, 0], pts[j, 0])
+        bb[i, 2] = min(pts[i, 1], pts[j, 1])
+        bb[i, 3] = max(pts[i, 1], pts[j, 1])
+        span[i, 0] = int((bb[i, 0] - gx0) / c)
+        span[i, 1] = int((bb[i, 1] - gx0) / c)
+        span[i, 2] = int((bb[i, 2] - gy0) / c)
+        span[i, 3] = int((bb[i, 3] - gy0) / c)
+        for iy in range(span[i, 2], span[i, 3] + 1):
+            for ix in range(span[i, 0], span[i, 1] + 1):
+                cs[iy * gnx + ix + 1] += 1
+    for i in range(gnx * gny):
+        cs[i + 1] += cs[i]
+    fill = np.empty(gnx * gny, np.int64)
+    for i in range(gnx * gny):
+        fill[i] = cs[i]
+    ids = np.empty(cs[-1], np.int64)
+    for i in range(n):
+        for iy in range(span[i, 2], span[i, 3] + 1):
+            for ix in range(span[i, 0], span[i, 1] + 1):
+                ids[fill[iy * gnx + ix]] = i
+                fill[iy * gnx + ix] += 1
+    sp = np.empty((max(16, n // 4), 4))
+    ns = 0
+    for cell in range(gnx * gny):
+        for pa in range(cs[cell], cs[cell + 1]):
+            i = ids[pa]
+            for pb in range(pa + 1, cs[cell + 1]):
+                j = ids[pb]
+                lx = max(bb[i, 0], bb[j, 0])
+                ly = max(bb[i, 2], bb[j, 2])
+                if lx > min(bb[i, 1], bb[j, 1]) or ly > min(bb[i, 3], bb[j, 3]):
+                    continue
+                if int((ly - gy0) / c) * gnx + int((lx - gx0) / c) != cell:
+                    continue
+                sp, ns = _pair(pts, i, j, nxt[i], nxt[j], sp, ns)
+    # split points closer than SNAP_MM (near-concurrent crossings) become one point
+    key = np.empty(ns)
+    for i in range(ns):
+        key[i] = sp[i, 2]
+    xo = _argsort(key)
+    for a in range(ns):
+        ia = xo[a]
+        for b in range(a + 1, ns):
+            ib = xo[b]
+            if sp[ib, 2] - sp[ia, 2] > SNAP_MM:
+                break
+            if abs(sp[ib, 3] - sp[ia, 3]) <= SNAP_MM:
+                sp[ib, 2] = sp[ia, 2]
+                sp[ib, 3] = sp[ia, 3]
+    for i in range(ns):
+        key[i] = sp[i, 0] * 4.0 + sp[i, 1]
+    so = _argsort(key)
+    out = np.empty((ns, 4))
+    for i in range(ns):
+        for j in range(4):
+            out[i, j] = sp[so[i], j]
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _find(xs: NDArray[np.float64], order: NDArray[np.int64], ys: NDArray[np.float64], used: NDArray[np.bool_],
+          x: float, y: float, skip: int) -> int:
+    """An unused item (not ``skip``) whose (x, y) equals the given point exactly, or -1; ``xs`` sorted,
+    ``order`` maps back to items, ``ys`` by item."""
+    lo = 0
+    hi = xs.shape[0]
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if xs[mid] < x:
+            lo = mid + 1
+        else:
+            hi = mid
+    while lo < xs.shape[0] and xs[lo] == x:
+        c = order[lo]
+        if c != skip and not used[c] and ys[c] == y:
+            return c
+        lo += 1
+    return -1
+
+
+@njit(cache=True, nogil=True)
+def _rings(pts: NDArray[np.float64], rs: NDArray[np.int64], sp: NDArray[np.float64], e: NDArray[np.float64],
+           caps: NDArray[np.float64], d: float, tol: float) -> tuple[NDArray[np.float64], NDArray[np.int64],
+                                                                      NDArray[np.int64]]:
+    """Kept runs of the raw rings: points (P, 2), and start and end (exclusive) of each run."""
+    r = abs(d)
+    thr = max(r - KEEP_EPS_MM, 0.0)
+    sg = 1.0 if d > 0 else -1.0
+    reach = (r + tol) * 1.001 + 1e-9
+    geo, cs, ids = _grid(e, reach)
+    ns = sp.shape[0]
+    npt = pts.shape[0]
+    nxt = np.empty(npt, np.int64)
+    for q in range(rs.shape[0] - 1):
+        for i in range(rs[q], rs[q + 1]):
+            nxt[i] = i + 1 if i + 1 < rs[q + 1] else rs[q]
+    rp = np.empty((npt + 2 * ns + rs.shape[0] + 16, 2))
+    rb = np.empty(ns + rs.shape[0], np.int64)
+    re = np.empty(ns + rs.shape[0], np.int64)
+    nrun = 0
+    nrp = 0
+    p = 0
+    hint = -1
+    for q in range(rs.shape[0] - 1):
+        a = rs[q]
+        b = rs[q + 1]
+        if b - a < 2:
+            continue
+        k0 = p
+        while p < ns and int(sp[p, 0]) < b:
+            p += 1
+        kn = p - k0
+        for k in range(max(kn, 1)):
+            # run k: from split k to split k + 1 (without splits: the whole ring from its first point)
+            if kn == 0:
+                s1 = b - 1
+                s2 = b - 1
+                x1 = pts[a, 0]
+                y1 = pts[a, 1]
+                x2 = x1
+                y2 = y1
+            else:
+                k2 = k0 + (k + 1) % kn
+                s1 = int(sp[k0 + k, 0])
+                s2 = int(sp[k2, 0])
+                x1 = sp[k0 + k, 2]
+                y1 = sp[k0 + k, 3]
+                x2 = sp[k2, 2]
+                y2 = sp[k2, 3]
+            beg = nrp
+            rp[nrp, 0] = x1
+            rp[nrp, 1] = y1
+            nrp += 1
+            if not (k + 1 < kn and s2 == s1):
+                j = s1
+                while True:
+                    j = nxt[j]
+                    if pts[j, 0] != rp[nrp - 1, 0] or pts[j, 1] != rp[nrp - 1, 1]:
+                        rp[nrp, 0] = pts[j, 0]
+                        rp[nrp, 1] = pts[j, 1]
+                        nrp += 1
+                    if j == s2:
+                        break
+            if x2 != rp[nrp - 1, 0] or y2 != rp[nrp - 1, 1] or kn == 0:
+                rp[nrp, 0] = x2
+                rp[nrp, 1] = y2
+                nrp += 1
+            if nrp - beg < 2:
+                nrp = beg
+                continue
+            best = -1.0
+            mx = 0.0
+            my = 0.0
+            for i in range(beg, nrp - 1):
+                ll = (rp[i + 1, 0] - rp[i, 0]) ** 2 + (rp[i + 1, 1] - rp[i, 1]) ** 2
+                if ll > best:
+                    best = ll
+                    mx = 0.5 * (rp[i, 0] + rp[i + 1, 0])
+                    my = 0.5 * (rp[i, 1] + rp[i + 1, 1])
+            h = _keep(mx, my, e, caps, thr, sg, geo, cs, ids, reach, hint)
+            hint = h if 0 <= h < e.shape[0] else hint
+            if h >= 0:
+                nrp = beg
+                continue
+            rb[nrun] = beg
+            re[nrun] = nrp
+            nrun += 1
+    return rp, rb[:nrun], re[:nrun]
+
+
+@njit(cache=True, nogil=True)
+def _chain(rp: NDArray[np.float64], rb: NDArray[np.int64], re: NDArray[np.int64]
+           ) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """Runs chained end to start into rings: points (P, 2), ring starts (Q + 1,). A run and its exact
+    reverse (a collapsed neck) cancel; open chains and rings of tiny area are dropped."""
+    nrun = rb.shape[0]
+    out = np.empty((rp.shape[0] + 1, 2))
+    ors = np.zeros(nrun + 1, np.int64)
+    no = 0
+    nr = 0
+    xs0 = np.empty(nrun)
+    ys0 = np.empty(nrun)
+    for c in range(nrun):
+        xs0[c] = rp[rb[c], 0]
+        ys0[c] = rp[rb[c], 1]
+    xo = _argsort(xs0)
+    xs = np.empty(nrun)
+    for c in range(nrun):
+        xs[c] = xs0[xo[c]]
+    used = np.zeros(nrun, np.bool_)
+    for c in range(nrun):
+        if used[c]:
+            continue
+        ex = rp[re[c] - 1, 0]
+        ey = rp[re[c] - 1, 1]
+        lo = 0
+        hi = nrun
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if xs[mid] < ex:
+                lo = mid + 1
+            else:
+                hi = mid
+        while lo < nrun and xs[lo] == ex:
+            o = xo[lo]
+            lo += 1
+            if used[o] or o == c or ys0[o] != ey or re[o] - rb[o] != re[c] - rb[c]:
+                continue
+            ln = re[c] - rb[c]
+            same = True
+            for i in range(ln):
+                if rp[rb[c] + i, 0] != rp[re[o] - 1 - i, 0] or rp[rb[c] + i, 1] != rp[re[o] - 1 - i, 1]:
+                    same = False
+                    break
+            if same:
+                used[o] = True
+                used[c] = True
+                break
+    for c0 in range(nrun):
+        if used[c0]:
+            continue
+        used[c0] = True
+        begin = no
+        cur = c0
+        closed = False
+        for _ in range(nrun):
+            for i in range(rb[cur], re[cur] - 1):
+                out[no, 0] = rp[i, 0]
+                out[no, 1] = rp[i, 1]
+                no += 1
+            ex = rp[re[cur] - 1, 0]
+            ey = rp[re[cur] - 1, 1]
+            if ex == out[begin, 0] and ey == out[begin, 1]:
+                closed = True
+                break
+            nx_ = _find(xs, xo, ys0, used, ex, ey, -1)
+            if nx_ < 0:
+                bd = SNAP_MM * SNAP_MM
+                for c in range(nrun):
+                    if not used[c]:
+                        dd = (xs0[c] - ex) ** 2 + (ys0[c] - ey) ** 2
+                        if dd < bd:
+                            bd = dd
+                            nx_ = c
+                if nx_ < 0:
+                    closed = (ex - out[begin, 0]) ** 2 + (ey - out[begin, 1]) ** 2 < SNAP_MM * SNAP_MM
+                    break
+            used[nx_] = True
+            cur = nx_
+        area2 = 0.0
+        for k in range(begin, no):
+            k2 = k + 1 if k + 1 < no else begin
+            area2 += out[k, 0] * out[k2, 1] - out[k2, 0] * out[k, 1]
+        if not closed or no - begin < 3 or abs(area2) < 2 * MIN_RING_AREA_MM2:
+            no = begin
+            continue
+        nr += 1
+        ors[nr] = no
+    return out[:no], ors[: nr + 1]
+
+
+
+
+@njit(cache=True, nogil=True)
+def offset_rings_kernel(
+    xy: NDArray[np.float64], starts: NDArray[np.int64], distances_mm: NDArray[np.float64], tolerance_mm: float
+) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]]:
+    """Offset rings by each distance (Numba).
+
+    Parameters
+    ----------
+    xy : ndarray of shape (M, 2), float64, mm
+        Ring vertices from :func:`toolpath.kernels.offset.pack_rings` (material on the left, open rings).
+    starts : ndarray of shape (R + 1,), int64
+        Ring offsets into ``xy``.
+    distances_mm : ndarray of shape (K,), float64
+        Signed offsets, mm: negative shrinks, positive grows; each non-zero.
+    tolerance_mm : float
+        Largest outward deviation of flattened arcs, mm (> 0).
+
+    Returns
+    -------
+    pts : ndarray of shape (P, 2), float64
+        Vertices of the result rings, each open; exteriors counter-clockwise, holes clockwise.
+    ring_starts : ndarray of shape (Q + 1,), int64
+        Ring ``q`` is ``pts[ring_starts[q]:ring_starts[q + 1]]``.
+    ring_level : ndarray of shape (Q,), int64
+        Index into ``distances_mm`` of each ring.
+    """
+    e = _prep(xy, starts)
+    pts = np.empty((max(16, 4 * xy.shape[0]), 2))
+    lv = np.zeros((16, 2))  # ring starts, ring levels (exact in float64)
+    npt = 0
+    nr = 0
+    for k in range(distances_mm.shape[0]):
+        d = distances_mm[k]
+        caps = _caps(e, d, tolerance_mm)
+        raw, raw_rs = _raw(e, starts, caps, d)
+        rp, rb, re = _rings(raw, raw_rs, _crossings(raw, raw_rs), e, caps, d, tolerance_mm)
+        o, s = _chain(rp, rb, re)
+        pts = _grow(pts, npt + o.shape[0])
+        for i in range(o.shape[0]):
+            pts[npt + i, 0] = o[i, 0]
+            pts[npt + i, 1] = o[i, 1]
+        lv = _grow(lv, nr + s.shape[0] + 1)
+        for q in range(s.shape[0] - 1):
+            lv[nr + 1, 0] = npt + s[q + 1]
+            lv[nr, 1] = k
+            nr += 1
+        npt += o.shape[0]
+    rs = np.empty(nr + 1, np.int64)
+    lvl = np.empty(nr, np.int64)
+    rs[0] = 0
+    for q in range(nr):
+        rs[q + 1] = int(lv[q + 1, 0])
+        lvl[q] = int(lv[q, 1])
+    return pts[:npt].copy(), rs, lvl
