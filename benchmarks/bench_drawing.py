@@ -1,7 +1,7 @@
 """Reading 2D drawings: the DXF and SVG corpus, and chaining/nesting loose curves over a size sweep.
 
-Run as a script for plain tables (``python benchmarks/bench_drawing.py [N ...]``), or with
-pytest-benchmark (``pytest benchmarks/bench_drawing.py``).
+Run as a script for plain tables (``python benchmarks/bench_drawing.py [N ...]``). The pytest-benchmark
+suite, with a correctness check of each timed result, is ``benchmarks/test_bench_drawing.py``.
 
 What is timed: ``read_dxf`` / ``read_svg`` on each corpus file (reading, flattening, chaining,
 validation, nesting; a file that is refused is timed to its error), and ``curves_to_polygons`` on a
@@ -64,20 +64,6 @@ def read_one(path: Path) -> tuple[float, str]:
     except CamError as exc:
         what = f"refused: {str(exc)[:60]}"
     return time.perf_counter() - t0, what
-
-
-def test_chain_and_nest_10k_pieces(benchmark) -> None:  # noqa: ANN001 - pytest-benchmark fixture
-    curves = synthetic_curves(10_000)
-    benchmark.pedantic(curves_to_polygons, args=(curves,), warmup_rounds=1, rounds=3)
-
-
-def test_read_corpus(benchmark) -> None:  # noqa: ANN001 - pytest-benchmark fixture
-    files = corpus_files()
-    if not files:
-        import pytest
-
-        pytest.skip("shared corpus not present")
-    benchmark.pedantic(lambda: [read_one(p) for p in files], warmup_rounds=1, rounds=3)
 
 
 def main(argv: list[str]) -> None:

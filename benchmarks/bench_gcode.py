@@ -1,8 +1,8 @@
 """G-code reading and writing speed, side by side with gcodeparser and pygcode.
 
-Run as a script for a plain table (``python benchmarks/bench_gcode.py [--lines N]``), or with
-pytest-benchmark (``pytest benchmarks/bench_gcode.py``). gcodeparser and pygcode are optional
-(``pip install gcodeparser pygcode``); missing ones are reported, not faked.
+Run as a script for a plain table (``python benchmarks/bench_gcode.py [--lines N]``); the pytest-benchmark
+suite of our reader, writer, lexer and arc fitting is ``benchmarks/test_bench_gcode.py``. gcodeparser and
+pygcode are optional (``pip install gcodeparser pygcode``); missing ones are reported, not faked.
 
 What is timed: ours = ``gcode.read_program`` (full modal interpretation into a Program; "fast" with
 the compiled scanner, "python" without); gcodeparser = ``GcodeParser(text).lines`` (tokenising only,
@@ -114,34 +114,6 @@ def peak_rss_mb_reading(path: Path, fast: bool) -> float:
     return float(out.stdout.strip())
 
 
-# pytest-benchmark ------------------------------------------------------------------------------
-def test_read_corpus_fast(benchmark):
-    texts = corpus_texts()
-    gcode.read("G1 X1 F1\n", fast=True)  # compile/load outside the timing
-    benchmark.pedantic(lambda: [ours(t, fast=True) for _, t in texts], warmup_rounds=1, rounds=5)
-
-
-def test_read_corpus_gcodeparser(benchmark):
-    import pytest
-
-    if importlib.util.find_spec("gcodeparser") is None:
-        pytest.skip("gcodeparser not installed")
-    texts = corpus_texts()
-    benchmark.pedantic(lambda: [with_gcodeparser(t) for _, t in texts], warmup_rounds=1, rounds=3)
-
-
-def test_read_100k_lines_fast(benchmark):
-    text = synthetic_program(100_000)
-    gcode.read("G1 X1 F1\n", fast=True)
-    benchmark.pedantic(ours, args=(text,), kwargs={"fast": True}, warmup_rounds=1, rounds=5)
-
-
-def test_write_100k_moves(benchmark):
-    prog = gcode.read_program(synthetic_program(100_000))
-    benchmark.pedantic(gcode.write, args=(prog,), warmup_rounds=1, rounds=3)
-
-
-# script ----------------------------------------------------------------------------------------
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--lines", type=int, default=1_000_000, help="lines of the synthetic program")

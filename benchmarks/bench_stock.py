@@ -5,8 +5,8 @@ levels 1 mm apart (each level reached by the move that crosses to it, a ramp), l
 most moves are level, and most of them cut material. ``--ramp`` makes every move descend instead (the
 slow case: each cell needs its own covered interval).
 
-Run as a script for a table (moves, segments, ms, moves/s, cells visited/s); under pytest-benchmark with
-``pytest benchmarks/bench_stock.py`` (compile time excluded by a warm-up round).
+Run as a script for a table (moves, segments, ms, moves/s, cells visited/s). The pytest-benchmark suite,
+with a correctness check of each timed result, is ``benchmarks/test_bench_stock.py``.
 """
 
 from __future__ import annotations
@@ -57,14 +57,6 @@ def run(n_moves: int, cell_mm: float = 0.1, *, tool: Tool = TOOL, ramp: bool = F
     dt = time.perf_counter() - t
     segs = toolpath_segments(tp, (50.0, 50.0, 5.0), keep_level_arcs=True, keep_helical_arcs=tool.kind == "flat")
     return dt, segs[0].shape[0], res.removed_volume_mm3
-
-
-def test_simulate_1e5_moves(benchmark) -> None:  # noqa: ANN001 - pytest-benchmark fixture
-    hf = HeightField.from_stock(STOCK, 0.1)
-    tp = make_path(100_000)
-    benchmark.pedantic(
-        simulate, args=(tp, TOOL, hf), kwargs={"start_xyz": (50.0, 50.0, 5.0)}, warmup_rounds=1, rounds=3
-    )
 
 
 def main(argv: list[str]) -> None:
