@@ -5,14 +5,16 @@ Run as a script to print two tables::
     python benchmarks/bench_planner.py            # reference programs + speed sweep up to 10^6 moves
     python benchmarks/bench_planner.py --quick    # sweep up to 10^5 moves
 
-or under pytest-benchmark (``pytest benchmarks/bench_planner.py``).
+and under pytest-benchmark in ``benchmarks/test_bench_planner.py``.
 """
 
 from __future__ import annotations
 
 import csv
+import os
 import sys
 import time
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -74,8 +76,36 @@ def zigzag_program(n_moves: int, *, seed: int = 0) -> Program:
     return Program.single(Tool.flat(6.0), tp, start_xyz=(0.0, 0.0, 5.0), spindle_rpm=0.0)
 
 
-def speed_table(sizes: tuple[int, ...]) -> list[dict[str, float]]:
-    """Moves per second of cycle_time (segments + plan) and of the planning kernel alone, after compile."""
+def _best(fn, rounds: int) -> tuple[float, float, float]:
+    """(first wall s, best wall s, best CPU s) of ``rounds`` calls."""
+    walls, cpus = [], []
+    for _ in range(rounds):
+        w0, c0 = time.perf_counter(), time.process_time()
+        fn()
+        walls.append(time.perf_counter() - w0)
+        cpus.append(time.process_time() - c0)
+    return walls[0], min(walls), min(cpus)
+
+
+def peak_memory_bytes(fn) -> int:
+    """Peak of the memory allocated through NumPy while ``fn()`` runs, bytes (tracemalloc).
+
+    Every array that grows with the program is allocated by NumPy (the kernels write
+    into preallocated arrays); the planner's fixed buffer (``CHUNK`` segments, about
+    0.9 MB) is Numba's and not counted.
+    """
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        base = tracemalloc.get_traced_memory()[0]
+        fn()
+        return tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+
+
+def speed_table(sizes: tuple[int, ...], *, rounds: int = 3) -> list[dict[str, float]]:
+    """Moves per second and peak memory of cycle_time (and of the planning kernel alone), after compile."""
     machine = sim.load_machine("grbl-router")
     warm = zigzag_program(100)
     t0 = time.perf_counter()
@@ -84,19 +114,29 @@ def speed_table(sizes: tuple[int, ...]) -> list[dict[str, float]]:
     out = []
     for n in sizes:
         prog = zigzag_program(n)
-        t0 = time.perf_counter()
+        first, wall, cpu = _best(lambda prog=prog: sim.cycle_time(prog, machine), rounds)
         ct = sim.cycle_time(prog, machine)
-        total = time.perf_counter() - t0
+        peak = peak_memory_bytes(lambda prog=prog: sim.cycle_time(prog, machine))
+        peak_profile = peak_memory_bytes(lambda prog=prog: sim.cycle_time(prog, machine).profile)
         segs = segments(prog.operations[0].toolpath, machine, start_xyz=prog.start_xyz)
-        t0 = time.perf_counter()
-        plan_kernel(segs.length_mm, segs.cruise_v2, segs.accel_mm_s2, segs.entry_v2, machine.lookahead_blocks)
-        kernel = time.perf_counter() - t0
+        _, kernel, _ = _best(
+            lambda segs=segs: plan_kernel(
+                segs.length_mm, segs.cruise_v2, segs.accel_mm_s2, segs.entry_v2, machine.lookahead_blocks
+            ),
+            rounds,
+        )
         out.append(
             {
                 "moves": n,
                 "segments": len(segs),
-                "cycle_time_ms": 1e3 * total,
-                "moves_per_s": n / total,
+                "first_ms": 1e3 * first,
+                "cycle_time_ms": 1e3 * wall,
+                "cpu_ms": 1e3 * cpu,
+                "moves_per_s": n / wall,
+                "moves_per_cpu_s": n / cpu,
+                "peak_mb": peak / 1e6,
+                "bytes_per_move": peak / n,
+                "peak_profile_mb": peak_profile / 1e6,
                 "kernel_ms": 1e3 * kernel,
                 "segments_per_s_kernel": len(segs) / kernel,
                 "planned_s": ct.cycle_time_s,
@@ -108,7 +148,6 @@ def speed_table(sizes: tuple[int, ...]) -> list[dict[str, float]]:
 
 def cold_start_s() -> tuple[float, float]:
     """(import sim, first cycle_time) in a fresh process with an empty Numba cache: compile time a new user waits."""
-    import os
     import subprocess
     import tempfile
 
@@ -143,35 +182,19 @@ def main(argv: list[str]) -> None:
         + (f"; off: {bad}" if bad else "")
     )
     sizes = (10_000, 100_000) if "--quick" in argv else (10_000, 100_000, 1_000_000)
-    print("\n| moves | segments | cycle_time ms | moves/s | kernel ms | segments/s (kernel) |")
-    print("| ---: | ---: | ---: | ---: | ---: | ---: |")
-    speed = speed_table(sizes)
-    for s in speed:
+    print("\n| moves | segments | cycle_time ms (first, best) | CPU ms | moves/s | moves/CPU s | peak MB | bytes/move "
+          "| peak MB with profile | plan kernel ms | segments/s (kernel) |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for s in speed_table(sizes):
         print(
-            f"| {s['moves']} | {s['segments']} | {s['cycle_time_ms']:.1f} | {s['moves_per_s']:.3g} | "
-            f"{s['kernel_ms']:.2f} | {s['segments_per_s_kernel']:.3g} |"
+            f"| {s['moves']} | {s['segments']} | {s['first_ms']:.1f}, {s['cycle_time_ms']:.1f} | {s['cpu_ms']:.1f} | "
+            f"{s['moves_per_s']:.3g} | {s['moves_per_cpu_s']:.3g} | {s['peak_mb']:.1f} | {s['bytes_per_move']:.1f} | "
+            f"{s['peak_profile_mb']:.1f} | {s['kernel_ms']:.2f} | {s['segments_per_s_kernel']:.3g} |"
         )
+    print("(peak MB: NumPy allocations during cycle_time, tracemalloc; 'with profile' also builds the per-segment "
+          "profile; load average at the end: " + " ".join(f"{x:.2f}" for x in os.getloadavg()) + ")")
     imp, first = cold_start_s()
     print(f"\ncold start, empty Numba cache: import sim {imp:.2f} s, first cycle_time (compiles) {first:.2f} s")
-
-
-# pytest-benchmark entry points -----------------------------------------------------------------------------------
-
-
-def test_bench_cycle_time_100k(benchmark):
-    prog = zigzag_program(100_000)
-    machine = sim.load_machine("grbl-router")
-    benchmark.pedantic(sim.cycle_time, args=(prog, machine), warmup_rounds=1, rounds=5)
-
-
-def test_bench_plan_kernel_1m(benchmark):
-    rng = np.random.default_rng(1)
-    n = 1_000_000
-    length = rng.uniform(0.05, 5.0, n)
-    cruise = rng.uniform(10.0, 80.0, n) ** 2
-    accel = rng.uniform(50.0, 400.0, n)
-    entry = np.minimum(rng.uniform(0.0, 60.0, n) ** 2, np.minimum(cruise, np.r_[0.0, cruise[:-1]]))
-    benchmark.pedantic(plan_kernel, args=(length, cruise, accel, entry, 15), warmup_rounds=1, rounds=10)
 
 
 if __name__ == "__main__":

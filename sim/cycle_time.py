@@ -224,15 +224,14 @@ def naive_reference(tp: Toolpath, machine: Machine, *, start_xyz: Any = None) ->
 
 
 @njit(cache=True, nogil=True)
-def naive_kernel(kind, xyz, center, feed, op_first, op_start, vrap_v, vlin_v):  # type: ignore[no-untyped-def]
-    """Numba version of :func:`naive_reference` and :func:`classify_reference`: (naive s (N,), class (N,) int8).
+def naive_kernel(kind, xyz, center, feed, op_first, op_start, vrap_v, vlin_v, out, cls):  # type: ignore[no-untyped-def]
+    """Numba version of :func:`naive_reference` and :func:`classify_reference`, into ``out`` (N,) and ``cls`` (N,) int8.
 
     ``op_first``/``op_start``: first move and start point of each operation (as for
     ``motion_kernel``); ``vrap_v`` per-axis rapid rates mm/s, ``vlin_v`` path speed cap or 0.
+    Every entry of ``out`` (naive s) and ``cls`` (cut 0, plunge 1, rapid 2, dwell 3) is written.
     """
     n = kind.shape[0]
-    out = np.zeros(n)
-    cls = np.zeros(n, np.int8)
     n_ops = op_first.shape[0]
     nk = 0
     sx = sy = sz = 0.0
@@ -248,6 +247,8 @@ def naive_kernel(kind, xyz, center, feed, op_first, op_start, vrap_v, vlin_v):  
             cls[i] = 3
             sx, sy, sz = ex, ey, ez
             continue
+        out[i] = 0.0
+        cls[i] = 0
         dx, dy, dz = ex - sx, ey - sy, ez - sz
         length = math.sqrt(dx * dx + dy * dy + dz * dz)
         if k == 2 or k == 3:
@@ -273,7 +274,6 @@ def naive_kernel(kind, xyz, center, feed, op_first, op_start, vrap_v, vlin_v):  
             if k == 1 and dz < 0 and abs(dx) < 1e-9 and abs(dy) < 1e-9:
                 cls[i] = 1
         sx, sy, sz = ex, ey, ez
-    return out, cls
 
 
 def _one_op(start: Any) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
@@ -297,9 +297,11 @@ def naive_time_s(tp: Toolpath, machine: Machine, *, start_xyz: Any = None) -> ND
     if len(tp) == 0:
         return np.zeros(0)
     start = tp.xyz[0] if start_xyz is None else start_xyz
-    out, _ = naive_kernel(
+    out = np.empty(len(tp))
+    naive_kernel(
         tp.kind, tp.xyz, tp.center, tp.feed, *_one_op(start),
         np.asarray(machine.rapid_mm_min, np.float64) / 60.0, machine.max_linear_velocity_mm_min / 60.0,
+        out, np.empty(len(tp), np.int8),
     )
     return out
 
@@ -633,7 +635,9 @@ def cycle_time(program: Program, machine: Machine | str, *, link: NDArray[np.boo
             move_t = run.move_times()
             get_prof = lambda: run.detail()[:2]  # noqa: E731
         vlin = m.max_linear_velocity_mm_min / 60.0
-        naive, cls = naive_kernel(kind, xyz, center, feed, op_first, op_start, vrap, vlin)
+        naive = np.empty(n)
+        cls = np.empty(n, np.int8)
+        naive_kernel(kind, xyz, center, feed, op_first, op_start, vrap, vlin, naive, cls)
         dwell = np.flatnonzero(cls == _DWELL)
         naive[dwell] += m.dwell_overhead_s
         if link is not None:

@@ -91,6 +91,68 @@ def test_breakdown_by_kind_sums_to_total_and_classifies():
     assert ct.cycle_time_s >= ct.naive_time_s
 
 
+def test_links_are_told_from_cuts_when_given():
+    p = _single(
+        [
+            ("rapid", 10.0, 10.0, 5.0),
+            ("feed", 10.0, 10.0, -2.0, 300.0),  # plunge into material
+            ("feed", 50.0, 10.0, -2.0, 1200.0),  # cut
+            ("feed", 50.0, 30.0, -2.0, 1200.0),  # link: over cleared floor
+            ("feed", 50.0, 30.0, -4.0, 300.0),  # plunge that removes nothing: a link too
+            ("arc", 50.0, 30.0, -4.0, 40.0, 30.0, True, 800.0),  # cut
+            ("dwell", 0.5),
+            ("rapid", 50.0, 30.0, 5.0),
+        ]
+    )
+    link = np.array([False, False, False, True, True, False, False, False])
+    plain = cycle_time(p, GRBL_PLAIN)
+    ct = cycle_time(p, GRBL_PLAIN, link=link)
+    assert not plain.links_known and plain.by_kind_s["link"] == 0.0
+    assert ct.links_known
+    # the same motion, only told apart: links are moves 3 and 4, the rest as before
+    assert ct.cycle_time_s == plain.cycle_time_s
+    assert ct.by_kind_s["link"] == pytest.approx(ct.move_time_s[3] + ct.move_time_s[4], rel=1e-12)
+    assert ct.by_kind_s["cut"] == pytest.approx(plain.by_kind_s["cut"] - ct.move_time_s[3], rel=1e-12)
+    assert ct.by_kind_s["plunge"] == pytest.approx(plain.by_kind_s["plunge"] - ct.move_time_s[4], rel=1e-12)
+    assert ct.by_kind_s["rapid"] == plain.by_kind_s["rapid"] and ct.by_kind_s["dwell"] == plain.by_kind_s["dwell"]
+    js = ct.to_json()
+    assert js["link_time_s"] == pytest.approx(ct.by_kind_s["link"])
+    assert js["cut_time_s"] + js["link_time_s"] + ct.by_kind_s["rapid"] + ct.by_kind_s["dwell"] == pytest.approx(
+        ct.cycle_time_s
+    )
+    assert ct.by_operation[0]["link_time_s"] == pytest.approx(ct.by_kind_s["link"])
+    # a rapid or a dwell marked as a link keeps its kind
+    ct2 = cycle_time(p, GRBL_PLAIN, link=np.ones(8, bool))
+    assert ct2.by_kind_s["rapid"] == plain.by_kind_s["rapid"] and ct2.by_kind_s["cut"] == 0.0
+    with pytest.raises(InputError):
+        cycle_time(p, GRBL_PLAIN, link=np.ones(3, bool))
+    with pytest.raises(InputError):
+        cycle_time(p, GRBL_PLAIN, link=np.ones(8))
+
+
+def test_classes_kernel_matches_reference():
+    from sim.cycle_time import classify_reference, naive_kernel
+
+    p = _single(
+        [
+            ("rapid", 10.0, 10.0, 5.0),
+            ("feed", 10.0, 10.0, -2.0, 300.0),
+            ("feed", 10.0, 10.0, 1.0, 300.0),  # up: not a plunge
+            ("feed", 12.0, 10.0, -3.0, 300.0),  # ramp: a cut
+            ("arc", 12.0, 10.0, -4.0, 11.0, 10.0, True, 800.0),  # helix down: a cut
+            ("dwell", 0.5),
+            ("feed", 12.0, 10.0, -5.0, 300.0),
+        ],
+        start=(1.0, 2.0, 3.0),
+    )
+    tp = p.operations[0].toolpath
+    out, cls = np.empty(len(tp)), np.empty(len(tp), np.int8)
+    m = load_machine("grbl-router")
+    naive_kernel(tp.kind, tp.xyz, tp.center, tp.feed, np.zeros(1, np.int64), np.array([[1.0, 2.0, 3.0]]),
+                 np.asarray(m.rapid_mm_min) / 60.0, 0.0, out, cls)
+    assert cls.tolist() == classify_reference(tp, np.array([1.0, 2.0, 3.0])).tolist() == [2, 1, 0, 0, 0, 3, 1]
+
+
 def test_dwell_stops_the_machine_and_adds_its_time():
     moving = _single([("feed", 50.0, 0.0, 0.0, 1000.0), ("feed", 100.0, 0.0, 0.0, 1000.0)])
     paused = _single([("feed", 50.0, 0.0, 0.0, 1000.0), ("dwell", 2.0), ("feed", 100.0, 0.0, 0.0, 1000.0)])
@@ -132,6 +194,7 @@ def test_to_json_keys_and_types():
     assert set(js) >= {"cycle_time_s", "naive_time_s", "breakdown"}
     assert isinstance(js["cycle_time_s"], float)
     assert set(js["breakdown"]["by_kind_s"]) == set(KINDS)
+    assert js["breakdown"]["links_known"] is False and "link_time_s" not in js
     import json
 
     json.dumps(js)
