@@ -56,6 +56,7 @@ __all__ = [
     "grbl_timer_extra_kernel",
     "grbl_timer_extra_reference",
     "path_control_table",
+    "links_from_removal",
     "KINDS",
 ]
 
@@ -544,6 +545,39 @@ def _events(
     if pause_at and len(seg_move):
         ev.append(np.column_stack([np.searchsorted(seg_move, pause_at).astype(np.float64), pause_s]))
     return np.concatenate(ev) if ev else np.zeros((0, 2))
+
+
+def links_from_removal(
+    program: Program, removed_per_move_mm3: NDArray[np.float64], cell_mm: float
+) -> NDArray[np.bool_]:
+    """Which moves are links: feed moves and arcs that removed no material in a stock simulation.
+
+    The rule is :func:`sim.compare.path_figures`': a move removing at most
+    ``LINK_DEPTH_MM × cell_mm²`` removed nothing. Pass the result to
+    ``cycle_time(..., link=...)``.
+
+    Parameters
+    ----------
+    program : Program
+    removed_per_move_mm3 : ndarray of shape (N,), float64
+        Volume each move of ``program.toolpath`` removed (:attr:`sim.stock.StockResult.removed_per_move_mm3`), mm³.
+    cell_mm : float
+        Simulation cell, mm.
+
+    Returns
+    -------
+    ndarray of shape (N,), bool
+    """
+    from .compare import LINK_DEPTH_MM  # compare imports this module
+
+    kind = np.concatenate([op.toolpath.kind for op in program.operations]) if program.operations else np.zeros(0)
+    removed = np.asarray(removed_per_move_mm3, np.float64)
+    if removed.shape != kind.shape:
+        raise InputError(f"removed_per_move_mm3 needs one entry per move ({kind.shape[0]}), got {removed.shape}")
+    if not (cell_mm > 0 and math.isfinite(cell_mm)):
+        raise InputError(f"cell_mm must be finite and > 0, got {cell_mm!r}")
+    feedlike = (kind == MoveKind.FEED) | (kind == MoveKind.ARC_CW) | (kind == MoveKind.ARC_CCW)
+    return feedlike & (removed <= LINK_DEPTH_MM * cell_mm * cell_mm)
 
 
 def cycle_time(program: Program, machine: Machine | str, *, link: NDArray[np.bool_] | None = None) -> CycleTime:

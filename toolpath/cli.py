@@ -127,6 +127,10 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("program", help="G-code file")
     t.add_argument("--dialect", default=None, help="dialect of the file (default: guess)")
     t.add_argument("--machine", default="linuxcnc-sim", help="machine profile name or TOML file")
+    t.add_argument("--part", default=None,
+                   help="STEP file of the part: simulate the stock and report link time (feed moves in air) apart")
+    t.add_argument("--tool", type=_float("tool diameter"), default=None, help="with --part: flat end mill, mm")
+    t.add_argument("--cell", type=_float("cell"), default=None, help="with --part: simulation grid cell, mm")
     t.add_argument("--json", default=None, help="JSON file of the figures to write")
 
     c = sub.add_parser("check", help="simulate a G-code program against a part: gouges, uncut, removed volume")
@@ -331,12 +335,26 @@ def _time(args: argparse.Namespace) -> int:
 
     machine = sim.load_machine(args.machine)
     program = gcode.read_program(args.program, dialect=args.dialect)
-    ct = sim.cycle_time(program, machine)
+    link = None
+    if args.part:  # links (feed moves that remove nothing) from a stock simulation, as `check` runs it
+        from sim.check import check
+        from sim.cycle_time import links_from_removal
+
+        from .tool import Tool
+
+        first = next((op.toolpath.xyz[0] for op in program.operations if len(op.toolpath)), None)
+        sim_prog = program if first is None else dataclasses.replace(program, start_xyz=tuple(map(float, first)))
+        res = check(sim_prog, args.part, Tool.flat(args.tool) if args.tool else None, cell_mm=args.cell)
+        link = links_from_removal(program, res.stock_result.removed_per_move_mm3, res.cell_mm)
+    ct = sim.cycle_time(program, machine, link=link)
     report = {"program": str(args.program), "machine": machine.name}
     report.update(ct.to_json())
     if args.json:
         atomic_write_text(args.json, json.dumps(report, indent=2) + "\n")
     print(f"{args.program}: {ct.cycle_time_s:.2f} s planned on {machine.name} ({ct.naive_time_s:.2f} s length/feed)")
+    if link is not None:
+        print(f"  cutting {ct.by_kind_s['cut'] + ct.by_kind_s['plunge']:.2f} s, links (feed moves in air) "
+              f"{ct.by_kind_s['link']:.2f} s, rapids {ct.by_kind_s['rapid']:.2f} s")
     return 0
 
 

@@ -346,3 +346,31 @@ def test_grbl_timer_kernel_matches_reference():
     ref = grbl_timer_extra_reference(prof, segs, m.step_timer_hz)
     assert ours.shape == ref.shape and np.all(ref >= 0) and ref.sum() > 0
     np.testing.assert_allclose(ours, ref, rtol=1e-12, atol=1e-15)
+
+
+def test_links_from_a_stock_simulation():
+    # a slot across the stock, then the same slot again (in air now), then a plunge into the cleared slot
+    from sim.cycle_time import links_from_removal
+    from sim.stock import HeightField, simulate
+    from toolpath.stock import Stock
+
+    p = _single(
+        [
+            ("rapid", -5.0, 10.0, 2.0),
+            ("feed", -5.0, 10.0, -1.0, 300.0),  # plunge outside the stock: removes nothing
+            ("feed", 45.0, 10.0, -1.0, 1000.0),  # the slot: removes material
+            ("feed", -5.0, 10.0, -1.0, 1000.0),  # back along it: air
+            ("rapid", 20.0, 10.0, 2.0),
+            ("feed", 20.0, 10.0, -1.0, 300.0),  # plunge into the cleared slot: air
+        ],
+        start=(-5.0, 10.0, 5.0),
+    )
+    cell = 0.5
+    res = simulate(p, None, HeightField.from_stock(Stock.box(0.0, 0.0, -5.0, 40.0, 20.0, 0.0), cell))
+    link = links_from_removal(p, res.removed_per_move_mm3, cell)
+    assert link.tolist() == [False, True, False, True, False, True]
+    ct = cycle_time(p, GRBL_PLAIN, link=link)
+    assert ct.by_kind_s["link"] == pytest.approx(ct.move_time_s[[1, 3, 5]].sum())
+    assert ct.by_kind_s["cut"] == pytest.approx(ct.move_time_s[2])
+    with pytest.raises(InputError):
+        links_from_removal(p, np.zeros(2), cell)
