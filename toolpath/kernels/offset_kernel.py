@@ -113,15 +113,16 @@ def _caps(e: NDArray[np.float64], d: float, tol: float) -> NDArray[np.float64]:
 @njit(cache=True, nogil=True)
 def _raw(
     e: NDArray[np.float64], starts: NDArray[np.int64], caps: NDArray[np.float64], d: float
-) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
-    """Raw offset rings: points (N, 2), each ring open, consecutive duplicates (1e-13 mm) removed, and ring
-    starts (R + 1,)."""
+) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]]:
+    """Raw offset rings: points (N, 2), each ring open, consecutive duplicates (1e-13 mm) removed, ring
+    starts (R + 1,), and the vertex each point comes from (N,)."""
     r = abs(d)
     sg = 1.0 if d > 0 else -1.0
     cnt = 0
     for k in range(e.shape[0]):
         cnt += max(2, int(caps[k, 0]))
     pts = np.empty((cnt, 2))
+    pv = np.empty(cnt, np.int64)
     rs = np.zeros(starts.shape[0], np.int64)
     n = 0
     for q in range(starts.shape[0] - 1):
@@ -151,13 +152,77 @@ def _raw(
                     continue
                 pts[n, 0] = px
                 pts[n, 1] = py
+                pv[n] = i
                 n += 1
         if n - b > 1 and abs(pts[b, 0] - pts[n - 1, 0]) + abs(pts[b, 1] - pts[n - 1, 1]) <= 1e-13:
             n -= 1
         if n - b < 2:
             n = b
         rs[q + 1] = n
-    return pts[:n], rs
+    return pts[:n], rs, pv[:n]
+
+
+@njit(cache=True, nogil=True)
+def _select(pts: NDArray[np.float64], rs: NDArray[np.int64], pv: NDArray[np.int64], act: NDArray[np.bool_]
+            ) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """Chains of the raw rings made of the segments whose feature is active (feature ``2v``: the arc or
+    connector of vertex ``v``; ``2v + 1``: the moved edge ``v``): points (N', 2), chain starts (C + 1,),
+    next point of each point's segment (-1 at the end of an open chain), and that segment's feature."""
+    n = pts.shape[0]
+    out = np.empty((2 * n + 1, 2))
+    nxt = np.empty(2 * n + 1, np.int64)
+    pf = np.empty(2 * n + 1, np.int64)
+    cst = np.zeros(n + 2, np.int64)
+    no = 0
+    nc = 0
+    for q in range(rs.shape[0] - 1):
+        a = rs[q]
+        ln = rs[q + 1] - a
+        x = -1
+        for t in range(ln):
+            k = a + t
+            k1 = a + (t + 1) % ln
+            f = 2 * pv[k] if pv[k] == pv[k1] else 2 * pv[k] + 1
+            if not act[f]:
+                x = t
+        if x < 0:  # the whole ring: a closed chain
+            for t in range(ln):
+                k = a + t
+                k1 = a + (t + 1) % ln
+                out[no + t, 0] = pts[k, 0]
+                out[no + t, 1] = pts[k, 1]
+                pf[no + t] = 2 * pv[k] if pv[k] == pv[k1] else 2 * pv[k] + 1
+                nxt[no + t] = no + (t + 1) % ln
+            no += ln
+            nc += 1
+            cst[nc] = no
+            continue
+        open_ = False
+        for t in range(ln):
+            k = a + (x + 1 + t) % ln
+            k1 = a + (x + 2 + t) % ln
+            f = 2 * pv[k] if pv[k] == pv[k1] else 2 * pv[k] + 1
+            if act[f]:
+                if not open_:
+                    out[no, 0] = pts[k, 0]
+                    out[no, 1] = pts[k, 1]
+                    no += 1
+                    open_ = True
+                pf[no - 1] = f
+                nxt[no - 1] = no
+                out[no, 0] = pts[k1, 0]
+                out[no, 1] = pts[k1, 1]
+                pf[no] = -1
+                nxt[no] = -1
+                no += 1
+            elif open_:
+                nc += 1
+                cst[nc] = no
+                open_ = False
+        if open_:
+            nc += 1
+            cst[nc] = no
+    return out[:no], cst[: nc + 1], nxt[:no], pf[:no]
 
 
 @njit(cache=True, nogil=True)
@@ -437,17 +502,13 @@ def _pair(pts: NDArray[np.float64], i: int, j: int, ni: int, nj: int, sp: NDArra
 
 
 @njit(cache=True, nogil=True)
-def _crossings(pts: NDArray[np.float64], rs: NDArray[np.int64]) -> NDArray[np.float64]:
+def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64]) -> NDArray[np.float64]:
     """Split points (S, 4): segment, t, x, y, sorted by segment then t. Segment ``i`` runs from ``pts[i]``
-    to the next point of its ring. A crossing at a segment's end is recorded on it at t = 0 or 1.
+    to ``pts[nxt[i]]`` (none when -1). A crossing at a segment's end is recorded on it at t = 0 or 1.
 
     Pairs are found on a uniform grid of about one cell per segment; a pair is tested in the cell holding
     the lower-left corner of the overlap of its boxes."""
     n = pts.shape[0]
-    nxt = np.empty(n, np.int64)
-    for q in range(rs.shape[0] - 1):
-        for i in range(rs[q], rs[q + 1]):
-            nxt[i] = i + 1 if i + 1 < rs[q + 1] else rs[q]
     gx0 = np.inf
     gy0 = np.inf
     gx1 = -np.inf
@@ -466,6 +527,8 @@ def _crossings(pts: NDArray[np.float64], rs: NDArray[np.int64]) -> NDArray[np.fl
     cs = np.zeros(gnx * gny + 1, np.int64)
     for i in range(n):
         j = nxt[i]
+        if j < 0:
+            continue
         bb[i, 0] = min(pts[i, 0], pts[j, 0])
         bb[i, 1] = max(pts[i, 0], pts[j, 0])
         bb[i, 2] = min(pts[i, 1], pts[j, 1])
@@ -484,6 +547,8 @@ def _crossings(pts: NDArray[np.float64], rs: NDArray[np.int64]) -> NDArray[np.fl
         fill[i] = cs[i]
     ids = np.empty(cs[-1], np.int64)
     for i in range(n):
+        if nxt[i] < 0:
+            continue
         for iy in range(span[i, 2], span[i, 3] + 1):
             for ix in range(span[i, 0], span[i, 1] + 1):
                 ids[fill[iy * gnx + ix]] = i
@@ -548,10 +613,12 @@ def _find(xs: NDArray[np.float64], order: NDArray[np.int64], ys: NDArray[np.floa
 
 
 @njit(cache=True, nogil=True)
-def _rings(pts: NDArray[np.float64], rs: NDArray[np.int64], sp: NDArray[np.float64], e: NDArray[np.float64],
-           caps: NDArray[np.float64], d: float, tol: float) -> tuple[NDArray[np.float64], NDArray[np.int64],
-                                                                      NDArray[np.int64]]:
-    """Kept runs of the raw rings: points (P, 2), and start and end (exclusive) of each run."""
+def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int64], pf: NDArray[np.int64],
+           sp: NDArray[np.float64], e: NDArray[np.float64], caps: NDArray[np.float64], d: float, tol: float,
+           mark: NDArray[np.bool_]) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64], bool]:
+    """Kept runs of the raw chains: points (P, 2), start and end (exclusive) of each run, and whether a run
+    at an open chain's end was kept (the chains missed a feature: recompute with all). The features of
+    kept runs are set in ``mark``."""
     r = abs(d)
     thr = max(r - KEEP_EPS_MM, 0.0)
     sg = 1.0 if d > 0 else -1.0
@@ -559,48 +626,71 @@ def _rings(pts: NDArray[np.float64], rs: NDArray[np.int64], sp: NDArray[np.float
     geo, cs, ids = _grid(e, reach)
     ns = sp.shape[0]
     npt = pts.shape[0]
-    nxt = np.empty(npt, np.int64)
-    for q in range(rs.shape[0] - 1):
-        for i in range(rs[q], rs[q + 1]):
-            nxt[i] = i + 1 if i + 1 < rs[q + 1] else rs[q]
-    rp = np.empty((npt + 2 * ns + rs.shape[0] + 16, 2))
-    rb = np.empty(ns + rs.shape[0], np.int64)
-    re = np.empty(ns + rs.shape[0], np.int64)
+    nch = cst.shape[0] - 1
+    rp = np.empty((npt + 2 * ns + nch + 16, 2))
+    rseg = np.empty(npt + 2 * ns + nch + 16, np.int64)
+    rb = np.empty(ns + nch + 1, np.int64)
+    re = np.empty(ns + nch + 1, np.int64)
     nrun = 0
     nrp = 0
     p = 0
     hint = -1
-    for q in range(rs.shape[0] - 1):
-        a = rs[q]
-        b = rs[q + 1]
+    fail = False
+    for q in range(nch):
+        a = cst[q]
+        b = cst[q + 1]
         if b - a < 2:
             continue
+        closed = nxt[b - 1] >= 0
         k0 = p
         while p < ns and int(sp[p, 0]) < b:
             p += 1
         kn = p - k0
-        for k in range(max(kn, 1)):
-            # run k: from split k to split k + 1 (without splits: the whole ring from its first point)
-            if kn == 0:
-                s1 = b - 1
-                s2 = b - 1
-                x1 = pts[a, 0]
-                y1 = pts[a, 1]
-                x2 = x1
-                y2 = y1
+        nruns = max(kn, 1) if closed else kn + 1
+        for k in range(nruns):
+            # closed: run k from split k to split k + 1 (without splits: the whole ring from its first
+            # point); open: from the chain's start or split k - 1 to split k or the chain's end
+            if closed:
+                wrap = k + 1 >= kn
+                if kn == 0:
+                    s1 = b - 1
+                    s2 = b - 1
+                    x1 = pts[a, 0]
+                    y1 = pts[a, 1]
+                    x2 = x1
+                    y2 = y1
+                else:
+                    k2 = k0 + (k + 1) % kn
+                    s1 = int(sp[k0 + k, 0])
+                    s2 = int(sp[k2, 0])
+                    x1 = sp[k0 + k, 2]
+                    y1 = sp[k0 + k, 3]
+                    x2 = sp[k2, 2]
+                    y2 = sp[k2, 3]
             else:
-                k2 = k0 + (k + 1) % kn
-                s1 = int(sp[k0 + k, 0])
-                s2 = int(sp[k2, 0])
-                x1 = sp[k0 + k, 2]
-                y1 = sp[k0 + k, 3]
-                x2 = sp[k2, 2]
-                y2 = sp[k2, 3]
+                wrap = False
+                if k == 0:
+                    s1 = a
+                    x1 = pts[a, 0]
+                    y1 = pts[a, 1]
+                else:
+                    s1 = int(sp[k0 + k - 1, 0])
+                    x1 = sp[k0 + k - 1, 2]
+                    y1 = sp[k0 + k - 1, 3]
+                if k == kn:
+                    s2 = b - 2
+                    x2 = pts[b - 1, 0]
+                    y2 = pts[b - 1, 1]
+                else:
+                    s2 = int(sp[k0 + k, 0])
+                    x2 = sp[k0 + k, 2]
+                    y2 = sp[k0 + k, 3]
             beg = nrp
             rp[nrp, 0] = x1
             rp[nrp, 1] = y1
+            rseg[nrp] = s1
             nrp += 1
-            if not (k + 1 < kn and s2 == s1):
+            if wrap or s2 != s1:
                 j = s1
                 while True:
                     j = nxt[j]
@@ -608,11 +698,13 @@ def _rings(pts: NDArray[np.float64], rs: NDArray[np.int64], sp: NDArray[np.float
                         rp[nrp, 0] = pts[j, 0]
                         rp[nrp, 1] = pts[j, 1]
                         nrp += 1
+                    rseg[nrp - 1] = j
                     if j == s2:
                         break
-            if x2 != rp[nrp - 1, 0] or y2 != rp[nrp - 1, 1] or kn == 0:
+            if x2 != rp[nrp - 1, 0] or y2 != rp[nrp - 1, 1] or (closed and kn == 0):
                 rp[nrp, 0] = x2
                 rp[nrp, 1] = y2
+                rseg[nrp] = -1
                 nrp += 1
             if nrp - beg < 2:
                 nrp = beg
@@ -631,22 +723,29 @@ def _rings(pts: NDArray[np.float64], rs: NDArray[np.int64], sp: NDArray[np.float
             if h >= 0:
                 nrp = beg
                 continue
+            if not closed and (k == 0 or k == kn):
+                fail = True
+            for i in range(beg, nrp - 1):
+                if rseg[i] >= 0 and pf[rseg[i]] >= 0:
+                    mark[pf[rseg[i]]] = True
             rb[nrun] = beg
             re[nrun] = nrp
             nrun += 1
-    return rp, rb[:nrun], re[:nrun]
+    return rp, rb[:nrun], re[:nrun], fail
 
 
 @njit(cache=True, nogil=True)
 def _chain(rp: NDArray[np.float64], rb: NDArray[np.int64], re: NDArray[np.int64]
-           ) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
-    """Runs chained end to start into rings: points (P, 2), ring starts (Q + 1,). A run and its exact
-    reverse (a collapsed neck) cancel; open chains and rings of tiny area are dropped."""
+           ) -> tuple[NDArray[np.float64], NDArray[np.int64], int]:
+    """Runs chained end to start into rings: points (P, 2), ring starts (Q + 1,), and how many chains did
+    not close (dropped). A run and its exact reverse (a collapsed neck) cancel; rings of tiny area are
+    dropped."""
     nrun = rb.shape[0]
     out = np.empty((rp.shape[0] + 1, 2))
     ors = np.zeros(nrun + 1, np.int64)
     no = 0
     nr = 0
+    unclosed = 0
     xs0 = np.empty(nrun)
     ys0 = np.empty(nrun)
     for c in range(nrun):
@@ -720,12 +819,14 @@ def _chain(rp: NDArray[np.float64], rb: NDArray[np.int64], re: NDArray[np.int64]
         for k in range(begin, no):
             k2 = k + 1 if k + 1 < no else begin
             area2 += out[k, 0] * out[k2, 1] - out[k2, 0] * out[k, 1]
+        if not closed:
+            unclosed += 1
         if not closed or no - begin < 3 or abs(area2) < 2 * MIN_RING_AREA_MM2:
             no = begin
             continue
         nr += 1
         ors[nr] = no
-    return out[:no], ors[: nr + 1]
+    return out[:no], ors[: nr + 1], unclosed
 
 
 
@@ -757,16 +858,31 @@ def offset_rings_kernel(
         Index into ``distances_mm`` of each ring.
     """
     e = _prep(xy, starts)
+    m = e.shape[0]
     pts = np.empty((max(16, 4 * xy.shape[0]), 2))
     lv = np.zeros((16, 2))  # ring starts, ring levels (exact in float64)
     npt = 0
     nr = 0
+    act = np.ones(2 * m, np.bool_)
     for k in range(distances_mm.shape[0]):
         d = distances_mm[k]
+        # erosions compose, so a feature (moved edge, vertex arc) without a kept piece at a smaller offset
+        # of the same sign has none at this one: its raw segments are left out
+        full = k == 0 or d * distances_mm[k - 1] <= 0 or abs(d) < abs(distances_mm[k - 1])
+        if full:
+            act[:] = True
         caps = _caps(e, d, tolerance_mm)
-        raw, raw_rs = _raw(e, starts, caps, d)
-        rp, rb, re = _rings(raw, raw_rs, _crossings(raw, raw_rs), e, caps, d, tolerance_mm)
-        o, s = _chain(rp, rb, re)
+        raw, raw_rs, pv = _raw(e, starts, caps, d)
+        for _ in range(2):
+            cp, cst, nxt, pf = _select(raw, raw_rs, pv, act)
+            mark = np.zeros(2 * m, np.bool_)
+            rp, rb, re, fail = _rings(cp, cst, nxt, pf, _crossings(cp, nxt), e, caps, d, tolerance_mm, mark)
+            o, s, unclosed = _chain(rp, rb, re)
+            if full or not (fail or unclosed > 0):
+                break
+            full = True
+            act[:] = True
+        act = mark
         pts = _grow(pts, npt + o.shape[0])
         for i in range(o.shape[0]):
             pts[npt + i, 0] = o[i, 0]
