@@ -226,9 +226,9 @@ def _select(pts: NDArray[np.float64], rs: NDArray[np.int64], pv: NDArray[np.int6
 
 
 @njit(cache=True, nogil=True)
-def _grid(e: NDArray[np.float64], reach: float) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]]:
-    """Uniform grid over the edges' boxes: ``(x0, y0, cell, nx, ny)``, CSR starts and edge ids. The cell
-    is a quarter of ``reach``, at least 1/48 of the extent, and about two edges per cell."""
+def _grid(e: NDArray[np.float64], c: float) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]]:
+    """Uniform grid of cell ``c`` (mm) over the edges' boxes: ``(x0, y0, cell, nx, ny)``, CSR starts and
+    edge ids."""
     m = e.shape[0]
     x0 = np.inf
     y0 = np.inf
@@ -239,8 +239,6 @@ def _grid(e: NDArray[np.float64], reach: float) -> tuple[NDArray[np.float64], ND
         y0 = min(y0, e[k, 1])
         x1 = max(x1, e[k, 0])
         y1 = max(y1, e[k, 1])
-    c = max(0.25 * reach, math.sqrt(max(x1 - x0, 1e-9) * max(y1 - y0, 1e-9) / (2 * m + 8)),
-            max(x1 - x0, y1 - y0) / 48.0, 1e-9)
     nx = int((x1 - x0) / c) + 1
     ny = int((y1 - y0) / c) + 1
     span = np.empty((m, 4), np.int64)
@@ -566,7 +564,12 @@ def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64]) -> NDArray[np.f
                     continue
                 if int((ly - gy0) / c) * gnx + int((lx - gx0) / c) != cell:
                     continue
-                sp, ns = _pair(pts, i, j, nxt[i], nxt[j], sp, ns)
+                ni = nxt[i]
+                nj = nxt[j]
+                if (j == ni or i == nj) and ((pts[ni, 0] - pts[i, 0]) * (pts[nj, 0] - pts[j, 0])
+                                             + (pts[ni, 1] - pts[i, 1]) * (pts[nj, 1] - pts[j, 1])) > 0:
+                    continue  # neighbours going on (not folding back) meet only at their shared point
+                sp, ns = _pair(pts, i, j, ni, nj, sp, ns)
     # split points closer than SNAP_MM (near-concurrent crossings) become one point
     key = np.empty(ns)
     for i in range(ns):
@@ -615,7 +618,8 @@ def _find(xs: NDArray[np.float64], order: NDArray[np.int64], ys: NDArray[np.floa
 @njit(cache=True, nogil=True)
 def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int64], pf: NDArray[np.int64],
            sp: NDArray[np.float64], e: NDArray[np.float64], caps: NDArray[np.float64], d: float, tol: float,
-           mark: NDArray[np.bool_]) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64], bool]:
+           mark: NDArray[np.bool_], geo: NDArray[np.float64], cs: NDArray[np.int64], ids: NDArray[np.int64]
+           ) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64], bool]:
     """Kept runs of the raw chains: points (P, 2), start and end (exclusive) of each run, and whether a run
     at an open chain's end was kept (the chains missed a feature: recompute with all). The features of
     kept runs are set in ``mark``."""
@@ -623,7 +627,6 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
     thr = max(r - KEEP_EPS_MM, 0.0)
     sg = 1.0 if d > 0 else -1.0
     reach = (r + tol) * 1.001 + 1e-9
-    geo, cs, ids = _grid(e, reach)
     ns = sp.shape[0]
     npt = pts.shape[0]
     nch = cst.shape[0] - 1
@@ -864,6 +867,12 @@ def offset_rings_kernel(
     npt = 0
     nr = 0
     act = np.ones(2 * m, np.bool_)
+    # cell of the edge grid: a quarter of the reach of the keep-test, at least 1/48 of the extent, about two
+    # edges per cell; rebuilt when the reach has moved by more than a factor of two
+    w = max(np.max(xy[:, 0]) - np.min(xy[:, 0]), 1e-9)
+    ht = max(np.max(xy[:, 1]) - np.min(xy[:, 1]), 1e-9)
+    base = max(math.sqrt(w * ht / (2 * m + 8)), max(w, ht) / 48.0)
+    geo, cs, ids = _grid(e, base)
     for k in range(distances_mm.shape[0]):
         d = distances_mm[k]
         # erosions compose, so a feature (moved edge, vertex arc) without a kept piece at a smaller offset
@@ -872,11 +881,15 @@ def offset_rings_kernel(
         if full:
             act[:] = True
         caps = _caps(e, d, tolerance_mm)
+        c = max(0.25 * (abs(d) + tolerance_mm), base)
+        if not 0.5 * c <= geo[2] <= 2.0 * c:
+            geo, cs, ids = _grid(e, c)
         raw, raw_rs, pv = _raw(e, starts, caps, d)
         for _ in range(2):
             cp, cst, nxt, pf = _select(raw, raw_rs, pv, act)
             mark = np.zeros(2 * m, np.bool_)
-            rp, rb, re, fail = _rings(cp, cst, nxt, pf, _crossings(cp, nxt), e, caps, d, tolerance_mm, mark)
+            rp, rb, re, fail = _rings(cp, cst, nxt, pf, _crossings(cp, nxt), e, caps, d, tolerance_mm, mark,
+                                    geo, cs, ids)
             o, s, unclosed = _chain(rp, rb, re)
             if full or not (fail or unclosed > 0):
                 break
