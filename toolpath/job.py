@@ -13,10 +13,13 @@ from shapely.geometry import box
 
 from .enums import Coolant
 from .errors import FileFormatError, InputError
+from .moves import Toolpath
 from .pocket import Pocket
 from .program import Operation, Program
 from .stock import Stock
-from .strategies.offset import OffsetParams, clear_pockets
+from .strategies.entries import ClearingOrder
+from .strategies.holes import BoreParams, make_holes
+from .strategies.offset import OffsetParams, clear_pockets, summarize_entries
 from .tool import Tool
 
 __all__ = ["STRATEGIES", "MillResult", "parse_stepover", "mill"]
@@ -66,6 +69,23 @@ class MillResult:
         }
 
 
+def _boreable(pockets: list[Any], tool: Tool) -> list[Any]:
+    """The round holes among ``pockets`` an end mill ``tool`` can bore on a helix: wider than the tool by
+    more than 2 µm, and with no non-round pocket below them (that one must be cleared after the hole, and
+    a helix would not leave its top open first)."""
+    if tool.kind.value == "drill":
+        return []
+    holes = [p for p in pockets if p.hole_diameter_mm is not None
+             and min(p.hole_diameter_mm / 2, p.region.exterior.distance(p.region.centroid)) - tool.radius_mm > 1e-3]
+    out = []
+    for h in holes:
+        below = [p for p in pockets if p is not h and p.hole_diameter_mm is None
+                 and p.z_top_mm <= h.z_bottom_mm + 1e-6 and p.region.intersects(h.region)]
+        if not below:
+            out.append(h)
+    return out
+
+
 def parse_stepover(text: str | float, tool: Tool) -> float:
     """Stepover in mm from ``"1.5"`` (mm) or ``"40%"`` (of the tool diameter)."""
     s = str(text).strip()
@@ -94,6 +114,13 @@ def mill(
     clearance_mm: float = 5.0,
     depth_mm: float | None = None,
     progress: Callable[[int, int], None] | None = None,
+    order: str = "outside-in",
+    entry: str = "helix",
+    corner_radius_mm: float = 0.0,
+    axial_stock_mm: float = 0.0,
+    floor_pass_mm: float = 0.0,
+    spring_pass: bool = False,
+    bore_holes: bool = True,
 ) -> MillResult:
     """Slice ``part`` and clear every pocket with one tool.
 
@@ -119,6 +146,22 @@ def mill(
         Cut depth of a 2D drawing, mm (required for DXF, SVG and shapely input; not accepted for a solid).
     progress : callable, optional
         ``progress(done, total)`` with the pockets cleared so far (0 before the first), for a progress bar.
+    order : {"outside-in", "inside-out"}
+        Order of the offset loops (offset strategy).
+    entry : {"helix", "ramp"}
+        How offset and zigzag go down into material: a helix where one fits (else a ramp), or a ramp.
+    corner_radius_mm : float
+        Round the sharp corners of the offset roughing loops by this radius, mm (0: keep them).
+    axial_stock_mm : float
+        Stock left on the floors, mm (offset, zigzag and bored holes).
+    floor_pass_mm : float
+        Thickness of a final floor pass after the even stepdowns, mm (offset and zigzag; 0: none).
+    spring_pass : bool
+        Finishing passes on the walls (and the last circle of bored holes) run twice.
+    bore_holes : bool
+        Round holes found by slicing (``Pocket.hole_diameter_mm``) that the tool fits in, with no other
+        pocket below them, are bored on a helix (:func:`toolpath.strategies.holes.helical_bore`) instead
+        of being cleared by the strategy.
     """
     name = str(strategy).lower()
     if name not in STRATEGIES:
@@ -162,18 +205,30 @@ def mill(
     t1 = time.perf_counter()
     clearance_z = sliced.stock.z_top_mm + clearance_mm
     kw = {"stepover_mm": step, "stepdown_mm": sd, "feed_mm_min": feed_mm_min, "plunge_feed_mm_min": plunge_feed_mm_min}
+    more: dict[str, Any] = {"entry": entry, "axial_stock_mm": float(axial_stock_mm),
+                            "floor_pass_mm": float(floor_pass_mm), "spring_pass": bool(spring_pass)}
+    plans: list[Any] | None = None
     if name == "zigzag":
         from .strategies.zigzag import ZigzagParams, clear_pockets_zigzag
 
-        params: Any = ZigzagParams(**kw)
+        params: Any = ZigzagParams(**kw, **more)
         clear: Any = clear_pockets_zigzag
+        plans = []
     elif name == "adaptive":
         from .strategies.adaptive import AdaptiveParams, clear_pockets_adaptive
 
         kw["stepover_mm"] = min(step, 0.999 * tool.diameter_mm)  # the target angle needs ae < D
         params, clear = AdaptiveParams(**kw), clear_pockets_adaptive
     else:
-        params, clear = OffsetParams(**kw), clear_pockets
+        params = OffsetParams(**kw, **more, order=order, corner_radius_mm=float(corner_radius_mm))  # type: ignore[arg-type]
+        clear = clear_pockets
+        plans = []
+    if plans is not None:
+        try:
+            params.validate(tool)
+            ClearingOrder(order)
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
     # the strategy's Numba kernels compile (or load from the cache) on a tiny pocket first, so that
     # generation_time_s is path generation alone, as the JSON contract says; compile time is reported apart
     d = tool.diameter_mm
@@ -181,13 +236,28 @@ def mill(
     t2 = time.perf_counter()
     from .strategies.linking import clearing_progress
 
-    with clearing_progress(progress):
-        tp, unreachable = clear(sliced.pockets, tool, params, clearance_z_mm=clearance_z)
+    holes = _boreable(sliced.pockets, tool) if bore_holes else []
+    others = [p for p in sliced.pockets if not any(p is h for h in holes)]
+    unreachable: list[dict[str, Any]] = []
+    tp = Toolpath.empty()
+    if others or not holes:
+        with clearing_progress(progress):
+            if plans is not None:
+                tp, unreachable = clear(others, tool, params, clearance_z_mm=clearance_z, plans=plans)
+            else:
+                tp, unreachable = clear(others, tool, params, clearance_z_mm=clearance_z)
+    if holes:
+        bore = BoreParams(feed_mm_min=feed_mm_min, stepdown_mm=sd, stepover_mm=step, spring_pass=bool(spring_pass),
+                          axial_stock_mm=float(axial_stock_mm))
+        tp_holes, _ = make_holes(holes, tool, bore=bore, clearance_z_mm=clearance_z)
+        tp = Toolpath.concat([tp, tp_holes])
     gen = time.perf_counter() - t2
+    extra: dict[str, Any] = {"slicing_time_s": t1 - t0, "compile_time_s": t2 - t1, "holes_bored": len(holes)}
+    if plans is not None:
+        extra["entries"] = summarize_entries(plans)
     op = Operation(tool, tp, spindle_rpm=spindle_rpm, coolant=coolant, name=f"{name} clearing D{tool.diameter_mm:g}")
     x0, y0, _, _ = sliced.stock.footprint.bounds
     program = Program((op,), name=Path(str(part)).stem if isinstance(part, (str, os.PathLike)) else "part",
                       clearance_z_mm=clearance_z, start_xyz=(x0, y0, clearance_z))
     return MillResult(program, sliced.pockets, sliced.levels_mm, sliced.unreachable + unreachable,
-                      sliced.stock, gen, sliced.part_volume_mm3,
-                      {"slicing_time_s": t1 - t0, "compile_time_s": t2 - t1})
+                      sliced.stock, gen, sliced.part_volume_mm3, extra)

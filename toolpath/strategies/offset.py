@@ -253,8 +253,9 @@ def cleanup_visits(
     """Single-point visits (plunges) clearing what ``chains`` leave of the reachable area.
 
     The swept area of the chains (discs of radius ``r`` along them) is subtracted from the area the tool
-    can reach (or from ``target``); each remaining piece thicker than 10 µm is visited at a point of it
-    inside ``centres`` (or the nearest point of ``centres``), up to four rounds.
+    can reach (or from ``target``); each remaining piece thicker than 10 µm is visited at the point of
+    ``centres`` nearest its centroid (nearest a point of it when that visit would not touch it), up to ten
+    rounds.
     """
     swept = shapely.union_all([shapely.LineString(c.xy).buffer(r, quad_segs=16) if len(c.xy) > 1
                                else Point(c.xy[0]).buffer(r, quad_segs=16) for c in chains]) if chains else None
@@ -263,13 +264,20 @@ def cleanup_visits(
     left = target.difference(swept) if chains else target
     cent = prep(centres)
     out: list[Chain] = []
-    for _ in range(4):
-        pieces = [p for p in polygons_of(left) if p.area > 1e-4 and not p.buffer(-0.005).is_empty]
+    for _ in range(10):
+        # an opening by 5 µm first: slivers of facets would join the pieces into one with its
+        # representative point on a zero-width strip
+        left = left.buffer(-0.005, quad_segs=4).buffer(0.005, quad_segs=4)
+        pieces = [p for p in polygons_of(left) if p.area > 1e-4]
         if not pieces:
             break
         for piece in pieces:
-            rp = piece.representative_point()
-            q = rp if cent.covers(rp) else nearest_points(centres, rp)[0]
+            # its centroid, or the nearest point of the domain (a corner sliver: the domain's corner)
+            c = piece.centroid
+            q = c if cent.covers(c) else nearest_points(centres, c)[0]
+            if Point(q.x, q.y).buffer(r, quad_segs=16).intersection(piece).area < 1e-6:
+                rp = piece.representative_point()
+                q = rp if cent.covers(rp) else nearest_points(centres, rp)[0]
             qxy = np.array([q.x, q.y])
             out.append(Chain(qxy[None], False))
             left = left.difference(Point(qxy).buffer(r, quad_segs=16))
@@ -277,13 +285,23 @@ def cleanup_visits(
 
 
 def _smooth(levels: list[list[Polygon]], radius_mm: float) -> list[list[Polygon]]:
-    """Each level opened by ``radius_mm`` (sharp convex corners rounded, thin parts dropped)."""
+    """Each level polygon opened by ``radius_mm`` (sharp convex corners rounded), or by half or a quarter
+    of it where the full opening would split it, drop a part or an island, or move its boundary by more
+    than the radius (a corner sharper than 60 degrees, a neck); kept as it is when even a quarter would
+    (thin innermost loops are not dropped)."""
     out = []
     for lv in levels:
-        polys = [q for p in lv for q in polygons_of(p.buffer(-radius_mm, quad_segs=16).buffer(radius_mm, quad_segs=16))
-                 if q.area > 1e-6]
-        if polys:
-            out.append(polys)
+        polys: list[Polygon] = []
+        for p in lv:
+            for rc in (radius_mm, radius_mm / 2, radius_mm / 4):
+                q = [g for g in polygons_of(p.buffer(-rc, quad_segs=16).buffer(rc, quad_segs=16)) if g.area > 1e-6]
+                if (len(q) == 1 and len(q[0].interiors) == len(p.interiors)
+                        and shapely.hausdorff_distance(p.boundary, q[0].boundary) <= rc + 1e-6):
+                    polys.append(q[0])
+                    break
+            else:
+                polys.append(p)
+        out.append(polys)
     return out
 
 

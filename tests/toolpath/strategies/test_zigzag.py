@@ -84,30 +84,32 @@ def test_errors():
         ZigzagParams(stepover_mm=1, stepdown_mm=1, angle_deg=float("nan")).validate(Tool(6))
 
 
-def _random_case(region, d, frac, angle):
+def _random_case(region, d, frac, angle, entry, allowance):
     tool = Tool(d)
     try:
         check_pocket(Pocket(region, 0.0, -2.0), tool, ZigzagParams(stepover_mm=frac * d, stepdown_mm=2.0,
-                                                                   angle_deg=angle))
+                                                                   angle_deg=angle, entry=entry,
+                                                                   finish_allowance_mm=allowance))
     except UnreachableError:
         assert region.buffer(-(d / 2 + 0.005)).is_empty
 
 
 _given = given(region=pockets_with_islands(), d=st.sampled_from([3.0, 6.0]), frac=st.floats(0.2, 0.6),
-               angle=st.floats(-180, 180))
+               angle=st.floats(-180, 180), entry=st.sampled_from(["helix", "ramp"]),
+               allowance=st.sampled_from([0.0, 0.1, 0.3]))
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @_given
-def test_random_pockets_have_no_gouge_and_no_reachable_leftover(region, d, frac, angle):
-    _random_case(region, d, frac, angle)
+def test_random_pockets_have_no_gouge_and_no_reachable_leftover(region, d, frac, angle, entry, allowance):
+    _random_case(region, d, frac, angle, entry, allowance)
 
 
 @pytest.mark.slow
 @settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @_given
-def test_random_pockets_many(region, d, frac, angle):
-    _random_case(region, d, frac, angle)
+def test_random_pockets_many(region, d, frac, angle, entry, allowance):
+    _random_case(region, d, frac, angle, entry, allowance)
 
 
 def test_end_to_end_zigzag_on_a_solid_rs274_and_simulation(tmp_path):
