@@ -121,6 +121,15 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--machine", default="linuxcnc-sim", help="machine profile name or TOML file")
     m.add_argument("--plot", default=None, help="PNG of the toolpath to write")
     m.add_argument("--json", default=None, help="JSON file of the figures to write")
+    m.add_argument("--order", default="outside-in", help="offset loops: outside-in or inside-out")
+    m.add_argument("--entry", default="helix", help="into material: helix (ramp where none fits) or ramp")
+    m.add_argument("--corner-radius", type=_float("corner radius"), default=0.0,
+                   help="round sharp corners of offset roughing loops, mm (default 0: keep)")
+    m.add_argument("--axial-stock", type=_float("axial stock"), default=0.0, help="stock left on floors, mm")
+    m.add_argument("--floor-pass", type=_float("floor pass"), default=0.0,
+                   help="thickness of a final floor pass after the even stepdowns, mm (default 0: none)")
+    m.add_argument("--spring-pass", action="store_true", help="run the wall finishing pass twice")
+    m.add_argument("--no-bore", action="store_true", help="clear round holes like pockets instead of boring them")
     _add_progress(m)
 
     t = sub.add_parser("time", help="cycle time of a G-code program")
@@ -294,7 +303,9 @@ def _mill(args: argparse.Namespace) -> int:
         res = mill(
             args.part, tool, strategy=args.strategy, stepover=args.stepover, stepdown_mm=args.stepdown,
             setup=args.setup, feed_mm_min=args.feed, plunge_feed_mm_min=args.plunge_feed, spindle_rpm=args.rpm,
-            depth_mm=args.depth, progress=bar.callback,
+            depth_mm=args.depth, progress=bar.callback, order=args.order, entry=args.entry,
+            corner_radius_mm=args.corner_radius, axial_stock_mm=args.axial_stock,
+            floor_pass_mm=args.floor_pass, spring_pass=args.spring_pass, bore_holes=not args.no_bore,
         )
     text = gcode.write(res.program, dialect)
     ct = sim.cycle_time(res.program, machine)
