@@ -262,6 +262,16 @@ class ToolpathBuilder:
                 continue
             self.feed(p[0], p[1], p[2], feed_mm_min)
 
+    def feeds(self, xyz: NDArray[np.float64], feed_mm_min: float) -> None:
+        """Straight cuts (G1) through every point of ``xyz`` (M, 3) mm at ``feed_mm_min``, appended at once
+        (unlike :meth:`polyline`, no point is skipped)."""
+        pts = np.asarray(xyz, dtype=np.float64).reshape(-1, 3)
+        n = len(pts)
+        self._kind.extend([int(MoveKind.FEED)] * n)
+        self._xyz.extend(map(tuple, pts.tolist()))
+        self._center.extend([(np.nan, np.nan)] * n)
+        self._feed.extend([float(feed_mm_min)] * n)
+
     def _add(self, kind: MoveKind, x: float, y: float, z: float, cx: float, cy: float, f: float) -> None:
         self._kind.append(int(kind))
         self._xyz.append((float(x), float(y), float(z)))

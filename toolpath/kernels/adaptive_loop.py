@@ -49,6 +49,7 @@ __all__ = ["LOOP_NO_START", "LOOP_FULL", "segment_allowed_kernel", "segment_allo
            "pass_loop_kernel", "pass_loop_reference"]
 
 LOOP_NO_START, LOOP_FULL = 0, 1
+_DROP_R = 0.5  # a rejected start drops the candidates within this many tool radii
 
 
 @njit(cache=True, nogil=True)
@@ -168,7 +169,7 @@ def pass_loop_kernel(mat, mat0, allowed, x0, y0, cell, r, cs, sn, probe_r, step,
             _restore(mat, mat0, log, nl)
             k = 0
             for i in range(n_alive):
-                if (alive[i, 0] - qx) ** 2 + (alive[i, 1] - qy) ** 2 > (0.5 * r) ** 2:
+                if (alive[i, 0] - qx) ** 2 + (alive[i, 1] - qy) ** 2 > (_DROP_R * r) ** 2:
                     alive[k, 0] = alive[i, 0]
                     alive[k, 1] = alive[i, 1]
                     k += 1
@@ -243,7 +244,7 @@ def pass_loop_reference(mat, mat0, allowed, x0, y0, cell, r, cs, sn, probe_r, st
         idx = log[: min(removed, log.shape[0])]
         if n < 2 or removed < min_removed:
             mat.flat[idx] = mat0.flat[idx]
-            far = ((alive[:n_alive] - (qx, qy)) ** 2).sum(axis=1) > (0.5 * r) ** 2
+            far = ((alive[:n_alive] - (qx, qy)) ** 2).sum(axis=1) > (_DROP_R * r) ** 2
             k = int(far.sum())
             alive[:k] = alive[:n_alive][far]
             n_alive = k

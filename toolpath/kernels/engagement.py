@@ -46,6 +46,7 @@ __all__ = [
 #: Why a pass ended: it cut air for too long, no allowed direction kept the engagement in bounds,
 #: or it used its step budget.
 END_AIR, END_STUCK, END_STEPS = 0, 1, 2
+_BISECT = 3  # bisection steps of the direction search after the 15° bracket (about 2°; the raster decides below that)
 
 
 def circle_samples(n: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -158,7 +159,8 @@ def material_direction_reference(mat, x0, y0, cell, cx, cy, r, cs, sn):  # type:
     ok = (ix >= 0) & (ix < mat.shape[1]) & (iy >= 0) & (iy < mat.shape[0])
     hit = np.zeros(cs.shape[0], bool)
     hit[ok] = mat[iy[ok], ix[ok]] != 0
-    return float(cs[hit].sum()), float(sn[hit].sum()), int(hit.sum())
+    # summed left to right like the kernel (NumPy's pairwise sum rounds differently in the last bit)
+    return float(sum(cs[hit].tolist())), float(sum(sn[hit].tolist())), int(hit.sum())
 
 
 # removal --------------------------------------------------------------------------------------------
@@ -416,7 +418,7 @@ def adaptive_pass_kernel(mat, allowed, x0, y0, cell, r, cs, sn, px, py, heading,
                     t_hi = t
                     e_hi = e
             if t_lo > -1e8 and t_hi < 1e8:
-                for _ in range(6):
+                for _ in range(_BISECT):
                     tm = 0.5 * (t_lo + t_hi)
                     e = _probe(mat, allowed, x0, y0, cell, px, py, h + side * tm, ds, r, cs, sn)
                     if e >= target:
@@ -512,7 +514,7 @@ def adaptive_pass_reference(mat, allowed, x0, y0, cell, r, cs, sn, px, py, headi
                         break
                     t_hi, e_hi = t, e
             if t_lo > -1e8 and t_hi < 1e8:
-                for _ in range(6):
+                for _ in range(_BISECT):
                     tm = 0.5 * (t_lo + t_hi)
                     e = probe(h + side * tm, ds)
                     if e >= target:

@@ -63,6 +63,8 @@ from .linking import clear_in_order, link_is_safe, ring_coords, rotate_ring
 __all__ = ["AdaptiveParams", "Segment", "AdaptivePlan", "plan_adaptive_2d", "adaptive_clearing", "clear_pockets",
            "clear_pockets_adaptive", "target_engagement_deg"]
 
+_STEP_AE = float(__import__("os").environ.get("STEP_AE", "0.5"))
+_CELL_AE = float(__import__("os").environ.get("CELL_AE", "4"))
 _K_MAX = 360  # most points on the tool circle in the generator's engagement count
 
 
@@ -252,14 +254,14 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
     if centres.is_empty:
         return plan
     ae = params.stepover_of(tool)
-    cell = params.cell_mm if params.cell_mm is not None else min(ae / 4.0, r / 12.0)
+    cell = params.cell_mm if params.cell_mm is not None else min(ae / _CELL_AE, r / 12.0)
     g = _Grid(pocket, centres, r, cell)
     kk = _circle_count(r, cell)
     cs, sn = circle_samples(kk)
     target = max(1, int(round(params.target_deg(tool) / 360.0 * kk)))
     max_count = max(target, int(math.floor(params.max_deg(tool) / 360.0 * kk)))
     side = -1.0 if params.direction is Direction.CLIMB else 1.0
-    step = float(np.clip(0.5 * ae, cell, r / 6.0))
+    step = float(np.clip(_STEP_AE * ae, cell, r / 6.0))
     min_step = max(0.25 * cell, step / 8.0)
     max_air = int(r / step) + 2
     probe_r = r + 3.0 * cell
@@ -552,9 +554,8 @@ def adaptive_clearing(
                 continue
             xy = simple[k] if s.kind == "pass" else xy
             first = len(b)
-            p = b.position
-            for x, y in _distinct(xy, p).tolist():
-                b.feed(x, y, z, f)
+            pts = _distinct(xy, b.position)
+            b.feeds(np.column_stack([pts, np.full(len(pts), z)]), f)
             if s.kind == "finish":
                 finishes.extend(range(first, len(b)))
         z_prev = z
