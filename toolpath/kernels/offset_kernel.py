@@ -267,51 +267,6 @@ def _grid(e: NDArray[np.float64], c: float) -> tuple[NDArray[np.float64], NDArra
 
 
 @njit(cache=True, nogil=True)
-def _near(px: float, py: float, e: NDArray[np.float64], caps: NDArray[np.float64], k: int, thr: float,
-          sg: float) -> bool:
-    """Is (px, py) inside the flattened offset of edge ``k``: closer than ``thr`` to its interior, or inside
-    the cap of its start vertex (the circumscribed polygon of its arc, within the arc's sector)?"""
-    x0 = e[k, 0]
-    y0 = e[k, 1]
-    x1 = e[k, 2]
-    y1 = e[k, 3]
-    nc = int(caps[k, 0])
-    big = thr / caps[k, 1] if nc > 0 else thr
-    if min(x0, x1) - px > big or px - max(x0, x1) > big or min(y0, y1) - py > big or py - max(y0, y1) > big:
-        return False
-    ex = x1 - x0
-    ey = y1 - y0
-    qx = px - x0
-    qy = py - y0
-    t = (qx * ex + qy * ey) / (ex * ex + ey * ey)
-    if 0.0 < t < 1.0:
-        dx = x0 + t * ex - px
-        dy = y0 + t * ey - py
-        if dx * dx + dy * dy < thr * thr:
-            return True
-    if nc == 0 or qx * qx + qy * qy >= big * big:
-        return False
-    u0x = sg * e[k, 6]
-    u0y = sg * e[k, 7]
-    u1x = sg * e[k, 4]
-    u1y = sg * e[k, 5]
-    if caps[k, 2] > 0:
-        if u0x * qy - u0y * qx < 0.0 or qx * u1y - qy * u1x < 0.0:
-            return False
-    elif u0x * qy - u0y * qx > 0.0 or qx * u1y - qy * u1x > 0.0:
-        return False
-    c2 = caps[k, 3]
-    s2 = caps[k, 4]
-    fx = u0x
-    fy = u0y
-    for _ in range(nc + 1):
-        if qx * fx + qy * fy >= thr:
-            return False
-        fx, fy = fx * c2 - fy * s2, fx * s2 + fy * c2
-    return True
-
-
-@njit(cache=True, nogil=True)
 def _keep(px: float, py: float, e: NDArray[np.float64], caps: NDArray[np.float64], thr: float, sg: float,
           geo: NDArray[np.float64], cs: NDArray[np.int64], ids: NDArray[np.int64], reach: float, hint: int) -> int:
     """-1 when (px, py) is outside every edge's flattened offset and on the asked side (``sg < 0``: inside);
@@ -347,9 +302,53 @@ def _keep(px: float, py: float, e: NDArray[np.float64], caps: NDArray[np.float64
             if dx * dx + dy * dy >= reach2:
                 continue
         for q in range(qlo, qhi):
+            # is (px, py) inside the flattened offset of edge k: closer than thr to its interior, or inside
+            # the cap of its start vertex (the circumscribed polygon of its arc, within the arc's sector)?
             k = hint if w < 0 else ids[q]
-            if _near(px, py, e, caps, k, thr, sg):
-                return k
+            while True:  # one pass; break = not inside
+                x0 = e[k, 0]
+                y0 = e[k, 1]
+                x1 = e[k, 2]
+                y1 = e[k, 3]
+                nc = int(caps[k, 0])
+                big = thr / caps[k, 1] if nc > 0 else thr
+                if (min(x0, x1) - px > big or px - max(x0, x1) > big or min(y0, y1) - py > big
+                        or py - max(y0, y1) > big):
+                    break
+                ex = x1 - x0
+                ey = y1 - y0
+                qx = px - x0
+                qy = py - y0
+                t = (qx * ex + qy * ey) / (ex * ex + ey * ey)
+                if 0.0 < t < 1.0:
+                    dx = x0 + t * ex - px
+                    dy = y0 + t * ey - py
+                    if dx * dx + dy * dy < thr * thr:
+                        return k
+                if nc == 0 or qx * qx + qy * qy >= big * big:
+                    break
+                u0x = sg * e[k, 6]
+                u0y = sg * e[k, 7]
+                u1x = sg * e[k, 4]
+                u1y = sg * e[k, 5]
+                if caps[k, 2] > 0:
+                    if u0x * qy - u0y * qx < 0.0 or qx * u1y - qy * u1x < 0.0:
+                        break
+                elif u0x * qy - u0y * qx > 0.0 or qx * u1y - qy * u1x > 0.0:
+                    break
+                c2 = caps[k, 3]
+                s2 = caps[k, 4]
+                fx = u0x
+                fy = u0y
+                inside = True
+                for _ in range(nc + 1):
+                    if qx * fx + qy * fy >= thr:
+                        inside = False
+                        break
+                    fx, fy = fx * c2 - fy * s2, fx * s2 + fy * c2
+                if inside:
+                    return k
+                break
     # crossing number along the shorter of +x and -x, each crossing counted in the cell that holds it
     crossings = 0
     iy = int(math.floor((py - gy0) / c))
@@ -595,27 +594,6 @@ def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64]) -> NDArray[np.f
 
 
 @njit(cache=True, nogil=True)
-def _find(xs: NDArray[np.float64], order: NDArray[np.int64], ys: NDArray[np.float64], used: NDArray[np.bool_],
-          x: float, y: float, skip: int) -> int:
-    """An unused item (not ``skip``) whose (x, y) equals the given point exactly, or -1; ``xs`` sorted,
-    ``order`` maps back to items, ``ys`` by item."""
-    lo = 0
-    hi = xs.shape[0]
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if xs[mid] < x:
-            lo = mid + 1
-        else:
-            hi = mid
-    while lo < xs.shape[0] and xs[lo] == x:
-        c = order[lo]
-        if c != skip and not used[c] and ys[c] == y:
-            return c
-        lo += 1
-    return -1
-
-
-@njit(cache=True, nogil=True)
 def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int64], pf: NDArray[np.int64],
            sp: NDArray[np.float64], e: NDArray[np.float64], caps: NDArray[np.float64], d: float, tol: float,
            mark: NDArray[np.bool_], geo: NDArray[np.float64], cs: NDArray[np.int64], ids: NDArray[np.int64]
@@ -804,7 +782,21 @@ def _chain(rp: NDArray[np.float64], rb: NDArray[np.int64], re: NDArray[np.int64]
             if ex == out[begin, 0] and ey == out[begin, 1]:
                 closed = True
                 break
-            nx_ = _find(xs, xo, ys0, used, ex, ey, -1)
+            nx_ = -1
+            lo = 0
+            hi = nrun
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if xs[mid] < ex:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            while lo < nrun and xs[lo] == ex:
+                c = xo[lo]
+                lo += 1
+                if not used[c] and ys0[c] == ey:
+                    nx_ = c
+                    break
             if nx_ < 0:
                 bd = SNAP_MM * SNAP_MM
                 for c in range(nrun):
