@@ -79,6 +79,36 @@ def verify(part: Path, tool_mm: float, cell_mm: float | None = None, **kw) -> di
 def test_nested_block_four_levels(tmp_path):
     out = verify(nested_block(tmp_path / "nested.step"), 6.0, stepdown_mm=3.0)
     assert out["result"].levels_mm == [19.0, 14.0, 10.0, 6.0]
+    # the blind hole (D9) is bored on a helix with the end mill, not pocketed; pockets entered on helices
+    res = out["result"]
+    assert res.extra["holes_bored"] == 1
+    assert res.extra["entries"].get("helix", 0) >= 1 and res.extra["entries"].get("finish-arc", 0) >= 1
+    tp = res.program.toolpath
+    starts = tp.starts(res.program.start_xyz)
+    helical = np.isin(tp.kind, [MoveKind.ARC_CW, MoveKind.ARC_CCW]) & (np.abs(tp.xyz[:, 2] - starts[:, 2]) > 1e-9)
+    at_hole = helical & (np.hypot(tp.xyz[:, 0] - 63, tp.xyz[:, 1] - 8) < 4.5)
+    assert at_hole.any() and tp.xyz[at_hole, 2].min() == pytest.approx(6.0)
+
+
+@pytest.mark.parametrize("strategy", ["offset", "zigzag"])
+def test_nested_block_with_every_option(tmp_path, strategy):
+    """Inside-out order, rounded corners, axial stock, a final floor pass and a spring pass, through rs274
+    and the simulation (the floors 0.2 mm high: the designed volume is not removed, so only no gouge, no rapid
+    through stock and, with the stock, nothing left above the floors plus 0.2 mm is checked)."""
+    part = nested_block(tmp_path / "nested.step")
+    tool = Tool(6.0)
+    res = mill(part, tool, strategy=strategy, stepdown_mm=3.0, order="inside-out", corner_radius_mm=1.0,
+               axial_stock_mm=0.2, floor_pass_mm=0.5, spring_pass=True)
+    prog = res.program
+    canon = [m for m in run_rs274(gcode.write(prog, "linuxcnc"), [tool]) if m.kind in ("traverse", "feed", "arc")]
+    moving = prog.toolpath.kind != MoveKind.DWELL
+    canon = canon[len(canon) - int(moving.sum()):]
+    np.testing.assert_allclose(np.array([m.xyz for m in canon]), prog.toolpath.xyz[moving], atol=2e-4)
+    chk = check(prog, part, tool)
+    assert chk.gouge_count == 0, chk.gouges[:3]
+    assert chk.rapid_cuts == [], chk.rapid_cuts[:3]
+    assert prog.toolpath.xyz[:, 2].min() == pytest.approx(6.2)  # the lowest floor (the hole's) plus 0.2 mm
+    assert chk.removed_volume_mm3 < chk.designed_volume_mm3
 
 
 def test_bundled_example():

@@ -12,7 +12,7 @@ from typing import Any
 from shapely.geometry import box
 
 from .enums import Coolant
-from .errors import FileFormatError, InputError
+from .errors import FileFormatError, InputError, UnreachableError
 from .moves import Toolpath
 from .pocket import Pocket
 from .program import Operation, Program
@@ -241,11 +241,18 @@ def mill(
     unreachable: list[dict[str, Any]] = []
     tp = Toolpath.empty()
     if others or not holes:
-        with clearing_progress(progress):
-            if plans is not None:
-                tp, unreachable = clear(others, tool, params, clearance_z_mm=clearance_z, plans=plans)
-            else:
-                tp, unreachable = clear(others, tool, params, clearance_z_mm=clearance_z)
+        try:
+            with clearing_progress(progress):
+                if plans is not None:
+                    tp, unreachable = clear(others, tool, params, clearance_z_mm=clearance_z, plans=plans)
+                else:
+                    tp, unreachable = clear(others, tool, params, clearance_z_mm=clearance_z)
+        except UnreachableError as exc:
+            if not holes:  # the tool fits nowhere
+                raise
+            unreachable = [{"where": [round(v, 4) for v in (*p.region.bounds[:2], p.z_bottom_mm,
+                                                            *p.region.bounds[2:], p.z_top_mm)],
+                            "reason": str(exc)} for p in others]
     if holes:
         bore = BoreParams(feed_mm_min=feed_mm_min, stepdown_mm=sd, stepover_mm=step, spring_pass=bool(spring_pass),
                           axial_stock_mm=float(axial_stock_mm))
