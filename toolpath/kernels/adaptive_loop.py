@@ -3,8 +3,9 @@
 Raster convention as in :mod:`toolpath.kernels.engagement`. Between calls the caller keeps:
 
 - ``alive`` (cap, 2) float64 mm, the first ``n_alive`` rows: candidate start points (earlier tool positions);
-- ``state`` float64 (4,): ``[pos_x_mm, pos_y_mm, has_pos, prune_at]``: where the tool is after the last
-  pass (``has_pos`` 1.0 once it is somewhere) and the list length at which dead candidates are pruned.
+- ``state`` float64 (8,): ``[pos_x_mm, pos_y_mm, has_pos, prune_at, rejected, rejected_steps, accepted,
+  accepted_steps]``: where the tool is after the last pass (``has_pos`` 1.0 once it is somewhere), the list
+  length at which dead candidates are pruned, and counters (passes undone and kept, and their steps).
 
 One call runs passes until no candidate is live (status :data:`LOOP_NO_START`) or an output buffer is
 nearly full (:data:`LOOP_FULL`: drain the segments, grow ``alive`` if asked, call again). Each step:
@@ -167,6 +168,8 @@ def pass_loop_kernel(mat, mat0, allowed, x0, y0, cell, r, cs, sn, probe_r, step,
         if n < 2 or removed < min_removed:
             # too little for a pass from here (it runs into a wall): undo, and drop the starts near it
             _restore(mat, mat0, log, nl)
+            state[4] += 1.0
+            state[5] += n
             k = 0
             for i in range(n_alive):
                 if (alive[i, 0] - qx) ** 2 + (alive[i, 1] - qy) ** 2 > (_DROP_R * r) ** 2:
@@ -200,6 +203,8 @@ def pass_loop_kernel(mat, mat0, allowed, x0, y0, cell, r, cs, sn, probe_r, step,
         state[0] = buf_xy[n - 1, 0]
         state[1] = buf_xy[n - 1, 1]
         state[2] = 1.0
+        state[6] += 1.0
+        state[7] += n
 
 
 def pass_loop_reference(mat, mat0, allowed, x0, y0, cell, r, cs, sn, probe_r, step, min_step,  # type: ignore[no-untyped-def]
@@ -244,6 +249,8 @@ def pass_loop_reference(mat, mat0, allowed, x0, y0, cell, r, cs, sn, probe_r, st
         idx = log[: min(removed, log.shape[0])]
         if n < 2 or removed < min_removed:
             mat.flat[idx] = mat0.flat[idx]
+            state[4] += 1.0
+            state[5] += n
             far = ((alive[:n_alive] - (qx, qy)) ** 2).sum(axis=1) > (_DROP_R * r) ** 2
             k = int(far.sum())
             alive[:k] = alive[:n_alive][far]
@@ -269,3 +276,5 @@ def pass_loop_reference(mat, mat0, allowed, x0, y0, cell, r, cs, sn, probe_r, st
         alive[n_alive : n_alive + len(pts)] = pts
         n_alive += len(pts)
         state[0], state[1], state[2] = buf_xy[n - 1, 0], buf_xy[n - 1, 1], 1.0
+        state[6] += 1.0
+        state[7] += n

@@ -38,7 +38,7 @@ def _setup(seed: int, max_seg: int = 64):
     bufs = dict(buf_xy=np.zeros((300, 2)), buf_e=np.zeros(300, np.int64), log=np.zeros(mat.size, np.int64),
                 out_xy=np.zeros((3000, 2)), out_e=np.zeros(3000, np.int64), seg_start=np.zeros(max_seg + 1, np.int64),
                 seg_link=np.zeros(max_seg, np.int8))
-    state = np.array([cx + 0.5, cy, 1.0, 4000.0])
+    state = np.array([cx + 0.5, cy, 1.0, 4000.0, 0.0, 0.0, 0.0, 0.0])
     args = (mat, mat.copy(), allowed, 0.0, 0.0, cell, r, cs, sn, r + 0.3, 0.1, 0.02, 10, 12, -1.0, 12, 5, alive, 12,
             state)
     return args, bufs
