@@ -41,7 +41,7 @@ from numpy.typing import NDArray
 from toolpath.errors import InputError
 from toolpath.moves import Toolpath
 
-from .machine import ArcSplit, Blending, Machine
+from .machine import ArcSplit, Blending, Controller, Machine
 from .planner_kernels import (
     BLEND_ACC_RATIO_NORMAL,
     BLEND_ACC_RATIO_TANGENTIAL,
@@ -52,6 +52,7 @@ from .planner_kernels import (
     P_CHORDS,
     P_DWELL_S,
     P_JD,
+    P_LINUXCNC,
     P_STOP_S,
     P_TIMER_HZ,
     P_VLIN,
@@ -115,6 +116,7 @@ def machine_params(machine: Machine, *, timer: bool = True) -> NDArray[np.float6
     p[P_TIMER_HZ] = machine.step_timer_hz if timer else 0.0
     p[P_STOP_S] = machine.stop_overhead_s
     p[P_DWELL_S] = machine.dwell_overhead_s
+    p[P_LINUXCNC] = float(machine.controller is Controller.LINUXCNC)
     return p
 
 

@@ -43,6 +43,7 @@ __all__ = [
     "P_TIMER_HZ",
     "P_STOP_S",
     "P_DWELL_S",
+    "P_LINUXCNC",
     "N_PARAMS",
     "segments_kernel",
     "plan_kernel",
@@ -69,7 +70,8 @@ P_BLOCK_RATE = 5  # blocks per second (0 unlimited)
 P_TIMER_HZ = 6  # Grbl's stepper timer clock, Hz (0 no timer model)
 P_STOP_S = 7  # time lost at each stop, s
 P_DWELL_S = 8  # added to every dwell, s
-N_PARAMS = 9
+P_LINUXCNC = 9  # 1: LinuxCNC's rules: no rapid/feed blends, blend arcs planned as segments of their own
+N_PARAMS = 10
 
 
 # scalar helpers ----------------------------------------------------------------------------------------------------
@@ -122,14 +124,30 @@ def _junction_v2(blend_arc, u1x, u1y, u1z, u2x, u2y, u2z, l1, l2, tol_in, amax, 
         if jz > small and jz * iamax[2] > worst:
             worst = jz * iamax[2]
         return jd_mm * sh * jn / ((1.0 - sh) * worst)
+    return _blend_arc(u1x, u1y, u1z, u2x, u2y, u2z, l1, l2, tol_in, amax, c1_v2, c2_v2)[0]
+
+
+@njit(cache=True, nogil=True)
+def _blend_arc(u1x, u1y, u1z, u2x, u2y, u2z, l1, l2, tol_in, amax, c1_v2, c2_v2):  # type: ignore[no-untyped-def]
+    """LinuxCNC's G64 blend arc between two segments: (speed², trim d mm, arc length mm, plane acceleration mm/s²).
+
+    θ is half the angle between the segments. The tolerance is the stricter given
+    (else a quarter of a segment), never more than a quarter of either segment; the
+    arc may reach ``d = cos θ·T/(1 − sin θ)`` along each segment from the corner, no
+    more than half of either; its radius ``tan θ·d`` and the plane's normal
+    acceleration give the speed, capped by the faster segment's; the planned radius
+    is the one that speed needs (``v²/a_n``), so the segments are trimmed by
+    ``R/tan θ`` and the arc is ``R·(π − 2θ)`` long. A reversal gives (0, 0, 0, a), a
+    straight junction (inf, 0, 0, a).
+    """
     px, py, pz = u1x + u2x, u1y + u2y, u1z + u2z
     mx, my, mz = u2x - u1x, u2y - u1y, u2z - u1z
     sin_t = min(0.5 * math.sqrt(px * px + py * py + pz * pz), 1.0)  # well conditioned near reversals
     cos_t = min(0.5 * math.sqrt(mx * mx + my * my + mz * mz), 1.0)  # and near straight lines
     if sin_t < HALF_TANGENT:
-        return 0.0
+        return 0.0, 0.0, 0.0, amax[0]
     if cos_t < HALF_TANGENT:
-        return np.inf
+        return np.inf, 0.0, 0.0, amax[0]
     t1 = tol_in if tol_in > 0 else 0.25 * l1
     t2 = tol_in if tol_in > 0 else 0.25 * l2
     tol = min(t1, t2, 0.25 * l1, 0.25 * l2)
@@ -145,7 +163,10 @@ def _junction_v2(blend_arc, u1x, u1y, u1z, u2x, u2y, u2z, l1, l2, tol_in, amax, 
         a_plane = amax[1]
     if abs(bz / bn) < 1.0 - 1e-9 and amax[2] < a_plane:
         a_plane = amax[2]
-    return min(BLEND_ACC_RATIO_NORMAL * a_plane * sin_t / cos_t * d_geom, max(c1_v2, c2_v2))
+    a_n = BLEND_ACC_RATIO_NORMAL * a_plane
+    v2 = min(a_n * sin_t / cos_t * d_geom, max(c1_v2, c2_v2))
+    radius = v2 / a_n
+    return v2, radius * cos_t / sin_t, radius * 2.0 * math.atan2(cos_t, sin_t), a_plane
 
 
 @njit(cache=True, nogil=True)
@@ -218,7 +239,8 @@ def _count_segments(kind, xyz, center, op_first, op_start, chords, arc_tol) -> i
 
 
 # fill state: where the generator stands between calls (one float64 vector)
-_S_I, _S_SX, _S_QX, _S_PU, _S_PLEN, _S_PCRUISE, _S_STOP, _S_NK, _S_PM, _S_LEN = 0, 1, 4, 7, 10, 11, 12, 13, 14, 15
+_S_I, _S_SX, _S_QX, _S_PU, _S_PLEN, _S_PCRUISE, _S_STOP, _S_NK, _S_PM = 0, 1, 4, 7, 10, 11, 12, 13, 14
+_S_PEXACT, _S_PTOL, _S_PRAPID, _S_LEN = 15, 16, 17, 18  # the previous moving move's mode and kind
 
 
 @njit(cache=True, nogil=True)
@@ -251,6 +273,10 @@ def _fill_segments(
     plen, pcruise = st[_S_PLEN], st[_S_PCRUISE]
     stop_next = st[_S_STOP] > 0.5 or i == 0
     nk, pm = int(st[_S_NK]), int(st[_S_PM])
+    p_exact, p_tol, p_rapid = st[_S_PEXACT] > 0.5, st[_S_PTOL], st[_S_PRAPID] > 0.5
+    lcnc = params[P_LINUXCNC] > 0.5
+    arc_segs = lcnc and blend_arc
+    per_move = 2 if arc_segs else 1  # room for a blend arc before each move
     while i < n:
         new_op = nk < n_ops and op_first[nk] == i
         k = kind[i]
@@ -266,7 +292,7 @@ def _fill_segments(
             a0 = math.atan2(ay0 - cy, ax0 - cx)
             if chords:
                 c = _chord_count(sw, r, arc_tol)
-        if m + c > cap:
+        if m + per_move * c > cap:
             break
         if new_op:
             sx, sy, sz = op_start[nk, 0], op_start[nk, 1], op_start[nk, 2]
@@ -323,6 +349,8 @@ def _fill_segments(
                 continue
             # speed and acceleration limits projected on the chord: chord / max_k(|d_k| / limit_k)
             ax_, ay_, az_ = abs(dx), abs(dy), abs(dz)
+            if chord <= 1e-9:  # no direction (a full circle): no axis projection, as for a zero unit vector
+                ax_ = ay_ = az_ = 0.0
             small = 1e-12 * chord
             wv = wa = 0.0
             lim = ivrap if k == 0 else ivmax
@@ -345,13 +373,31 @@ def _fill_segments(
             if block_rate > 0:
                 v = min(v, seg_len * block_rate)
             v2 = v * v
-            length[m], cruise[m], accel[m], move[m] = seg_len, v2, a, i
-            density[m] = max(ax_ * sx_, ay_ * sy_, az_ * sz_) * ic if quant else 0.0
-            if stop_next or (exact and first_seg):
+            dens = max(ax_ * sx_, ay_ * sy_, az_ * sz_) * ic if quant else 0.0
+            length[m], cruise[m], accel[m], move[m], density[m] = seg_len, v2, a, i, dens
+            tol_j = tol_i
+            if first_seg:  # a junction between two moves: the mode of the one ending there, the stricter tolerance
+                if p_exact or (lcnc and (k == 0) != p_rapid):
+                    stop_next = True
+                if p_tol > 0 and (tol_i <= 0 or p_tol < tol_i):
+                    tol_j = p_tol
+            if stop_next:
                 entry[m] = 0.0
+            elif arc_segs and first_seg:  # the blend arc as a segment: trims both, at its speed all along
+                jv2, d_trim, s_arc, a_pl = _blend_arc(pux, puy, puz, usx, usy, usz, plen, seg_len, tol_j, amax,
+                                                      pcruise, v2)
+                e2 = min(jv2, pcruise, v2)
+                if s_arc > 1e-12:
+                    length[m - 1] = max(length[m - 1] - d_trim, 0.0)
+                    a_arc = BLEND_ACC_RATIO_TANGENTIAL * a_pl
+                    length[m], cruise[m], accel[m], move[m], density[m] = s_arc, e2, a_arc, i, 0.0
+                    entry[m] = e2
+                    m += 1
+                    length[m], cruise[m], accel[m], move[m], density[m] = max(seg_len - d_trim, 0.0), v2, a, i, dens
+                entry[m] = e2
             else:
                 jv2 = _junction_v2(
-                    blend_arc, pux, puy, puz, usx, usy, usz, plen, seg_len, tol_i, amax, iamax, jd_mm, pcruise, v2
+                    blend_arc, pux, puy, puz, usx, usy, usz, plen, seg_len, tol_j, amax, iamax, jd_mm, pcruise, v2
                 )
                 entry[m] = min(jv2, pcruise, v2)
             stop_next = False
@@ -360,6 +406,8 @@ def _fill_segments(
             plen, pcruise = seg_len, v2
             qx, qy, qz = tx, ty, tz
             m += 1
+        if not first_seg:  # the move made segments: it is the one the next junction follows
+            p_exact, p_tol, p_rapid = exact, tol_i, k == 0
         sx, sy, sz = ex, ey, ez
         i += 1
     st[_S_I] = i
@@ -369,6 +417,7 @@ def _fill_segments(
     st[_S_PLEN], st[_S_PCRUISE] = plen, pcruise
     st[_S_STOP] = 1.0 if stop_next else 0.0
     st[_S_NK], st[_S_PM] = nk, pm
+    st[_S_PEXACT], st[_S_PTOL], st[_S_PRAPID] = 1.0 if p_exact else 0.0, p_tol, 1.0 if p_rapid else 0.0
     return m
 
 
@@ -376,7 +425,7 @@ def _fill_segments(
 def segments_kernel(kind, xyz, center, feed, op_first, op_start, mode_at, mode_exact, mode_tol, vmax, vrap, amax,
                     steps, params):  # type: ignore[no-untyped-def]
     """Numba version of ``segments_reference``: (length, cruise_v2, accel, entry_v2, move, step_density)."""
-    total = _count_segments(kind, xyz, center, op_first, op_start, params[P_CHORDS] > 0.5, params[P_ARC_TOL])
+    total = count_segments(kind, xyz, center, op_first, op_start, params)
     length = np.empty(total)
     cruise = np.empty(total)
     accel = np.empty(total)
@@ -411,7 +460,7 @@ def _plan_span(
     """
     if cnt == 0:
         return 0
-    n_fin = cnt if final else cnt - (window - 1)
+    n_fin = cnt if final else cnt - max(window - 1, 1)  # the last waits: a blend arc may still trim it
     if n_fin <= 0:
         return 0
     # back[j]: largest entry of block j with a stop at the span's end (one backward pass)
@@ -581,5 +630,7 @@ def motion_kernel(kind, xyz, center, feed, op_first, op_start, mode_at, mode_exa
 
 @njit(cache=True, nogil=True)
 def count_segments(kind, xyz, center, op_first, op_start, params):  # type: ignore[no-untyped-def]
-    """How many segments :func:`motion_kernel` makes at most (zero-length ones are dropped after)."""
-    return _count_segments(kind, xyz, center, op_first, op_start, params[P_CHORDS] > 0.5, params[P_ARC_TOL])
+    """How many segments :func:`motion_kernel` makes at most (zero-length ones are dropped; LinuxCNC's blend arcs
+    are counted as one before every move)."""
+    total = _count_segments(kind, xyz, center, op_first, op_start, params[P_CHORDS] > 0.5, params[P_ARC_TOL])
+    return 2 * total if params[P_LINUXCNC] > 0.5 and params[P_BLEND] > 0.5 else total

@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 from toolpath.enums import MoveKind
 from toolpath.moves import Toolpath, arc_sweep
 
-from .machine import ArcSplit, Blending, Machine
+from .machine import ArcSplit, Blending, Controller, Machine
 from .planner_kernels import BLEND_ACC_RATIO_NORMAL, BLEND_ACC_RATIO_TANGENTIAL, COS_STRAIGHT, HALF_TANGENT
 from .planner_types import Profile, Segments
 
@@ -245,14 +245,23 @@ def segments_reference(
         blending = machine.blending
         if exact_stop is None:
             exact_stop = np.full(n, blending is Blending.EXACT_STOP)
-        stop_here = np.asarray(exact_stop, bool)[move[1:]] & (move[1:] != move[:-1])
+        # the mode of the move ending at the junction decides (LinuxCNC sets a segment's end condition when
+        # it is queued); LinuxCNC never blends a rapid with a feed move (tp.c: tpCheckCanonType)
+        stop_here = np.asarray(exact_stop, bool)[move[:-1]] & (move[1:] != move[:-1])
+        if machine.controller is Controller.LINUXCNC:
+            rapid = kind == MoveKind.RAPID
+            stop_here |= rapid[1:] != rapid[:-1]
         if blending is Blending.JUNCTION_DEVIATION:
             j_v2 = _junction_deviation_v2(u1, u2, cos_dev, amax, machine.junction_deviation_mm)
         else:
             tol = np.full(m - 1, float(machine.blend_tolerance_mm))
-            if tolerance_mm is not None:
-                tol = np.asarray(tolerance_mm, np.float64)[move[1:]]
-            j_v2 = _blend_arc_v2(u1, u2, cos_dev, length[:-1], length[1:], tol, amax, cruise_v[:-1], cruise_v[1:])
+            if tolerance_mm is not None:  # the stricter of the two moves' tolerances (0: none given)
+                t_in = np.asarray(tolerance_mm, np.float64)[move[:-1]]
+                t_out = np.asarray(tolerance_mm, np.float64)[move[1:]]
+                tol = np.where((t_in > 0) & (t_out > 0), np.minimum(t_in, t_out), np.maximum(t_in, t_out))
+            j_v2, b_trim, b_arc, b_acc = _blend_arc_v2(
+                u1, u2, cos_dev, length[:-1], length[1:], tol, amax, cruise_v[:-1], cruise_v[1:]
+            )
         j_v2 = np.where(stop_here, 0.0, j_v2)
         entry[1:] = np.minimum.reduce([j_v2, cruise_v2[:-1], cruise_v2[1:]])
     # stops around dwells: the segment after a dwell starts at rest
@@ -264,6 +273,23 @@ def segments_reference(
         crossed = seen[entry_moves] - seen[prev_moves] > 0
         entry[1:] = np.where(crossed, 0.0, entry[1:])
     density = np.max(np.abs(u_chord) * steps[None, :], axis=1) if np.all(steps > 0) else np.zeros(m)
+    if m > 1 and machine.controller is Controller.LINUXCNC and machine.blending is not Blending.JUNCTION_DEVIATION:
+        # LinuxCNC plans each blend arc as a segment of its own: it trims both neighbours and runs at its speed
+        stopped = stop_here | (crossed if np.any(is_dwell) else False)
+        ins = (move[1:] != move[:-1]) & ~stopped & (b_arc > 1e-12)
+        j = np.flatnonzero(ins)
+        if len(j):
+            length = length.copy()
+            np.subtract.at(length, j, b_trim[j])
+            np.subtract.at(length, j + 1, b_trim[j])
+            length = np.maximum(length, 0.0)
+            e2 = entry[j + 1]
+            length = np.insert(length, j + 1, b_arc[j])
+            cruise_v2 = np.insert(cruise_v2, j + 1, e2)
+            accel = np.insert(accel, j + 1, BLEND_ACC_RATIO_TANGENTIAL * b_acc[j])
+            entry = np.insert(entry, j + 1, e2)
+            move = np.insert(move, j + 1, move[j + 1])
+            density = np.insert(density, j + 1, 0.0)
     return Segments(
         np.ascontiguousarray(length),
         np.ascontiguousarray(cruise_v2),
@@ -308,16 +334,21 @@ def _blend_arc_v2(
     amax: NDArray,
     v1: NDArray,
     v2: NDArray,
-) -> NDArray[np.float64]:
-    """LinuxCNC G64 blend: speed² on the largest arc within the tolerance and half of each segment.
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """LinuxCNC G64 blend: (speed², trim mm, arc length mm, plane acceleration) on the largest arc allowed.
 
     θ is half the angle between the two segments (π/2 when straight). The tolerance is
     P (or, when P is 0, a quarter of a segment), never more than a quarter of either
     segment. The arc may reach ``d = cos θ·T/(1 − sin θ)`` along each segment from the
     corner, but no more than half of either; its radius is ``tan θ·d`` and its speed
-    ``sqrt(a_n·R)`` with ``a_n`` the normal share of the plane's acceleration.
+    ``sqrt(a_n·R)`` with ``a_n`` the normal share of the plane's acceleration, capped by
+    the faster segment's speed. The arc LinuxCNC plans has the radius that speed needs
+    (``v²/a_n``): it trims ``R/tan θ`` off each segment and is ``R·(π − 2θ)`` long.
     """
     out = np.full(cos_dev.shape, np.inf)
+    trim = np.zeros(cos_dev.shape)
+    arc = np.zeros(cos_dev.shape)
+    acc = np.full(cos_dev.shape, float(amax[0]))
     # θ is half the angle between the segments: sin θ = cos(dev/2), cos θ = sin(dev/2) (dev: deflection)
     # sin θ = |u1 + u2|/2 and cos θ = |u2 − u1|/2: well conditioned near reversals and straight lines
     sin_t = np.minimum(0.5 * np.linalg.norm(u1 + u2, axis=1), 1.0)
@@ -343,7 +374,11 @@ def _blend_arc_v2(
         v_blend2 = BLEND_ACC_RATIO_NORMAL * a_plane * radius
         v_goal2 = np.maximum(v1[mid], v2[mid]) ** 2
         out[mid] = np.minimum(v_blend2, v_goal2)
-    return out
+        r_plan = out[mid] / (BLEND_ACC_RATIO_NORMAL * a_plane)
+        trim[mid] = r_plan * ct / st
+        arc[mid] = r_plan * 2.0 * np.arctan2(ct, st)
+        acc[mid] = a_plane
+    return out, trim, arc, acc
 
 
 def grbl_timer_extra_reference(prof: Profile, segs: Segments, timer_hz: float) -> NDArray[np.float64]:

@@ -17,7 +17,7 @@ class Segments:
     Attributes
     ----------
     length_mm : ndarray of shape (M,), float64
-        Path length of each segment, > 0.
+        Path length of each segment, > 0 (>= 0 on LinuxCNC, whose blend arcs may consume a short segment).
     cruise_v2 : ndarray of shape (M,), float64
         Largest squared speed on the segment (feed or rapid, axis limits), mm²/s².
     accel_mm_s2 : ndarray of shape (M,), float64
