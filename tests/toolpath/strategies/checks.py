@@ -9,31 +9,53 @@ from hypothesis import strategies as st
 from shapely.geometry import Point, Polygon, box
 
 from toolpath import MoveKind, Pocket, Tool
-from toolpath.moves import Toolpath, ToolpathBuilder, arc_points
+from toolpath.moves import Toolpath, arc_points
 
-__all__ = ["CLEAR", "segments", "thick", "flatten", "check_toolpath", "pockets_with_islands"]
+__all__ = ["CLEAR", "ARC_CHORD_MM", "segments", "thick", "flatten", "check_toolpath", "pockets_with_islands"]
 
 CLEAR = 10.0
 _ARCS = (int(MoveKind.ARC_CW), int(MoveKind.ARC_CCW))
+#: sagitta of the chords arcs are checked as, mm
+ARC_CHORD_MM = 1e-3
 
 
-def flatten(tp: Toolpath, tolerance_mm: float = 1e-4) -> Toolpath:
-    """Arcs as feeds along chords within ``tolerance_mm`` (the chord error is the only approximation
-    of the checks below: they allow it as slack), other moves kept."""
-    if not np.isin(tp.kind, _ARCS).any():
-        return tp
-    b = ToolpathBuilder()
+def flatten(tp: Toolpath, tolerance_mm: float = ARC_CHORD_MM) -> Toolpath:
+    """Arcs as feeds along chords within ``tolerance_mm`` (their sagitta), other moves kept (dwells dropped).
+
+    The chords lie inside the arcs by at most ``tolerance_mm``: the gouge test below adds it to the distance
+    it asks of moves that come from arcs, so the test stays conservative."""
+    return _flatten(tp, tolerance_mm)[0]
+
+
+def _flatten(tp: Toolpath, tolerance_mm: float) -> tuple[Toolpath, np.ndarray]:
+    is_arc = np.isin(tp.kind, _ARCS)
+    if not is_arc.any():
+        return tp, np.zeros(len(tp), bool)
     starts = tp.starts(tp.xyz[0])
-    for i in range(len(tp)):
-        k = int(tp.kind[i])
-        if k in _ARCS:
-            for p in arc_points(starts[i], tp.xyz[i], tp.center[i], k, tolerance_mm)[1:]:
-                b.feed(*p, tp.feed[i])
-        elif k == MoveKind.RAPID:
-            b.rapid(*tp.xyz[i])
-        elif k == MoveKind.FEED:
-            b.feed(*tp.xyz[i], tp.feed[i])
-    return b.build()
+    keep = tp.kind != MoveKind.DWELL
+    pieces_xyz, pieces_kind, pieces_feed, pieces_arc = [], [], [], []
+    last = 0
+    for i in np.flatnonzero(is_arc):
+        sl = slice(last, i)
+        m = keep[sl]
+        pieces_xyz.append(tp.xyz[sl][m])
+        pieces_kind.append(tp.kind[sl][m])
+        pieces_feed.append(tp.feed[sl][m])
+        pieces_arc.append(np.zeros(int(m.sum()), bool))
+        pts = arc_points(starts[i], tp.xyz[i], tp.center[i], int(tp.kind[i]), tolerance_mm)[1:]
+        pieces_xyz.append(pts)
+        pieces_kind.append(np.full(len(pts), int(MoveKind.FEED), np.int8))
+        pieces_feed.append(np.full(len(pts), tp.feed[i]))
+        pieces_arc.append(np.ones(len(pts), bool))
+        last = i + 1
+    m = keep[last:]
+    pieces_xyz.append(tp.xyz[last:][m])
+    pieces_kind.append(tp.kind[last:][m])
+    pieces_feed.append(tp.feed[last:][m])
+    pieces_arc.append(np.zeros(int(m.sum()), bool))
+    xyz = np.concatenate(pieces_xyz)
+    out = Toolpath(np.concatenate(pieces_kind), xyz, np.full((len(xyz), 2), np.nan), np.concatenate(pieces_feed))
+    return out, np.concatenate(pieces_arc)
 
 
 def segments(tp, start):
@@ -66,11 +88,12 @@ def check_toolpath(tp, pocket: Pocket, tool: Tool, params, *, floor_z_mm: float 
     """Assert that ``tp`` clears ``pocket`` with ``tool``: no gouge, rapids only at clearance or down into
     cleared material, nothing reachable left on the floor, the floor reached and never passed.
 
-    Arcs are flattened to chords within 0.1 µm first. The swept area of the floor moves is the union of
+    Arcs are flattened to chords within 1 µm first; moves from arcs must keep 1 µm more from the walls.
+    The swept area of the floor moves is the union of
     the buffers of their polylines (runs of consecutive moves), which is the union of the moves' discs.
     ``floor_z_mm`` is the lowest height the tool should reach (default the pocket's floor).
     """
-    tp = flatten(tp)
+    tp, from_arc = _flatten(tp, ARC_CHORD_MM)
     r = tool.radius_mm
     segs, a = segments(tp, tp.xyz[0])
     cutting = tp.kind != MoveKind.RAPID
@@ -80,7 +103,7 @@ def check_toolpath(tp, pocket: Pocket, tool: Tool, params, *, floor_z_mm: float 
     domain = pocket.domain(tool.diameter_mm + 1)
     below = cutting & (lo < pocket.z_top_mm - 1e-9)
     with np.errstate(divide="ignore", invalid="ignore"):  # zero-length moves (plunges)
-        dist = shapely.distance(segs[below], domain.boundary)
+        dist = shapely.distance(segs[below], domain.boundary) - np.where(from_arc[below], ARC_CHORD_MM, 0.0)
     assert dist.min() >= r - 2e-6, f"a move cuts {r - dist.min():.4f} mm into a wall"
     assert np.all(shapely.covers(domain, segs[below]))
     # 2. rapids: vertical, or horizontal at the clearance height; down only onto material already removed
