@@ -89,6 +89,7 @@ def execute_block(r: _Reader, words: tuple[Word, ...]) -> bool:
             if k in r.metadata_codes:
                 meta_block = True
                 r.metadata["path_control"].append((r.line_no, r.metadata_codes[k], None))  # type: ignore[union-attr]
+                r.metadata["path_control_moves"].append(r.moves_total)  # type: ignore[union-attr]
                 continue
             gs.append((k, w))
         elif w.letter == "M":
@@ -196,6 +197,7 @@ def execute_block(r: _Reader, words: tuple[Word, ...]) -> bool:
         elif k in (610, 611, 640):
             p = vals["P"].value * u if (k == 640 and "P" in vals) else None
             r.metadata["path_control"].append((r.line_no, _gname(k), p))  # type: ignore[union-attr]
+            r.metadata["path_control_moves"].append(r.moves_total)  # type: ignore[union-attr]
     # 17: distance modes
     if 900 in gset:
         r.absolute = True

@@ -217,7 +217,9 @@ class _Reader:
         self.name_from_comment = False
         self.program_number: int | None = None
         self.tool_comments: dict[int, tuple[float, str, float]] = {}
-        self.metadata: dict[str, object] = {"path_control": [], "work_offsets": [], "dialect": d.name}
+        self.metadata: dict[str, object] = {"path_control": [], "work_offsets": [], "dialect": d.name,
+                                            "path_control_moves": []}
+        self.moves_total = 0  # moves of the whole program so far (where each path_control entry takes effect)
         self.notes_once: set[str] = set()
         self.pole: tuple[float, float] | None = None
         self.complete_end = False
@@ -262,6 +264,7 @@ class _Reader:
             self._op_state_on_cut()
         self.buf.add(kind, x, y, z, cx, cy, f)
         self.op_moves += 1
+        self.moves_total += 1
         if kind != MoveKind.DWELL:
             self.pos = [x, y, z]
             if z > self.max_z:
@@ -463,6 +466,7 @@ def _run_fast(r: _Reader, fh: io.BufferedIOBase) -> Iterator[None]:
                     r._op_state_on_cut()
                 r.buf.add_block(rows)
                 r.op_moves += n
+                r.moves_total += n
             if reason == 1:
                 eol = data.find(b"\n", pos, cut)
                 stop = cut if eol < 0 else eol
@@ -575,7 +579,8 @@ def read(
         ``(program, diagnostics)``; ``program.start_xyz`` is (0, 0, 0),
         ``program.clearance_z_mm`` the highest rapid end Z (5 when none),
         ``program.metadata`` holds ``units`` (of the file), ``path_control``
-        (list of (line, code, tolerance_mm)), ``work_offsets``,
+        (list of (line, code, tolerance_mm)), ``path_control_moves`` (for each of those,
+        the index of the first move it applies to), ``work_offsets``,
         ``program_number`` and ``dialect``.
 
     Examples

@@ -235,6 +235,26 @@ def test_linuxcnc_path_control_from_the_reader():
     assert g61.profile.end_v[1] == 0.0 and g64.profile.end_v[1] > 0.0
 
 
+def test_linuxcnc_path_control_switches_per_move():
+    text = "G21 G90\nG64 P0.5\nG1 X0 Y0 F1500\nG1 X50\nG1 Y50\nG61\nG1 X0\nG1 Y0\nG64 P0.5\nG1 X50\nG1 Y50\nM2\n"
+    prog = gcode.read(text).program
+    assert prog.metadata["path_control_moves"] == [0, 3, 5]
+    ct = cycle_time(prog, "linuxcnc-sim")
+    last = np.searchsorted(ct.segment_move, np.arange(7), side="right") - 1  # last segment of each move
+    end_v = ct.profile.end_v[last]
+    # the mode of the move ending at a corner decides: G64 after moves 1, 2 and 5; G61 stops after 3 and 4
+    assert end_v[1] > 1.0 and end_v[2] > 1.0 and end_v[5] > 1.0
+    assert end_v[3] == 0.0 and end_v[4] == 0.0
+    all61 = cycle_time(gcode.read(text.replace("G64 P0.5", "G61")).program, "linuxcnc-sim").cycle_time_s
+    all64 = cycle_time(gcode.read(text.replace("G61", "G64 P0.5")).program, "linuxcnc-sim").cycle_time_s
+    assert all64 < ct.cycle_time_s < all61
+    # without the move indices (another reader), the last mode holds for the whole program, as before
+    md = dict(prog.metadata)
+    del md["path_control_moves"]
+    flat = cycle_time(dataclasses.replace(prog, metadata=md), "linuxcnc-sim").cycle_time_s
+    assert flat == pytest.approx(all64)
+
+
 def test_empty_program_and_bad_input():
     ct = cycle_time(Program((), start_xyz=(0.0, 0.0, 0.0)), "grbl-router")
     assert ct.cycle_time_s == 0.0 and ct.naive_time_s == 0.0
