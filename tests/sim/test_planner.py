@@ -442,3 +442,10 @@ def test_motion_kernel_streams_long_arcs_and_long_windows():
         assert len(ker[1]) == len(ref[1]) > 222
         assert_allclose(ker[0], np.vstack(ref[0]), rtol=1e-9, atol=1e-9)
         assert_allclose(ker[2], ref[2], rtol=1e-9, atol=1e-12)
+
+
+def test_linuxcnc_segment_lasts_at_least_one_servo_period():
+    # tp.c caps a segment's speed at length / (1.02 periods): 0.01 mm segments at F3000 run at 9.8 mm/s at most
+    pts = [(0.01 * (k + 1), 0.0, 0.0) for k in range(300)]
+    s = segments(_path(pts, 3000.0), LCNC, start_xyz=(0, 0, 0))
+    assert np.allclose(np.sqrt(s.cruise_v2), 0.01 / (1.02 * LCNC.servo_period_s), rtol=1e-4)
