@@ -249,11 +249,16 @@ def _ratio_row(o: Figures, f: Figures) -> str:
 
 
 def dxf_cases(files: list[str]) -> list[tuple[str, list[Polygon]]]:
+    from toolpath.errors import CamError
     from toolpath.geometry.drawing import drawing_pockets, load_drawing
 
     out = []
     for fn in files:
-        sliced = drawing_pockets(load_drawing(fn), depth_mm=DEPTH_MM)
+        try:
+            sliced = drawing_pockets(load_drawing(fn), depth_mm=DEPTH_MM)
+        except CamError as exc:
+            print(f"{Path(fn).name}: skipped ({exc})")
+            continue
         regions = []
         for p in sliced.pockets:
             regions.extend(g for g in getattr(p.region, "geoms", [p.region]) if isinstance(g, Polygon))

@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 import shapely
 from numpy.typing import NDArray
-from scipy.ndimage import distance_transform_edt
+from scipy.ndimage import distance_transform_edt, find_objects, label
 from shapely.geometry import LineString
 from shapely.prepared import prep
 
@@ -235,12 +235,57 @@ class _Grid:
         # a centre on an allowed cell is within 0.75 cell of that cell's centre, so it stays in C
         self.allowed = rasterize(centres.buffer(-0.75 * cell), self.x0, self.y0, cell, self.ny, self.nx)
         region = rasterize(pocket.region, self.x0, self.y0, cell, self.ny, self.nx)
-        near = distance_transform_edt(self.allowed == 0) * cell <= r - 0.5 * cell
+        # cells within reach of an allowed centre (the eroded polygon grown by r less a cell: no slower EDT,
+        # and on the safe side of the raster's rounding)
+        near = rasterize(centres.buffer(-0.75 * cell).buffer(r - cell, quad_segs=16), self.x0, self.y0, cell,
+                         self.ny, self.nx) != 0
         # 1: material a roughing centre reaches; 2: material beyond (along walls, in corners)
         self.mat = np.where(region != 0, np.where(near, 1, 2), 0).astype(np.uint8)
 
     def xy(self, iy: NDArray[np.int64], ix: NDArray[np.int64]) -> NDArray[np.float64]:
         return np.column_stack([self.x0 + ix * self.cell, self.y0 + iy * self.cell])
+
+
+def _largest_inside(inside: NDArray[np.bool_], cell: float, enough_mm: float) -> tuple[int, int, float]:
+    """A cell of ``inside`` far from its outside, and a lower bound of that distance, mm (``(iy, ix, d_mm)``).
+
+    Large grids are searched on blocks of 4 x 4 cells first (a block counts when all its cells are inside;
+    the distance is then less the blocks' half diagonals, so it stays a lower bound); when that finds less
+    than ``enough_mm``, the exact distance transform of the whole grid decides.
+    """
+    f = 4
+    ny, nx = inside.shape
+    if ny * nx > 200_000 and ny >= 4 * f and nx >= 4 * f:
+        by, bx = ny // f, nx // f
+        blocks = inside[: by * f, : bx * f].reshape(by, f, bx, f).all(axis=(1, 3))
+        if blocks.any():
+            d = distance_transform_edt(blocks)
+            k = int(np.argmax(d))
+            jy, jx = divmod(k, bx)
+            dk = (float(d[jy, jx]) * f - (f - 1) * math.sqrt(2.0)) * cell
+            if dk >= enough_mm:
+                return jy * f + f // 2, jx * f + f // 2, dk
+    if ny * nx <= 200_000:
+        d = distance_transform_edt(inside) * cell
+        k = int(np.argmax(d))
+        iy, ix = divmod(k, d.shape[1])
+        return iy, ix, float(d[iy, ix])
+    # small pieces left: the exact transform of each piece's box (the 64 largest pieces), not of the grid
+    lab, n = label(inside)
+    if n == 0:
+        return 0, 0, 0.0
+    sizes = np.bincount(lab.ravel())[1:]
+    best = (0, 0, 0.0)
+    boxes = find_objects(lab)
+    for k in np.argsort(sizes)[::-1][:64]:
+        sy, sx = boxes[k]
+        sub = np.pad(lab[sy, sx] == k + 1, 1)
+        d = distance_transform_edt(sub) * cell
+        j = int(np.argmax(d))
+        iy, ix = divmod(j, d.shape[1])
+        if d[iy, ix] > best[2]:
+            best = (iy - 1 + sy.start, ix - 1 + sx.start, float(d[iy, ix]))
+    return best
 
 
 def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> AdaptivePlan:
@@ -329,10 +374,7 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
             return False
         w = window(2.0 * cell)
         assert w is not None
-        d = distance_transform_edt(inside[w]) * cell
-        k = int(np.argmax(d))
-        iy, ix = divmod(k, d.shape[1])
-        dk = float(d[iy, ix])
+        iy, ix, dk = _largest_inside(inside[w], cell, 0.25 * r + 2 * cell)
         c = g.xy(np.array([iy + w[0].start]), np.array([ix + w[1].start]))[0]
         if dk < (cell if cleanup else 0.25 * r):
             return False
@@ -450,15 +492,6 @@ def _simplify_all(paths: list[NDArray[np.float64] | None], tol: float) -> list[N
     return out
 
 
-def _distinct(xy: NDArray[np.float64], pos: Any) -> NDArray[np.float64]:
-    """The points of ``xy`` (M, 2) but those equal (within 1e-9 mm) to the point before (``pos`` for the first)."""
-    keep = np.ones(len(xy), bool)
-    keep[1:] = np.abs(np.diff(xy, axis=0)).sum(axis=1) >= 1e-9
-    if pos is not None and len(xy) and abs(xy[0, 0] - pos[0]) + abs(xy[0, 1] - pos[1]) < 1e-9:
-        keep[0] = False
-    return xy[keep]
-
-
 def adaptive_clearing(
     pocket: Pocket,
     tool: Tool,
@@ -557,8 +590,8 @@ def adaptive_clearing(
                 continue
             xy = simple[k] if s.kind == "pass" else xy
             first = len(b)
-            pts = _distinct(xy, b.position)
-            b.feeds(np.column_stack([pts, np.full(len(pts), z)]), f)
+            # the tool is at the start (xy[0]); the points after it are distinct (steps > 0, simplified)
+            b.feeds(np.column_stack([xy[1:], np.full(len(xy) - 1, z)]), f)
             if s.kind == "finish":
                 finishes.extend(range(first, len(b)))
         z_prev = z
