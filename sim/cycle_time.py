@@ -3,7 +3,7 @@
 Units (suffixes as in :mod:`sim.planner`): ``_s`` seconds, ``_v`` mm/s, ``_mm`` mm.
 
 :func:`cycle_time` runs the controller's segments, look-ahead plan and per-move
-bookkeeping in one Numba kernel (:func:`sim.planner_kernels.motion_kernel`) over the
+bookkeeping in one Numba kernel (:func:`sim.planner.motion`) over the
 whole program, and adds what is not motion: dwells, tool changes, spindle starts,
 and the time a sampled controller loses at each exact stop. ``naive_time_s`` is the
 length / feed figure (rapids at the rapid rate), kept for contrast.
@@ -38,8 +38,8 @@ from toolpath.moves import Toolpath
 from toolpath.program import Program
 
 from .machine import Blending, Controller, Machine, load_machine
-from .planner import machine_params, segments
-from .planner_kernels import count_segments, grbl_timer_extra_kernel, motion_kernel
+from .planner import machine_params, motion, segments
+from .planner_kernels import count_segments, grbl_timer_extra_kernel
 from .planner_reference import grbl_timer_extra_reference
 from .planner_types import Profile, Segments
 
@@ -229,7 +229,7 @@ def naive_kernel(kind, xyz, center, feed, op_first, op_start, vrap_v, vlin_v, ou
     """Numba version of :func:`naive_reference` and :func:`classify_reference`, into ``out`` (N,) and ``cls`` (N,) int8.
 
     ``op_first``/``op_start``: first move and start point of each operation (as for
-    ``motion_kernel``); ``vrap_v`` per-axis rapid rates mm/s, ``vlin_v`` path speed cap or 0.
+    :func:`sim.planner.motion`); ``vrap_v`` per-axis rapid rates mm/s, ``vlin_v`` path speed cap or 0.
     Every entry of ``out`` (naive s) and ``cls`` (cut 0, plunge 1, rapid 2, dwell 3) is written.
     """
     n = kind.shape[0]
@@ -497,7 +497,7 @@ def _program_arrays(program: Program) -> tuple[NDArray, NDArray, NDArray, NDArra
 
 
 class _Motion:
-    """One program on one machine, for :func:`sim.planner_kernels.motion_kernel`: move times, or the whole profile."""
+    """One program on one machine, for :func:`sim.planner.motion`: move times, or the whole profile."""
 
     def __init__(self, m: Machine, arrays: tuple[NDArray, ...], modes: tuple[NDArray, ...]) -> None:
         self.arrays = arrays
@@ -507,24 +507,22 @@ class _Motion:
             np.asarray(m.rapid_mm_min, np.float64) / 60.0,
             np.asarray(m.max_acceleration_mm_s2, np.float64),
             np.asarray(m.steps_per_mm, np.float64),
-            machine_params(m, timer=not m.jerk_limited),
-            int(m.lookahead_blocks),
         )
+        self.params = machine_params(m, timer=not m.jerk_limited)
+        self.window = int(m.lookahead_blocks)
 
-    def _run(self, outs: tuple[NDArray, ...]) -> tuple[NDArray[np.float64], int]:
+    def _run(self, outs: tuple[NDArray, ...] | None) -> tuple[NDArray[np.float64], int]:
         move_t = np.zeros(self.arrays[0].shape[0])
-        count = motion_kernel(*self.arrays, *self.modes, *self.tables, move_t, *outs)
+        count = motion(self.arrays, self.modes, self.tables, self.params, self.window, move_t, outs)
         return move_t, int(count)
 
     def move_times(self) -> NDArray[np.float64]:
         """Time of every move, s (no per-segment arrays)."""
-        e = np.zeros(0)
-        return self._run((e, e, e, e, e, e, np.zeros(0, np.int64), e, e))[0]
+        return self._run(None)[0]
 
     def detail(self) -> tuple[Profile, NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
         """(profile, segment move, segment length mm, segment acceleration mm/s²)."""
-        kind, xyz, center, _, op_first, op_start = self.arrays
-        total = int(count_segments(kind, xyz, center, op_first, op_start, self.tables[4]))
+        total = int(count_segments(*self.arrays[:3], *self.arrays[4:], self.params))
         cols = np.empty((8, total))
         mv = np.empty(total, np.int64)
         _, k = self._run((*cols[:6], mv, cols[6], cols[7]))

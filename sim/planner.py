@@ -26,8 +26,8 @@ literally (a backward pass over the next ``window`` blocks for every block,
 O(N·W)); the kernel uses the identity ``B_window(j) = min(B_inf(j), Σ_{k=j}^{last}
 2·a_k·d_k)`` (a stop at the window end only adds the pure braking term), so it is
 one backward and one forward pass, O(N), whatever the window.
-:func:`sim.cycle_time` runs :func:`sim.planner_kernels.motion_kernel`, which fuses
-both steps with the per-move bookkeeping (no intermediate :class:`Segments`).
+:func:`sim.cycle_time` runs :func:`motion`, which streams the program through both
+kernels a buffer at a time with the per-move bookkeeping (no intermediate :class:`Segments`).
 
 This module is the public face: the dataclasses, :func:`segments`, :func:`plan`
 and the tables the kernels take (:func:`machine_params`, :func:`mode_table`).
@@ -45,6 +45,7 @@ from .machine import ArcSplit, Blending, Controller, Machine
 from .planner_kernels import (
     BLEND_ACC_RATIO_NORMAL,
     BLEND_ACC_RATIO_TANGENTIAL,
+    CHUNK,
     N_PARAMS,
     P_ARC_TOL,
     P_BLEND,
@@ -56,7 +57,11 @@ from .planner_kernels import (
     P_STOP_S,
     P_TIMER_HZ,
     P_VLIN,
+    S_LEN,
+    S_NEXT_MOVE,
+    count_segments,
     plan_kernel,
+    plan_span_kernel,
     segments_kernel,
 )
 from .planner_reference import grbl_arc_chords, plan_reference, segments_reference, trapezoid_reference
@@ -75,6 +80,7 @@ __all__ = [
     "grbl_arc_chords",
     "machine_params",
     "mode_table",
+    "motion",
     "BLEND_ACC_RATIO_TANGENTIAL",
     "BLEND_ACC_RATIO_NORMAL",
 ]
@@ -174,7 +180,7 @@ def segments(
     tolerance_mm = np.ascontiguousarray(tolerance_mm, np.float64).reshape(-1)
     if exact_stop.shape[0] != n or tolerance_mm.shape[0] != n:
         raise InputError(f"exact_stop and tolerance_mm need one entry per move ({n})")
-    out = segments_kernel(
+    args = (
         tp.kind,
         tp.xyz,
         tp.center,
@@ -188,4 +194,89 @@ def segments(
         np.asarray(machine.steps_per_mm, np.float64),
         machine_params(machine),
     )
-    return Segments(*out)
+    total = int(count_segments(*args[:3], *args[4:6], args[-1]))
+    cols = np.empty((5, total))
+    move = np.empty(total, np.int64)
+    k = segments_kernel(*args, np.zeros(S_LEN), 0, total, cols[0], cols[1], cols[2], cols[3], move, cols[4])
+    return Segments(cols[0, :k], cols[1, :k], cols[2, :k], cols[3, :k], move[:k], cols[4, :k])
+
+
+def motion(
+    arrays: tuple[NDArray, ...],
+    modes: tuple[NDArray, ...],
+    tables: tuple[NDArray, ...],
+    params: NDArray[np.float64],
+    window: int,
+    move_t: NDArray[np.float64],
+    outs: tuple[NDArray, ...] | None = None,
+    *,
+    chunk: int = CHUNK,
+) -> int:
+    """Stream a program through :func:`segments_kernel` and :func:`plan_span_kernel`: every move's time, in place.
+
+    Segments are made ``chunk`` at a time (more when one move needs more) and
+    planned as soon as the window ahead of them is known, so the working memory
+    does not grow with the program.
+
+    Parameters
+    ----------
+    arrays : tuple
+        ``(kind, xyz, center, feed, op_first, op_start)`` of the whole program (see
+        :mod:`sim.planner_kernels` for the operation tables).
+    modes : tuple
+        ``(mode_at, mode_exact, mode_tol)`` (:func:`mode_table`).
+    tables : tuple
+        ``(vmax, vrap, amax, steps)``: per-axis mm/s, mm/s, mm/s², steps/mm.
+    params : ndarray, float64
+        :func:`machine_params`.
+    window : int
+        Look-ahead in blocks.
+    move_t : ndarray of shape (N,), float64
+        Zeros; gets each move's time, s: its segments, ``params[P_STOP_S]`` per
+        segment ending at rest, a dwell its time plus ``params[P_DWELL_S]``.
+    outs : tuple of 9 ndarray, optional
+        Profile columns start_v, cruise_v, end_v, accel_t, cruise_t, decel_t, move
+        (int64), length, acceleration, each at least :func:`count_segments` long.
+
+    Returns
+    -------
+    int
+        Number of segments.
+    """
+    kind, _, _, feed = arrays[:4]
+    n = kind.shape[0]
+    if outs is None:
+        e = np.zeros(0)
+        outs = (e, e, e, e, e, e, np.zeros(0, np.int64), e, e)
+    cap = max(int(chunk), 2 * window + 8)
+    buf = np.empty((5, cap))  # length, cruise_v2, accel, entry_v2, step density
+    mv = np.empty(cap, np.int64)
+    back = np.empty(cap)
+    st = np.zeros(S_LEN)
+    carry = np.zeros(2)
+    timer_hz = params[P_TIMER_HZ]
+    inv_timer = 1.0 / timer_hz if timer_hz > 0 else 0.0
+    cnt = done_total = 0
+    while True:
+        cnt = segments_kernel(*arrays, *modes, *tables, params, st, cnt, cap, *buf[:4], mv, buf[4])
+        final = st[S_NEXT_MOVE] >= n
+        if not final and cnt < 2 * window:  # the next move does not fit, or the window fills the buffer: more room
+            cap *= 2
+            buf2, mv2 = np.empty((5, cap)), np.empty(cap, np.int64)
+            buf2[:, :cnt], mv2[:cnt] = buf[:, :cnt], mv[:cnt]
+            buf, mv, back = buf2, mv2, np.empty(cap)
+            continue
+        done = plan_span_kernel(buf[0], buf[2], buf[3], buf[1], buf[4], mv, back, cnt, final, window, inv_timer,
+                                params[P_STOP_S], carry, move_t, *outs, done_total)
+        done_total += done
+        rest = cnt - done
+        if rest:  # the segments still waiting for their window go to the front
+            buf[:, :rest] = buf[:, done:cnt].copy()
+            mv[:rest] = mv[done:cnt].copy()
+        cnt = rest
+        if final and cnt == 0:
+            break
+    dwell = kind == 4
+    if dwell.any():
+        move_t[dwell] = feed[dwell] + params[P_DWELL_S]
+    return done_total

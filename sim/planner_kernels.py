@@ -6,13 +6,14 @@ could go stale).
 
 - :func:`segments_kernel` (reference ``segments_reference``): the path as the
   controller sees it, one pass per move, junction speeds computed as each segment
-  is made (no tangent arrays);
-- :func:`plan_kernel` (reference ``plan_reference``): look-ahead and trapezoids,
-  O(M) for any window;
-- :func:`grbl_timer_extra_kernel` (reference ``grbl_timer_extra_reference``);
-- :func:`motion_kernel` (reference ``motion_reference``): all of it fused for
-  :func:`sim.cycle_time`: segments, plan, Grbl's timer stretch, stop overheads and
-  the time of every move, written into preallocated columns.
+  is made (no tangent arrays); resumable, so it can fill a small buffer at a time;
+- :func:`plan_span_kernel` (reference ``plan_reference``): look-ahead and
+  trapezoids over a buffered span, O(M) for any window, with Grbl's timer stretch,
+  stop overheads and every move's time; :func:`plan_kernel` plans whole columns;
+- :func:`grbl_timer_extra_kernel` (reference ``grbl_timer_extra_reference``).
+
+:func:`sim.planner.motion` (reference ``motion_reference``) streams a program
+through the first two for :func:`sim.cycle_time`.
 
 Tables shared by the kernels
 ----------------------------
@@ -48,9 +49,11 @@ __all__ = [
     "segments_kernel",
     "plan_kernel",
     "grbl_timer_extra_kernel",
-    "motion_kernel",
+    "plan_span_kernel",
     "count_segments",
     "CHUNK",
+    "S_LEN",
+    "S_NEXT_MOVE",
 ]
 
 # LinuxCNC's trajectory planner keeps half of the acceleration for the tangential
@@ -101,30 +104,27 @@ def _quantise(x: float, steps: float, inv_steps: float) -> float:
 
 
 @njit(cache=True, nogil=True)
-def _junction_v2(blend_arc, u1x, u1y, u1z, u2x, u2y, u2z, l1, l2, tol_in, amax, iamax, jd_mm, c1_v2, c2_v2) -> float:
-    """Largest squared speed through the junction of two segments (before the cruise caps)."""
-    cos_dev = min(1.0, max(-1.0, u1x * u2x + u1y * u2y + u1z * u2z))
-    if not blend_arc:  # Grbl's junction deviation
-        cos_t = -cos_dev
-        if cos_t > COS_STRAIGHT:
-            return 0.0
-        if cos_t < -COS_STRAIGHT:
-            return np.inf
-        jx, jy, jz = abs(u2x - u1x), abs(u2y - u1y), abs(u2z - u1z)
-        jn = math.sqrt(jx * jx + jy * jy + jz * jz)
-        px, py, pz = u1x + u2x, u1y + u2y, u1z + u2z
-        sh = min(0.5 * math.sqrt(px * px + py * py + pz * pz), 1.0)  # sin(θ/2), well conditioned
-        # the acceleration limit along (u2 - u1)/jn is jn / max_k(|j_k| / a_k): one division in all
-        small = 1e-12 * jn
-        worst = 0.0
-        if jx > small:
-            worst = jx * iamax[0]
-        if jy > small and jy * iamax[1] > worst:
-            worst = jy * iamax[1]
-        if jz > small and jz * iamax[2] > worst:
-            worst = jz * iamax[2]
-        return jd_mm * sh * jn / ((1.0 - sh) * worst)
-    return _blend_arc(u1x, u1y, u1z, u2x, u2y, u2z, l1, l2, tol_in, amax, c1_v2, c2_v2)[0]
+def _jd_v2(u1x, u1y, u1z, u2x, u2y, u2z, iamax, jd_mm) -> float:  # type: ignore[no-untyped-def]
+    """Grbl's junction deviation: largest squared speed through the junction (before the cruise caps)."""
+    cos_t = -min(1.0, max(-1.0, u1x * u2x + u1y * u2y + u1z * u2z))
+    if cos_t > COS_STRAIGHT:
+        return 0.0
+    if cos_t < -COS_STRAIGHT:
+        return np.inf
+    jx, jy, jz = abs(u2x - u1x), abs(u2y - u1y), abs(u2z - u1z)
+    jn = math.sqrt(jx * jx + jy * jy + jz * jz)
+    px, py, pz = u1x + u2x, u1y + u2y, u1z + u2z
+    sh = min(0.5 * math.sqrt(px * px + py * py + pz * pz), 1.0)  # sin(θ/2), well conditioned
+    # the acceleration limit along (u2 - u1)/jn is jn / max_k(|j_k| / a_k): one division in all
+    small = 1e-12 * jn
+    worst = 0.0
+    if jx > small:
+        worst = jx * iamax[0]
+    if jy > small and jy * iamax[1] > worst:
+        worst = jy * iamax[1]
+    if jz > small and jz * iamax[2] > worst:
+        worst = jz * iamax[2]
+    return jd_mm * sh * jn / ((1.0 - sh) * worst)
 
 
 @njit(cache=True, nogil=True)
@@ -217,7 +217,7 @@ def grbl_timer_extra_kernel(step_density, accel, v0, vc, v1, length, timer_hz, o
 
 @njit(cache=True, nogil=True)
 def _count_segments(kind, xyz, center, op_first, op_start, chords, arc_tol) -> int:
-    """Upper bound of the segments :func:`_fill_segments` makes (exact but for dropped zero-length ones)."""
+    """Upper bound of the segments :func:`segments_kernel` makes (exact but for dropped zero-length ones)."""
     n = kind.shape[0]
     n_ops = op_first.shape[0]
     total = 0
@@ -241,14 +241,17 @@ def _count_segments(kind, xyz, center, op_first, op_start, chords, arc_tol) -> i
 # fill state: where the generator stands between calls (one float64 vector)
 _S_I, _S_SX, _S_QX, _S_PU, _S_PLEN, _S_PCRUISE, _S_STOP, _S_NK, _S_PM = 0, 1, 4, 7, 10, 11, 12, 13, 14
 _S_PEXACT, _S_PTOL, _S_PRAPID, _S_LEN = 15, 16, 17, 18  # the previous moving move's mode and kind
+S_LEN = _S_LEN  # length of the state vector segments_kernel carries between calls
+S_NEXT_MOVE = _S_I  # where it holds the next move to cut
 
 
 @njit(cache=True, nogil=True)
-def _fill_segments(
+def segments_kernel(
     kind, xyz, center, feed, op_first, op_start, mode_at, mode_exact, mode_tol, vmax, vrap, amax, steps, params,
     st, m, cap, length, cruise, accel, entry, move, density,
 ) -> int:  # type: ignore[no-untyped-def]
-    """Append the segments of whole moves, from move ``st[_S_I]``, while they fit in ``cap``; returns the new count.
+    """Numba version of ``segments_reference``, resumable: append the segments of whole moves, from move
+    ``st[_S_I]``, while they fit in ``cap``; returns the new count.
 
     ``st`` carries the generator's state between calls (``_S_*``; all zero to start);
     ``m`` is the number of segments already in the columns. A move is never split
@@ -383,11 +386,15 @@ def _fill_segments(
                     tol_j = p_tol
             if stop_next:
                 entry[m] = 0.0
-            elif arc_segs and first_seg:  # the blend arc as a segment: trims both, at its speed all along
-                jv2, d_trim, s_arc, a_pl = _blend_arc(pux, puy, puz, usx, usy, usz, plen, seg_len, tol_j, amax,
-                                                      pcruise, v2)
+            else:  # one call site per corner model (each call is inlined: fewer copies compile faster)
+                if blend_arc:
+                    jv2, d_trim, s_arc, a_pl = _blend_arc(pux, puy, puz, usx, usy, usz, plen, seg_len, tol_j, amax,
+                                                          pcruise, v2)
+                else:
+                    jv2 = _jd_v2(pux, puy, puz, usx, usy, usz, iamax, jd_mm)
+                    d_trim = s_arc = a_pl = 0.0
                 e2 = min(jv2, pcruise, v2)
-                if s_arc > 1e-12:
+                if arc_segs and first_seg and s_arc > 1e-12:  # the blend arc as a segment: trims both neighbours
                     length[m - 1] = max(length[m - 1] - d_trim, 0.0)
                     a_arc = BLEND_ACC_RATIO_TANGENTIAL * a_pl
                     length[m], cruise[m], accel[m], move[m], density[m] = s_arc, e2, a_arc, i, 0.0
@@ -395,11 +402,6 @@ def _fill_segments(
                     m += 1
                     length[m], cruise[m], accel[m], move[m], density[m] = max(seg_len - d_trim, 0.0), v2, a, i, dens
                 entry[m] = e2
-            else:
-                jv2 = _junction_v2(
-                    blend_arc, pux, puy, puz, usx, usy, usz, plen, seg_len, tol_j, amax, iamax, jd_mm, pcruise, v2
-                )
-                entry[m] = min(jv2, pcruise, v2)
             stop_next = False
             first_seg = False
             pux, puy, puz = uex, uey, uez
@@ -422,27 +424,7 @@ def _fill_segments(
 
 
 @njit(cache=True, nogil=True)
-def segments_kernel(kind, xyz, center, feed, op_first, op_start, mode_at, mode_exact, mode_tol, vmax, vrap, amax,
-                    steps, params):  # type: ignore[no-untyped-def]
-    """Numba version of ``segments_reference``: (length, cruise_v2, accel, entry_v2, move, step_density)."""
-    total = count_segments(kind, xyz, center, op_first, op_start, params)
-    length = np.empty(total)
-    cruise = np.empty(total)
-    accel = np.empty(total)
-    entry = np.empty(total)
-    move = np.empty(total, np.int64)
-    density = np.empty(total)
-    st = np.zeros(_S_LEN)
-    m = _fill_segments(kind, xyz, center, feed, op_first, op_start, mode_at, mode_exact, mode_tol, vmax, vrap, amax,
-                       steps, params, st, 0, total, length, cruise, accel, entry, move, density)
-    return length[:m], cruise[:m], accel[:m], entry[:m], move[:m], density[:m]
-
-
-# look-ahead ---------------------------------------------------------------------------------------------------------
-
-
-@njit(cache=True, nogil=True)
-def _plan_span(
+def plan_span_kernel(
     length, accel, entry, cruise_v2, density, move, back, cnt, final, window, inv_timer, stop_s, carry, move_t,
     o_sv, o_cv, o_ev, o_at, o_ct, o_dt, o_mv, o_len, o_acc, g0,
 ) -> int:  # type: ignore[no-untyped-def]
@@ -549,88 +531,21 @@ def plan_kernel(length_mm, cruise_v2, accel_mm_s2, entry_v2, window):  # type: i
     """Numba version of ``plan_reference``, O(M) for any window: an (M, 6) view of (6, M) columns."""
     n = length_mm.shape[0]
     out = np.zeros((6, n))
-    _plan_span(length_mm, accel_mm_s2, entry_v2, cruise_v2, length_mm, np.zeros(n, np.int64), np.empty(n), n, True,
-               window, 0.0, 0.0, np.zeros(2), np.zeros(0), out[0], out[1], out[2], out[3], out[4], out[5],
-               np.zeros(n, np.int64), np.zeros(n), np.zeros(n), 0)
+    plan_span_kernel(length_mm, accel_mm_s2, entry_v2, cruise_v2, length_mm, np.zeros(n, np.int64), np.empty(n), n,
+                     True, window, 0.0, 0.0, np.zeros(2), np.zeros(0), out[0], out[1], out[2], out[3], out[4], out[5],
+                     np.zeros(n, np.int64), np.zeros(n), np.zeros(n), 0)
     return out.T
 
 
-# fused: segments, plan, timer, move times --------------------------------------------------------------------------
+# the chunk loop that feeds segments_kernel into plan_span_kernel is Python (sim.planner.motion): two kernels
+# compiled apart take a third of the time one fused kernel takes to compile, for ~40 calls on 10^6 moves
 
-CHUNK = 16384  # segments buffered between generation and planning
-
-
-@njit(cache=True, nogil=True)
-def _grow(a, cap):  # type: ignore[no-untyped-def]
-    out = np.empty(cap, a.dtype)
-    out[: a.shape[0]] = a
-    return out
-
-
-@njit(cache=True, nogil=True)
-def motion_kernel(kind, xyz, center, feed, op_first, op_start, mode_at, mode_exact, mode_tol, vmax, vrap, amax, steps,
-                  params, window, move_t, o_sv, o_cv, o_ev, o_at, o_ct, o_dt, o_mv, o_len, o_acc,
-                  chunk=CHUNK):  # type: ignore[no-untyped-def]
-    """Segments, look-ahead plan, Grbl's timer stretch and every move's time, streamed through a small buffer.
-
-    Segments are made ``chunk`` at a time (more when one move needs more) and
-    planned as soon as the window ahead of them is known, so the working memory does
-    not grow with the program. ``move_t`` (N,) zeros gets the time of every
-    move, s: its segments, ``params[P_STOP_S]`` per stop at a segment's end, dwells their
-    time plus ``params[P_DWELL_S]``. The profile goes to ``o_sv, o_cv, o_ev`` (start,
-    cruise, end speed, mm/s), ``o_at, o_ct, o_dt`` (s), ``o_mv`` (move of each
-    segment), ``o_len`` (mm) and ``o_acc`` (mm/s²) when they are not empty: size them
-    with :func:`count_segments`.
-
-    Returns
-    -------
-    int
-        Number of segments.
-    """
-    n = kind.shape[0]
-    cap = max(chunk, 1)
-    length = np.empty(cap)
-    cruise = np.empty(cap)
-    accel = np.empty(cap)
-    entry = np.empty(cap)
-    move = np.empty(cap, np.int64)
-    density = np.empty(cap)
-    back = np.empty(cap)
-    st = np.zeros(_S_LEN)
-    carry = np.zeros(2)
-    inv_timer = 1.0 / params[P_TIMER_HZ] if params[P_TIMER_HZ] > 0 else 0.0
-    stop_s = params[P_STOP_S]
-    cnt = 0
-    g0 = 0
-    while True:
-        cnt = _fill_segments(kind, xyz, center, feed, op_first, op_start, mode_at, mode_exact, mode_tol, vmax, vrap,
-                             amax, steps, params, st, cnt, cap, length, cruise, accel, entry, move, density)
-        final = st[_S_I] >= n
-        if not final and cnt < 2 * window:  # the next move does not fit, or the window is most of the buffer
-            cap *= 2
-            length, cruise, accel = _grow(length, cap), _grow(cruise, cap), _grow(accel, cap)
-            entry, move, density, back = _grow(entry, cap), _grow(move, cap), _grow(density, cap), np.empty(cap)
-            continue
-        done = _plan_span(length, accel, entry, cruise, density, move, back, cnt, final, window, inv_timer, stop_s,
-                          carry, move_t, o_sv, o_cv, o_ev, o_at, o_ct, o_dt, o_mv, o_len, o_acc, g0)
-        g0 += done
-        rest = cnt - done
-        for j in range(rest):
-            length[j], cruise[j], accel[j] = length[done + j], cruise[done + j], accel[done + j]
-            entry[j], move[j], density[j] = entry[done + j], move[done + j], density[done + j]
-        cnt = rest
-        if final and cnt == 0:
-            break
-    dwell_s = params[P_DWELL_S]
-    for i in range(n):
-        if kind[i] == 4:
-            move_t[i] = feed[i] + dwell_s
-    return g0
+CHUNK = 65536  # segments buffered between generation and planning
 
 
 @njit(cache=True, nogil=True)
 def count_segments(kind, xyz, center, op_first, op_start, params):  # type: ignore[no-untyped-def]
-    """How many segments :func:`motion_kernel` makes at most (zero-length ones are dropped; LinuxCNC's blend arcs
+    """How many segments :func:`sim.planner.motion` makes at most (zero-length ones are dropped; LinuxCNC's blend arcs
     are counted as one before every move)."""
     total = _count_segments(kind, xyz, center, op_first, op_start, params[P_CHORDS] > 0.5, params[P_ARC_TOL])
     return 2 * total if params[P_LINUXCNC] > 0.5 and params[P_BLEND] > 0.5 else total

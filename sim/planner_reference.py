@@ -4,7 +4,7 @@ Each function here computes what a kernel of the same stem computes, written for
 clarity rather than speed: ``plan_reference`` replays the look-ahead window
 literally (O(M·W)); ``segments_reference`` builds the segments with array
 expressions; ``motion_reference`` chains the references the way
-:func:`sim.planner_kernels.motion_kernel` fuses them.
+:func:`sim.planner.motion` streams the kernels.
 """
 
 from __future__ import annotations
@@ -429,7 +429,7 @@ def motion_reference(
     stop_s: float,
     dwell_s: float,
 ) -> tuple[tuple[NDArray, ...], NDArray, NDArray, NDArray, NDArray]:
-    """What ``motion_kernel`` returns, from the references: (6 profile columns, move, move_t, length, accel).
+    """What :func:`sim.planner.motion` computes, from the references: (6 profile columns, move, move_t, length, accel).
 
     Each operation (moves ``op_first[k]`` up to the next) is cut into segments on its
     own from ``op_start[k]`` and starts at rest; the segments are planned together with

@@ -374,12 +374,12 @@ def test_block_rate_caps_short_blocks():
     assert np.allclose(np.sqrt(fast.cruise_v2), 50.0)
 
 
-# the fused kernel (segments + plan + timer + move times, streamed) against the references chained --------------------
+# the streamed kernels (segments + plan + timer + move times) against the references chained --------------------
 
 
 def _fused(tp, m, op_first, op_start, exact, tol, chunk):
-    from sim.planner import machine_params, mode_table
-    from sim.planner_kernels import count_segments, motion_kernel
+    from sim.planner import machine_params, mode_table, motion
+    from sim.planner_kernels import count_segments
 
     params = machine_params(m)
     arrays = (tp.kind, tp.xyz, tp.center, tp.feed, op_first, op_start)
@@ -392,20 +392,19 @@ def _fused(tp, m, op_first, op_start, exact, tol, chunk):
         np.asarray(m.rapid_mm_min) / 60.0,
         np.asarray(m.max_acceleration_mm_s2, np.float64),
         np.asarray(m.steps_per_mm, np.float64),
-        params,
-        m.lookahead_blocks,
     )
-    k = motion_kernel(*arrays, *mode_table(exact, tol), *tables, move_t, *cols[:6], mv, cols[6], cols[7], chunk)
+    modes = mode_table(exact, tol)
+    k = motion(arrays, modes, tables, params, m.lookahead_blocks, move_t, (*cols[:6], mv, cols[6], cols[7]),
+               chunk=chunk)
     lean = np.zeros(len(tp))
-    e = np.zeros(0)
-    motion_kernel(*arrays, *mode_table(exact, tol), *tables, lean, e, e, e, e, e, e, np.zeros(0, np.int64), e, e, chunk)
+    motion(arrays, modes, tables, params, m.lookahead_blocks, lean, chunk=chunk)
     assert_allclose(lean, move_t, rtol=1e-12, atol=1e-12)  # the profile columns are optional, the times the same
     return cols[:6, :k], mv[:k], move_t, cols[6, :k], cols[7, :k]
 
 
 @given(_toolpaths(), st.sampled_from(range(len(_MACHINES))), st.integers(0, 3), st.sampled_from([1, 2, 5, 64, 16384]))
 @settings(max_examples=50, deadline=None)
-def test_motion_kernel_matches_the_references_chained(tp, mi, n_splits, chunk):
+def test_motion_matches_the_references_chained(tp, mi, n_splits, chunk):
     from sim.planner_reference import motion_reference
 
     m = _MACHINES[mi]
@@ -426,7 +425,7 @@ def test_motion_kernel_matches_the_references_chained(tp, mi, n_splits, chunk):
                         err_msg=name)
 
 
-def test_motion_kernel_streams_long_arcs_and_long_windows():
+def test_motion_streams_long_arcs_and_long_windows():
     # a helix of many chords (more than the buffer), then short moves; a window longer than the program
     from sim.planner_reference import motion_reference
 
