@@ -24,6 +24,10 @@ nearly full (:data:`LOOP_FULL`: drain the segments, grow ``alive`` if asked, cal
 
 ``pass_loop_kernel`` (Numba) and ``pass_loop_reference`` (plain Python over the NumPy references) make the
 same decisions.
+
+Numba's cache keys a kernel on its own file only: after editing :mod:`toolpath.kernels.engagement` (whose
+stepping kernel this one inlines) delete ``__pycache__/adaptive_loop.*.nb*`` or touch this file's contents,
+or the cached loop keeps the old stepping code.
 """
 
 from __future__ import annotations

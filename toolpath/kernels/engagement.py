@@ -46,7 +46,8 @@ __all__ = [
 #: Why a pass ended: it cut air for too long, no allowed direction kept the engagement in bounds,
 #: or it used its step budget.
 END_AIR, END_STUCK, END_STEPS = 0, 1, 2
-_BISECT = 3  # bisection steps of the direction search after the 15° bracket (about 2°; the raster decides below that)
+_FIRST_DEG = 8.0  # first step of the direction scan from the last step's turn, degrees (then 15° steps)
+_BRACKET_DEG = 2.0  # the direction is bisected down to this bracket, degrees (the raster decides below that)
 
 
 def circle_samples(n: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -349,12 +350,15 @@ def adaptive_pass_kernel(mat, allowed, x0, y0, cell, r, cs, sn, px, py, heading,
                          target, max_count, min_count, side, max_air, out_xy, out_e, log):
     """Advance the tool from ``(px, py)`` keeping its engagement near ``target`` circle points.
 
-    At each step the direction is searched (turning toward the material raises the engagement): from
-    straight ahead, in 15° steps toward or away from the material until the target is bracketed, then by
-    bisection; the direction on the low side of the target is taken, unless the high side is within
-    ``max_count`` and nearer the target or the low side has less than half of it. Where no direction stays at or below
-    ``max_count`` the step is halved down to ``min_step``. The disc at each new centre is cleared from
-    ``mat`` and the flat indices of the cleared cells are written to ``log`` (so a pass can be undone).
+    At each step the direction is searched (turning toward the material raises the engagement): from the
+    previous step's turn, one 8° step then 15° steps toward or away from the material until the target is
+    bracketed, then by bisection down to 2°; the engagement is counted on the half of the circle facing
+    the motion (:func:`engagement_front_kernel`); the direction on the low side of the target is taken,
+    unless the high side is within ``max_count`` and nearer the target or the low side has less than half
+    of it. Where no direction stays at or below ``max_count`` the step is halved down to ``min_step``. The
+    disc at each new centre is cleared from ``mat`` (only its crescent outside the previous disc, which is
+    clear already) and the flat indices of the cleared cells are written to ``log`` (so a pass can be
+    undone).
     ``side`` is -1 when the material is kept on the right (climb), +1 on the left.
 
     Returns
@@ -378,25 +382,34 @@ def adaptive_pass_kernel(mat, allowed, x0, y0, cell, r, cs, sn, px, py, heading,
     h = heading
     big = 1 << 30
     inc = math.radians(15.0)
+    inc0 = math.radians(_FIRST_DEG)
+    t_max = math.radians(120.0)
+    t_min = -math.radians(150.0)
+    tol = math.radians(_BRACKET_DEG)
+    turn = 0.0  # the previous step's turn: the first guess of this one
     reason = END_STEPS
     while n < cap:
         ds = step
         found = False
         best_a = 0.0
         best_e = 0
+        best_t = 0.0
         while ds >= min_step * 0.999:
-            # t > 0 turns toward the material
-            e0 = _probe(mat, allowed, x0, y0, cell, px, py, h - side * 0.0, ds, r, cs, sn)
+            # t > 0 turns toward the material; start from the last turn, a small step first, then 15°
+            t0 = min(t_max, max(t_min, turn))
+            e0 = _probe(mat, allowed, x0, y0, cell, px, py, h + side * t0, ds, r, cs, sn)
             t_lo = -1e9
             e_lo = 0
             t_hi = 1e9
             e_hi = big
             if e0 < target:
-                t_lo = 0.0
+                t_lo = t0
                 e_lo = e0
-                t = 0.0
-                while t < math.radians(120.0):
-                    t += inc
+                t = t0
+                d = inc0
+                while t < t_max:
+                    t += d
+                    d = inc
                     e = _probe(mat, allowed, x0, y0, cell, px, py, h + side * t, ds, r, cs, sn)
                     if e >= target:
                         t_hi = t
@@ -405,11 +418,13 @@ def adaptive_pass_kernel(mat, allowed, x0, y0, cell, r, cs, sn, px, py, heading,
                     t_lo = t
                     e_lo = e
             else:
-                t_hi = 0.0
+                t_hi = t0
                 e_hi = e0
-                t = 0.0
-                while t > -math.radians(150.0):
-                    t -= inc
+                t = t0
+                d = inc0
+                while t > t_min:
+                    t -= d
+                    d = inc
                     e = _probe(mat, allowed, x0, y0, cell, px, py, h + side * t, ds, r, cs, sn)
                     if e < target:
                         t_lo = t
@@ -418,7 +433,7 @@ def adaptive_pass_kernel(mat, allowed, x0, y0, cell, r, cs, sn, px, py, heading,
                     t_hi = t
                     e_hi = e
             if t_lo > -1e8 and t_hi < 1e8:
-                for _ in range(_BISECT):
+                while t_hi - t_lo > tol:
                     tm = 0.5 * (t_lo + t_hi)
                     e = _probe(mat, allowed, x0, y0, cell, px, py, h + side * tm, ds, r, cs, sn)
                     if e >= target:
@@ -429,16 +444,17 @@ def adaptive_pass_kernel(mat, allowed, x0, y0, cell, r, cs, sn, px, py, heading,
                         e_lo = e
             # prefer the low side; the high side if closer and within the maximum
             if t_lo > -1e8:
-                best_a = h + side * t_lo
+                best_t = t_lo
                 best_e = e_lo
                 found = True
                 if t_hi < 1e8 and e_hi <= max_count and ((e_hi - target) < (target - e_lo) or 2 * e_lo < target):
-                    best_a = h + side * t_hi
+                    best_t = t_hi
                     best_e = e_hi
             elif t_hi < 1e8 and e_hi <= max_count:
-                best_a = h + side * t_hi
+                best_t = t_hi
                 best_e = e_hi
                 found = True
+            best_a = h + side * best_t
             if found:
                 break
             ds *= 0.5
@@ -450,6 +466,7 @@ def adaptive_pass_kernel(mat, allowed, x0, y0, cell, r, cs, sn, px, py, heading,
         px = px + ds * math.cos(best_a)
         py = py + ds * math.sin(best_a)
         h = best_a
+        turn = best_t
         got = _clear_crescent_logged(mat, x0, y0, cell, px, py, ox, oy, r, log, removed) - removed
         removed += got
         out_xy[n, 0] = px
@@ -486,35 +503,40 @@ def adaptive_pass_reference(mat, allowed, x0, y0, cell, r, cs, sn, px, py, headi
     out_e[0] = engagement_reference(mat, x0, y0, cell, px, py, r, cs, sn)
     removed = _clear_disc_logged_reference(mat, x0, y0, cell, px, py, r, log, 0)
     n, last_engaged, air, h = 1, 0, 0, heading
-    inc = math.radians(15.0)
+    inc, inc0 = math.radians(15.0), math.radians(_FIRST_DEG)
+    t_max, t_min, tol = math.radians(120.0), -math.radians(150.0), math.radians(_BRACKET_DEG)
+    turn = 0.0
     reason = END_STEPS
     while n < cap:
         ds = step
         found = False
-        best_a, best_e = 0.0, 0
+        best_e, best_t = 0, 0.0
         while ds >= min_step * 0.999:
-            e0 = probe(h, ds)
+            t0 = min(t_max, max(t_min, turn))
+            e0 = probe(h + side * t0, ds)
             t_lo, e_lo, t_hi, e_hi = -1e9, 0, 1e9, big
             if e0 < target:
-                t_lo, e_lo, t = 0.0, e0, 0.0
-                while t < math.radians(120.0):
-                    t += inc
+                t_lo, e_lo, t, d = t0, e0, t0, inc0
+                while t < t_max:
+                    t += d
+                    d = inc
                     e = probe(h + side * t, ds)
                     if e >= target:
                         t_hi, e_hi = t, e
                         break
                     t_lo, e_lo = t, e
             else:
-                t_hi, e_hi, t = 0.0, e0, 0.0
-                while t > -math.radians(150.0):
-                    t -= inc
+                t_hi, e_hi, t, d = t0, e0, t0, inc0
+                while t > t_min:
+                    t -= d
+                    d = inc
                     e = probe(h + side * t, ds)
                     if e < target:
                         t_lo, e_lo = t, e
                         break
                     t_hi, e_hi = t, e
             if t_lo > -1e8 and t_hi < 1e8:
-                for _ in range(_BISECT):
+                while t_hi - t_lo > tol:
                     tm = 0.5 * (t_lo + t_hi)
                     e = probe(h + side * tm, ds)
                     if e >= target:
@@ -522,11 +544,12 @@ def adaptive_pass_reference(mat, allowed, x0, y0, cell, r, cs, sn, px, py, headi
                     else:
                         t_lo, e_lo = tm, e
             if t_lo > -1e8:
-                best_a, best_e, found = h + side * t_lo, e_lo, True
+                best_t, best_e, found = t_lo, e_lo, True
                 if t_hi < 1e8 and e_hi <= max_count and ((e_hi - target) < (target - e_lo) or 2 * e_lo < target):
-                    best_a, best_e = h + side * t_hi, e_hi
+                    best_t, best_e = t_hi, e_hi
             elif t_hi < 1e8 and e_hi <= max_count:
-                best_a, best_e, found = h + side * t_hi, e_hi, True
+                best_t, best_e, found = t_hi, e_hi, True
+            best_a = h + side * best_t
             if found:
                 break
             ds *= 0.5
@@ -534,7 +557,7 @@ def adaptive_pass_reference(mat, allowed, x0, y0, cell, r, cs, sn, px, py, headi
             reason = END_STUCK
             break
         px, py = px + ds * math.cos(best_a), py + ds * math.sin(best_a)
-        h = best_a
+        h, turn = best_a, best_t
         got = _clear_disc_logged_reference(mat, x0, y0, cell, px, py, r, log, removed) - removed
         removed += got
         out_xy[n] = (px, py)
