@@ -80,9 +80,22 @@ def _prep(xy: NDArray[np.float64], starts: NDArray[np.int64]) -> NDArray[np.floa
 
 
 @njit(cache=True, nogil=True)
-def _caps(e: NDArray[np.float64], d: float, tol: float) -> NDArray[np.float64]:
-    """Per vertex its arc at offset ``d`` (M, 5): facet count n (0: no arc), cos h, sin h, cos 2h, sin 2h
-    with ``h = turn / 2n`` the signed half facet angle."""
+def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: float, act: NDArray[np.bool_]
+            ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64], NDArray[np.int64],
+                       NDArray[np.int64]]:
+    """The raw offset curve at ``d`` as chains of the segments of active features.
+
+    Per vertex its arc (``caps``, (M, 5)): facet count n (0: no arc), cos h, sin h, cos 2h, sin 2h with
+    ``h = turn / 2n`` the signed half facet angle. The raw rings: per vertex the corners of its
+    circumscribed arc or the moved edges' end and start, consecutive duplicates (1e-13 mm) removed. Of
+    those, the segments whose feature is active (feature ``2v``: the arc or connector of vertex ``v``;
+    ``2v + 1``: the moved edge ``v``) form chains (closed when a whole ring is active).
+
+    Returns
+    -------
+    caps, points (N, 2), chain starts (C + 1,), next point of each point's segment (-1 at the end of an
+    open chain), and that segment's feature.
+    """
     m = e.shape[0]
     r = abs(d)
     alpha = 2.0 * math.acos(r / (r + tol))
@@ -107,16 +120,6 @@ def _caps(e: NDArray[np.float64], d: float, tol: float) -> NDArray[np.float64]:
             caps[k, 2] = sh
             caps[k, 3] = c2
             caps[k, 4] = s2
-    return caps
-
-
-@njit(cache=True, nogil=True)
-def _raw(
-    e: NDArray[np.float64], starts: NDArray[np.int64], caps: NDArray[np.float64], d: float
-) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]]:
-    """Raw offset rings: points (N, 2), each ring open, consecutive duplicates (1e-13 mm) removed, ring
-    starts (R + 1,), and the vertex each point comes from (N,)."""
-    r = abs(d)
     sg = 1.0 if d > 0 else -1.0
     cnt = 0
     for k in range(e.shape[0]):
@@ -159,22 +162,15 @@ def _raw(
         if n - b < 2:
             n = b
         rs[q + 1] = n
-    return pts[:n], rs, pv[:n]
-
-
-@njit(cache=True, nogil=True)
-def _select(pts: NDArray[np.float64], rs: NDArray[np.int64], pv: NDArray[np.int64], act: NDArray[np.bool_]
-            ) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
-    """Chains of the raw rings made of the segments whose feature is active (feature ``2v``: the arc or
-    connector of vertex ``v``; ``2v + 1``: the moved edge ``v``): points (N', 2), chain starts (C + 1,),
-    next point of each point's segment (-1 at the end of an open chain), and that segment's feature."""
-    n = pts.shape[0]
-    out = np.empty((2 * n + 1, 2))
-    nxt = np.empty(2 * n + 1, np.int64)
-    pf = np.empty(2 * n + 1, np.int64)
-    cst = np.zeros(n + 2, np.int64)
+    pts = pts[:n]
+    pv = pv[:n]
+    npts = pts.shape[0]
+    out = np.empty((2 * npts + 1, 2))
+    nxt = np.empty(2 * npts + 1, np.int64)
+    pf = np.empty(2 * npts + 1, np.int64)
+    cst = np.zeros(npts + 2, np.int64)
     no = 0
-    nc = 0
+    nch = 0
     for q in range(rs.shape[0] - 1):
         a = rs[q]
         ln = rs[q + 1] - a
@@ -194,8 +190,8 @@ def _select(pts: NDArray[np.float64], rs: NDArray[np.int64], pv: NDArray[np.int6
                 pf[no + t] = 2 * pv[k] if pv[k] == pv[k1] else 2 * pv[k] + 1
                 nxt[no + t] = no + (t + 1) % ln
             no += ln
-            nc += 1
-            cst[nc] = no
+            nch += 1
+            cst[nch] = no
             continue
         open_ = False
         for t in range(ln):
@@ -216,13 +212,13 @@ def _select(pts: NDArray[np.float64], rs: NDArray[np.int64], pv: NDArray[np.int6
                 nxt[no] = -1
                 no += 1
             elif open_:
-                nc += 1
-                cst[nc] = no
+                nch += 1
+                cst[nch] = no
                 open_ = False
         if open_:
-            nc += 1
-            cst[nc] = no
-    return out[:no], cst[: nc + 1], nxt[:no], pf[:no]
+            nch += 1
+            cst[nch] = no
+    return caps, out[:no], cst[: nch + 1], nxt[:no], pf[:no]
 
 
 @njit(cache=True, nogil=True)
@@ -551,7 +547,7 @@ def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64]) -> NDArray[np.f
                 ids[fill[iy * gnx + ix]] = i
                 fill[iy * gnx + ix] += 1
     sp = np.empty((max(16, n // 4), 4))
-    ns = 0
+    ns = np.int64(0)  # not a literal: one compiled signature of _pair
     for cell in range(gnx * gny):
         for pa in range(cs[cell], cs[cell + 1]):
             i = ids[pa]
@@ -615,7 +611,7 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
     nrun = 0
     nrp = 0
     p = 0
-    hint = -1
+    hint = np.int64(-1)  # not a literal: one compiled signature of _keep
     fail = False
     for q in range(nch):
         a = cst[q]
@@ -872,13 +868,11 @@ def offset_rings_kernel(
         full = k == 0 or d * distances_mm[k - 1] <= 0 or abs(d) < abs(distances_mm[k - 1])
         if full:
             act[:] = True
-        caps = _caps(e, d, tolerance_mm)
         c = max(0.25 * (abs(d) + tolerance_mm), base)
         if not 0.5 * c <= geo[2] <= 2.0 * c:
             geo, cs, ids = _grid(e, c)
-        raw, raw_rs, pv = _raw(e, starts, caps, d)
         for _ in range(2):
-            cp, cst, nxt, pf = _select(raw, raw_rs, pv, act)
+            caps, cp, cst, nxt, pf = _chains(e, starts, d, tolerance_mm, act)
             mark = np.zeros(2 * m, np.bool_)
             rp, rb, re, fail = _rings(cp, cst, nxt, pf, _crossings(cp, nxt), e, caps, d, tolerance_mm, mark,
                                     geo, cs, ids)
