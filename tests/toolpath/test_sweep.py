@@ -112,7 +112,9 @@ def test_sweep_on_two_workers_matches_direct_runs(parts: list[Path]) -> None:
         for k in ("path_length_mm", "cutting_length_mm", "rapid_length_mm", "cycle_time_s", "naive_time_s"):
             assert math.isclose(row[k], ref[k], rel_tol=0, abs_tol=1e-3), (k, row[k], ref[k])
         assert math.isclose(row["path_length_mm"], row["cutting_length_mm"] + row["rapid_length_mm"], abs_tol=1e-3)
-        assert row["cycle_time_s"] >= row["naive_time_s"] * 0.999  # planning only adds acceleration time
+        # planning adds acceleration time, but linuxcnc-sim's G64 blend arcs cut corners short (a shorter path
+        # than the programmed one), so the plan may come out a little under length/feed
+        assert row["cycle_time_s"] >= row["naive_time_s"] * 0.95
     # a smaller stepover gives a longer path on the same part
     for i in range(0, len(good), 2):
         assert rows[i + 1]["path_length_mm"] > rows[i]["path_length_mm"]
