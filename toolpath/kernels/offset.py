@@ -10,33 +10,44 @@ outward normal of every edge is its right normal ``n``. Per ring:
 1. *raw curve*: every edge moved by ``d·n``; at a vertex where the moved edges part (``d·turn > 0``) a
    circular arc of radius ``|d|`` about the vertex joins them, flattened to chords **outside** the circle
    (the polygon circumscribed about the arc, facets tangent at both ends: every point of it is at least
-   ``|d|`` from the vertex, at most ``|d| + tolerance_mm``); where the moved edges overlap, a straight
-   connector joins their ends.
-   Every raw point is within ``|d| + tolerance_mm`` of the boundary, at least ``|d|`` from its own
-   generator;
-2. *splitting*: all raw segments of all rings are cut at their mutual intersections (a sweep over
-   segments sorted by smallest x);
+   ``|d|`` from the vertex, at most ``|d| + tolerance_mm``); its first and last facets run along the moved
+   edges, so only its corners are raw points. Where the moved edges overlap, a straight connector joins
+   their ends. Every raw point is within ``|d| + tolerance_mm`` of the boundary, at least ``|d|`` from its
+   own generator;
+2. *splitting*: all raw segments of all rings are cut at their mutual intersections;
 3. *trimming*: a piece is kept when its midpoint lies outside the *flattened* offset of every edge --
    its band (closer than ``|d| - 1e-9`` mm to the edge's interior) and, at a vertex with an arc, its cap
    (the circumscribed polygon within the arc's sector; the normal cone of a vertex without an arc holds
    no point on the asked side) -- and on the asked side of ``P`` (crossing-number test). Testing against
    the same flattened shapes the raw curve is made of keeps trimming and curves consistent (a true disc
-   would let pieces through between the circle and its polygon). Loops of the raw curve that fold back (inside
-   a convex corner when shrinking, a collapsed neck or island, overlapping rings) are closer than
+   would let pieces through between the circle and its polygon). Loops of the raw curve that fold back
+   (inside a convex corner when shrinking, a collapsed neck or island, overlapping rings) are closer than
    ``|d|`` to some edge and are dropped; where a neck closes the level set falls apart into several
    rings by itself;
 4. *rings*: the kept pieces are chained end to start (intersection points are computed once and shared
    by both pieces, crossings closer than 1e-7 mm are merged, collinear overlaps are split at each other's
    ends, and a piece and its exact reverse, a zero-width collapsed neck, cancel). The raw direction is
-   kept: exteriors come out counter-clockwise, holes clockwise, tiny rings (area below ``1e-9`` mm²) are dropped.
+   kept: exteriors come out counter-clockwise, holes clockwise, tiny rings (area below ``1e-9`` mm²) are
+   dropped.
 
 The result lies between the exact offset and the exact offset pushed outward (away from ``P``'s
-boundary) by at most ``tolerance_mm``: for a tool centre, never closer to a wall than asked.
+boundary) by at most ``tolerance_mm``: for a tool centre, never closer to a wall than asked. It is not
+within ``tolerance_mm`` of the exact offset in the other direction everywhere: where two offset curves
+meet (an arc and a line or two arcs: a concave corner of the offset, the tip of a spike where a neck is
+closing) the flattened curves, pushed out by up to ``tolerance_mm``, meet up to about
+``tolerance_mm / sin(angle / 2)`` away from the exact meeting point, and a neck narrower than about
+twice the deviation of the facets there is already closed.
 
-:func:`offset_rings_kernel` does this with Numba (``O(n log n + k)`` splitting for ``n`` raw segments
-and ``k`` pairs overlapping in x, ``O(m·E)`` trimming with early exit), :func:`offset_rings_reference`
-with plain NumPy and Python (all pairs, dictionaries), and :func:`offset_polygon` wraps either for
-shapely geometries. Units: mm, mm².
+Modules: :mod:`toolpath.kernels.offset_kernel` holds :func:`offset_rings_kernel` (Numba), which does the
+same with these shortcuts: crossings found on a uniform grid of the raw segments; the keep-test made once
+per *run* (the stretch of a raw ring between two crossings: whether a point is kept can only change where
+the raw curve meets itself) on an edge grid; and, for offsets of growing size and one sign, the raw
+segments of features (moved edges, arcs) with no kept piece at the previous offset left out (erosions by
+discs compose, ``(P - D_a) - D_b = P - D_(a+b)``, so such a feature has no kept piece later either; a
+level is recomputed with all features when that ever fails). :mod:`toolpath.kernels.offset_reference`
+holds :func:`offset_rings_reference`, the method as written above with NumPy and Python (all pairs,
+every piece tested, dictionaries). This module validates inputs and wraps either for shapely
+geometries (:func:`offset_polygons`, :func:`offset_polygon`). Units: mm, mm².
 """
 
 from __future__ import annotations

@@ -52,6 +52,18 @@ def check_against_shapely(geom, d, got, tol=TOL):
     assert h <= tol + SLACK
 
 
+def two_sided(got, ex, step=0.02):
+    """Hausdorff distance between the boundaries of ``got`` and ``ex`` (both densified to ``step`` mm)."""
+    a = shapely.points(shapely.get_coordinates(shapely.segmentize(got.boundary, step)))
+    b = shapely.points(shapely.get_coordinates(shapely.segmentize(ex.boundary, step)))
+    return max(shapely.distance(a, ex.boundary).max(), shapely.distance(b, got.boundary).max())
+
+
+# two-sided Hausdorff distance <= TOL holds where no offset curves meet at a flattened arc: here it does
+# not at -8.0 (the island's offset arc meets the slot's) -- see the module docstring of the kernel
+TWO_SIDED = {-0.5, -3.0, -7.9, -10.0, 0.7, 4.0}
+
+
 def canon(res):
     """Rings of a kernel result as a sorted list of (level, ring rotated to start at its smallest vertex)."""
     pts, rs, lv = res
@@ -65,8 +77,10 @@ def canon(res):
 
 def same_rings(a, b, atol=1e-9):
     ca, cb = canon(a), canon(b)
-    return len(ca) == len(cb) and all(
-        la == lb and ra.shape == rb.shape and np.allclose(ra, rb, atol=atol) for (la, ra), (lb, rb) in zip(ca, cb))
+    if len(ca) != len(cb):
+        return False
+    return all(la == lb and ra.shape == rb.shape and np.allclose(ra, rb, atol=atol)
+               for (la, ra), (lb, rb) in zip(ca, cb, strict=True))
 
 
 def same(a, b):
@@ -80,6 +94,8 @@ def test_rectangle_island_slot(d):
     assert got.is_valid
     check_against_shapely(reg, d, got)
     assert same(got, offset_polygon(reg, d, reference=True))
+    if d in TWO_SIDED:
+        assert two_sided(got, exact(reg, d)) <= TOL + SLACK
 
 
 def test_neck_splits_into_two_and_collapse_vanishes():
@@ -89,6 +105,7 @@ def test_neck_splits_into_two_and_collapse_vanishes():
     check_against_shapely(reg, -4.0, two)
     one = offset_polygon(reg, -2.0)
     assert isinstance(one, Polygon)
+    assert two_sided(one, exact(reg, -2.0)) <= TOL + SLACK
     assert offset_polygon(reg, -15.5).is_empty
 
 
@@ -97,6 +114,7 @@ def test_square_analytic():
     got = offset_polygon(box(0, 0, 20, 20), 2.0)
     exact_area = 400 + 160 + np.pi * 4
     assert exact_area <= got.area <= exact_area + 2 * np.pi * 2 * TOL
+    assert two_sided(got, exact(box(0, 0, 20, 20), 2.0)) <= TOL + SLACK
     shrunk = offset_polygon(box(0, 0, 20, 20), -2.0)
     assert shrunk.area == pytest.approx(256.0, abs=1e-9)  # convex corners need no arcs: exact
 
