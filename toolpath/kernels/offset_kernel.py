@@ -6,7 +6,7 @@ Per distance ``d`` (``r = |d|``):
    polygon circumscribed about the arc of radius ``r`` (its first and last facets run along the moved
    edges, so the moved edges' own end points are not needed); elsewhere the moved edges' end and start
    (a straight connector);
-2. *crossings* of all raw segments (a sweep in x), each recorded on both segments (at a segment's end
+2. *crossings* of all raw segments (on a uniform grid), each recorded on both segments (at a segment's end
    when it meets the other there), points closer than ``SNAP_MM`` merged;
 3. *runs*: a raw ring is cut at its crossings into runs. Whether a point of the raw curve is kept (farther
    than ``r`` from every edge's flattened offset, on the asked side) can change only where the raw curve
@@ -54,8 +54,7 @@ def _prep(xy: NDArray[np.float64], starts: NDArray[np.int64]) -> NDArray[np.floa
     m = xy.shape[0]
     e = np.empty((m, 11))
     for q in range(starts.shape[0] - 1):
-        s = starts[q]
-        t = starts[q + 1]
+        s, t = starts[q], starts[q + 1]
         for i in range(s, t):
             j = i + 1 if i + 1 < t else s
             ex = xy[j, 0] - xy[i, 0]
@@ -107,19 +106,14 @@ def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: fl
             if n == 1:
                 ch = math.sqrt(0.5 * (1.0 + e[k, 9]))
                 sh = math.copysign(math.sqrt(max(0.0, 0.5 * (1.0 - e[k, 9]))), phi)
-                c2 = e[k, 9]
-                s2 = e[k, 10]
+                c2, s2 = e[k, 9], e[k, 10]
             else:
                 h = phi / (2.0 * n)
                 ch = math.cos(h)
                 sh = math.sin(h)
                 c2 = ch * ch - sh * sh
                 s2 = 2.0 * sh * ch
-            caps[k, 0] = n
-            caps[k, 1] = ch
-            caps[k, 2] = sh
-            caps[k, 3] = c2
-            caps[k, 4] = s2
+            caps[k, 0], caps[k, 1], caps[k, 2], caps[k, 3], caps[k, 4] = n, ch, sh, c2, s2
     sg = 1.0 if d > 0 else -1.0
     cnt = 0
     for k in range(e.shape[0]):
@@ -153,8 +147,7 @@ def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: fl
                     py = vy + rr * fy
                 if n > b and abs(px - pts[n - 1, 0]) + abs(py - pts[n - 1, 1]) <= 1e-13:
                     continue
-                pts[n, 0] = px
-                pts[n, 1] = py
+                pts[n, 0], pts[n, 1] = px, py
                 pv[n] = i
                 n += 1
         if n - b > 1 and abs(pts[b, 0] - pts[n - 1, 0]) + abs(pts[b, 1] - pts[n - 1, 1]) <= 1e-13:
@@ -162,15 +155,13 @@ def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: fl
         if n - b < 2:
             n = b
         rs[q + 1] = n
-    pts = pts[:n]
-    pv = pv[:n]
+    pts, pv = pts[:n], pv[:n]
     npts = pts.shape[0]
     out = np.empty((2 * npts + 1, 2))
     nxt = np.empty(2 * npts + 1, np.int64)
     pf = np.empty(2 * npts + 1, np.int64)
     cst = np.zeros(npts + 2, np.int64)
-    no = 0
-    nch = 0
+    no, nch = 0, 0
     for q in range(rs.shape[0] - 1):
         a = rs[q]
         ln = rs[q + 1] - a
@@ -223,18 +214,15 @@ def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: fl
 
 @njit(cache=True, nogil=True)
 def _grid(e: NDArray[np.float64], c: float) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]]:
-    """Uniform grid of cell ``c`` (mm) over the edges' boxes: ``(x0, y0, cell, nx, ny)``, CSR starts and
-    edge ids."""
+    """Uniform grid of cell ``c`` (mm) over the boxes of segments ``e[:, :4]`` (x0, y0, x1, y1):
+    ``(x0, y0, cell, nx, ny)``, CSR starts and segment ids."""
     m = e.shape[0]
-    x0 = np.inf
-    y0 = np.inf
-    x1 = -np.inf
-    y1 = -np.inf
+    x0, y0, x1, y1 = np.inf, np.inf, -np.inf, -np.inf
     for k in range(m):
-        x0 = min(x0, e[k, 0])
-        y0 = min(y0, e[k, 1])
-        x1 = max(x1, e[k, 0])
-        y1 = max(y1, e[k, 1])
+        x0 = min(x0, e[k, 0], e[k, 2])
+        y0 = min(y0, e[k, 1], e[k, 3])
+        x1 = max(x1, e[k, 0], e[k, 2])
+        y1 = max(y1, e[k, 1], e[k, 3])
     nx = int((x1 - x0) / c) + 1
     ny = int((y1 - y0) / c) + 1
     span = np.empty((m, 4), np.int64)
@@ -283,14 +271,12 @@ def _keep(px: float, py: float, e: NDArray[np.float64], caps: NDArray[np.float64
         if w < 0:
             if hint < 0:
                 continue
-            qlo = 0
-            qhi = 1
+            qlo, qhi = 0, 1
         else:
             iy = iy0 + w // wx
             ix = ix0 + w % wx
             cell = iy * nx + ix
-            qlo = cs[cell]
-            qhi = cs[cell + 1]
+            qlo, qhi = cs[cell], cs[cell + 1]
             if qlo == qhi:
                 continue
             dy = max(gy0 + iy * c - py, 0.0, py - (gy0 + (iy + 1) * c))
@@ -302,10 +288,7 @@ def _keep(px: float, py: float, e: NDArray[np.float64], caps: NDArray[np.float64
             # the cap of its start vertex (the circumscribed polygon of its arc, within the arc's sector)?
             k = hint if w < 0 else ids[q]
             while True:  # one pass; break = not inside
-                x0 = e[k, 0]
-                y0 = e[k, 1]
-                x1 = e[k, 2]
-                y1 = e[k, 3]
+                x0, y0, x1, y1 = e[k, 0], e[k, 1], e[k, 2], e[k, 3]
                 nc = int(caps[k, 0])
                 big = thr / caps[k, 1] if nc > 0 else thr
                 if (min(x0, x1) - px > big or px - max(x0, x1) > big or min(y0, y1) - py > big
@@ -357,8 +340,7 @@ def _keep(px: float, py: float, e: NDArray[np.float64], caps: NDArray[np.float64
             cell = iy * nx + ix
             for q in range(cs[cell], cs[cell + 1]):
                 k = ids[q]
-                y0 = e[k, 1]
-                y1 = e[k, 3]
+                y0, y1 = e[k, 1], e[k, 3]
                 if (y0 > py) != (y1 > py):
                     xi = e[k, 0] + (py - y0) * (e[k, 2] - e[k, 0]) / (y1 - y0)
                     if (px < xi) == right and min(nx - 1, max(0, int(math.floor((xi - gx0) / c)))) == ix:
@@ -373,8 +355,7 @@ def _argsort(a: NDArray[np.float64]) -> NDArray[np.int64]:
     idx = np.empty(n, np.int64)
     if n == 0:
         return idx
-    lo = a[0]
-    hi = a[0]
+    lo, hi = a[0], a[0]
     for i in range(n):
         lo = min(lo, a[i])
         hi = max(hi, a[i])
@@ -409,16 +390,10 @@ def _argsort(a: NDArray[np.float64]) -> NDArray[np.int64]:
 def _pair(pts: NDArray[np.float64], i: int, j: int, ni: int, nj: int, sp: NDArray[np.float64], ns: int
           ) -> tuple[NDArray[np.float64], int]:
     """Split points of segments ``pts[i] -> pts[ni]`` and ``pts[j] -> pts[nj]`` appended to ``sp``."""
-    ax = pts[i, 0]
-    ay = pts[i, 1]
-    ix1 = pts[ni, 0]
-    iy1 = pts[ni, 1]
+    ax, ay, ix1, iy1 = pts[i, 0], pts[i, 1], pts[ni, 0], pts[ni, 1]
     rx = ix1 - ax
     ry = iy1 - ay
-    bx = pts[j, 0]
-    by = pts[j, 1]
-    jx1 = pts[nj, 0]
-    jy1 = pts[nj, 1]
+    bx, by, jx1, jy1 = pts[j, 0], pts[j, 1], pts[nj, 0], pts[nj, 1]
     sx = jx1 - bx
     sy = jy1 - by
     den = rx * sy - ry * sx
@@ -452,14 +427,8 @@ def _pair(pts: NDArray[np.float64], i: int, j: int, ni: int, nj: int, sp: NDArra
                 ot = 0.0 if q == 2 else 1.0
                 e = eu
             if e < tt < 1.0 - e:
-                sp[ns, 0] = tgt
-                sp[ns, 1] = tt
-                sp[ns, 2] = px
-                sp[ns, 3] = py
-                sp[ns + 1, 0] = own
-                sp[ns + 1, 1] = ot
-                sp[ns + 1, 2] = px
-                sp[ns + 1, 3] = py
+                sp[ns, 0], sp[ns, 1], sp[ns, 2], sp[ns, 3] = tgt, tt, px, py
+                sp[ns + 1, 0], sp[ns + 1, 1], sp[ns + 1, 2], sp[ns + 1, 3] = own, ot, px, py
                 ns += 2
         return sp, ns
     t = (wx * sy - wy * sx) / den
@@ -482,14 +451,8 @@ def _pair(pts: NDArray[np.float64], i: int, j: int, ni: int, nj: int, sp: NDArra
         py = ay + t * ry
     if end_j:
         u = 0.0 if u <= eu else 1.0
-    sp[ns, 0] = i
-    sp[ns, 1] = t
-    sp[ns, 2] = px
-    sp[ns, 3] = py
-    sp[ns + 1, 0] = j
-    sp[ns + 1, 1] = u
-    sp[ns + 1, 2] = px
-    sp[ns + 1, 3] = py
+    sp[ns, 0], sp[ns, 1], sp[ns, 2], sp[ns, 3] = i, t, px, py
+    sp[ns + 1, 0], sp[ns + 1, 1], sp[ns + 1, 2], sp[ns + 1, 3] = j, u, px, py
     ns += 2
     return sp, ns
 
@@ -502,65 +465,44 @@ def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64]) -> NDArray[np.f
     Pairs are found on a uniform grid of about one cell per segment; a pair is tested in the cell holding
     the lower-left corner of the overlap of its boxes."""
     n = pts.shape[0]
-    gx0 = np.inf
-    gy0 = np.inf
-    gx1 = -np.inf
-    gy1 = -np.inf
+    m = 0
     for i in range(n):
-        gx0 = min(gx0, pts[i, 0])
-        gy0 = min(gy0, pts[i, 1])
-        gx1 = max(gx1, pts[i, 0])
-        gy1 = max(gy1, pts[i, 1])
-    ext = max(gx1 - gx0, gy1 - gy0, 1e-9)
-    c = max(math.sqrt(max(gx1 - gx0, ext / 64) * max(gy1 - gy0, ext / 64) / max(n, 1)), ext / 1024)
-    gnx = int((gx1 - gx0) / c) + 1
-    gny = int((gy1 - gy0) / c) + 1
-    bb = np.empty((n, 4))
-    span = np.empty((n, 4), np.int64)
-    cs = np.zeros(gnx * gny + 1, np.int64)
+        m += nxt[i] >= 0
+    bb = np.empty((m, 4))  # box of each segment: min x, min y, max x, max y
+    sid = np.empty(m, np.int64)
+    m = 0
     for i in range(n):
         j = nxt[i]
-        if j < 0:
-            continue
-        bb[i, 0] = min(pts[i, 0], pts[j, 0])
-        bb[i, 1] = max(pts[i, 0], pts[j, 0])
-        bb[i, 2] = min(pts[i, 1], pts[j, 1])
-        bb[i, 3] = max(pts[i, 1], pts[j, 1])
-        span[i, 0] = int((bb[i, 0] - gx0) / c)
-        span[i, 1] = int((bb[i, 1] - gx0) / c)
-        span[i, 2] = int((bb[i, 2] - gy0) / c)
-        span[i, 3] = int((bb[i, 3] - gy0) / c)
-        for iy in range(span[i, 2], span[i, 3] + 1):
-            for ix in range(span[i, 0], span[i, 1] + 1):
-                cs[iy * gnx + ix + 1] += 1
-    for i in range(gnx * gny):
-        cs[i + 1] += cs[i]
-    fill = np.empty(gnx * gny, np.int64)
-    for i in range(gnx * gny):
-        fill[i] = cs[i]
-    ids = np.empty(cs[-1], np.int64)
-    for i in range(n):
-        if nxt[i] < 0:
-            continue
-        for iy in range(span[i, 2], span[i, 3] + 1):
-            for ix in range(span[i, 0], span[i, 1] + 1):
-                ids[fill[iy * gnx + ix]] = i
-                fill[iy * gnx + ix] += 1
+        if j >= 0:
+            bb[m, 0], bb[m, 1] = min(pts[i, 0], pts[j, 0]), min(pts[i, 1], pts[j, 1])
+            bb[m, 2], bb[m, 3] = max(pts[i, 0], pts[j, 0]), max(pts[i, 1], pts[j, 1])
+            sid[m] = i
+            m += 1
+    w, ht = 0.0, 0.0
+    if m > 0:
+        w = np.max(bb[:, 2]) - np.min(bb[:, 0])
+        ht = np.max(bb[:, 3]) - np.min(bb[:, 1])
+    ext = max(w, ht, 1e-9)
+    geo, cs, ids = _grid(bb, max(math.sqrt(max(w, ext / 64) * max(ht, ext / 64) / max(m, 1)), ext / 1024))
+    gx0 = geo[0]
+    gy0 = geo[1]
+    c = geo[2]
+    gnx = int(geo[3])
     sp = np.empty((max(16, n // 4), 4))
     ns = np.int64(0)  # not a literal: one compiled signature of _pair
-    for cell in range(gnx * gny):
+    for cell in range(cs.shape[0] - 1):
         for pa in range(cs[cell], cs[cell + 1]):
-            i = ids[pa]
+            a = ids[pa]
             for pb in range(pa + 1, cs[cell + 1]):
-                j = ids[pb]
-                lx = max(bb[i, 0], bb[j, 0])
-                ly = max(bb[i, 2], bb[j, 2])
-                if lx > min(bb[i, 1], bb[j, 1]) or ly > min(bb[i, 3], bb[j, 3]):
+                b = ids[pb]
+                lx = max(bb[a, 0], bb[b, 0])
+                ly = max(bb[a, 1], bb[b, 1])
+                if lx > min(bb[a, 2], bb[b, 2]) or ly > min(bb[a, 3], bb[b, 3]):
                     continue
                 if int((ly - gy0) / c) * gnx + int((lx - gx0) / c) != cell:
                     continue
-                ni = nxt[i]
-                nj = nxt[j]
+                i, j = sid[a], sid[b]
+                ni, nj = nxt[i], nxt[j]
                 if (j == ni or i == nj) and ((pts[ni, 0] - pts[i, 0]) * (pts[nj, 0] - pts[j, 0])
                                              + (pts[ni, 1] - pts[i, 1]) * (pts[nj, 1] - pts[j, 1])) > 0:
                     continue  # neighbours going on (not folding back) meet only at their shared point
@@ -614,8 +556,7 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
     hint = np.int64(-1)  # not a literal: one compiled signature of _keep
     fail = False
     for q in range(nch):
-        a = cst[q]
-        b = cst[q + 1]
+        a, b = cst[q], cst[q + 1]
         if b - a < 2:
             continue
         closed = nxt[b - 1] >= 0
@@ -632,39 +573,30 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
                 if kn == 0:
                     s1 = b - 1
                     s2 = b - 1
-                    x1 = pts[a, 0]
-                    y1 = pts[a, 1]
+                    x1, y1 = pts[a, 0], pts[a, 1]
                     x2 = x1
                     y2 = y1
                 else:
                     k2 = k0 + (k + 1) % kn
                     s1 = int(sp[k0 + k, 0])
                     s2 = int(sp[k2, 0])
-                    x1 = sp[k0 + k, 2]
-                    y1 = sp[k0 + k, 3]
-                    x2 = sp[k2, 2]
-                    y2 = sp[k2, 3]
+                    x1, y1, x2, y2 = sp[k0 + k, 2], sp[k0 + k, 3], sp[k2, 2], sp[k2, 3]
             else:
                 wrap = False
                 if k == 0:
                     s1 = a
-                    x1 = pts[a, 0]
-                    y1 = pts[a, 1]
+                    x1, y1 = pts[a, 0], pts[a, 1]
                 else:
                     s1 = int(sp[k0 + k - 1, 0])
-                    x1 = sp[k0 + k - 1, 2]
-                    y1 = sp[k0 + k - 1, 3]
+                    x1, y1 = sp[k0 + k - 1, 2], sp[k0 + k - 1, 3]
                 if k == kn:
                     s2 = b - 2
-                    x2 = pts[b - 1, 0]
-                    y2 = pts[b - 1, 1]
+                    x2, y2 = pts[b - 1, 0], pts[b - 1, 1]
                 else:
                     s2 = int(sp[k0 + k, 0])
-                    x2 = sp[k0 + k, 2]
-                    y2 = sp[k0 + k, 3]
+                    x2, y2 = sp[k0 + k, 2], sp[k0 + k, 3]
             beg = nrp
-            rp[nrp, 0] = x1
-            rp[nrp, 1] = y1
+            rp[nrp, 0], rp[nrp, 1] = x1, y1
             rseg[nrp] = s1
             nrp += 1
             if wrap or s2 != s1:
@@ -679,16 +611,13 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
                     if j == s2:
                         break
             if x2 != rp[nrp - 1, 0] or y2 != rp[nrp - 1, 1] or (closed and kn == 0):
-                rp[nrp, 0] = x2
-                rp[nrp, 1] = y2
+                rp[nrp, 0], rp[nrp, 1] = x2, y2
                 rseg[nrp] = -1
                 nrp += 1
             if nrp - beg < 2:
                 nrp = beg
                 continue
-            best = -1.0
-            mx = 0.0
-            my = 0.0
+            best, mx, my = -1.0, 0.0, 0.0
             for i in range(beg, nrp - 1):
                 ll = (rp[i + 1, 0] - rp[i, 0]) ** 2 + (rp[i + 1, 1] - rp[i, 1]) ** 2
                 if ll > best:
