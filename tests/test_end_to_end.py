@@ -72,7 +72,9 @@ def verify(part: Path, tool_mm: float, cell_mm: float | None = None, **kw) -> di
         assert sum(loc.area_mm2 for loc in unexplained) <= 5.0, unexplained[:5]
         assert chk.removed_volume_mm3 <= chk.designed_volume_mm3 * 1.001
     ct = sim.cycle_time(prog, "linuxcnc-sim")
-    assert ct.cycle_time_s >= ct.naive_time_s * 0.999
+    # LinuxCNC's G64 (no P, the default) rounds corners with blend arcs, so the path it runs is shorter than
+    # the programmed one and the planned time may dip a little below programmed length / feed
+    assert ct.cycle_time_s >= ct.naive_time_s * 0.95
     return {"result": res, "check": chk, "cycle": ct}
 
 

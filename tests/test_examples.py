@@ -100,7 +100,8 @@ def check_sweep_parts(out: Path) -> None:
             assert r["error"] and r["moves"] == ""
         else:
             assert r["error"] == "", r["error"]
-            assert float(r["cycle_time_s"]) >= 0.999 * float(r["naive_time_s"]) > 0
+            # G64 blend arcs (LinuxCNC, no P) shorten corners: the planned time may dip below programmed length/feed
+            assert float(r["cycle_time_s"]) >= 0.95 * float(r["naive_time_s"]) > 0
             assert float(r["path_length_mm"]) == pytest.approx(
                 float(r["cutting_length_mm"]) + float(r["rapid_length_mm"]), abs=1e-3)
     # a wider stepover never lengthens the path of the same part, strategy and tool
