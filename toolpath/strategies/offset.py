@@ -220,6 +220,19 @@ def _levels_shapely(base: Any, params: OffsetParams) -> list[list[Polygon]]:
     return levels
 
 
+def _nested(base: Any, geoms: list[Any], tol_mm: float) -> bool:
+    """Each kernel level lies within the one before (the first within ``base``), but for slivers of the
+    arc tolerance along its boundary: a level that leaves its parent would put the tool into a wall."""
+    prev = base
+    for g in geoms:
+        if g.is_empty:
+            continue
+        if shapely.area(shapely.difference(g, prev)) > g.length * (tol_mm + 1e-3) + 1e-6:
+            return False
+        prev = g
+    return True
+
+
 def _roughing_levels(
     domain: Any, centres: Any, r: float, params: OffsetParams
 ) -> tuple[list[list[Polygon]], str]:
@@ -228,7 +241,8 @@ def _roughing_levels(
     All levels come from one call of the Numba offset kernel on the domain itself (erosions by discs
     compose, so shrinking the domain by the sum equals shrinking level by level). The kernel's first level
     is checked against shapely's buffer of the tool-centre domain (area within the arc tolerance times the
-    perimeter); when the kernel raises or that check fails, shapely buffers are used instead.
+    perimeter), and every level must lie within the one before; when the kernel raises or a check fails,
+    shapely buffers are used instead.
     """
     base_d = r + params.tolerance_mm + params.finish_allowance_mm
     base = centres.buffer(-params.finish_allowance_mm, quad_segs=16) if params.finish_allowance_mm > 0 else centres
@@ -241,7 +255,7 @@ def _roughing_levels(
         except GeometryError:
             geoms = []
         slack = base.length * (params.arc_tolerance_mm + 1e-3) + 1e-6
-        if geoms and abs(geoms[0].area - base.area) <= slack:
+        if geoms and abs(geoms[0].area - base.area) <= slack and _nested(base, geoms, params.arc_tolerance_mm):
             levels = [[p for p in polygons_of(g) if p.area > 1e-6] for g in geoms]
             return [lv for lv in levels if lv], "kernel"
     return _levels_shapely(base, params), "shapely"

@@ -104,7 +104,8 @@ def check_toolpath(tp, pocket: Pocket, tool: Tool, params, *, floor_z_mm: float 
     below = cutting & (lo < pocket.z_top_mm - 1e-9)
     with np.errstate(divide="ignore", invalid="ignore"):  # zero-length moves (plunges)
         dist = shapely.distance(segs[below], domain.boundary) - np.where(from_arc[below], ARC_CHORD_MM, 0.0)
-    assert dist.min() >= r - 2e-6, f"a move cuts {r - dist.min():.4f} mm into a wall"
+    assert dist.min() >= r - 2e-6, (f"move {int(np.flatnonzero(below)[np.argmin(dist)])} cuts "
+                                    f"{r - dist.min():.4f} mm into a wall of {pocket.region.wkt}")
     assert np.all(shapely.covers(domain, segs[below]))
     # 2. rapids: vertical, or horizontal at the clearance height; down only onto material already removed
     for i in np.flatnonzero(tp.kind == MoveKind.RAPID):

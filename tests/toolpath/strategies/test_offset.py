@@ -172,3 +172,17 @@ def test_axial_stock_and_final_floor_pass():
         OffsetParams(stepover_mm=1, stepdown_mm=1, floor_pass_mm=2).validate(tool)
     with pytest.raises(InputError, match="order"):
         OffsetParams(stepover_mm=1, stepdown_mm=1, order="sideways").validate(tool)
+
+
+def test_a_kernel_level_that_leaves_its_parent_falls_back_to_shapely():
+    """A slit 1e-38 mm wide (from the slow hypothesis profile) once gave a kernel level larger than its
+    parent, out of the pocket: such levels are refused and shapely buffers used instead."""
+    t = 1.1754943508222875e-38
+    region = shapely.Polygon([(20, 0), (4, 0), (4, t), (6, t), (6, 5), (0, 5), (0, 20), (20, 20)]).difference(
+        Point(0, 9).buffer(1, quad_segs=16))
+    pocket, tool = Pocket(region, 0.0, -2.0), Tool(3)
+    params = OffsetParams(stepover_mm=1.5, stepdown_mm=2.0, finish_allowance_mm=0.0)
+    plan = plan_offset_2d(pocket, tool, params)
+    inside = plan.centres.buffer(1e-6)
+    assert all(inside.covers(shapely.LineString(c.xy)) for c in plan.chains if len(c.xy) > 1)
+    check_pocket(pocket, tool, params)
