@@ -179,3 +179,18 @@ def test_cli_check_reads_the_written_program_back(tmp_path, capsys):
     assert report["gouge_count"] == 0 and report["rapid_cut_count"] == 0
     assert report["uncut_area_mm2"] <= 5.0
     assert report["removed_volume_mm3"] == pytest.approx(report["designed_volume_mm3"], rel=0.03)
+
+
+def test_round_holes_bored_unless_the_tool_does_not_fit_or_a_pocket_lies_below():
+    from shapely.geometry import Point, box
+
+    from toolpath import Pocket
+    from toolpath.job import _boreable
+
+    hole = Pocket(Point(10, 10).buffer(5, quad_segs=32), 10.0, 0.0, hole_diameter_mm=10.0)
+    small = Pocket(Point(30, 10).buffer(3.001, quad_segs=32), 10.0, 0.0, hole_diameter_mm=6.002)
+    roofed = Pocket(Point(50, 10).buffer(6, quad_segs=32), 10.0, 5.0, hole_diameter_mm=12.0)
+    below = Pocket(box(47, 7, 53, 13), 5.0, 2.0)  # a square pocket under the last hole: that one is pocketed
+    got = _boreable([hole, small, roofed, below], Tool(6))
+    assert got == [hole]
+    assert _boreable([hole], Tool.drill(10)) == []
