@@ -139,7 +139,7 @@ def _one_reference(rings: list[NDArray[np.float64]], d: float, tol: float) -> li
                 continue
             y0, y1 = e0[:, 1], e1[:, 1]
             cross = (y0 > m[1]) != (y1 > m[1])
-            with np.errstate(divide="ignore", invalid="ignore"):
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # horizontal edges: masked
                 xi = e0[:, 0] + (m[1] - y0) * (e1[:, 0] - e0[:, 0]) / (y1 - y0)
             inside = int(np.sum(cross & (m[0] < xi))) % 2 == 1
             if inside == (d < 0):
