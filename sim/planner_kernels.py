@@ -395,12 +395,14 @@ def segments_kernel(
                     d_trim = s_arc = a_pl = 0.0
                 e2 = min(jv2, pcruise, v2)
                 if arc_segs and first_seg and s_arc > 1e-12:  # the blend arc as a segment: trims both neighbours
-                    length[m - 1] = max(length[m - 1] - d_trim, 0.0)
+                    left = length[m - 1] - d_trim
+                    length[m - 1] = left if left > 1e-12 else 0.0  # consumed (no rounding dust)
                     a_arc = BLEND_ACC_RATIO_TANGENTIAL * a_pl
                     length[m], cruise[m], accel[m], move[m], density[m] = s_arc, e2, a_arc, i, 0.0
                     entry[m] = e2
                     m += 1
-                    length[m], cruise[m], accel[m], move[m], density[m] = max(seg_len - d_trim, 0.0), v2, a, i, dens
+                    left = seg_len - d_trim
+                    length[m], cruise[m], accel[m], move[m], density[m] = left if left > 1e-12 else 0.0, v2, a, i, dens
                 entry[m] = e2
             stop_next = False
             first_seg = False
@@ -430,8 +432,9 @@ def plan_span_kernel(
 ) -> int:  # type: ignore[no-untyped-def]
     """Plan the first segments of a span of ``cnt`` buffered ones; returns how many are final.
 
-    With ``final`` (no segments follow) all ``cnt`` are; otherwise the last ``window - 1``
-    wait for the segments their window still needs. The backward limits are taken with
+    With ``final`` (no segments follow) all ``cnt`` are; otherwise the last ``window``
+    wait for the segments their window still needs (and for the last one's trim by a
+    LinuxCNC blend arc). The backward limits are taken with
     a stop at the end of the span: by the identity in :mod:`sim.planner` the window's
     braking term makes that exact whenever the span reaches the window's end.
     ``carry`` = (squared speed, speed) at the start of the span, updated. With
@@ -442,7 +445,9 @@ def plan_span_kernel(
     """
     if cnt == 0:
         return 0
-    n_fin = cnt if final else cnt - max(window - 1, 1)  # the last waits: a blend arc may still trim it
+    # the window of a final segment must be final too, and the last buffered segment may still be trimmed by a
+    # blend arc: the last ``window`` wait
+    n_fin = cnt if final else cnt - window
     if n_fin <= 0:
         return 0
     # back[j]: largest entry of block j with a stop at the span's end (one backward pass)
@@ -462,7 +467,7 @@ def plan_span_kernel(
         last = i + window - 1
         if last > cnt - 1:
             last = cnt - 1
-        if (i & 1023) == 0:
+        if (i & 1023) == 0 or wsum < 1e-6:  # re-summed now and then, and when small (exact zeros stay zeros)
             wsum = 0.0
             for k in range(i + 1, last + 1):
                 wsum += 2.0 * accel[k] * length[k]

@@ -282,7 +282,7 @@ def segments_reference(
             length = length.copy()
             np.subtract.at(length, j, b_trim[j])
             np.subtract.at(length, j + 1, b_trim[j])
-            length = np.maximum(length, 0.0)
+            length = np.where(length > 1e-12, length, 0.0)  # consumed (no rounding dust)
             e2 = entry[j + 1]
             length = np.insert(length, j + 1, b_arc[j])
             cruise_v2 = np.insert(cruise_v2, j + 1, e2)

@@ -448,3 +448,32 @@ def test_linuxcnc_segment_lasts_at_least_one_servo_period():
     pts = [(0.01 * (k + 1), 0.0, 0.0) for k in range(300)]
     s = segments(_path(pts, 3000.0), LCNC, start_xyz=(0, 0, 0))
     assert np.allclose(np.sqrt(s.cruise_v2), 0.01 / (1.02 * LCNC.servo_period_s), rtol=1e-4)
+
+
+@pytest.mark.parametrize("window", [1, 2, 3, 7])
+@pytest.mark.parametrize("name", ["grbl-router", "linuxcnc-sim"])
+def test_motion_matches_the_references_on_a_random_zigzag(name, window):
+    # short moves, rapids, half circles: blend arcs consume short lines; small windows and buffers
+    from sim.planner_reference import motion_reference
+
+    rng = np.random.default_rng(5)
+    b = ToolpathBuilder()
+    x = y = 0.0
+    for k in range(400):
+        if k % 50 == 0:
+            b.rapid(x, y, 2.0)
+            b.feed(x, y, -1.0, 300.0)
+        nx, ny = x + rng.normal(0.0, 0.5), y + rng.normal(0.0, 0.5)
+        if k % 17 == 5:
+            b.arc(nx, ny, -1.0, 0.5 * (x + nx), 0.5 * (y + ny), cw=True, feed_mm_min=900.0)
+        else:
+            b.feed(nx, ny, -1.0, float(rng.uniform(600, 3000)))
+        x, y = nx, ny
+    tp = b.build()
+    m = dataclasses.replace(load_machine(name), lookahead_blocks=window)
+    n = len(tp)
+    args = (tp, m, np.zeros(1, np.int64), np.array([[0.0, 0.0, 5.0]]), np.zeros(n, bool), np.zeros(n))
+    ker = _fused(*args, 64)
+    ref = motion_reference(*args, timer_hz=m.step_timer_hz, stop_s=m.stop_overhead_s, dwell_s=m.dwell_overhead_s)
+    assert_allclose(ker[2], ref[2], rtol=1e-9, atol=1e-12)
+    assert_allclose(ker[0], np.vstack(ref[0]), rtol=1e-9, atol=1e-9)
