@@ -35,6 +35,8 @@ and the tables the kernels take (:func:`machine_params`, :func:`mode_table`).
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -81,9 +83,13 @@ __all__ = [
     "machine_params",
     "mode_table",
     "motion",
+    "THREADED_MIN_MOVES",
     "BLEND_ACC_RATIO_TANGENTIAL",
     "BLEND_ACC_RATIO_NORMAL",
 ]
+
+
+THREADED_MIN_MOVES = 50_000  # programs this long plan on a second thread while the next span is cut
 
 
 def plan(segs: Segments, *, window: int) -> Profile:
@@ -211,12 +217,15 @@ def motion(
     outs: tuple[NDArray, ...] | None = None,
     *,
     chunk: int = CHUNK,
+    threads: bool | None = None,
 ) -> int:
     """Stream a program through :func:`segments_kernel` and :func:`plan_span_kernel`: every move's time, in place.
 
     Segments are made ``chunk`` at a time (more when one move needs more) and
     planned as soon as the window ahead of them is known, so the working memory
-    does not grow with the program.
+    does not grow with the program. With ``threads`` (default: programs of
+    :data:`THREADED_MIN_MOVES` moves or more) a span is planned on a second thread
+    while the next is cut (both kernels release the GIL); the result is the same.
 
     Parameters
     ----------
@@ -237,6 +246,10 @@ def motion(
     outs : tuple of 9 ndarray, optional
         Profile columns start_v, cruise_v, end_v, accel_t, cruise_t, decel_t, move
         (int64), length, acceleration, each at least :func:`count_segments` long.
+    chunk : int
+        Segments cut per call.
+    threads : bool, optional
+        Plan on a second thread while cutting.
 
     Returns
     -------
@@ -249,33 +262,63 @@ def motion(
         e = np.zeros(0)
         outs = (e, e, e, e, e, e, np.zeros(0, np.int64), e, e)
     cap = max(int(chunk), 2 * window + 8)
-    buf = np.empty((5, cap))  # length, cruise_v2, accel, entry_v2, step density
-    mv = np.empty(cap, np.int64)
-    back = np.empty(cap)
     st = np.zeros(S_LEN)
     carry = np.zeros(2)
     timer_hz = params[P_TIMER_HZ]
     inv_timer = 1.0 / timer_hz if timer_hz > 0 else 0.0
+    stop_s = params[P_STOP_S]
+    if threads is None:
+        threads = n >= THREADED_MIN_MOVES
+    # two buffers: while one span is planned (another thread, the kernels release the GIL), the next is cut
+    bufs = [np.empty((5, cap)), np.empty((5, cap))]  # length, cruise_v2, accel, entry_v2, step density
+    mvs = [np.empty(cap, np.int64), np.empty(cap, np.int64)]
+    back = np.empty(cap)
+    pool = ThreadPoolExecutor(max_workers=1) if threads else None
+    pending: Future[int] | None = None
+    cur = 0
     cnt = done_total = 0
-    while True:
-        cnt = segments_kernel(*arrays, *modes, *tables, params, st, cnt, cap, *buf[:4], mv, buf[4])
-        final = st[S_NEXT_MOVE] >= n
-        if not final and cnt < 2 * window:  # the next move does not fit, or the window fills the buffer: more room
-            cap *= 2
-            buf2, mv2 = np.empty((5, cap)), np.empty(cap, np.int64)
-            buf2[:, :cnt], mv2[:cnt] = buf[:, :cnt], mv[:cnt]
-            buf, mv, back = buf2, mv2, np.empty(cap)
-            continue
-        done = plan_span_kernel(buf[0], buf[2], buf[3], buf[1], buf[4], mv, back, cnt, final, window, inv_timer,
-                                params[P_STOP_S], carry, move_t, *outs, done_total)
-        done_total += done
-        rest = cnt - done
-        if rest:  # the segments still waiting for their window go to the front
-            buf[:, :rest] = buf[:, done:cnt].copy()
-            mv[:rest] = mv[done:cnt].copy()
-        cnt = rest
-        if final and cnt == 0:
-            break
+
+    def plan_span(buf: NDArray, mv: NDArray, back: NDArray, cnt: int, final: bool, g0: int) -> int:
+        return int(plan_span_kernel(buf[0], buf[2], buf[3], buf[1], buf[4], mv, back, cnt, final, window, inv_timer,
+                                    stop_s, carry, move_t, *outs, g0))
+
+    try:
+        while True:
+            buf, mv = bufs[cur], mvs[cur]
+            cnt = segments_kernel(*arrays, *modes, *tables, params, st, cnt, buf.shape[1], *buf[:4], mv, buf[4])
+            final = st[S_NEXT_MOVE] >= n
+            if not final and cnt < 2 * window:  # the next move does not fit, or the window fills the buffer: room
+                buf2, mv2 = np.empty((5, 2 * buf.shape[1])), np.empty(2 * buf.shape[1], np.int64)
+                buf2[:, :cnt], mv2[:cnt] = buf[:, :cnt], mv[:cnt]
+                bufs[cur], mvs[cur] = buf2, mv2
+                continue
+            # the last `window` segments wait for theirs (and a blend arc may still trim the last one)
+            n_fin = cnt if final else cnt - window
+            if pending is not None:
+                pending.result()  # the other buffer's span is planned: it may take the waiting segments
+            if back.shape[0] < buf.shape[1]:
+                back = np.empty(buf.shape[1])
+            rest = cnt - n_fin
+            nxt = 1 - cur
+            if rest:
+                if bufs[nxt].shape[1] < rest + 1:
+                    bufs[nxt], mvs[nxt] = np.empty((5, buf.shape[1])), np.empty(buf.shape[1], np.int64)
+                bufs[nxt][:, :rest] = buf[:, n_fin:cnt]
+                mvs[nxt][:rest] = mv[n_fin:cnt]
+            if pool is not None:
+                pending = pool.submit(plan_span, buf, mv, back, cnt, final, done_total)
+            else:
+                plan_span(buf, mv, back, cnt, final, done_total)
+            done_total += n_fin
+            cnt = rest
+            cur = nxt
+            if final:
+                break
+        if pending is not None:
+            pending.result()
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True)
     dwell = kind == 4
     if dwell.any():
         move_t[dwell] = feed[dwell] + params[P_DWELL_S]

@@ -395,10 +395,20 @@ def _fused(tp, m, op_first, op_start, exact, tol, chunk):
     )
     modes = mode_table(exact, tol)
     k = motion(arrays, modes, tables, params, m.lookahead_blocks, move_t, (*cols[:6], mv, cols[6], cols[7]),
-               chunk=chunk)
+               chunk=chunk, threads=False)
     lean = np.zeros(len(tp))
-    motion(arrays, modes, tables, params, m.lookahead_blocks, lean, chunk=chunk)
+    motion(arrays, modes, tables, params, m.lookahead_blocks, lean, chunk=chunk, threads=False)
     assert_allclose(lean, move_t, rtol=1e-12, atol=1e-12)  # the profile columns are optional, the times the same
+    # planned on a second thread while the next span is cut: the very same numbers
+    cols2 = np.full((8, total), np.nan)
+    mv2 = np.full(total, -1, np.int64)
+    move_t2 = np.zeros(len(tp))
+    k2 = motion(arrays, modes, tables, params, m.lookahead_blocks, move_t2, (*cols2[:6], mv2, cols2[6], cols2[7]),
+                chunk=chunk, threads=True)
+    assert k2 == k
+    np.testing.assert_array_equal(move_t2, move_t)
+    np.testing.assert_array_equal(cols2[:, :k], cols[:, :k])
+    np.testing.assert_array_equal(mv2[:k], mv[:k])
     return cols[:6, :k], mv[:k], move_t, cols[6, :k], cols[7, :k]
 
 
