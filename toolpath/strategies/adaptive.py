@@ -9,13 +9,19 @@ cut at the level is a raster (:mod:`toolpath.kernels.engagement`): the cells of 
    material; otherwise a helix (arcs) in the largest inscribed circle of the uncut part of ``C``, then a
    full circle at depth. Where ``C`` is too narrow for a helix the tool plunges at the plunge feed (noted).
 2. *Passes*: from a start point whose disc is clear and whose circle touches material, the tool advances
-   in steps; each step's direction is searched so that the engagement of the tool circle with the remaining
-   material is just below the target ``theta = arccos(1 - ae / R)``; the disc at each new centre is removed
-   from the raster. A pass ends when it cuts air or no allowed direction keeps the engagement within the
-   maximum. Material is kept on the right of the tool (climb, clockwise spindle) or on the left.
+   in steps; each step's direction is searched so that the engagement of the half of the tool circle facing
+   the motion with the remaining material is just below the target ``theta = arccos(1 - ae / R)``; the disc
+   at each new centre is removed from the raster. A pass ends when it cuts air or no allowed direction keeps
+   the engagement within the maximum. Material is kept on the right of the tool (climb, clockwise spindle)
+   or on the left.
 3. *Links*: the next start is the nearest earlier tool position whose circle still touches material;
    the straight link is cut at depth when the tool stays in ``C`` and its circle meets no more than the
    target engagement on the way, otherwise the tool retracts.
+
+Steps 2 and 3 run as one Numba kernel (:func:`toolpath.kernels.adaptive_loop.pass_loop_kernel`) until no
+start is live; Python then seeds new starts (cells at a tool radius from the material,
+:func:`toolpath.kernels.raster.band_kernel`) or a new entry, and calls it again. Raster cell
+``min(ae / 4, R / 12)``, about one circle sample per cell, steps of ``ae / 2``.
 4. *Finishing*: a loop along every boundary of ``C`` (walls on the right for climb) at each level.
 
 Output: the helix and the bottom circle as arcs (G2/G3), passes as lines (simplified within
@@ -27,8 +33,8 @@ Output: the helix and the bottom circle as arcs (G2/G3), passes as lines (simpli
 
 Known limits: the finishing loop's sharp inside corners engage the quadrant of the tool circle facing the
 corner plus what roughing left on the next wall (measured up to ~110°); the path is planned once in 2D
-and repeated at every stepdown; generation is slower than the issue's goal (see
-``benchmarks/bench_adaptive.py``).
+and repeated at every stepdown; passes are lines (no arc fitting here); no trochoidal fallback in necks
+(slotting at half feed instead). Speed against FreeCAD's Adaptive2d: ``benchmarks/bench_adaptive.py``.
 """
 
 from __future__ import annotations
