@@ -311,6 +311,8 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
     kk = _circle_count(r, cell)
     cs, sn = circle_samples(kk)
     target = max(1, int(round(params.target_deg(tool) / 360.0 * kk)))
+    if target > 1 and target * 360.0 / kk > 1.02 * params.target_deg(tool):
+        target -= 1  # a coarse circle count rounded up would aim above the target
     max_count = max(target, int(math.floor(params.max_deg(tool) / 360.0 * kk)))
     side = -1.0 if params.direction is Direction.CLIMB else 1.0
     step = float(np.clip(_STEP_AE * ae, cell, r / 6.0))
@@ -445,12 +447,14 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
             iy, ix = near[0][tuple(left[k])], near[1][tuple(left[k])]
             q = g.xy(np.array([iy]), np.array([ix]))[0]
             link = "retract"
+            got = 0
             if pos is not None and cent_prep.covers(LineString([pos, q]) if np.any(pos != q) else shapely.Point(q)):
                 link = "stay"
-                clear_capsule_kernel(mat, x0, y0, cell, pos[0], pos[1], q[0], q[1], r)
-            got = clear_disc_kernel(mat, x0, y0, cell, q[0], q[1], r)
-            if got == 0 and link == "retract":
-                mat[tuple(left[k])] = 0  # out of reach after all (raster edge): drop it
+                got += clear_capsule_kernel(mat, x0, y0, cell, pos[0], pos[1], q[0], q[1], r)
+            got += clear_disc_kernel(mat, x0, y0, cell, q[0], q[1], r)
+            if mat[tuple(left[k])] == 1:
+                mat[tuple(left[k])] = 0  # out of reach of its nearest allowed centre (raster edge): drop it
+            if got == 0:
                 continue
             segs.append(Segment("slot", q.copy(), link))
             slots += 1

@@ -56,7 +56,7 @@ def engagement_ok(tp, tags, pocket, tool, params, z):
     eng = engagement_along(tp, tool, pocket.region, z_mm=z)
     m = eng.level & ~np.isin(eng.move, entries)
     st_ = eng.stats(m)
-    assert st_["p99_deg"] <= 1.25 * target, st_
+    assert st_["p99_deg"] <= 1.25 * target, (st_, pocket.region.wkt)
     rough = m & ~np.isin(eng.move, finishes) & ~np.isin(eng.move, slots)
     assert eng.stats(rough)["max_deg"] <= 90.0, eng.stats(rough)
     worst = int(eng.move[m][np.argmax(eng.angle_deg[m])])
