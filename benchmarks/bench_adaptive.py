@@ -20,6 +20,19 @@ When FreeCAD is not installed, the FreeCAD columns come from shared/reference/fr
 
 Run: ``python benchmarks/bench_adaptive.py [--no-engagement] [--only A,B] [--tools 6,3]``
 or ``python benchmarks/bench_adaptive.py --dxf FILE [FILE...]`` (3 mm tool, 10 %, depth 3).
+
+Last run (2026-11-25, shared 2-core machine, FreeCAD 0.20 live; ``o/F`` = ours / FreeCAD)::
+
+    case tool | ours s  FC s  o/F | cut ours/FC   link ours/FC  uncut ours/FC  p99 ours/FC  max ours/FC
+    A     6   |  0.38   0.92 0.41 | 10353/10396   3073/ 4569    0.00/1.22      44.0/39.5    101.0/55.5
+    A     3   |  1.07   4.37 0.25 | 19621/20656   3851/ 9069    0.00/0.21      44.0/39.0     87.5/53.0
+    B     6   |  0.80   4.18 0.19 | 11191/10090   6313/ 6808    0.02/1.22      44.5/42.5    101.0/57.0
+    B     3   |  2.25  11.00 0.20 | 19502/19681   6470/13518    0.01/0.21      44.0/39.5     87.5/57.0
+    C     6   |  1.26   6.27 0.20 | 16532/16037   8860/10461    0.00/2.49      44.5/43.5     96.5/61.0
+    C     3   |  2.24  30.63 0.07 | 30495/30836  10867/21341    0.00/0.37      44.5/39.5    111.5/59.0
+    border 3  |  2.43   7.44 0.33 | 44821/47499   5908/15827    0.00/0.00      44.0/39.0     59.0/50.5
+
+Gouge 0.00 for both everywhere. Our max above 90° is the finishing loop in sharp inside corners.
 """
 
 from __future__ import annotations
