@@ -31,6 +31,10 @@ Last run (2026-11-25, shared 2-core machine, FreeCAD 0.20 live; ``o/F`` = ours /
     C     6   |  1.26   6.27 0.20 | 16532/16037   8860/10461    0.00/2.49      44.5/43.5     96.5/61.0
     C     3   |  2.24  30.63 0.07 | 30495/30836  10867/21341    0.00/0.37      44.5/39.5    111.5/59.0
     border 3  |  2.43   7.44 0.33 | 44821/47499   5908/15827    0.00/0.00      44.0/39.0     59.0/50.5
+    led    3  |  9.22  24.37 0.38 |125159/132566  9824/29250    0.00/0.28      44.5/47.0    111.5/60.0
+
+(border: ``--dxf camotics_border_R12.dxf``; led: ``--dxf led_floor_top_cut_R14_spline.dxf``, its 4 pockets
+summed; both from shared/corpus/dxf.)
 
 Gouge 0.00 for both everywhere. Our max above 90° is the finishing loop in sharp inside corners.
 """
