@@ -73,10 +73,10 @@ def measure_kernel(mat, x0, y0, cell, pts, z_level, r, cs, sn, out):  # type: ig
                 if _seg_dist2(qx, qy, ax, ay, cx, cy) >= r2 * (1.0 - 1e-12):
                     n += 1
         out[s] = n
-        i0 = max(0, int(math.ceil((min(ax, cx) - r - x0) * inv)))
-        i1 = min(nx - 1, int(math.floor((max(ax, cx) + r - x0) * inv)))
-        j0 = max(0, int(math.ceil((min(ay, cy) - r - y0) * inv)))
-        j1 = min(ny - 1, int(math.floor((max(ay, cy) + r - y0) * inv)))
+        i0 = max(0, int(math.ceil((min(ax, cx) - r - x0) * inv)) - 1)
+        i1 = min(nx - 1, int(math.floor((max(ax, cx) + r - x0) * inv)) + 1)
+        j0 = max(0, int(math.ceil((min(ay, cy) - r - y0) * inv)) - 1)
+        j1 = min(ny - 1, int(math.floor((max(ay, cy) + r - y0) * inv)) + 1)
         for j in range(j0, j1 + 1):
             y = y0 + j * cell
             for i in range(i0, i1 + 1):

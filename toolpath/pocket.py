@@ -13,6 +13,38 @@ from .errors import GeometryError
 
 __all__ = ["Pocket"]
 
+#: Grid (mm) that coordinates closer to zero than itself are snapped to. GEOS's robust predicates
+#: overflow to NaN on products of coordinates like 1e-214; a nanometre is far below any machining
+#: tolerance.
+_GRID_MM = 1e-9
+
+
+def _has_tiny_coordinates(geom: BaseGeometry) -> bool:
+    xy = shapely.get_coordinates(geom)
+    small = (xy != 0.0) & (abs(xy) < _GRID_MM)
+    return bool(small.any())
+
+
+def _snap_region(region: Polygon) -> Polygon:
+    """The region with sub-nanometre coordinates snapped to a 1 nm grid; a sliver it collapses is dropped.
+
+    Raises
+    ------
+    GeometryError
+        When snapping splits the region into parts of more than 1e-6 mm² each.
+    """
+    if not _has_tiny_coordinates(region):
+        return region
+    snapped = shapely.set_precision(region, _GRID_MM)
+    parts = sorted((g for g in getattr(snapped, "geoms", [snapped]) if isinstance(g, Polygon) and g.area > 0),
+                   key=lambda g: -g.area)
+    if not parts:
+        raise GeometryError(f"pocket region collapses on a {_GRID_MM} mm grid near {region.bounds}")
+    if len(parts) > 1 and parts[1].area > 1e-6:
+        raise GeometryError(f"pocket region splits in {len(parts)} parts on a {_GRID_MM} mm grid near "
+                            f"{parts[1].bounds}: pass each part as its own pocket")
+    return parts[0]
+
 
 @dataclass(frozen=True)
 class Pocket:
@@ -58,6 +90,9 @@ class Pocket:
             raise GeometryError(
                 f"pocket region is invalid: {shapely.is_valid_reason(self.region)}"
             )
+        object.__setattr__(self, "region", _snap_region(self.region))
+        if self.outside is not None and _has_tiny_coordinates(self.outside):
+            object.__setattr__(self, "outside", shapely.set_precision(self.outside, _GRID_MM))
         zt, zb = float(self.z_top_mm), float(self.z_bottom_mm)
         if not (math.isfinite(zt) and math.isfinite(zb) and zb < zt):
             raise GeometryError(f"pocket needs z_bottom_mm < z_top_mm, got {zb!r} and {zt!r}")

@@ -181,10 +181,10 @@ def clear_capsule_kernel(mat, x0, y0, cell, ax, ay, bx, by, r):  # type: ignore[
     """Clear the cells whose centre is within ``r`` of the segment a-b; return how many held material."""
     ny, nx = mat.shape
     inv = 1.0 / cell
-    i0 = max(0, int(math.ceil((min(ax, bx) - r - x0) * inv)))
-    i1 = min(nx - 1, int(math.floor((max(ax, bx) + r - x0) * inv)))
-    j0 = max(0, int(math.ceil((min(ay, by) - r - y0) * inv)))
-    j1 = min(ny - 1, int(math.floor((max(ay, by) + r - y0) * inv)))
+    i0 = max(0, int(math.ceil((min(ax, bx) - r - x0) * inv)) - 1)
+    i1 = min(nx - 1, int(math.floor((max(ax, bx) + r - x0) * inv)) + 1)
+    j0 = max(0, int(math.ceil((min(ay, by) - r - y0) * inv)) - 1)
+    j1 = min(ny - 1, int(math.floor((max(ay, by) + r - y0) * inv)) + 1)
     dx = bx - ax
     dy = by - ay
     ll = dx * dx + dy * dy
@@ -226,10 +226,10 @@ def _clear_disc_logged(mat, x0, y0, cell, cx, cy, r, log, nlog):  # type: ignore
     """Clear the disc like :func:`clear_disc_kernel`, appending flat indices of cleared cells to ``log``."""
     ny, nx = mat.shape
     inv = 1.0 / cell
-    i0 = max(0, int(math.ceil((cx - r - x0) * inv)))
-    i1 = min(nx - 1, int(math.floor((cx + r - x0) * inv)))
-    j0 = max(0, int(math.ceil((cy - r - y0) * inv)))
-    j1 = min(ny - 1, int(math.floor((cy + r - y0) * inv)))
+    i0 = max(0, int(math.ceil((cx - r - x0) * inv)) - 1)
+    i1 = min(nx - 1, int(math.floor((cx + r - x0) * inv)) + 1)
+    j0 = max(0, int(math.ceil((cy - r - y0) * inv)) - 1)
+    j1 = min(ny - 1, int(math.floor((cy + r - y0) * inv)) + 1)
     r2 = r * r
     for j in range(j0, j1 + 1):
         dy = y0 + j * cell - cy
@@ -251,10 +251,10 @@ def _clear_crescent_logged(mat, x0, y0, cell, cx, cy, px, py, r, log, nlog):  # 
     per row, the cells strictly inside the old disc's chord are skipped (they hold no material)."""
     ny, nx = mat.shape
     inv = 1.0 / cell
-    i0 = max(0, int(math.ceil((cx - r - x0) * inv)))
-    i1 = min(nx - 1, int(math.floor((cx + r - x0) * inv)))
-    j0 = max(0, int(math.ceil((cy - r - y0) * inv)))
-    j1 = min(ny - 1, int(math.floor((cy + r - y0) * inv)))
+    i0 = max(0, int(math.ceil((cx - r - x0) * inv)) - 1)
+    i1 = min(nx - 1, int(math.floor((cx + r - x0) * inv)) + 1)
+    j0 = max(0, int(math.ceil((cy - r - y0) * inv)) - 1)
+    j1 = min(ny - 1, int(math.floor((cy + r - y0) * inv)) + 1)
     r2 = r * r
     for j in range(j0, j1 + 1):
         dy = y0 + j * cell - cy

@@ -68,7 +68,7 @@ def test_clear_disc_area_is_pi_r2():
     assert abs(n * cell * cell - math.pi * 1.5**2) < 0.02
 
 
-@settings(max_examples=5, deadline=None)
+@settings(max_examples=10, deadline=None)
 @given(st.integers(0, 1000), st.floats(0, math.tau))
 def test_adaptive_pass_matches_reference(seed, heading):
     """The whole stepping loop, kernel against the plain reference, on a small block with a cleared hole."""
@@ -92,7 +92,10 @@ def test_adaptive_pass_matches_reference(seed, heading):
     assert a[:3] == b[:3]
     assert np.allclose(a[3], b[3])
     assert np.array_equal(a[4], b[4]) and np.array_equal(a[5], b[5]) and np.array_equal(a[6], b[6])
-    assert a[0] > 5
+    # a climb pass keeps the material on its right: from the hole's +x side, a heading back into the hole
+    # (about 250-290 deg) finds air on both sides and rightly ends at once; any other heading cuts on
+    if not math.radians(240) < heading < math.radians(300):
+        assert a[0] > 5, a[:3]
     # every step after the first keeps the engagement at most the maximum
     assert a[4][1:].max() <= 16
 
