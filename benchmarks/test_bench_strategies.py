@@ -55,19 +55,12 @@ def assert_clears(tp: Toolpath, pocket: Pocket, tool: Tool) -> None:
 
 
 @pytest.mark.parametrize("name", ["A", "B", "C"])
-def test_offset_clearing(run_timed, reference_pockets, name: str) -> None:
+@pytest.mark.parametrize("strategy", ["offset", "zigzag"])
+def test_conventional_clearing(run_timed, reference_pockets, name: str, strategy: str) -> None:
     pocket = reference_pockets[name]
-    params = OffsetParams(stepover_mm=0.4 * TOOL.diameter_mm, stepdown_mm=1.5)
-    tp, unreachable = run_timed(clear_pockets, [pocket], TOOL, params, clearance_z_mm=CLEAR_Z_MM, rounds=5)
-    assert len(tp) > 100
-    assert_clears(tp, pocket, TOOL)
-
-
-@pytest.mark.parametrize("name", ["A", "B", "C"])
-def test_zigzag_clearing(run_timed, reference_pockets, name: str) -> None:
-    pocket = reference_pockets[name]
-    params = ZigzagParams(stepover_mm=0.4 * TOOL.diameter_mm, stepdown_mm=1.5)
-    tp, unreachable = run_timed(clear_pockets_zigzag, [pocket], TOOL, params, clearance_z_mm=CLEAR_Z_MM, rounds=5)
+    clear, make = {"offset": (clear_pockets, OffsetParams), "zigzag": (clear_pockets_zigzag, ZigzagParams)}[strategy]
+    params = make(stepover_mm=0.4 * TOOL.diameter_mm, stepdown_mm=1.5)
+    tp, unreachable = run_timed(clear, [pocket], TOOL, params, clearance_z_mm=CLEAR_Z_MM, rounds=5)
     assert len(tp) > 100
     assert_clears(tp, pocket, TOOL)
 

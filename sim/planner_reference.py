@@ -149,25 +149,9 @@ def segments_reference(
     exact_stop: NDArray[np.bool_] | None = None,
     tolerance_mm: NDArray[np.float64] | None = None,
 ) -> Segments:
-    """Plain NumPy version of :func:`segments` (the reference for ``segments_kernel``).
+    """Plain NumPy version of :func:`sim.planner.segments` (the reference for ``segments_kernel``).
 
-    Parameters
-    ----------
-    tp : Toolpath
-        The moves.
-    machine : Machine
-        Limits and corner model.
-    start_xyz : sequence of 3 float, optional
-        Where the first move starts, mm (default its own end point).
-    exact_stop : ndarray of shape (N,), bool, optional
-        Per move: stop at the junction before it (G61 in force, LinuxCNC); default from the machine.
-    tolerance_mm : ndarray of shape (N,), float64, optional
-        Per move: G64 P blend tolerance (0 = none given); default from the machine.
-
-    Notes
-    -----
-    Dwells do not move; the machine stops before and after them (both Grbl and
-    LinuxCNC drain the planner on G4). Segments of zero length are dropped.
+    Takes the same parameters and returns the same :class:`Segments`; see :func:`sim.planner.segments`.
     """
     n = len(tp)
     if n == 0:

@@ -19,7 +19,7 @@ from ..pocket import Pocket
 from ..tool import Tool
 
 __all__ = ["ring_coords", "rotate_ring", "walk", "link_is_safe", "ring_length", "clear_in_order",
-           "clearing_progress"]
+           "clear_plans_in_order", "clearing_progress"]
 
 #: Who hears of each pocket cleared by :func:`clear_in_order`; set only inside :func:`clearing_progress`.
 _PROGRESS: contextvars.ContextVar[Callable[[int, int], None] | None] = contextvars.ContextVar(
@@ -149,3 +149,27 @@ def clear_in_order(
             f"the tool (diameter {tool.diameter_mm:g} mm) fits in none of the {len(pockets)} pockets"
         )
     return b.build(), unreachable
+
+
+def clear_plans_in_order(
+    pockets: Sequence[Pocket],
+    tool: Tool,
+    cut_one: Callable[[Pocket, ToolpathBuilder], Any],
+    plans: list[Any] | None = None,
+) -> tuple[Toolpath, list[dict[str, Any]]]:
+    """:func:`clear_in_order` for strategies whose ``cut_one(pocket, builder)`` returns a plan with
+    ``unreachable`` and ``chains``; each plan is appended to ``plans`` when given.
+
+    Raises
+    ------
+    UnreachableError
+        When the tool fits in none of the pockets.
+    """
+
+    def one(pocket: Pocket, b: ToolpathBuilder) -> tuple[list[dict[str, Any]], bool]:
+        plan = cut_one(pocket, b)
+        if plans is not None:
+            plans.append(plan)
+        return plan.unreachable, bool(plan.chains)
+
+    return clear_in_order(pockets, tool, one)

@@ -42,7 +42,7 @@ from ..pocket import Pocket
 from ..tool import Tool
 from .cutting import cut_plan
 from .entries import ClearingOrder, EntryKind
-from .linking import clear_in_order, ring_coords, rotate_ring
+from .linking import clear_plans_in_order, ring_coords, rotate_ring
 
 __all__ = ["OffsetParams", "ClearingOrder", "EntryKind", "Chain", "Plan2D", "plan_offset_2d", "cleanup_visits",
            "cut_plan", "offset_clearing", "clear_pockets", "summarize_entries"]
@@ -443,10 +443,8 @@ def clear_pockets(
     """
     params.validate(tool)
 
-    def one(pocket: Pocket, b: ToolpathBuilder) -> tuple[list[dict[str, Any]], bool]:
-        plan = offset_clearing(pocket, tool, params, builder=b, clearance_z_mm=clearance_z_mm)
-        if plans is not None:
-            plans.append(plan)
-        return plan.unreachable, bool(plan.chains)
-
-    return clear_in_order(pockets, tool, one)
+    return clear_plans_in_order(
+        pockets, tool,
+        lambda pocket, b: offset_clearing(pocket, tool, params, builder=b, clearance_z_mm=clearance_z_mm),
+        plans,
+    )

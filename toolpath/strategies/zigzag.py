@@ -32,7 +32,7 @@ from ..geometry.slicing import polygons_of, tool_residue
 from ..moves import Toolpath, ToolpathBuilder
 from ..pocket import Pocket
 from ..tool import Tool
-from .linking import clear_in_order, ring_coords, rotate_ring
+from .linking import clear_plans_in_order, ring_coords, rotate_ring
 from .offset import Chain, OffsetParams, Plan2D, cleanup_visits, cut_plan
 
 __all__ = ["ZigzagParams", "raster_chains", "plan_zigzag_2d", "zigzag_clearing", "clear_pockets_zigzag"]
@@ -192,12 +192,10 @@ def clear_pockets_zigzag(
     """
     params.validate(tool)
 
-    def one(pocket: Pocket, b: ToolpathBuilder) -> tuple[list[dict[str, Any]], bool]:
-        plan = zigzag_clearing(pocket, tool, params, builder=b, clearance_z_mm=clearance_z_mm)
-        if plans is not None:
-            plans.append(plan)
-        return plan.unreachable, bool(plan.chains)
-
-    return clear_in_order(pockets, tool, one)
+    return clear_plans_in_order(
+        pockets, tool,
+        lambda pocket, b: zigzag_clearing(pocket, tool, params, builder=b, clearance_z_mm=clearance_z_mm),
+        plans,
+    )
 
 
