@@ -1,0 +1,188 @@
+"""Arc fitting: runs of straight feeds (G1) replaced by XY arcs (G2/G3) where the path is circular.
+
+Strategies that step along curves (adaptive clearing, finishing loops about rounded corners) emit many
+short lines; a controller runs arcs more smoothly and the program gets shorter. :func:`fit_arcs` works on
+any :class:`~toolpath.moves.Toolpath` and keeps everything that is not a run of feeds (rapids, plunges
+with another feed, dwells, existing arcs) as it is. The arithmetic lives in
+:mod:`toolpath.kernels.arcfit` (a Numba kernel and its NumPy reference); its docstring gives the
+acceptance test of an arc. In short: every vertex and every chord of the replaced lines lies within
+``tolerance_mm`` of the arc, the arc turns one way by at most ``max_sweep_deg``, its radius is at most
+``max_radius_mm``, Z is constant or linear in the angle (helix), and its start and end lie exactly on
+the original vertices with the centre on their perpendicular bisector (start and end radii equal, as
+LinuxCNC and other controllers check). So the fitted path stays within ``tolerance_mm`` of the
+original, measured both ways.
+
+Moves whose feeds differ (chip thinning scales each move's feed) are never merged: a run has one feed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .enums import MoveKind
+from .errors import InputError
+from .kernels.arcfit import fit_arcs_kernel
+from .moves import Toolpath, ToolpathBuilder
+
+__all__ = ["DEFAULT_ARC_TOLERANCE_MM", "fit_arcs", "append_fitted"]
+
+#: Default largest distance between a polyline and the arcs fitted to it, mm.
+DEFAULT_ARC_TOLERANCE_MM = 0.005
+# the kernel fits a hair inside the tolerance so that its rounding never shows when measured independently
+_MARGIN = 1.0 - 1e-6
+
+
+def _checked(
+    tolerance_mm: float, min_points: int, max_radius_mm: float, max_sweep_deg: float
+) -> tuple[float, int, float, float]:
+    """Validated options as the kernel takes them: tolerance, segments, radius, sweep in radians."""
+    tol = float(tolerance_mm)
+    if not (math.isfinite(tol) and tol > 0):
+        raise InputError(f"tolerance_mm must be a finite number > 0, got {tolerance_mm!r}")
+    if isinstance(min_points, bool) or not isinstance(min_points, (int, np.integer)) or min_points < 3:
+        raise InputError(f"min_points must be an integer >= 3 (three points define a circle), got {min_points!r}")
+    r = float(max_radius_mm)
+    if not r > tol:
+        raise InputError(f"max_radius_mm must be > tolerance_mm ({tol:g}), got {max_radius_mm!r}")
+    sweep = float(max_sweep_deg)
+    if not 0 < sweep < 360:
+        raise InputError(f"max_sweep_deg must be in (0, 360), got {max_sweep_deg!r}")
+    return tol * _MARGIN, int(min_points) - 1, r, math.radians(sweep)
+
+
+def fit_arcs(
+    toolpath: Toolpath,
+    tolerance_mm: float = DEFAULT_ARC_TOLERANCE_MM,
+    *,
+    min_points: int = 4,
+    max_radius_mm: float = 1000.0,
+    max_sweep_deg: float = 270.0,
+    start: Sequence[float] | NDArray[np.float64] | None = None,
+) -> Toolpath:
+    """``toolpath`` with runs of straight feeds replaced by arcs that follow them within ``tolerance_mm``.
+
+    Parameters
+    ----------
+    toolpath : Toolpath
+        Moves; only runs of consecutive ``FEED`` moves with one feed are changed.
+    tolerance_mm : float
+        Largest distance between a replaced polyline and its arc, mm (finite, > 0).
+    min_points : int
+        Fewest polyline points (the start included) one arc replaces, >= 3; with the default 4, an arc
+        replaces at least 3 lines.
+    max_radius_mm : float
+        Larger circles stay lines, mm (> ``tolerance_mm``; ``inf`` for no limit).
+    max_sweep_deg : float
+        Largest sweep of one arc, degrees, in (0, 360); a longer circular stretch becomes several arcs.
+        Keeping it under a full turn keeps each arc's end away from its start (no full-circle ambiguity
+        once the controller rounds them).
+    start : sequence of 3 floats, optional
+        Where the first move starts, mm; default its own end point (as :meth:`Toolpath.starts`).
+
+    Returns
+    -------
+    Toolpath
+        The same path with at most as many moves: ``ARC_CW``/``ARC_CCW`` (XY plane, helical when Z
+        changes along them) where lines were replaced, every other move unchanged. Arc end points are
+        vertices of the original path.
+
+    Raises
+    ------
+    InputError
+        For a bad tolerance, ``min_points``, radius or sweep limit, or a start that is not 3 finite numbers.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from toolpath.moves import ToolpathBuilder
+    >>> b = ToolpathBuilder()
+    >>> b.rapid(10.0, 0.0, 0.0)
+    >>> t = np.linspace(0.0, np.pi, 50)
+    >>> b.feeds(np.c_[10 * np.cos(t[1:]), 10 * np.sin(t[1:]), np.zeros(49)], 800.0)
+    >>> fitted = fit_arcs(b.build())
+    >>> fitted.kind.tolist(), np.round(fitted.center[1], 9).tolist()
+    ([0, 3], [0.0, 0.0])
+    >>> len(fit_arcs(ToolpathBuilder().build()))
+    0
+    """
+    tol, min_segments, max_r, max_sweep = _checked(tolerance_mm, min_points, max_radius_mm, max_sweep_deg)
+    if not isinstance(toolpath, Toolpath):
+        raise InputError(f"toolpath must be a Toolpath, got {type(toolpath).__name__}")
+    if len(toolpath) == 0:
+        return toolpath
+    s = toolpath.xyz[0] if start is None else _point(start)
+    kind, xyz, center, feed = fit_arcs_kernel(
+        toolpath.kind, toolpath.xyz, toolpath.center, toolpath.feed, s, tol, min_segments, max_r, max_sweep
+    )
+    return Toolpath(kind, xyz, center, feed)
+
+
+def append_fitted(
+    builder: ToolpathBuilder,
+    xyz: NDArray[np.float64],
+    feed_mm_min: float,
+    tolerance_mm: float = DEFAULT_ARC_TOLERANCE_MM,
+    *,
+    min_points: int = 4,
+    max_radius_mm: float = 1000.0,
+    max_sweep_deg: float = 270.0,
+) -> int:
+    """Append straight feeds through ``xyz`` to ``builder``, with arcs where they fit (see :func:`fit_arcs`).
+
+    The polyline starts at the builder's current position. Equivalent to appending the feeds and then
+    fitting, without rebuilding the whole toolpath.
+
+    Parameters
+    ----------
+    builder : ToolpathBuilder
+        Receives the moves; it must have a position.
+    xyz : ndarray of shape (M, 3), float64
+        Points to cut to, in order, mm.
+    feed_mm_min : float
+        Feed of every move, mm/min (> 0).
+    tolerance_mm, min_points, max_radius_mm, max_sweep_deg
+        As in :func:`fit_arcs`.
+
+    Returns
+    -------
+    int
+        Number of moves appended (<= M).
+    """
+    tol, min_segments, max_r, max_sweep = _checked(tolerance_mm, min_points, max_radius_mm, max_sweep_deg)
+    pos = builder.position
+    if pos is None:
+        raise InputError("append_fitted needs a builder with a current position (the polyline's start)")
+    f = float(feed_mm_min)
+    if not (math.isfinite(f) and f > 0):
+        raise InputError(f"feed_mm_min must be a finite number > 0, got {feed_mm_min!r}")
+    pts = np.ascontiguousarray(np.asarray(xyz, dtype=np.float64).reshape(-1, 3))
+    m = len(pts)
+    if m == 0:
+        return 0
+    if not np.all(np.isfinite(pts)):
+        raise InputError("xyz has non-finite coordinates")
+    kind, out, center, _ = fit_arcs_kernel(
+        np.full(m, int(MoveKind.FEED), np.int8), pts, np.full((m, 2), np.nan), np.full(m, f),
+        np.array(pos, np.float64), tol, min_segments, max_r, max_sweep,
+    )
+    ccw = int(MoveKind.ARC_CCW)
+    for k, p, c in zip(kind.tolist(), out.tolist(), center.tolist(), strict=True):
+        if k == MoveKind.FEED:
+            builder.feed(p[0], p[1], p[2], f)
+        else:
+            builder.arc(p[0], p[1], p[2], c[0], c[1], cw=k != ccw, feed_mm_min=f)
+    return len(kind)
+
+
+def _point(start: Sequence[float] | NDArray[np.float64]) -> NDArray[np.float64]:
+    try:
+        p = np.asarray(start, dtype=np.float64).reshape(3)
+    except (TypeError, ValueError):
+        raise InputError(f"start must be 3 numbers (x, y, z) in mm, got {start!r}") from None
+    if not np.all(np.isfinite(p)):
+        raise InputError(f"start must be finite, got {p.tolist()}")
+    return p

@@ -1,0 +1,380 @@
+"""Arc fitting kernel: runs of straight feeds replaced by (helical) XY arcs within a tolerance.
+
+Input and output are the columns of a :class:`~toolpath.moves.Toolpath` (``kind`` int8, ``xyz`` (N, 3),
+``center`` (N, 2), ``feed`` (N,)) plus the start point of the first move. The points are handled as one
+array ``P`` of shape (N + 1, 3): ``P[0]`` is the start, ``P[k + 1] = xyz[k]``, so move ``k`` goes from
+``P[k]`` to ``P[k + 1]``.
+
+A *run* is a maximal stretch of consecutive FEED moves with one feed (bit-equal). In a run, from the
+current point ``P[s]`` the longest stretch ``P[s..e]`` that one arc follows becomes an arc ending at
+``P[e]`` (an original vertex, so the path keeps its corners); where no arc of at least ``min_segments``
+segments fits, one straight move is kept and the search starts again from the next point.
+
+The candidate arc for ``P[s..e]`` (``_arc_through``):
+
+- its centre lies on the perpendicular bisector of ``P[s] P[e]`` in XY (start and end radii are equal,
+  as controllers check), at the position minimising the algebraic residuals
+  ``sum_k (|P_k - c|^2 - r^2)^2`` over the points between (a one-parameter least-squares problem,
+  closed form);
+- it is accepted when every vertex lies within ``tol`` of the circle and every chord stays outside
+  ``r - tol`` (its closest approach to the centre; the farthest point of a chord is a vertex, as the
+  distance to the centre is convex along it), so the polyline lies in the annulus ``r +- tol``;
+- the points turn one way about the centre (every cross product of successive radii has one strict
+  sign, so each chord sweeps less than a half turn) and the total sweep is at most ``max_sweep``;
+- ``tol < r <= max_radius``;
+- Z: when every point has the start's Z the arc is flat; otherwise Z must be linear in the swept angle
+  (a helix) within the tolerance, at the vertices and at the chord midpoints, and the XY and Z checks
+  then use ``tol / sqrt(2)`` each so that the 3D distance stays within ``tol``.
+
+With the sweep monotonic and the polyline in the annulus, each polyline point and the arc point at the
+same angle are within ``tol`` of each other, so the two-sided (Hausdorff) distance between the run and
+its arcs is at most ``tol``.
+
+The longest stretch is searched by galloping (spans ``m, 2m, 4m, ...`` segments) and then bisection
+between the last span that fits and the first that does not, so a run of ``L`` points costs
+``O(L log L)``. Acceptance is not strictly monotone in the span (noise), so this is "longest" in the
+sense of that search; :func:`fit_arcs_reference` does the same search in plain NumPy.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+
+__all__ = ["fit_arcs_kernel", "fit_arcs_reference", "arc_through_kernel", "arc_through_reference"]
+
+_FEED = 1
+_ARC_CW = 2
+_ARC_CCW = 3
+_SQRT_HALF = math.sqrt(0.5)
+
+
+@njit(cache=True, nogil=True)
+def arc_through_kernel(p, s, e, tol, max_radius, max_sweep):  # type: ignore[no-untyped-def]
+    """Whether one arc from ``p[s]`` to ``p[e]`` follows the points ``p[s..e]`` (see the module docstring).
+
+    Returns ``(ok, cx, cy, ccw)``: the centre in mm and the direction (``ccw`` True for G3).
+    """
+    x0 = p[s, 0]
+    y0 = p[s, 1]
+    z0 = p[s, 2]
+    wx = p[e, 0] - x0
+    wy = p[e, 1] - y0
+    chord = math.hypot(wx, wy)
+    if not chord > 0.0:
+        return False, 0.0, 0.0, False
+    nx = -wy / chord
+    ny = wx / chord
+    mx = 0.5 * wx
+    my = 0.5 * wy
+    sab = 0.0
+    sbb = 0.0
+    helical = p[e, 2] != z0
+    for k in range(s + 1, e):
+        dx = p[k, 0] - x0
+        dy = p[k, 1] - y0
+        a = dx * dx + dy * dy - 2.0 * (mx * dx + my * dy)
+        b = 2.0 * (nx * dx + ny * dy)
+        sab += a * b
+        sbb += b * b
+        if p[k, 2] != z0:
+            helical = True
+    if not sbb > 0.0:
+        return False, 0.0, 0.0, False
+    t = sab / sbb
+    cx = mx + t * nx
+    cy = my + t * ny
+    r = math.hypot(cx, cy)
+    if not (r <= max_radius and r > tol):
+        return False, 0.0, 0.0, False
+    tl = tol * _SQRT_HALF if helical else tol
+    sign = 0
+    sweep = 0.0
+    ex = -cx
+    ey = -cy
+    for k in range(s, e):
+        fx = p[k + 1, 0] - x0 - cx
+        fy = p[k + 1, 1] - y0 - cy
+        if abs(math.hypot(fx, fy) - r) > tl:
+            return False, 0.0, 0.0, False
+        cr = ex * fy - ey * fx
+        if cr > 0.0:
+            sg = 1
+        elif cr < 0.0:
+            sg = -1
+        else:
+            return False, 0.0, 0.0, False
+        if sign == 0:
+            sign = sg
+        elif sg != sign:
+            return False, 0.0, 0.0, False
+        sweep += math.atan2(abs(cr), ex * fx + ey * fy)
+        if sweep > max_sweep:
+            return False, 0.0, 0.0, False
+        sx = fx - ex
+        sy = fy - ey
+        u = -(ex * sx + ey * sy) / (sx * sx + sy * sy)
+        u = min(1.0, max(0.0, u))
+        if r - math.hypot(ex + u * sx, ey + u * sy) > tl:
+            return False, 0.0, 0.0, False
+        ex = fx
+        ey = fy
+    if helical:
+        dz = p[e, 2] - z0
+        acc = 0.0
+        ex = -cx
+        ey = -cy
+        for k in range(s, e):
+            fx = p[k + 1, 0] - x0 - cx
+            fy = p[k + 1, 1] - y0 - cy
+            hx = 0.5 * (ex + fx)
+            hy = 0.5 * (ey + fy)
+            a_mid = acc + math.atan2(abs(ex * hy - ey * hx), ex * hx + ey * hy)
+            acc += math.atan2(abs(ex * fy - ey * fx), ex * fx + ey * fy)
+            z_mid = 0.5 * (p[k, 2] + p[k + 1, 2])
+            if abs(z_mid - (z0 + dz * a_mid / sweep)) > tl:
+                return False, 0.0, 0.0, False
+            if abs(p[k + 1, 2] - (z0 + dz * acc / sweep)) > tl:
+                return False, 0.0, 0.0, False
+            ex = fx
+            ey = fy
+    return True, cx + x0, cy + y0, sign > 0
+
+
+@njit(cache=True, nogil=True)
+def _longest(p, s, b, tol, min_segments, max_radius, max_sweep):  # type: ignore[no-untyped-def]
+    """End index of the longest arc from ``p[s]`` within ``p[s..b]`` (-1 if none), and its centre, direction."""
+    lo = s + min_segments
+    if lo > b:
+        return -1, 0.0, 0.0, False
+    ok, cx, cy, ccw = arc_through_kernel(p, s, lo, tol, max_radius, max_sweep)
+    if not ok:
+        return -1, 0.0, 0.0, False
+    good = lo
+    bad = -1
+    span = min_segments
+    while good < b:
+        span *= 2
+        cand = min(s + span, b)
+        ok2, cx2, cy2, ccw2 = arc_through_kernel(p, s, cand, tol, max_radius, max_sweep)
+        if ok2:
+            good, cx, cy, ccw = cand, cx2, cy2, ccw2
+        else:
+            bad = cand
+            break
+    if bad >= 0:
+        while bad - good > 1:
+            mid = (good + bad) // 2
+            ok2, cx2, cy2, ccw2 = arc_through_kernel(p, s, mid, tol, max_radius, max_sweep)
+            if ok2:
+                good, cx, cy, ccw = mid, cx2, cy2, ccw2
+            else:
+                bad = mid
+    return good, cx, cy, ccw
+
+
+@njit(cache=True, nogil=True)
+def fit_arcs_kernel(kind, xyz, center, feed, start, tol, min_segments, max_radius, max_sweep):  # type: ignore[no-untyped-def]
+    """Toolpath columns with runs of FEED moves replaced by arcs where they fit (see the module docstring).
+
+    Parameters
+    ----------
+    kind : ndarray of shape (N,), int8
+    xyz : ndarray of shape (N, 3), float64, mm
+    center : ndarray of shape (N, 2), float64, mm
+    feed : ndarray of shape (N,), float64, mm/min
+    start : ndarray of shape (3,), float64
+        Start of the first move, mm.
+    tol : float
+        Largest distance between the polyline and its arcs, mm.
+    min_segments : int
+        Fewest straight moves one arc replaces (>= 2).
+    max_radius, max_sweep : float
+        Largest arc radius (mm) and sweep (radians).
+
+    Returns
+    -------
+    kind, xyz, center, feed : the fitted columns (M <= N moves).
+    """
+    n = kind.shape[0]
+    p = np.empty((n + 1, 3))
+    if n:
+        p[0] = start
+        p[1:] = xyz
+    ok_ = np.empty(n, np.int8)
+    oxyz = np.empty((n, 3))
+    oc = np.full((n, 2), np.nan)
+    of = np.empty(n)
+    m = 0
+    i = 0
+    while i < n:
+        if kind[i] != _FEED:
+            ok_[m] = kind[i]
+            oxyz[m] = xyz[i]
+            oc[m] = center[i]
+            of[m] = feed[i]
+            m += 1
+            i += 1
+            continue
+        j = i
+        while j + 1 < n and kind[j + 1] == _FEED and feed[j + 1] == feed[i]:
+            j += 1
+        # the run's points are p[i .. j + 1]
+        s = i
+        b = j + 1
+        while s < b:
+            e, cx, cy, ccw = _longest(p, s, b, tol, min_segments, max_radius, max_sweep)
+            if e < 0:
+                ok_[m] = _FEED
+                oxyz[m] = p[s + 1]
+                of[m] = feed[i]
+                s += 1
+            else:
+                ok_[m] = _ARC_CCW if ccw else _ARC_CW
+                oxyz[m] = p[e]
+                oc[m, 0] = cx
+                oc[m, 1] = cy
+                of[m] = feed[i]
+                s = e
+            m += 1
+        i = j + 1
+    return ok_[:m].copy(), oxyz[:m].copy(), oc[:m].copy(), of[:m].copy()
+
+
+# plain NumPy reference ------------------------------------------------------------------------------------------
+
+
+def arc_through_reference(
+    p: NDArray[np.float64], s: int, e: int, tol: float, max_radius: float, max_sweep: float
+) -> tuple[bool, float, float, bool]:
+    """:func:`arc_through_kernel` in vectorised NumPy: least squares by ``lstsq``, angles by ``unwrap``."""
+    pts = p[s : e + 1]
+    d = pts[:, :2] - pts[0, :2]
+    w = d[-1]
+    chord = float(np.hypot(*w))
+    fail = (False, 0.0, 0.0, False)
+    if not chord > 0.0:
+        return fail
+    n = np.array([-w[1], w[0]]) / chord
+    mid = 0.5 * w
+    inner = d[1:-1]
+    # |d_k - (mid + t n)|^2 - |mid + t n|^2 = |d_k|^2 - 2 mid.d_k - 2 t n.d_k  (linear in t)
+    a = np.sum(inner * inner, axis=1) - 2.0 * inner @ mid
+    bcol = 2.0 * inner @ n
+    if not np.sum(bcol * bcol) > 0.0:
+        return fail
+    t = float(np.linalg.lstsq(bcol[:, None], a, rcond=None)[0][0])
+    c = mid + t * n
+    r = float(np.hypot(*c))
+    if not (r <= max_radius and r > tol):
+        return fail
+    z = pts[:, 2]
+    helical = bool(np.any(z != z[0]))
+    tl = tol * _SQRT_HALF if helical else tol
+    rel = d - c
+    if np.max(np.abs(np.hypot(rel[:, 0], rel[:, 1]) - r)) > tl:
+        return fail
+    cross = rel[:-1, 0] * rel[1:, 1] - rel[:-1, 1] * rel[1:, 0]
+    if not (np.all(cross > 0) or np.all(cross < 0)):
+        return fail
+    ang = np.unwrap(np.arctan2(rel[:, 1], rel[:, 0]))
+    acc = np.abs(ang - ang[0])
+    sweep = float(acc[-1])
+    if sweep > max_sweep:
+        return fail
+    seg = rel[1:] - rel[:-1]
+    u = np.clip(-np.sum(rel[:-1] * seg, axis=1) / np.sum(seg * seg, axis=1), 0.0, 1.0)
+    closest = rel[:-1] + u[:, None] * seg
+    if np.max(r - np.hypot(closest[:, 0], closest[:, 1])) > tl:
+        return fail
+    if helical:
+        dz = z[-1] - z[0]
+        half = 0.5 * (rel[:-1] + rel[1:])
+        e0 = rel[:-1]
+        a_mid = acc[:-1] + np.arctan2(np.abs(e0[:, 0] * half[:, 1] - e0[:, 1] * half[:, 0]), np.sum(e0 * half, axis=1))
+        if np.max(np.abs(0.5 * (z[:-1] + z[1:]) - (z[0] + dz * a_mid / sweep))) > tl:
+            return fail
+        if np.max(np.abs(z[1:] - (z[0] + dz * acc[1:] / sweep))) > tl:
+            return fail
+    ccw = bool(cross[0] > 0)
+    return True, float(c[0] + pts[0, 0]), float(c[1] + pts[0, 1]), ccw
+
+
+def fit_arcs_reference(
+    kind: NDArray[np.int8],
+    xyz: NDArray[np.float64],
+    center: NDArray[np.float64],
+    feed: NDArray[np.float64],
+    start: NDArray[np.float64],
+    tol: float,
+    min_segments: int,
+    max_radius: float,
+    max_sweep: float,
+) -> tuple[NDArray[np.int8], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """:func:`fit_arcs_kernel` in plain Python and NumPy (same search, lists of moves)."""
+    n = len(kind)
+    p = np.vstack([np.asarray(start, np.float64).reshape(1, 3), xyz]) if n else np.zeros((1, 3))
+    out_k: list[int] = []
+    out_p: list[NDArray[np.float64]] = []
+    out_c: list[tuple[float, float]] = []
+    out_f: list[float] = []
+
+    def fits(s: int, e: int) -> tuple[bool, float, float, bool]:
+        return arc_through_reference(p, s, e, tol, max_radius, max_sweep)
+
+    i = 0
+    while i < n:
+        if kind[i] != _FEED:
+            out_k.append(int(kind[i]))
+            out_p.append(xyz[i])
+            out_c.append((float(center[i, 0]), float(center[i, 1])))
+            out_f.append(float(feed[i]))
+            i += 1
+            continue
+        j = i
+        while j + 1 < n and kind[j + 1] == _FEED and feed[j + 1] == feed[i]:
+            j += 1
+        s, b = i, j + 1
+        while s < b:
+            best = None
+            lo = s + min_segments
+            if lo <= b and fits(s, lo)[0]:
+                best, span, bad = lo, min_segments, None
+                while best < b:
+                    span *= 2
+                    cand = min(s + span, b)
+                    if fits(s, cand)[0]:
+                        best = cand
+                    else:
+                        bad = cand
+                        break
+                if bad is not None:
+                    while bad - best > 1:
+                        mid = (best + bad) // 2
+                        if fits(s, mid)[0]:
+                            best = mid
+                        else:
+                            bad = mid
+            if best is None:
+                out_k.append(_FEED)
+                out_p.append(p[s + 1])
+                out_c.append((math.nan, math.nan))
+                s += 1
+            else:
+                _, cx, cy, ccw = fits(s, best)
+                out_k.append(_ARC_CCW if ccw else _ARC_CW)
+                out_p.append(p[best])
+                out_c.append((cx, cy))
+                s = best
+            out_f.append(float(feed[i]))
+        i = j + 1
+    m = len(out_k)
+    return (
+        np.array(out_k, np.int8),
+        np.array(out_p, np.float64).reshape(m, 3),
+        np.array(out_c, np.float64).reshape(m, 2),
+        np.array(out_f, np.float64),
+    )
