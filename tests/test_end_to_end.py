@@ -6,14 +6,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import cadquery as cq
 import numpy as np
 import pytest
+from parts_for_tests import (
+    assert_rs274_same_motion,
+    assert_simulated_clean,
+    boss_block,
+    drilled_plate,
+    nested_block,
+)
 
 import gcode
 import sim
-from gcode.rs274 import run_rs274
-from sim.check import check
 from toolpath import MoveKind, Tool
 from toolpath.cli import main
 from toolpath.job import mill
@@ -23,39 +27,14 @@ EXAMPLE = ROOT / "examples" / "bracket.step"
 from shared_paths import PARTS  # noqa: E402
 
 
-def nested_block(path: Path) -> Path:
-    """A block with a pocket in a pocket in a pocket and a blind hole: four floor levels."""
-    part = cq.Workplane("XY").box(70, 50, 24, centered=False)
-    part = part.cut(cq.Workplane("XY").workplane(offset=19).center(33, 25).rect(50, 36).extrude(6)
-                    .edges("|Z").fillet(5))
-    part = part.cut(cq.Workplane("XY").workplane(offset=14).center(30, 25).rect(30, 22).extrude(6)
-                    .edges("|Z").fillet(4))
-    part = part.cut(cq.Workplane("XY").workplane(offset=10).center(26, 25).rect(12, 10).extrude(5))
-    part = part.cut(cq.Workplane("XY").workplane(offset=6).center(63, 8).circle(4.5).extrude(19))
-    cq.exporters.export(part, str(path))
-    return path
-
-
 def verify(part: Path, tool_mm: float, cell_mm: float | None = None, **kw) -> dict:
     tool = Tool(tool_mm)
     res = mill(part, tool, **kw)
     prog = res.program
     # LinuxCNC's own interpreter accepts the program and executes the same motion
-    text = gcode.write(prog, "linuxcnc")
-    canon = [m for m in run_rs274(text, [tool]) if m.kind in ("traverse", "feed", "arc")]
-    tp = prog.toolpath
-    moving = tp.kind != MoveKind.DWELL
-    lead_in = len(canon) - int(moving.sum())  # the writer rises to a safe Z before the first move
-    assert lead_in in (0, 1) and all(m.kind == "traverse" for m in canon[:lead_in])
-    canon = canon[lead_in:]
-    ends = np.array([m.xyz for m in canon])
-    np.testing.assert_allclose(ends, tp.xyz[moving], atol=2e-4)  # 4 decimals written
-    kinds = np.array([m.kind == "traverse" for m in canon])
-    np.testing.assert_array_equal(kinds, tp.kind[moving] == MoveKind.RAPID)
+    assert_rs274_same_motion(prog, [tool])
     # simulated on the stock against the part
-    chk = check(prog, part, tool, cell_mm=cell_mm)
-    assert chk.gouge_count == 0, chk.gouges[:3]
-    assert chk.rapid_cuts == [], chk.rapid_cuts[:3]
+    chk = assert_simulated_clean(prog, part, tool, cell_mm=cell_mm)
     # reachable material left, except where slicing said a 2.5D cut cannot go (slopes, fillets, undercuts)
     reported = [u["where"] for u in res.unreachable]
     pad = tool.radius_mm
@@ -102,13 +81,8 @@ def test_nested_block_with_every_option(tmp_path, strategy):
     res = mill(part, tool, strategy=strategy, stepdown_mm=3.0, order="inside-out", corner_radius_mm=1.0,
                axial_stock_mm=0.2, floor_pass_mm=0.5, spring_pass=True)
     prog = res.program
-    canon = [m for m in run_rs274(gcode.write(prog, "linuxcnc"), [tool]) if m.kind in ("traverse", "feed", "arc")]
-    moving = prog.toolpath.kind != MoveKind.DWELL
-    canon = canon[len(canon) - int(moving.sum()):]
-    np.testing.assert_allclose(np.array([m.xyz for m in canon]), prog.toolpath.xyz[moving], atol=2e-4)
-    chk = check(prog, part, tool)
-    assert chk.gouge_count == 0, chk.gouges[:3]
-    assert chk.rapid_cuts == [], chk.rapid_cuts[:3]
+    assert_rs274_same_motion(prog, [tool])
+    chk = assert_simulated_clean(prog, part, tool)
     assert prog.toolpath.xyz[:, 2].min() == pytest.approx(6.2)  # the lowest floor (the hole's) plus 0.2 mm
     assert chk.removed_volume_mm3 < chk.designed_volume_mm3
 
@@ -194,3 +168,79 @@ def test_round_holes_bored_unless_the_tool_does_not_fit_or_a_pocket_lies_below()
     got = _boreable([hole, small, roofed, below], Tool(6))
     assert got == [hole]
     assert _boreable([hole], Tool.drill(10)) == []
+
+
+def test_drill_makes_the_holes_of_its_diameter_after_the_end_mill(tmp_path):
+    """`mill --drill 5`: three D5 through holes (one in a pocket's floor) drilled by a second operation with a
+    drill T2 after a tool change; the D8 hole bored by the end mill. rs274 runs both operations; the simulation
+    with each operation's own tool (the drill's 118 degree point) finds no gouge, no rapid through material,
+    nothing reachable left, and the designed volume removed."""
+    part = drilled_plate(tmp_path / "plate.step")
+    tool, drill = Tool(4), Tool.drill(5, number=2)
+    res = mill(part, tool, stepdown_mm=2.5, drill=drill)
+    prog = res.program
+    assert [(op.tool.number, op.tool.kind.value) for op in prog.operations] == [(1, "flat"), (2, "drill")]
+    assert res.extra["holes_drilled"] == 3 and res.extra["holes_bored"] == 1 and res.unreachable == []
+    drilled = prog.operations[1].toolpath
+    # plain peck moves straight down at the three hole centres, a peck at most one drill diameter; through the
+    # stock bottom (z 0) by the breakthrough allowance and the point length 2.5 / tan(59 deg)
+    feeds = drilled.kind == MoveKind.FEED
+    centres = {(round(x, 3), round(y, 3)) for x, y in drilled.xyz[feeds, :2]}
+    assert centres == {(48.0, 10.0), (48.0, 30.0), (14.0, 20.0)}
+    reached = {(48.0, 10.0): 10.0, (48.0, 30.0): 10.0, (14.0, 20.0): 5.0}  # the holes' tops
+    for x, y, z in drilled.xyz[feeds]:
+        key = (round(x, 3), round(y, 3))
+        assert reached[key] - z <= 5.0 + 1e-9  # one peck deeper than reached before
+        reached[key] = min(reached[key], z)
+    assert drilled.xyz[:, 2].min() == pytest.approx(-0.5 - 2.5 / np.tan(np.radians(59)), abs=1e-6)
+    text = gcode.write(prog, "linuxcnc")
+    assert "T2 M6" in text.replace("M06", "M6")
+    assert_rs274_same_motion(prog, prog.tools())
+    chk = assert_simulated_clean(prog, part)  # each operation with its own tool
+    assert chk.uncut_area_mm2 <= 5.0, chk.uncut[:5]
+    assert chk.removed_volume_mm3 == pytest.approx(chk.designed_volume_mm3, rel=0.03)
+    # the command line: the same program, two tools read back from the G-code
+    ngc, js = tmp_path / "p.ngc", tmp_path / "p.json"
+    assert main(["mill", str(part), "-o", str(ngc), "--tool", "4", "--stepdown", "2.5", "--drill", "5",
+                 "--json", str(js)]) == 0
+    report = json.loads(js.read_text())
+    assert report["holes_drilled"] == 3 and report["drill_mm"] == 5.0
+    back = gcode.read_program(ngc)
+    assert [(t.number, t.kind.value, t.diameter_mm) for t in back.tools()] == [(1, "flat", 4.0), (2, "drill", 5.0)]
+
+
+def test_which_round_holes_a_drill_makes():
+    """Its diameter within 0.05 mm, and nothing but other drilled holes below."""
+    from shapely.geometry import Point, box
+
+    from toolpath import Pocket
+    from toolpath.job import drillable
+
+    def hole(x, d, top=10.0, bottom=0.0):
+        return Pocket(Point(x, 10).buffer(d / 2, quad_segs=32), top, bottom, hole_diameter_mm=d)
+
+    fit, close, off = hole(10, 5.0), hole(30, 5.04), hole(50, 5.1)
+    roofed = hole(70, 5.0, bottom=5.0)
+    below = Pocket(box(67, 7, 73, 13), 5.0, 2.0)  # a square pocket under the last hole: cut before it
+    upper, lower = hole(90, 5.0, bottom=6.0), hole(90, 5.0, top=6.0)  # a hole under a hole: both drilled
+    got = drillable([fit, close, off, roofed, below, upper, lower], Tool.drill(5))
+    assert got == [fit, close, upper, lower]
+    assert drillable([fit], Tool(5)) == []  # an end mill drills nothing
+
+
+@pytest.mark.parametrize("make", [nested_block, boss_block])
+def test_profile_cuts_the_walls_only(tmp_path, make):
+    """`mill --strategy profile`: rs274 runs it; simulated, no gouge, no rapid through material (the stacked
+    pockets of the nested block are cut from the stock top, their interiors standing), and less than the
+    designed volume removed."""
+    part = make(tmp_path / "part.step")
+    tool = Tool(6)
+    res = mill(part, tool, strategy="profile", stepdown_mm=3.0, spring_pass=True, bore_holes=False)
+    prog = res.program
+    assert res.extra["entries"].get("lead-arc", 0) >= 2
+    assert_rs274_same_motion(prog, [tool])
+    chk = assert_simulated_clean(prog, part, tool)
+    assert 0 < chk.removed_volume_mm3 < 0.9 * chk.designed_volume_mm3
+    assert chk.uncut_area_mm2 > 10.0  # the interiors
+    rc = main(["mill", str(part), "-o", str(tmp_path / "p.ngc"), "--strategy", "profile", "--tool", "6"])
+    assert rc == 0

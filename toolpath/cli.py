@@ -108,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     m = sub.add_parser("mill", help="slice a part, clear its pockets, write G-code")
     m.add_argument("part", help="STEP file (.step/.stp), or a 2D drawing (.dxf/.svg) with --depth")
     m.add_argument("-o", "--output", required=True, help="G-code file to write")
-    m.add_argument("--strategy", default="offset", help="offset, zigzag or adaptive")
+    m.add_argument("--strategy", default="offset", help="offset, zigzag, adaptive, or profile (walls only)")
     m.add_argument("--tool", type=_float("tool diameter"), default=6.0, help="flat end mill diameter, mm")
     m.add_argument("--stepover", default="40%", help="mm, or N%% of the tool diameter (default 40%%)")
     m.add_argument("--stepdown", type=_float("stepdown"), default=None, help="mm (default half the tool diameter)")
@@ -130,6 +130,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="thickness of a final floor pass after the even stepdowns, mm (default 0: none)")
     m.add_argument("--spring-pass", action="store_true", help="run the wall finishing pass twice")
     m.add_argument("--no-bore", action="store_true", help="clear round holes like pockets instead of boring them")
+    m.add_argument("--drill", type=_float("drill diameter"), default=None,
+                   help="drill round holes of this diameter (within 0.05 mm) with a drill T2 after the end mill, mm")
     _add_progress(m)
 
     t = sub.add_parser("time", help="cycle time of a G-code program")
@@ -297,6 +299,7 @@ def _mill(args: argparse.Namespace) -> int:
     if str(args.part).lower().endswith(".toml"):  # a job file stands in for the part
         return _mill_job_file(args)
     tool = Tool.flat(args.tool)
+    drill = Tool.drill(args.drill, number=2) if args.drill is not None else None
     dialect = gcode.get_dialect(args.dialect)  # bad names fail before any work
     machine = sim.load_machine(args.machine)
     with _Bar(_progress_wanted(args), f"mill {args.strategy}", "pocket", before="slicing") as bar:
@@ -305,11 +308,13 @@ def _mill(args: argparse.Namespace) -> int:
             setup=args.setup, feed_mm_min=args.feed, plunge_feed_mm_min=args.plunge_feed, spindle_rpm=args.rpm,
             depth_mm=args.depth, progress=bar.callback, order=args.order, entry=args.entry,
             corner_radius_mm=args.corner_radius, axial_stock_mm=args.axial_stock,
-            floor_pass_mm=args.floor_pass, spring_pass=args.spring_pass, bore_holes=not args.no_bore,
+            floor_pass_mm=args.floor_pass, spring_pass=args.spring_pass, bore_holes=not args.no_bore, drill=drill,
         )
     text = gcode.write(res.program, dialect)
     ct = sim.cycle_time(res.program, machine)
     report: dict[str, Any] = {"part": str(args.part), "strategy": args.strategy, "tool_mm": args.tool}
+    if drill is not None:
+        report["drill_mm"] = args.drill
     report.update(res.to_json())
     report.update(ct.to_json())
     report["dialect"] = dialect.name

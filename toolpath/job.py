@@ -18,14 +18,18 @@ from .pocket import Pocket
 from .program import Operation, Program
 from .stock import Stock
 from .strategies.entries import ClearingOrder
-from .strategies.holes import BoreParams, make_holes
+from .strategies.holes import BoreParams, DrillParams, make_holes
 from .strategies.offset import OffsetParams, clear_pockets, summarize_entries
 from .tool import Tool
 
-__all__ = ["STRATEGIES", "MillResult", "parse_stepover", "mill"]
+__all__ = ["STRATEGIES", "DRILL_MATCH_MM", "MillResult", "parse_stepover", "drillable", "mill"]
 
-#: Clearing strategies by name; ``None`` marks the ones not built yet.
-STRATEGIES: dict[str, str | None] = {"offset": "offset", "zigzag": "zigzag", "adaptive": "adaptive"}
+#: Strategies by name; ``None`` marks the ones not built yet. ``profile`` cuts only the walls.
+STRATEGIES: dict[str, str | None] = {"offset": "offset", "zigzag": "zigzag", "adaptive": "adaptive",
+                                     "profile": "profile"}
+
+#: Largest difference between a drill's diameter and a round hole's for the drill to make it, mm.
+DRILL_MATCH_MM = 0.05
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,43 @@ def _boreable(pockets: list[Any], tool: Tool) -> list[Any]:
     return out
 
 
+def _below(h: Any, p: Any) -> bool:
+    """Pocket ``p`` lies under hole ``h`` (it must be cut after it)."""
+    return p is not h and p.z_top_mm <= h.z_bottom_mm + 1e-6 and p.region.intersection(h.region).area > 1e-9
+
+
+def drillable(pockets: list[Any], drill: Tool, *, tolerance_mm: float = DRILL_MATCH_MM) -> list[Any]:
+    """The round holes among ``pockets`` a drill makes: those whose diameter (``Pocket.hole_diameter_mm``)
+    is within ``tolerance_mm`` of the drill's, with nothing below them but other such holes (a pocket under a
+    hole is cut before it is drilled, and would be reached through the hole's uncut material)."""
+    if drill.kind.value != "drill":
+        return []
+    cand = [p for p in pockets if p.hole_diameter_mm is not None
+            and abs(p.hole_diameter_mm - drill.diameter_mm) <= tolerance_mm + 1e-12]
+    while True:
+        keep = [h for h in cand if not any(_below(h, p) and not any(p is c for c in cand) for p in pockets)]
+        if len(keep) == len(cand):
+            return keep
+        cand = keep
+
+
+def _above_cleared(h: Any, pockets: list[Any], tool: Tool, skip: list[Any]) -> bool:
+    """Every pocket above hole ``h`` (cut by end mill ``tool`` unless in ``skip``) is cleared over the hole."""
+    for p in pockets:
+        if p is h or p.z_bottom_mm < h.z_top_mm - 1e-6 or p.region.intersection(h.region).area <= 1e-9:
+            continue
+        if any(p is q for q in skip):
+            continue
+        reach = p.domain(tool.diameter_mm + 1.0).buffer(-(tool.radius_mm + 0.005), quad_segs=32)
+        if reach.is_empty or not reach.buffer(tool.radius_mm, quad_segs=32).covers(h.region.buffer(-0.01)):
+            return False
+    return True
+
+
+def _where(p: Any) -> list[float]:
+    return [round(v, 4) for v in (*p.region.bounds[:2], p.z_bottom_mm, *p.region.bounds[2:], p.z_top_mm)]
+
+
 def parse_stepover(text: str | float, tool: Tool) -> float:
     """Stepover in mm from ``"1.5"`` (mm) or ``"40%"`` (of the tool diameter)."""
     s = str(text).strip()
@@ -121,6 +162,10 @@ def mill(
     floor_pass_mm: float = 0.0,
     spring_pass: bool = False,
     bore_holes: bool = True,
+    drill: Tool | None = None,
+    drill_params: DrillParams | None = None,
+    skip_holes_for: tuple[Tool, ...] | list[Tool] = (),
+    material_above_cleared: bool = False,
 ) -> MillResult:
     """Slice ``part`` and clear every pocket with one tool.
 
@@ -162,9 +207,31 @@ def mill(
         Round holes found by slicing (``Pocket.hole_diameter_mm``) that the tool fits in, with no other
         pocket below them, are bored on a helix (:func:`toolpath.strategies.holes.helical_bore`) instead
         of being cleared by the strategy.
+    drill : Tool, optional
+        A drill (``ToolKind.DRILL``): the round holes of its diameter (within :data:`DRILL_MATCH_MM`, see
+        :func:`drillable`) are drilled by a second operation after the end mill's, with a tool change; the
+        end mill leaves them. A hole under a pocket the end mill cannot clear over it is not drilled (it is
+        reported unreachable).
+    drill_params : DrillParams, optional
+        The drilling cycle; default a peck of one drill diameter at ``plunge_feed_mm_min``.
+    skip_holes_for : sequence of Tool
+        Drills of later operations (a job file): the holes they make are left by this one.
+    material_above_cleared : bool
+        When ``tool`` itself is a drill (a drilling operation alone): earlier operations have cleared the
+        pockets above the holes. Without it only holes open to the stock top are drilled; the others are
+        reported unreachable.
+
+    With a drill as ``tool`` the call makes one drilling operation and ``strategy``, ``stepover`` and the
+    clearing options are not used.
     """
-    name = str(strategy).lower()
-    if name not in STRATEGIES:
+    name = "drill" if tool.kind.value == "drill" else str(strategy).lower()
+    if drill is not None and (not isinstance(drill, Tool) or drill.kind.value != "drill"):
+        raise InputError(f"drill must be a drill (Tool.drill(D)), got {drill!r}")
+    if drill is not None and drill.number == tool.number:
+        raise InputError(f"the drill and the end mill need different tool numbers, both are T{tool.number}")
+    if name == "drill":
+        pass
+    elif name not in STRATEGIES:
         raise InputError(f"unknown strategy {strategy!r}; accepted: {', '.join(STRATEGIES)}")
     if STRATEGIES[name] is None:
         built = ", ".join(k for k, v in STRATEGIES.items() if v)
@@ -186,7 +253,7 @@ def mill(
                          "for a solid")
     if drawing and setup != "+Z":
         raise InputError(f"a 2D drawing is cut from +Z only, got setup {setup!r}")
-    step = parse_stepover(stepover, tool)
+    step = parse_stepover(stepover, tool) if name != "drill" else tool.diameter_mm
     sd = tool.diameter_mm / 2.0 if stepdown_mm is None else float(stepdown_mm)
     if not (sd > 0):
         raise InputError(f"stepdown must be > 0 mm, got {stepdown_mm!r}")
@@ -204,10 +271,18 @@ def mill(
         sliced = slice_part(part, setup=setup, stock=stock)
     t1 = time.perf_counter()
     clearance_z = sliced.stock.z_top_mm + clearance_mm
+    x0, y0, _, _ = sliced.stock.footprint.bounds
+    program_name = Path(str(part)).stem if isinstance(part, (str, os.PathLike)) else "part"
+    dparams = drill_params or DrillParams(feed_mm_min=plunge_feed_mm_min,
+                                          peck_mm=(drill or tool).diameter_mm, retract_mm=1.0)
+    if name == "drill":
+        return _drill_only(sliced, tool, dparams, clearance_z, t0, t1, program_name, spindle_rpm, coolant,
+                           material_above_cleared)
     kw = {"stepover_mm": step, "stepdown_mm": sd, "feed_mm_min": feed_mm_min, "plunge_feed_mm_min": plunge_feed_mm_min}
     more: dict[str, Any] = {"entry": entry, "axial_stock_mm": float(axial_stock_mm),
                             "floor_pass_mm": float(floor_pass_mm), "spring_pass": bool(spring_pass)}
     plans: list[Any] | None = None
+    profile_entries: list[dict[str, Any]] | None = None
     if name == "zigzag":
         from .strategies.zigzag import ZigzagParams, clear_pockets_zigzag
 
@@ -219,6 +294,16 @@ def mill(
 
         kw["stepover_mm"] = min(step, 0.999 * tool.diameter_mm)  # the target angle needs ae < D
         params, clear = AdaptiveParams(**kw), clear_pockets_adaptive
+    elif name == "profile":
+        from .strategies.profile import ProfileParams, profile_pockets
+
+        params = ProfileParams(stepdown_mm=sd, feed_mm_min=feed_mm_min, plunge_feed_mm_min=plunge_feed_mm_min,
+                               axial_stock_mm=float(axial_stock_mm), spring_pass=bool(spring_pass))
+        params.validate(tool)
+        profile_entries = []
+
+        def clear(pockets: list[Any], t: Tool, prm: Any, *, clearance_z_mm: float) -> Any:
+            return profile_pockets(pockets, t, prm, clearance_z_mm=clearance_z_mm, entries=profile_entries)
     else:
         params = OffsetParams(**kw, **more, order=order, corner_radius_mm=float(corner_radius_mm))  # type: ignore[arg-type]
         clear = clear_pockets
@@ -233,38 +318,86 @@ def mill(
     # generation_time_s is path generation alone, as the JSON contract says; compile time is reported apart
     d = tool.diameter_mm
     clear([Pocket(box(0.0, 0.0, 4.0 * d, 3.0 * d), 0.0, -min(sd, 1.0))], tool, params, clearance_z_mm=5.0)
+    if profile_entries is not None:
+        profile_entries.clear()
     t2 = time.perf_counter()
     from .strategies.linking import clearing_progress
 
-    holes = _boreable(sliced.pockets, tool) if bore_holes else []
-    others = [p for p in sliced.pockets if not any(p is h for h in holes)]
     unreachable: list[dict[str, Any]] = []
+    skip = [h for t in skip_holes_for for h in drillable(sliced.pockets, t)]
+    drilled: list[Any] = []
+    if drill is not None:
+        for h in drillable(sliced.pockets, drill):
+            if _above_cleared(h, sliced.pockets, tool, skip):
+                drilled.append(h)
+            else:
+                unreachable.append({"where": _where(h), "reason": f"hole D{h.hole_diameter_mm:g} lies under "
+                                    f"material the D{tool.diameter_mm:g} end mill cannot clear: not drilled"})
+    left_out = skip + drilled
+    rest = [p for p in sliced.pockets if not any(p is q for q in left_out)]
+    holes = _boreable(rest, tool) if bore_holes else []
+    others = [p for p in rest if not any(p is h for h in holes)]
     tp = Toolpath.empty()
-    if others or not holes:
+    if others or not (holes or left_out):
         try:
             with clearing_progress(progress):
                 if plans is not None:
-                    tp, unreachable = clear(others, tool, params, clearance_z_mm=clearance_z, plans=plans)
+                    tp, found = clear(others, tool, params, clearance_z_mm=clearance_z, plans=plans)
                 else:
-                    tp, unreachable = clear(others, tool, params, clearance_z_mm=clearance_z)
+                    tp, found = clear(others, tool, params, clearance_z_mm=clearance_z)
+            unreachable += found
         except UnreachableError as exc:
-            if not holes:  # the tool fits nowhere
+            if not (holes or drilled):  # the tool fits nowhere
                 raise
-            unreachable = [{"where": [round(v, 4) for v in (*p.region.bounds[:2], p.z_bottom_mm,
-                                                            *p.region.bounds[2:], p.z_top_mm)],
-                            "reason": str(exc)} for p in others]
+            unreachable += [{"where": _where(p), "reason": str(exc)} for p in others]
     if holes:
         bore = BoreParams(feed_mm_min=feed_mm_min, stepdown_mm=sd, stepover_mm=step, spring_pass=bool(spring_pass),
                           axial_stock_mm=float(axial_stock_mm))
         tp_holes, _ = make_holes(holes, tool, bore=bore, clearance_z_mm=clearance_z)
         tp = Toolpath.concat([tp, tp_holes])
+    ops = [Operation(tool, tp, spindle_rpm=spindle_rpm, coolant=coolant, name=f"{name} clearing D{tool.diameter_mm:g}")]
+    if drilled:
+        tp_drill, _ = make_holes(drilled, drill, drill=dparams, clearance_z_mm=clearance_z)  # type: ignore[arg-type]
+        op_d = Operation(drill, tp_drill, spindle_rpm=spindle_rpm, coolant=coolant,  # type: ignore[arg-type]
+                         name=f"drill T{drill.number} D{drill.diameter_mm:g}")  # type: ignore[union-attr]
+        ops = [op_d] if not len(tp) else [*ops, op_d]
     gen = time.perf_counter() - t2
-    extra: dict[str, Any] = {"slicing_time_s": t1 - t0, "compile_time_s": t2 - t1, "holes_bored": len(holes)}
+    extra: dict[str, Any] = {"slicing_time_s": t1 - t0, "compile_time_s": t2 - t1, "holes_bored": len(holes),
+                             "holes_drilled": len(drilled)}
     if plans is not None:
         extra["entries"] = summarize_entries(plans)
-    op = Operation(tool, tp, spindle_rpm=spindle_rpm, coolant=coolant, name=f"{name} clearing D{tool.diameter_mm:g}")
-    x0, y0, _, _ = sliced.stock.footprint.bounds
-    program = Program((op,), name=Path(str(part)).stem if isinstance(part, (str, os.PathLike)) else "part",
-                      clearance_z_mm=clearance_z, start_xyz=(x0, y0, clearance_z))
+    if profile_entries is not None:
+        extra["entries"] = {k: sum(1 for e in profile_entries if e["kind"] == k)
+                            for k in sorted({e["kind"] for e in profile_entries})}
+    program = Program(tuple(ops), name=program_name, clearance_z_mm=clearance_z, start_xyz=(x0, y0, clearance_z))
     return MillResult(program, sliced.pockets, sliced.levels_mm, sliced.unreachable + unreachable,
                       sliced.stock, gen, sliced.part_volume_mm3, extra)
+
+
+def _drill_only(sliced: Any, drill: Tool, params: DrillParams, clearance_z: float, t0: float, t1: float,
+                program_name: str, spindle_rpm: float, coolant: Coolant, above_cleared: bool) -> MillResult:
+    """A drilling operation alone: the holes of the drill's diameter (see :func:`mill`)."""
+    t2 = time.perf_counter()
+    unreachable: list[dict[str, Any]] = []
+    holes = []
+    top = sliced.stock.z_top_mm
+    for h in drillable(sliced.pockets, drill):
+        covered = any(p is not h and p.z_bottom_mm >= h.z_top_mm - 1e-6 and p.region.intersection(h.region).area
+                      > 1e-9 for p in sliced.pockets)
+        if covered and not above_cleared:
+            unreachable.append({"where": _where(h), "reason": f"hole D{h.hole_diameter_mm:g} at z {h.z_top_mm:g} "
+                                f"(stock top {top:g}) lies under material no earlier operation cleared: not drilled"})
+        else:
+            holes.append(h)
+    if not holes:
+        raise UnreachableError(f"no round hole of the drill's diameter {drill.diameter_mm:g} mm (within "
+                               f"{DRILL_MATCH_MM:g} mm) can be drilled"
+                               + (f"; {len(unreachable)} lie under uncleared material" if unreachable else ""))
+    tp, _ = make_holes(holes, drill, drill=params, clearance_z_mm=clearance_z)
+    op = Operation(drill, tp, spindle_rpm=spindle_rpm, coolant=coolant,
+                   name=f"drill T{drill.number} D{drill.diameter_mm:g}")
+    x0, y0, _, _ = sliced.stock.footprint.bounds
+    program = Program((op,), name=program_name, clearance_z_mm=clearance_z, start_xyz=(x0, y0, clearance_z))
+    extra = {"slicing_time_s": t1 - t0, "compile_time_s": 0.0, "holes_bored": 0, "holes_drilled": len(holes)}
+    return MillResult(program, sliced.pockets, sliced.levels_mm, sliced.unreachable + unreachable, sliced.stock,
+                      time.perf_counter() - t2, sliced.part_volume_mm3, extra)

@@ -1,0 +1,83 @@
+"""Test parts built with cadquery, and the checks every end-to-end program goes through (LinuxCNC's rs274
+runs the same motion; the simulation against the solid finds no gouge and no rapid through stock).
+
+Shared by tests/test_end_to_end.py, tests/toolpath/test_jobfile.py and the strategy tests that need a solid.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["nested_block", "boss_block", "drilled_plate", "assert_rs274_same_motion", "assert_simulated_clean"]
+
+
+def nested_block(path: Path) -> Path:
+    """A block with a pocket in a pocket in a pocket and a blind hole: four floor levels."""
+    import cadquery as cq
+
+    part = cq.Workplane("XY").box(70, 50, 24, centered=False)
+    part = part.cut(cq.Workplane("XY").workplane(offset=19).center(33, 25).rect(50, 36).extrude(6)
+                    .edges("|Z").fillet(5))
+    part = part.cut(cq.Workplane("XY").workplane(offset=14).center(30, 25).rect(30, 22).extrude(6)
+                    .edges("|Z").fillet(4))
+    part = part.cut(cq.Workplane("XY").workplane(offset=10).center(26, 25).rect(12, 10).extrude(5))
+    part = part.cut(cq.Workplane("XY").workplane(offset=6).center(63, 8).circle(4.5).extrude(19))
+    cq.exporters.export(part, str(path))
+    return path
+
+
+def boss_block(path: Path) -> Path:
+    """A 70 x 50 x 20 block with an 8 mm deep pocket (R4 corners) around a round boss (R5)."""
+    import cadquery as cq
+
+    part = cq.Workplane("XY").box(70, 50, 20, centered=False)
+    part = part.cut(cq.Workplane("XY").workplane(offset=12).center(30, 25).rect(40, 30).extrude(8)
+                    .edges("|Z").fillet(4))
+    part = part.union(cq.Workplane("XY").workplane(offset=12).center(30, 25).circle(5).extrude(8))
+    cq.exporters.export(part, str(path))
+    return path
+
+
+def drilled_plate(path: Path) -> Path:
+    """A 60 x 40 x 10 plate: a 24 x 16 pocket 5 mm deep (R3 corners), two D5 through holes in the plate, one
+    D5 through hole in the pocket's floor, and a D8 through hole (too wide for a D5 drill)."""
+    import cadquery as cq
+
+    part = cq.Workplane("XY").box(60, 40, 10, centered=False)
+    part = part.cut(cq.Workplane("XY").workplane(offset=5).center(22, 20).rect(24, 16).extrude(5)
+                    .edges("|Z").fillet(3))
+    for x, y, d in ((48, 10, 5.0), (48, 30, 5.0), (14, 20, 5.0), (6, 6, 8.0)):
+        part = part.cut(cq.Workplane("XY").center(x, y).circle(d / 2).extrude(10))
+    cq.exporters.export(part, str(path))
+    return path
+
+
+def assert_rs274_same_motion(program, tools) -> list:
+    """LinuxCNC's rs274 accepts the program's LinuxCNC G-code and runs the same moves (4 decimals)."""
+    import gcode
+    from gcode.rs274 import run_rs274
+    from toolpath import MoveKind
+
+    canon = [m for m in run_rs274(gcode.write(program, "linuxcnc"), tools) if m.kind in ("traverse", "feed", "arc")]
+    tp = program.toolpath
+    moving = tp.kind != MoveKind.DWELL
+    lead_in = len(canon) - int(moving.sum())  # the writer rises to a safe Z before the first move
+    assert lead_in in (0, 1) and all(m.kind == "traverse" for m in canon[:lead_in])
+    canon = canon[lead_in:]
+    np.testing.assert_allclose(np.array([m.xyz for m in canon]), tp.xyz[moving], atol=2e-4)
+    kinds = np.array([m.kind == "traverse" for m in canon])
+    np.testing.assert_array_equal(kinds, tp.kind[moving] == MoveKind.RAPID)
+    return canon
+
+
+def assert_simulated_clean(program, part: Path, tool=None, **kw):
+    """The program simulated on the stock against the part: no gouge, no rapid through material. Returns the
+    :class:`sim.check.CheckResult`. ``tool`` None: each operation's own tool."""
+    from sim.check import check
+
+    chk = check(program, part, tool, **kw)
+    assert chk.gouge_count == 0, chk.gouges[:3]
+    assert chk.rapid_cuts == [], chk.rapid_cuts[:3]
+    return chk
