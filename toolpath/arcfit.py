@@ -28,7 +28,7 @@ from .errors import InputError
 from .kernels.arcfit import fit_arcs_kernel
 from .moves import Toolpath, ToolpathBuilder
 
-__all__ = ["DEFAULT_ARC_TOLERANCE_MM", "fit_arcs", "append_fitted"]
+__all__ = ["DEFAULT_ARC_TOLERANCE_MM", "fit_arcs", "fit_polyline", "append_fitted"]
 
 #: Default largest distance between a polyline and the arcs fitted to it, mm.
 DEFAULT_ARC_TOLERANCE_MM = 0.005
@@ -61,6 +61,7 @@ def fit_arcs(
     min_points: int = 4,
     max_radius_mm: float = 1000.0,
     max_sweep_deg: float = 270.0,
+    simplify_lines: bool = False,
     start: Sequence[float] | NDArray[np.float64] | None = None,
 ) -> Toolpath:
     """``toolpath`` with runs of straight feeds replaced by arcs that follow them within ``tolerance_mm``.
@@ -80,6 +81,9 @@ def fit_arcs(
         Largest sweep of one arc, degrees, in (0, 360); a longer circular stretch becomes several arcs.
         Keeping it under a full turn keeps each arc's end away from its start (no full-circle ambiguity
         once the controller rounds them).
+    simplify_lines : bool
+        Also drop vertices from the stretches of lines left between arcs (Douglas-Peucker within
+        ``tolerance_mm``), so the whole run stays within ``tolerance_mm`` of the original.
     start : sequence of 3 floats, optional
         Where the first move starts, mm; default its own end point (as :meth:`Toolpath.starts`).
 
@@ -116,9 +120,70 @@ def fit_arcs(
         return toolpath
     s = toolpath.xyz[0] if start is None else _point(start)
     kind, xyz, center, feed = fit_arcs_kernel(
-        toolpath.kind, toolpath.xyz, toolpath.center, toolpath.feed, s, tol, min_segments, max_r, max_sweep
+        toolpath.kind, toolpath.xyz, toolpath.center, toolpath.feed, s, tol, min_segments, max_r, max_sweep,
+        bool(simplify_lines),
     )
-    return Toolpath(kind, xyz, center, feed)
+    # the kernel returns views of buffers sized for the input: copy, so the result holds only its own moves
+    return Toolpath(kind.copy(), xyz.copy(), center.copy(), feed.copy())
+
+
+def fit_polyline(
+    start: Sequence[float] | NDArray[np.float64],
+    xyz: NDArray[np.float64],
+    feed_mm_min: float,
+    tolerance_mm: float = DEFAULT_ARC_TOLERANCE_MM,
+    *,
+    min_points: int = 4,
+    max_radius_mm: float = 1000.0,
+    max_sweep_deg: float = 270.0,
+    simplify_lines: bool = False,
+) -> Toolpath:
+    """Straight feeds from ``start`` through ``xyz``, with arcs where they fit (see :func:`fit_arcs`).
+
+    Parameters
+    ----------
+    start : sequence of 3 floats
+        Where the polyline starts (the tool's position), mm.
+    xyz : ndarray of shape (M, 3), float64
+        Points to cut to, in order, mm.
+    feed_mm_min : float
+        Feed of every move, mm/min (finite, > 0).
+    tolerance_mm, min_points, max_radius_mm, max_sweep_deg, simplify_lines
+        As in :func:`fit_arcs`.
+
+    Returns
+    -------
+    Toolpath
+        At most M moves (FEED, ARC_CW, ARC_CCW), the first starting at ``start``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t = np.linspace(0.0, np.pi / 2, 20)[1:]
+    >>> fit_polyline((5.0, 0.0, -1.0), np.c_[5 * np.cos(t), 5 * np.sin(t), np.full(19, -1.0)], 600.0).kind.tolist()
+    [3]
+    >>> len(fit_polyline((0.0, 0.0, 0.0), np.zeros((0, 3)), 600.0))
+    0
+    """
+    tol, min_segments, max_r, max_sweep = _checked(tolerance_mm, min_points, max_radius_mm, max_sweep_deg)
+    s = _point(start)
+    f = float(feed_mm_min)
+    if not (math.isfinite(f) and f > 0):
+        raise InputError(f"feed_mm_min must be a finite number > 0, got {feed_mm_min!r}")
+    try:
+        pts = np.ascontiguousarray(np.asarray(xyz, dtype=np.float64).reshape(-1, 3))
+    except (TypeError, ValueError):
+        raise InputError(f"xyz must be an (M, 3) array of points in mm, got shape {np.shape(xyz)}") from None
+    m = len(pts)
+    if m == 0:
+        return Toolpath.empty()
+    if not np.all(np.isfinite(pts)):
+        raise InputError("xyz has non-finite coordinates")
+    kind, out, center, feed = fit_arcs_kernel(
+        np.full(m, int(MoveKind.FEED), np.int8), pts, np.full((m, 2), np.nan), np.full(m, f),
+        s, tol, min_segments, max_r, max_sweep, bool(simplify_lines),
+    )
+    return Toolpath(kind.copy(), out.copy(), center.copy(), feed.copy())
 
 
 def append_fitted(
@@ -130,52 +195,39 @@ def append_fitted(
     min_points: int = 4,
     max_radius_mm: float = 1000.0,
     max_sweep_deg: float = 270.0,
+    simplify_lines: bool = False,
 ) -> int:
-    """Append straight feeds through ``xyz`` to ``builder``, with arcs where they fit (see :func:`fit_arcs`).
-
-    The polyline starts at the builder's current position. Equivalent to appending the feeds and then
-    fitting, without rebuilding the whole toolpath.
+    """Append :func:`fit_polyline` from the builder's position through ``xyz`` to ``builder``.
 
     Parameters
     ----------
     builder : ToolpathBuilder
-        Receives the moves; it must have a position.
-    xyz : ndarray of shape (M, 3), float64
-        Points to cut to, in order, mm.
-    feed_mm_min : float
-        Feed of every move, mm/min (> 0).
-    tolerance_mm, min_points, max_radius_mm, max_sweep_deg
-        As in :func:`fit_arcs`.
+        Receives the moves; it must have a position. Any builder with ``position``, ``feed`` and ``arc``
+        (and optionally ``extend(toolpath)``, used when present) will do.
+    xyz, feed_mm_min, tolerance_mm, min_points, max_radius_mm, max_sweep_deg, simplify_lines
+        As in :func:`fit_polyline`.
 
     Returns
     -------
     int
         Number of moves appended (<= M).
     """
-    tol, min_segments, max_r, max_sweep = _checked(tolerance_mm, min_points, max_radius_mm, max_sweep_deg)
     pos = builder.position
     if pos is None:
         raise InputError("append_fitted needs a builder with a current position (the polyline's start)")
-    f = float(feed_mm_min)
-    if not (math.isfinite(f) and f > 0):
-        raise InputError(f"feed_mm_min must be a finite number > 0, got {feed_mm_min!r}")
-    pts = np.ascontiguousarray(np.asarray(xyz, dtype=np.float64).reshape(-1, 3))
-    m = len(pts)
-    if m == 0:
-        return 0
-    if not np.all(np.isfinite(pts)):
-        raise InputError("xyz has non-finite coordinates")
-    kind, out, center, _ = fit_arcs_kernel(
-        np.full(m, int(MoveKind.FEED), np.int8), pts, np.full((m, 2), np.nan), np.full(m, f),
-        np.array(pos, np.float64), tol, min_segments, max_r, max_sweep,
-    )
+    tp = fit_polyline(pos, xyz, feed_mm_min, tolerance_mm, min_points=min_points, max_radius_mm=max_radius_mm,
+                      max_sweep_deg=max_sweep_deg, simplify_lines=simplify_lines)
+    extend = getattr(builder, "extend", None)
+    if callable(extend):
+        extend(tp)
+        return len(tp)
     ccw = int(MoveKind.ARC_CCW)
-    for k, p, c in zip(kind.tolist(), out.tolist(), center.tolist(), strict=True):
+    for k, p, c, f in zip(tp.kind.tolist(), tp.xyz.tolist(), tp.center.tolist(), tp.feed.tolist(), strict=True):
         if k == MoveKind.FEED:
             builder.feed(p[0], p[1], p[2], f)
         else:
             builder.arc(p[0], p[1], p[2], c[0], c[1], cw=k != ccw, feed_mm_min=f)
-    return len(kind)
+    return len(tp)
 
 
 def _point(start: Sequence[float] | NDArray[np.float64]) -> NDArray[np.float64]:

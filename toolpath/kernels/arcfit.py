@@ -8,7 +8,9 @@ array ``P`` of shape (N + 1, 3): ``P[0]`` is the start, ``P[k + 1] = xyz[k]``, s
 A *run* is a maximal stretch of consecutive FEED moves with one feed (bit-equal). In a run, from the
 current point ``P[s]`` the longest stretch ``P[s..e]`` that one arc follows becomes an arc ending at
 ``P[e]`` (an original vertex, so the path keeps its corners); where no arc of at least ``min_segments``
-segments fits, one straight move is kept and the search starts again from the next point.
+segments fits, one straight move is kept and the search starts again from the next point. With
+``simplify``, each stretch of lines left between arcs is then reduced by Douglas-Peucker within ``tol``
+(3D distance to the chord), which keeps that stretch within ``tol`` of the original both ways too.
 
 The candidate arc for ``P[s..e]`` (``_arc_through``):
 
@@ -150,34 +152,82 @@ def _longest(p, s, b, tol, min_segments, max_radius, max_sweep):  # type: ignore
     lo = s + min_segments
     if lo > b:
         return -1, 0.0, 0.0, False
-    ok, cx, cy, ccw = arc_through_kernel(p, s, lo, tol, max_radius, max_sweep)
-    if not ok:
-        return -1, 0.0, 0.0, False
-    good = lo
+    # one call site of the fit (each call site is compiled into this function again)
+    good = -1
     bad = -1
+    cx = cy = 0.0
+    ccw = False
+    cand = lo
     span = min_segments
-    while good < b:
-        span *= 2
-        cand = min(s + span, b)
-        ok2, cx2, cy2, ccw2 = arc_through_kernel(p, s, cand, tol, max_radius, max_sweep)
-        if ok2:
-            good, cx, cy, ccw = cand, cx2, cy2, ccw2
+    while True:
+        ok, cx2, cy2, ccw2 = arc_through_kernel(p, s, cand, tol, max_radius, max_sweep)
+        if ok:
+            good = cand
+            cx = cx2
+            cy = cy2
+            ccw = ccw2
         else:
             bad = cand
-            break
-    if bad >= 0:
-        while bad - good > 1:
-            mid = (good + bad) // 2
-            ok2, cx2, cy2, ccw2 = arc_through_kernel(p, s, mid, tol, max_radius, max_sweep)
-            if ok2:
-                good, cx, cy, ccw = mid, cx2, cy2, ccw2
-            else:
-                bad = mid
+        if good < 0:
+            return -1, 0.0, 0.0, False
+        if bad < 0:  # galloping: double the span until the fit fails or the run ends
+            if good == b:
+                break
+            span *= 2
+            cand = min(s + span, b)
+        else:  # bisecting between the longest fit and the shortest failure
+            if bad - good <= 1:
+                break
+            cand = (good + bad) // 2
     return good, cx, cy, ccw
 
 
 @njit(cache=True, nogil=True)
-def fit_arcs_kernel(kind, xyz, center, feed, start, tol, min_segments, max_radius, max_sweep):  # type: ignore[no-untyped-def]
+def _keep_kernel(p, a, c, tol, keep):  # type: ignore[no-untyped-def]
+    """Douglas-Peucker on ``p[a..c]`` (3D distance to the chord): sets ``keep[k - a]`` for the kept points."""
+    keep[0] = True
+    keep[c - a] = True
+    stack = np.empty((c - a + 1, 2), np.int64)
+    stack[0, 0] = a
+    stack[0, 1] = c
+    top = 1
+    while top > 0:
+        top -= 1
+        lo = stack[top, 0]
+        hi = stack[top, 1]
+        if hi - lo < 2:
+            continue
+        sx = p[hi, 0] - p[lo, 0]
+        sy = p[hi, 1] - p[lo, 1]
+        sz = p[hi, 2] - p[lo, 2]
+        ss = sx * sx + sy * sy + sz * sz
+        worst = -1.0
+        at = -1
+        for k in range(lo + 1, hi):
+            dx = p[k, 0] - p[lo, 0]
+            dy = p[k, 1] - p[lo, 1]
+            dz = p[k, 2] - p[lo, 2]
+            u = 0.0
+            if ss > 0.0:
+                u = min(1.0, max(0.0, (dx * sx + dy * sy + dz * sz) / ss))
+            ex = dx - u * sx
+            ey = dy - u * sy
+            ez = dz - u * sz
+            d = math.sqrt(ex * ex + ey * ey + ez * ez)
+            if d > worst:
+                worst = d
+                at = k
+        if worst > tol:
+            keep[at - a] = True
+            stack[top, 0] = lo
+            stack[top, 1] = at
+            stack[top + 1, 0] = at
+            stack[top + 1, 1] = hi
+            top += 2
+
+
+@njit(cache=True, nogil=True)
+def fit_arcs_kernel(kind, xyz, center, feed, start, tol, min_segments, max_radius, max_sweep, simplify):  # type: ignore[no-untyped-def]  # noqa: E501
     """Toolpath columns with runs of FEED moves replaced by arcs where they fit (see the module docstring).
 
     Parameters
@@ -194,6 +244,8 @@ def fit_arcs_kernel(kind, xyz, center, feed, start, tol, min_segments, max_radiu
         Fewest straight moves one arc replaces (>= 2).
     max_radius, max_sweep : float
         Largest arc radius (mm) and sweep (radians).
+    simplify : bool
+        Also simplify the stretches of lines left between arcs (Douglas-Peucker within ``tol``).
 
     Returns
     -------
@@ -201,20 +253,25 @@ def fit_arcs_kernel(kind, xyz, center, feed, start, tol, min_segments, max_radiu
     """
     n = kind.shape[0]
     p = np.empty((n + 1, 3))
-    if n:
-        p[0] = start
-        p[1:] = xyz
+    for d in range(3):
+        p[0, d] = start[d]
+        for k in range(n):
+            p[k + 1, d] = xyz[k, d]
     ok_ = np.empty(n, np.int8)
     oxyz = np.empty((n, 3))
-    oc = np.full((n, 2), np.nan)
+    oc = np.empty((n, 2))
     of = np.empty(n)
+    nan = math.nan
+    keep = np.empty(n + 1, np.bool_)  # scratch of the line simplification
     m = 0
     i = 0
     while i < n:
         if kind[i] != _FEED:
             ok_[m] = kind[i]
-            oxyz[m] = xyz[i]
-            oc[m] = center[i]
+            for d in range(3):
+                oxyz[m, d] = xyz[i, d]
+            oc[m, 0] = center[i, 0]
+            oc[m, 1] = center[i, 1]
             of[m] = feed[i]
             m += 1
             i += 1
@@ -225,23 +282,45 @@ def fit_arcs_kernel(kind, xyz, center, feed, start, tol, min_segments, max_radiu
         # the run's points are p[i .. j + 1]
         s = i
         b = j + 1
-        while s < b:
-            e, cx, cy, ccw = _longest(p, s, b, tol, min_segments, max_radius, max_sweep)
-            if e < 0:
-                ok_[m] = _FEED
-                oxyz[m] = p[s + 1]
-                of[m] = feed[i]
+        lines = -1  # first point of the stretch of lines not yet written
+        while s <= b:
+            e = -1
+            cx = cy = 0.0
+            ccw = False
+            if s < b:
+                e, cx, cy, ccw = _longest(p, s, b, tol, min_segments, max_radius, max_sweep)
+            if e < 0 and s < b:
+                if lines < 0:
+                    lines = s
                 s += 1
-            else:
-                ok_[m] = _ARC_CCW if ccw else _ARC_CW
-                oxyz[m] = p[e]
-                oc[m, 0] = cx
-                oc[m, 1] = cy
-                of[m] = feed[i]
-                s = e
+                continue
+            if lines >= 0:  # write the lines p[lines] -> ... -> p[s]
+                for k in range(s - lines + 1):
+                    keep[k] = not simplify
+                if simplify:
+                    _keep_kernel(p, lines, s, tol, keep)
+                for k in range(lines + 1, s + 1):
+                    if keep[k - lines]:
+                        ok_[m] = _FEED
+                        for d in range(3):
+                            oxyz[m, d] = p[k, d]
+                        oc[m, 0] = nan
+                        oc[m, 1] = nan
+                        of[m] = feed[i]
+                        m += 1
+                lines = -1
+            if s == b:
+                break
+            ok_[m] = _ARC_CCW if ccw else _ARC_CW
+            for d in range(3):
+                oxyz[m, d] = p[e, d]
+            oc[m, 0] = cx
+            oc[m, 1] = cy
+            of[m] = feed[i]
             m += 1
+            s = e
         i = j + 1
-    return ok_[:m].copy(), oxyz[:m].copy(), oc[:m].copy(), of[:m].copy()
+    return ok_[:m], oxyz[:m], oc[:m], of[:m]
 
 
 # plain NumPy reference ------------------------------------------------------------------------------------------
@@ -313,6 +392,7 @@ def fit_arcs_reference(
     min_segments: int,
     max_radius: float,
     max_sweep: float,
+    simplify: bool,
 ) -> tuple[NDArray[np.int8], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """:func:`fit_arcs_kernel` in plain Python and NumPy (same search, lists of moves)."""
     n = len(kind)
@@ -338,6 +418,7 @@ def fit_arcs_reference(
         while j + 1 < n and kind[j + 1] == _FEED and feed[j + 1] == feed[i]:
             j += 1
         s, b = i, j + 1
+        pieces: list[tuple[int, int, tuple[float, float, bool] | None]] = []  # (from, to, arc or None)
         while s < b:
             best = None
             lo = s + min_segments
@@ -359,17 +440,28 @@ def fit_arcs_reference(
                         else:
                             bad = mid
             if best is None:
-                out_k.append(_FEED)
-                out_p.append(p[s + 1])
-                out_c.append((math.nan, math.nan))
+                if pieces and pieces[-1][2] is None:
+                    pieces[-1] = (pieces[-1][0], s + 1, None)
+                else:
+                    pieces.append((s, s + 1, None))
                 s += 1
             else:
                 _, cx, cy, ccw = fits(s, best)
-                out_k.append(_ARC_CCW if ccw else _ARC_CW)
-                out_p.append(p[best])
-                out_c.append((cx, cy))
+                pieces.append((s, best, (cx, cy, ccw)))
                 s = best
-            out_f.append(float(feed[i]))
+        for a, c, arc in pieces:
+            if arc is None:
+                kept = _douglas_peucker(p, a, c, tol) if simplify else list(range(a + 1, c + 1))
+                for k in kept:
+                    out_k.append(_FEED)
+                    out_p.append(p[k])
+                    out_c.append((math.nan, math.nan))
+                    out_f.append(float(feed[i]))
+            else:
+                out_k.append(_ARC_CCW if arc[2] else _ARC_CW)
+                out_p.append(p[c])
+                out_c.append((arc[0], arc[1]))
+                out_f.append(float(feed[i]))
         i = j + 1
     m = len(out_k)
     return (
@@ -378,3 +470,19 @@ def fit_arcs_reference(
         np.array(out_c, np.float64).reshape(m, 2),
         np.array(out_f, np.float64),
     )
+
+
+def _douglas_peucker(p: NDArray[np.float64], a: int, c: int, tol: float) -> list[int]:
+    """Indices after ``a`` up to ``c`` kept by Douglas-Peucker within ``tol`` (recursive, 3D distances)."""
+    if c - a < 2:
+        return list(range(a + 1, c + 1))
+    seg = p[c] - p[a]
+    rel = p[a + 1 : c] - p[a]
+    ss = float(seg @ seg)
+    u = np.clip(rel @ seg / ss, 0.0, 1.0) if ss > 0 else np.zeros(len(rel))
+    d = np.linalg.norm(rel - u[:, None] * seg, axis=1)
+    k = int(np.argmax(d))
+    if d[k] <= tol:
+        return [c]
+    at = a + 1 + k
+    return _douglas_peucker(p, a, at, tol) + _douglas_peucker(p, at, c, tol)
