@@ -105,11 +105,11 @@ def fit_arcs(
     >>> from toolpath.moves import ToolpathBuilder
     >>> b = ToolpathBuilder()
     >>> b.rapid(10.0, 0.0, 0.0)
-    >>> t = np.linspace(0.0, np.pi, 50)
-    >>> b.feeds(np.c_[10 * np.cos(t[1:]), 10 * np.sin(t[1:]), np.zeros(49)], 800.0)
+    >>> t = np.linspace(0.0, np.pi, 100)
+    >>> b.feeds(np.c_[10 * np.cos(t[1:]), 10 * np.sin(t[1:]), np.zeros(99)], 800.0)
     >>> fitted = fit_arcs(b.build())
-    >>> fitted.kind.tolist(), np.round(fitted.center[1], 9).tolist()
-    ([0, 3], [0.0, 0.0])
+    >>> fitted.kind.tolist(), bool(np.hypot(*fitted.center[1]) < 0.005)
+    ([0, 3], True)
     >>> len(fit_arcs(ToolpathBuilder().build()))
     0
     """

@@ -16,8 +16,10 @@ The candidate arc for ``P[s..e]`` (``_arc_through``):
 
 - its centre lies on the perpendicular bisector of ``P[s] P[e]`` in XY (start and end radii are equal,
   as controllers check), at the position minimising the algebraic residuals
-  ``sum_k (|P_k - c|^2 - r^2)^2`` over the points between (a one-parameter least-squares problem,
-  closed form);
+  ``sum_k (|Q_k - c|^2 - r^2)^2`` over the vertices between and the chord midpoints (a one-parameter
+  least-squares problem, closed form); with the midpoints, a finely sampled circle is fitted between its
+  vertices (outside) and its chords (inside), not through the vertices, which leaves the chords'
+  sagitta as the whole error;
 - it is accepted when every vertex lies within ``tol`` of the circle and every chord stays outside
   ``r - tol`` (its closest approach to the centre; the farthest point of a chord is a vertex, as the
   distance to the centre is convex along it), so the polyline lies in the annulus ``r +- tol``;
@@ -84,6 +86,13 @@ def arc_through_kernel(p, s, e, tol, max_radius, max_sweep):  # type: ignore[no-
         sbb += b * b
         if p[k, 2] != z0:
             helical = True
+    for k in range(s, e):  # the chord midpoints: the circle goes between vertices and chords
+        dx = 0.5 * (p[k, 0] + p[k + 1, 0]) - x0
+        dy = 0.5 * (p[k, 1] + p[k + 1, 1]) - y0
+        a = dx * dx + dy * dy - 2.0 * (mx * dx + my * dy)
+        b = 2.0 * (nx * dx + ny * dy)
+        sab += a * b
+        sbb += b * b
     if not sbb > 0.0:
         return False, 0.0, 0.0, False
     t = sab / sbb
@@ -339,7 +348,8 @@ def arc_through_reference(
         return fail
     n = np.array([-w[1], w[0]]) / chord
     mid = 0.5 * w
-    inner = d[1:-1]
+    # the interior vertices and the chord midpoints
+    inner = np.concatenate([d[1:-1], 0.5 * (d[:-1] + d[1:])])
     # |d_k - (mid + t n)|^2 - |mid + t n|^2 = |d_k|^2 - 2 mid.d_k - 2 t n.d_k  (linear in t)
     a = np.sum(inner * inner, axis=1) - 2.0 * inner @ mid
     bcol = 2.0 * inner @ n
