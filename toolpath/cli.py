@@ -263,9 +263,12 @@ def run_job_file(path: str | os.PathLike[str] | Any, *, output: str | os.PathLik
                               "machine": machine.name, **figures}
     report.update(ct.to_json())
     per_op = [dict(op) for op in milled.operations]
+    owner = milled.program_ops or list(range(len(per_op)))  # program operation -> job operation
     for i, entry in enumerate(report.get("breakdown", {}).get("by_operation", [])):
-        if i < len(per_op):
-            per_op[i]["cycle_time_s"] = entry.get("cycle_time_s")
+        t = entry.get("cycle_time_s")
+        if i < len(owner) and owner[i] < len(per_op) and isinstance(t, (int, float)):
+            j = owner[i]
+            per_op[j]["cycle_time_s"] = per_op[j].get("cycle_time_s", 0.0) + t
     report["operations"] = per_op
     written = atomic_write_text(out, text) if write and out is not None else None
     return JobResult(job, program, text, written, report)

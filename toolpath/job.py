@@ -233,7 +233,7 @@ def mill(
         pass
     elif name not in STRATEGIES:
         raise InputError(f"unknown strategy {strategy!r}; accepted: {', '.join(STRATEGIES)}")
-    if STRATEGIES[name] is None:
+    if name != "drill" and STRATEGIES[name] is None:
         built = ", ".join(k for k, v in STRATEGIES.items() if v)
         raise InputError(f"strategy {strategy!r} is not available yet; available: {built}")
     if isinstance(part, (str, os.PathLike)):

@@ -34,9 +34,29 @@ next to its part and run from anywhere::
     spindle_rpm = 12000.0
     coolant = "flood"              # off, flood, mist
     name = "roughing"
+    # options of the clearing (all optional; the command line's flags of the same names):
+    order = "outside-in"           # offset loops: outside-in or inside-out
+    entry = "helix"                # into material: helix (a ramp where none fits) or ramp
+    corner_radius_mm = 0.0         # round the sharp corners of offset roughing loops, mm
+    axial_stock_mm = 0.0           # stock left on the floors, mm
+    floor_pass_mm = 0.0            # a final floor pass this thick, mm (at most the stepdown)
+    spring_pass = false            # run the wall finishing pass twice
+    bore = true                    # bore round holes on a helix (false: clear them like pockets)
+    drill = "d5"                   # a drill tool: it drills the holes of its diameter after this operation
 
-Each operation clears every pocket of the part from the stock (there is no rest machining yet), so a
-second operation with a smaller tool recuts what the first cut and reaches what it could not.
+    [tools.d5]
+    diameter_mm = 5.0
+    kind = "drill"
+
+    [[operations]]                 # or a drilling operation of its own (after the milling ones)
+    kind = "drill"                 # mill (default) or drill
+    tool = "d5"
+    feed_mm_min = 150.0
+    peck_mm = 5.0                  # depth of each peck, mm (default one drill diameter)
+
+Each milling operation clears every pocket of the part from the stock (there is no rest machining yet), so
+a second operation with a smaller tool recuts what the first cut and reaches what it could not. The holes a
+drill of the job makes (see :func:`toolpath.job.drillable`) are left by every milling operation.
 
 Errors name the file, the key and the bad value (:class:`~toolpath.errors.InputError`).
 
@@ -68,7 +88,10 @@ __all__ = ["ToolSpec", "OperationSpec", "StockSpec", "Job", "MilledJob", "load_j
 _TOP_KEYS = {"part", "depth_mm", "setup", "dialect", "machine", "output", "name", "stock", "tools", "operations"}
 _TOOL_KEYS = {"diameter_mm", "kind", "number", "flutes", "flute_length_mm", "corner_radius_mm"}
 _OP_KEYS = {"tool", "strategy", "stepover", "stepdown_mm", "feed_mm_min", "plunge_feed_mm_min", "spindle_rpm",
-            "coolant", "name", "clearance_mm"}
+            "coolant", "name", "clearance_mm", "kind", "order", "entry", "corner_radius_mm", "axial_stock_mm",
+            "floor_pass_mm", "spring_pass", "bore", "drill"}
+_DRILL_OP_KEYS = {"tool", "kind", "feed_mm_min", "spindle_rpm", "coolant", "name", "clearance_mm", "peck_mm"}
+_OP_KINDS = ("mill", "drill")
 _STOCK_KEYS = {"allowance_mm", "allowance_top_mm", "allowance_bottom_mm", "min_mm", "max_mm"}
 
 
@@ -94,6 +117,16 @@ class OperationSpec:
     coolant: str = "off"
     name: str = ""
     clearance_mm: float = 5.0
+    kind: str = "mill"
+    order: str = "outside-in"
+    entry: str = "helix"
+    corner_radius_mm: float = 0.0
+    axial_stock_mm: float = 0.0
+    floor_pass_mm: float = 0.0
+    spring_pass: bool = False
+    bore: bool = True
+    drill: str | None = None
+    peck_mm: float | None = None
 
 
 @dataclass(frozen=True)
@@ -138,12 +171,16 @@ class MilledJob:
     operations : list of dict
         Figures per operation: ``name``, ``tool``, ``strategy`` and those of
         :meth:`toolpath.job.MillResult.to_json`.
+    program_ops : list of int
+        For each operation of ``program``, the index of the job's operation it comes from (a milling
+        operation with a ``drill`` makes two).
     """
 
     job: Job
     program: Any
     results: list[Any]
     operations: list[dict[str, Any]]
+    program_ops: list[int] = field(default_factory=list)
 
     def figures(self) -> dict[str, Any]:
         """The DESIGN.md figures this layer knows (no cycle time: that is ``sim``'s), plus ``operations``."""
@@ -184,6 +221,18 @@ def _str(src: Path, key: str, value: Any) -> str:
     return value.strip()
 
 
+def _choice(src: Path, key: str, value: Any, accepted: tuple[str, ...]) -> str:
+    if not isinstance(value, str) or value.strip().lower() not in accepted:
+        raise InputError(f"{_where(src, key)} must be one of {', '.join(accepted)}, got {value!r}")
+    return value.strip().lower()
+
+
+def _bool(src: Path, key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise InputError(f"{_where(src, key)} must be true or false, got {value!r}")
+    return value
+
+
 def _unknown(src: Path, where: str, got: dict[str, Any], accepted: set[str]) -> None:
     extra = sorted(set(got) - accepted)
     if extra:
@@ -214,7 +263,6 @@ def parse_job(data: dict[str, Any], source: str | os.PathLike[str]) -> Job:
     source : path
         The job file; relative paths in ``data`` are taken from its folder.
     """
-    from .enums import Coolant
     from .geometry.step import SETUPS
     from .tool import Tool
 
@@ -296,42 +344,8 @@ def parse_job(data: dict[str, Any], source: str | os.PathLike[str]) -> Job:
         key = f"operations[{i}]"
         if not isinstance(op, dict):
             raise InputError(f"{_where(src, key)} must be a table, got {op!r}")
-        _unknown(src, key + ".", op, _OP_KEYS)
-        if "tool" not in op:
-            raise InputError(f"{_where(src, key + '.tool')} is missing (one of {', '.join(tools)})")
-        tname = _str(src, key + ".tool", op["tool"])
-        if tname not in tools:
-            raise InputError(f"{_where(src, key + '.tool')} {tname!r} is not defined; defined: {', '.join(tools)}")
-        stepover = op.get("stepover", "40%")
-        if isinstance(stepover, bool) or not isinstance(stepover, (str, int, float)):
-            raise InputError(f"{_where(src, key + '.stepover')} must be mm or a percentage like \"40%\", "
-                             f"got {stepover!r}")
-        coolant = _str(src, key + ".coolant", op.get("coolant", "off")).lower()
-        if coolant not in {c.value for c in Coolant}:
-            raise InputError(f"{_where(src, key + '.coolant')} must be one of "
-                             f"{', '.join(c.value for c in Coolant)}, got {op['coolant']!r}")
-        strategy = _str(src, key + ".strategy", op.get("strategy", "offset")).lower()
-        from .job import STRATEGIES, parse_stepover
-
-        if strategy not in STRATEGIES:
-            raise InputError(f"{_where(src, key + '.strategy')} {strategy!r} is unknown; accepted: "
-                             f"{', '.join(STRATEGIES)}")
-        try:
-            parse_stepover(stepover, tools[tname].tool)
-        except CamError as exc:
-            raise InputError(f"{_where(src, key + '.stepover')}: {exc}") from None
-        ops.append(OperationSpec(
-            tool=tname,
-            strategy=strategy,
-            stepover=str(stepover),
-            stepdown_mm=_num(src, key + ".stepdown_mm", op["stepdown_mm"]) if "stepdown_mm" in op else None,
-            feed_mm_min=_num(src, key + ".feed_mm_min", op.get("feed_mm_min", 1000.0)),
-            plunge_feed_mm_min=_num(src, key + ".plunge_feed_mm_min", op.get("plunge_feed_mm_min", 300.0)),
-            spindle_rpm=_num(src, key + ".spindle_rpm", op.get("spindle_rpm", 10000.0), allow_zero=True),
-            coolant=coolant,
-            name=_str(src, key + ".name", op["name"]) if "name" in op else "",
-            clearance_mm=_num(src, key + ".clearance_mm", op.get("clearance_mm", 5.0)),
-        ))
+        ops.append(_operation(src, key, op, tools))
+    _check_drills(src, ops, tools)
     depth = _num(src, "depth_mm", data["depth_mm"]) if "depth_mm" in data else None
     if depth is not None and part.suffix.lower() not in (".dxf", ".svg"):
         raise InputError(f"{_where(src, 'depth_mm')} applies to 2D drawings (.dxf/.svg), not {part.name!r}")
@@ -340,6 +354,111 @@ def parse_job(data: dict[str, Any], source: str | os.PathLike[str]) -> Job:
     ):
         raise InputError(f"{_where(src, 'stock')}: allowances need a STEP part; give min_mm and max_mm for a drawing")
     return Job(src, part, tools, tuple(ops), stock, setup, dialect, machine, output, name, depth)
+
+
+def _operation(src: Path, key: str, op: dict[str, Any], tools: dict[str, ToolSpec]) -> OperationSpec:
+    """One ``[[operations]]`` table, checked."""
+    from .enums import Coolant
+    from .strategies.entries import ClearingOrder, EntryKind
+
+    kind = _choice(src, key + ".kind", op.get("kind", "mill"), _OP_KINDS)
+    _unknown(src, key + ".", op, _OP_KEYS | _DRILL_OP_KEYS)
+    if "peck_mm" in op and kind != "drill":
+        raise InputError(f"{_where(src, key + '.peck_mm')} applies to a drill operation (kind = \"drill\") only")
+    if "tool" not in op:
+        raise InputError(f"{_where(src, key + '.tool')} is missing (one of {', '.join(tools)})")
+    tname = _str(src, key + ".tool", op["tool"])
+    if tname not in tools:
+        raise InputError(f"{_where(src, key + '.tool')} {tname!r} is not defined; defined: {', '.join(tools)}")
+    is_drill = tools[tname].tool.kind.value == "drill"
+    if is_drill != (kind == "drill"):
+        raise InputError(f"{_where(src, key + '.tool')} {tname!r} is a {tools[tname].tool.kind.value} tool: "
+                         + ("a drill operation needs a drill (kind = \"drill\" in its tool table)" if kind == "drill"
+                            else "a drill makes a drill operation (kind = \"drill\") or a milling operation's "
+                                 "drill key"))
+    if kind == "drill":
+        extra = sorted(set(op) - _DRILL_OP_KEYS)
+        if extra:
+            raise InputError(f"{_where(src, key + '.' + extra[0])} does not apply to a drill operation; accepted: "
+                             f"{', '.join(sorted(_DRILL_OP_KEYS))}")
+    coolant = _str(src, key + ".coolant", op.get("coolant", "off")).lower()
+    if coolant not in {c.value for c in Coolant}:
+        raise InputError(f"{_where(src, key + '.coolant')} must be one of "
+                         f"{', '.join(c.value for c in Coolant)}, got {op['coolant']!r}")
+    common: dict[str, Any] = {
+        "tool": tname, "kind": kind, "coolant": coolant,
+        "feed_mm_min": _num(src, key + ".feed_mm_min", op.get("feed_mm_min", 200.0 if kind == "drill" else 1000.0)),
+        "spindle_rpm": _num(src, key + ".spindle_rpm", op.get("spindle_rpm", 10000.0), allow_zero=True),
+        "name": _str(src, key + ".name", op["name"]) if "name" in op else "",
+        "clearance_mm": _num(src, key + ".clearance_mm", op.get("clearance_mm", 5.0)),
+    }
+    if kind == "drill":
+        peck = _num(src, key + ".peck_mm", op["peck_mm"]) if "peck_mm" in op else None
+        return OperationSpec(strategy="drill", peck_mm=peck, **common)
+    stepover = op.get("stepover", "40%")
+    if isinstance(stepover, bool) or not isinstance(stepover, (str, int, float)):
+        raise InputError(f"{_where(src, key + '.stepover')} must be mm or a percentage like \"40%\", "
+                         f"got {stepover!r}")
+    strategy = _str(src, key + ".strategy", op.get("strategy", "offset")).lower()
+    from .job import STRATEGIES, parse_stepover
+
+    if strategy not in STRATEGIES:
+        raise InputError(f"{_where(src, key + '.strategy')} {strategy!r} is unknown; accepted: "
+                         f"{', '.join(STRATEGIES)}")
+    try:
+        parse_stepover(stepover, tools[tname].tool)
+    except CamError as exc:
+        raise InputError(f"{_where(src, key + '.stepover')}: {exc}") from None
+    stepdown = _num(src, key + ".stepdown_mm", op["stepdown_mm"]) if "stepdown_mm" in op else None
+    floor_pass = _num(src, key + ".floor_pass_mm", op.get("floor_pass_mm", 0.0), allow_zero=True)
+    if stepdown is not None and floor_pass > stepdown:
+        raise InputError(f"{_where(src, key + '.floor_pass_mm')} must be at most stepdown_mm {stepdown:g}, "
+                         f"got {op['floor_pass_mm']!r}")
+    drill = None
+    if "drill" in op:
+        drill = _str(src, key + ".drill", op["drill"])
+        if drill not in tools:
+            raise InputError(f"{_where(src, key + '.drill')} {drill!r} is not defined; defined: {', '.join(tools)}")
+        if tools[drill].tool.kind.value != "drill":
+            raise InputError(f"{_where(src, key + '.drill')} {drill!r} is a {tools[drill].tool.kind.value} tool, "
+                             "not a drill (kind = \"drill\" in its tool table)")
+        if tools[drill].tool.number == tools[tname].tool.number:
+            raise InputError(f"{_where(src, key + '.drill')} {drill!r} has the tool number of {tname!r} "
+                             f"(T{tools[tname].tool.number}); give them different numbers")
+    return OperationSpec(
+        strategy=strategy,
+        stepover=str(stepover),
+        stepdown_mm=stepdown,
+        plunge_feed_mm_min=_num(src, key + ".plunge_feed_mm_min", op.get("plunge_feed_mm_min", 300.0)),
+        order=_choice(src, key + ".order", op.get("order", "outside-in"), tuple(o.value for o in ClearingOrder)),
+        entry=_choice(src, key + ".entry", op.get("entry", "helix"), tuple(e.value for e in EntryKind)),
+        corner_radius_mm=_num(src, key + ".corner_radius_mm", op.get("corner_radius_mm", 0.0), allow_zero=True),
+        axial_stock_mm=_num(src, key + ".axial_stock_mm", op.get("axial_stock_mm", 0.0), allow_zero=True),
+        floor_pass_mm=floor_pass,
+        spring_pass=_bool(src, key + ".spring_pass", op.get("spring_pass", False)),
+        bore=_bool(src, key + ".bore", op.get("bore", True)),
+        drill=drill,
+        **common,
+    )
+
+
+def _check_drills(src: Path, ops: list[OperationSpec], tools: dict[str, ToolSpec]) -> None:
+    """Drill operations come after the milling ones; each drill drills in one place only."""
+    last_mill = max((i for i, o in enumerate(ops) if o.kind == "mill"), default=-1)
+    for i, o in enumerate(ops):
+        if o.kind == "drill" and i < last_mill:
+            raise InputError(f"{_where(src, f'operations[{i}].kind')} \"drill\" must come after the milling "
+                             f"operations (it drills into the floors they clear); operations[{last_mill}] mills")
+    used: dict[str, int] = {}
+    for i, o in enumerate(ops):
+        d = o.tool if o.kind == "drill" else o.drill
+        if d is None:
+            continue
+        if d in used:
+            where = f"operations[{i}].{'tool' if o.kind == 'drill' else 'drill'}"
+            raise InputError(f"{_where(src, where)} {d!r} already drills in operations[{used[d]}]: each drill "
+                             "makes its holes once")
+        used[d] = i
 
 
 def load_job(path: str | os.PathLike[str]) -> Job:
@@ -416,19 +535,37 @@ def mill_job(job: Job, *, progress: Callable[[int, int], None] | None = None) ->
     ops = []
     per_op: list[dict[str, Any]] = []
     results = []
+    program_ops: list[int] = []
     n_ops = len(job.operations)
+    any_mill = any(o.kind == "mill" for o in job.operations)
+    drills = {i: job.tools[o.tool if o.kind == "drill" else o.drill].tool  # type: ignore[index]
+              for i, o in enumerate(job.operations) if o.kind == "drill" or o.drill is not None}
     for i, spec in enumerate(job.operations):
         tool = job.tools[spec.tool].tool
         op_progress = None
         if progress is not None:
             def op_progress(done: int, total: int, i: int = i) -> None:
                 progress(i * total + done, n_ops * total)
+        kw: dict[str, Any] = {"depth_mm": job.depth_mm} if job.depth_mm is not None else {}
+        if spec.kind == "drill":
+            from .strategies.holes import DrillParams
+
+            kw.update(material_above_cleared=any_mill,
+                      drill_params=DrillParams(feed_mm_min=spec.feed_mm_min, peck_mm=spec.peck_mm or tool.diameter_mm))
+        else:
+            kw.update(order=spec.order, entry=spec.entry, corner_radius_mm=spec.corner_radius_mm,
+                      axial_stock_mm=spec.axial_stock_mm, floor_pass_mm=spec.floor_pass_mm,
+                      spring_pass=spec.spring_pass, bore_holes=spec.bore,
+                      skip_holes_for=tuple(t for j, t in drills.items() if j != i))
+            if spec.drill is not None:
+                kw["drill"] = job.tools[spec.drill].tool
         try:
-            res = mill(job.part, tool, strategy=spec.strategy, stepover=spec.stepover, stepdown_mm=spec.stepdown_mm,
+            res = mill(job.part, tool, strategy=spec.strategy if spec.kind == "mill" else "offset",
+                       stepover=spec.stepover, stepdown_mm=spec.stepdown_mm,
                        setup=job.setup, stock=stock, feed_mm_min=spec.feed_mm_min,
                        plunge_feed_mm_min=spec.plunge_feed_mm_min, spindle_rpm=spec.spindle_rpm,
                        coolant=spec.coolant, clearance_mm=spec.clearance_mm,  # type: ignore[arg-type]
-                       progress=op_progress, **({"depth_mm": job.depth_mm} if job.depth_mm is not None else {}))
+                       progress=op_progress, **kw)
         except CamError as exc:  # keep the class (FileFormatError, UnreachableError, ...), add where it came from
             try:
                 err = type(exc)(f"{_where(job.source, f'operations[{i}]')}: {exc}")
@@ -436,11 +573,13 @@ def mill_job(job: Job, *, progress: Callable[[int, int], None] | None = None) ->
                 err = InputError(f"{_where(job.source, f'operations[{i}]')}: {exc}")
             raise err from None
         results.append(res)
-        op = res.program.operations[0]
         name = spec.name or f"{spec.strategy} T{tool.number} D{tool.diameter_mm:g}"
-        ops.append(type(op)(op.tool, op.toolpath, spindle_rpm=op.spindle_rpm, coolant=op.coolant, name=name))
+        for op in res.program.operations:
+            op_name = name if op.tool == tool else (f"{name}: " if spec.name else "") + op.name
+            ops.append(type(op)(op.tool, op.toolpath, spindle_rpm=op.spindle_rpm, coolant=op.coolant, name=op_name))
+            program_ops.append(i)
         per_op.append({"name": name, "tool": spec.tool, "strategy": spec.strategy, **res.to_json()})
     first = results[0].program
     program = Program(tuple(ops), name=job.name, clearance_z_mm=max(r.program.clearance_z_mm for r in results),
                       start_xyz=first.start_xyz)
-    return MilledJob(job, program, results, per_op)
+    return MilledJob(job, program, results, per_op, program_ops)

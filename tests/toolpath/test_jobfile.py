@@ -114,6 +114,12 @@ def test_explicit_stock_block(job_dir: Path) -> None:
     assert math.isclose(res.report["levels_mm"][0], 10.0)
 
 
+_R = 'name = "roughing"'  # the end of the first operation's table
+_T = "[[operations]]\ntool = \"rough\""  # the start of the first operation's table
+_L = "feed_mm_min = 800.0"  # the end of the last operation's table
+_D5 = '[tools.d5]\ndiameter_mm = 5.0\nkind = "drill"\nnumber = 7\n\n'
+
+
 def _bad(text: str, job_dir: Path, name: str) -> Path:
     p = job_dir / name
     p.write_text(text)
@@ -139,11 +145,36 @@ def _bad(text: str, job_dir: Path, name: str) -> Path:
         ("allowance_mm = 2.0", "allowance_mm = 2.0\nmin_mm = [0, 0, 0]\nmax_mm = [1, 1, 1]", ["allowances"]),
         ('part = "parts/plate.step"', 'part = "parts/plate.step"\ndepth_mm = 2', ["depth_mm", "plate.step"]),
         ("feed_mm_min = 800.0", "feed_mm_min = 800.0\nfeed = 1", ["operations[1].feed", "not a known key"]),
+        # the clearing options of the command line
+        (_R, _R + '\norder = "spiral"', ["operations[0].order", "'spiral'", "outside-in, inside-out"]),
+        (_R, _R + '\nentry = "plunge"', ["operations[0].entry", "'plunge'", "helix, ramp"]),
+        (_R, _R + "\ncorner_radius_mm = -1", ["operations[0].corner_radius_mm", "-1", ">= 0"]),
+        (_R, _R + '\naxial_stock_mm = "0.2"', ["operations[0].axial_stock_mm", "'0.2'", "a number"]),
+        (_R, _R + "\nfloor_pass_mm = 3.0", ["operations[0].floor_pass_mm", "3.0", "stepdown_mm 2.5"]),
+        (_R, _R + '\nspring_pass = "yes"', ["operations[0].spring_pass", "'yes'", "true or false"]),
+        (_R, _R + "\nbore = 1", ["operations[0].bore", "1", "true or false"]),
+        (_R, _R + '\ndrill = "small"', ["operations[0].drill", "'small'", "not a drill"]),
+        (_R, _R + '\ndrill = "d9"', ["operations[0].drill", "'d9'", "not defined", "rough, small"]),
+        (_R, _R + '\nkind = "tap"', ["operations[0].kind", "'tap'", "mill, drill"]),
+        (_R, _R + "\npeck_mm = 2", ["operations[0].peck_mm", "drill operation"]),
+        # drills
+        (_T, _D5 + '[[operations]]\nkind = "drill"\ntool = "d5"\nstepover = 1\n\n' + _T,
+         ["operations[0].stepover", "does not apply to a drill operation", "peck_mm"]),
+        (_T, _D5 + '[[operations]]\nkind = "drill"\ntool = "d5"\n\n' + _T,
+         ["operations[0].kind", "must come after the milling operations", "operations[2]"]),
+        (_R, _R + '\nkind = "drill"', ["operations[0].tool", "'rough'", "needs a drill"]),
+        ('tool = "small"', 'tool = "d5"', ["operations[1].tool", "'d5'", "drill operation"]),
+        (_L, _L + '\ndrill = "d5"\n\n[[operations]]\nkind = "drill"\ntool = "d5"',
+         ["operations[2].tool", "'d5'", "already drills in operations[1]"]),
+        (_L, _L + '\n\n[[operations]]\nkind = "drill"\ntool = "d5"\npeck_mm = 0', ["operations[2].peck_mm", "> 0"]),
     ],
 )
 def test_bad_values_name_the_key(job_dir: Path, old: str, new: str, words: list[str]) -> None:
     assert old in JOB
-    p = _bad(JOB.replace(old, new, 1), job_dir, "bad.toml")
+    text = JOB.replace(old, new, 1)
+    if "d5" in new and "[tools.d5]" not in text:
+        text = text.replace("[[operations]]", _D5 + "[[operations]]", 1)
+    p = _bad(text, job_dir, "bad.toml")
     with pytest.raises(InputError) as err:
         load_job(p)
     for w in words:
@@ -173,3 +204,80 @@ def test_cli_mill_job_file(job_dir: Path, tmp_path: Path, capsys: pytest.Capture
     err = capsys.readouterr().err
     assert "operations[1].tool" in err and "Traceback" not in err
     assert not (tmp_path / "q.nc").exists()
+
+
+OPTIONS_JOB = """\
+part = "plate.step"
+output = "plate.nc"
+
+[tools.mill]
+diameter_mm = 4.0
+number = 1
+
+[tools.d5]
+diameter_mm = 5.0
+kind = "drill"
+number = 2
+
+[[operations]]
+tool = "mill"
+stepdown_mm = 2.5
+order = "inside-out"
+entry = "ramp"
+corner_radius_mm = 0.5
+axial_stock_mm = 0.1
+floor_pass_mm = 0.5
+spring_pass = true
+bore = false
+"""
+
+
+@pytest.fixture(scope="module")
+def plate_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from parts_for_tests import drilled_plate
+
+    d = tmp_path_factory.mktemp("plate")
+    drilled_plate(d / "plate.step")
+    return d
+
+
+def test_options_and_drills_match_direct_mill_calls(plate_dir: Path) -> None:
+    """Every clearing option reaches mill(); a milling operation's drill key and a drill operation of its own
+    make the same program (the end mill leaves the D5 holes in both); rs274 runs it, and simulated with each
+    operation's tool it cuts nothing of the part and rapids through no material."""
+    from parts_for_tests import assert_rs274_same_motion, assert_simulated_clean
+
+    from toolpath.strategies.holes import DrillParams
+
+    part = plate_dir / "plate.step"
+    keyed = _bad(OPTIONS_JOB + 'drill = "d5"\n', plate_dir, "keyed.toml")
+    apart = _bad(OPTIONS_JOB + '\n[[operations]]\nkind = "drill"\ntool = "d5"\nfeed_mm_min = 300.0\npeck_mm = 5.0\n',
+                 plate_dir, "apart.toml")
+    direct = mill(part, Tool(4.0), stepdown_mm=2.5, order="inside-out", entry="ramp", corner_radius_mm=0.5,
+                  axial_stock_mm=0.1, floor_pass_mm=0.5, spring_pass=True, bore_holes=False,
+                  drill=Tool.drill(5.0, number=2), drill_params=DrillParams(feed_mm_min=300.0, peck_mm=5.0))
+    assert direct.extra["holes_drilled"] == 3
+    ref = direct.program.operations
+    for path in (keyed, apart):
+        res = run_job_file(path, write=False)
+        ops = res.program.operations
+        assert [(op.tool.number, op.tool.kind.value) for op in ops] == [(1, "flat"), (2, "drill")]
+        for op, r in zip(ops, ref, strict=True):
+            np.testing.assert_array_equal(op.toolpath.kind, r.toolpath.kind)
+            np.testing.assert_allclose(op.toolpath.xyz, r.toolpath.xyz, atol=1e-9)
+        # one cycle time per job operation, summing to the program's
+        assert sum(o["cycle_time_s"] for o in res.report["operations"]) == pytest.approx(res.report["cycle_time_s"])
+    assert_rs274_same_motion(res.program, res.program.tools())
+    assert_simulated_clean(res.program, part)
+
+
+def test_drill_only_job_drills_the_holes_open_at_the_top(plate_dir: Path) -> None:
+    """With no milling operation before it, a drill makes only the holes under no material (the D5 hole in
+    the pocket floor is reported, not drilled)."""
+    job = _bad('part = "plate.step"\n[tools.d5]\ndiameter_mm = 5.0\nkind = "drill"\n\n'
+               '[[operations]]\nkind = "drill"\ntool = "d5"\n', plate_dir, "drill_only.toml")
+    res = run_job_file(job, write=False)
+    tp = res.program.toolpath
+    feeds = tp.kind == 1
+    assert {(round(x, 3), round(y, 3)) for x, y in tp.xyz[feeds, :2]} == {(48.0, 10.0), (48.0, 30.0)}
+    assert any("under material" in u["reason"] for u in res.report["unreachable"])
