@@ -85,7 +85,8 @@ def fit_arcs(
         Also drop vertices from the stretches of lines left between arcs (Douglas-Peucker within
         ``tolerance_mm``), so the whole run stays within ``tolerance_mm`` of the original.
     start : sequence of 3 floats, optional
-        Where the first move starts, mm; default its own end point (as :meth:`Toolpath.starts`).
+        Where the first move starts, mm; default its own end point (as :meth:`Toolpath.starts`): the first
+        move is then kept as it is, so the path still starts there.
 
     Returns
     -------
@@ -118,10 +119,14 @@ def fit_arcs(
         raise InputError(f"toolpath must be a Toolpath, got {type(toolpath).__name__}")
     if len(toolpath) == 0:
         return toolpath
-    s = toolpath.xyz[0] if start is None else _point(start)
+    if start is None:
+        # the first move starts where it ends (no length); it stays, so that the path starts at the same point
+        head, rest = toolpath[:1], toolpath[1:]
+        return head + fit_arcs(rest, tolerance_mm, min_points=min_points, max_radius_mm=max_radius_mm,
+                               max_sweep_deg=max_sweep_deg, simplify_lines=simplify_lines, start=head.xyz[0])
     kind, xyz, center, feed = fit_arcs_kernel(
-        toolpath.kind, toolpath.xyz, toolpath.center, toolpath.feed, s, tol, min_segments, max_r, max_sweep,
-        bool(simplify_lines),
+        toolpath.kind, toolpath.xyz, toolpath.center, toolpath.feed, _point(start), tol, min_segments, max_r,
+        max_sweep, bool(simplify_lines),
     )
     # the kernel returns views of buffers sized for the input: copy, so the result holds only its own moves
     return Toolpath(kind.copy(), xyz.copy(), center.copy(), feed.copy())

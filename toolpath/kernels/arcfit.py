@@ -37,7 +37,10 @@ its arcs is at most ``tol``.
 The longest stretch is searched by galloping (spans ``m, 2m, 4m, ...`` segments) and then bisection
 between the last span that fits and the first that does not, so a run of ``L`` points costs
 ``O(L log L)``. Acceptance is not strictly monotone in the span (noise), so this is "longest" in the
-sense of that search; :func:`fit_arcs_reference` does the same search in plain NumPy.
+sense of that search; :func:`fit_arcs_reference` does the same search in plain NumPy. When the longest
+arc would leave fewer than ``min_segments`` lines before the end of the run (which would stay lines), it
+ends ``min_segments`` before the end instead if both that arc and the tail's arc fit (a sampled circle
+then becomes arcs only).
 """
 
 from __future__ import annotations
@@ -188,6 +191,12 @@ def _longest(p, s, b, tol, min_segments, max_radius, max_sweep):  # type: ignore
             if bad - good <= 1:
                 break
             cand = (good + bad) // 2
+    if 0 < b - good < min_segments and good - s >= 2 * min_segments:
+        # a tail too short for an arc would stay lines: end this arc earlier when the tail then fits
+        e2 = b - min_segments
+        ok, cx2, cy2, ccw2 = arc_through_kernel(p, s, e2, tol, max_radius, max_sweep)
+        if ok and arc_through_kernel(p, e2, b, tol, max_radius, max_sweep)[0]:
+            return e2, cx2, cy2, ccw2
     return good, cx, cy, ccw
 
 
@@ -449,6 +458,10 @@ def fit_arcs_reference(
                             best = mid
                         else:
                             bad = mid
+                e2 = b - min_segments  # a tail too short for an arc: end earlier if the tail then fits
+                if 0 < b - best < min_segments and best - s >= 2 * min_segments and fits(s, e2)[0] \
+                        and fits(e2, b)[0]:
+                    best = e2
             if best is None:
                 if pieces and pieces[-1][2] is None:
                     pieces[-1] = (pieces[-1][0], s + 1, None)
