@@ -409,14 +409,34 @@ def iter_lines(program: Program, dialect: str | Dialect = "linuxcnc", **options:
         yield from out(e.template(t, name=comment_name, ident=ident, number=number, units=units_code))
 
 
+class _Rows:
+    """``array.tolist()`` converted 65536 rows at a time (the last two chunks kept), indexed like the list."""
+
+    def __init__(self, a: np.ndarray) -> None:
+        self.a = a
+        self.chunks: dict[int, list] = {}
+
+    def __len__(self) -> int:
+        return len(self.a)
+
+    def __getitem__(self, i: int):  # type: ignore[no-untyped-def]
+        c = self.chunks.get(i >> 16)
+        if c is None:
+            if len(self.chunks) >= 2:
+                self.chunks.pop(next(iter(self.chunks)))
+            c = self.chunks[i >> 16] = self.a[(i >> 16) << 16 : ((i >> 16) + 1) << 16].tolist()
+        return c[i & 0xFFFF]
+
+
 def _moves(e: _Emitter, tp, start: np.ndarray, max_sweep: float, arcs: ArcStyle, d: Dialect) -> Iterator[str]:
     """Blocks of one toolpath's moves; ``start`` is the model position before its first move."""
     prev = -1  # the last move that went somewhere (dwells do not)
     kinds = tp.kind.tolist()
-    xyz_l = tp.xyz.tolist()
+    big = len(tp) > 1 << 20  # rows as lists a chunk at a time: a whole .tolist() takes ~180 bytes per move
+    xyz_l = _Rows(tp.xyz) if big else tp.xyz.tolist()
     xyz = tp.xyz
     center = tp.center
-    feed = tp.feed.tolist()
+    feed = _Rows(tp.feed) if big else tp.feed.tolist()
     i = -1
     in_cycle = False
     while i + 1 < len(kinds):
@@ -600,7 +620,17 @@ def write(program: Program, dialect: str | Dialect = "linuxcnc", **options: obje
     GcodeError
         For an unknown dialect or option, or moves the dialect cannot express.
     """
-    return "\n".join(iter_lines(program, dialect, **options)) + "\n"
+    # joined a chunk of lines at a time: one list of all lines holds ~80 bytes per move (gigabytes for 10M moves)
+    chunks: list[str] = []
+    buf: list[str] = []
+    for line in iter_lines(program, dialect, **options):
+        buf.append(line)
+        if len(buf) >= 65536:
+            chunks.append("\n".join(buf))
+            buf = []
+    if buf:
+        chunks.append("\n".join(buf))
+    return "\n".join(chunks) + "\n"
 
 
 def write_file(

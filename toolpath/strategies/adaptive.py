@@ -52,7 +52,7 @@ from shapely.geometry import LineString
 from shapely.prepared import prep
 
 from ..enums import Direction
-from ..errors import InputError
+from ..errors import InputError, UnreachableError
 from ..geometry.slicing import polygons_of, tool_residue
 from ..kernels.adaptive_loop import LOOP_FULL, pass_loop_kernel
 from ..kernels.engagement import (
@@ -64,13 +64,15 @@ from ..kernels.raster import band_kernel, rasterize
 from ..moves import Toolpath, ToolpathBuilder
 from ..pocket import Pocket
 from ..tool import Tool
-from .linking import clear_in_order, link_is_safe, ring_coords, rotate_ring
+from .adaptive_build import BlockBuilder, append_toolpath
+from .linking import _PROGRESS, link_is_safe, ring_coords, rotate_ring
 
 __all__ = ["AdaptiveParams", "Segment", "AdaptivePlan", "plan_adaptive_2d", "adaptive_clearing", "clear_pockets",
            "clear_pockets_adaptive", "target_engagement_deg"]
 
 _STEP_AE = 0.5  # step length as a fraction of the stepover (longer steps lose the engagement in curves)
 _CELL_AE = 4.0  # raster cells per stepover (3 lets the measured p99 pass 1.25x the target)
+_SIMPLIFY_CELL = 0.1  # passes are simplified within this many raster cells (fewer moves; the path keeps it from C)
 _K_MAX = 360  # most points on the tool circle in the generator's engagement count
 
 
@@ -226,6 +228,7 @@ class AdaptivePlan:
     left_area_mm2: float = 0.0
     generation_time_s: float = 0.0
     stats: dict[str, int] = field(default_factory=dict)
+    cell_mm: float = 0.0
 
 
 class _Grid:
@@ -238,12 +241,14 @@ class _Grid:
         self.x0, self.y0, self.cell = x0 - pad, y0 - pad, cell
         self.nx = int(math.ceil((x1 - x0 + 2 * pad) / cell)) + 1
         self.ny = int(math.ceil((y1 - y0 + 2 * pad) / cell)) + 1
-        # a centre on an allowed cell is within 0.75 cell of that cell's centre, so it stays in C
-        self.allowed = rasterize(centres.buffer(-0.75 * cell), self.x0, self.y0, cell, self.ny, self.nx)
+        # a centre on an allowed cell is within 0.75 cell of that cell's centre, so it stays in C, and so does
+        # the pass simplified within _SIMPLIFY_CELL cells
+        inner = centres.buffer(-(0.75 + _SIMPLIFY_CELL) * cell)
+        self.allowed = rasterize(inner, self.x0, self.y0, cell, self.ny, self.nx)
         region = rasterize(pocket.region, self.x0, self.y0, cell, self.ny, self.nx)
         # cells within reach of an allowed centre (the eroded polygon grown by r less a cell: no slower EDT,
         # and on the safe side of the raster's rounding)
-        near = rasterize(centres.buffer(-0.75 * cell).buffer(r - cell, quad_segs=16), self.x0, self.y0, cell,
+        near = rasterize(inner.buffer(r - cell, quad_segs=16), self.x0, self.y0, cell,
                          self.ny, self.nx) != 0
         # 1: material a roughing centre reaches; 2: material beyond (along walls, in corners)
         self.mat = np.where(region != 0, np.where(near, 1, 2), 0).astype(np.uint8)
@@ -307,6 +312,7 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
         return plan
     ae = params.stepover_of(tool)
     cell = params.cell_mm if params.cell_mm is not None else min(ae / _CELL_AE, r / 12.0)
+    plan.cell_mm = cell
     g = _Grid(pocket, centres, r, cell)
     kk = _circle_count(r, cell)
     cs, sn = circle_samples(kk)
@@ -507,7 +513,7 @@ def adaptive_clearing(
     tool: Tool,
     params: AdaptiveParams,
     *,
-    builder: ToolpathBuilder | None = None,
+    builder: ToolpathBuilder | BlockBuilder | None = None,
     clearance_z_mm: float,
     entry_moves: list[int] | None = None,
     finish_moves: list[int] | None = None,
@@ -523,23 +529,36 @@ def adaptive_clearing(
     ``link_moves`` for the stay-down links between passes (feed moves at depth that cut next to nothing).
     """
     params.validate(tool)
-    b = builder if builder is not None else ToolpathBuilder()
+    outer = builder if builder is not None else BlockBuilder()
     plan = plan_adaptive_2d(pocket, tool, params)
     if not plan.segments:
         return plan
+    # the moves go to arrays (a plain ToolpathBuilder holds ~200 bytes of Python objects per move)
+    b = outer if isinstance(outer, BlockBuilder) else BlockBuilder(position=outer.position)
+    base = 0 if b is outer else len(outer)
+    tags: tuple[list[int], list[int], list[int], list[int]] = ([], [], [], [])
+    _cut_levels(pocket, tool, params, plan, b, clearance_z_mm, tags)
+    if b is not outer:
+        append_toolpath(outer, b.build())  # type: ignore[arg-type]
+    for mine, theirs in zip(tags, (entry_moves, finish_moves, slot_moves, link_moves), strict=True):
+        if theirs is not None:
+            theirs.extend(i + base for i in mine)
+    return plan
+
+
+def _cut_levels(pocket: Pocket, tool: Tool, params: AdaptiveParams, plan: AdaptivePlan, b: BlockBuilder,
+                clearance_z_mm: float, tags: tuple[list[int], list[int], list[int], list[int]]) -> None:
+    """Append the plan's moves at every level to ``b``; ``tags`` collect entry, finish, slot and link moves."""
     cent = prep(plan.centres.buffer(1e-7))
     z_floor = pocket.z_bottom_mm + params.stock_to_leave_mm
     if z_floor >= pocket.z_top_mm:
-        return plan
+        return
     n = max(1, math.ceil((pocket.z_top_mm - z_floor) / params.stepdown_mm - 1e-9))
     depths = [pocket.z_top_mm - (pocket.z_top_mm - z_floor) * (i + 1) / n for i in range(n)]
     f, fp = params.feed_mm_min, params.plunge_feed_mm_min
     cw = params.direction is not Direction.CLIMB  # climb: material outside the helix on the right: CCW
     slope = math.tan(math.radians(params.helix_angle_deg))
-    entries = entry_moves if entry_moves is not None else []
-    finishes = finish_moves if finish_moves is not None else []
-    slotting = slot_moves if slot_moves is not None else []
-    linking = link_moves if link_moves is not None else []
+    entries, finishes, slotting, linking = tags
 
     def enter(xy: NDArray[np.float64], z_from: float) -> None:
         p = b.position
@@ -551,7 +570,7 @@ def adaptive_clearing(
         b.feed(xy[0], xy[1], z_from, fp)
 
     simple = _simplify_all([s.xy if s.kind == "pass" else None for s in plan.segments],
-                           max(params.tolerance_mm, 1e-4))
+                           max(params.tolerance_mm, _SIMPLIFY_CELL * plan.cell_mm, 1e-4))
     z_prev = pocket.z_top_mm
     for z in depths:
         for k, s in enumerate(plan.segments):
@@ -595,8 +614,7 @@ def adaptive_clearing(
                 continue
             xy = s.xy
             if s.kind == "pass" and s.feed_scale is not None:
-                for i in range(1, len(xy)):
-                    b.feed(xy[i, 0], xy[i, 1], z, f * float(s.feed_scale[i - 1]))
+                b.feeds(np.column_stack([xy[1:], np.full(len(xy) - 1, z)]), f * s.feed_scale)
                 continue
             xy = simple[k] if s.kind == "pass" else xy
             first = len(b)
@@ -608,7 +626,6 @@ def adaptive_clearing(
     p = b.position
     if p is not None:
         b.rapid(p[0], p[1], clearance_z_mm)
-    return plan
 
 
 def clear_pockets(
@@ -632,13 +649,26 @@ def clear_pockets(
         When the tool fits in none of the pockets.
     """
     params.validate(tool)
-
-    def one(pocket: Pocket, b: ToolpathBuilder) -> tuple[list[dict[str, Any]], bool]:
+    # as linking.clear_in_order, with the moves in arrays (a part may take tens of millions of moves)
+    b = BlockBuilder()
+    unreachable: list[dict[str, Any]] = []
+    done = 0
+    report = _PROGRESS.get()
+    if report is not None:
+        report(0, len(pockets))
+    for i, pocket in enumerate(sorted(pockets, key=lambda p: -p.z_top_mm)):
         plan = adaptive_clearing(pocket, tool, params, builder=b, clearance_z_mm=clearance_z_mm)
-        notes = [{"where": list(pocket.region.bounds), "reason": note} for note in plan.notes]
-        return plan.unreachable + notes, bool(plan.segments)
-
-    return clear_in_order(pockets, tool, one)
+        unreachable.extend(plan.unreachable)
+        unreachable.extend({"where": list(pocket.region.bounds), "reason": note} for note in plan.notes)
+        done += bool(plan.segments)
+        del plan
+        if report is not None:
+            report(i + 1, len(pockets))
+    if pockets and not done:
+        raise UnreachableError(
+            f"the tool (diameter {tool.diameter_mm:g} mm) fits in none of the {len(pockets)} pockets"
+        )
+    return b.build(), unreachable
 
 
 #: The name :mod:`toolpath.job` dispatches ``strategy="adaptive"`` to.
