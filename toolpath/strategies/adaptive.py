@@ -24,8 +24,9 @@ start is live; Python then seeds new starts (cells at a tool radius from the mat
 ``min(ae / 4, R / 12)``, about one circle sample per cell, steps of ``ae / 2``.
 4. *Finishing*: a loop along every boundary of ``C`` (walls on the right for climb) at each level.
 
-Output: the helix and the bottom circle as arcs (G2/G3), passes as lines (simplified within
-``tolerance_mm``); the G-code writer can fit arcs to them.
+Output: the helix and the bottom circle as arcs (G2/G3); passes as arcs where they are circular and lines
+elsewhere (:mod:`toolpath.arcfit`, within the simplification tolerance), finishing loops with arcs within
+``tolerance_mm`` (``fit_arcs=False``: lines only, simplified within that tolerance).
 
 5. *Fallback*: where no pass can hold the engagement (necks about the tool's width, slivers), the tool
    slots to each remaining piece at half feed, and the plan's ``notes`` say so; a region too narrow for a
@@ -33,7 +34,7 @@ Output: the helix and the bottom circle as arcs (G2/G3), passes as lines (simpli
 
 Known limits: the finishing loop's sharp inside corners engage the quadrant of the tool circle facing the
 corner plus what roughing left on the next wall (measured up to ~110°); the path is planned once in 2D
-and repeated at every stepdown; passes are lines (no arc fitting here); no trochoidal fallback in necks
+and repeated at every stepdown; chip-thinning passes stay lines (per-move feeds); no trochoidal fallback in necks
 (slotting at half feed instead). Speed against FreeCAD's Adaptive2d: ``benchmarks/bench_adaptive.py``.
 """
 
@@ -51,6 +52,7 @@ from scipy.ndimage import distance_transform_edt, find_objects, label
 from shapely.geometry import LineString
 from shapely.prepared import prep
 
+from ..arcfit import append_fitted
 from ..enums import Direction
 from ..errors import InputError, UnreachableError
 from ..geometry.slicing import polygons_of, tool_residue
@@ -65,7 +67,7 @@ from ..moves import Toolpath, ToolpathBuilder
 from ..pocket import Pocket
 from ..tool import Tool
 from .adaptive_build import BlockBuilder, append_toolpath
-from .linking import _PROGRESS, link_is_safe, ring_coords, rotate_ring
+from .linking import _PROGRESS, link_is_safe, ring_coords
 
 __all__ = ["AdaptiveParams", "Segment", "AdaptivePlan", "plan_adaptive_2d", "adaptive_clearing", "clear_pockets",
            "clear_pockets_adaptive", "target_engagement_deg"]
@@ -73,6 +75,8 @@ __all__ = ["AdaptiveParams", "Segment", "AdaptivePlan", "plan_adaptive_2d", "ada
 _STEP_AE = 0.5  # step length as a fraction of the stepover (longer steps lose the engagement in curves)
 _CELL_AE = 4.0  # raster cells per stepover (3 lets the measured p99 pass 1.25x the target)
 _SIMPLIFY_CELL = 0.1  # passes are simplified within this many raster cells (fewer moves; the path keeps it from C)
+#: finishing stages: (offset from the walls, corner radius), in units of the strip roughing leaves on walls
+_FINISH_STAGES: list[tuple[float, float]] = [(0.6, 0.4), (0.3, 0.6), (0.0, 0.7)]
 _K_MAX = 360  # most points on the tool circle in the generator's engagement count
 
 
@@ -114,6 +118,8 @@ class AdaptiveParams:
         Climb (default: material on the right of the tool) or conventional.
     finish : bool
         Cut a finishing loop along the walls at each level.
+    fit_arcs : bool
+        Write passes and finishing loops with arcs (G2/G3) where they are circular (default), not only lines.
     chip_thinning : bool
         Scale each pass's feed by ``sin(target) / sin(engagement)`` (at most 2x) where it cuts less.
     tolerance_mm : float
@@ -135,6 +141,7 @@ class AdaptiveParams:
     helix_radius_fraction: float = 0.5
     direction: Direction = Direction.CLIMB
     finish: bool = True
+    fit_arcs: bool = True
     chip_thinning: bool = False
     tolerance_mm: float = 0.005
     cell_mm: float | None = None
@@ -472,13 +479,14 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
         plan.notes.append(f"{plan.left_area_mm2:.2f} mm2 reachable left after roughing (raster)")
     if params.finish:
         climb = params.direction is Direction.CLIMB
-        for poly in polygons_of(centres):
-            rings = [ring_coords(poly.exterior, ccw=climb)] + [ring_coords(i, ccw=not climb) for i in poly.interiors]
+        strip = (1.85 + _SIMPLIFY_CELL) * cell + params.tolerance_mm  # what roughing leaves on walls, mm
+        for loop in _finish_loops(centres, strip, plan.notes):
+            rings = [ring_coords(loop.exterior, ccw=climb)] + [ring_coords(i, ccw=not climb) for i in loop.interiors]
             for lp in rings:
                 if len(lp) < 4:
                     continue
                 if pos is not None:
-                    lp = rotate_ring(lp, pos)
+                    lp = _start_on_edge(lp, pos, r)
                 segs.append(Segment("finish", lp, "retract"))
                 pos = lp[-1]
     # the 2D links are decided here so every level cuts the same plan
@@ -488,6 +496,59 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
             s.link = "stay" if link_is_safe(prev.end, s.start, cent_prep) and s.kind == "finish" else s.link
     plan.generation_time_s = time.perf_counter() - t_start
     return plan
+
+
+def _start_on_edge(pts: NDArray[np.float64], xy: NDArray[np.float64], r: float) -> NDArray[np.float64]:
+    """The closed ring re-started on a long edge (``>= min(r, longest / 2)``, away from its ends) near ``xy``.
+
+    Starting a finishing loop in a corner would drive the tool into the corner from the link, not along the
+    wall; a long edge's middle half is away from corners.
+    """
+    a, b = pts[:-1], pts[1:]
+    ab = b - a
+    ln2 = (ab * ab).sum(axis=1)
+    long_ = ln2 >= min(r * r, 0.25 * float(ln2.max()))
+    t = np.clip(((xy - a) * ab).sum(axis=1) / np.maximum(ln2, 1e-30), 0.25, 0.75)
+    proj = a + ab * t[:, None]
+    d = np.where(long_, ((proj - xy) ** 2).sum(axis=1), np.inf)
+    i = int(np.argmin(d))
+    body = np.vstack([pts[i + 1 : -1], pts[: i + 1]])
+    out = np.vstack([proj[i][None], body, proj[i][None]])
+    keep = np.ones(len(out), bool)
+    keep[1:] = np.linalg.norm(np.diff(out, axis=0), axis=1) > 1e-9
+    keep[-1] = True
+    return out[keep]
+
+
+def _finish_loops(centres: Any, strip_mm: float, notes: list[str]) -> list[Any]:
+    """The polygons whose boundaries the finishing loops follow, in order, per piece of ``centres``.
+
+    Driving the tool into a sharp inside corner engages the whole arc of its circle facing the corner (90°
+    in a right-angle corner: those points are within reach of that position only) plus the strip roughing
+    left on the wall ahead (``strip_mm`` thick), ~105° in all. So each piece is finished in stages
+    (:data:`_FINISH_STAGES`): a loop along ``centres`` shrunk by ``offset`` with its convex corners rounded
+    to ``radius`` (an opening), each rounded enough that its corner arc stays behind what the stage before
+    cut, so the arc of the tool facing the corner is already cut when it gets there. The last stage follows
+    the walls; it leaves a sliver ``radius * (1 / sin(a / 2) - 1)`` thick in a corner of angle ``a``
+    (0.41 ``radius`` at 90°). Where an opening would lose part of a piece (a neck narrower than twice the
+    radius), that piece's loop keeps sharp corners.
+    """
+    out: list[Any] = []
+    sharp = 0
+    for poly in polygons_of(centres):
+        for off_f, rad_f in _FINISH_STAGES:
+            off, rad = off_f * strip_mm, rad_f * strip_mm
+            base = poly.buffer(-off, quad_segs=16) if off > 0 else poly
+            opened = base.buffer(-rad, quad_segs=16).buffer(rad, quad_segs=8) if rad > 0 else base
+            if len(polygons_of(opened)) == len(polygons_of(base)) and sum(
+                    len(p.interiors) for p in polygons_of(opened)) == sum(len(p.interiors) for p in polygons_of(base)):
+                out.extend(polygons_of(opened))
+            else:
+                out.extend(polygons_of(base))
+                sharp += 1
+    if sharp:
+        notes.append(f"{sharp} finishing loops keep sharp corners (necks narrower than their corner radius)")
+    return out
 
 
 def _simplify_all(paths: list[NDArray[np.float64] | None], tol: float) -> list[NDArray[np.float64] | None]:
@@ -616,10 +677,18 @@ def _cut_levels(pocket: Pocket, tool: Tool, params: AdaptiveParams, plan: Adapti
             if s.kind == "pass" and s.feed_scale is not None:
                 b.feeds(np.column_stack([xy[1:], np.full(len(xy) - 1, z)]), f * s.feed_scale)
                 continue
-            xy = simple[k] if s.kind == "pass" else xy
             first = len(b)
-            # the tool is at the start (xy[0]); the points after it are distinct (steps > 0, simplified)
-            b.feeds(np.column_stack([xy[1:], np.full(len(xy) - 1, z)]), f)
+            if params.fit_arcs and (s.kind == "pass" or (s.kind == "finish" and params.tolerance_mm > 0)):
+                # arcs fitted to the raw pass, the lines between simplified, all within the simplification
+                # tolerance; finishing loops (on C's boundary) within tolerance_mm, the clearance to the walls
+                tol = max(params.tolerance_mm, _SIMPLIFY_CELL * plan.cell_mm, 1e-4) if s.kind == "pass" else \
+                    params.tolerance_mm
+                append_fitted(b, np.column_stack([xy[1:], np.full(len(xy) - 1, z)]), f, tol,  # type: ignore[arg-type]
+                              simplify_lines=s.kind == "pass")
+            else:
+                xy = simple[k] if s.kind == "pass" else xy
+                # the tool is at the start (xy[0]); the points after it are distinct (steps > 0, simplified)
+                b.feeds(np.column_stack([xy[1:], np.full(len(xy) - 1, z)]), f)
             if s.kind == "finish":
                 finishes.extend(range(first, len(b)))
         z_prev = z

@@ -98,14 +98,17 @@ class BlockBuilder:
 
     def extend(self, toolpath: Toolpath) -> None:
         """Append the moves of ``toolpath``."""
-        if len(toolpath) == 0:
+        n = len(toolpath)
+        if n == 0:
             return
         self._flush()
-        self._pack()
-        self._blocks.append(toolpath)
-        self._n += len(toolpath)
+        self._chunks.append((toolpath.kind, toolpath.xyz, toolpath.center, toolpath.feed))
+        self._n_chunks += n
+        self._n += n
         p = toolpath.xyz[-1]
         self._pos = (float(p[0]), float(p[1]), float(p[2]))
+        if self._n_chunks >= _BLOCK:
+            self._pack()
 
     def build(self) -> Toolpath:
         """Freeze into a :class:`~toolpath.moves.Toolpath`.
