@@ -530,8 +530,9 @@ def _finish_loops(centres: Any, strip_mm: float, notes: list[str]) -> list[Any]:
     to ``radius`` (an opening), each rounded enough that its corner arc stays behind what the stage before
     cut, so the arc of the tool facing the corner is already cut when it gets there. The last stage follows
     the walls; it leaves a sliver ``radius * (1 / sin(a / 2) - 1)`` thick in a corner of angle ``a``
-    (0.41 ``radius`` at 90°). Where an opening would lose part of a piece (a neck narrower than twice the
-    radius), that piece's loop keeps sharp corners.
+    (0.41 ``radius`` at 90°). The opening drops necks of the piece narrower than twice the radius (their
+    walls keep a strip of at most ~``strip_mm``); where it would lose more than a tenth of the piece's area,
+    that piece's loop keeps sharp corners.
     """
     out: list[Any] = []
     sharp = 0
@@ -540,14 +541,13 @@ def _finish_loops(centres: Any, strip_mm: float, notes: list[str]) -> list[Any]:
             off, rad = off_f * strip_mm, rad_f * strip_mm
             base = poly.buffer(-off, quad_segs=16) if off > 0 else poly
             opened = base.buffer(-rad, quad_segs=16).buffer(rad, quad_segs=8) if rad > 0 else base
-            if len(polygons_of(opened)) == len(polygons_of(base)) and sum(
-                    len(p.interiors) for p in polygons_of(opened)) == sum(len(p.interiors) for p in polygons_of(base)):
+            if not opened.is_empty and opened.area >= 0.9 * base.area:  # necks thinner than 2 radius dropped
                 out.extend(polygons_of(opened))
             else:
                 out.extend(polygons_of(base))
                 sharp += 1
     if sharp:
-        notes.append(f"{sharp} finishing loops keep sharp corners (necks narrower than their corner radius)")
+        notes.append(f"{sharp} finishing loops keep sharp corners (the rounded loop would lose > 10 % of the area)")
     return out
 
 
