@@ -5,6 +5,7 @@ offset, pieces chained through dictionaries. Slow and obvious; used by the tests
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -17,15 +18,17 @@ _SNAP_MM = SNAP_MM
 _MIN_RING_AREA_MM2 = MIN_RING_AREA_MM2
 
 
-def _raw_reference(ring: NDArray[np.float64], d: float, tol: float) -> NDArray[np.float64]:
+def _raw_reference(ring: NDArray[np.float64], d: float, tol: float) -> tuple[NDArray[np.float64], list[int]]:
     """Raw offset ring (open): per vertex the corners of its circumscribed arc, or the moved edges' end and
-    start where they overlap; consecutive points within 1e-13 mm (sum of |dx|, |dy|) merged."""
+    start where they overlap; consecutive points within 1e-13 mm (sum of |dx|, |dy|) merged. Also the vertex
+    (index into ``ring``) of each point."""
     nxt = np.roll(ring, -1, axis=0)
     e = nxt - ring
     nrm = np.column_stack([e[:, 1], -e[:, 0]]) / np.hypot(e[:, 0], e[:, 1])[:, None]
     prev = np.roll(nrm, 1, axis=0)
     r = abs(d)
     pts: list[NDArray[np.float64]] = []
+    own: list[int] = []
     for i, v in enumerate(ring):
         phi = math.atan2(prev[i, 0] * nrm[i, 1] - prev[i, 1] * nrm[i, 0], prev[i] @ nrm[i])
         if d * phi > 0:
@@ -34,24 +37,208 @@ def _raw_reference(ring: NDArray[np.float64], d: float, tol: float) -> NDArray[n
             a0 = math.atan2(math.copysign(1, d) * prev[i, 1], math.copysign(1, d) * prev[i, 0])
             ang = a0 + (2 * np.arange(n) + 1) * h
             pts.extend(v + (r / math.cos(h)) * np.column_stack([np.cos(ang), np.sin(ang)]))
+            own.extend([i] * n)
         else:
             pts.append(v + d * prev[i])
             pts.append(v + d * nrm[i])
+            own.extend([i, i])
     out: list[NDArray[np.float64]] = []
-    for p in pts:
+    oo: list[int] = []
+    for p, o in zip(pts, own, strict=True):
         if not out or abs(p[0] - out[-1][0]) + abs(p[1] - out[-1][1]) > 1e-13:
             out.append(p)
+            oo.append(o)
     if len(out) > 1 and abs(out[0][0] - out[-1][0]) + abs(out[0][1] - out[-1][1]) <= 1e-13:
         out.pop()
-    return np.array(out).reshape(-1, 2)
+        oo.pop()
+    return np.array(out).reshape(-1, 2), oo
+
+
+
+class _Exact:
+    """The exact offset curves at ``d`` (primitives coded as in :mod:`toolpath.kernels.offset_base`: ``2v + 1``
+    edge ``v`` moved, ``2v`` vertex ``v``'s arc or connector), plain Python."""
+
+    def __init__(self, rings: list[NDArray[np.float64]], d: float, tol: float) -> None:
+        self.d, self.r, self.tol = d, abs(d), tol
+        self.sg = 1.0 if d > 0 else -1.0
+        self.v = np.concatenate(rings)
+        self.v1 = np.concatenate([np.roll(rg, -1, axis=0) for rg in rings])
+        ev = self.v1 - self.v
+        ln = np.hypot(ev[:, 0], ev[:, 1])
+        self.n = np.column_stack([ev[:, 1] / ln, -ev[:, 0] / ln])
+        base = np.cumsum([0] + [len(rg) for rg in rings])
+        idx = [np.arange(base[k], base[k + 1]) for k in range(len(rings))]
+        self.nxt = np.concatenate([np.roll(i, -1) for i in idx])
+        self.prv = np.concatenate([np.roll(i, 1) for i in idx])
+        self.np_ = self.n[self.prv]
+        self.phi = np.array([math.atan2(a[0] * b[1] - a[1] * b[0], a[0] * b[0] + a[1] * b[1])
+                             for a, b in zip(self.np_, self.n, strict=True)])
+        alpha = 2 * math.acos(self.r / (self.r + tol))
+        self.nc = [max(1, math.ceil(abs(f) / alpha - 1e-12)) if d * f > 0 else 0 for f in self.phi]
+
+    def arc(self, c: int) -> int:
+        """Vertex of arc primitive ``c``, -1 for a line."""
+        return c // 2 if c >= 0 and c % 2 == 0 and self.nc[c // 2] > 0 else -1
+
+    def line(self, c: int) -> tuple[float, float, float, float]:
+        v, d = c // 2, self.d
+        a = self.v[v] + d * (self.n[v] if c % 2 else self.np_[v])
+        b = (self.v1[v] if c % 2 else self.v[v]) + d * self.n[v]
+        return float(a[0]), float(a[1]), float(b[0]), float(b[1])
+
+    def prim_at(self, x: float, y: float, f: int) -> int:
+        """Primitive under (x, y) on a raw segment of feature ``f``."""
+        if f % 2 == 0:
+            return f
+        v = f // 2
+        ax, ay, bx, by = self.line(f)
+        s = ((x - ax) * (bx - ax) + (y - ay) * (by - ay)) / ((bx - ax) ** 2 + (by - ay) ** 2)
+        if s < 0 and self.nc[v] > 0:
+            return 2 * v
+        w = int(self.nxt[v])
+        return 2 * w if s > 1 and self.nc[w] > 0 else f
+
+    def on(self, c: int, x: float, y: float) -> bool:
+        v = c // 2
+        if self.arc(c) >= 0:
+            q = (x - self.v[v, 0], y - self.v[v, 1])
+            t = 1.0 if self.phi[v] > 0 else -1.0
+            u0, u1 = self.sg * self.np_[v], self.sg * self.n[v]
+            return bool(t * (u0[0] * q[1] - u0[1] * q[0]) >= -1e-9 * self.r
+                        and t * (q[0] * u1[1] - q[1] * u1[0]) >= -1e-9 * self.r)
+        ax, ay, bx, by = self.line(c)
+        ll = (bx - ax) ** 2 + (by - ay) ** 2
+        s = ((x - ax) * (bx - ax) + (y - ay) * (by - ay)) / ll if ll > 0 else -1.0
+        return -1e-9 <= s <= 1 + 1e-9
+
+    def meet(self, c1: int, c2: int, x0: float, y0: float) -> tuple[float, float, float]:
+        """Nearest meeting of two primitives within their extents, and its squared distance (inf: none)."""
+        r, cand = self.r, []
+        a1, a2 = self.arc(c1) >= 0, self.arc(c2) >= 0
+        if a1 and a2:
+            u, w = self.v[c1 // 2], self.v[c2 // 2] - self.v[c1 // 2]
+            dd = float(w @ w)
+            if dd > 0 and r * r - dd / 4 >= 0:
+                h = math.sqrt((r * r - dd / 4) / dd)
+                m = u + w / 2
+                cand = [(m[0] - h * w[1], m[1] + h * w[0]), (m[0] + h * w[1], m[1] - h * w[0])]
+        elif a1 or a2:
+            ca, cl = (c1, c2) if a1 else (c2, c1)
+            u = self.v[ca // 2]
+            ax, ay, bx, by = self.line(cl)
+            wx, wy = bx - ax, by - ay
+            ll = wx * wx + wy * wy
+            if ll > 0:
+                t0 = ((u[0] - ax) * wx + (u[1] - ay) * wy) / ll
+                fx, fy = ax + t0 * wx - u[0], ay + t0 * wy - u[1]
+                h2 = (r * r - fx * fx - fy * fy) / ll
+                if h2 >= 0:
+                    cand = [(ax + (t0 + sgn * math.sqrt(h2)) * wx, ay + (t0 + sgn * math.sqrt(h2)) * wy)
+                            for sgn in (-1, 1)]
+        else:
+            ax, ay, bx, by = self.line(c1)
+            qx, qy, sx, sy = self.line(c2)
+            rx, ry, sx, sy = bx - ax, by - ay, sx - qx, sy - qy
+            den = rx * sy - ry * sx
+            if den != 0:
+                t = ((qx - ax) * sy - (qy - ay) * sx) / den
+                cand = [(ax + t * rx, ay + t * ry)]
+        best = (x0, y0, math.inf)
+        for x, y in cand:
+            dd = (x - x0) ** 2 + (y - y0) ** 2
+            if dd < best[2] and self.on(c1, x, y) and self.on(c2, x, y):
+                best = (float(x), float(y), dd)
+        return best
+
+    def nbrs(self, c: int) -> list[int]:
+        v = c // 2
+        return [c, c - 1 if c % 2 else 2 * int(self.prv[v]) + 1, c + 1 if c % 2 == 0 else 2 * int(self.nxt[v])]
+
+    def exact(self, x: float, y: float, fi: int, fj: int, lim: float) -> tuple[float, float, int, int]:
+        """Exact meeting of the curves under a crossing of raw segments of features ``fi`` and ``fj``."""
+        ci, cj = self.prim_at(x, y, fi), self.prim_at(x, y, fj)
+        best = (x, y, ci, cj, lim * lim)
+        for p in self.nbrs(ci):
+            for q in self.nbrs(cj):
+                if q in self.nbrs(p):
+                    continue
+                bx, by, dd = self.meet(p, q, x, y)
+                if dd < best[4]:
+                    best = (bx, by, p, q, dd)
+        return best[:4]
+
+    def ang(self, v: int, x: float, y: float) -> float:
+        q = (x - self.v[v, 0], y - self.v[v, 1])
+        t = 1.0 if self.phi[v] > 0 else -1.0
+        u = self.np_[v]
+        a = math.atan2(t * self.sg * (u[0] * q[1] - u[1] * q[0]), self.sg * (u[0] * q[0] + u[1] * q[1]))
+        return min(max(a, 0.0), abs(self.phi[v]))
+
+    def corners(self, v: int, a0: float, a1: float | None) -> list[tuple[float, float]]:
+        """Corners of the polygon circumscribed about vertex ``v``'s arc from ``a0`` to ``a1`` (None: end)."""
+        r = self.r
+        a1 = abs(self.phi[v]) if a1 is None else a1
+        if (a1 - a0) * r <= 1e-9:
+            return []
+        n = max(1, math.ceil((a1 - a0) / (2 * math.acos(r / (r + self.tol))) - 1e-12))
+        h = 0.5 * (a1 - a0) / n
+        t = 1.0 if self.phi[v] > 0 else -1.0
+        u = self.sg * self.np_[v]
+        th = t * (a0 + (2 * np.arange(n) + 1) * h)
+        rr = r / math.cos(h)
+        return list(zip(self.v[v, 0] + rr * (u[0] * np.cos(th) - u[1] * np.sin(th)),
+                        self.v[v, 1] + rr * (u[0] * np.sin(th) + u[1] * np.cos(th)), strict=True))
+
+    def emit(self, ring: list[tuple[float, float]], tags: list[tuple[int, int, int]]) -> NDArray[np.float64]:
+        """A ring with its arcs flattened between crossings (tags: crossing flag, arc before, arc after)."""
+        starts = [k for k, tg in enumerate(tags) if tg[0]]
+        if not starts:
+            return np.array(ring)
+        k0, n, out = starts[0], len(ring), []
+        op, a0 = -1, 0.0
+        for t in range(n + 1):
+            k = (k0 + t) % n
+            (x, y), (flag, vin, vout) = ring[k], tags[k]
+            if not flag:
+                if vin >= 0 and vin == op:
+                    continue
+                if op >= 0:
+                    out += self.corners(op, a0, None)
+                op, a0 = vin, 0.0
+                if vin < 0:
+                    out.append((x, y))
+                continue
+            if t > 0:
+                if op >= 0 and op != vin:
+                    out += self.corners(op, a0, None)
+                    op = -1
+                if vin >= 0:
+                    if op < 0:
+                        op, a0 = vin, 0.0
+                    out += self.corners(op, a0, self.ang(op, x, y))
+                if t == n:
+                    break
+            out.append((x, y))
+            op = vout
+            a0 = self.ang(op, x, y) if op >= 0 else 0.0
+        return np.array(out).reshape(-1, 2)
 
 
 def _one_reference(rings: list[NDArray[np.float64]], d: float, tol: float) -> list[NDArray[np.float64]]:
-    segs = []
+    ex = _Exact(rings, d, tol)
+    lim = min(100.0 * tol, 2.0 * abs(d))
+    segs, owner, feat = [], [], []  # raw segments; vertex of each one's start and end; feature
+    base = 0
     for ring in rings:
-        rp = _raw_reference(ring, d, tol)
+        rp, own = _raw_reference(ring, d, tol)
         if len(rp) >= 2:
             segs.append(np.column_stack([rp, np.roll(rp, -1, axis=0)]))
+            o = np.array(own) + base
+            o1 = np.roll(o, -1)
+            owner += list(zip(o.tolist(), o1.tolist(), strict=True))
+            feat += np.where(o == o1, 2 * o, 2 * o + 1).tolist()
+        base += len(ring)
     seg = np.concatenate(segs)
     a, rv = seg[:, :2], seg[:, 2:] - seg[:, :2]
     ln = np.hypot(rv[:, 0], rv[:, 1])
@@ -67,8 +254,8 @@ def _one_reference(rings: list[NDArray[np.float64]], d: float, tol: float) -> li
     end_j = (u <= eu) | (u >= 1 - eu)
     hit &= ~(end_i & end_j)
     hit &= np.triu(np.ones_like(hit), 1)
-    splits: dict[int, list[tuple[float, tuple[float, float]]]] = {}
-    sp_list: list[list[float]] = []  # seg, t, x, y in the kernel's order of discovery does not matter here
+    splits: dict[int, list[tuple[float, tuple[float, float], int]]] = {}
+    sp_list: list[list[float]] = []  # seg, t, x, y, primitive; the kernel's order of discovery does not matter
     par = np.abs(den) <= 1e-12 * ln[:, None] * ln[None, :]
     colin = par & (np.abs(w[..., 0] * rv[:, None, 1] - w[..., 1] * rv[:, None, 0]) <= _SNAP_MM * ln[:, None])
     colin &= np.triu(np.ones_like(colin), 1)
@@ -79,7 +266,8 @@ def _one_reference(rings: list[NDArray[np.float64]], d: float, tol: float) -> li
                 tt = float((pt - a[tgt]) @ rv[tgt]) / ln[tgt] ** 2
                 e = _SNAP_MM / ln[tgt]
                 if e < tt < 1 - e:
-                    sp_list.append([tgt, tt, pt[0], pt[1]])
+                    sp_list.append([tgt, tt, pt[0], pt[1], ex.prim_at(float(pt[0]), float(pt[1]), feat[tgt]),
+                                    pt[0], pt[1]])
     for i, j in zip(*np.nonzero(hit), strict=True):
         ti, uj = t[i, j], u[i, j]
         if end_i[i, j]:
@@ -87,21 +275,27 @@ def _one_reference(rings: list[NDArray[np.float64]], d: float, tol: float) -> li
         elif end_j[i, j]:
             p = tuple(seg[j, :2] if uj <= eu[0, j] else seg[j, 2:])
         else:
-            p = (a[i, 0] + ti * rv[i, 0], a[i, 1] + ti * rv[i, 1])
+            p = (float(a[i, 0] + ti * rv[i, 0]), float(a[i, 1] + ti * rv[i, 1]))
+        if not end_i[i, j] and not end_j[i, j]:
+            qx, qy, ci, cj = ex.exact(p[0], p[1], feat[i], feat[j], lim)
+        else:
+            qx, qy = p
+            ci, cj = ex.prim_at(p[0], p[1], feat[i]), ex.prim_at(p[0], p[1], feat[j])
         if not end_i[i, j]:
-            sp_list.append([i, ti, p[0], p[1]])
+            sp_list.append([i, ti, p[0], p[1], ci, qx, qy])
         if not end_j[i, j]:
-            sp_list.append([j, uj, p[0], p[1]])
-    sp = np.array(sp_list, dtype=np.float64).reshape(-1, 4)
+            sp_list.append([j, uj, p[0], p[1], cj, qx, qy])
+    sp = np.array(sp_list, dtype=np.float64).reshape(-1, 7)
     order = np.argsort(sp[:, 2], kind="mergesort")
     for ka, ia in enumerate(order):
         for ib in order[ka + 1:]:
             if sp[ib, 2] - sp[ia, 2] > _SNAP_MM:
                 break
             if abs(sp[ib, 3] - sp[ia, 3]) <= _SNAP_MM:
-                sp[ib, 2:] = sp[ia, 2:]
-    for row in sp:
-        splits.setdefault(int(row[0]), []).append((float(row[1]), (float(row[2]), float(row[3]))))
+                sp[ib, [2, 3, 5, 6]] = sp[ia, [2, 3, 5, 6]]
+    for row in sp:  # t, point on the raw curve, (arc, exact point)
+        splits.setdefault(int(row[0]), []).append((float(row[1]), (float(row[2]), float(row[3])),
+                                                   (ex.arc(int(row[4])), (float(row[5]), float(row[6])))))
     edges = np.concatenate([np.column_stack([rg, np.roll(rg, -1, axis=0)]) for rg in rings])
     thr = max(abs(d) - KEEP_EPS_MM, 0.0)
     ein = edges[:, :2] - np.concatenate([np.roll(rg, 1, axis=0) for rg in rings])
@@ -114,11 +308,15 @@ def _one_reference(rings: list[NDArray[np.float64]], d: float, tol: float) -> li
     cap_phi = np.where(arc_vertex, turn, 0.0)
     npieces = np.maximum(1, np.ceil(np.abs(turn) / (2 * math.acos(abs(d) / (abs(d) + tol))) - 1e-12))
     cap_h = np.where(arc_vertex, turn / (2 * npieces), 0.0)
-    pieces: list[tuple[tuple[float, float], tuple[float, float]]] = []
+    # a piece: start, end on the raw curve, and at each its tag: (1 at a crossing inside the segment else 0,
+    # arc or -1, the point to write)
+    pieces: list[tuple[tuple[float, float], tuple[float, float], tuple[Any, ...], tuple[Any, ...]]] = []
     for i in range(len(seg)):
-        chain = [tuple(seg[i, :2])] + [p for _, p in sorted(splits.get(i, []), key=lambda z: z[0])]
-        chain.append(tuple(seg[i, 2:]))
-        for p, q in zip(chain[:-1], chain[1:], strict=True):
+        p0, p1 = tuple(seg[i, :2]), tuple(seg[i, 2:])
+        chain = [(p0, (0, ex.arc(2 * owner[i][0]), p0))]
+        chain += [(p, (1, c, q)) for _, p, (c, q) in sorted(splits.get(i, []), key=lambda z: z[0])]
+        chain.append((p1, (0, ex.arc(2 * owner[i][1]), p1)))
+        for (p, tp), (q, tq) in zip(chain[:-1], chain[1:], strict=True):
             if p == q:
                 continue
             m = 0.5 * (np.array(p) + np.array(q))
@@ -143,12 +341,12 @@ def _one_reference(rings: list[NDArray[np.float64]], d: float, tol: float) -> li
                 xi = e0[:, 0] + (m[1] - y0) * (e1[:, 0] - e0[:, 0]) / (y1 - y0)
             inside = int(np.sum(cross & (m[0] < xi))) % 2 == 1
             if inside == (d < 0):
-                pieces.append((p, q))
+                pieces.append((p, q, tp, tq))
     by_start: dict[tuple[float, float], list[int]] = {}
-    for k, (p, _) in enumerate(pieces):
+    for k, (p, *_) in enumerate(pieces):
         by_start.setdefault(p, []).append(k)
     used = [False] * len(pieces)
-    for k, (p, q) in enumerate(pieces):
+    for k, (p, q, *_) in enumerate(pieces):
         if used[k]:
             continue
         rev = [c for c in by_start.get(q, []) if not used[c] and c != k and pieces[c][1] == p]
@@ -159,7 +357,8 @@ def _one_reference(rings: list[NDArray[np.float64]], d: float, tol: float) -> li
         if used[k0]:
             continue
         used[k0] = True
-        ring = [pieces[k0][0]]
+        ring = [pieces[k0][2][2]]  # points to write
+        tags = [(pieces[k0][2][0], -1, pieces[k0][2][1])]  # crossing flag, arc before, arc after
         cur, closed = k0, False
         while True:
             end = pieces[cur][1]
@@ -171,15 +370,21 @@ def _one_reference(rings: list[NDArray[np.float64]], d: float, tol: float) -> li
                 near = [c for c in range(len(pieces)) if not used[c]
                         and (pieces[c][0][0] - end[0]) ** 2 + (pieces[c][0][1] - end[1]) ** 2 < _SNAP_MM**2]
                 if not near:
-                    closed = (end[0] - ring[0][0]) ** 2 + (end[1] - ring[0][1]) ** 2 < _SNAP_MM**2
+                    start = pieces[k0][0]
+                    closed = (end[0] - start[0]) ** 2 + (end[1] - start[1]) ** 2 < _SNAP_MM**2
                     break
                 cand = near[:1]
+            tin = pieces[cur][3]
             cur = cand[0]
             used[cur] = True
-            ring.append(pieces[cur][0])
-        arr = np.array(ring)
+            ring.append(pieces[cur][2][2])
+            tags.append((max(pieces[cur][2][0], tin[0]), tin[1], pieces[cur][2][1]))
+        if not closed or len(ring) < 3:
+            continue
+        tags[0] = (max(tags[0][0], pieces[cur][3][0]), pieces[cur][3][1], tags[0][2])
+        arr = ex.emit(ring, tags)
         area2 = float(np.sum(arr[:, 0] * np.roll(arr[:, 1], -1) - np.roll(arr[:, 0], -1) * arr[:, 1]))
-        if closed and len(arr) >= 3 and abs(area2) >= 2 * _MIN_RING_AREA_MM2:
+        if len(arr) >= 3 and abs(area2) >= 2 * _MIN_RING_AREA_MM2:
             out.append(arr)
     return out
 

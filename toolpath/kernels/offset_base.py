@@ -1,0 +1,298 @@
+"""Numba primitives of the offset kernel (:mod:`toolpath.kernels.offset_kernel`): constants, growing
+buffers, a bucket argsort, a uniform grid of segment boxes, per-edge data, and the exact offset curves.
+
+Exact curves (*primitives*) of the offset by ``d`` (``r = |d|``), coded as integers: ``2v + 1`` is edge ``v``
+moved by ``d·n`` (a line segment); ``2v`` is vertex ``v``'s arc (centre the vertex, radius ``r``, from
+direction ``sg·n_prev`` turning by the vertex's turn; ``caps[v, 0] > 0``) or, where the moved edges overlap,
+its straight connector (``caps[v, 0] == 0``). The raw (flattened) curve runs along them; the functions here
+say which primitive a point of a raw segment lies on, where two primitives meet exactly, and flatten a part
+of an arc between two angles (corners of the circumscribed polygon: facets tangent to the arc, endpoints on
+it). Units: mm, rad.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+
+__all__ = ["KEEP_EPS_MM", "SNAP_MM", "MIN_RING_AREA_MM2"]
+
+#: A raw piece is kept when it is at least ``|d| - KEEP_EPS_MM`` from the boundary, mm.
+KEEP_EPS_MM = 1e-9
+#: Crossings closer than this are merged, mm.
+SNAP_MM = 1e-7
+#: Rings of smaller area are dropped, mm².
+MIN_RING_AREA_MM2 = 1e-9
+
+
+@njit(cache=True, nogil=True)
+def _grow(a: NDArray[np.float64], n: int) -> NDArray[np.float64]:
+    """``a`` itself when it has at least ``n`` rows, else a copy with room for twice as many."""
+    if n <= a.shape[0]:
+        return a
+    b = np.zeros((max(n, 2 * a.shape[0]), a.shape[1]))
+    b[: a.shape[0]] = a
+    return b
+
+
+@njit(cache=True, nogil=True)
+def _argsort(a: NDArray[np.float64]) -> NDArray[np.int64]:
+    """Indices sorting ``a`` (a bucket pass, then insertion sort): O(n) for spread-out keys."""
+    n = a.shape[0]
+    idx = np.empty(n, np.int64)
+    if n == 0:
+        return idx
+    lo, hi = np.min(a), np.max(a)
+    w = (hi - lo) / n if hi > lo else 1.0
+    cnt = np.zeros(n + 1, np.int64)
+    b = np.empty(n, np.int64)
+    for i in range(n):
+        b[i] = min(n - 1, int((a[i] - lo) / w))
+        cnt[b[i] + 1] += 1
+    for i in range(n):
+        cnt[i + 1] += cnt[i]
+    k = np.empty(n)
+    for i in range(n):
+        p = cnt[b[i]]
+        cnt[b[i]] += 1
+        idx[p] = i
+        k[p] = a[i]
+    for i in range(1, n):
+        v = idx[i]
+        kv = k[i]
+        j = i
+        while j >= 1 and k[j - 1] > kv:
+            k[j] = k[j - 1]
+            idx[j] = idx[j - 1]
+            j -= 1
+        k[j] = kv
+        idx[j] = v
+    return idx
+
+
+@njit(cache=True, nogil=True)
+def _grid(e: NDArray[np.float64], c: float) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]]:
+    """Uniform grid of cell ``c`` (mm) over the boxes of segments ``e[:, :4]`` (x0, y0, x1, y1):
+    ``(x0, y0, cell, nx, ny)``, CSR starts and segment ids."""
+    m = e.shape[0]
+    x0, y0, x1, y1 = np.inf, np.inf, -np.inf, -np.inf
+    for k in range(m):
+        x0, y0 = min(x0, e[k, 0], e[k, 2]), min(y0, e[k, 1], e[k, 3])
+        x1, y1 = max(x1, e[k, 0], e[k, 2]), max(y1, e[k, 1], e[k, 3])
+    nx = int((x1 - x0) / c) + 1
+    ny = int((y1 - y0) / c) + 1
+    span = np.empty((m, 4), np.int64)
+    cs = np.zeros(nx * ny + 1, np.int64)
+    for k in range(m):
+        span[k, 0] = int((min(e[k, 0], e[k, 2]) - x0) / c)
+        span[k, 1] = int((max(e[k, 0], e[k, 2]) - x0) / c)
+        span[k, 2] = int((min(e[k, 1], e[k, 3]) - y0) / c)
+        span[k, 3] = int((max(e[k, 1], e[k, 3]) - y0) / c)
+        for iy in range(span[k, 2], span[k, 3] + 1):
+            for ix in range(span[k, 0], span[k, 1] + 1):
+                cs[iy * nx + ix + 1] += 1
+    for i in range(nx * ny):
+        cs[i + 1] += cs[i]
+    fill = cs[:-1].copy()
+    ids = np.empty(cs[-1], np.int64)
+    for k in range(m):
+        for iy in range(span[k, 2], span[k, 3] + 1):
+            for ix in range(span[k, 0], span[k, 1] + 1):
+                ids[fill[iy * nx + ix]] = k
+                fill[iy * nx + ix] += 1
+    geo = np.array([x0, y0, c, nx, ny])
+    return geo, cs, ids
+
+
+@njit(cache=True, nogil=True)
+def _prep(xy: NDArray[np.float64], starts: NDArray[np.int64]) -> NDArray[np.float64]:
+    """Per edge (M, 13): x0, y0, x1, y1, unit right normal (nx, ny), normal of the previous edge, turn at
+    the start vertex (rad, left positive), its cosine and sine, next and previous vertex of the ring."""
+    m = xy.shape[0]
+    e = np.empty((m, 13))
+    for q in range(starts.shape[0] - 1):
+        s, t = starts[q], starts[q + 1]
+        for i in range(s, t):
+            j = i + 1 if i + 1 < t else s
+            ex = xy[j, 0] - xy[i, 0]
+            ey = xy[j, 1] - xy[i, 1]
+            ln = math.hypot(ex, ey)
+            e[i, 0], e[i, 1], e[i, 2], e[i, 3] = xy[i, 0], xy[i, 1], xy[j, 0], xy[j, 1]
+            e[i, 4], e[i, 5] = ey / ln, -ex / ln
+            e[i, 11] = j
+        for i in range(s, t):
+            p = i - 1 if i > s else t - 1
+            e[i, 6], e[i, 7], e[i, 12] = e[p, 4], e[p, 5], p
+            cr = e[p, 4] * e[i, 5] - e[p, 5] * e[i, 4]
+            dt = e[p, 4] * e[i, 4] + e[p, 5] * e[i, 5]
+            e[i, 8], e[i, 9], e[i, 10] = math.atan2(cr, dt), dt, cr
+    return e
+
+
+# ---------------------------------------------------------------------------------------------------
+# exact primitives
+
+
+@njit(cache=True, nogil=True)
+def _line(c: int, e: NDArray[np.float64], d: float) -> tuple[float, float, float, float]:
+    """End points of line primitive ``c`` (a moved edge or a connector)."""
+    v = c // 2
+    if c % 2 == 1:
+        return e[v, 0] + d * e[v, 4], e[v, 1] + d * e[v, 5], e[v, 2] + d * e[v, 4], e[v, 3] + d * e[v, 5]
+    return e[v, 0] + d * e[v, 6], e[v, 1] + d * e[v, 7], e[v, 0] + d * e[v, 4], e[v, 1] + d * e[v, 5]
+
+
+@njit(cache=True, nogil=True)
+def _prim_at(px: float, py: float, f: int, e: NDArray[np.float64], caps: NDArray[np.float64], d: float) -> int:
+    """Primitive under (px, py) on a raw segment of feature ``f``: a segment along moved edge ``v`` runs on
+    into the first and last facets of the arcs at its ends."""
+    if f % 2 == 0:
+        return f
+    v = f // 2
+    ax, ay, bx, by = _line(f, e, d)
+    s = ((px - ax) * (bx - ax) + (py - ay) * (by - ay)) / ((bx - ax) ** 2 + (by - ay) ** 2)
+    w = int(e[v, 11])
+    if s < 0.0 and caps[v, 0] > 0:
+        return 2 * v
+    if s > 1.0 and caps[w, 0] > 0:
+        return 2 * w
+    return f
+
+
+@njit(cache=True, nogil=True)
+def _on(c: int, x: float, y: float, e: NDArray[np.float64], caps: NDArray[np.float64], d: float) -> bool:
+    """Whether (x, y), a point of primitive ``c``'s line or circle, lies within its extent."""
+    v = c // 2
+    r = abs(d)
+    if c % 2 == 0 and caps[v, 0] > 0:
+        sg = 1.0 if d > 0 else -1.0
+        qx, qy = x - e[v, 0], y - e[v, 1]
+        t = 1.0 if e[v, 8] > 0 else -1.0
+        return (t * (sg * e[v, 6] * qy - sg * e[v, 7] * qx) >= -1e-9 * r
+                and t * (qx * sg * e[v, 5] - qy * sg * e[v, 4]) >= -1e-9 * r)
+    ax, ay, bx, by = _line(c, e, d)
+    ll = (bx - ax) ** 2 + (by - ay) ** 2
+    s = ((x - ax) * (bx - ax) + (y - ay) * (by - ay)) / ll if ll > 0 else -1.0
+    return -1e-9 <= s <= 1.0 + 1e-9
+
+
+@njit(cache=True, nogil=True)
+def _meet(c1: int, c2: int, px: float, py: float, e: NDArray[np.float64], caps: NDArray[np.float64], d: float
+          ) -> tuple[float, float, float]:
+    """Exact meeting point of primitives ``c1`` and ``c2`` nearest (px, py) within both extents, and its
+    squared distance from (px, py) (inf when they do not meet)."""
+    r = abs(d)
+    a1 = c1 % 2 == 0 and caps[c1 // 2, 0] > 0
+    a2 = c2 % 2 == 0 and caps[c2 // 2, 0] > 0
+    cand = np.empty(4)  # up to two candidate points
+    nc = 0
+    if a1 and a2:
+        ux, uy = e[c1 // 2, 0], e[c1 // 2, 1]
+        wx, wy = e[c2 // 2, 0] - ux, e[c2 // 2, 1] - uy
+        dd = wx * wx + wy * wy
+        h2 = r * r - 0.25 * dd
+        if dd > 0 and h2 >= 0:
+            h = math.sqrt(h2 / dd)
+            mx, my = ux + 0.5 * wx, uy + 0.5 * wy
+            cand[0], cand[1], cand[2], cand[3] = mx - h * wy, my + h * wx, mx + h * wy, my - h * wx
+            nc = 2
+    elif a1 or a2:
+        ca, cl = (c1, c2) if a1 else (c2, c1)
+        ux, uy = e[ca // 2, 0], e[ca // 2, 1]
+        ax, ay, bx, by = _line(cl, e, d)
+        wx, wy = bx - ax, by - ay
+        ll = wx * wx + wy * wy
+        if ll > 0:
+            t0 = ((ux - ax) * wx + (uy - ay) * wy) / ll
+            fx, fy = ax + t0 * wx - ux, ay + t0 * wy - uy
+            h2 = (r * r - fx * fx - fy * fy) / ll
+            if h2 >= 0:
+                h = math.sqrt(h2)
+                cand[0], cand[1] = ax + (t0 - h) * wx, ay + (t0 - h) * wy
+                cand[2], cand[3] = ax + (t0 + h) * wx, ay + (t0 + h) * wy
+                nc = 2
+    else:
+        ax, ay, bx, by = _line(c1, e, d)
+        qx, qy, sx, sy = _line(c2, e, d)
+        rx, ry, sx, sy = bx - ax, by - ay, sx - qx, sy - qy
+        den = rx * sy - ry * sx
+        if den != 0:
+            t = ((qx - ax) * sy - (qy - ay) * sx) / den
+            cand[0], cand[1] = ax + t * rx, ay + t * ry
+            nc = 1
+    bx, by, bd = px, py, np.inf
+    for k in range(nc):
+        x, y = cand[2 * k], cand[2 * k + 1]
+        dd = (x - px) ** 2 + (y - py) ** 2
+        if dd < bd and _on(c1, x, y, e, caps, d) and _on(c2, x, y, e, caps, d):
+            bx, by, bd = x, y, dd
+    return bx, by, bd
+
+
+@njit(cache=True, nogil=True)
+def _exact(px: float, py: float, fi: int, fj: int, e: NDArray[np.float64], caps: NDArray[np.float64], d: float,
+           lim: float) -> tuple[float, float, int, int]:
+    """Where the exact curves under a crossing (px, py) of raw segments of features ``fi`` and ``fj`` meet:
+    the nearest meeting of their primitives or the primitives next to them, when closer than ``lim``; else
+    (px, py). Returns the point and the two primitives."""
+    ci = _prim_at(px, py, fi, e, caps, d)
+    cj = _prim_at(px, py, fj, e, caps, d)
+    ni = np.array([ci, ci - 1 if ci % 2 == 1 else 2 * int(e[ci // 2, 12]) + 1,
+                   ci + 1 if ci % 2 == 0 else 2 * int(e[ci // 2, 11])])
+    nj = np.array([cj, cj - 1 if cj % 2 == 1 else 2 * int(e[cj // 2, 12]) + 1,
+                   cj + 1 if cj % 2 == 0 else 2 * int(e[cj // 2, 11])])
+    bx, by, bi, bj, bd = px, py, ci, cj, lim * lim
+    for a in range(9):
+        p, q = ni[a // 3], nj[a % 3]
+        if p == q or q == (p - 1 if p % 2 == 1 else 2 * int(e[p // 2, 12]) + 1) or q == (
+                p + 1 if p % 2 == 0 else 2 * int(e[p // 2, 11])):
+            continue  # primitives next to each other meet only at their shared end
+        x, y, dd = _meet(p, q, px, py, e, caps, d)
+        if dd < bd:
+            bx, by, bi, bj, bd = x, y, p, q, dd
+    return bx, by, bi, bj
+
+
+@njit(cache=True, nogil=True)
+def _arc_of(c: int, caps: NDArray[np.float64]) -> int:
+    """Vertex of arc primitive ``c``, -1 for a line primitive."""
+    return c // 2 if c >= 0 and c % 2 == 0 and caps[c // 2, 0] > 0 else -1
+
+
+@njit(cache=True, nogil=True)
+def _ang(v: int, x: float, y: float, e: NDArray[np.float64], d: float) -> float:
+    """Angle of (x, y) along vertex ``v``'s arc from its start, in [0, |turn|]."""
+    sg = 1.0 if d > 0 else -1.0
+    qx, qy = x - e[v, 0], y - e[v, 1]
+    t = 1.0 if e[v, 8] > 0 else -1.0
+    a = math.atan2(t * sg * (e[v, 6] * qy - e[v, 7] * qx), sg * (e[v, 6] * qx + e[v, 7] * qy))
+    return min(max(a, 0.0), abs(e[v, 8]))
+
+
+@njit(cache=True, nogil=True)
+def _arc(v: int, a0: float, a1: float, e: NDArray[np.float64], d: float, tol: float, out: NDArray[np.float64],
+         no: int) -> tuple[NDArray[np.float64], int]:
+    """Corners of the polygon circumscribed about vertex ``v``'s arc from angle ``a0`` to ``a1`` (< 0: its
+    end), facets within ``tol`` of the arc, appended to ``out``."""
+    r = abs(d)
+    if a1 < 0:
+        a1 = abs(e[v, 8])
+    if (a1 - a0) * r <= 1e-9:
+        return out, no
+    n = max(1, int(math.ceil((a1 - a0) / (2.0 * math.acos(r / (r + tol))) - 1e-12)))
+    h = 0.5 * (a1 - a0) / n
+    sg = 1.0 if d > 0 else -1.0
+    t = 1.0 if e[v, 8] > 0 else -1.0
+    ux, uy = sg * e[v, 6], sg * e[v, 7]
+    rr = r / math.cos(h)
+    out = _grow(out, no + n)
+    for k in range(n):
+        th = t * (a0 + (2 * k + 1) * h)
+        ct, st = math.cos(th), math.sin(th)
+        out[no, 0] = e[v, 0] + rr * (ux * ct - uy * st)
+        out[no, 1] = e[v, 1] + rr * (ux * st + uy * ct)
+        no += 1
+    return out, no

@@ -1,0 +1,196 @@
+"""Rings from the kept runs of the raw offset curve (Numba, part of :mod:`toolpath.kernels.offset_kernel`).
+
+Runs are chained end to start (a run and its exact reverse, a zero-width collapsed neck, cancel). Each ring
+is then written out with its arcs flattened afresh between exact angles: from a crossing where two exact
+curves meet (:mod:`toolpath.kernels.offset_cross`) to the next one or the arc's end, facets tangent to the
+arc within the tolerance, so the ring's vertices at crossings lie on the exact offset. Rings without such a
+crossing are written as raw. Units: mm.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+
+from .offset_base import MIN_RING_AREA_MM2, SNAP_MM, _ang, _arc, _argsort, _grow
+
+__all__: list[str] = []
+
+
+@njit(cache=True, nogil=True)
+def _first(xs: NDArray[np.float64], x: float) -> int:
+    """First index of sorted ``xs`` with ``xs[i] >= x``."""
+    lo, hi = 0, xs.shape[0]
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if xs[mid] < x:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit(cache=True, nogil=True)
+def _emit(ring: NDArray[np.float64], vt: NDArray[np.int64], e: NDArray[np.float64], d: float, tol: float,
+          fin: NDArray[np.float64], nf: int) -> tuple[NDArray[np.float64], int]:
+    """Ring vertices ``ring`` (n, 2) with tags ``vt`` (n, 3: crossing flag, arc before, arc after; arc = its
+    vertex or -1 on a line) written to ``fin``: a raw arc corner is replaced by the corners of its arc
+    flattened between the neighbouring crossings (or the arc's ends)."""
+    n = ring.shape[0]
+    k0 = -1
+    for k in range(n):
+        if vt[k, 0] > 0:
+            k0 = k
+            break
+    if k0 < 0:
+        fin = _grow(fin, nf + n)
+        fin[nf : nf + n] = ring
+        return fin, nf + n
+    op = -1  # the arc being written, from angle a0
+    a0 = 0.0
+    for t in range(n + 1):
+        k = (k0 + t) % n
+        x, y = ring[k, 0], ring[k, 1]
+        if vt[k, 0] == 0:
+            v = vt[k, 1]
+            if v >= 0 and v == op:
+                continue
+            if op >= 0:
+                fin, nf = _arc(op, a0, -1.0, e, d, tol, fin, nf)
+            op = v
+            a0 = 0.0
+            if v < 0:
+                fin = _grow(fin, nf + 1)
+                fin[nf, 0], fin[nf, 1] = x, y
+                nf += 1
+            continue
+        if t > 0:
+            w = vt[k, 1]
+            if op >= 0 and op != w:
+                fin, nf = _arc(op, a0, -1.0, e, d, tol, fin, nf)
+                op = -1
+            if w >= 0:
+                if op < 0:
+                    op = w
+                    a0 = 0.0
+                fin, nf = _arc(op, a0, _ang(op, x, y, e, d), e, d, tol, fin, nf)
+            if t == n:
+                break
+        fin = _grow(fin, nf + 1)
+        fin[nf, 0], fin[nf, 1] = x, y
+        nf += 1
+        op = vt[k, 2]
+        a0 = _ang(op, x, y, e, d) if op >= 0 else 0.0
+    return fin, nf
+
+
+@njit(cache=True, nogil=True)
+def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.int64], e: NDArray[np.float64],
+           d: float, tol: float) -> tuple[NDArray[np.float64], NDArray[np.int64], int]:
+    """Runs (from :func:`toolpath.kernels.offset_trim._rings`) chained end to start into rings: points (P, 2),
+    ring starts (Q + 1,), and how many chains did not close (dropped). A run and its exact reverse (a
+    collapsed neck) cancel; rings of tiny area are dropped."""
+    nrun = runs.shape[0]
+    rb, re = runs[:, 0], runs[:, 1]
+    out = np.empty((rp.shape[0] + 1, 2))
+    vt = np.empty((rp.shape[0] + 1, 3), np.int64)
+    fin = np.empty((rp.shape[0] + 16, 2))
+    ors = np.zeros(nrun + 1, np.int64)
+    nf = 0
+    nr = 0
+    unclosed = 0
+    xs0 = np.empty(nrun)
+    ys0 = np.empty(nrun)
+    for c in range(nrun):
+        xs0[c] = rp[rb[c], 0]
+        ys0[c] = rp[rb[c], 1]
+    xo = _argsort(xs0)
+    xs = xs0[xo]
+    used = np.zeros(nrun, np.bool_)
+    for c in range(nrun):
+        if used[c]:
+            continue
+        ex = rp[re[c] - 1, 0]
+        ey = rp[re[c] - 1, 1]
+        lo = _first(xs, ex)
+        while lo < nrun and xs[lo] == ex:
+            o = xo[lo]
+            lo += 1
+            if used[o] or o == c or ys0[o] != ey or re[o] - rb[o] != re[c] - rb[c]:
+                continue
+            ln = re[c] - rb[c]
+            same = True
+            for i in range(ln):
+                if rp[rb[c] + i, 0] != rp[re[o] - 1 - i, 0] or rp[rb[c] + i, 1] != rp[re[o] - 1 - i, 1]:
+                    same = False
+                    break
+            if same:
+                used[o] = True
+                used[c] = True
+                break
+    for c0 in range(nrun):
+        if used[c0]:
+            continue
+        used[c0] = True
+        no = 0
+        cur = c0
+        closed = False
+        pend = 0
+        for _ in range(nrun):
+            vt[no, 0] = max(runs[cur, 3], pend)  # a crossing when either run has one here
+            vt[no, 2] = runs[cur, 2]
+            for i in range(rb[cur], re[cur] - 1):
+                out[no, 0] = rp[i, 2]  # the exact point at a crossing
+                out[no, 1] = rp[i, 3]
+                if i > rb[cur]:
+                    vt[no, 0], vt[no, 1], vt[no, 2] = 0, rarc[i], rarc[i]
+                no += 1
+            ex = rp[re[cur] - 1, 0]
+            ey = rp[re[cur] - 1, 1]
+            last = cur
+            if ex == rp[rb[c0], 0] and ey == rp[rb[c0], 1]:
+                closed = True
+                break
+            nx_ = -1
+            lo = _first(xs, ex)
+            while lo < nrun and xs[lo] == ex:
+                c = xo[lo]
+                lo += 1
+                if not used[c] and ys0[c] == ey:
+                    nx_ = c
+                    break
+            if nx_ < 0:
+                bd = SNAP_MM * SNAP_MM
+                for c in range(nrun):
+                    if not used[c]:
+                        dd = (xs0[c] - ex) ** 2 + (ys0[c] - ey) ** 2
+                        if dd < bd:
+                            bd = dd
+                            nx_ = c
+                if nx_ < 0:
+                    closed = (ex - rp[rb[c0], 0]) ** 2 + (ey - rp[rb[c0], 1]) ** 2 < SNAP_MM * SNAP_MM
+                    break
+            used[nx_] = True
+            cur = nx_
+            vt[no, 1] = runs[last, 4]  # the arc of the run ending here
+            pend = runs[last, 5]
+        if not closed:
+            unclosed += 1
+            continue
+        vt[0, 1] = runs[cur, 4]
+        vt[0, 0] = max(vt[0, 0], runs[cur, 5])
+        if no < 3:
+            continue
+        begin = nf
+        fin, nf = _emit(out[:no], vt[:no], e, d, tol, fin, nf)
+        area2 = 0.0
+        for k in range(begin, nf):
+            k2 = k + 1 if k + 1 < nf else begin
+            area2 += fin[k, 0] * fin[k2, 1] - fin[k2, 0] * fin[k, 1]
+        if nf - begin < 3 or abs(area2) < 2 * MIN_RING_AREA_MM2:
+            nf = begin
+            continue
+        nr += 1
+        ors[nr] = nf
+    return fin[:nf], ors[: nr + 1], unclosed

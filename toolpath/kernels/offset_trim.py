@@ -1,0 +1,246 @@
+"""Trimming of the raw offset curve (Numba, part of :mod:`toolpath.kernels.offset_kernel`): the keep-test
+of a point against every edge's flattened offset and the asked side, and the kept runs of the raw chains.
+Units: mm."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+
+from .offset_base import KEEP_EPS_MM, _arc_of
+
+__all__: list[str] = []
+
+
+@njit(cache=True, nogil=True)
+def _keep(px: float, py: float, e: NDArray[np.float64], caps: NDArray[np.float64], thr: float, sg: float,
+          geo: NDArray[np.float64], cs: NDArray[np.int64], ids: NDArray[np.int64], reach: float, hint: int) -> int:
+    """-1 when (px, py) is outside every edge's flattened offset and on the asked side (``sg < 0``: inside);
+    else an edge whose offset holds it (``hint`` is tried first), or ``e.shape[0]`` for the wrong side."""
+    gx0 = geo[0]
+    gy0 = geo[1]
+    c = geo[2]
+    nx = int(geo[3])
+    ny = int(geo[4])
+    ix0 = max(0, int(math.floor((px - reach - gx0) / c)))
+    ix1 = min(nx - 1, int(math.floor((px + reach - gx0) / c)))
+    iy0 = max(0, int(math.floor((py - reach - gy0) / c)))
+    iy1 = min(ny - 1, int(math.floor((py + reach - gy0) / c)))
+    wx = max(ix1 - ix0 + 1, 0)
+    nw = wx * max(iy1 - iy0 + 1, 0)
+    reach2 = reach * reach
+    for w in range(-1, nw):  # the hint first, then the cells within reach
+        if w < 0:
+            if hint < 0:
+                continue
+            qlo, qhi = 0, 1
+        else:
+            iy = iy0 + w // wx
+            ix = ix0 + w % wx
+            cell = iy * nx + ix
+            qlo, qhi = cs[cell], cs[cell + 1]
+            if qlo == qhi:
+                continue
+            dy = max(gy0 + iy * c - py, 0.0, py - (gy0 + (iy + 1) * c))
+            dx = max(gx0 + ix * c - px, 0.0, px - (gx0 + (ix + 1) * c))
+            if dx * dx + dy * dy >= reach2:
+                continue
+        for q in range(qlo, qhi):
+            # is (px, py) inside the flattened offset of edge k: closer than thr to its interior, or inside
+            # the cap of its start vertex (the circumscribed polygon of its arc, within the arc's sector)?
+            k = hint if w < 0 else ids[q]
+            while True:  # one pass; break = not inside
+                x0, y0, x1, y1 = e[k, 0], e[k, 1], e[k, 2], e[k, 3]
+                nc = int(caps[k, 0])
+                big = thr / caps[k, 1] if nc > 0 else thr
+                if (min(x0, x1) - px > big or px - max(x0, x1) > big or min(y0, y1) - py > big
+                        or py - max(y0, y1) > big):
+                    break
+                ex = x1 - x0
+                ey = y1 - y0
+                qx = px - x0
+                qy = py - y0
+                t = (qx * ex + qy * ey) / (ex * ex + ey * ey)
+                if 0.0 < t < 1.0:
+                    dx = x0 + t * ex - px
+                    dy = y0 + t * ey - py
+                    if dx * dx + dy * dy < thr * thr:
+                        return k
+                if nc == 0 or qx * qx + qy * qy >= big * big:
+                    break
+                u0x = sg * e[k, 6]
+                u0y = sg * e[k, 7]
+                u1x = sg * e[k, 4]
+                u1y = sg * e[k, 5]
+                if caps[k, 2] > 0:
+                    if u0x * qy - u0y * qx < 0.0 or qx * u1y - qy * u1x < 0.0:
+                        break
+                elif u0x * qy - u0y * qx > 0.0 or qx * u1y - qy * u1x > 0.0:
+                    break
+                c2 = caps[k, 3]
+                s2 = caps[k, 4]
+                fx = u0x
+                fy = u0y
+                inside = True
+                for _ in range(nc + 1):
+                    if qx * fx + qy * fy >= thr:
+                        inside = False
+                        break
+                    fx, fy = fx * c2 - fy * s2, fx * s2 + fy * c2
+                if inside:
+                    return k
+                break
+    # crossing number along the shorter of +x and -x, each crossing counted in the cell that holds it
+    crossings = 0
+    iy = int(math.floor((py - gy0) / c))
+    if 0 <= iy < ny:
+        ixp = min(nx - 1, max(0, int(math.floor((px - gx0) / c))))
+        right = ixp >= nx // 2
+        lo = ixp if right else 0
+        hi = nx if right else ixp + 1
+        for ix in range(lo, hi):
+            cell = iy * nx + ix
+            for q in range(cs[cell], cs[cell + 1]):
+                k = ids[q]
+                y0, y1 = e[k, 1], e[k, 3]
+                if (y0 > py) != (y1 > py):
+                    xi = e[k, 0] + (py - y0) * (e[k, 2] - e[k, 0]) / (y1 - y0)
+                    if (px < xi) == right and min(nx - 1, max(0, int(math.floor((xi - gx0) / c)))) == ix:
+                        crossings += 1
+    return -1 if (crossings % 2 == 1) == (sg < 0) else e.shape[0]
+
+
+@njit(cache=True, nogil=True)
+def _tag(row: NDArray[np.float64], po: NDArray[np.int64], nxt: NDArray[np.int64], caps: NDArray[np.float64]
+         ) -> tuple[int, int]:
+    """Arc under a split point (its vertex, -1 on a line) and 1 when it is a crossing inside the segment, 0 at
+    a raw point (then the arc of the raw point's vertex)."""
+    if row[5] > 0:
+        return _arc_of(int(row[4]), caps), 1
+    s = int(row[0])
+    v = po[s] if row[1] == 0.0 else po[nxt[s]]
+    return (v if caps[v, 0] > 0 else -1), 0
+
+
+@njit(cache=True, nogil=True)
+def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int64], pf: NDArray[np.int64],
+           po: NDArray[np.int64], sp: NDArray[np.float64], e: NDArray[np.float64], caps: NDArray[np.float64],
+           d: float, tol: float, mark: NDArray[np.bool_], geo: NDArray[np.float64], cs: NDArray[np.int64],
+           ids: NDArray[np.int64]) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64], bool]:
+    """Kept runs of the raw chains: points (P, 2), each run as (start, end (exclusive), arc and crossing flag
+    of its first point, arc and crossing flag of its last point) (see :func:`_tag`; the arc of every other
+    point is ``rarc``), and whether a run at an open chain's end was kept (the chains missed a feature:
+    recompute with all). The features of kept runs are set in ``mark``.
+
+    Returns
+    -------
+    rp, rarc, runs (R, 6), fail
+    """
+    r = abs(d)
+    thr = max(r - KEEP_EPS_MM, 0.0)
+    sg = 1.0 if d > 0 else -1.0
+    reach = (r + tol) * 1.001 + 1e-9
+    ns = sp.shape[0]
+    npt = pts.shape[0]
+    nch = cst.shape[0] - 1
+    rp = np.empty((npt + 2 * ns + nch + 16, 4))  # x, y on the raw curve, x, y to write
+    rseg = np.empty(npt + 2 * ns + nch + 16, np.int64)
+    rarc = np.empty(npt + 2 * ns + nch + 16, np.int64)
+    runs = np.empty((ns + nch + 1, 6), np.int64)
+    nrun = 0
+    nrp = 0
+    p = 0
+    hint = np.int64(-1)  # not a literal: one compiled signature of _keep
+    fail = False
+    for q in range(nch):
+        a, b = cst[q], cst[q + 1]
+        if b - a < 2:
+            continue
+        closed = nxt[b - 1] >= 0
+        k0 = p
+        while p < ns and int(sp[p, 0]) < b:
+            p += 1
+        kn = p - k0
+        nruns = max(kn, 1) if closed else kn + 1
+        va = po[a] if caps[po[a], 0] > 0 else -1
+        vb = po[b - 1] if caps[po[b - 1], 0] > 0 else -1
+        for k in range(nruns):
+            # closed: run k from split k to split k + 1 (without splits: the whole ring from its first
+            # point); open: from the chain's start or split k - 1 to split k or the chain's end
+            wrap = False
+            if closed and kn == 0:
+                wrap = True
+                s1 = s2 = b - 1
+                x1, y1 = pts[a, 0], pts[a, 1]
+                rp[nrp, 2], rp[nrp, 3] = x1, y1
+                x2, y2 = x1, y1
+                ta, tf, ua, uf = va, 0, va, 0
+            else:
+                k1 = k0 + k - (0 if closed else 1)
+                k2 = k0 + ((k + 1) % kn if closed else k)
+                wrap = closed and k + 1 >= kn
+                if k1 >= k0:
+                    s1 = int(sp[k1, 0])
+                    x1, y1, rp[nrp, 2], rp[nrp, 3] = sp[k1, 2], sp[k1, 3], sp[k1, 6], sp[k1, 7]
+                    ta, tf = _tag(sp[k1], po, nxt, caps)
+                else:
+                    s1 = a
+                    x1, y1 = pts[a, 0], pts[a, 1]
+                    rp[nrp, 2], rp[nrp, 3] = x1, y1
+                    ta, tf = va, 0
+                if closed or k < kn:
+                    s2 = int(sp[k2, 0])
+                    x2, y2 = sp[k2, 2], sp[k2, 3]
+                    ua, uf = _tag(sp[k2], po, nxt, caps)
+                else:
+                    s2 = b - 2
+                    x2, y2 = pts[b - 1, 0], pts[b - 1, 1]
+                    ua, uf = vb, 0
+            beg = nrp
+            rp[nrp, 0], rp[nrp, 1] = x1, y1
+            rseg[nrp] = s1
+            rarc[nrp] = -1
+            nrp += 1
+            if wrap or s2 != s1:
+                j = s1
+                while True:
+                    j = nxt[j]
+                    if pts[j, 0] != rp[nrp - 1, 0] or pts[j, 1] != rp[nrp - 1, 1]:
+                        rp[nrp, 0] = rp[nrp, 2] = pts[j, 0]
+                        rp[nrp, 1] = rp[nrp, 3] = pts[j, 1]
+                        rarc[nrp] = po[j] if caps[po[j], 0] > 0 else -1
+                        nrp += 1
+                    rseg[nrp - 1] = j
+                    if j == s2:
+                        break
+            if x2 != rp[nrp - 1, 0] or y2 != rp[nrp - 1, 1] or (closed and kn == 0):
+                rp[nrp, 0], rp[nrp, 1], rp[nrp, 2], rp[nrp, 3] = x2, y2, x2, y2
+                rseg[nrp] = -1
+                nrp += 1
+            if nrp - beg < 2:
+                nrp = beg
+                continue
+            best, mx, my = -1.0, 0.0, 0.0
+            for i in range(beg, nrp - 1):
+                ll = (rp[i + 1, 0] - rp[i, 0]) ** 2 + (rp[i + 1, 1] - rp[i, 1]) ** 2
+                if ll > best:
+                    best = ll
+                    mx = 0.5 * (rp[i, 0] + rp[i + 1, 0])
+                    my = 0.5 * (rp[i, 1] + rp[i + 1, 1])
+            h = _keep(mx, my, e, caps, thr, sg, geo, cs, ids, reach, hint)
+            hint = h if 0 <= h < e.shape[0] else hint
+            if h >= 0:
+                nrp = beg
+                continue
+            if not closed and (k == 0 or k == kn):
+                fail = True
+            for i in range(beg, nrp - 1):
+                if rseg[i] >= 0 and pf[rseg[i]] >= 0:
+                    mark[pf[rseg[i]]] = True
+            runs[nrun, 0], runs[nrun, 1], runs[nrun, 2] = beg, nrp, ta
+            runs[nrun, 3], runs[nrun, 4], runs[nrun, 5] = tf, ua, uf
+            nrun += 1
+    return rp, rarc, runs[:nrun], fail
