@@ -22,20 +22,27 @@ Steps 2 and 3 run as one Numba kernel (:func:`toolpath.kernels.adaptive_loop.pas
 start is live; Python then seeds new starts (cells at a tool radius from the material,
 :func:`toolpath.kernels.raster.band_kernel`) or a new entry, and calls it again. Raster cell
 ``min(ae / 4, R / 12)``, about one circle sample per cell, steps of ``ae / 2``.
-4. *Finishing*: a loop along every boundary of ``C`` (walls on the right for climb) at each level.
+4. *Finishing*: staged loops along every boundary of ``C`` (walls on the right for climb) at each level,
+   their convex corners rounded (:func:`~toolpath.strategies.adaptive_finish.finish_loops`), so the tool
+   never drives into a sharp inside corner with the arc facing it uncut (that took 96-111°; now <= ~77° on
+   right angles); a sliver of ~0.3 x the roughing strip stays in each corner.
 
 Output: the helix and the bottom circle as arcs (G2/G3); passes as arcs where they are circular and lines
 elsewhere (:mod:`toolpath.arcfit`, within the simplification tolerance), finishing loops with arcs within
 ``tolerance_mm`` (``fit_arcs=False``: lines only, simplified within that tolerance).
 
-5. *Fallback*: where no pass can hold the engagement (necks about the tool's width, slivers), the tool
-   slots to each remaining piece at half feed, and the plan's ``notes`` say so; a region too narrow for a
-   helix is entered by a plunge at the plunge feed (noted too).
+5. *Fallback*: where no pass can hold the engagement, trochoidal runs (full circles whose centres
+   advance along a straight line with room for them, the pitch holding the target at the circle's front,
+   :func:`~toolpath.strategies.adaptive_finish.trochoid`); where there is no room for circles of 0.1 R
+   (necks about the tool's width, slivers) the tool slots to each remaining piece at half feed. The plan's
+   ``notes`` say which; a region too narrow for a helix is entered by a plunge at the plunge feed (noted).
 
-Known limits: the finishing loop's sharp inside corners engage the quadrant of the tool circle facing the
-corner plus what roughing left on the next wall (measured up to ~110°); the path is planned once in 2D
-and repeated at every stepdown; chip-thinning passes stay lines (per-move feeds); no trochoidal fallback in necks
-(slotting at half feed instead). Speed against FreeCAD's Adaptive2d: ``benchmarks/bench_adaptive.py``.
+Known limits: corners sharper than ~60° can still take > 90° in the finishing loops; the path is planned
+once in 2D and repeated at every stepdown; chip-thinning passes stay lines (per-move feeds); necks that
+the passes can still enter (1.2-1.5 D) are cleared by passes, whose measured p99 there can exceed 1.25 x
+the target by a few degrees. Moves are built in NumPy blocks
+(:class:`~toolpath.strategies.adaptive_build.BlockBuilder`). Speed against FreeCAD's Adaptive2d:
+``benchmarks/bench_adaptive.py``.
 """
 
 from __future__ import annotations
@@ -55,7 +62,7 @@ from shapely.prepared import prep
 from ..arcfit import append_fitted
 from ..enums import Direction
 from ..errors import InputError, UnreachableError
-from ..geometry.slicing import polygons_of, tool_residue
+from ..geometry.slicing import tool_residue
 from ..kernels.adaptive_loop import LOOP_FULL, pass_loop_kernel
 from ..kernels.engagement import (
     circle_samples,
@@ -67,6 +74,7 @@ from ..moves import Toolpath, ToolpathBuilder
 from ..pocket import Pocket
 from ..tool import Tool
 from .adaptive_build import BlockBuilder, append_toolpath
+from .adaptive_finish import _TROCH_MIN_R, finish_loops, start_on_edge, trochoid
 from .linking import _PROGRESS, link_is_safe, ring_coords
 
 __all__ = ["AdaptiveParams", "Segment", "AdaptivePlan", "plan_adaptive_2d", "adaptive_clearing", "clear_pockets",
@@ -75,8 +83,6 @@ __all__ = ["AdaptiveParams", "Segment", "AdaptivePlan", "plan_adaptive_2d", "ada
 _STEP_AE = 0.5  # step length as a fraction of the stepover (longer steps lose the engagement in curves)
 _CELL_AE = 4.0  # raster cells per stepover (3 lets the measured p99 pass 1.25x the target)
 _SIMPLIFY_CELL = 0.1  # passes are simplified within this many raster cells (fewer moves; the path keeps it from C)
-#: finishing stages: (offset from the walls, corner radius), in units of the strip roughing leaves on walls
-_FINISH_STAGES: list[tuple[float, float]] = [(0.6, 0.4), (0.3, 0.6), (0.0, 0.7)]
 _K_MAX = 360  # most points on the tool circle in the generator's engagement count
 
 
@@ -199,7 +205,10 @@ class Segment:
     """One piece of the 2D plan.
 
     ``kind`` is ``"helix"`` (``xy`` = centre, ``radius_mm``), ``"plunge"`` (``xy`` one point), ``"pass"``
-    (``xy`` (M, 2) polyline, ``feed_scale`` (M-1,) or None) or ``"finish"`` (closed ring). ``link`` says how
+    (``xy`` (M, 2) polyline, ``feed_scale`` (M-1,) or None), ``"finish"`` (closed ring), ``"slot"`` (``xy``
+    one point, reached at half feed) or ``"troch"`` (trochoidal: full circles of ``radius_mm`` whose centres
+    advance by ``pitch_mm`` from ``xy[0]`` to ``xy[1]``, ``xy[2]`` the unit direction; each circle starts
+    and ends at the point behind its centre). ``link`` says how
     the tool reaches the start from the previous segment's end: ``"stay"`` (cut at depth) or ``"retract"``.
     """
 
@@ -208,12 +217,20 @@ class Segment:
     link: str = "retract"
     radius_mm: float = 0.0
     feed_scale: NDArray[np.float64] | None = None
+    pitch_mm: float = 0.0
+
+    def _back(self) -> NDArray[np.float64]:
+        """Trochoid: the offset from a circle's centre to its start point (behind it, ``radius_mm`` long)."""
+        d = self.xy[2]
+        return -self.radius_mm * d
 
     @property
     def start(self) -> NDArray[np.float64]:
         """Where the segment starts in XY, mm."""
         if self.kind == "helix":
             return self.xy + np.array([self.radius_mm, 0.0])
+        if self.kind == "troch":
+            return self.xy[0] + self._back()
         return self.xy if self.xy.ndim == 1 else self.xy[0]
 
     @property
@@ -221,6 +238,8 @@ class Segment:
         """Where it ends in XY, mm."""
         if self.kind == "helix":
             return self.start
+        if self.kind == "troch":
+            return self.xy[1] + self._back()
         return self.xy if self.xy.ndim == 1 else self.xy[-1]
 
 
@@ -447,17 +466,35 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
     pos = pos_now()
     plan.stats = {"passes_undone": int(state[4]), "steps_undone": int(state[5]), "passes": int(state[6]),
                   "steps": int(state[7])}
-    # fallback where no pass can hold the engagement (necks, slivers): slot to each piece at half feed
-    slots = 0
+    # fallback where no pass can hold the engagement (necks, slivers): trochoidal circles where the neck
+    # leaves room for them, else slot to each piece at half feed
+    slots = trochs = 0
     if np.any(mat == 1):
         _, near = distance_transform_edt(allowed == 0, return_indices=True)
+        room = distance_transform_edt(allowed != 0) * cell  # mm from an allowed cell to the nearest other one
+        rho_min = _TROCH_MIN_R * r
+        roomy = room >= rho_min + cell
+        near_roomy = distance_transform_edt(~roomy, return_indices=True)[1] if roomy.any() else None
+        target_rad = math.radians(min(target_deg, 89.0))
         for _ in range(2000):
             left = np.argwhere(mat == 1)
             if left.size == 0:
                 break
             here = pos if pos is not None else g.xy(left[:1, 0], left[:1, 1])[0]
             k = int(np.argmin(((g.xy(left[:, 0], left[:, 1]) - here) ** 2).sum(axis=1)))
-            iy, ix = near[0][tuple(left[k])], near[1][tuple(left[k])]
+            lk = tuple(left[k])
+            if pos is not None and near_roomy is not None:
+                tro = trochoid(g, room, pos, near_roomy[0][lk], near_roomy[1][lk], g.xy(left[k:k + 1, 0],
+                                left[k:k + 1, 1])[0], r, rho_min, ae, target_rad)
+                if tro is not None:
+                    c0, q, d, rho, pitch = tro
+                    clear_capsule_kernel(mat, x0, y0, cell, c0[0], c0[1], q[0], q[1], r + rho)
+                    segs.append(Segment("troch", np.array([c0, q, d]), "stay", radius_mm=rho, pitch_mm=pitch))
+                    trochs += 1
+                    pos = q - rho * d
+                    if mat[lk] != 1:
+                        continue
+            iy, ix = near[0][lk], near[1][lk]
             q = g.xy(np.array([iy]), np.array([ix]))[0]
             link = "retract"
             got = 0
@@ -465,28 +502,31 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
                 link = "stay"
                 got += clear_capsule_kernel(mat, x0, y0, cell, pos[0], pos[1], q[0], q[1], r)
             got += clear_disc_kernel(mat, x0, y0, cell, q[0], q[1], r)
-            if mat[tuple(left[k])] == 1:
-                mat[tuple(left[k])] = 0  # out of reach of its nearest allowed centre (raster edge): drop it
+            if mat[lk] == 1:
+                mat[lk] = 0  # out of reach of its nearest allowed centre (raster edge): drop it
             if got == 0:
                 continue
             segs.append(Segment("slot", q.copy(), link))
             slots += 1
             pos = q
+    if trochs:
+        plan.notes.append(f"{trochs} trochoidal runs (full circles advancing along necks narrower than a pass needs)")
     if slots:
-        plan.notes.append(f"{slots} slotting moves at half feed where no pass held the engagement (necks, slivers)")
+        plan.notes.append(f"{slots} slotting moves at half feed where no pass nor trochoid held the engagement "
+                          "(necks about the tool's width, slivers)")
     plan.left_area_mm2 = float(np.count_nonzero(mat == 1)) * cell * cell
     if plan.left_area_mm2 > 0.5 * r * r:
         plan.notes.append(f"{plan.left_area_mm2:.2f} mm2 reachable left after roughing (raster)")
     if params.finish:
         climb = params.direction is Direction.CLIMB
         strip = (1.85 + _SIMPLIFY_CELL) * cell + params.tolerance_mm  # what roughing leaves on walls, mm
-        for loop in _finish_loops(centres, strip, plan.notes):
+        for loop in finish_loops(centres, strip, plan.notes):
             rings = [ring_coords(loop.exterior, ccw=climb)] + [ring_coords(i, ccw=not climb) for i in loop.interiors]
             for lp in rings:
                 if len(lp) < 4:
                     continue
                 if pos is not None:
-                    lp = _start_on_edge(lp, pos, r)
+                    lp = start_on_edge(lp, pos, r)
                 segs.append(Segment("finish", lp, "retract"))
                 pos = lp[-1]
     # the 2D links are decided here so every level cuts the same plan
@@ -496,59 +536,6 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
             s.link = "stay" if link_is_safe(prev.end, s.start, cent_prep) and s.kind == "finish" else s.link
     plan.generation_time_s = time.perf_counter() - t_start
     return plan
-
-
-def _start_on_edge(pts: NDArray[np.float64], xy: NDArray[np.float64], r: float) -> NDArray[np.float64]:
-    """The closed ring re-started on a long edge (``>= min(r, longest / 2)``, away from its ends) near ``xy``.
-
-    Starting a finishing loop in a corner would drive the tool into the corner from the link, not along the
-    wall; a long edge's middle half is away from corners.
-    """
-    a, b = pts[:-1], pts[1:]
-    ab = b - a
-    ln2 = (ab * ab).sum(axis=1)
-    long_ = ln2 >= min(r * r, 0.25 * float(ln2.max()))
-    t = np.clip(((xy - a) * ab).sum(axis=1) / np.maximum(ln2, 1e-30), 0.25, 0.75)
-    proj = a + ab * t[:, None]
-    d = np.where(long_, ((proj - xy) ** 2).sum(axis=1), np.inf)
-    i = int(np.argmin(d))
-    body = np.vstack([pts[i + 1 : -1], pts[: i + 1]])
-    out = np.vstack([proj[i][None], body, proj[i][None]])
-    keep = np.ones(len(out), bool)
-    keep[1:] = np.linalg.norm(np.diff(out, axis=0), axis=1) > 1e-9
-    keep[-1] = True
-    return out[keep]
-
-
-def _finish_loops(centres: Any, strip_mm: float, notes: list[str]) -> list[Any]:
-    """The polygons whose boundaries the finishing loops follow, in order, per piece of ``centres``.
-
-    Driving the tool into a sharp inside corner engages the whole arc of its circle facing the corner (90°
-    in a right-angle corner: those points are within reach of that position only) plus the strip roughing
-    left on the wall ahead (``strip_mm`` thick), ~105° in all. So each piece is finished in stages
-    (:data:`_FINISH_STAGES`): a loop along ``centres`` shrunk by ``offset`` with its convex corners rounded
-    to ``radius`` (an opening), each rounded enough that its corner arc stays behind what the stage before
-    cut, so the arc of the tool facing the corner is already cut when it gets there. The last stage follows
-    the walls; it leaves a sliver ``radius * (1 / sin(a / 2) - 1)`` thick in a corner of angle ``a``
-    (0.41 ``radius`` at 90°). The opening drops necks of the piece narrower than twice the radius (their
-    walls keep a strip of at most ~``strip_mm``); where it would lose more than a tenth of the piece's area,
-    that piece's loop keeps sharp corners.
-    """
-    out: list[Any] = []
-    sharp = 0
-    for poly in polygons_of(centres):
-        for off_f, rad_f in _FINISH_STAGES:
-            off, rad = off_f * strip_mm, rad_f * strip_mm
-            base = poly.buffer(-off, quad_segs=16) if off > 0 else poly
-            opened = base.buffer(-rad, quad_segs=16).buffer(rad, quad_segs=8) if rad > 0 else base
-            if not opened.is_empty and opened.area >= 0.9 * base.area:  # necks thinner than 2 radius dropped
-                out.extend(polygons_of(opened))
-            else:
-                out.extend(polygons_of(base))
-                sharp += 1
-    if sharp:
-        notes.append(f"{sharp} finishing loops keep sharp corners (the rounded loop would lose > 10 % of the area)")
-    return out
 
 
 def _simplify_all(paths: list[NDArray[np.float64] | None], tol: float) -> list[NDArray[np.float64] | None]:
@@ -672,6 +659,17 @@ def _cut_levels(pocket: Pocket, tool: Tool, params: AdaptiveParams, plan: Adapti
                 entries.append(len(b))
                 b.feed(start[0], start[1], z, fp)
             if s.kind in ("plunge", "slot"):
+                continue
+            if s.kind == "troch":
+                c0, q, d = s.xy
+                total = float(np.hypot(*(q - c0)))
+                n_c = max(1, int(math.ceil(total / max(s.pitch_mm, 1e-3))))
+                for i in range(n_c + 1):
+                    c = c0 + (q - c0) * (i / n_c)
+                    st = c - s.radius_mm * d
+                    if i:
+                        b.feed(st[0], st[1], z, f)
+                    b.arc(st[0], st[1], z, c[0], c[1], cw=cw, feed_mm_min=f)  # a full circle
                 continue
             xy = s.xy
             if s.kind == "pass" and s.feed_scale is not None:

@@ -170,3 +170,48 @@ def test_random_pockets_with_islands(region):
 @given(pockets_with_islands())
 def test_random_pockets_with_islands_many(region):
     _property(region)
+
+
+def test_neck_of_1_3_tool_diameters_held_below_90():
+    """Two squares joined by a neck 1.3 x the tool's diameter: cleared (passes, trochoids where they cannot
+    turn, slots only about the tool's width) with max <= 90 deg on every held move, no gouge, nothing left."""
+    from shapely.ops import unary_union
+
+    tool = Tool(6)
+    w = 1.3 * tool.diameter_mm
+    region = unary_union([box(0, 0, 20, 20), box(20, 10 - w / 2, 32, 10 + w / 2), box(32, 0, 52, 20)])
+    pocket = Pocket(region, 0.0, -3.0)
+    params = AdaptiveParams(stepdown_mm=3.0, stepover_mm=0.6)
+    tp, plan, tags, res = run(pocket, tool, params)
+    assert res.gouge_count == 0 and not res.rapid_cuts
+    assert res.uncut_area_mm2 < 1.0, res.uncut[:3]
+    engagement_ok_max = engagement_along(tp, tool, region, z_mm=-3.0)
+    held = engagement_ok_max.level & ~np.isin(engagement_ok_max.move, tags[0] + tags[2])
+    assert engagement_ok_max.stats(held)["max_deg"] <= 90.0
+    # the neck is cut: material in its middle is gone (the tool went through)
+    xs = engagement_ok_max.xyz[:, 0]
+    assert np.any((xs > 24) & (xs < 28))
+
+
+@given(st.floats(0.1, 1.5), st.floats(1.0, 4.0), st.floats(0.2, 1.2), st.floats(20.0, 60.0))
+@settings(max_examples=25, deadline=None)
+def test_trochoid_pitch_holds_the_front_angle(rho, r, ae, target_deg):
+    """The pitch from the closed form, checked by sampling the tool circle at the front of the next circle
+    against the disc the circle before cleared (radius r + rho): the arc ahead of the tool in material is
+    at most the target, and a 10 % longer pitch (when below ae) exceeds it."""
+    from toolpath.strategies.adaptive_finish import trochoid_pitch
+
+    tgt = np.radians(target_deg)
+    p = trochoid_pitch(r, rho, ae, tgt)
+    assert 0 <= p <= ae
+
+    def ahead_in_material(pitch):
+        a = np.linspace(0, np.pi / 2, 20001)  # from the front (+x) towards the side ahead (+y)
+        cx = rho + pitch  # tool centre, the old circle's centre at the origin
+        x, y = cx + r * np.cos(a), r * np.sin(a)
+        out = np.hypot(x, y) > r + rho
+        return a[out].max() if out.any() else 0.0
+
+    assert ahead_in_material(p) <= tgt + 1e-3
+    if p < 0.9 * ae:
+        assert ahead_in_material(1.1 * p + 1e-6) > tgt - 1e-3

@@ -1,0 +1,124 @@
+"""Adaptive clearing's finishing loops (staged, rounded inside corners) and trochoidal fallback in necks.
+
+Helpers of :mod:`toolpath.strategies.adaptive`; units mm and radians.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..geometry.slicing import polygons_of
+
+__all__ = ["finish_loops", "start_on_edge", "trochoid", "trochoid_pitch"]
+
+#: finishing stages: (offset from the walls, corner radius), in units of the strip roughing leaves on walls
+_FINISH_STAGES: list[tuple[float, float]] = [(0.6, 0.4), (0.3, 0.6), (0.0, 0.7)]
+_TROCH_MIN_R = 0.1  # trochoid circles at least this many tool radii (narrower necks are slotted)
+_TROCH_MAX_R = 0.5  # and at most
+
+
+def trochoid_pitch(r: float, rho: float, ae: float, target_rad: float) -> float:
+    """Advance per circle of a trochoid of circle radius ``rho`` whose front crescent holds the target angle.
+
+    The circle before cleared a disc of radius ``R = r + rho``; the tool at the front of the next circle
+    (centre ``rho + p`` from the old one) meets material over the arc ``beta`` from its front with
+    ``cos beta = (R^2 - (rho + p)^2 - r^2) / (2 r (rho + p))``; the half of it ahead of the tool counts.
+    Bisected for ``beta <= target``, at most ``ae``.
+    """
+    big = r + rho
+    lo, hi = 0.0, ae
+    for _ in range(40):
+        p = 0.5 * (lo + hi)
+        dd = rho + p
+        c = (big * big - dd * dd - r * r) / (2.0 * r * dd)
+        if math.acos(max(-1.0, min(1.0, c))) <= target_rad:
+            lo = p
+        else:
+            hi = p
+    return lo
+
+
+def trochoid(g: Any, room: NDArray[np.float64], pos: NDArray[np.float64], iy: int, ix: int,
+              cell_xy: NDArray[np.float64], r: float, rho_min: float, ae: float,
+              target_rad: float) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], float,
+                                          float] | None:
+    """A trochoidal run from the tool at ``pos`` to the roomy cell ``(iy, ix)`` that reaches ``cell_xy``.
+
+    Returns ``(first centre, last centre, unit direction, circle radius, pitch)`` or None when the straight
+    run has no room for circles of at least ``rho_min`` (each circle must stay on allowed cells, ``room``
+    being the distance of each cell to the nearest not-allowed one) or does not reach the cell.
+    """
+    q = g.xy(np.array([iy]), np.array([ix]))[0]
+    v = q - pos
+    n = float(np.hypot(*v))
+    d = v / n if n > 1e-9 else (cell_xy - pos) / max(float(np.hypot(*(cell_xy - pos))), 1e-9)
+    m = max(2, int(math.ceil(n / (0.5 * g.cell))) + 1)
+    pts = pos + np.outer(np.linspace(0.0, 1.0, m), q - pos)
+    jx = np.clip(np.rint((pts[:, 0] - g.x0) / g.cell).astype(np.int64), 0, room.shape[1] - 1)
+    jy = np.clip(np.rint((pts[:, 1] - g.y0) / g.cell).astype(np.int64), 0, room.shape[0] - 1)
+    rho = min(_TROCH_MAX_R * r, float(room[jy, jx].min()) - g.cell)
+    if rho < rho_min or float(np.hypot(*(cell_xy - q))) > r + rho - g.cell:
+        return None
+    c0 = pos - rho * d  # the first circle runs in what the tool has cut (its front reaches pos + r)
+    j0x = int(np.clip(round((c0[0] - g.x0) / g.cell), 0, room.shape[1] - 1))
+    j0y = int(np.clip(round((c0[1] - g.y0) / g.cell), 0, room.shape[0] - 1))
+    if room[j0y, j0x] < rho + g.cell:
+        c0 = pos.copy()
+    return c0, q, d, rho, trochoid_pitch(r, rho, ae, target_rad)
+
+
+def start_on_edge(pts: NDArray[np.float64], xy: NDArray[np.float64], r: float) -> NDArray[np.float64]:
+    """The closed ring re-started on a long edge (``>= min(r, longest / 2)``, away from its ends) near ``xy``.
+
+    Starting a finishing loop in a corner would drive the tool into the corner from the link, not along the
+    wall; a long edge's middle half is away from corners.
+    """
+    a, b = pts[:-1], pts[1:]
+    ab = b - a
+    ln2 = (ab * ab).sum(axis=1)
+    long_ = ln2 >= min(r * r, 0.25 * float(ln2.max()))
+    t = np.clip(((xy - a) * ab).sum(axis=1) / np.maximum(ln2, 1e-30), 0.25, 0.75)
+    proj = a + ab * t[:, None]
+    d = np.where(long_, ((proj - xy) ** 2).sum(axis=1), np.inf)
+    i = int(np.argmin(d))
+    body = np.vstack([pts[i + 1 : -1], pts[: i + 1]])
+    out = np.vstack([proj[i][None], body, proj[i][None]])
+    keep = np.ones(len(out), bool)
+    keep[1:] = np.linalg.norm(np.diff(out, axis=0), axis=1) > 1e-9
+    keep[-1] = True
+    return out[keep]
+
+
+def finish_loops(centres: Any, strip_mm: float, notes: list[str]) -> list[Any]:
+    """The polygons whose boundaries the finishing loops follow, in order, per piece of ``centres``.
+
+    Driving the tool into a sharp inside corner engages the whole arc of its circle facing the corner (90°
+    in a right-angle corner: those points are within reach of that position only) plus the strip roughing
+    left on the wall ahead (``strip_mm`` thick), ~105° in all. So each piece is finished in stages
+    (:data:`_FINISH_STAGES`): a loop along ``centres`` shrunk by ``offset`` with its convex corners rounded
+    to ``radius`` (an opening), each rounded enough that its corner arc stays behind what the stage before
+    cut, so the arc of the tool facing the corner is already cut when it gets there. The last stage follows
+    the walls; it leaves a sliver ``radius * (1 / sin(a / 2) - 1)`` thick in a corner of angle ``a``
+    (0.41 ``radius`` at 90°). The opening drops necks of the piece narrower than twice the radius (their
+    walls keep a strip of at most ~``strip_mm``); where it would lose more than a tenth of the piece's area,
+    that piece's loop keeps sharp corners.
+    """
+    out: list[Any] = []
+    sharp = 0
+    for poly in polygons_of(centres):
+        for off_f, rad_f in _FINISH_STAGES:
+            off, rad = off_f * strip_mm, rad_f * strip_mm
+            base = poly.buffer(-off, quad_segs=16) if off > 0 else poly
+            opened = base.buffer(-rad, quad_segs=16).buffer(rad, quad_segs=8) if rad > 0 else base
+            if not opened.is_empty and opened.area >= 0.9 * base.area:  # necks thinner than 2 radius dropped
+                out.extend(polygons_of(opened))
+            else:
+                out.extend(polygons_of(base))
+                sharp += 1
+    if sharp:
+        notes.append(f"{sharp} finishing loops keep sharp corners (the rounded loop would lose > 10 % of the area)")
+    return out
