@@ -67,6 +67,8 @@ from .offset_reference import offset_rings_reference
 
 __all__ = [
     "KEEP_EPS_MM",
+    "CLEAN_MM",
+    "clean_ring",
     "pack_rings",
     "offset_rings_kernel",
     "offset_rings_reference",
@@ -76,10 +78,50 @@ __all__ = [
 ]
 
 _MIN_RING_AREA_MM2 = MIN_RING_AREA_MM2
+#: Input vertices closer than this to the line through their neighbours are dropped (zero-width slivers,
+#: spikes and collinear points), mm; coordinates smaller than ``_ZERO_MM`` become 0.
+CLEAN_MM = 1e-9
+_ZERO_MM = 1e-12
 
 
 # ---------------------------------------------------------------------------------------------------
 # input
+
+
+def clean_ring(pts: NDArray[np.float64], *, eps_mm: float = CLEAN_MM) -> NDArray[np.float64]:
+    """A ring without degenerate vertices: coordinates below 1e-12 mm snapped to 0, repeated points merged,
+    and every vertex within ``eps_mm`` of the line through its neighbours dropped (a collinear point, or
+    the tip of a zero-width spike or slit: the offset kernel needs every turn well defined), until none is
+    left.
+
+    Parameters
+    ----------
+    pts : ndarray of shape (N, 2), float64, mm
+        An open ring (last != first).
+
+    Returns
+    -------
+    ndarray of shape (K, 2), float64, mm
+        The cleaned open ring; fewer than 3 points when nothing of it is left.
+    """
+    pts = np.where(np.abs(pts) < _ZERO_MM, 0.0, np.asarray(pts, dtype=np.float64))
+    while len(pts) >= 3:
+        keep = np.any(np.abs(pts - np.roll(pts, 1, axis=0)) > 1e-12, axis=1)
+        if not keep.all():
+            pts = pts[keep]
+            continue
+        a, c = np.roll(pts, 1, axis=0), np.roll(pts, -1, axis=0)
+        ac = c - a
+        ln = np.hypot(ac[:, 0], ac[:, 1])
+        cr = np.abs(ac[:, 0] * (pts[:, 1] - a[:, 1]) - ac[:, 1] * (pts[:, 0] - a[:, 0]))
+        bad = cr <= eps_mm * np.maximum(ln, 1e-300)
+        if not bad.any():
+            break
+        bad &= ~np.roll(bad, 1)  # never two neighbours at once: each test used both neighbours
+        if not bad.any():  # all flagged (a degenerate ring)
+            bad[0] = True
+        pts = pts[~bad]
+    return pts
 
 
 def pack_rings(geom: Any) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
@@ -92,7 +134,8 @@ def pack_rings(geom: Any) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
     Returns
     -------
     xy : ndarray of shape (M, 2), float64, mm
-        Vertices of every ring, each ring open (last != first), duplicates removed.
+        Vertices of every ring, each ring open (last != first), cleaned by :func:`clean_ring`; rings with
+        nothing left are dropped.
     starts : ndarray of shape (R + 1,), int64
         Ring ``k`` is ``xy[starts[k]:starts[k + 1]]``.
     """
@@ -104,12 +147,7 @@ def pack_rings(geom: Any) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
         if p.is_empty:
             continue
         for k, ring in enumerate([p.exterior, *p.interiors]):
-            pts = np.asarray(ring.coords, dtype=np.float64)[:, :2]
-            keep = np.ones(len(pts), bool)
-            keep[1:] = np.any(np.abs(np.diff(pts, axis=0)) > 1e-12, axis=1)
-            pts = pts[keep]
-            if len(pts) > 1 and np.all(np.abs(pts[0] - pts[-1]) <= 1e-12):
-                pts = pts[:-1]
+            pts = clean_ring(np.asarray(ring.coords, dtype=np.float64)[:-1, :2])
             if len(pts) < 3:
                 continue
             area2 = float(np.sum(pts[:, 0] * np.roll(pts[:, 1], -1) - np.roll(pts[:, 0], -1) * pts[:, 1]))
