@@ -333,8 +333,24 @@ def test_kernel_matches_reference(tp, simplify, min_segments, max_sweep_deg):
     r = fit_arcs_reference(*args)
     np.testing.assert_array_equal(k[0], r[0])
     np.testing.assert_array_equal(k[1], r[1])  # end points are the original vertices
-    np.testing.assert_allclose(k[2], r[2], rtol=0, atol=1e-9)
     np.testing.assert_array_equal(k[3], r[3])
+    # same arcs: same ends, direction and apex (the arc's distance from its chord's midpoint). Not the centres:
+    # a short, flat arc's centre is ill-conditioned along the chord's bisector, the least squares over nearly
+    # collinear points losing digits (2 chords of 1.3 um, radius 154 mm, 130 mm from the origin: the
+    # centres differed by 1.6e-4 mm); the apex is not
+    arc = np.isin(k[0], ARCS)
+    out = Toolpath(*k)
+    a = out.starts(tp.xyz[0])[arc, :2]
+    b = k[1][arc, :2]
+    mid = 0.5 * (a + b)
+    turn = np.where(k[0][arc] == MoveKind.ARC_CCW, 1.0, -1.0)
+
+    def side(c: np.ndarray) -> np.ndarray:  # +1 when the centre is on the side the arc turns to (sweep < 180)
+        left = (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])
+        return np.sign(left) * turn
+
+    apex = [np.hypot(*(a - c).T) - np.hypot(*(mid - c).T) * side(c) for c in (k[2][arc], r[2][arc])]
+    np.testing.assert_allclose(apex[0], apex[1], rtol=1e-9, atol=1e-9)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
