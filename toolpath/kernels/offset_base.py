@@ -34,7 +34,9 @@ def _grow(a: NDArray[np.float64], n: int) -> NDArray[np.float64]:
     if n <= a.shape[0]:
         return a
     b = np.zeros((max(n, 2 * a.shape[0]), a.shape[1]))
-    b[: a.shape[0]] = a
+    for i in range(a.shape[0]):
+        for j in range(a.shape[1]):
+            b[i, j] = a[i, j]
     return b
 
 
@@ -45,7 +47,10 @@ def _argsort(a: NDArray[np.float64]) -> NDArray[np.int64]:
     idx = np.empty(n, np.int64)
     if n == 0:
         return idx
-    lo, hi = np.min(a), np.max(a)
+    lo, hi = a[0], a[0]
+    for i in range(n):
+        lo = min(lo, a[i])
+        hi = max(hi, a[i])
     w = (hi - lo) / n if hi > lo else 1.0
     cnt = np.zeros(n + 1, np.int64)
     b = np.empty(n, np.int64)

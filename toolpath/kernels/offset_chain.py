@@ -45,9 +45,10 @@ def _emit(ring: NDArray[np.float64], vt: NDArray[np.int64], e: NDArray[np.float6
             break
     if k0 < 0:
         fin = _grow(fin, nf + n)
-        fin[nf : nf + n] = ring
+        for k in range(n):
+            fin[nf + k, 0], fin[nf + k, 1] = ring[k, 0], ring[k, 1]
         return fin, nf + n
-    op = -1  # the arc being written, from angle a0
+    op = np.int64(-1)  # the arc being written, from angle a0 (not a literal: one signature of _arc)
     a0 = 0.0
     for t in range(n + 1):
         k = (k0 + t) % n
@@ -69,7 +70,7 @@ def _emit(ring: NDArray[np.float64], vt: NDArray[np.int64], e: NDArray[np.float6
             w = vt[k, 1]
             if op >= 0 and op != w:
                 fin, nf = _arc(op, a0, -1.0, e, d, tol, fin, nf)
-                op = -1
+                op = np.int64(-1)
             if w >= 0:
                 if op < 0:
                     op = w
@@ -97,7 +98,7 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
     vt = np.empty((rp.shape[0] + 1, 3), np.int64)
     fin = np.empty((rp.shape[0] + 16, 2))
     ors = np.zeros(nrun + 1, np.int64)
-    nf = 0
+    nf = np.int64(0)  # not a literal: one compiled signature of _emit
     nr = 0
     unclosed = 0
     xs0 = np.empty(nrun)
@@ -106,7 +107,9 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
         xs0[c] = rp[rb[c], 0]
         ys0[c] = rp[rb[c], 1]
     xo = _argsort(xs0)
-    xs = xs0[xo]
+    xs = np.empty(nrun)
+    for c in range(nrun):
+        xs[c] = xs0[xo[c]]
     used = np.zeros(nrun, np.bool_)
     for c in range(nrun):
         if used[c]:

@@ -124,10 +124,10 @@ def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64], pf: NDArray[np.
             bb[m, 2], bb[m, 3] = max(pts[i, 0], pts[j, 0]), max(pts[i, 1], pts[j, 1])
             sid[m] = i
             m += 1
-    w, ht = 0.0, 0.0
-    if m > 0:
-        w = np.max(bb[:, 2]) - np.min(bb[:, 0])
-        ht = np.max(bb[:, 3]) - np.min(bb[:, 1])
+    x0, y0, x1, y1 = np.inf, np.inf, -np.inf, -np.inf
+    for k in range(m):
+        x0, y0, x1, y1 = min(x0, bb[k, 0]), min(y0, bb[k, 1]), max(x1, bb[k, 2]), max(y1, bb[k, 3])
+    w, ht = (x1 - x0, y1 - y0) if m > 0 else (0.0, 0.0)
     ext = max(w, ht, 1e-9)
     geo, cs, ids = _grid(bb, max(math.sqrt(max(w, ext / 64) * max(ht, ext / 64) / max(m, 1)), ext / 1024))
     gx0, gy0, c, gnx = geo[0], geo[1], geo[2], int(geo[3])
@@ -152,7 +152,9 @@ def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64], pf: NDArray[np.
                     continue  # neighbours going on (not folding back) meet only at their shared point
                 sp, ns = _pair(pts, i, j, ni, nj, sp, ns, pf, e, caps, d, lim)
     # split points closer than SNAP_MM (near-concurrent crossings) become one point
-    key = sp[:ns, 2].copy()
+    key = np.empty(ns)
+    for i in range(ns):
+        key[i] = sp[i, 2]
     xo = _argsort(key)
     for a in range(ns):
         ia = xo[a]
@@ -167,5 +169,6 @@ def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64], pf: NDArray[np.
     so = _argsort(key)
     out = np.empty((ns, 8))
     for i in range(ns):
-        out[i] = sp[so[i]]
+        for j in range(8):
+            out[i, j] = sp[so[i], j]
     return out

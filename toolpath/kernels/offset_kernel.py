@@ -211,8 +211,11 @@ def offset_rings_kernel(
     act = np.ones(2 * m, np.bool_)
     # cell of the edge grid: a quarter of the reach of the keep-test, at least 1/48 of the extent, about two
     # edges per cell; rebuilt when the reach has moved by more than a factor of two
-    w = max(np.max(xy[:, 0]) - np.min(xy[:, 0]), 1e-9)
-    ht = max(np.max(xy[:, 1]) - np.min(xy[:, 1]), 1e-9)
+    x0, y0, x1, y1 = np.inf, np.inf, -np.inf, -np.inf
+    for i in range(m):
+        x0, y0, x1, y1 = min(x0, xy[i, 0]), min(y0, xy[i, 1]), max(x1, xy[i, 0]), max(y1, xy[i, 1])
+    w = max(x1 - x0, 1e-9)
+    ht = max(y1 - y0, 1e-9)
     base = max(math.sqrt(w * ht / (2 * m + 8)), max(w, ht) / 48.0)
     geo, cs, ids = _grid(e, base)
     for k in range(distances_mm.shape[0]):
