@@ -170,6 +170,16 @@ def fit_polyline(
     >>> len(fit_polyline((0.0, 0.0, 0.0), np.zeros((0, 3)), 600.0))
     0
     """
+    kind, out, center, feed = _fit_columns(start, xyz, feed_mm_min, tolerance_mm, min_points, max_radius_mm,
+                                           max_sweep_deg, simplify_lines)
+    return Toolpath(kind.copy(), out.copy(), center.copy(), feed.copy())
+
+
+def _fit_columns(
+    start: Sequence[float] | NDArray[np.float64], xyz: NDArray[np.float64], feed_mm_min: float,
+    tolerance_mm: float, min_points: int, max_radius_mm: float, max_sweep_deg: float, simplify_lines: bool,
+) -> tuple[NDArray[np.int8], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """The columns of :func:`fit_polyline` (views of the kernel's buffers), inputs validated."""
     tol, min_segments, max_r, max_sweep = _checked(tolerance_mm, min_points, max_radius_mm, max_sweep_deg)
     s = _point(start)
     f = float(feed_mm_min)
@@ -180,15 +190,12 @@ def fit_polyline(
     except (TypeError, ValueError):
         raise InputError(f"xyz must be an (M, 3) array of points in mm, got shape {np.shape(xyz)}") from None
     m = len(pts)
-    if m == 0:
-        return Toolpath.empty()
-    if not np.all(np.isfinite(pts)):
+    if m and not np.isfinite(pts).all():
         raise InputError("xyz has non-finite coordinates")
-    kind, out, center, feed = fit_arcs_kernel(
+    return fit_arcs_kernel(  # type: ignore[no-any-return]
         np.full(m, int(MoveKind.FEED), np.int8), pts, np.full((m, 2), np.nan), np.full(m, f),
         s, tol, min_segments, max_r, max_sweep, bool(simplify_lines),
     )
-    return Toolpath(kind.copy(), out.copy(), center.copy(), feed.copy())
 
 
 def append_fitted(
@@ -207,8 +214,8 @@ def append_fitted(
     Parameters
     ----------
     builder : ToolpathBuilder
-        Receives the moves; it must have a position. Any builder with ``position``, ``feed`` and ``arc``
-        (and optionally ``extend(toolpath)``, used when present) will do.
+        Receives the moves; it must have a position. Any builder with ``position``, ``feeds(xyz, feed)``
+        and ``arc`` will do.
     xyz, feed_mm_min, tolerance_mm, min_points, max_radius_mm, max_sweep_deg, simplify_lines
         As in :func:`fit_polyline`.
 
@@ -220,19 +227,28 @@ def append_fitted(
     pos = builder.position
     if pos is None:
         raise InputError("append_fitted needs a builder with a current position (the polyline's start)")
-    tp = fit_polyline(pos, xyz, feed_mm_min, tolerance_mm, min_points=min_points, max_radius_mm=max_radius_mm,
-                      max_sweep_deg=max_sweep_deg, simplify_lines=simplify_lines)
-    extend = getattr(builder, "extend", None)
-    if callable(extend):
-        extend(tp)
-        return len(tp)
+    kind, out, center, _ = _fit_columns(pos, xyz, feed_mm_min, tolerance_mm, min_points, max_radius_mm,
+                                        max_sweep_deg, simplify_lines)
+    f = float(feed_mm_min)
+    n = len(kind)
+    # runs of lines in one call (no Toolpath built and validated per polyline), arcs one by one
+    kl = kind.tolist()
+    line = int(MoveKind.FEED)
     ccw = int(MoveKind.ARC_CCW)
-    for k, p, c, f in zip(tp.kind.tolist(), tp.xyz.tolist(), tp.center.tolist(), tp.feed.tolist(), strict=True):
-        if k == MoveKind.FEED:
-            builder.feed(p[0], p[1], p[2], f)
+    i = 0
+    while i < n:
+        if kl[i] == line:
+            j = i + 1
+            while j < n and kl[j] == line:
+                j += 1
+            builder.feeds(out[i:j].copy(), f)
+            i = j
         else:
-            builder.arc(p[0], p[1], p[2], c[0], c[1], cw=k != ccw, feed_mm_min=f)
-    return len(tp)
+            x, y, z = out[i].tolist()
+            cx, cy = center[i].tolist()
+            builder.arc(x, y, z, cx, cy, cw=kl[i] != ccw, feed_mm_min=f)
+            i += 1
+    return n
 
 
 def _point(start: Sequence[float] | NDArray[np.float64]) -> NDArray[np.float64]:
