@@ -1,5 +1,6 @@
 """The offset kernel against its plain reference and against shapely's buffer (exact up to 256 chords
-per quarter circle)."""
+per quarter circle): ours lies between the exact offset and the exact offset moved away from the boundary
+by the tolerance, and the two-sided Hausdorff distance of the boundaries is at most the tolerance."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ import pytest
 import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from shapely import affinity
 from shapely.geometry import MultiPolygon, Point, Polygon, box
 
 from toolpath import GeometryError, InputError
 from toolpath.kernels.offset import (
+    clean_ring,
     offset_polygon,
     offset_polygons,
     offset_rings_kernel,
@@ -46,22 +49,29 @@ def check_against_shapely(geom, d, got, tol=TOL):
         outer, inner = exact(geom, d + tol), ex
     assert got.difference(outer.buffer(SLACK)).area < 1e-6, "offset comes closer to the boundary than asked"
     assert inner.buffer(-SLACK).difference(got).area < 1e-6, "offset goes further than the tolerance"
-    # every vertex and chord of ours is within tol of the exact offset boundary
-    dense = shapely.segmentize(got.boundary, 0.05)
-    h = shapely.distance(shapely.points(shapely.get_coordinates(dense)), ex.boundary).max()
-    assert h <= tol + SLACK
+    # every point of our boundary within tol of the exact offset's boundary, and the other way round
+    # (vertices where offset curves meet lie on the exact crossings)
+    assert two_sided(got, ex) <= tol + SLACK, "two-sided Hausdorff distance to the exact offset > tol"
+
+
+def _far(pts, geom):
+    """Largest distance from points to the boundary of ``geom`` (nearest segment on an STRtree)."""
+    c = shapely.get_coordinates(geom.boundary if geom.geom_type.endswith("Polygon") else geom)
+    parts = shapely.get_parts(geom.boundary)
+    segs = np.concatenate([np.stack([q[:-1], q[1:]], axis=1)
+                           for q in (np.asarray(p.coords) for p in parts) if len(q) > 1]) if len(c) else None
+    if segs is None or len(pts) == 0:
+        return 0.0 if len(pts) == 0 else np.inf
+    tree = shapely.STRtree(shapely.linestrings(segs))
+    _, dist = tree.query_nearest(shapely.points(pts), return_distance=True, all_matches=False)
+    return float(dist.max())
 
 
 def two_sided(got, ex, step=0.02):
     """Hausdorff distance between the boundaries of ``got`` and ``ex`` (both densified to ``step`` mm)."""
-    a = shapely.points(shapely.get_coordinates(shapely.segmentize(got.boundary, step)))
-    b = shapely.points(shapely.get_coordinates(shapely.segmentize(ex.boundary, step)))
-    return max(shapely.distance(a, ex.boundary).max(), shapely.distance(b, got.boundary).max())
-
-
-# two-sided Hausdorff distance <= TOL holds where no offset curves meet at a flattened arc: here it does
-# not at -8.0 (the island's offset arc meets the slot's) -- see the module docstring of the kernel
-TWO_SIDED = {-0.5, -3.0, -7.9, -10.0, 0.7, 4.0}
+    a = shapely.get_coordinates(shapely.segmentize(got.boundary, step))
+    b = shapely.get_coordinates(shapely.segmentize(ex.boundary, step))
+    return max(_far(a, ex), _far(b, got))
 
 
 def canon(res):
@@ -94,8 +104,6 @@ def test_rectangle_island_slot(d):
     assert got.is_valid
     check_against_shapely(reg, d, got)
     assert same(got, offset_polygon(reg, d, reference=True))
-    if d in TWO_SIDED:
-        assert two_sided(got, exact(reg, d)) <= TOL + SLACK
 
 
 def test_neck_splits_into_two_and_collapse_vanishes():
@@ -136,6 +144,49 @@ def test_several_distances_in_one_call_match_single_calls():
         assert same(g, offset_polygon(reg, d)) if d else g.equals(reg)
 
 
+def test_curves_meeting_at_a_cusp():
+    # two tilted diamonds whose tips face each other 4 mm apart: shrinking by nearly 2 mm, the offset arcs
+    # around the tips meet the straight offsets at sharp cusps and leave a bridge 0.02 mm wide; the flattened
+    # arcs alone would meet up to ~tol / sin(angle / 2) from the exact crossing
+    dia = Polygon([(-3, 0), (0, -3.9), (3, 0), (0, 2.1)])
+    a = affinity.rotate(affinity.translate(dia, 15, 10), 7, origin=(18, 10))
+    b = affinity.rotate(affinity.translate(dia, 25, 10), -13, origin=(22, 10))
+    reg = box(0, 0, 40, 20).difference(a).difference(b)
+    for d in (-1.5, -1.9, -1.99, -2.01, -2.5, -3.5):
+        got = offset_polygon(reg, d)
+        check_against_shapely(reg, d, got)
+        assert same(got, offset_polygon(reg, d, reference=True))
+    assert len(offset_polygon(reg, -1.99).interiors) == 2
+    assert len(offset_polygon(reg, -2.01).interiors) == 1
+
+
+def test_slit_is_cleaned():
+    # a region with a 1e-38 mm sliver (found by the strategy's slow profile): the kernel once returned a
+    # level outside the region; single and swept calls must agree and nest
+    t = 1.1754943508222875e-38
+    reg = Polygon([(20, 0), (4, 0), (4, t), (6, t), (6, 5), (0, 5), (0, 20), (20, 20)]).difference(
+        Point(0, 9).buffer(1, quad_segs=16))
+    ds = -(0.5 + 0.5 * np.arange(12))
+    levels = offset_polygons(reg, ds)
+    prev = reg
+    for d, g in zip(ds, levels, strict=True):
+        assert g.difference(prev.buffer(1e-6)).area < 1e-9
+        assert same(g, offset_polygon(reg, d))
+        check_against_shapely(reg, d, g)
+        prev = g
+
+
+def test_clean_ring():
+    ring = np.array([(0, 0), (4, 0), (4, 1e-38), (6, 1e-38), (6, 5), (3, 5), (0, 5)])  # slit, collinear
+    got = clean_ring(ring)
+    assert {tuple(p) for p in got} == {(0.0, 0.0), (6.0, 0.0), (6.0, 5.0), (0.0, 5.0)}
+    assert Polygon(got).area == pytest.approx(30.0)
+    np.testing.assert_array_equal(clean_ring(got), got)  # idempotent
+    assert len(clean_ring(np.array([(0.0, 0.0), (1.0, 0.0), (2.0, 1e-10)]))) < 3  # nothing left
+    square = np.array([(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)])
+    np.testing.assert_array_equal(clean_ring(square), square)
+
+
 def test_bad_input():
     with pytest.raises(InputError, match="tolerance_mm"):
         offset_polygon(box(0, 0, 1, 1), -0.1, tolerance_mm=0)
@@ -164,7 +215,7 @@ def polygons_with_islands(draw):
     return polys[0] if polys else outer
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(reg=polygons_with_islands(), d=st.one_of(st.floats(-12, -0.05), st.floats(0.05, 6)))
 def test_random_polygons_kernel_reference_and_shapely(reg, d):
     got = offset_polygon(reg, d)
@@ -182,7 +233,7 @@ def test_random_polygons_kernel_reference_and_shapely(reg, d):
 def test_random_polygons_many(reg, d):
     got = offset_polygon(reg, d)
     assert got.is_valid
-    check_against_shapely(reg, d, got)
+    check_against_shapely(reg, d, got)  # both sides of the Hausdorff distance
 
 
 sweeps = {"reg": polygons_with_islands(), "d0": st.floats(0.05, 3), "step": st.floats(0.1, 2.5),
