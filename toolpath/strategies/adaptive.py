@@ -484,12 +484,17 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
             k = int(np.argmin(((g.xy(left[:, 0], left[:, 1]) - here) ** 2).sum(axis=1)))
             lk = tuple(left[k])
             if pos is not None and near_roomy is not None:
-                tro = trochoid(g, room, pos, near_roomy[0][lk], near_roomy[1][lk], g.xy(left[k:k + 1, 0],
-                                left[k:k + 1, 1])[0], r, rho_min, ae, target_rad)
+                tro = trochoid(g, room, near_roomy, pos, near_roomy[0][lk], near_roomy[1][lk],
+                               g.xy(left[k:k + 1, 0], left[k:k + 1, 1])[0], r, rho_min, ae, target_rad)
                 if tro is not None:
                     c0, q, d, rho, pitch = tro
                     clear_capsule_kernel(mat, x0, y0, cell, c0[0], c0[1], q[0], q[1], r + rho)
-                    segs.append(Segment("troch", np.array([c0, q, d]), "stay", radius_mm=rho, pitch_mm=pitch))
+                    s0 = c0 - rho * d
+                    link = "stay" if cent_prep.covers(LineString([pos, s0]) if np.any(pos != s0) else
+                                                      shapely.Point(s0)) else "retract"
+                    if link == "stay":
+                        clear_capsule_kernel(mat, x0, y0, cell, pos[0], pos[1], s0[0], s0[1], r)
+                    segs.append(Segment("troch", np.array([c0, q, d]), link, radius_mm=rho, pitch_mm=pitch))
                     trochs += 1
                     pos = q - rho * d
                     if mat[lk] != 1:

@@ -42,33 +42,49 @@ def trochoid_pitch(r: float, rho: float, ae: float, target_rad: float) -> float:
     return lo
 
 
-def trochoid(g: Any, room: NDArray[np.float64], pos: NDArray[np.float64], iy: int, ix: int,
-              cell_xy: NDArray[np.float64], r: float, rho_min: float, ae: float,
-              target_rad: float) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], float,
-                                          float] | None:
+def trochoid(g: Any, room: NDArray[np.float64], near_roomy: NDArray[np.int64], pos: NDArray[np.float64],
+             iy: int, ix: int, cell_xy: NDArray[np.float64], r: float, rho_min: float, ae: float,
+             target_rad: float) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], float,
+                                         float] | None:
     """A trochoidal run from the tool at ``pos`` to the roomy cell ``(iy, ix)`` that reaches ``cell_xy``.
 
-    Returns ``(first centre, last centre, unit direction, circle radius, pitch)`` or None when the straight
-    run has no room for circles of at least ``rho_min`` (each circle must stay on allowed cells, ``room``
-    being the distance of each cell to the nearest not-allowed one) or does not reach the cell.
+    ``room`` is the distance of each cell to the nearest not-allowed one, mm, and ``near_roomy`` (2, ny, nx)
+    the indices of the nearest cell with room for the smallest circle; a tool at ``pos`` without room
+    starts from the roomy cell nearest to it. Returns ``(first centre, last centre, unit direction, circle
+    radius, pitch)`` or None when the straight run has no room for circles of at least ``rho_min`` (each
+    circle stays on allowed cells) or its last circle does not reach the cell.
     """
-    q = g.xy(np.array([iy]), np.array([ix]))[0]
-    v = q - pos
-    n = float(np.hypot(*v))
-    d = v / n if n > 1e-9 else (cell_xy - pos) / max(float(np.hypot(*(cell_xy - pos))), 1e-9)
-    m = max(2, int(math.ceil(n / (0.5 * g.cell))) + 1)
-    pts = pos + np.outer(np.linspace(0.0, 1.0, m), q - pos)
-    jx = np.clip(np.rint((pts[:, 0] - g.x0) / g.cell).astype(np.int64), 0, room.shape[1] - 1)
-    jy = np.clip(np.rint((pts[:, 1] - g.y0) / g.cell).astype(np.int64), 0, room.shape[0] - 1)
-    rho = min(_TROCH_MAX_R * r, float(room[jy, jx].min()) - g.cell)
-    if rho < rho_min or float(np.hypot(*(cell_xy - q))) > r + rho - g.cell:
-        return None
-    c0 = pos - rho * d  # the first circle runs in what the tool has cut (its front reaches pos + r)
-    j0x = int(np.clip(round((c0[0] - g.x0) / g.cell), 0, room.shape[1] - 1))
-    j0y = int(np.clip(round((c0[1] - g.y0) / g.cell), 0, room.shape[0] - 1))
-    if room[j0y, j0x] < rho + g.cell:
-        c0 = pos.copy()
-    return c0, q, d, rho, trochoid_pitch(r, rho, ae, target_rad)
+    k = int(math.ceil(0.25 * r / g.cell))
+
+    def roomiest(jy: int, jx: int) -> NDArray[np.float64]:
+        """The cell with the most room within r / 4 of cell (jy, jx) (towards the neck's middle), in mm."""
+        y0, x0 = max(0, jy - k), max(0, jx - k)
+        win = room[y0 : jy + k + 1, x0 : jx + k + 1]
+        wy, wx = np.unravel_index(int(np.argmax(win)), win.shape)
+        return g.xy(np.array([y0 + wy]), np.array([x0 + wx]))[0]
+
+    jx = int(np.clip(round((pos[0] - g.x0) / g.cell), 0, room.shape[1] - 1))
+    jy = int(np.clip(round((pos[1] - g.y0) / g.cell), 0, room.shape[0] - 1))
+    p0 = roomiest(int(near_roomy[0][jy, jx]), int(near_roomy[1][jy, jx]))
+    for q in (roomiest(iy, ix), g.xy(np.array([iy]), np.array([ix]))[0]):
+        v = q - p0
+        n = float(np.hypot(*v))
+        d = v / n if n > 1e-9 else (cell_xy - p0) / max(float(np.hypot(*(cell_xy - p0))), 1e-9)
+        m = max(2, int(math.ceil(n / (0.5 * g.cell))) + 1)
+        pts = p0 + np.outer(np.linspace(0.0, 1.0, m), q - p0)
+        jx_ = np.clip(np.rint((pts[:, 0] - g.x0) / g.cell).astype(np.int64), 0, room.shape[1] - 1)
+        jy_ = np.clip(np.rint((pts[:, 1] - g.y0) / g.cell).astype(np.int64), 0, room.shape[0] - 1)
+        # allowed cells already keep 0.85 cell from C: circles may use the room less a quarter cell
+        rho = min(_TROCH_MAX_R * r, float(room[jy_, jx_].min()) - 0.25 * g.cell)
+        if rho < rho_min or float(np.hypot(*(cell_xy - q))) > r + rho:
+            continue
+        c0 = p0 - rho * d  # the first circle runs in what the tool has cut (its front reaches p0 + r)
+        j0x = int(np.clip(round((c0[0] - g.x0) / g.cell), 0, room.shape[1] - 1))
+        j0y = int(np.clip(round((c0[1] - g.y0) / g.cell), 0, room.shape[0] - 1))
+        if room[j0y, j0x] < rho + 0.25 * g.cell:
+            c0 = p0.copy()
+        return c0, q, d, rho, trochoid_pitch(r, rho, ae, target_rad)
+    return None
 
 
 def start_on_edge(pts: NDArray[np.float64], xy: NDArray[np.float64], r: float) -> NDArray[np.float64]:
