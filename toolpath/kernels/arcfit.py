@@ -164,15 +164,31 @@ def _longest(p, s, b, tol, min_segments, max_radius, max_sweep):  # type: ignore
     lo = s + min_segments
     if lo > b:
         return -1, 0.0, 0.0, False
-    # one call site of the fit (each call site is compiled into this function again)
+    # one call site of the fit (each call site is compiled into this function and its callers again):
+    # stage 0 searches, stages 1 and 2 try an earlier end when the tail left would be too short for an arc
     good = -1
     bad = -1
     cx = cy = 0.0
     ccw = False
+    fs = s
     cand = lo
     span = min_segments
+    stage = 0
+    e2 = -1
     while True:
-        ok, cx2, cy2, ccw2 = arc_through_kernel(p, s, cand, tol, max_radius, max_sweep)
+        ok, cx2, cy2, ccw2 = arc_through_kernel(p, fs, cand, tol, max_radius, max_sweep)
+        if stage == 1:  # the arc to the earlier end e2
+            if not ok:
+                break
+            ex, ey, eccw = cx2, cy2, ccw2
+            stage = 2
+            fs = e2
+            cand = b
+            continue
+        if stage == 2:  # the tail from e2
+            if ok:
+                good, cx, cy, ccw = e2, ex, ey, eccw
+            break
         if ok:
             good = cand
             cx = cx2
@@ -182,21 +198,24 @@ def _longest(p, s, b, tol, min_segments, max_radius, max_sweep):  # type: ignore
             bad = cand
         if good < 0:
             return -1, 0.0, 0.0, False
+        done = False
         if bad < 0:  # galloping: double the span until the fit fails or the run ends
             if good == b:
-                break
-            span *= 2
-            cand = min(s + span, b)
-        else:  # bisecting between the longest fit and the shortest failure
-            if bad - good <= 1:
-                break
+                done = True
+            else:
+                span *= 2
+                cand = min(s + span, b)
+        elif bad - good <= 1:  # bisecting between the longest fit and the shortest failure
+            done = True
+        else:
             cand = (good + bad) // 2
-    if 0 < b - good < min_segments and good - s >= 2 * min_segments:
-        # a tail too short for an arc would stay lines: end this arc earlier when the tail then fits
-        e2 = b - min_segments
-        ok, cx2, cy2, ccw2 = arc_through_kernel(p, s, e2, tol, max_radius, max_sweep)
-        if ok and arc_through_kernel(p, e2, b, tol, max_radius, max_sweep)[0]:
-            return e2, cx2, cy2, ccw2
+        if done:
+            if 0 < b - good < min_segments and good - s >= 2 * min_segments:
+                e2 = b - min_segments
+                stage = 1
+                cand = e2
+            else:
+                break
     return good, cx, cy, ccw
 
 
