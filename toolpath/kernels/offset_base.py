@@ -134,6 +134,14 @@ def _prep(xy: NDArray[np.float64], starts: NDArray[np.int64]) -> NDArray[np.floa
             cr = e[p, 4] * e[i, 5] - e[p, 5] * e[i, 4]
             dt = e[p, 4] * e[i, 4] + e[p, 5] * e[i, 5]
             e[i, 8], e[i, 9], e[i, 10] = math.atan2(cr, dt), dt, cr
+        for i in range(s, t):
+            if e[i, 9] < 0 and abs(e[i, 10]) <= 1e-12:
+                # the tip of a spike (the ring turns back): +pi or -pi as the ring's turning adds up, not as
+                # the sign of a rounding error says (a zero-width slit into the region turns by -pi)
+                p, q = int(e[i, 12]), int(e[i, 11])
+                th = math.atan2(e[p, 6] * e[q, 5] - e[p, 7] * e[q, 4], e[p, 6] * e[q, 4] + e[p, 7] * e[q, 5])
+                e[i, 8] = math.copysign(math.pi, th - e[p, 8] - e[q, 8])
+                e[i, 9], e[i, 10] = -1.0, 0.0
     return e
 
 

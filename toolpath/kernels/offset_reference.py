@@ -18,6 +18,25 @@ _SNAP_MM = SNAP_MM
 _MIN_RING_AREA_MM2 = MIN_RING_AREA_MM2
 
 
+def _turns(ring: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Turn at each vertex (rad, left positive) from the edges' unit normals; at the tip of a spike (the ring
+    turns back) +pi or -pi as the turns of the ring add up (as the kernel's ``_prep``)."""
+    ev = np.roll(ring, -1, axis=0) - ring
+    ln = np.hypot(ev[:, 0], ev[:, 1])
+    n = np.column_stack([ev[:, 1] / ln, -ev[:, 0] / ln])
+    p = np.roll(n, 1, axis=0)
+    cr = p[:, 0] * n[:, 1] - p[:, 1] * n[:, 0]
+    dt = p[:, 0] * n[:, 0] + p[:, 1] * n[:, 1]
+    phi = np.arctan2(cr, dt)
+    m = len(ring)
+    for i in range(m):
+        if dt[i] < 0 and abs(cr[i]) <= 1e-12:
+            a, b = p[(i - 1) % m], n[(i + 1) % m]
+            th = math.atan2(a[0] * b[1] - a[1] * b[0], a[0] * b[0] + a[1] * b[1])
+            phi[i] = math.copysign(math.pi, th - phi[(i - 1) % m] - phi[(i + 1) % m])
+    return phi
+
+
 def _raw_reference(ring: NDArray[np.float64], d: float, tol: float) -> tuple[NDArray[np.float64], list[int]]:
     """Raw offset ring (open): per vertex the corners of its circumscribed arc, or the moved edges' end and
     start where they overlap; consecutive points within 1e-13 mm (sum of |dx|, |dy|) merged. Also the vertex
@@ -26,11 +45,12 @@ def _raw_reference(ring: NDArray[np.float64], d: float, tol: float) -> tuple[NDA
     e = nxt - ring
     nrm = np.column_stack([e[:, 1], -e[:, 0]]) / np.hypot(e[:, 0], e[:, 1])[:, None]
     prev = np.roll(nrm, 1, axis=0)
+    turns = _turns(ring)
     r = abs(d)
     pts: list[NDArray[np.float64]] = []
     own: list[int] = []
     for i, v in enumerate(ring):
-        phi = math.atan2(prev[i, 0] * nrm[i, 1] - prev[i, 1] * nrm[i, 0], prev[i] @ nrm[i])
+        phi = turns[i]
         if d * phi > 0:
             n = max(1, math.ceil(abs(phi) / (2 * math.acos(r / (r + tol))) - 1e-12))
             h = phi / (2 * n)
@@ -72,8 +92,7 @@ class _Exact:
         self.nxt = np.concatenate([np.roll(i, -1) for i in idx])
         self.prv = np.concatenate([np.roll(i, 1) for i in idx])
         self.np_ = self.n[self.prv]
-        self.phi = np.array([math.atan2(a[0] * b[1] - a[1] * b[0], a[0] * b[0] + a[1] * b[1])
-                             for a, b in zip(self.np_, self.n, strict=True)])
+        self.phi = np.concatenate([_turns(rg) for rg in rings])
         alpha = 2 * math.acos(self.r / (self.r + tol))
         self.nc = [max(1, math.ceil(abs(f) / alpha - 1e-12)) if d * f > 0 else 0 for f in self.phi]
 
@@ -299,8 +318,7 @@ def _one_reference(rings: list[NDArray[np.float64]], d: float, tol: float) -> li
     edges = np.concatenate([np.column_stack([rg, np.roll(rg, -1, axis=0)]) for rg in rings])
     thr = max(abs(d) - KEEP_EPS_MM, 0.0)
     ein = edges[:, :2] - np.concatenate([np.roll(rg, 1, axis=0) for rg in rings])
-    eout = edges[:, 2:] - edges[:, :2]
-    turn = np.arctan2(ein[:, 0] * eout[:, 1] - ein[:, 1] * eout[:, 0], (ein * eout).sum(axis=1))
+    turn = ex.phi
     arc_vertex = d * turn > 0
     sg = math.copysign(1.0, d)
     lin = np.hypot(ein[:, 0], ein[:, 1])

@@ -176,10 +176,26 @@ def test_slit_is_cleaned():
         prev = g
 
 
+@pytest.mark.parametrize("needle", [True, False])
+def test_zero_width_needle_and_slit(needle):
+    # a spike of zero width (subnormal coordinates, from the slow profile): out of the polygon (a needle)
+    # it matters only when growing, into it (a slit) only when shrinking
+    ang = np.array([0, 5e-324, 6e-164, 1.2, 2.5, 3.7, 5.0])
+    rad = np.array([8, 9, 8, 9, 8, 10, 9.0]) if needle else np.array([9, 8, 9, 9, 8, 10, 9.0])
+    reg = Polygon(np.column_stack([rad * np.cos(ang), rad * np.sin(ang)]))
+    for d in (-1.0, -0.3, 0.5, 1.0, 3.0):
+        got = offset_polygon(reg, d)
+        check_against_shapely(reg, d, got)
+        assert same(got, offset_polygon(reg, d, reference=True))
+
+
 def test_clean_ring():
-    ring = np.array([(0, 0), (4, 0), (4, 1e-38), (6, 1e-38), (6, 5), (3, 5), (0, 5)])  # slit, collinear
+    ring = np.array([(0, 0), (4, 0), (4, 1e-38), (6, 1e-38), (6, 5), (3, 5), (0, 5)])  # a 1e-38 step, collinear
     got = clean_ring(ring)
-    assert {tuple(p) for p in got} == {(0.0, 0.0), (6.0, 0.0), (6.0, 5.0), (0.0, 5.0)}
+    assert [tuple(p) for p in got] == [(0.0, 0.0), (6.0, 0.0), (6.0, 5.0), (0.0, 5.0)]
+    spike = np.array([(0, 0), (6, 0), (4, 1e-38), (6, 1e-30), (6, 5), (0, 5)])  # the tip (4, 0) stays
+    assert [tuple(p) for p in clean_ring(spike)] == [(0.0, 0.0), (6.0, 0.0), (4.0, 0.0), (6.0, 0.0), (6.0, 5.0),
+                                                     (0.0, 5.0)]
     assert Polygon(got).area == pytest.approx(30.0)
     np.testing.assert_array_equal(clean_ring(got), got)  # idempotent
     assert len(clean_ring(np.array([(0.0, 0.0), (1.0, 0.0), (2.0, 1e-10)]))) < 3  # nothing left
