@@ -200,7 +200,7 @@ def _meet(c1: int, c2: int, px: float, py: float, e: NDArray[np.float64], caps: 
     r = abs(d)
     a1 = c1 % 2 == 0 and caps[c1 // 2, 0] > 0
     a2 = c2 % 2 == 0 and caps[c2 // 2, 0] > 0
-    cand = np.empty(4)  # up to two candidate points
+    x0, y0, x1, y1 = 0.0, 0.0, 0.0, 0.0  # up to two candidate points
     nc = 0
     if a1 and a2:
         ux, uy = e[c1 // 2, 0], e[c1 // 2, 1]
@@ -210,7 +210,7 @@ def _meet(c1: int, c2: int, px: float, py: float, e: NDArray[np.float64], caps: 
         if dd > 0 and h2 >= 0:
             h = math.sqrt(h2 / dd)
             mx, my = ux + 0.5 * wx, uy + 0.5 * wy
-            cand[0], cand[1], cand[2], cand[3] = mx - h * wy, my + h * wx, mx + h * wy, my - h * wx
+            x0, y0, x1, y1 = mx - h * wy, my + h * wx, mx + h * wy, my - h * wx
             nc = 2
     elif a1 or a2:
         ca, cl = (c1, c2) if a1 else (c2, c1)
@@ -224,8 +224,8 @@ def _meet(c1: int, c2: int, px: float, py: float, e: NDArray[np.float64], caps: 
             h2 = (r * r - fx * fx - fy * fy) / ll
             if h2 >= 0:
                 h = math.sqrt(h2)
-                cand[0], cand[1] = ax + (t0 - h) * wx, ay + (t0 - h) * wy
-                cand[2], cand[3] = ax + (t0 + h) * wx, ay + (t0 + h) * wy
+                x0, y0 = ax + (t0 - h) * wx, ay + (t0 - h) * wy
+                x1, y1 = ax + (t0 + h) * wx, ay + (t0 + h) * wy
                 nc = 2
     else:
         ax, ay, bx, by = _line(c1, e, d)
@@ -234,11 +234,11 @@ def _meet(c1: int, c2: int, px: float, py: float, e: NDArray[np.float64], caps: 
         den = rx * sy - ry * sx
         if den != 0:
             t = ((qx - ax) * sy - (qy - ay) * sx) / den
-            cand[0], cand[1] = ax + t * rx, ay + t * ry
+            x0, y0 = ax + t * rx, ay + t * ry
             nc = 1
     bx, by, bd = px, py, np.inf
     for k in range(nc):
-        x, y = cand[2 * k], cand[2 * k + 1]
+        x, y = (x0, y0) if k == 0 else (x1, y1)
         dd = (x - px) ** 2 + (y - py) ** 2
         if dd < bd and _on(c1, x, y, e, caps, d) and _on(c2, x, y, e, caps, d):
             bx, by, bd = x, y, dd
@@ -246,22 +246,33 @@ def _meet(c1: int, c2: int, px: float, py: float, e: NDArray[np.float64], caps: 
 
 
 @njit(cache=True, nogil=True)
+def _nb(c: int, k: int, e: NDArray[np.float64]) -> int:
+    """Primitive ``c`` itself (k = 0), the one before it (1) or after it (2) along its ring."""
+    if k == 0:
+        return c
+    if k == 1:
+        return c - 1 if c % 2 == 1 else 2 * int(e[c // 2, 12]) + 1
+    return c + 1 if c % 2 == 0 else 2 * int(e[c // 2, 11])
+
+
+@njit(cache=True, nogil=True)
 def _exact(px: float, py: float, fi: int, fj: int, e: NDArray[np.float64], caps: NDArray[np.float64], d: float,
            lim: float) -> tuple[float, float, int, int]:
     """Where the exact curves under a crossing (px, py) of raw segments of features ``fi`` and ``fj`` meet:
-    the nearest meeting of their primitives or the primitives next to them, when closer than ``lim``; else
-    (px, py). Returns the point and the two primitives."""
+    the raw crossing when both are lines; else the nearest meeting of their primitives when closer than
+    ``lim``, or else the nearest of the primitives next to them; else (px, py). Returns the point and the
+    two primitives."""
     ci = _prim_at(px, py, fi, e, caps, d)
     cj = _prim_at(px, py, fj, e, caps, d)
-    ni = np.array([ci, ci - 1 if ci % 2 == 1 else 2 * int(e[ci // 2, 12]) + 1,
-                   ci + 1 if ci % 2 == 0 else 2 * int(e[ci // 2, 11])])
-    nj = np.array([cj, cj - 1 if cj % 2 == 1 else 2 * int(e[cj // 2, 12]) + 1,
-                   cj + 1 if cj % 2 == 0 else 2 * int(e[cj // 2, 11])])
+    if not ((ci % 2 == 0 and caps[ci // 2, 0] > 0) or (cj % 2 == 0 and caps[cj // 2, 0] > 0)):
+        return px, py, ci, cj  # two lines: the raw crossing is exact
+    bx, by, bd = _meet(ci, cj, px, py, e, caps, d)
+    if bd < lim * lim:
+        return bx, by, ci, cj  # the primitives under the crossing meet near it
     bx, by, bi, bj, bd = px, py, ci, cj, lim * lim
-    for a in range(9):
-        p, q = ni[a // 3], nj[a % 3]
-        if p == q or q == (p - 1 if p % 2 == 1 else 2 * int(e[p // 2, 12]) + 1) or q == (
-                p + 1 if p % 2 == 0 else 2 * int(e[p // 2, 11])):
+    for a in range(1, 9):
+        p, q = _nb(ci, a // 3, e), _nb(cj, a % 3, e)
+        if p == q or q == _nb(p, 1, e) or q == _nb(p, 2, e):
             continue  # primitives next to each other meet only at their shared end
         x, y, dd = _meet(p, q, px, py, e, caps, d)
         if dd < bd:

@@ -177,10 +177,15 @@ class _Exact:
     def exact(self, x: float, y: float, fi: int, fj: int, lim: float) -> tuple[float, float, int, int]:
         """Exact meeting of the curves under a crossing of raw segments of features ``fi`` and ``fj``."""
         ci, cj = self.prim_at(x, y, fi), self.prim_at(x, y, fj)
+        if self.arc(ci) < 0 and self.arc(cj) < 0:
+            return x, y, ci, cj
+        bx, by, dd = self.meet(ci, cj, x, y)
+        if dd < lim * lim:
+            return bx, by, ci, cj
         best = (x, y, ci, cj, lim * lim)
         for p in self.nbrs(ci):
             for q in self.nbrs(cj):
-                if q in self.nbrs(p):
+                if (p, q) == (ci, cj) or q in self.nbrs(p):
                     continue
                 bx, by, dd = self.meet(p, q, x, y)
                 if dd < best[4]:
