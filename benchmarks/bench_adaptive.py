@@ -58,6 +58,7 @@ from shapely.geometry import MultiPolygon, Polygon
 from toolpath import MoveKind, Pocket, Tool
 from toolpath.moves import Toolpath, ToolpathBuilder
 from toolpath.strategies.adaptive import AdaptiveParams, adaptive_clearing
+from toolpath.strategies.adaptive_build import BlockBuilder
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from freecad_adaptive import CUTTING, LINK_CLEAR, LINK_CLEAR_AT_PREV_PASS, run_freecad  # noqa: E402
@@ -127,7 +128,7 @@ def measure(tp: Toolpath, link_mask: np.ndarray, entry: list[int], tool: Tool, r
 def ours(region: Polygon, tool: Tool) -> tuple[float, Toolpath, np.ndarray, list[int], list[str]]:
     pocket = Pocket(region, 0.0, -DEPTH_MM)
     params = AdaptiveParams(stepdown_mm=DEPTH_MM, stepover_mm=0.1 * tool.diameter_mm)
-    b = ToolpathBuilder()
+    b = BlockBuilder()  # as clear_pockets builds (moves in arrays)
     entries: list[int] = []
     links: list[int] = []
     t = time.perf_counter()

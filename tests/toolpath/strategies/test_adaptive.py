@@ -215,3 +215,38 @@ def test_trochoid_pitch_holds_the_front_angle(rho, r, ae, target_deg):
     assert ahead_in_material(p) <= tgt + 1e-3
     if p < 0.9 * ae:
         assert ahead_in_material(1.1 * p + 1e-6) > tgt - 1e-3
+
+
+def test_block_builder_equals_toolpath_builder():
+    """The array builder (small packing thresholds so every path is taken) gives the same toolpath as
+    ToolpathBuilder for the same calls, and append_toolpath copies a toolpath into a ToolpathBuilder."""
+    import toolpath.strategies.adaptive_build as ab
+    from toolpath.moves import Toolpath
+
+    old = ab._PACK, ab._BLOCK
+    ab._PACK, ab._BLOCK = 3, 7
+    try:
+        rng = np.random.default_rng(1)
+        a, b = ab.BlockBuilder(), ToolpathBuilder()
+        for i in range(60):
+            k = i % 5
+            x, y, z = rng.uniform(-5, 5, 3)
+            if k == 0:
+                a.rapid(x, y, z), b.rapid(x, y, z)
+            elif k == 1:
+                a.feed(x, y, z, 500.0), b.feed(x, y, z, 500.0)
+            elif k == 2:
+                a.arc(x, y, z, 0.5, 0.25, cw=i % 2 == 0, feed_mm_min=700.0)
+                b.arc(x, y, z, 0.5, 0.25, cw=i % 2 == 0, feed_mm_min=700.0)
+            elif k == 3:
+                pts = rng.uniform(-5, 5, (int(rng.integers(1, 6)), 3))
+                a.feeds(pts, 900.0), b.feeds(pts, 900.0)
+            else:
+                part = Toolpath(np.array([1, 2], np.int8), rng.uniform(-5, 5, (2, 3)),
+                                np.array([[np.nan, np.nan], [1.0, 2.0]]), np.array([300.0, 400.0]))
+                a.extend(part)
+                ab.append_toolpath(b, part)
+            assert len(a) == len(b) and a.position == pytest.approx(b.position)
+        assert a.build() == b.build()
+    finally:
+        ab._PACK, ab._BLOCK = old
