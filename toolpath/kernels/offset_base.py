@@ -246,6 +246,39 @@ def _meet(c1: int, c2: int, px: float, py: float, e: NDArray[np.float64], caps: 
 
 
 @njit(cache=True, nogil=True)
+def _gap(c1: int, c2: int, e: NDArray[np.float64], caps: NDArray[np.float64], d: float, tol: float
+         ) -> tuple[float, float, bool]:
+    """Where an arc primitive and another one that do not meet pass closest, when less than ``2 tol`` apart
+    there (their flattened curves may cross): the middle of the gap, and whether there is one."""
+    r = abs(d)
+    a1 = c1 % 2 == 0 and caps[c1 // 2, 0] > 0
+    a2 = c2 % 2 == 0 and caps[c2 // 2, 0] > 0
+    if a1 and a2:
+        ux, uy, wx, wy = e[c1 // 2, 0], e[c1 // 2, 1], e[c2 // 2, 0], e[c2 // 2, 1]
+        g = math.hypot(wx - ux, wy - uy) - 2.0 * r
+        mx, my = 0.5 * (ux + wx), 0.5 * (uy + wy)
+    elif a1 or a2:
+        ca, cl = (c1, c2) if a1 else (c2, c1)
+        ux, uy = e[ca // 2, 0], e[ca // 2, 1]
+        ax, ay, bx, by = _line(cl, e, d)
+        wx, wy = bx - ax, by - ay
+        ll = wx * wx + wy * wy
+        t0 = ((ux - ax) * wx + (uy - ay) * wy) / ll if ll > 0 else -1.0
+        if not 0.0 <= t0 <= 1.0:
+            return 0.0, 0.0, False
+        fx, fy = ax + t0 * wx, ay + t0 * wy
+        dd = math.hypot(fx - ux, fy - uy)
+        g = dd - r
+        if dd <= 0:
+            return 0.0, 0.0, False
+        mx, my = fx + 0.5 * g * (ux - fx) / dd, fy + 0.5 * g * (uy - fy) / dd
+    else:
+        return 0.0, 0.0, False
+    ok = 0.0 <= g <= 2.0 * tol and _on(c1, mx, my, e, caps, d) and _on(c2, mx, my, e, caps, d)
+    return mx, my, ok
+
+
+@njit(cache=True, nogil=True)
 def _nb(c: int, k: int, e: NDArray[np.float64]) -> int:
     """Primitive ``c`` itself (k = 0), the one before it (1) or after it (2) along its ring."""
     if k == 0:
@@ -257,11 +290,12 @@ def _nb(c: int, k: int, e: NDArray[np.float64]) -> int:
 
 @njit(cache=True, nogil=True)
 def _exact(px: float, py: float, fi: int, fj: int, e: NDArray[np.float64], caps: NDArray[np.float64], d: float,
-           lim: float) -> tuple[float, float, int, int]:
+           lim: float, tol: float) -> tuple[float, float, int, int]:
     """Where the exact curves under a crossing (px, py) of raw segments of features ``fi`` and ``fj`` meet:
     the raw crossing when both are lines; else the nearest meeting of their primitives when closer than
-    ``lim``, or else the nearest of the primitives next to them; else (px, py). Returns the point and the
-    two primitives."""
+    ``lim``, or else the nearest of the primitives next to them; else, where the two pass each other less
+    than ``2 tol`` apart, the middle of that gap (:func:`_gap`); else (px, py). Returns the point and the two
+    primitives."""
     ci = _prim_at(px, py, fi, e, caps, d)
     cj = _prim_at(px, py, fj, e, caps, d)
     if not ((ci % 2 == 0 and caps[ci // 2, 0] > 0) or (cj % 2 == 0 and caps[cj // 2, 0] > 0)):
@@ -277,6 +311,10 @@ def _exact(px: float, py: float, fi: int, fj: int, e: NDArray[np.float64], caps:
         x, y, dd = _meet(p, q, px, py, e, caps, d)
         if dd < bd:
             bx, by, bi, bj, bd = x, y, p, q, dd
+    if bd == lim * lim:  # no meeting: a neck just closing, the flattened curves cross in its gap
+        x, y, ok = _gap(min(ci, cj), max(ci, cj), e, caps, d, tol)
+        if ok and (x - px) ** 2 + (y - py) ** 2 < bd:
+            return x, y, ci, cj
     return bx, by, bi, bj
 
 

@@ -21,8 +21,8 @@ __all__: list[str] = []
 
 @njit(cache=True, nogil=True)
 def _pair(pts: NDArray[np.float64], i: int, j: int, ni: int, nj: int, sp: NDArray[np.float64], ns: int,
-          pf: NDArray[np.int64], e: NDArray[np.float64], caps: NDArray[np.float64], d: float, lim: float
-          ) -> tuple[NDArray[np.float64], int]:
+          pf: NDArray[np.int64], e: NDArray[np.float64], caps: NDArray[np.float64], d: float, lim: float,
+          tol: float) -> tuple[NDArray[np.float64], int]:
     """Split points of segments ``pts[i] -> pts[ni]`` and ``pts[j] -> pts[nj]`` appended to ``sp`` (rows:
     segment, t, x, y on the raw curve, primitive there (-1 at a raw point), 1 where the segment is crossed
     inside, x, y where the exact curves meet)."""
@@ -83,7 +83,7 @@ def _pair(pts: NDArray[np.float64], i: int, j: int, ni: int, nj: int, sp: NDArra
         py = by if u <= eu else jy1
     else:
         px, py = ax + t * rx, ay + t * ry
-        qx, qy, ci, cj = _exact(px, py, pf[i], pf[j], e, caps, d, lim)
+        qx, qy, ci, cj = _exact(px, py, pf[i], pf[j], e, caps, d, lim, tol)
     if end_i or end_j:
         qx, qy = px, py
     if end_j:
@@ -150,7 +150,7 @@ def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64], pf: NDArray[np.
                 if (j == ni or i == nj) and ((pts[ni, 0] - pts[i, 0]) * (pts[nj, 0] - pts[j, 0])
                                              + (pts[ni, 1] - pts[i, 1]) * (pts[nj, 1] - pts[j, 1])) > 0:
                     continue  # neighbours going on (not folding back) meet only at their shared point
-                sp, ns = _pair(pts, i, j, ni, nj, sp, ns, pf, e, caps, d, lim)
+                sp, ns = _pair(pts, i, j, ni, nj, sp, ns, pf, e, caps, d, lim, tol)
     # split points closer than SNAP_MM (near-concurrent crossings) become one point
     key = np.empty(ns)
     for i in range(ns):

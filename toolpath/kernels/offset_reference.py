@@ -190,7 +190,39 @@ class _Exact:
                 bx, by, dd = self.meet(p, q, x, y)
                 if dd < best[4]:
                     best = (bx, by, p, q, dd)
+        if best[4] == lim * lim:  # no meeting: a neck just closing
+            gx, gy, ok = self.gap(min(ci, cj), max(ci, cj))
+            if ok and (gx - x) ** 2 + (gy - y) ** 2 < best[4]:
+                return gx, gy, ci, cj
         return best[:4]
+
+    def gap(self, c1: int, c2: int) -> tuple[float, float, bool]:
+        """Middle of the gap where an arc and another primitive that do not meet pass closer than 2 tol."""
+        r = self.r
+        a1, a2 = self.arc(c1) >= 0, self.arc(c2) >= 0
+        if a1 and a2:
+            u, w = self.v[c1 // 2], self.v[c2 // 2]
+            g = math.hypot(w[0] - u[0], w[1] - u[1]) - 2 * r
+            mx, my = 0.5 * (u[0] + w[0]), 0.5 * (u[1] + w[1])
+        elif a1 or a2:
+            ca, cl = (c1, c2) if a1 else (c2, c1)
+            u = self.v[ca // 2]
+            ax, ay, bx, by = self.line(cl)
+            wx, wy = bx - ax, by - ay
+            ll = wx * wx + wy * wy
+            t0 = ((u[0] - ax) * wx + (u[1] - ay) * wy) / ll if ll > 0 else -1.0
+            if not 0.0 <= t0 <= 1.0:
+                return 0.0, 0.0, False
+            fx, fy = ax + t0 * wx, ay + t0 * wy
+            dd = math.hypot(fx - u[0], fy - u[1])
+            if dd <= 0:
+                return 0.0, 0.0, False
+            g = dd - r
+            mx, my = fx + 0.5 * g * (u[0] - fx) / dd, fy + 0.5 * g * (u[1] - fy) / dd
+        else:
+            return 0.0, 0.0, False
+        ok = 0.0 <= g <= 2.0 * self.tol and self.on(c1, mx, my) and self.on(c2, mx, my)
+        return float(mx), float(my), ok
 
     def ang(self, v: int, x: float, y: float) -> float:
         q = (x - self.v[v, 0], y - self.v[v, 1])

@@ -145,18 +145,20 @@ def test_several_distances_in_one_call_match_single_calls():
 
 
 def test_curves_meeting_at_a_cusp():
-    # two tilted diamonds whose tips face each other 4 mm apart: shrinking by nearly 2 mm, the offset arcs
-    # around the tips meet the straight offsets at sharp cusps and leave a bridge 0.02 mm wide; the flattened
+    # two tilted diamonds whose tips face each other 4 mm apart: shrinking by nearly 2 mm, the offset
+    # arcs around the tips meet the straight offsets at sharp cusps and leave a narrow bridge; the flattened
     # arcs alone would meet up to ~tol / sin(angle / 2) from the exact crossing
     dia = Polygon([(-3, 0), (0, -3.9), (3, 0), (0, 2.1)])
     a = affinity.rotate(affinity.translate(dia, 15, 10), 7, origin=(18, 10))
     b = affinity.rotate(affinity.translate(dia, 25, 10), -13, origin=(22, 10))
     reg = box(0, 0, 40, 20).difference(a).difference(b)
-    for d in (-1.5, -1.9, -1.99, -2.01, -2.5, -3.5):
+    # at -1.999 and -1.9999 the exact arcs pass each other 0.002 and 0.0002 mm apart, closer than their
+    # flattened polygons: the crossings of those go to the middle of the gap
+    for d in (-1.5, -1.9, -1.99, -1.999, -1.9999, -2.01, -2.5, -3.5):
         got = offset_polygon(reg, d)
         check_against_shapely(reg, d, got)
         assert same(got, offset_polygon(reg, d, reference=True))
-    assert len(offset_polygon(reg, -1.99).interiors) == 2
+    assert len(offset_polygon(reg, -1.9999).interiors) == 2
     assert len(offset_polygon(reg, -2.01).interiors) == 1
 
 
