@@ -351,10 +351,13 @@ def _arc(v: int, a0: float, a1: float, e: NDArray[np.float64], d: float, tol: fl
     ux, uy = sg * e[v, 6], sg * e[v, 7]
     rr = r / math.cos(h)
     out = _grow(out, no + n)
-    for k in range(n):
-        th = t * (a0 + (2 * k + 1) * h)
-        ct, st = math.cos(th), math.sin(th)
-        out[no, 0] = e[v, 0] + rr * (ux * ct - uy * st)
-        out[no, 1] = e[v, 1] + rr * (ux * st + uy * ct)
+    th = t * (a0 + h)
+    ct, st = math.cos(th), math.sin(th)
+    fx, fy = rr * (ux * ct - uy * st), rr * (ux * st + uy * ct)  # the first corner, then turned by 2h
+    c2, s2 = math.cos(2.0 * h), t * math.sin(2.0 * h)
+    for _ in range(n):
+        out[no, 0] = e[v, 0] + fx
+        out[no, 1] = e[v, 1] + fy
+        fx, fy = fx * c2 - fy * s2, fx * s2 + fy * c2
         no += 1
     return out, no

@@ -36,11 +36,12 @@ def _emit(ring: NDArray[np.float64], vt: NDArray[np.int64], e: NDArray[np.float6
           fin: NDArray[np.float64], nf: int) -> tuple[NDArray[np.float64], int]:
     """Ring vertices ``ring`` (n, 2) with tags ``vt`` (n, 3: crossing flag, arc before, arc after; arc = its
     vertex or -1 on a line) written to ``fin``: a raw arc corner is replaced by the corners of its arc
-    flattened between the neighbouring crossings (or the arc's ends)."""
+    flattened between the neighbouring crossings (or the arc's ends). A ring without a crossing on an arc
+    is written as it is."""
     n = ring.shape[0]
     k0 = -1
     for k in range(n):
-        if vt[k, 0] > 0:
+        if vt[k, 0] > 0 and (vt[k, 1] >= 0 or vt[k, 2] >= 0):
             k0 = k
             break
     if k0 < 0:

@@ -248,7 +248,7 @@ class _Exact:
 
     def emit(self, ring: list[tuple[float, float]], tags: list[tuple[int, int, int]]) -> NDArray[np.float64]:
         """A ring with its arcs flattened between crossings (tags: crossing flag, arc before, arc after)."""
-        starts = [k for k, tg in enumerate(tags) if tg[0]]
+        starts = [k for k, tg in enumerate(tags) if tg[0] and (tg[1] >= 0 or tg[2] >= 0)]
         if not starts:
             return np.array(ring)
         k0, n, out = starts[0], len(ring), []
