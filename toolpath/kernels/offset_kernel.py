@@ -19,6 +19,9 @@ Per distance ``d`` (``r = |d|``):
 
 Per call, everything that does not depend on ``d`` (edge normals, turns) is computed once
 (:mod:`~toolpath.kernels.offset_base`). Units: mm.
+
+Numba's cache is kept per file and a cached function is not recompiled when a function it calls changes in
+another file: after editing one of the ``offset_*`` modules, delete ``toolpath/kernels/__pycache__/offset_*``.
 """
 
 from __future__ import annotations
