@@ -162,6 +162,14 @@ def test_curves_meeting_at_a_cusp():
     assert len(offset_polygon(reg, -2.01).interiors) == 1
 
 
+@pytest.mark.xfail(strict=True, reason="known limit: a notch whose walls are exactly 2 d apart, its mouth "
+                   "corners' arcs passing each other 0.0025 mm apart (slow profile); two-sided distance 0.016 mm")
+def test_known_limit_notch_exactly_two_d_wide():
+    reg = Polygon([(-7.919939972803563, 1.1289600644789377), (4.322418446945118, 6.731767878463172), (8, 0),
+                   (1, 0.4964039101185671), (1, 1), (0, 1), (0, 0.5673187544212196)])
+    check_against_shapely(reg, 0.5, offset_polygon(reg, 0.5))
+
+
 def test_slit_is_cleaned():
     # a region with a 1e-38 mm sliver (found by the strategy's slow profile): the kernel once returned a
     # level outside the region; single and swept calls must agree and nest
