@@ -188,6 +188,14 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
             continue
         begin = nf
         fin, nf = _emit(out[:no], vt[:no], e, d, tol, fin, nf)
+        w = begin  # a spike A, B, A left by a collapsed piece inside a run goes (as a piece and its reverse)
+        for k in range(begin, nf):
+            if w - begin >= 2 and fin[w - 2, 0] == fin[k, 0] and fin[w - 2, 1] == fin[k, 1]:
+                w -= 1
+                continue
+            fin[w, 0], fin[w, 1] = fin[k, 0], fin[k, 1]
+            w += 1
+        nf = w
         area2 = 0.0
         for k in range(begin, nf):
             k2 = k + 1 if k + 1 < nf else begin

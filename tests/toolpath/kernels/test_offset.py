@@ -276,6 +276,15 @@ def test_random_sweeps_kernel_equals_reference(reg, d0, step, sign):
     assert same_rings(offset_rings_kernel(xy, starts, ds, TOL), offset_rings_reference(xy, starts, ds, TOL))
 
 
+def test_collapsed_connector_inside_a_run():
+    # (from the slow sweeps) a connector 2e-7 mm long at a nearly straight vertex collapses inside a run: the
+    # kernel wrote a spike A, B, A there that the reference cancels as a piece and its reverse
+    xy = np.array([[8.0, 0.0], [9.0, 0.0], [18.0, 1.8e-06], [4.322, 6.732]])
+    starts = np.array([0, 4])
+    ds = -(1.0 + 1.0 * np.arange(4))
+    assert same_rings(offset_rings_kernel(xy, starts, ds, TOL), offset_rings_reference(xy, starts, ds, TOL))
+
+
 @pytest.mark.slow
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(**sweeps)
