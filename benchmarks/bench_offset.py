@@ -12,21 +12,25 @@ Numba compile time is measured in subprocesses: *cold* with an empty ``NUMBA_CAC
 second process with that cache; both as wall and CPU seconds, import of the module included (goals:
 cold at most 15 s, cached at most 2 s).
 
-Last run (2026-11-25 23:25 UTC, ``--repeat 7``, shared 2-core machine, load ~1.5; kernel with exact
-crossings: vertices where offset curves meet on the exact circle-circle / circle-line crossings)::
+Last runs (2026-11-25 23:25 and 23:41 UTC, ``--repeat 7``, shared 2-core machine, load ~1.2-1.5; kernel
+with exact crossings: ring vertices where offset curves meet lie on the exact circle-circle / circle-line
+crossings, arcs written afresh between them)::
 
-    pocket  step rings kernel ms shapely ms pyclipper ms x shapely x clipper goal
-    A        0.3    90      0.54       4.72         0.87       8.7      1.61   ok
-    A        0.6    45      0.31       2.36         0.44       7.7      1.44   ok
-    B        0.3   160      2.67      13.86      1165.61       5.2    436.99   ok
-    B        0.6    82      1.49       7.46       588.44       5.0    394.77   ok
-    C        0.3   173      4.08      29.65        21.24       7.3      5.21   ok
-    C        0.6    87      1.96      13.56        10.37       6.9      5.30   ok
-    numba import + compile: cold 24.4 s wall / 24.6 s CPU (goal <= 15 s: missed),
-                            cached 1.04 s wall / 1.25 s CPU (goal <= 2 s)
+    pocket  step rings kernel ms shapely ms pyclipper ms x shapely x clipper goal   (23:25 | 23:41)
+    A        0.3    90      0.54       4.72         0.87       8.7      1.61   ok   | 0.57  5.19   1.02 ok
+    A        0.6    45      0.31       2.36         0.44       7.7      1.44   ok   | 0.29  2.37   0.47 ok
+    B        0.3   160      2.67      13.86      1165.61       5.2    436.99   ok   | 2.81 13.54   1148 4.8x MISS
+    B        0.6    82      1.49       7.46       588.44       5.0    394.77   ok   | 1.79  7.23    620 4.0x MISS
+    C        0.3   173      4.08      29.65        21.24       7.3      5.21   ok   | 3.92 27.09  19.60 ok
+    C        0.6    87      1.96      13.56        10.37       6.9      5.30   ok   | 1.97 13.84  10.54 ok
+    numba import + compile: cold 24.4 s wall / 24.6 s CPU | 27.4 s / 27.6 s CPU (goal <= 15 s: missed),
+                            cached 1.04 s wall / 1.25 s CPU | 0.90 s / 1.12 s CPU (goal <= 2 s)
 
-(Before the exact crossings, same script: A0.3 0.47/4.62/0.84 ms, B0.6 1.42/16.1/1431, C0.6 1.87/31.6/17.3;
-cold compile ~22 s CPU. Cold compile times vary by +-30 % with the machine's load.)
+B against shapely is at the 5x line (4.0-5.2x between runs; a third run, ``--repeat 11``: 4.8x, 4.9x). The
+kernel before the exact crossings, timed side by side with this one on the same machine, was 15-25 % faster
+on B (B0.6 1.18 vs 1.46 ms) and ~1.7x faster on A; its docstring figures (A0.3 0.47/4.62/0.84 ms, B0.6
+1.42/16.1/1431, C0.6 1.87/31.6/17.3, cold compile ~22 s CPU) were taken under other load: shapely's B
+loop now times 7.2 ms, not 16.1. Cold compile times vary by +-30 % with the machine's load.
 
 Run: ``/work/venv/bin/python benchmarks/bench_offset.py [--pockets PATH] [--repeat N] [--plan]``.
 pyclipper is optional (``pip install pyclipper``; benchmark only, not a dependency).
