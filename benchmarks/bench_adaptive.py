@@ -94,9 +94,22 @@ class Figures:
 
 
 def _swept(tp: Toolpath, tool: Tool, z: float) -> Any:
+    """Area swept by the tool on the level moves; arcs followed along the arc (chords every <= 0.05 mm)."""
+    from sim.engagement import sample_moves
+
     a = tp.starts()
     lvl = (np.abs(tp.xyz[:, 2] - z) < 1e-6) & (np.abs(a[:, 2] - z) < 1e-6) & (tp.kind != MoveKind.RAPID)
-    segs = shapely.linestrings(np.stack([a[lvl, :2], tp.xyz[lvl, :2]], axis=1))
+    arc = np.isin(tp.kind, (int(MoveKind.ARC_CW), int(MoveKind.ARC_CCW)))
+    straight = lvl & ~arc
+    parts = [np.stack([a[straight, :2], tp.xyz[straight, :2]], axis=1)]
+    if np.any(lvl & arc):
+        pts, mv = sample_moves(tp, 0.05)
+        keep = (lvl & arc)[mv]
+        prev = np.vstack([a[mv[:1], :2], pts[:-1, :2]])
+        first = np.r_[True, mv[1:] != mv[:-1]]
+        prev[first] = a[mv[first], :2]
+        parts.append(np.stack([prev[keep], pts[keep, :2]], axis=1))
+    segs = shapely.linestrings(np.concatenate(parts))
     return shapely.union_all(shapely.buffer(segs, tool.radius_mm, quad_segs=16))
 
 

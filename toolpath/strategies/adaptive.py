@@ -59,7 +59,7 @@ from scipy.ndimage import distance_transform_edt, find_objects, label
 from shapely.geometry import LineString
 from shapely.prepared import prep
 
-from ..arcfit import append_fitted
+from ..arcfit import fit_polyline
 from ..enums import Direction
 from ..errors import InputError, UnreachableError
 from ..geometry.slicing import tool_residue
@@ -624,6 +624,7 @@ def _cut_levels(pocket: Pocket, tool: Tool, params: AdaptiveParams, plan: Adapti
 
     simple = _simplify_all([s.xy if s.kind == "pass" else None for s in plan.segments],
                            max(params.tolerance_mm, _SIMPLIFY_CELL * plan.cell_mm, 1e-4))
+    fitted_2d: dict[int, Toolpath] = {}  # arcs fitted to a segment at the first level
     z_prev = pocket.z_top_mm
     for z in depths:
         for k, s in enumerate(plan.segments):
@@ -686,8 +687,17 @@ def _cut_levels(pocket: Pocket, tool: Tool, params: AdaptiveParams, plan: Adapti
                 # tolerance; finishing loops (on C's boundary) within tolerance_mm, the clearance to the walls
                 tol = max(params.tolerance_mm, _SIMPLIFY_CELL * plan.cell_mm, 1e-4) if s.kind == "pass" else \
                     params.tolerance_mm
-                append_fitted(b, np.column_stack([xy[1:], np.full(len(xy) - 1, z)]), f, tol,  # type: ignore[arg-type]
-                              simplify_lines=s.kind == "pass")
+                # fitted once (first level), then repeated at every level with its z
+                fitted = fitted_2d.get(k)
+                if fitted is None:
+                    fitted = fitted_2d[k] = fit_polyline(
+                        (start[0], start[1], z), np.column_stack([xy[1:], np.full(len(xy) - 1, z)]), f, tol,
+                        simplify_lines=s.kind == "pass")
+                    b.extend(fitted)
+                else:
+                    xyz = fitted.xyz.copy()
+                    xyz[:, 2] = z
+                    b.extend(Toolpath(fitted.kind, xyz, fitted.center, fitted.feed))
             else:
                 xy = simple[k] if s.kind == "pass" else xy
                 # the tool is at the start (xy[0]); the points after it are distinct (steps > 0, simplified)

@@ -87,9 +87,17 @@ class BlockBuilder:
         n = len(pts)
         if n == 0:
             return
-        feed = np.broadcast_to(np.asarray(feed_mm_min, dtype=np.float64), (n,)).copy()
+        if isinstance(feed_mm_min, np.ndarray):
+            feed = np.array(feed_mm_min, dtype=np.float64).reshape(n)
+        else:
+            feed = np.empty(n)
+            feed.fill(float(feed_mm_min))
         self._flush()
-        self._chunks.append((np.full(n, int(MoveKind.FEED), np.int8), pts, np.full((n, 2), np.nan), feed))
+        kind = np.empty(n, np.int8)
+        kind.fill(int(MoveKind.FEED))
+        center = np.empty((n, 2))
+        center.fill(np.nan)
+        self._chunks.append((kind, pts, center, feed))
         self._n_chunks += n
         self._n += n
         self._pos = (float(pts[-1, 0]), float(pts[-1, 1]), float(pts[-1, 2]))
