@@ -21,22 +21,23 @@ When FreeCAD is not installed, the FreeCAD columns come from shared/reference/fr
 Run: ``python benchmarks/bench_adaptive.py [--no-engagement] [--only A,B] [--tools 6,3]``
 or ``python benchmarks/bench_adaptive.py --dxf FILE [FILE...]`` (3 mm tool, 10 %, depth 3).
 
-Last run (2026-11-25, shared 2-core machine, FreeCAD 0.20 live; ``o/F`` = ours / FreeCAD)::
+Last run (2026-11-25 23:40-23:51 UTC, shared 2-core machine under load 1-2, FreeCAD 0.20 live; ``o/F`` =
+ours / FreeCAD; passes and finishing loops now arc-fitted, finishing in three stages with rounded corners,
+swept area measured along arcs)::
 
     case tool | ours s  FC s  o/F | cut ours/FC   link ours/FC  uncut ours/FC  p99 ours/FC  max ours/FC
-    A     6   |  0.38   0.92 0.41 | 10353/10396   3073/ 4569    0.00/1.22      44.0/39.5    101.0/55.5
-    A     3   |  1.07   4.37 0.25 | 19621/20656   3851/ 9069    0.00/0.21      44.0/39.0     87.5/53.0
-    B     6   |  0.80   4.18 0.19 | 11191/10090   6313/ 6808    0.02/1.22      44.5/42.5    101.0/57.0
-    B     3   |  2.25  11.00 0.20 | 19502/19681   6470/13518    0.01/0.21      44.0/39.5     87.5/57.0
-    C     6   |  1.26   6.27 0.20 | 16532/16037   8860/10461    0.00/2.49      44.5/43.5     96.5/61.0
-    C     3   |  2.24  30.63 0.07 | 30495/30836  10867/21341    0.00/0.37      44.5/39.5    111.5/59.0
-    border 3  |  2.43   7.44 0.33 | 44821/47499   5908/15827    0.00/0.00      44.0/39.0     59.0/50.5
-    led    3  |  9.22  24.37 0.38 |125159/132566  9824/29250    0.00/0.28      44.5/47.0    111.5/60.0
+    A     6   |  0.59   1.08 0.54 | 10935/10396   3129/ 4569    0.99/1.22      44.5/39.5     70.0/55.5
+    A     3   |  1.84   4.63 0.40 | 20238/20656   3988/ 9069    0.20/0.21      43.5/39.0     74.0/53.0
+    B     6   |  1.40   3.25 0.43 | 12186/10090   6288/ 6808    1.03/1.22      45.0/42.5     70.0/57.0
+    B     3   |  2.72  10.49 0.26 | 20569/19681   6775/13518    0.26/0.21      44.0/39.5     74.0/57.0
+    C     6   |  2.21   8.55 0.26 | 18067/16037   8940/10461    2.07/2.49      44.5/43.5     76.5/61.0
+    C     3   |  4.24  25.80 0.16 | 32195/30837  11120/21342    0.38/0.37      44.5/39.5     72.0/59.0
 
-(border: ``--dxf camotics_border_R12.dxf``; led: ``--dxf led_floor_top_cut_R14_spline.dxf``, its 4 pockets
-summed; both from shared/corpus/dxf.)
-
-Gouge 0.00 for both everywhere. Our max above 90° is the finishing loop in sharp inside corners.
+(A rows from ``--only A`` at 23:51 when the machine was quieter; the full run at 23:44 had A 6 at
+0.68/1.36 = 0.50 and A 3 at 2.24/4.32 = 0.52.) Gouge 0.00 for both everywhere. Our max is now <= 76.5°
+(was 96.5-111.5° from the finishing loop's sharp inside corners). A 6 sits at ~0.5: per-segment arc fitting
+(one Toolpath per pass, ~2.5k passes on A 3) costs ~0.2 s of our 0.6 s there. The DXF rows (border,
+led) were not re-run after these changes (last: 0.33 and 0.38).
 """
 
 from __future__ import annotations
