@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
 import shapely
 from shapely.geometry import MultiLineString, MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
@@ -35,7 +36,8 @@ def _snap_region(region: Polygon) -> Polygon:
     """
     if not _has_tiny_coordinates(region):
         return region
-    snapped = shapely.set_precision(region, _GRID_MM)
+    with np.errstate(divide="ignore", invalid="ignore"):  # GEOS's snapping trips numpy's flags, harmlessly
+        snapped = shapely.set_precision(region, _GRID_MM)
     parts = sorted((g for g in getattr(snapped, "geoms", [snapped]) if isinstance(g, Polygon) and g.area > 0),
                    key=lambda g: -g.area)
     if not parts:
@@ -92,7 +94,8 @@ class Pocket:
             )
         object.__setattr__(self, "region", _snap_region(self.region))
         if self.outside is not None and _has_tiny_coordinates(self.outside):
-            object.__setattr__(self, "outside", shapely.set_precision(self.outside, _GRID_MM))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                object.__setattr__(self, "outside", shapely.set_precision(self.outside, _GRID_MM))
         zt, zb = float(self.z_top_mm), float(self.z_bottom_mm)
         if not (math.isfinite(zt) and math.isfinite(zb) and zb < zt):
             raise GeometryError(f"pocket needs z_bottom_mm < z_top_mm, got {zb!r} and {zt!r}")

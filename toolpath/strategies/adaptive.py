@@ -74,7 +74,7 @@ from ..moves import Toolpath, ToolpathBuilder
 from ..pocket import Pocket
 from ..tool import Tool
 from .adaptive_build import BlockBuilder, append_toolpath
-from .adaptive_finish import _TROCH_MIN_R, finish_loops, start_on_edge, trochoid
+from .adaptive_finish import _FINISH_STAGES, _TROCH_MIN_R, finish_loops, start_on_edge, trochoid
 from .linking import _PROGRESS, link_is_safe, ring_coords
 
 __all__ = ["AdaptiveParams", "Segment", "AdaptivePlan", "plan_adaptive_2d", "adaptive_clearing", "clear_pockets",
@@ -255,6 +255,9 @@ class AdaptivePlan:
     generation_time_s: float = 0.0
     stats: dict[str, int] = field(default_factory=dict)
     cell_mm: float = 0.0
+    #: radius to which the last finishing loop rounds the inside corners of its path, mm: those corners of the
+    #: walls are left at the tool's radius plus this (a sliver; see :func:`finish_loops`)
+    finish_corner_radius_mm: float = 0.0
 
 
 class _Grid:
@@ -525,6 +528,7 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
     if params.finish:
         climb = params.direction is Direction.CLIMB
         strip = (1.85 + _SIMPLIFY_CELL) * cell + params.tolerance_mm  # what roughing leaves on walls, mm
+        plan.finish_corner_radius_mm = _FINISH_STAGES[-1][1] * strip
         for loop in finish_loops(centres, strip, plan.notes):
             rings = [ring_coords(loop.exterior, ccw=climb)] + [ring_coords(i, ccw=not climb) for i in loop.interiors]
             for lp in rings:
