@@ -48,7 +48,8 @@ def _adaptive_corner_mm() -> float:
     """The corner radius adaptive's finishing loop keeps in this test's pocket, from its plan, mm."""
     w, h, d = POCKET
     pocket = Pocket(shapely.box(20 - w / 2, 15 - h / 2, 20 + w / 2, 15 + h / 2), 10.0, 10.0 - d)
-    rho = plan_adaptive_2d(pocket, TOOL, AdaptiveParams(stepdown_mm=d, stepover_mm=0.4 * TOOL.diameter_mm)).finish_corner_radius_mm
+    params = AdaptiveParams(stepdown_mm=d, stepover_mm=0.4 * TOOL.diameter_mm)
+    rho = plan_adaptive_2d(pocket, TOOL, params).finish_corner_radius_mm
     assert 0.0 < rho < 0.2 * TOOL.radius_mm
     return rho
 
