@@ -230,18 +230,25 @@ def _clear_disc_logged(mat, x0, y0, cell, cx, cy, r, log, nlog):  # type: ignore
     i1 = min(nx - 1, int(math.floor((cx + r - x0) * inv)) + 1)
     j0 = max(0, int(math.ceil((cy - r - y0) * inv)) - 1)
     j1 = min(ny - 1, int(math.floor((cy + r - y0) * inv)) + 1)
-    r2 = r * r
     for j in range(j0, j1 + 1):
-        dy = y0 + j * cell - cy
-        for i in range(i0, i1 + 1):
-            if mat[j, i] == 0:
-                continue
-            dx = x0 + i * cell - cx
-            if dx * dx + dy * dy <= r2:
-                mat[j, i] = 0
-                if nlog < log.shape[0]:
-                    log[nlog] = j * nx + i
-                nlog += 1
+        nlog = _clear_row_logged(mat, j, i0, i1, x0, y0, cell, cx, cy, r * r, log, nlog)
+    return nlog
+
+
+@njit(cache=True, nogil=True)
+def _clear_row_logged(mat, j, a, b, x0, y0, cell, cx, cy, r2, log, nlog):  # type: ignore[no-untyped-def]
+    """Clear cells ``a..b`` of row ``j`` within ``sqrt(r2)`` of ``(cx, cy)``, logging their flat indices."""
+    nx = mat.shape[1]
+    dy = y0 + j * cell - cy
+    for i in range(a, b + 1):
+        if mat[j, i] == 0:
+            continue
+        dx = x0 + i * cell - cx
+        if dx * dx + dy * dy <= r2:
+            mat[j, i] = 0
+            if nlog < log.shape[0]:
+                log[nlog] = j * nx + i
+            nlog += 1
     return nlog
 
 
@@ -257,7 +264,6 @@ def _clear_crescent_logged(mat, x0, y0, cell, cx, cy, px, py, r, log, nlog):  # 
     j1 = min(ny - 1, int(math.floor((cy + r - y0) * inv)) + 1)
     r2 = r * r
     for j in range(j0, j1 + 1):
-        dy = y0 + j * cell - cy
         # old chord on this row, shrunk by a margin so a cell on its edge is tested exactly
         k0 = i1 + 1
         k1 = i1
@@ -273,15 +279,7 @@ def _clear_crescent_logged(mat, x0, y0, cell, cx, cy, px, py, r, log, nlog):  # 
             b = min(i1, k0 - 1) if part == 0 else i1
             if part == 1 and k0 > i1:
                 break  # no old chord: the first range covered the row
-            for i in range(a, b + 1):
-                if mat[j, i] == 0:
-                    continue
-                dx = x0 + i * cell - cx
-                if dx * dx + dy * dy <= r2:
-                    mat[j, i] = 0
-                    if nlog < log.shape[0]:
-                        log[nlog] = j * nx + i
-                    nlog += 1
+            nlog = _clear_row_logged(mat, j, a, b, x0, y0, cell, cx, cy, r2, log, nlog)
     return nlog
 
 
