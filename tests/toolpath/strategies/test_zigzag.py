@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, Point, box
 
-from toolpath import InputError, MoveKind, Pocket, Tool, UnreachableError
+from toolpath import InputError, Pocket, Tool, UnreachableError
 from toolpath.strategies.zigzag import ZigzagParams, clear_pockets_zigzag, plan_zigzag_2d, raster_chains
 
 
@@ -116,27 +116,15 @@ def test_end_to_end_zigzag_on_a_solid_rs274_and_simulation(tmp_path):
     """A block with a pocket around a round boss and a step: zigzag program accepted by LinuxCNC's rs274
     (same motion), and simulated against the solid: no gouge, no rapid through stock, reachable floor
     cleared, designed volume removed within 3 %."""
-    cq = pytest.importorskip("cadquery")
-    import gcode
-    from gcode.rs274 import run_rs274
-    from sim.check import check
+    pytest.importorskip("cadquery")
+    from parts_for_tests import assert_rs274_same_motion, assert_simulated_clean, boss_block
+
     from toolpath.job import mill
 
-    part = cq.Workplane("XY").box(70, 50, 20, centered=False)
-    part = part.cut(cq.Workplane("XY").workplane(offset=12).center(30, 25).rect(40, 30).extrude(8)
-                    .edges("|Z").fillet(4))
-    part = part.union(cq.Workplane("XY").workplane(offset=12).center(30, 25).circle(5).extrude(8))
-    path = tmp_path / "boss.step"
-    cq.exporters.export(part, str(path))
+    path = boss_block(tmp_path / "boss.step")
     tool = Tool(6)
     res = mill(path, tool, strategy="zigzag", stepover="40%", stepdown_mm=3.0)
-    prog = res.program
-    canon = [m for m in run_rs274(gcode.write(prog, "linuxcnc"), [tool]) if m.kind in ("traverse", "feed", "arc")]
-    moving = prog.toolpath.kind != MoveKind.DWELL
-    canon = canon[len(canon) - int(moving.sum()):]
-    np.testing.assert_allclose(np.array([m.xyz for m in canon]), prog.toolpath.xyz[moving], atol=2e-4)
-    chk = check(prog, path, tool)
-    assert chk.gouge_count == 0, chk.gouges[:3]
-    assert chk.rapid_cuts == [], chk.rapid_cuts[:3]
+    assert_rs274_same_motion(res.program, [tool])
+    chk = assert_simulated_clean(res.program, path, tool)
     assert chk.uncut_area_mm2 <= 5.0, chk.uncut[:5]
     assert chk.removed_volume_mm3 == pytest.approx(chk.designed_volume_mm3, rel=0.03)
