@@ -25,10 +25,10 @@ from numpy.typing import NDArray
 
 from .enums import MoveKind
 from .errors import InputError
-from .kernels.arcfit import fit_arcs_kernel
+from .kernels.arcfit import fit_arcs_kernel, fit_polylines_kernel
 from .moves import Toolpath, ToolpathBuilder
 
-__all__ = ["DEFAULT_ARC_TOLERANCE_MM", "fit_arcs", "fit_polyline", "append_fitted"]
+__all__ = ["DEFAULT_ARC_TOLERANCE_MM", "fit_arcs", "fit_polyline", "fit_polylines", "append_fitted"]
 
 #: Default largest distance between a polyline and the arcs fitted to it, mm.
 DEFAULT_ARC_TOLERANCE_MM = 0.005
@@ -173,6 +173,69 @@ def fit_polyline(
     kind, out, center, feed = _fit_columns(start, xyz, feed_mm_min, tolerance_mm, min_points, max_radius_mm,
                                            max_sweep_deg, simplify_lines)
     return Toolpath(kind.copy(), out.copy(), center.copy(), feed.copy())
+
+
+def fit_polylines(
+    xyz: NDArray[np.float64],
+    offsets: NDArray[np.int64] | Sequence[int],
+    feed_mm_min: float,
+    tolerance_mm: float = DEFAULT_ARC_TOLERANCE_MM,
+    *,
+    min_points: int = 4,
+    max_radius_mm: float = 1000.0,
+    max_sweep_deg: float = 270.0,
+    simplify_lines: bool = False,
+) -> tuple[Toolpath, NDArray[np.int64]]:
+    """Many polylines fitted at once (one kernel call), each as :func:`fit_polyline` fits it.
+
+    Parameters
+    ----------
+    xyz : ndarray of shape (N, 3), float64
+        The polylines' points one after the other, mm: polyline ``k`` is ``xyz[offsets[k]:offsets[k + 1]]``,
+        its first point where the tool starts, the moves going through the others.
+    offsets : array of K + 1 ints
+        Non-decreasing, from 0 to N.
+    feed_mm_min, tolerance_mm, min_points, max_radius_mm, max_sweep_deg, simplify_lines
+        As in :func:`fit_polyline`.
+
+    Returns
+    -------
+    moves : Toolpath
+        The moves of every polyline one after the other (no moves between polylines).
+    move_offsets : ndarray of shape (K + 1,), int64
+        The moves of polyline ``k`` are ``moves[move_offsets[k]:move_offsets[k + 1]]``; they equal
+        ``fit_polyline(xyz[offsets[k]], xyz[offsets[k] + 1 : offsets[k + 1]], ...)``.
+
+    Raises
+    ------
+    InputError
+        For bad options, points or offsets.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t = np.linspace(0.0, np.pi / 2, 20)
+    >>> quarter = np.c_[5 * np.cos(t), 5 * np.sin(t), np.zeros(20)]
+    >>> moves, at = fit_polylines(np.vstack([quarter, quarter[:3]]), [0, 20, 23], 600.0)
+    >>> moves.kind.tolist(), at.tolist()
+    ([3, 1, 1], [0, 1, 3])
+    """
+    tol, min_segments, max_r, max_sweep = _checked(tolerance_mm, min_points, max_radius_mm, max_sweep_deg)
+    f = float(feed_mm_min)
+    if not (math.isfinite(f) and f > 0):
+        raise InputError(f"feed_mm_min must be a finite number > 0, got {feed_mm_min!r}")
+    try:
+        pts = np.ascontiguousarray(np.asarray(xyz, dtype=np.float64).reshape(-1, 3))
+    except (TypeError, ValueError):
+        raise InputError(f"xyz must be an (N, 3) array of points in mm, got shape {np.shape(xyz)}") from None
+    if len(pts) and not np.isfinite(pts).all():
+        raise InputError("xyz has non-finite coordinates")
+    off = np.ascontiguousarray(np.asarray(offsets, dtype=np.int64).reshape(-1))
+    if len(off) == 0 or off[0] != 0 or off[-1] != len(pts) or np.any(np.diff(off) < 0):
+        raise InputError(f"offsets must go from 0 to {len(pts)} without decreasing")
+    kind, out, center, feed, moff = fit_polylines_kernel(pts, off, f, tol, min_segments, max_r, max_sweep,
+                                                         bool(simplify_lines))
+    return Toolpath(kind.copy(), out.copy(), center.copy(), feed.copy()), moff
 
 
 def _fit_columns(

@@ -14,12 +14,14 @@ from scipy.spatial import cKDTree
 from shapely.geometry import Point, box
 
 from toolpath import InputError, MoveKind, Pocket, Tool
-from toolpath.arcfit import DEFAULT_ARC_TOLERANCE_MM, append_fitted, fit_arcs, fit_polyline
+from toolpath.arcfit import DEFAULT_ARC_TOLERANCE_MM, append_fitted, fit_arcs, fit_polyline, fit_polylines
 from toolpath.kernels.arcfit import (
     arc_through_kernel,
     arc_through_reference,
     fit_arcs_kernel,
     fit_arcs_reference,
+    fit_polylines_kernel,
+    fit_polylines_reference,
 )
 from toolpath.moves import Toolpath, ToolpathBuilder
 
@@ -270,6 +272,24 @@ def test_fit_polyline_and_append_fitted_match_fit_arcs():
     assert whole.kind[1:].tolist() == [MoveKind.ARC_CCW, MoveKind.ARC_CW]  # an S: two arcs, turning both ways
 
 
+def test_fit_polylines_equals_fit_polyline_on_each():
+    s_curve = np.vstack([circle(0, 0, 5.0, 0.0, 2.0, 50), circle(10 * np.cos(2.0), 10 * np.sin(2.0), 5.0,
+                                                                2.0 + np.pi, 2.0 + np.pi - 1.5, 40)[1:]])
+    zig = np.c_[np.arange(7.0), np.tile([0.0, 1.0], 4)[:7], np.zeros(7)]
+    polys = [s_curve, zig, zig[:1], circle(3, -2, 1.5, 0.0, 6.0, 80), zig[:2]]  # one point: no moves
+    offsets = np.r_[0, np.cumsum([len(p) for p in polys])]
+    moves, at = fit_polylines(np.vstack(polys), offsets, 800.0, simplify_lines=True)
+    assert at[0] == 0 and at[-1] == len(moves) and np.all(np.diff(at) >= 0)
+    for k, poly in enumerate(polys):
+        alone = fit_polyline(poly[0], poly[1:], 800.0, simplify_lines=True)
+        assert moves[int(at[k]) : int(at[k + 1])] == alone
+    assert at[3] - at[2] == 0 and moves[int(at[0]) : int(at[1])].kind.tolist() == [MoveKind.ARC_CCW, MoveKind.ARC_CW]
+    with pytest.raises(InputError, match="offsets"):
+        fit_polylines(np.vstack(polys), offsets[:-1], 800.0)
+    with pytest.raises(InputError, match="offsets"):
+        fit_polylines(np.vstack(polys), offsets[::-1], 800.0)
+
+
 def test_bad_inputs():
     tp = feeds_path(circle(0, 0, 5.0, 0.0, 1.0, 10))
     for kw, word in [({"tolerance_mm": 0.0}, "tolerance_mm"), ({"tolerance_mm": math.nan}, "tolerance_mm"),
@@ -322,6 +342,26 @@ def polylines(draw):
     return Toolpath(kinds, pts, np.full((n, 2), np.nan), feed)
 
 
+def assert_same_arcs(kind: np.ndarray, ends: np.ndarray, starts: np.ndarray, c_a: np.ndarray,
+                     c_b: np.ndarray) -> None:
+    """Same arcs: same ends, direction and apex (the arc's distance from its chord's midpoint) for the centres
+    ``c_a`` and ``c_b``. Not the centres: a short, flat arc's centre is ill-conditioned along the chord's
+    bisector, the least squares over nearly collinear points losing digits (2 chords of 1.3 um, radius
+    154 mm, 130 mm from the origin: the centres differed by 1.6e-4 mm); the apex is not."""
+    arc = np.isin(kind, ARCS)
+    a = starts[arc, :2]
+    b = ends[arc, :2]
+    mid = 0.5 * (a + b)
+    turn = np.where(kind[arc] == MoveKind.ARC_CCW, 1.0, -1.0)
+
+    def side(c: np.ndarray) -> np.ndarray:  # +1 when the centre is on the side the arc turns to (sweep < 180)
+        left = (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])
+        return np.sign(left) * turn
+
+    apex = [np.hypot(*(a - c).T) - np.hypot(*(mid - c).T) * side(c) for c in (c_a[arc], c_b[arc])]
+    np.testing.assert_allclose(apex[0], apex[1], rtol=1e-9, atol=1e-9)
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tp=polylines(), simplify=st.booleans(), min_segments=st.integers(2, 5),
        max_sweep_deg=st.sampled_from([90.0, 180.0, 270.0, 359.0]))
@@ -333,23 +373,37 @@ def test_kernel_matches_reference(tp, simplify, min_segments, max_sweep_deg):
     np.testing.assert_array_equal(k[0], r[0])
     np.testing.assert_array_equal(k[1], r[1])  # end points are the original vertices
     np.testing.assert_array_equal(k[3], r[3])
-    # same arcs: same ends, direction and apex (the arc's distance from its chord's midpoint). Not the centres:
-    # a short, flat arc's centre is ill-conditioned along the chord's bisector, the least squares over nearly
-    # collinear points losing digits (2 chords of 1.3 um, radius 154 mm, 130 mm from the origin: the
-    # centres differed by 1.6e-4 mm); the apex is not
-    arc = np.isin(k[0], ARCS)
-    out = Toolpath(*k)
-    a = out.starts(tp.xyz[0])[arc, :2]
-    b = k[1][arc, :2]
-    mid = 0.5 * (a + b)
-    turn = np.where(k[0][arc] == MoveKind.ARC_CCW, 1.0, -1.0)
+    assert_same_arcs(k[0], k[1], Toolpath(*k).starts(tp.xyz[0]), k[2], r[2])
 
-    def side(c: np.ndarray) -> np.ndarray:  # +1 when the centre is on the side the arc turns to (sweep < 180)
-        left = (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])
-        return np.sign(left) * turn
 
-    apex = [np.hypot(*(a - c).T) - np.hypot(*(mid - c).T) * side(c) for c in (k[2][arc], r[2][arc])]
-    np.testing.assert_allclose(apex[0], apex[1], rtol=1e-9, atol=1e-9)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tps=st.lists(polylines(), min_size=1, max_size=4), cut=st.lists(st.integers(0, 3), max_size=3),
+       simplify=st.booleans(), min_segments=st.integers(2, 5))
+def test_batch_kernel_matches_reference(tps, cut, simplify, min_segments):
+    # polylines of every length (one point: no moves), one after the other
+    polys = [tp.xyz[: max(1, len(tp) - c)] for tp, c in zip(tps, cut + [0] * len(tps), strict=False)]
+    pts = np.ascontiguousarray(np.vstack(polys))
+    offsets = np.r_[0, np.cumsum([len(p) for p in polys])].astype(np.int64)
+    args = (pts, offsets, 800.0, TOL, min_segments, 1000.0, math.radians(270.0), simplify)
+    k = fit_polylines_kernel(*args)
+    r = fit_polylines_reference(*args)
+    for j in (0, 1, 3, 4):  # kinds, end points (original vertices), feeds, offsets
+        np.testing.assert_array_equal(k[j], r[j])
+    starts = np.empty_like(k[1])  # each move's start: the previous end, or the polyline's first point
+    starts[1:] = k[1][:-1]
+    for j, poly in enumerate(polys):
+        if k[4][j + 1] > k[4][j]:
+            starts[k[4][j]] = poly[0]
+    assert_same_arcs(k[0], k[1], starts, k[2], r[2])
+    for j, poly in enumerate(polys):  # and each polyline as the single kernel fits it
+        m = len(poly) - 1
+        one = fit_arcs_kernel(np.full(m, int(MoveKind.FEED), np.int8), poly[1:], np.full((m, 2), np.nan),
+                              np.full(m, 800.0), poly[0].copy(), TOL, min_segments, 1000.0, math.radians(270.0),
+                              simplify)
+        a, b = k[4][j], k[4][j + 1]
+        np.testing.assert_array_equal(k[0][a:b], one[0])
+        np.testing.assert_array_equal(k[1][a:b], one[1])
+        np.testing.assert_array_equal(k[2][a:b], one[2])
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -41,6 +41,10 @@ sense of that search; :func:`fit_arcs_reference` does the same search in plain N
 arc would leave fewer than ``min_segments`` lines before the end of the run (which would stay lines), it
 ends ``min_segments`` before the end instead if both that arc and the tail's arc fit (a sampled circle
 then becomes arcs only).
+
+:func:`fit_polylines_kernel` fits many polylines in one call (each as one run of feeds, as
+:func:`fit_arcs_kernel` fits it), for callers with thousands of short passes; its plain counterpart
+:func:`fit_polylines_reference` calls :func:`fit_arcs_reference` on each.
 """
 
 from __future__ import annotations
@@ -51,7 +55,8 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-__all__ = ["fit_arcs_kernel", "fit_arcs_reference", "arc_through_kernel", "arc_through_reference"]
+__all__ = ["fit_arcs_kernel", "fit_arcs_reference", "fit_polylines_kernel", "fit_polylines_reference",
+           "arc_through_kernel", "arc_through_reference"]
 
 _FEED = 1
 _ARC_CW = 2
@@ -264,6 +269,51 @@ def _keep_kernel(p, a, c, tol, keep):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True)
+def _fit_run(p, i, b, f, tol, min_segments, max_radius, max_sweep, simplify, keep, ok_, oxyz, oc, of, m):  # type: ignore[no-untyped-def]  # noqa: E501
+    """Write the moves fitted to the run of feeds ``p[i] -> ... -> p[b]`` (feed ``f``) at ``m``; the new ``m``."""
+    nan = math.nan
+    s = i
+    lines = -1  # first point of the stretch of lines not yet written
+    while s <= b:
+        e = -1
+        cx = cy = 0.0
+        ccw = False
+        if s < b:
+            e, cx, cy, ccw = _longest(p, s, b, tol, min_segments, max_radius, max_sweep)
+        if e < 0 and s < b:
+            if lines < 0:
+                lines = s
+            s += 1
+            continue
+        if lines >= 0:  # write the lines p[lines] -> ... -> p[s]
+            for k in range(s - lines + 1):
+                keep[k] = not simplify
+            if simplify:
+                _keep_kernel(p, lines, s, tol, keep)
+            for k in range(lines + 1, s + 1):
+                if keep[k - lines]:
+                    ok_[m] = _FEED
+                    for d in range(3):
+                        oxyz[m, d] = p[k, d]
+                    oc[m, 0] = nan
+                    oc[m, 1] = nan
+                    of[m] = f
+                    m += 1
+            lines = -1
+        if s == b:
+            break
+        ok_[m] = _ARC_CCW if ccw else _ARC_CW
+        for d in range(3):
+            oxyz[m, d] = p[e, d]
+        oc[m, 0] = cx
+        oc[m, 1] = cy
+        of[m] = f
+        m += 1
+        s = e
+    return m
+
+
+@njit(cache=True, nogil=True)
 def fit_arcs_kernel(kind, xyz, center, feed, start, tol, min_segments, max_radius, max_sweep, simplify):  # type: ignore[no-untyped-def]  # noqa: E501
     """Toolpath columns with runs of FEED moves replaced by arcs where they fit (see the module docstring).
 
@@ -298,7 +348,6 @@ def fit_arcs_kernel(kind, xyz, center, feed, start, tol, min_segments, max_radiu
     oxyz = np.empty((n, 3))
     oc = np.empty((n, 2))
     of = np.empty(n)
-    nan = math.nan
     keep = np.empty(n + 1, np.bool_)  # scratch of the line simplification
     m = 0
     i = 0
@@ -317,47 +366,51 @@ def fit_arcs_kernel(kind, xyz, center, feed, start, tol, min_segments, max_radiu
         while j + 1 < n and kind[j + 1] == _FEED and feed[j + 1] == feed[i]:
             j += 1
         # the run's points are p[i .. j + 1]
-        s = i
-        b = j + 1
-        lines = -1  # first point of the stretch of lines not yet written
-        while s <= b:
-            e = -1
-            cx = cy = 0.0
-            ccw = False
-            if s < b:
-                e, cx, cy, ccw = _longest(p, s, b, tol, min_segments, max_radius, max_sweep)
-            if e < 0 and s < b:
-                if lines < 0:
-                    lines = s
-                s += 1
-                continue
-            if lines >= 0:  # write the lines p[lines] -> ... -> p[s]
-                for k in range(s - lines + 1):
-                    keep[k] = not simplify
-                if simplify:
-                    _keep_kernel(p, lines, s, tol, keep)
-                for k in range(lines + 1, s + 1):
-                    if keep[k - lines]:
-                        ok_[m] = _FEED
-                        for d in range(3):
-                            oxyz[m, d] = p[k, d]
-                        oc[m, 0] = nan
-                        oc[m, 1] = nan
-                        of[m] = feed[i]
-                        m += 1
-                lines = -1
-            if s == b:
-                break
-            ok_[m] = _ARC_CCW if ccw else _ARC_CW
-            for d in range(3):
-                oxyz[m, d] = p[e, d]
-            oc[m, 0] = cx
-            oc[m, 1] = cy
-            of[m] = feed[i]
-            m += 1
-            s = e
+        m = _fit_run(p, i, j + 1, feed[i], tol, min_segments, max_radius, max_sweep, simplify, keep, ok_, oxyz, oc,
+                     of, m)
         i = j + 1
     return ok_[:m], oxyz[:m], oc[:m], of[:m]
+
+
+@njit(cache=True, nogil=True)
+def fit_polylines_kernel(pts, offsets, feed, tol, min_segments, max_radius, max_sweep, simplify):  # type: ignore[no-untyped-def]  # noqa: E501
+    """Many polylines fitted in one call, each as :func:`fit_arcs_kernel` fits one run of feeds.
+
+    Parameters
+    ----------
+    pts : ndarray of shape (N, 3), float64, mm
+        The polylines' points one after the other: polyline ``k`` is ``pts[offsets[k]:offsets[k + 1]]``, its
+        first point the start (the tool's position), the moves going through the others.
+    offsets : ndarray of shape (K + 1,), int64
+        Non-decreasing, ``offsets[0] == 0``, ``offsets[K] == N``.
+    feed : float
+        Feed of every move, mm/min.
+    tol, min_segments, max_radius, max_sweep, simplify
+        As in :func:`fit_arcs_kernel`.
+
+    Returns
+    -------
+    kind, xyz, center, feed : the fitted columns (at most ``N - K`` moves);
+    out_offsets : ndarray of shape (K + 1,), int64
+        The moves of polyline ``k`` are rows ``out_offsets[k]:out_offsets[k + 1]``.
+    """
+    n = pts.shape[0]
+    n_poly = offsets.shape[0] - 1
+    ok_ = np.empty(n, np.int8)
+    oxyz = np.empty((n, 3))
+    oc = np.empty((n, 2))
+    of = np.empty(n)
+    keep = np.empty(n + 1, np.bool_)
+    out_off = np.zeros(n_poly + 1, np.int64)
+    m = 0
+    for k in range(n_poly):
+        a = offsets[k]
+        b = offsets[k + 1] - 1
+        if b > a:
+            m = _fit_run(pts, a, b, feed, tol, min_segments, max_radius, max_sweep, simplify, keep, ok_, oxyz, oc,
+                         of, m)
+        out_off[k + 1] = m
+    return ok_[:m], oxyz[:m], oc[:m], of[:m], out_off
 
 
 # plain NumPy reference ------------------------------------------------------------------------------------------
@@ -512,6 +565,33 @@ def fit_arcs_reference(
         np.array(out_c, np.float64).reshape(m, 2),
         np.array(out_f, np.float64),
     )
+
+
+def fit_polylines_reference(
+    pts: NDArray[np.float64],
+    offsets: NDArray[np.int64],
+    feed: float,
+    tol: float,
+    min_segments: int,
+    max_radius: float,
+    max_sweep: float,
+    simplify: bool,
+) -> tuple[NDArray[np.int8], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:
+    """:func:`fit_polylines_kernel` in plain Python: :func:`fit_arcs_reference` on each polyline in turn."""
+    cols: list[tuple[NDArray[np.int8], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]] = []
+    out_off = [0]
+    for k in range(len(offsets) - 1):
+        poly = pts[offsets[k] : offsets[k + 1]]
+        if len(poly) >= 2:
+            m = len(poly) - 1
+            cols.append(fit_arcs_reference(np.full(m, _FEED, np.int8), poly[1:], np.full((m, 2), math.nan),
+                                           np.full(m, float(feed)), poly[0], tol, min_segments, max_radius,
+                                           max_sweep, simplify))
+        out_off.append(out_off[-1] + (len(cols[-1][0]) if len(poly) >= 2 else 0))
+    if not cols:
+        return np.zeros(0, np.int8), np.zeros((0, 3)), np.zeros((0, 2)), np.zeros(0), np.array(out_off, np.int64)
+    return (np.concatenate([c[0] for c in cols]), np.concatenate([c[1] for c in cols]),
+            np.concatenate([c[2] for c in cols]), np.concatenate([c[3] for c in cols]), np.array(out_off, np.int64))
 
 
 def _douglas_peucker(p: NDArray[np.float64], a: int, c: int, tol: float) -> list[int]:

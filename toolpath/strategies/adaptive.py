@@ -59,7 +59,7 @@ from scipy.ndimage import distance_transform_edt, find_objects, label
 from shapely.geometry import LineString
 from shapely.prepared import prep
 
-from ..arcfit import fit_polyline
+from ..arcfit import fit_polylines
 from ..enums import Direction
 from ..errors import InputError, UnreachableError
 from ..geometry.slicing import tool_residue
@@ -547,6 +547,26 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
     return plan
 
 
+def _fit_segments(segments: list[Segment], kind: str, feed_mm_min: float, tol: float, *,
+                  simplify_lines: bool) -> tuple[list[Any], dict[int, tuple[int, int]]] | None:
+    """Arcs fitted to every segment of ``kind`` (without per-move feeds) in one kernel call, at z = 0.
+
+    Returns ``([kind, xyz, center, feed, z], {segment index: (first, end) move})``, or None when there is
+    no such segment. The caller replaces the xyz column by a copy at each level's z (and the fifth item).
+    """
+    idx = [k for k, s in enumerate(segments) if s.kind == kind and s.feed_scale is None and len(s.xy) >= 2]
+    if not idx:
+        return None
+    counts = np.array([len(segments[k].xy) for k in idx], np.int64)
+    offsets = np.zeros(len(idx) + 1, np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    pts = np.zeros((int(offsets[-1]), 3))
+    pts[:, :2] = np.concatenate([segments[k].xy for k in idx])
+    moves, at = fit_polylines(pts, offsets, feed_mm_min, tol, simplify_lines=simplify_lines)
+    return [moves.kind, moves.xyz, moves.center, moves.feed, math.nan], {
+        k: (int(at[j]), int(at[j + 1])) for j, k in enumerate(idx)}
+
+
 def _simplify_all(paths: list[NDArray[np.float64] | None], tol: float) -> list[NDArray[np.float64] | None]:
     """Every polyline (M, 2) simplified within ``tol`` mm (Douglas-Peucker, one shapely call); None stays None."""
     idx = [i for i, xy in enumerate(paths) if xy is not None and len(xy) >= 3]
@@ -626,9 +646,13 @@ def _cut_levels(pocket: Pocket, tool: Tool, params: AdaptiveParams, plan: Adapti
             b.rapid(xy[0], xy[1], z_from + 1.0)
         b.feed(xy[0], xy[1], z_from, fp)
 
-    simple = _simplify_all([s.xy if s.kind == "pass" else None for s in plan.segments],
-                           max(params.tolerance_mm, _SIMPLIFY_CELL * plan.cell_mm, 1e-4))
-    fitted_2d: dict[int, Toolpath] = {}  # arcs fitted to a segment at the first level
+    pass_tol = max(params.tolerance_mm, _SIMPLIFY_CELL * plan.cell_mm, 1e-4)
+    simple = _simplify_all([s.xy if s.kind == "pass" else None for s in plan.segments], pass_tol) \
+        if not params.fit_arcs else []
+    # arcs fitted once to every pass (and finishing loop), in one kernel call each, repeated at every level
+    fitted = {kind: _fit_segments(plan.segments, kind, f, tol, simplify_lines=kind == "pass")
+              for kind, tol in (("pass", pass_tol), ("finish", params.tolerance_mm))
+              if params.fit_arcs and tol > 0}
     z_prev = pocket.z_top_mm
     for z in depths:
         for k, s in enumerate(plan.segments):
@@ -686,22 +710,17 @@ def _cut_levels(pocket: Pocket, tool: Tool, params: AdaptiveParams, plan: Adapti
                 b.feeds(np.column_stack([xy[1:], np.full(len(xy) - 1, z)]), f * s.feed_scale)
                 continue
             first = len(b)
-            if params.fit_arcs and (s.kind == "pass" or (s.kind == "finish" and params.tolerance_mm > 0)):
+            fit = fitted.get(s.kind)
+            if fit is not None:
                 # arcs fitted to the raw pass, the lines between simplified, all within the simplification
                 # tolerance; finishing loops (on C's boundary) within tolerance_mm, the clearance to the walls
-                tol = max(params.tolerance_mm, _SIMPLIFY_CELL * plan.cell_mm, 1e-4) if s.kind == "pass" else \
-                    params.tolerance_mm
-                # fitted once (first level), then repeated at every level with its z
-                fitted = fitted_2d.get(k)
-                if fitted is None:
-                    fitted = fitted_2d[k] = fit_polyline(
-                        (start[0], start[1], z), np.column_stack([xy[1:], np.full(len(xy) - 1, z)]), f, tol,
-                        simplify_lines=s.kind == "pass")
-                    b.extend(fitted)
-                else:
-                    xyz = fitted.xyz.copy()
-                    xyz[:, 2] = z
-                    b.extend(Toolpath(fitted.kind, xyz, fitted.center, fitted.feed))
+                cols, at = fit
+                if cols[4] != z:  # the fitted moves at this level's z: a new copy per level (the builder
+                    cols[1] = cols[1].copy()  # keeps views of the last one)
+                    cols[1][:, 2] = z
+                    cols[4] = z
+                a, e = at.get(k, (0, 0))
+                b.extend_columns(cols[0][a:e], cols[1][a:e], cols[2][a:e], cols[3][a:e])
             else:
                 xy = simple[k] if s.kind == "pass" else xy
                 # the tool is at the start (xy[0]); the points after it are distinct (steps > 0, simplified)

@@ -118,6 +118,26 @@ class BlockBuilder:
         if self._n_chunks >= _BLOCK:
             self._pack()
 
+    def extend_columns(self, kind: NDArray[np.int8], xyz: NDArray[np.float64], center: NDArray[np.float64],
+                       feed: NDArray[np.float64]) -> None:
+        """Append moves given as Toolpath columns (kept as given, not copied: do not change them afterwards).
+
+        Unlike :meth:`extend` no :class:`~toolpath.moves.Toolpath` is made per call: the columns are checked
+        when the chunks are packed into a block (every ``_BLOCK`` moves and in :meth:`build`).
+        """
+        n = len(kind)
+        if n == 0:
+            return
+        if self._kind:
+            self._flush()
+        self._chunks.append((kind, xyz, center, feed))
+        self._n_chunks += n
+        self._n += n
+        p = xyz[n - 1]
+        self._pos = (float(p[0]), float(p[1]), float(p[2]))
+        if self._n_chunks >= _BLOCK:
+            self._pack()
+
     def build(self) -> Toolpath:
         """Freeze into a :class:`~toolpath.moves.Toolpath`.
 
