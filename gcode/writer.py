@@ -37,7 +37,7 @@ import numpy as np
 from toolpath.atomic import atomic_write
 from toolpath.enums import Coolant, MoveKind
 from toolpath.errors import GcodeError
-from toolpath.moves import arc_points, arc_sweep
+from toolpath.moves import arc_points
 from toolpath.program import Program
 
 from .dialect import ArcStyle, CommentStyle, Dialect, Units, get_dialect
@@ -201,16 +201,14 @@ class _Emitter:
         assert self.pos_mm is not None
         start = self.pos_mm
         words, txt = self._axes(end_mm, force_xy=True)
-        end_w = np.array([float(t.rstrip(".") or 0) / self.scale for t in txt])
+        end_w = [float(t.rstrip(".") or 0) / self.scale for t in txt]
         s = self.scale
         out = [self.code("G", 2 if cw else 3)]
         self.motion = "2" if cw else "3"
         out += words
         r_start = math.hypot(start[0] - center_mm[0], start[1] - center_mm[1])
         if self.arcs is ArcStyle.R:
-            sweep = float(
-                arc_sweep(start[None], end_w[None], center_mm[None], np.array([2 if cw else 3], np.int8))[0]
-            )
+            sweep = _sweep(start, end_w, center_mm, not cw)
             r = r_start if abs(sweep) <= math.pi else -r_start
             out.append("R" + format_number(r * s, self.dec, point=self.d.decimal_point))
         elif self.d.arc_center_block:
@@ -241,15 +239,27 @@ class _Emitter:
         return " ".join(out)
 
 
+def _sweep(start, end, center, ccw: bool) -> float:  # noqa: ANN001
+    """Signed sweep of one arc in radians, as :func:`toolpath.moves.arc_sweep` computes it, on plain floats."""
+    a0 = math.atan2(start[1] - center[1], start[0] - center[0])
+    a1 = math.atan2(end[1] - center[1], end[0] - center[0])
+    two_pi = 2 * math.pi
+    d = (a1 - a0) % two_pi if ccw else -((a0 - a1) % two_pi)
+    if abs(d) < 1e-9 and math.hypot(end[0] - start[0], end[1] - start[1]) < 1e-9:
+        d = two_pi if ccw else -two_pi
+    return d
+
+
 def _arc_pieces(
     start: np.ndarray, end: np.ndarray, center: np.ndarray, kind: int, max_sweep_rad: float, *, split_full: bool
 ) -> list[np.ndarray]:
     """End points splitting one arc into pieces of at most ``max_sweep_rad`` (a full circle into >= 2 if asked)."""
-    sweep = float(arc_sweep(start[None], end[None], center[None], np.array([kind], np.int8))[0])
+    sweep = _sweep(start, end, center, kind == MoveKind.ARC_CCW)
     n = max(1, math.ceil(abs(sweep) / max_sweep_rad - 1e-9))
-    full = abs(abs(sweep) - 2 * math.pi) < 1e-12 and np.hypot(*(end[:2] - start[:2])) < 1e-9
-    if full and split_full:
-        n = max(n, 2)
+    if split_full and n < 2:
+        full = abs(abs(sweep) - 2 * math.pi) < 1e-12 and math.hypot(end[0] - start[0], end[1] - start[1]) < 1e-9
+        if full:
+            n = 2
     if n == 1:
         return [end]
     r = math.hypot(start[0] - center[0], start[1] - center[1])
@@ -557,7 +567,8 @@ def _arc(
     e: _Emitter, start: np.ndarray, end: np.ndarray, center: np.ndarray, kind: int, f: float, max_sweep: float,
     arcs: ArcStyle, d: Dialect,
 ) -> Iterator[str]:
-    if e.pos_mm is None or not np.all(np.isfinite(e.pos_mm)):
+    pos = e.pos_mm
+    if pos is None or not all(math.isfinite(v) for v in pos):
         raise GcodeError("an arc cannot be the first move: its start is unknown to the controller")
     r0 = math.hypot(start[0] - center[0], start[1] - center[1])
     r1 = math.hypot(end[0] - center[0], end[1] - center[1])
@@ -579,11 +590,10 @@ def _arc(
         start, np.asarray(end, np.float64), center, kind, max_sweep,
         split_full=(arcs is ArcStyle.R or not d.full_circles),
     )
+    # an arc that rounds to a point (but is not a full circle) is below the output resolution
+    full_model = len(pieces) == 1 and math.hypot(end[0] - start[0], end[1] - start[1]) < 1e-9
     for p in pieces:
-        # an arc that rounds to a point (but is not a full circle) is below the output resolution
-        txt = [e.num(float(v)) for v in p]
-        full_model = len(pieces) == 1 and np.hypot(*(end[:2] - start[:2])) < 1e-9
-        if txt[:2] == e.pos_txt[:2] and not full_model:
+        if not full_model and e.num(float(p[0])) == e.pos_txt[0] and e.num(float(p[1])) == e.pos_txt[1]:
             b = e.linear(p, f)
         else:
             b = e.arc(p, center, kind == MoveKind.ARC_CW, f)

@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from gcode_programs import hand_program
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import gcode
 from toolpath.errors import GcodeError
@@ -131,3 +133,19 @@ def test_golden_files(dialect):
         golden.write_text(text)
     assert golden.exists(), f"no golden file for {dialect}; run with GCODE_REGENERATE_GOLDEN=1 and review it"
     assert text == golden.read_text()
+
+
+@given(st.tuples(*[st.floats(-50, 50, allow_nan=False)] * 6), st.booleans(), st.booleans())
+@settings(max_examples=300, deadline=None)
+def test_scalar_sweep_is_arc_sweep(coords, ccw, closed) -> None:  # noqa: ANN001
+    """The writer's float sweep (per arc, no arrays) equals toolpath.moves.arc_sweep, full circles included."""
+    from gcode.writer import _sweep
+    from toolpath.moves import MoveKind, arc_sweep
+
+    sx, sy, ex, ey, cx, cy = coords
+    if closed:
+        ex, ey = sx, sy
+    start, end, centre = np.array([[sx, sy, 0.0]]), np.array([[ex, ey, 0.0]]), np.array([[cx, cy]])
+    kind = np.array([MoveKind.ARC_CCW if ccw else MoveKind.ARC_CW], np.int8)
+    want = float(arc_sweep(start, end, centre, kind)[0])
+    assert _sweep((sx, sy), (ex, ey), (cx, cy), ccw) == pytest.approx(want, abs=1e-12)
