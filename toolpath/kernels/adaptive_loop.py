@@ -36,6 +36,8 @@ import math
 
 import numpy as np
 from numba import njit
+from numpy.typing import NDArray
+from scipy.ndimage import distance_transform_edt
 
 from .engagement import (
     adaptive_pass_kernel,
@@ -51,7 +53,7 @@ from .engagement import (
 )
 
 __all__ = ["LOOP_NO_START", "LOOP_FULL", "segment_allowed_kernel", "segment_allowed_reference",
-           "pass_loop_kernel", "pass_loop_reference"]
+           "pass_loop_kernel", "pass_loop_reference", "start_band_kernel", "start_band_reference"]
 
 LOOP_NO_START, LOOP_FULL = 0, 1
 _DROP_R = 0.5  # a rejected start drops the candidates within this many tool radii
@@ -80,6 +82,73 @@ def segment_allowed_reference(allowed, x0, y0, cell, ax, ay, bx, by) -> bool:  #
     iy = np.floor((ay + t * (by - ay) - y0) * (1.0 / cell) + 0.5).astype(np.int64)
     ok = (ix >= 0) & (ix < allowed.shape[1]) & (iy >= 0) & (iy < allowed.shape[0])
     return bool(ok.all() and np.all(allowed[iy, ix] != 0))
+
+
+@njit(cache=True, nogil=True)
+def start_band_kernel(mat, allowed, cell, lo, hi):  # type: ignore[no-untyped-def]
+    """uint8 mask of the allowed free cells whose distance to the nearest material cell (``mat`` non-zero),
+    centre to centre, is in ``[lo, hi)`` mm: where new passes may start.
+
+    The same mask as :func:`toolpath.kernels.raster.band_kernel` (distance ``sqrt(d2) * cell`` as
+    :func:`scipy.ndimage.distance_transform_edt` computes it), by row spans: a free cell is in the band when
+    some boundary material cell (one with a free cell among its 8 neighbours) is nearer than ``hi`` and
+    none nearer than ``lo``. Each boundary cell marks, per row within reach, the span of cells nearer than
+    ``hi`` and the span nearer than ``lo`` in two difference arrays (two writes a row, not a disc of
+    cells), summed along the rows at the end.
+    """
+    ny, nx = mat.shape
+    rc = int(math.ceil(hi / cell))
+    w_lo = np.full(rc + 1, -1, np.int64)  # per row offset, the largest column offset nearer than lo (-1: none)
+    w_hi = np.full(rc + 1, -1, np.int64)
+    for dj in range(rc + 1):
+        for di in range(rc + 1):
+            d = math.sqrt(float(di * di + dj * dj)) * cell
+            if d < hi:
+                w_hi[dj] = di
+            if d < lo:
+                w_lo[dj] = di
+    n_lo = np.zeros((ny, nx + 1), np.int32)
+    n_hi = np.zeros((ny, nx + 1), np.int32)
+    for j in range(ny):
+        for i in range(nx):
+            if mat[j, i] == 0:
+                continue
+            edge = False
+            for jj in range(max(0, j - 1), min(ny, j + 2)):
+                for ii in range(max(0, i - 1), min(nx, i + 2)):
+                    if mat[jj, ii] == 0:
+                        edge = True
+            if not edge:
+                continue
+            for jj in range(max(0, j - rc), min(ny, j + rc + 1)):
+                dj = abs(jj - j)
+                w = w_hi[dj]
+                if w >= 0:
+                    n_hi[jj, max(0, i - w)] += 1
+                    n_hi[jj, min(nx, i + w + 1)] -= 1
+                w = w_lo[dj]
+                if w >= 0:
+                    n_lo[jj, max(0, i - w)] += 1
+                    n_lo[jj, min(nx, i + w + 1)] -= 1
+    out = np.zeros((ny, nx), np.uint8)
+    for j in range(ny):
+        a = 0
+        b = 0
+        for i in range(nx):
+            a += n_hi[j, i]
+            b += n_lo[j, i]
+            if a > 0 and b == 0 and allowed[j, i] != 0 and mat[j, i] == 0:
+                out[j, i] = 1
+    return out
+
+
+def start_band_reference(mat: NDArray[np.uint8], allowed: NDArray[np.uint8], cell: float, lo: float,
+                         hi: float) -> NDArray[np.uint8]:
+    """Plain :func:`start_band_kernel`: SciPy's exact Euclidean distance transform of the free cells."""
+    if not np.any(mat != 0):
+        return np.zeros(mat.shape, np.uint8)
+    free = distance_transform_edt(mat == 0) * cell
+    return ((allowed != 0) & (mat == 0) & (free >= lo) & (free < hi)).astype(np.uint8)
 
 
 @njit(cache=True, nogil=True)
@@ -124,6 +193,7 @@ def pass_loop_kernel(mat, mat0, allowed, x0, y0, cell, r, cs, sn, probe_r, step,
         Passes written (``seg_start[: n_seg + 1]``, ``seg_link[: n_seg]``, ``out_xy[: seg_start[n_seg]]``).
     """
     cap = buf_xy.shape[0]
+    dist = np.empty(alive.shape[0])
     n_seg = 0
     n_out = 0
     seg_start[0] = 0
@@ -145,13 +215,16 @@ def pass_loop_kernel(mat, mat0, allowed, x0, y0, cell, r, cs, sn, probe_r, step,
         hx = state[0] if state[2] > 0 else alive[0, 0]
         hy = state[1] if state[2] > 0 else alive[0, 1]
         choice = -1
+        # squared distances once; the nearest (first of equals) is checked, a dead one swapped out with its
+        # distance and the next nearest taken
+        for i in range(n_alive):
+            dist[i] = (alive[i, 0] - hx) ** 2 + (alive[i, 1] - hy) ** 2
         while n_alive > 0:
             best = 0
             bd = math.inf
             for i in range(n_alive):
-                d = (alive[i, 0] - hx) ** 2 + (alive[i, 1] - hy) ** 2
-                if d < bd:
-                    bd = d
+                if dist[i] < bd:
+                    bd = dist[i]
                     best = i
             if _live(mat, x0, y0, cell, alive[best, 0], alive[best, 1], probe_r, cs, sn) > 0:
                 choice = best
@@ -159,6 +232,7 @@ def pass_loop_kernel(mat, mat0, allowed, x0, y0, cell, r, cs, sn, probe_r, step,
             n_alive -= 1
             alive[best, 0] = alive[n_alive, 0]
             alive[best, 1] = alive[n_alive, 1]
+            dist[best] = dist[n_alive]
         if choice < 0:
             return LOOP_NO_START, n_alive, n_seg
         qx = alive[choice, 0]

@@ -20,7 +20,7 @@ cut at the level is a raster (:mod:`toolpath.kernels.engagement`): the cells of 
 
 Steps 2 and 3 run as one Numba kernel (:func:`toolpath.kernels.adaptive_loop.pass_loop_kernel`) until no
 start is live; Python then seeds new starts (cells at a tool radius from the material,
-:func:`toolpath.kernels.raster.band_kernel`) or a new entry, and calls it again. Raster cell
+:func:`toolpath.kernels.adaptive_loop.start_band_kernel`) or a new entry, and calls it again. Raster cell
 ``min(ae / 4, R / 12)``, about one circle sample per cell, steps of ``ae / 2``.
 4. *Finishing*: staged loops along every boundary of ``C`` (walls on the right for climb) at each level,
    their convex corners rounded (:func:`~toolpath.strategies.adaptive_finish.finish_loops`), so the tool
@@ -63,13 +63,13 @@ from ..arcfit import fit_polylines
 from ..enums import Direction
 from ..errors import InputError, UnreachableError
 from ..geometry.slicing import tool_residue
-from ..kernels.adaptive_loop import LOOP_FULL, pass_loop_kernel
+from ..kernels.adaptive_loop import LOOP_FULL, pass_loop_kernel, start_band_kernel
 from ..kernels.engagement import (
     circle_samples,
     clear_capsule_kernel,
     clear_disc_kernel,
 )
-from ..kernels.raster import band_kernel, rasterize
+from ..kernels.raster import rasterize
 from ..moves import Toolpath, ToolpathBuilder
 from ..pocket import Pocket
 from ..tool import Tool
@@ -402,7 +402,7 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
         w = window(r + 3.0 * cell)
         if w is None:
             return False
-        cand = band_kernel(mat[w], allowed[w], cell, r + 0.75 * cell, r + 2.25 * cell)
+        cand = start_band_kernel(mat[w], allowed[w], cell, r + 0.75 * cell, r + 2.25 * cell)
         iy, ix = np.nonzero(cand)
         if iy.size == 0:
             return False

@@ -17,8 +17,10 @@ from toolpath.kernels.adaptive_loop import (
     pass_loop_reference,
     segment_allowed_kernel,
     segment_allowed_reference,
+    start_band_kernel,
+    start_band_reference,
 )
-from toolpath.kernels.raster import rasterize
+from toolpath.kernels.raster import band_kernel, rasterize
 
 
 def _setup(seed: int, max_seg: int = 64):
@@ -96,3 +98,30 @@ def test_segment_allowed_matches_reference_and_keeps_inside(ax, ay, bx, by):
         seg = LineString([(ax, ay), (bx, by)]) if math.hypot(bx - ax, by - ay) > 0 else None
         if seg is not None:
             assert region.buffer(1e-9).covers(seg)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000), st.floats(0.0, 0.6), st.floats(0.0, 0.3), st.floats(0.05, 1.5), st.floats(0.01, 1.0),
+       st.booleans(), st.floats(0.03, 0.2))
+def test_start_band_matches_exact_distance_transform(seed, density, allowed_gap, lo, width, block, cell):
+    """Row spans give the band the exact EDT gives (and raster.band_kernel, which stamps discs)."""
+    rng = np.random.default_rng(seed)
+    mat = (rng.random((47, 61)) < density).astype(np.uint8)
+    if block:
+        mat[8:30, 10:40] = 1
+        mat[0, :] = 1  # material on the grid's edge
+    allowed = (rng.random(mat.shape) >= allowed_gap).astype(np.uint8)
+    got = start_band_kernel(mat, allowed, cell, lo, lo + width)
+    assert np.array_equal(got, start_band_reference(mat, allowed, cell, lo, lo + width))
+    assert np.array_equal(got, band_kernel(mat, allowed, cell, lo, lo + width))
+
+
+def test_start_band_of_a_single_cell_is_an_annulus():
+    mat = np.zeros((81, 81), np.uint8)
+    mat[40, 40] = 1
+    got = start_band_kernel(mat, np.ones_like(mat), 0.1, 1.0, 2.0)
+    yy, xx = np.mgrid[0:81, 0:81]
+    d = np.hypot(yy - 40, xx - 40) * 0.1
+    assert np.array_equal(got.astype(bool), (d >= 1.0 - 1e-9) & (d < 2.0 - 1e-9))
+    assert got.sum() > 0.9 * math.pi * (20**2 - 10**2)
+    assert not start_band_kernel(np.zeros_like(mat), np.ones_like(mat), 0.1, 1.0, 2.0).any()

@@ -228,8 +228,8 @@ def test_block_builder_equals_toolpath_builder():
     try:
         rng = np.random.default_rng(1)
         a, b = ab.BlockBuilder(), ToolpathBuilder()
-        for i in range(60):
-            k = i % 5
+        for i in range(72):
+            k = i % 6
             x, y, z = rng.uniform(-5, 5, 3)
             if k == 0:
                 a.rapid(x, y, z), b.rapid(x, y, z)
@@ -244,7 +244,11 @@ def test_block_builder_equals_toolpath_builder():
             else:
                 part = Toolpath(np.array([1, 2], np.int8), rng.uniform(-5, 5, (2, 3)),
                                 np.array([[np.nan, np.nan], [1.0, 2.0]]), np.array([300.0, 400.0]))
-                a.extend(part)
+                if k == 4:
+                    a.extend(part)
+                else:  # the columns as given, and an empty slice of them
+                    a.extend_columns(part.kind, part.xyz, part.center, part.feed)
+                    a.extend_columns(part.kind[:0], part.xyz[:0], part.center[:0], part.feed[:0])
                 ab.append_toolpath(b, part)
             assert len(a) == len(b) and a.position == pytest.approx(b.position)
         assert a.build() == b.build()
