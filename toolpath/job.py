@@ -166,6 +166,7 @@ def mill(
     drill_params: DrillParams | None = None,
     skip_holes_for: tuple[Tool, ...] | list[Tool] = (),
     material_above_cleared: bool = False,
+    rest_after: Tool | None = None,
 ) -> MillResult:
     """Slice ``part`` and clear every pocket with one tool.
 
@@ -220,6 +221,11 @@ def mill(
         When ``tool`` itself is a drill (a drilling operation alone): earlier operations have cleared the
         pockets above the holes. Without it only holes open to the stock top are drilled; the others are
         reported unreachable.
+    rest_after : Tool, optional
+        Rest machining: a larger end mill has cleared the part before (an earlier operation); ``tool``
+        clears only what that one left and ``tool`` can reach (:func:`toolpath.strategies.rest.rest_clearing`,
+        offset loops clipped to the rest; ``strategy`` must be ``"offset"``). Holes the larger tool fits are
+        left (it bored or cleared them).
 
     With a drill as ``tool`` the call makes one drilling operation and ``strategy``, ``stepover`` and the
     clearing options are not used.
@@ -236,6 +242,14 @@ def mill(
     if name != "drill" and STRATEGIES[name] is None:
         built = ", ".join(k for k, v in STRATEGIES.items() if v)
         raise InputError(f"strategy {strategy!r} is not available yet; available: {built}")
+    if rest_after is not None:
+        if not isinstance(rest_after, Tool) or rest_after.kind.value == "drill":
+            raise InputError(f"rest_after must be the end mill of an earlier operation (a Tool), got {rest_after!r}")
+        if name != "offset":
+            raise InputError(f"rest machining runs the offset strategy; got strategy {strategy!r} (use \"offset\")")
+        if not rest_after.radius_mm > tool.radius_mm:
+            raise InputError(f"rest machining needs a tool smaller than the earlier one: D{tool.diameter_mm:g} is "
+                             f"not smaller than D{rest_after.diameter_mm:g} mm")
     if isinstance(part, (str, os.PathLike)):
         path = Path(part)
         if not path.is_file():
@@ -308,6 +322,11 @@ def mill(
         params = OffsetParams(**kw, **more, order=order, corner_radius_mm=float(corner_radius_mm))  # type: ignore[arg-type]
         clear = clear_pockets
         plans = []
+        if rest_after is not None:
+            from .strategies.rest import rest_clearing
+
+            def clear(pockets: list[Any], t: Tool, prm: Any, *, clearance_z_mm: float, plans: Any = None) -> Any:
+                return rest_clearing(pockets, t, rest_after, prm, clearance_z_mm=clearance_z_mm)
     if plans is not None:
         try:
             params.validate(tool)
@@ -336,6 +355,10 @@ def mill(
     left_out = skip + drilled
     rest = [p for p in sliced.pockets if not any(p is q for q in left_out)]
     holes = _boreable(rest, tool) if bore_holes else []
+    if rest_after is not None:  # the larger tool bored (or cleared) the holes it fits: nothing left in them
+        done = _boreable(rest, rest_after)
+        holes = [h for h in holes if not any(h is q for q in done)]
+        rest = [p for p in rest if not any(p is q for q in done)]
     others = [p for p in rest if not any(p is h for h in holes)]
     tp = Toolpath.empty()
     if others or not (holes or left_out):
@@ -355,7 +378,9 @@ def mill(
                           axial_stock_mm=float(axial_stock_mm))
         tp_holes, _ = make_holes(holes, tool, bore=bore, clearance_z_mm=clearance_z)
         tp = Toolpath.concat([tp, tp_holes])
-    ops = [Operation(tool, tp, spindle_rpm=spindle_rpm, coolant=coolant, name=f"{name} clearing D{tool.diameter_mm:g}")]
+    label = f"{name} clearing D{tool.diameter_mm:g}" if rest_after is None else \
+        f"{name} rest D{tool.diameter_mm:g} after D{rest_after.diameter_mm:g}"
+    ops = [Operation(tool, tp, spindle_rpm=spindle_rpm, coolant=coolant, name=label)]
     if drilled:
         tp_drill, _ = make_holes(drilled, drill, drill=dparams, clearance_z_mm=clearance_z)  # type: ignore[arg-type]
         op_d = Operation(drill, tp_drill, spindle_rpm=spindle_rpm, coolant=coolant,  # type: ignore[arg-type]

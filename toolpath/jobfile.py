@@ -43,6 +43,8 @@ next to its part and run from anywhere::
     spring_pass = false            # run the wall finishing pass twice
     bore = true                    # bore round holes on a helix (false: clear them like pockets)
     drill = "d5"                   # a drill tool: it drills the holes of its diameter after this operation
+    rest = false                   # rest machining (offset): clear only what the previous milling
+                                   # operation's larger end mill left
 
     [tools.d5]
     diameter_mm = 5.0
@@ -54,8 +56,9 @@ next to its part and run from anywhere::
     feed_mm_min = 150.0
     peck_mm = 5.0                  # depth of each peck, mm (default one drill diameter)
 
-Each milling operation clears every pocket of the part from the stock (there is no rest machining yet), so
-a second operation with a smaller tool recuts what the first cut and reaches what it could not. The holes a
+Each milling operation clears every pocket of the part from the stock, so a second operation with a smaller
+tool recuts what the first cut and reaches what it could not; with ``rest = true`` it clears only what the
+previous milling operation's (larger) end mill left (rest machining, offset strategy). The holes a
 drill of the job makes (see :func:`toolpath.job.drillable`) are left by every milling operation.
 
 Errors name the file, the key and the bad value (:class:`~toolpath.errors.InputError`).
@@ -89,7 +92,7 @@ _TOP_KEYS = {"part", "depth_mm", "setup", "dialect", "machine", "output", "name"
 _TOOL_KEYS = {"diameter_mm", "kind", "number", "flutes", "flute_length_mm", "corner_radius_mm"}
 _OP_KEYS = {"tool", "strategy", "stepover", "stepdown_mm", "feed_mm_min", "plunge_feed_mm_min", "spindle_rpm",
             "coolant", "name", "clearance_mm", "kind", "order", "entry", "corner_radius_mm", "axial_stock_mm",
-            "floor_pass_mm", "spring_pass", "bore", "drill"}
+            "floor_pass_mm", "spring_pass", "bore", "drill", "rest"}
 _DRILL_OP_KEYS = {"tool", "kind", "feed_mm_min", "spindle_rpm", "coolant", "name", "clearance_mm", "peck_mm"}
 _OP_KINDS = ("mill", "drill")
 _STOCK_KEYS = {"allowance_mm", "allowance_top_mm", "allowance_bottom_mm", "min_mm", "max_mm"}
@@ -127,6 +130,7 @@ class OperationSpec:
     bore: bool = True
     drill: str | None = None
     peck_mm: float | None = None
+    rest: bool = False
 
 
 @dataclass(frozen=True)
@@ -346,6 +350,7 @@ def parse_job(data: dict[str, Any], source: str | os.PathLike[str]) -> Job:
             raise InputError(f"{_where(src, key)} must be a table, got {op!r}")
         ops.append(_operation(src, key, op, tools))
     _check_drills(src, ops, tools)
+    _check_rest(src, ops, tools)
     depth = _num(src, "depth_mm", data["depth_mm"]) if "depth_mm" in data else None
     if depth is not None and part.suffix.lower() not in (".dxf", ".svg"):
         raise InputError(f"{_where(src, 'depth_mm')} applies to 2D drawings (.dxf/.svg), not {part.name!r}")
@@ -438,8 +443,31 @@ def _operation(src: Path, key: str, op: dict[str, Any], tools: dict[str, ToolSpe
         spring_pass=_bool(src, key + ".spring_pass", op.get("spring_pass", False)),
         bore=_bool(src, key + ".bore", op.get("bore", True)),
         drill=drill,
+        rest=_bool(src, key + ".rest", op.get("rest", False)),
         **common,
     )
+
+
+def _rest_source(ops: list[OperationSpec], i: int) -> int | None:
+    """The milling operation before ``ops[i]`` (the one a rest operation follows), or None."""
+    return next((j for j in range(i - 1, -1, -1) if ops[j].kind == "mill"), None)
+
+
+def _check_rest(src: Path, ops: list[OperationSpec], tools: dict[str, ToolSpec]) -> None:
+    """A rest operation runs the offset strategy after a milling operation with a larger end mill."""
+    for i, o in enumerate(ops):
+        if not o.rest:
+            continue
+        where = _where(src, f"operations[{i}].rest")
+        if o.strategy != "offset":
+            raise InputError(f"{where}: rest machining runs the offset strategy, got strategy {o.strategy!r}")
+        j = _rest_source(ops, i)
+        if j is None:
+            raise InputError(f"{where}: rest machining follows an earlier milling operation; there is none before")
+        big, small = tools[ops[j].tool].tool, tools[o.tool].tool
+        if not big.radius_mm > small.radius_mm:
+            raise InputError(f"{where}: its tool {o.tool!r} (D{small.diameter_mm:g}) must be smaller than the "
+                             f"previous milling operation's {ops[j].tool!r} (D{big.diameter_mm:g})")
 
 
 def _check_drills(src: Path, ops: list[OperationSpec], tools: dict[str, ToolSpec]) -> None:
@@ -559,6 +587,8 @@ def mill_job(job: Job, *, progress: Callable[[int, int], None] | None = None) ->
                       skip_holes_for=tuple(t for j, t in drills.items() if j != i))
             if spec.drill is not None:
                 kw["drill"] = job.tools[spec.drill].tool
+            if spec.rest:
+                kw["rest_after"] = job.tools[job.operations[_rest_source(list(job.operations), i)].tool].tool  # type: ignore[index]
         try:
             res = mill(job.part, tool, strategy=spec.strategy if spec.kind == "mill" else "offset",
                        stepover=spec.stepover, stepdown_mm=spec.stepdown_mm,

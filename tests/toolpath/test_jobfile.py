@@ -281,3 +281,77 @@ def test_drill_only_job_drills_the_holes_open_at_the_top(plate_dir: Path) -> Non
     feeds = tp.kind == 1
     assert {(round(x, 3), round(y, 3)) for x, y in tp.xyz[feeds, :2]} == {(48.0, 10.0), (48.0, 30.0)}
     assert any("under material" in u["reason"] for u in res.report["unreachable"])
+
+
+REST_JOB = """\
+part = "boss.step"
+
+[tools.big]
+diameter_mm = 10.0
+number = 1
+
+[tools.small]
+diameter_mm = 3.0
+number = 2
+
+[[operations]]
+tool = "big"
+stepdown_mm = 2.5
+
+[[operations]]
+tool = "small"
+stepdown_mm = 2.5
+rest = true
+"""
+
+
+@pytest.fixture(scope="module")
+def boss_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from parts_for_tests import boss_block
+
+    d = tmp_path_factory.mktemp("boss")
+    boss_block(d / "boss.step")
+    return d
+
+
+def test_rest_operation_clears_what_the_big_tool_left(boss_dir: Path) -> None:
+    """A D3 rest operation after a D10 one is what mill(rest_after=D10) makes; simulated after the D10
+    operation it leaves no more reachable floor than a full D3 clearing, cuts nothing of the part, and runs
+    under half the full D3 clearing's path (it visits the R4 corners the D10 cannot enter)."""
+    from parts_for_tests import assert_simulated_clean
+
+    part = boss_dir / "boss.step"
+    res = run_job_file(_bad(REST_JOB, boss_dir, "rest.toml"), write=False)
+    ops = res.program.operations
+    assert [op.tool.diameter_mm for op in ops] == [10.0, 3.0]
+    direct = mill(part, Tool(3.0, number=2), stepdown_mm=2.5, rest_after=Tool(10.0))
+    np.testing.assert_allclose(ops[1].toolpath.xyz, direct.program.toolpath.xyz, atol=1e-9)
+    full = mill(part, Tool(3.0, number=2), stepdown_mm=2.5)
+    assert direct.program.length_mm() < 0.5 * full.program.length_mm()
+    chk = assert_simulated_clean(res.program, part)
+    chk_full = assert_simulated_clean(full.program, part)
+    assert chk.uncut_area_mm2 <= chk_full.uncut_area_mm2 + 0.5
+    assert chk.removed_volume_mm3 == pytest.approx(chk_full.removed_volume_mm3, rel=0.01)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "words"),
+    [
+        ('stepdown_mm = 2.5\nrest = true', 'strategy = "zigzag"\nrest = true', ["operations[1].rest", "offset"]),
+        ('diameter_mm = 3.0', 'diameter_mm = 12.0', ["operations[1].rest", "D12", "smaller"]),
+        ('[[operations]]\ntool = "big"\nstepdown_mm = 2.5\n\n', '', ["operations[0].rest", "earlier"]),
+    ],
+)
+def test_rest_errors_name_the_key(boss_dir: Path, old: str, new: str, words: list[str]) -> None:
+    assert old in REST_JOB
+    with pytest.raises(InputError) as e:
+        load_job(_bad(REST_JOB.replace(old, new), boss_dir, "rest_bad.toml"))
+    assert all(w in str(e.value) for w in words), str(e.value)
+
+
+def test_mill_rest_after_rejects_what_it_cannot_do(boss_dir: Path) -> None:
+    part = boss_dir / "boss.step"
+    with pytest.raises(InputError, match="smaller"):
+        mill(part, Tool(8.0), rest_after=Tool(6.0))
+    with pytest.raises(InputError, match="offset"):
+        mill(part, Tool(3.0), strategy="zigzag", rest_after=Tool(6.0))
