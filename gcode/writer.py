@@ -94,6 +94,9 @@ class _Emitter:
         self.feed_txt: str | None = None
         self.canned = False
         self.cycle: tuple[str, str, str, str] | None = None
+        self._raw: list[float] = [math.nan] * 3  # the last values _axes formatted, mm, and their text
+        self._raw_txt: list[str] = ["", "", ""]
+        self._feed_raw = (math.nan, "")  # the last feed _feed_word formatted, mm/min, and its text
 
     # formatting ---------------------------------------------------------------
     @property
@@ -160,7 +163,10 @@ class _Emitter:
         self.motion = None
 
     def _axes(self, xyz_mm, *, force_xy: bool = False) -> tuple[list[str], list[str]]:  # noqa: ANN001
-        txt = [self.num(v) for v in xyz_mm]
+        # a value equal to the last one formatted on its axis has its text (z and often x or y repeat)
+        raw, last = self._raw, self._raw_txt
+        txt = [last[i] if xyz_mm[i] == raw[i] else self.num(xyz_mm[i]) for i in range(3)]
+        self._raw, self._raw_txt = [float(v) for v in xyz_mm], txt
         words = []
         for i, letter in enumerate("XYZ"):
             if txt[i] != self.pos_txt[i] or (force_xy and i < 2):
@@ -178,9 +184,13 @@ class _Emitter:
         return [self.code("G", int(mode))]
 
     def _feed_word(self, f_mm_min: float) -> list[str]:
-        t = format_number(f_mm_min * self.scale, self.fdec, point=self.d.decimal_point)
-        if float(t.rstrip(".")) <= 0:
-            raise GcodeError(f"feed {f_mm_min!r} mm/min rounds to F{t} in {self.units.value}")
+        if f_mm_min == self._feed_raw[0]:
+            t = self._feed_raw[1]
+        else:
+            t = format_number(f_mm_min * self.scale, self.fdec, point=self.d.decimal_point)
+            if float(t.rstrip(".")) <= 0:
+                raise GcodeError(f"feed {f_mm_min!r} mm/min rounds to F{t} in {self.units.value}")
+            self._feed_raw = (f_mm_min, t)
         if t == self.feed_txt:
             return []
         self.feed_txt = t
