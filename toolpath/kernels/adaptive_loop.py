@@ -14,7 +14,7 @@ nearly full (:data:`LOOP_FULL`: drain the segments, grow ``alive`` if asked, cal
    is taken; dead candidates met on the way are dropped;
 2. a pass (:func:`~toolpath.kernels.engagement.adaptive_pass_kernel`) starts there with the material on
    the chosen side; when it is shorter than two points or removes fewer than ``min_removed`` cells, it
-   is undone (cells restored from ``mat0``) and the candidates within ``r / 2`` of its start are dropped;
+   is undone (cells restored from ``mat0``) and the candidates within ``0.75 r`` of its start are dropped;
 3. otherwise the straight link from the tool's position is checked against the material as it was
    before the pass: the centre stays on allowed cells (sampled every 1/20 cell, so the whole segment
    stays in the allowed region) and the circle meets at most ``target`` points; a clear link is cut at
@@ -56,7 +56,7 @@ __all__ = ["LOOP_NO_START", "LOOP_FULL", "segment_allowed_kernel", "segment_allo
            "pass_loop_kernel", "pass_loop_reference", "start_band_kernel", "start_band_reference"]
 
 LOOP_NO_START, LOOP_FULL = 0, 1
-_DROP_R = 0.5  # a rejected start drops the candidates within this many tool radii
+_DROP_R = 0.75  # a rejected start drops the candidates within this many tool radii (0.5: 1.5x the undone passes)
 
 
 @njit(cache=True, nogil=True)

@@ -60,7 +60,7 @@ from shapely.geometry import LineString
 from shapely.prepared import prep
 
 from ..arcfit import fit_polylines
-from ..enums import Direction
+from ..enums import Direction, MoveKind
 from ..errors import InputError, UnreachableError
 from ..geometry.slicing import tool_residue
 from ..kernels.adaptive_loop import LOOP_FULL, pass_loop_kernel, start_band_kernel
@@ -552,7 +552,8 @@ def _fit_segments(segments: list[Segment], kind: str, feed_mm_min: float, tol: f
     """Arcs fitted to every segment of ``kind`` (without per-move feeds) in one kernel call, at z = 0.
 
     Returns ``([kind, xyz, center, feed, z], {segment index: (first, end) move})``, or None when there is
-    no such segment. The caller replaces the xyz column by a copy at each level's z (and the fifth item).
+    no such segment. Row ``first - 1`` before each segment's moves is a straight feed to its start (the
+    stay-down link to it). :func:`_level_columns` gives the columns at a level's z.
     """
     idx = [k for k, s in enumerate(segments) if s.kind == kind and s.feed_scale is None and len(s.xy) >= 2]
     if not idx:
@@ -563,8 +564,32 @@ def _fit_segments(segments: list[Segment], kind: str, feed_mm_min: float, tol: f
     pts = np.zeros((int(offsets[-1]), 3))
     pts[:, :2] = np.concatenate([segments[k].xy for k in idx])
     moves, at = fit_polylines(pts, offsets, feed_mm_min, tol, simplify_lines=simplify_lines)
-    return [moves.kind, moves.xyz, moves.center, moves.feed, math.nan], {
-        k: (int(at[j]), int(at[j + 1])) for j, k in enumerate(idx)}
+    # segment j's moves go to rows at[j] + j + 1 .. at[j + 1] + j, its link to row at[j] + j
+    n = len(moves) + len(idx)
+    lead = at[:-1] + np.arange(len(idx))
+    rows = np.ones(n, bool)
+    rows[lead] = False
+    kinds = np.full(n, int(MoveKind.FEED), np.int8)
+    kinds[rows] = moves.kind
+    xyz = np.zeros((n, 3))
+    xyz[rows] = moves.xyz
+    xyz[lead] = pts[offsets[:-1]]
+    center = np.full((n, 2), np.nan)
+    center[rows] = moves.center
+    feed = np.full(n, float(feed_mm_min))
+    feed[rows] = moves.feed
+    return [kinds, xyz, center, feed, math.nan], {k: (int(lead[j]) + 1, int(at[j + 1]) + j + 1)
+                                                  for j, k in enumerate(idx)}
+
+
+def _level_columns(cols: list[Any], z: float) -> list[Any]:
+    """The fitted columns of :func:`_fit_segments` at ``z``: the xyz column replaced by a copy at that z when
+    it is not there yet (the builder keeps views of the previous level's copy)."""
+    if cols[4] != z:
+        cols[1] = cols[1].copy()
+        cols[1][:, 2] = z
+        cols[4] = z
+    return cols
 
 
 def _simplify_all(paths: list[NDArray[np.float64] | None], tol: float) -> list[NDArray[np.float64] | None]:
@@ -672,6 +697,16 @@ def _cut_levels(pocket: Pocket, tool: Tool, params: AdaptiveParams, plan: Adapti
                     finishes.append(len(b))  # the approach belongs to the finishing loop
                 else:
                     linking.append(len(b))
+                fit = fitted.get(s.kind)
+                span = fit[1].get(k) if fit is not None else None
+                if span is not None:  # the link and the fitted moves in one slice of the level's columns
+                    cols = _level_columns(fit[0], z)
+                    first = len(b) + 1
+                    b.extend_columns(cols[0][span[0] - 1 : span[1]], cols[1][span[0] - 1 : span[1]],
+                                     cols[2][span[0] - 1 : span[1]], cols[3][span[0] - 1 : span[1]])
+                    if s.kind == "finish":
+                        finishes.extend(range(first, len(b)))
+                    continue
                 b.feed(start[0], start[1], z, 0.5 * f if s.kind == "slot" else f)
             else:
                 enter(start, z_prev)
@@ -714,12 +749,8 @@ def _cut_levels(pocket: Pocket, tool: Tool, params: AdaptiveParams, plan: Adapti
             if fit is not None:
                 # arcs fitted to the raw pass, the lines between simplified, all within the simplification
                 # tolerance; finishing loops (on C's boundary) within tolerance_mm, the clearance to the walls
-                cols, at = fit
-                if cols[4] != z:  # the fitted moves at this level's z: a new copy per level (the builder
-                    cols[1] = cols[1].copy()  # keeps views of the last one)
-                    cols[1][:, 2] = z
-                    cols[4] = z
-                a, e = at.get(k, (0, 0))
+                cols = _level_columns(fit[0], z)
+                a, e = fit[1].get(k, (0, 0))
                 b.extend_columns(cols[0][a:e], cols[1][a:e], cols[2][a:e], cols[3][a:e])
             else:
                 xy = simple[k] if s.kind == "pass" else xy
