@@ -28,7 +28,7 @@ SNAP_MM = 1e-7
 MIN_RING_AREA_MM2 = 1e-9
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _grow(a: NDArray[np.float64], n: int) -> NDArray[np.float64]:
     """``a`` itself when it has at least ``n`` rows, else a copy with room for twice as many."""
     if n <= a.shape[0]:
@@ -40,7 +40,7 @@ def _grow(a: NDArray[np.float64], n: int) -> NDArray[np.float64]:
     return b
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _argsort(a: NDArray[np.float64]) -> NDArray[np.int64]:
     """Indices sorting ``a`` (a bucket pass, then insertion sort): O(n) for spread-out keys."""
     n = a.shape[0]
@@ -78,7 +78,7 @@ def _argsort(a: NDArray[np.float64]) -> NDArray[np.int64]:
     return idx
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _grid(e: NDArray[np.float64], c: float) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]]:
     """Uniform grid of cell ``c`` (mm) over the boxes of segments ``e[:, :4]`` (x0, y0, x1, y1):
     ``(x0, y0, cell, nx, ny)``, CSR starts and segment ids."""
@@ -108,48 +108,16 @@ def _grid(e: NDArray[np.float64], c: float) -> tuple[NDArray[np.float64], NDArra
             for ix in range(span[k, 0], span[k, 1] + 1):
                 ids[fill[iy * nx + ix]] = k
                 fill[iy * nx + ix] += 1
-    geo = np.array([x0, y0, c, nx, ny])
+    geo = np.empty(5)
+    geo[0], geo[1], geo[2], geo[3], geo[4] = x0, y0, c, nx, ny
     return geo, cs, ids
-
-
-@njit(cache=True, nogil=True)
-def _prep(xy: NDArray[np.float64], starts: NDArray[np.int64]) -> NDArray[np.float64]:
-    """Per edge (M, 13): x0, y0, x1, y1, unit right normal (nx, ny), normal of the previous edge, turn at
-    the start vertex (rad, left positive), its cosine and sine, next and previous vertex of the ring."""
-    m = xy.shape[0]
-    e = np.empty((m, 13))
-    for q in range(starts.shape[0] - 1):
-        s, t = starts[q], starts[q + 1]
-        for i in range(s, t):
-            j = i + 1 if i + 1 < t else s
-            ex = xy[j, 0] - xy[i, 0]
-            ey = xy[j, 1] - xy[i, 1]
-            ln = math.hypot(ex, ey)
-            e[i, 0], e[i, 1], e[i, 2], e[i, 3] = xy[i, 0], xy[i, 1], xy[j, 0], xy[j, 1]
-            e[i, 4], e[i, 5] = ey / ln, -ex / ln
-            e[i, 11] = j
-        for i in range(s, t):
-            p = i - 1 if i > s else t - 1
-            e[i, 6], e[i, 7], e[i, 12] = e[p, 4], e[p, 5], p
-            cr = e[p, 4] * e[i, 5] - e[p, 5] * e[i, 4]
-            dt = e[p, 4] * e[i, 4] + e[p, 5] * e[i, 5]
-            e[i, 8], e[i, 9], e[i, 10] = math.atan2(cr, dt), dt, cr
-        for i in range(s, t):
-            if e[i, 9] < 0 and abs(e[i, 10]) <= 1e-12:
-                # the tip of a spike (the ring turns back): +pi or -pi as the ring's turning adds up, not as
-                # the sign of a rounding error says (a zero-width slit into the region turns by -pi)
-                p, q = int(e[i, 12]), int(e[i, 11])
-                th = math.atan2(e[p, 6] * e[q, 5] - e[p, 7] * e[q, 4], e[p, 6] * e[q, 4] + e[p, 7] * e[q, 5])
-                e[i, 8] = math.copysign(math.pi, th - e[p, 8] - e[q, 8])
-                e[i, 9], e[i, 10] = -1.0, 0.0
-    return e
 
 
 # ---------------------------------------------------------------------------------------------------
 # exact primitives
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _line(c: int, e: NDArray[np.float64], d: float) -> tuple[float, float, float, float]:
     """End points of line primitive ``c`` (a moved edge or a connector)."""
     v = c // 2
@@ -158,7 +126,7 @@ def _line(c: int, e: NDArray[np.float64], d: float) -> tuple[float, float, float
     return e[v, 0] + d * e[v, 6], e[v, 1] + d * e[v, 7], e[v, 0] + d * e[v, 4], e[v, 1] + d * e[v, 5]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _prim_at(px: float, py: float, f: int, e: NDArray[np.float64], caps: NDArray[np.float64], d: float) -> int:
     """Primitive under (px, py) on a raw segment of feature ``f``: a segment along moved edge ``v`` runs on
     into the first and last facets of the arcs at its ends."""
@@ -175,7 +143,7 @@ def _prim_at(px: float, py: float, f: int, e: NDArray[np.float64], caps: NDArray
     return f
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _on(c: int, x: float, y: float, e: NDArray[np.float64], caps: NDArray[np.float64], d: float) -> bool:
     """Whether (x, y), a point of primitive ``c``'s line or circle, lies within its extent."""
     v = c // 2
@@ -192,7 +160,7 @@ def _on(c: int, x: float, y: float, e: NDArray[np.float64], caps: NDArray[np.flo
     return -1e-9 <= s <= 1.0 + 1e-9
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _meet(c1: int, c2: int, px: float, py: float, e: NDArray[np.float64], caps: NDArray[np.float64], d: float
           ) -> tuple[float, float, float]:
     """Exact meeting point of primitives ``c1`` and ``c2`` nearest (px, py) within both extents, and its
@@ -245,7 +213,7 @@ def _meet(c1: int, c2: int, px: float, py: float, e: NDArray[np.float64], caps: 
     return bx, by, bd
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _gap(c1: int, c2: int, e: NDArray[np.float64], caps: NDArray[np.float64], d: float, tol: float
          ) -> tuple[float, float, bool]:
     """Where an arc primitive and another one that do not meet pass closest, when less than ``2 tol`` apart
@@ -278,17 +246,7 @@ def _gap(c1: int, c2: int, e: NDArray[np.float64], caps: NDArray[np.float64], d:
     return mx, my, ok
 
 
-@njit(cache=True, nogil=True)
-def _nb(c: int, k: int, e: NDArray[np.float64]) -> int:
-    """Primitive ``c`` itself (k = 0), the one before it (1) or after it (2) along its ring."""
-    if k == 0:
-        return c
-    if k == 1:
-        return c - 1 if c % 2 == 1 else 2 * int(e[c // 2, 12]) + 1
-    return c + 1 if c % 2 == 0 else 2 * int(e[c // 2, 11])
-
-
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _exact(px: float, py: float, fi: int, fj: int, e: NDArray[np.float64], caps: NDArray[np.float64], d: float,
            lim: float, tol: float) -> tuple[float, float, int, int]:
     """Where the exact curves under a crossing (px, py) of raw segments of features ``fi`` and ``fj`` meet:
@@ -304,9 +262,17 @@ def _exact(px: float, py: float, fi: int, fj: int, e: NDArray[np.float64], caps:
     if bd < lim * lim:
         return bx, by, ci, cj  # the primitives under the crossing meet near it
     bx, by, bi, bj, bd = px, py, ci, cj, lim * lim
-    for a in range(1, 9):
-        p, q = _nb(ci, a // 3, e), _nb(cj, a % 3, e)
-        if p == q or q == _nb(p, 1, e) or q == _nb(p, 2, e):
+    # the primitives before and after ci and cj along their rings
+    pvi = ci - 1 if ci % 2 == 1 else 2 * int(e[ci // 2, 12]) + 1
+    nxi = ci + 1 if ci % 2 == 0 else 2 * int(e[ci // 2, 11])
+    pvj = cj - 1 if cj % 2 == 1 else 2 * int(e[cj // 2, 12]) + 1
+    nxj = cj + 1 if cj % 2 == 0 else 2 * int(e[cj // 2, 11])
+    for a in range(1, 9):  # ci, its predecessor, its successor against cj, ... (not ci with cj itself)
+        p = ci if a < 3 else (pvi if a < 6 else nxi)
+        q = cj if a % 3 == 0 else (pvj if a % 3 == 1 else nxj)
+        pp = p - 1 if p % 2 == 1 else 2 * int(e[p // 2, 12]) + 1
+        pn = p + 1 if p % 2 == 0 else 2 * int(e[p // 2, 11])
+        if p == q or q == pp or q == pn:
             continue  # primitives next to each other meet only at their shared end
         x, y, dd = _meet(p, q, px, py, e, caps, d)
         if dd < bd:
@@ -318,23 +284,7 @@ def _exact(px: float, py: float, fi: int, fj: int, e: NDArray[np.float64], caps:
     return bx, by, bi, bj
 
 
-@njit(cache=True, nogil=True)
-def _arc_of(c: int, caps: NDArray[np.float64]) -> int:
-    """Vertex of arc primitive ``c``, -1 for a line primitive."""
-    return c // 2 if c >= 0 and c % 2 == 0 and caps[c // 2, 0] > 0 else -1
-
-
-@njit(cache=True, nogil=True)
-def _ang(v: int, x: float, y: float, e: NDArray[np.float64], d: float) -> float:
-    """Angle of (x, y) along vertex ``v``'s arc from its start, in [0, |turn|]."""
-    sg = 1.0 if d > 0 else -1.0
-    qx, qy = x - e[v, 0], y - e[v, 1]
-    t = 1.0 if e[v, 8] > 0 else -1.0
-    a = math.atan2(t * sg * (e[v, 6] * qy - e[v, 7] * qx), sg * (e[v, 6] * qx + e[v, 7] * qy))
-    return min(max(a, 0.0), abs(e[v, 8]))
-
-
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _arc(v: int, a0: float, a1: float, e: NDArray[np.float64], d: float, tol: float, out: NDArray[np.float64],
          no: int) -> tuple[NDArray[np.float64], int]:
     """Corners of the polygon circumscribed about vertex ``v``'s arc from angle ``a0`` to ``a1`` (< 0: its
