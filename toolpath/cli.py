@@ -132,6 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--no-bore", action="store_true", help="clear round holes like pockets instead of boring them")
     m.add_argument("--drill", type=_float("drill diameter"), default=None,
                    help="drill round holes of this diameter (within 0.05 mm) with a drill T2 after the end mill, mm")
+    m.add_argument("--close-gaps", type=_float("close-gaps width"), default=None,
+                   help="a DXF/SVG drawing: close gaps up to this width between contour ends with lines, mm")
     m.add_argument("--rest-of", type=_float("rest-of diameter"), default=None,
                    help="rest machining (offset): clear only what an end mill of this diameter left, mm")
     _add_progress(m)
@@ -314,7 +316,7 @@ def _mill(args: argparse.Namespace) -> int:
             depth_mm=args.depth, progress=bar.callback, order=args.order, entry=args.entry,
             corner_radius_mm=args.corner_radius, axial_stock_mm=args.axial_stock,
             floor_pass_mm=args.floor_pass, spring_pass=args.spring_pass, bore_holes=not args.no_bore, drill=drill,
-            rest_after=Tool.flat(args.rest_of) if args.rest_of is not None else None,
+            rest_after=Tool.flat(args.rest_of) if args.rest_of is not None else None, gap_mm=args.close_gaps,
         )
     text = gcode.write(res.program, dialect)
     ct = sim.cycle_time(res.program, machine)

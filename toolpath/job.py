@@ -167,6 +167,7 @@ def mill(
     skip_holes_for: tuple[Tool, ...] | list[Tool] = (),
     material_above_cleared: bool = False,
     rest_after: Tool | None = None,
+    gap_mm: float | None = None,
 ) -> MillResult:
     """Slice ``part`` and clear every pocket with one tool.
 
@@ -227,6 +228,10 @@ def mill(
         offset loops clipped to the rest; ``strategy`` must be ``"offset"``). Holes the larger tool fits are
         left (it bored or cleared them).
 
+    gap_mm : float, optional
+        A 2D drawing whose contours do not quite meet: gaps between their ends up to this width are closed
+        with straight lines, mm (default: only gaps within the 0.01 mm drawing tolerance).
+
     With a drill as ``tool`` the call makes one drilling operation and ``strategy``, ``stepover`` and the
     clearing options are not used.
     """
@@ -265,6 +270,8 @@ def mill(
     if not drawing and depth_mm is not None:
         raise InputError(f"depth_mm (--depth) applies to 2D drawings (DXF, SVG, shapely), got {depth_mm!r} "
                          "for a solid")
+    if gap_mm is not None and not drawing:
+        raise InputError(f"gap_mm (--close-gaps) applies to 2D drawings (DXF, SVG), got {gap_mm!r} for a solid")
     if drawing and setup != "+Z":
         raise InputError(f"a 2D drawing is cut from +Z only, got setup {setup!r}")
     step = parse_stepover(stepover, tool) if name != "drill" else tool.diameter_mm
@@ -280,7 +287,7 @@ def mill(
     if drawing:
         from .geometry.drawing import drawing_pockets, load_drawing
 
-        sliced = drawing_pockets(load_drawing(part), depth_mm=depth_mm, stock=stock)  # type: ignore[arg-type]
+        sliced = drawing_pockets(load_drawing(part, gap_mm=gap_mm), depth_mm=depth_mm, stock=stock)  # type: ignore[arg-type]
     else:
         sliced = slice_part(part, setup=setup, stock=stock)
     t1 = time.perf_counter()

@@ -196,7 +196,8 @@ class _EndGrid:
         return out
 
 
-def chain_curves(curves: Iterable[Any], *, tolerance_mm: float = DEFAULT_TOLERANCE_MM) -> list[NDArray[np.float64]]:
+def chain_curves(curves: Iterable[Any], *, tolerance_mm: float = DEFAULT_TOLERANCE_MM,
+                 gap_mm: float | None = None) -> list[NDArray[np.float64]]:
     """Join loose curves end to end into closed loops.
 
     Parameters
@@ -205,7 +206,10 @@ def chain_curves(curves: Iterable[Any], *, tolerance_mm: float = DEFAULT_TOLERAN
         Polylines in any order and direction; a curve whose ends are within ``tolerance_mm``
         is a loop by itself.
     tolerance_mm : float
-        Largest gap closed between two ends, mm.
+        Largest gap closed between two ends, mm (curves no longer than it are dropped as specks).
+    gap_mm : float, optional
+        Close wider gaps, up to this width, with a straight line (drawings whose contours do not
+        quite meet), mm; at least ``tolerance_mm``.
 
     Returns
     -------
@@ -220,8 +224,11 @@ def chain_curves(curves: Iterable[Any], *, tolerance_mm: float = DEFAULT_TOLERAN
     """
     if not (tolerance_mm > 0 and math.isfinite(tolerance_mm)):
         raise InputError(f"tolerance_mm must be > 0, got {tolerance_mm!r}")
-    tol = float(tolerance_mm)
-    eps = min(1e-9, tol * 1e-3)
+    if gap_mm is not None and not (isinstance(gap_mm, (int, float)) and gap_mm > 0 and math.isfinite(gap_mm)):
+        raise InputError(f"gap_mm must be a width > 0 mm, got {gap_mm!r}")
+    speck = float(tolerance_mm)
+    tol = max(speck, float(gap_mm)) if gap_mm is not None else speck
+    eps = min(1e-9, speck * 1e-3)
     loops: list[NDArray[np.float64]] = []
     opens: list[NDArray[np.float64]] = []
     for c in curves:
@@ -236,9 +243,9 @@ def chain_curves(curves: Iterable[Any], *, tolerance_mm: float = DEFAULT_TOLERAN
         if len(xy) < 2:
             continue
         length = float(np.hypot(*np.diff(xy, axis=0).T).sum())
-        if length <= tol:  # a speck: nothing to cut, and it would confuse the chaining
+        if length <= speck:  # a speck: nothing to cut, and it would confuse the chaining
             continue
-        if math.hypot(*(xy[-1] - xy[0])) <= tol and len(xy) >= 3:
+        if math.hypot(*(xy[-1] - xy[0])) <= tol and len(xy) >= 3 and (gap_mm is None or length > 4 * tol):
             loop = xy.copy()
             loop[-1] = loop[0]
             loops.append(loop)
@@ -262,10 +269,12 @@ def chain_curves(curves: Iterable[Any], *, tolerance_mm: float = DEFAULT_TOLERAN
         closed = False
         flipped = False
         while True:
-            if math.hypot(*(cur - start)) <= tol and sum(len(p) for p in parts) >= 3:
-                closed = True
-                break
             cand = [k for k in grid.near(cur) if not used[k // 2]]
+            shut = math.hypot(*(cur - start))
+            if shut <= tol and sum(len(p) for p in parts) >= 3 and (
+                    gap_mm is None or not cand or shut <= min(math.hypot(*(ends[k] - cur)) for k in cand)):
+                closed = True  # (closing wide gaps: only when no other free end is nearer)
+                break
             if not cand:
                 if flipped:
                     break
@@ -297,7 +306,8 @@ def chain_curves(curves: Iterable[Any], *, tolerance_mm: float = DEFAULT_TOLERAN
         more = f" (and {len(gaps) - 1} more open chain{'s' if len(gaps) > 2 else ''})" if len(gaps) > 1 else ""
         raise GeometryError(
             f"open contour: gap of {w:.4f} mm between {_fmt(a)} and {_fmt(b)}, "
-            f"larger than the tolerance {tol:g} mm{more}"
+            f"larger than the tolerance {tol:g} mm{more}; to close gaps up to {w * 1.01:.3g} mm with straight "
+            f"lines pass gap_mm (toolpath mill --close-gaps MM)"
         )
     return loops
 
@@ -467,10 +477,12 @@ def curves_to_polygons(
     *,
     tolerance_mm: float = DEFAULT_TOLERANCE_MM,
     fill_rule: FillRule = FillRule.EVENODD,
+    gap_mm: float | None = None,
 ) -> list[Polygon]:
-    """Chain loose curves into loops (:func:`chain_curves`) and nest them (:func:`loops_to_polygons`)."""
-    return loops_to_polygons(chain_curves(curves, tolerance_mm=tolerance_mm), tolerance_mm=tolerance_mm,
-                             fill_rule=fill_rule)
+    """Chain loose curves into loops (:func:`chain_curves`, gaps up to ``gap_mm`` closed) and nest them
+    (:func:`loops_to_polygons`)."""
+    return loops_to_polygons(chain_curves(curves, tolerance_mm=tolerance_mm, gap_mm=gap_mm),
+                             tolerance_mm=tolerance_mm, fill_rule=fill_rule)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -597,18 +609,22 @@ def is_drawing(part: Any) -> bool:
     return False
 
 
-def load_drawing(part: Any, *, tolerance_mm: float = DEFAULT_TOLERANCE_MM) -> list[Polygon]:
-    """Regions of a 2D drawing: a DXF or SVG file (see :func:`read_dxf`, :func:`read_svg`) or shapely polygons, mm."""
+def load_drawing(part: Any, *, tolerance_mm: float = DEFAULT_TOLERANCE_MM,
+                 gap_mm: float | None = None) -> list[Polygon]:
+    """Regions of a 2D drawing: a DXF or SVG file (see :func:`read_dxf`, :func:`read_svg`) or shapely polygons, mm.
+
+    ``gap_mm`` closes gaps up to that width between the ends of open contours (see :func:`chain_curves`).
+    """
     if isinstance(part, (str, os.PathLike)):
         path = Path(part)
         suffix = path.suffix.lower()
         if suffix == ".dxf":
             from .dxf import read_dxf
 
-            return read_dxf(path, tolerance_mm=tolerance_mm)
+            return read_dxf(path, tolerance_mm=tolerance_mm, gap_mm=gap_mm)
         if suffix == ".svg":
             from .svg import read_svg
 
-            return read_svg(path, tolerance_mm=tolerance_mm)
+            return read_svg(path, tolerance_mm=tolerance_mm, gap_mm=gap_mm)
         raise FileFormatError(f"drawing {str(path)!r}: accepted formats are .dxf, .svg")
     return _as_polygons(part)

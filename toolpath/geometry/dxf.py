@@ -238,6 +238,7 @@ def read_dxf(
     layers: Iterable[str] | str | None = None,
     exclude_layers: Iterable[str] | str | None = None,
     tolerance_mm: float = DEFAULT_TOLERANCE_MM,
+    gap_mm: float | None = None,
 ) -> list[Polygon]:
     """Regions of a DXF drawing: closed outlines with their islands, mm.
 
@@ -252,6 +253,8 @@ def read_dxf(
     tolerance_mm : float
         Chord tolerance of flattened arcs, splines and ellipses, and the largest gap closed
         between the ends of two curves, mm.
+    gap_mm : float, optional
+        Close wider gaps between curve ends, up to this width, with straight lines, mm.
 
     Returns
     -------
@@ -269,6 +272,6 @@ def read_dxf(
     """
     curves = dxf_curves(path, layers=layers, exclude_layers=exclude_layers, tolerance_mm=tolerance_mm)
     try:
-        return curves_to_polygons(curves, tolerance_mm=tolerance_mm)
+        return curves_to_polygons(curves, tolerance_mm=tolerance_mm, gap_mm=gap_mm)
     except GeometryError as exc:
         raise GeometryError(f"{Path(path).name}: {exc}") from None

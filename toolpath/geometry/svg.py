@@ -181,7 +181,8 @@ def svg_subpaths(
     return out
 
 
-def read_svg(path: str | os.PathLike[str], *, tolerance_mm: float = DEFAULT_TOLERANCE_MM) -> list[Polygon]:
+def read_svg(path: str | os.PathLike[str], *, tolerance_mm: float = DEFAULT_TOLERANCE_MM,
+             gap_mm: float | None = None) -> list[Polygon]:
     """Regions of an SVG drawing: closed outlines with their islands, mm, y up.
 
     SVG's y axis points down and CAM's up: the drawing is mirrored top to bottom on reading
@@ -196,6 +197,8 @@ def read_svg(path: str | os.PathLike[str], *, tolerance_mm: float = DEFAULT_TOLE
     tolerance_mm : float
         Chord tolerance of flattened Béziers and arcs, and the largest gap closed between the
         ends of two open subpaths, mm.
+    gap_mm : float, optional
+        Close wider gaps between the ends of open subpaths, up to this width, with straight lines, mm.
 
     Returns
     -------
@@ -226,7 +229,7 @@ def read_svg(path: str | os.PathLike[str], *, tolerance_mm: float = DEFAULT_TOLE
                 rings.append(np.asarray(poly.exterior.coords))
                 rings.extend(np.asarray(h.coords) for h in poly.interiors)
         if loose:
-            rings.extend(chain_curves(loose, tolerance_mm=tolerance_mm))
+            rings.extend(chain_curves(loose, tolerance_mm=tolerance_mm, gap_mm=gap_mm))
         return loops_to_polygons(rings, tolerance_mm=tolerance_mm, fill_rule=FillRule.EVENODD)
     except GeometryError as exc:
         raise GeometryError(f"{name}: {exc}") from None

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import MultiPolygon, Point, Polygon, box
 
-from toolpath import GeometryError, InputError, Stock
+from toolpath import GeometryError, InputError, Stock, Tool
 from toolpath.geometry.drawing import (
     FillRule,
     arc_points,
@@ -356,3 +356,50 @@ def test_is_drawing_and_load_drawing():
     assert is_drawing("a.DXF") and is_drawing("b.svg") and not is_drawing("c.step")
     assert is_drawing(box(0, 0, 1, 1)) and is_drawing([box(0, 0, 1, 1)]) and not is_drawing([])
     assert load_drawing(MultiPolygon([box(0, 0, 1, 1), box(2, 0, 3, 1)]))[1].area == pytest.approx(1.0)
+
+
+def _gapped_square_dxf(path, gap: float):  # noqa: ANN001, ANN202
+    """A 20 x 20 square drawn as two open polylines whose ends miss each other by ``gap`` mm (at two corners),
+    with a closed circle inside (an island)."""
+    import ezdxf
+
+    doc = ezdxf.new()
+    doc.units = ezdxf.units.MM
+    msp = doc.modelspace()
+    msp.add_lwpolyline([(0, 0), (20, 0), (20, 20)])
+    msp.add_lwpolyline([(20 - gap, 20), (0, 20), (0, gap)])
+    msp.add_circle((10, 10), 3)
+    doc.saveas(path)
+    return path
+
+
+def test_close_gaps_joins_contours_that_do_not_meet(tmp_path) -> None:  # noqa: ANN001
+    """Gaps of 0.3 mm: refused by default with the width and the option named; with gap_mm 0.5 the square
+    closes (the two gaps, along its edges, bridged by straight lines: the full square, the island inside)."""
+    from toolpath.geometry.drawing import load_drawing
+    from toolpath.job import mill
+
+    path = _gapped_square_dxf(tmp_path / "gap.dxf", 0.3)
+    with pytest.raises(GeometryError, match=r"gap of 0\.3000 mm.*--close-gaps"):
+        load_drawing(path)
+    polys = load_drawing(path, gap_mm=0.5)
+    assert len(polys) == 1 and len(polys[0].interiors) == 1
+    assert Polygon(polys[0].exterior).area == pytest.approx(400.0, abs=1e-9)
+    assert Polygon(polys[0].interiors[0]).area == pytest.approx(math.pi * 9, rel=0.01)
+    with pytest.raises(GeometryError):
+        load_drawing(path, gap_mm=0.2)  # narrower than the gaps: still open
+    res = mill(path, Tool(3.0), depth_mm=2.0, gap_mm=0.5)
+    assert len(res.pockets) == 1 and len(res.program.toolpath) > 0
+    with pytest.raises(InputError, match="gap_mm"):
+        load_drawing(path, gap_mm=-1.0)
+
+
+def test_close_gaps_prefers_the_nearer_end(tmp_path) -> None:  # noqa: ANN001
+    """With a wide gap allowance, a chain does not close on its own start while another curve's end is nearer:
+    two open halves of a square (touching ends) make one loop of the full square, not two slivers."""
+    from toolpath.geometry.drawing import chain_curves
+
+    halves = [np.array([(0, 0), (10, 0), (10, 10)], float), np.array([(10, 10), (0, 10), (0, 0)], float)]
+    loops = chain_curves(halves, gap_mm=20.0)
+    assert len(loops) == 1
+    assert Polygon(loops[0]).area == pytest.approx(100.0)
