@@ -174,6 +174,33 @@ def _dedupe(xy: NDArray[np.float64], eps: float) -> NDArray[np.float64]:
     return xy[keep]
 
 
+def _drop_overlaps(opens: list[NDArray[np.float64]], loops: list[NDArray[np.float64]],
+                   tol: float) -> list[NDArray[np.float64]]:
+    """The open curves less the strays: a curve with an end that meets no other curve's end (within ``tol``)
+    and that lies within ``2 tol`` of other curves (a line drawn twice, a stray piece over an edge; twice the
+    tolerance: the other may be an arc flattened within ``tol``). It adds no boundary, and its loose end
+    would leave the contour open. A curve whose ends both meet others belongs to a chain and is kept, unless
+    another curve with the same two ends lies along it (a line drawn twice: one of the two stays)."""
+    if len(opens) + len(loops) < 2:
+        return opens
+    ends = np.array([[o[0], o[-1]] for o in opens]).reshape(-1, 2)
+    grid = _EndGrid(ends, tol)
+    lines = [LineString(c) for c in opens] + [LineString(c) for c in loops]
+    tree = shapely.STRtree(lines)
+    dropped = np.zeros(len(lines), dtype=bool)
+    keep = []
+    for i, line in enumerate(lines[: len(opens)]):
+        meets = [{k // 2 for k in grid.near(ends[2 * i + e]) if k // 2 != i and not dropped[k // 2]} for e in (0, 1)]
+        loose = not meets[0] or not meets[1]
+        twins = meets[0] & meets[1]  # curves with the same two ends: a line drawn twice if it lies on this one
+        near = [j for j in tree.query(line.buffer(2 * tol)) if j != i and not dropped[j]] if loose else sorted(twins)
+        if near and line.within(shapely.union_all([lines[j] for j in near]).buffer(2 * tol, quad_segs=4)):
+            dropped[i] = True
+        else:
+            keep.append(opens[i])
+    return keep
+
+
 class _EndGrid:
     """Curve ends hashed on a grid of cell ``tol``: the ends within ``tol`` of a point are in its 3 x 3 cells."""
 
@@ -253,6 +280,7 @@ def chain_curves(curves: Iterable[Any], *, tolerance_mm: float = DEFAULT_TOLERAN
             opens.append(xy)
     if not opens:
         return loops
+    opens = _drop_overlaps(opens, loops, speck)
 
     ends = np.array([[o[0], o[-1]] for o in opens]).reshape(-1, 2)  # end 2i: start of i, 2i+1: end of i
     grid = _EndGrid(ends, tol)

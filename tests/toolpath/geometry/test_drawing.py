@@ -403,3 +403,23 @@ def test_close_gaps_prefers_the_nearer_end(tmp_path) -> None:  # noqa: ANN001
     loops = chain_curves(halves, gap_mm=20.0)
     assert len(loops) == 1
     assert Polygon(loops[0]).area == pytest.approx(100.0)
+
+
+def test_strays_and_lines_drawn_twice_are_dropped() -> None:
+    """A square of four lines with one edge drawn twice and a stray piece over another edge (one end loose)
+    chains into the square alone; two half circles with the same ends (not along each other) stay a loop."""
+    from toolpath.geometry.drawing import chain_curves
+
+    edges = [[(0, 0), (10, 0)], [(10, 0), (10, 10)], [(10, 10), (0, 10)], [(0, 10), (0, 0)]]
+    twice = [(0, 10), (10, 10)]  # the top edge again, reversed
+    stray = [(10, 0.004), (3, 0.004)]  # over the bottom edge from its corner: one end loose
+    loops = chain_curves([np.array(c, float) for c in [*edges, twice, stray]])
+    assert len(loops) == 1
+    assert Polygon(loops[0]).area == pytest.approx(100.0)
+    t = np.linspace(0, np.pi, 50)
+    upper = np.c_[np.cos(t), np.sin(t)]
+    lower = np.c_[np.cos(t), -np.sin(t)]
+    loops = chain_curves([upper, lower])
+    assert len(loops) == 1 and Polygon(loops[0]).area == pytest.approx(np.pi, rel=0.01)
+    with pytest.raises(GeometryError, match="open contour"):  # a loose piece off the square is no stray
+        chain_curves([np.array(c, float) for c in [*edges, [(3, 2), (12, 2)]]])

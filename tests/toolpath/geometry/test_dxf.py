@@ -336,11 +336,12 @@ def test_missing_and_unreadable_files(tmp_path):
 # ---------------------------------------------------------------------------------------------------
 #: file -> (kwargs, expected: number of regions and of holes, or the start of the reason)
 CORPUS_OUTCOMES: dict[str, tuple[dict, tuple[int, int] | str]] = {
-    # a toolpath exported as DXF (open tool-centre paths), not an outline
-    "autodeskcam_toolpath_led_floor_1007_R10.dxf": ({}, "open contour: gap of "),
+    # a toolpath exported as DXF: its passes coincide in plan; the curves drawn twice and the loose lead
+    # pieces along them are dropped, the tool-centre contours stay
+    "autodeskcam_toolpath_led_floor_1007_R10.dxf": ({}, (2, 0)),
     "camotics_border_R12.dxf": ({}, (1, 0)),
-    # the outline layer really is open (a 0.44 mm gap); the other layers are closed
-    "camotics_buildbotics_logo_R2007.dxf": ({}, "open contour: gap of 0.4388 mm between (56.1999, 73.6851)"),
+    # the outline layer closes once its stray pieces over its edges are dropped; across layers, contours overlap
+    "camotics_buildbotics_logo_R2007.dxf": ({}, "two contours overlap along a line at (39.1471, 13.7304)"),
     "camotics_lampshade_side_R2000.dxf": ({}, (1, 21)),
     "ezdxf_nesting_forms_R2018_ellipse.dxf": ({}, (23, 17)),
     "led_floor_top_cut_R14_spline.dxf": ({}, (4, 7)),
@@ -373,6 +374,13 @@ def test_corpus_logo_layers_load_without_the_open_outline():
     assert counts == {"Shadow": 6, "Tools": 3, "Head": 1, "Ears": 2, "Inside": 2}
     with pytest.raises(GeometryError, match="overlap along a line"):
         read_dxf(path, exclude_layers=["Outline"])
+    # the outline: eight pieces (lines and arcs) closing a rounded square, plus three stray pieces lying on
+    # its edges with a loose end; the strays are dropped
+    outline = read_dxf(path, layers=["Outline"])
+    assert len(outline) == 1 and not outline[0].interiors
+    x0, y0, x1, y1 = outline[0].bounds
+    assert (x1 - x0, y1 - y0) == pytest.approx((73.761, 73.685), abs=1e-3)
+    assert outline[0].area == pytest.approx(73.761 * 73.685 - (4 - math.pi) * 18 ** 2, rel=1e-3)
     eyes = read_dxf(path, layers=["Eyes"])
     assert len(eyes) == 2
     # each eye is a circle: its area between the inscribed-chord bound and the true one
