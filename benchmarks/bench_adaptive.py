@@ -6,7 +6,10 @@ cache first, on a tiny pocket, and reported apart), then FreeCAD's Adaptive2d ru
 a system-python subprocess (:mod:`freecad_adaptive`; only its ``Execute`` is timed). Both paths are then
 measured the same way, at one level (depth 3 mm, stepdown 3 mm, 10 % stepover, FreeCAD tolerance 0.1 mm):
 
-- ``s``: generation time (ours: the whole 2D plan and the moves; FreeCAD: ``Execute``);
+- ``s``: generation time (ours: the whole 2D plan and the moves; FreeCAD: ``Execute``), the shortest of
+  ``--repeat`` runs (default 3) of each side on each pocket, one side's runs right after the other's
+  (the machine is shared: a single run of half a second moves by 2-3x with the load; every run's time is
+  printed below the case);
 - ``cut``: XY length of the cutting moves at the level; ``link``: XY length of everything else (stay-down
   links, FreeCAD's link paths, the horizontal part of rapids);
 - ``uncut``: reachable floor area left, mm² (swept discs of the level moves, exact with shapely, against
@@ -18,7 +21,7 @@ measured the same way, at one level (depth 3 mm, stepdown 3 mm, 10 % stepover, F
 When FreeCAD is not installed, the FreeCAD columns come from shared/reference/freecad_adaptive.csv
 (another machine; said in the output).
 
-Run: ``python benchmarks/bench_adaptive.py [--no-engagement] [--only A,B] [--tools 6,3]``
+Run: ``python benchmarks/bench_adaptive.py [--no-engagement] [--only A,B] [--tools 6,3] [--repeat 3]``
 or ``python benchmarks/bench_adaptive.py --dxf FILE [FILE...]`` (3 mm tool, 10 %, depth 3).
 
 Last run (2026-11-25 23:40-23:51 UTC, shared 2-core machine under load 1-2, FreeCAD 0.20 live; ``o/F`` =
@@ -139,7 +142,9 @@ def measure(tp: Toolpath, link_mask: np.ndarray, entry: list[int], tool: Tool, r
     return Figures(time_s, cut, link, float(left.area), float(gouge.area), p99, mx)
 
 
-def ours(region: Polygon, tool: Tool) -> tuple[float, Toolpath, np.ndarray, list[int], list[str]]:
+def ours(region: Polygon, tool: Tool, *, times: list[float] | None = None) -> tuple[float, Toolpath, np.ndarray,
+                                                                                  list[int], list[str]]:
+    """Our path of one pocket and its generation time, s (appended to ``times`` when given)."""
     pocket = Pocket(region, 0.0, -DEPTH_MM)
     params = AdaptiveParams(stepdown_mm=DEPTH_MM, stepover_mm=0.1 * tool.diameter_mm)
     b = BlockBuilder()  # as clear_pockets builds (moves in arrays)
@@ -149,6 +154,8 @@ def ours(region: Polygon, tool: Tool) -> tuple[float, Toolpath, np.ndarray, list
     plan = adaptive_clearing(pocket, tool, params, builder=b, clearance_z_mm=CLEAR_Z_MM, entry_moves=entries,
                              link_moves=links)
     gen = time.perf_counter() - t
+    if times is not None:
+        times.append(gen)
     tp = b.build()
     mask = np.zeros(len(tp), bool)
     mask[links] = True
@@ -223,26 +230,41 @@ def warm_up() -> float:
 
 
 def run_case(name: str, regions: list[Polygon], tool: Tool, *, engagement: bool, use_freecad: bool,
-             recorded: dict[str, str] | None) -> tuple[Figures, Figures | None]:
-    """Ours then FreeCAD's on the pockets of one case (times summed over the pockets); the figures of both."""
+             recorded: dict[str, str] | None, repeat: int = 1,
+             runs: tuple[list[float], list[float]] | None = None) -> tuple[Figures, Figures | None]:
+    """Ours then FreeCAD's on the pockets of one case (times summed over the pockets); the figures of both.
+
+    Each side generates each pocket ``repeat`` times in a row and its shortest time counts (the paths are
+    the same each time); ``runs`` (ours, FreeCAD's) receive every time, summed over the pockets per run.
+    """
     figs_o: list[Figures] = []
     figs_f: list[Figures] = []
+    t_o = np.zeros(repeat)
+    t_f = np.zeros(repeat)
     for k, region in enumerate(regions):
-        gen, tp, mask, entries, notes = ours(region, tool)
-        f = measure(tp, mask, entries, tool, region, -DEPTH_MM, gen, engagement=engagement)
+        times: list[float] = []
+        for _ in range(repeat - 1):
+            ours(region, tool, times=times)
+        _, tp, mask, entries, notes = ours(region, tool, times=times)
+        t_o += times
+        f = measure(tp, mask, entries, tool, region, -DEPTH_MM, min(times), engagement=engagement)
         f.note = "; ".join(notes)
         figs_o.append(f)
         if use_freecad:
             job = {"name": f"{name}#{k}", "rings": _rings(region), "tool_mm": tool.diameter_mm,
-                   "stepover_fraction": 0.1, "tolerance_mm": FC_TOLERANCE_MM}
+                   "stepover_fraction": 0.1, "tolerance_mm": FC_TOLERANCE_MM, "repeat": repeat}
             res = run_freecad([job])
             assert res is not None
             r = res[0]
             if "error" in r:
                 figs_f.append(Figures(float("nan"), *(float("nan"),) * 6, note=r["error"]))
                 continue
+            t_f += r.get("walls_s", [r["wall_s"]] * repeat)
             ftp, fmask, fent = freecad_toolpath(r, tool)
             figs_f.append(measure(ftp, fmask, fent, tool, region, -DEPTH_MM, r["wall_s"], engagement=engagement))
+    if runs is not None:
+        runs[0].extend(t_o.tolist())
+        runs[1].extend(t_f.tolist() if use_freecad else [])
     o = _sum(figs_o)
     if use_freecad:
         return o, _sum(figs_f)
@@ -305,6 +327,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", default="A,B,C", help="pockets of pockets.json to run, comma separated")
     ap.add_argument("--tools", default="6,3", help="tool diameters, mm, comma separated")
     ap.add_argument("--dxf", nargs="+", metavar="FILE", help="pockets of DXF drawings (3 mm tool) instead")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="generations per pocket and side; the shortest time counts (default 3)")
     args = ap.parse_args(argv)
     from freecad_adaptive import freecad_available
 
@@ -323,20 +347,25 @@ def main(argv: list[str] | None = None) -> int:
     ratios = []
     for name, regions, d in cases:
         tool = Tool(d)
+        runs: tuple[list[float], list[float]] = ([], [])
         o, f = run_case(name, regions, tool, engagement=not args.no_engagement, use_freecad=use_fc,
-                        recorded=rec.get((name, d)))
+                        recorded=rec.get((name, d)), repeat=max(1, args.repeat), runs=runs)
         print(_row(name, d, "ours", o))
         if f is not None:
             print(_row("", d, "FC", f) + (f"  ({f.note})" if f.note else ""))
             print(_ratio_row(o, f))
             ratios.append(o.time_s / f.time_s)
+        if len(runs[0]) > 1:
+            print(f"{'':19}runs s: ours {' '.join(f'{t:.2f}' for t in runs[0])}"
+                  + (f" | FC {' '.join(f'{t:.2f}' for t in runs[1])}" if runs[1] else ""))
         if o.note:
             print(f"{'':19}notes: {o.note[:150]}")
         sys.stdout.flush()
     if ratios:
         print(f"time ours/FreeCAD: max {max(ratios):.2f}, geometric mean {math.exp(np.mean(np.log(ratios))):.2f}"
               + ("" if use_fc else " (FreeCAD recorded on another machine)"))
-    print("s: generation time (Numba compile excluded); cut/link: XY mm; uncut: reachable floor left, mm2;")
+    print(f"s: generation time, shortest of {max(1, args.repeat)} per side (Numba compile excluded); cut/link: XY mm;")
+    print("uncut: reachable floor left, mm2;")
     print("gouge: swept area outside the pocket, mm2; p99/max: engagement by sim.engagement on level moves")
     print("outside the entry, deg; FC: FreeCAD Adaptive2d " + ("run live in this run" if use_fc else "csv"))
     return 0

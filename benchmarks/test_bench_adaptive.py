@@ -14,7 +14,7 @@ from shapely.geometry import box
 
 from toolpath import Pocket, Tool
 from toolpath.kernels import engagement as K
-from toolpath.kernels.raster import band_kernel, band_reference
+from toolpath.kernels.adaptive_loop import start_band_kernel, start_band_reference
 from toolpath.strategies.adaptive import AdaptiveParams, plan_adaptive_2d
 
 
@@ -53,8 +53,8 @@ def test_start_band(run_timed):
         K.clear_disc_kernel(mat, 0.0, 0.0, 0.1, cx, cy, 8.0)
     allowed = np.zeros_like(mat)
     allowed[40:-40, 40:-40] = 1
-    got = run_timed(band_kernel, mat, allowed, 0.1, 3.075, 3.225)
-    assert got.any() and np.array_equal(got, band_reference(mat, allowed, 0.1, 3.075, 3.225))
+    got = run_timed(start_band_kernel, mat, allowed, 0.1, 3.075, 3.225)
+    assert got.any() and np.array_equal(got, start_band_reference(mat, allowed, 0.1, 3.075, 3.225))
 
 
 def test_small_pocket_plan(run_timed):
