@@ -385,6 +385,7 @@ def loops_to_polygons(
     *,
     tolerance_mm: float = DEFAULT_TOLERANCE_MM,
     fill_rule: FillRule = FillRule.EVENODD,
+    crossings: bool = False,
 ) -> list[Polygon]:
     """Validate closed loops and nest them into polygons with holes.
 
@@ -398,6 +399,10 @@ def loops_to_polygons(
     fill_rule : FillRule
         ``EVENODD``: loops at even depth are boundaries, loops directly inside them islands.
         ``NONZERO``: a region is filled where the winding number is not zero.
+    crossings : bool
+        Loops may cross themselves and each other (an SVG element's subpaths): the regions are then the
+        faces of their arrangement filled by ``fill_rule`` (winding number odd, or not zero), as a
+        renderer fills them; loops of zero area are dropped. Default: such loops are an error.
 
     Returns
     -------
@@ -407,8 +412,8 @@ def loops_to_polygons(
     Raises
     ------
     GeometryError
-        A loop of zero area (named by its bounding box), a loop crossing itself, or two loops
-        crossing or overlapping (named by the points where they do).
+        A loop of zero area (named by its bounding box); unless ``crossings``, a loop crossing itself,
+        or two loops crossing or overlapping (named by the points where they do).
     """
     if not isinstance(fill_rule, FillRule):
         raise InputError(f"fill_rule must be a FillRule, got {fill_rule!r}")
@@ -419,12 +424,18 @@ def loops_to_polygons(
         xy = _dedupe(xy, min(1e-9, tol * 1e-3))
         if len(xy) and (xy[0] != xy[-1]).any():
             xy = np.vstack([xy, xy[:1]])
+        if crossings and (len(xy) < 4 or (abs(Polygon(xy).area) <= tol * tol and LinearRing(xy).is_simple)):
+            continue  # a renderer fills nothing there (a ring crossing itself may have faces of opposite signs)
         if len(xy) < 4:
             x0, y0 = xy.min(axis=0) if len(xy) else (math.nan, math.nan)
             x1, y1 = xy.max(axis=0) if len(xy) else (math.nan, math.nan)
             raise GeometryError(f"closed contour of zero area within ({x0:.4f}, {y0:.4f}) - ({x1:.4f}, {y1:.4f})")
         rings.append(xy)
     polys = [Polygon(r) for r in rings]
+    if not rings:
+        return []
+    if crossings and (any(not LinearRing(r).is_simple for r in rings) or _any_crossing(rings)):
+        return _filled_faces(rings, fill_rule, tol)
     for r, p in zip(rings, polys, strict=True):
         bad = _self_intersections(r)
         if bad:
@@ -498,6 +509,52 @@ def loops_to_polygons(
         result.append(orient(p, 1.0))
     result.sort(key=lambda p: -p.area)
     return result
+
+
+def _any_crossing(rings: list[NDArray[np.float64]]) -> bool:
+    """Whether two of the rings cross or overlap (touching at isolated points without crossing does not count)."""
+    lines = [LineString(r) for r in rings]
+    polys = [Polygon(r) for r in rings]
+    i_s, j_s = shapely.STRtree(lines).query(lines, predicate="intersects")
+    for i, j in zip(i_s, j_s, strict=True):
+        if i < j:
+            inter = lines[i].intersection(lines[j])
+            if any(g.geom_type != "Point" for g in getattr(inter, "geoms", [inter])) or polys[i].overlaps(polys[j]):
+                return True
+    return False
+
+
+def winding_number(ring: NDArray[np.float64], x: float, y: float) -> int:
+    """Winding number of the closed ring ``(n, 2)`` (last vertex = first) about the point ``(x, y)``, mm.
+
+    Counter-clockwise turns count +1; 0 outside. The point must not lie on the ring.
+    """
+    x0, y0 = ring[:-1, 0], ring[:-1, 1]
+    x1, y1 = ring[1:, 0], ring[1:, 1]
+    left = (x1 - x0) * (y - y0) - (x - x0) * (y1 - y0)  # > 0: the point is left of the edge
+    up = (y0 <= y) & (y1 > y) & (left > 0)
+    down = (y1 <= y) & (y0 > y) & (left < 0)
+    return int(np.count_nonzero(up)) - int(np.count_nonzero(down))
+
+
+def _filled_faces(rings: list[NDArray[np.float64]], fill_rule: FillRule, tol: float) -> list[Polygon]:
+    """The regions a renderer fills: faces of the rings' noded arrangement whose winding number (summed over
+    the rings, at a point inside the face) is odd (EVENODD) or not zero (NONZERO); merged, largest first."""
+    noded = shapely.union_all([LineString(r) for r in rings])
+    filled = []
+    for face in shapely.get_parts(shapely.polygonize(shapely.get_parts(noded))):
+        if face.area <= tol * tol:
+            continue
+        p = face.representative_point()
+        w = sum(winding_number(r, p.x, p.y) for r in rings)
+        if (w % 2 != 0) if fill_rule is FillRule.EVENODD else (w != 0):
+            filled.append(face)
+    if not filled:
+        return []
+    out = [orient(Polygon(p.exterior, [h for h in p.interiors if Polygon(h).area > tol * tol]), 1.0)
+           for p in polygons_of(shapely.union_all(filled)) if p.area > tol * tol]
+    out.sort(key=lambda p: -p.area)
+    return out
 
 
 def curves_to_polygons(

@@ -225,7 +225,7 @@ def read_svg(path: str | os.PathLike[str], *, tolerance_mm: float = DEFAULT_TOLE
             loose.extend(opened)
             if not closed:
                 continue
-            for poly in loops_to_polygons(closed, tolerance_mm=tolerance_mm, fill_rule=rule):
+            for poly in loops_to_polygons(closed, tolerance_mm=tolerance_mm, fill_rule=rule, crossings=True):
                 rings.append(np.asarray(poly.exterior.coords))
                 rings.extend(np.asarray(h.coords) for h in poly.interiors)
         if loose:

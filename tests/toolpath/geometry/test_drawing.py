@@ -423,3 +423,20 @@ def test_strays_and_lines_drawn_twice_are_dropped() -> None:
     assert len(loops) == 1 and Polygon(loops[0]).area == pytest.approx(np.pi, rel=0.01)
     with pytest.raises(GeometryError, match="open contour"):  # a loose piece off the square is no stray
         chain_curves([np.array(c, float) for c in [*edges, [(3, 2), (12, 2)]]])
+
+
+@given(st.lists(st.tuples(st.floats(-10, 10), st.floats(-10, 10)), min_size=3, max_size=12),
+       st.floats(-12, 12), st.floats(-12, 12))
+@settings(max_examples=200, deadline=None)
+def test_winding_number_of_a_simple_ring_is_shapely_containment(pts, x, y) -> None:
+    """For a simple ring: +-1 (by its orientation) at points shapely finds inside, 0 outside."""
+    from shapely.geometry import LinearRing
+
+    from toolpath.geometry.drawing import winding_number
+
+    ring = np.array([*pts, pts[0]], float)
+    lr = LinearRing(ring)
+    if not lr.is_valid or not lr.is_simple or Polygon(ring).area < 1e-6 or lr.distance(Point(x, y)) < 1e-6:
+        return
+    want = (1 if lr.is_ccw else -1) if Polygon(ring).contains(Point(x, y)) else 0
+    assert winding_number(ring, x, y) == want
