@@ -205,8 +205,9 @@ def test_self_crossing_path_is_filled_as_a_renderer_fills_it(tmp_path):
 @pytest.mark.parametrize("rule", ["evenodd", "nonzero"])
 def test_pentagram_in_one_stroke_follows_the_fill_rule(tmp_path, rule):
     """A pentagram drawn in one stroke: nonzero fills the whole star (its centre pentagon winds twice),
-    evenodd leaves the pentagon empty (five points touching at corners: five regions). Areas against the closed forms: star = 5 R r sin 36 deg with the
-    inner radius r = R cos 72 / cos 36 deg; pentagon = 5/2 r^2 sin 72 deg."""
+    evenodd leaves the pentagon empty (five points touching at corners: five regions). Areas against the
+    closed forms: star = 5 R r sin 36 deg with the inner radius r = R cos 72 / cos 36 deg; pentagon =
+    5/2 r^2 sin 72 deg."""
     big, c = 40.0, 50.0
     pts = [(c + big * math.sin(math.radians(144 * k)), c - big * math.cos(math.radians(144 * k))) for k in range(5)]
     d = "M " + " L ".join(f"{x:.9f} {y:.9f}" for x, y in pts) + " Z"
