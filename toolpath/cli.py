@@ -108,7 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     m = sub.add_parser("mill", help="slice a part, clear its pockets, write G-code")
     m.add_argument("part", help="STEP file (.step/.stp), or a 2D drawing (.dxf/.svg) with --depth")
     m.add_argument("-o", "--output", required=True, help="G-code file to write")
-    m.add_argument("--strategy", default="offset", help="offset, zigzag, adaptive, or profile (walls only)")
+    m.add_argument("--strategy", default="offset",
+                   help="offset, zigzag, adaptive, profile (walls only), or engrave (along a drawing's curves)")
     m.add_argument("--tool", type=_float("tool diameter"), default=6.0, help="flat end mill diameter, mm")
     m.add_argument("--stepover", default="40%", help="mm, or N%% of the tool diameter (default 40%%)")
     m.add_argument("--stepdown", type=_float("stepdown"), default=None, help="mm (default half the tool diameter)")

@@ -22,11 +22,14 @@ from .strategies.holes import BoreParams, DrillParams, make_holes
 from .strategies.offset import OffsetParams, clear_pockets, summarize_entries
 from .tool import Tool
 
-__all__ = ["STRATEGIES", "DRILL_MATCH_MM", "MillResult", "parse_stepover", "drillable", "mill"]
+__all__ = ["STRATEGIES", "DRAWING_STRATEGIES", "DRILL_MATCH_MM", "MillResult", "parse_stepover", "drillable", "mill"]
 
 #: Strategies by name; ``None`` marks the ones not built yet. ``profile`` cuts only the walls.
 STRATEGIES: dict[str, str | None] = {"offset": "offset", "zigzag": "zigzag", "adaptive": "adaptive",
                                      "profile": "profile"}
+
+#: Strategies of 2D drawings only (they follow the drawing's curves, not pockets of a solid).
+DRAWING_STRATEGIES = ("engrave",)
 
 #: Largest difference between a drill's diameter and a round hole's for the drill to make it, mm.
 DRILL_MATCH_MM = 0.05
@@ -177,8 +180,9 @@ def mill(
         STEP file or solid; or a 2D drawing: a DXF or SVG file, or shapely Polygon/MultiPolygon
         (regions in mm), cut ``depth_mm`` deep from z = 0 down.
     tool : Tool
-    strategy : {"offset", "zigzag"}
-        Clearing strategy.
+    strategy : {"offset", "zigzag", "adaptive", "profile", "engrave"}
+        Clearing strategy; ``"profile"`` cuts only the walls; ``"engrave"`` runs the tool centre along the
+        curves of a 2D drawing (open or closed), ``depth_mm`` deep (:mod:`toolpath.strategies.engrave`).
     stepover : str or float
         Radial step, mm or a percentage of the tool diameter ("40%").
     stepdown_mm : float, optional
@@ -240,11 +244,11 @@ def mill(
         raise InputError(f"drill must be a drill (Tool.drill(D)), got {drill!r}")
     if drill is not None and drill.number == tool.number:
         raise InputError(f"the drill and the end mill need different tool numbers, both are T{tool.number}")
-    if name == "drill":
+    if name in ("drill", *DRAWING_STRATEGIES):
         pass
     elif name not in STRATEGIES:
-        raise InputError(f"unknown strategy {strategy!r}; accepted: {', '.join(STRATEGIES)}")
-    if name != "drill" and STRATEGIES[name] is None:
+        raise InputError(f"unknown strategy {strategy!r}; accepted: {', '.join((*STRATEGIES, *DRAWING_STRATEGIES))}")
+    if name in STRATEGIES and STRATEGIES[name] is None:
         built = ", ".join(k for k, v in STRATEGIES.items() if v)
         raise InputError(f"strategy {strategy!r} is not available yet; available: {built}")
     if rest_after is not None:
@@ -284,6 +288,12 @@ def mill(
     from .geometry.slicing import slice_part
 
     t0 = time.perf_counter()
+    if name == "engrave":
+        if not drawing:
+            raise InputError("engraving follows the curves of a 2D drawing (DXF, SVG or shapely polygons); "
+                             f"got a solid {part!r}: use offset, zigzag, adaptive or profile")
+        return _engrave(part, tool, depth_mm, sd, stock, feed_mm_min, plunge_feed_mm_min, spindle_rpm, coolant,
+                        clearance_mm, gap_mm, t0)  # type: ignore[arg-type]
     if drawing:
         from .geometry.drawing import drawing_pockets, load_drawing
 
@@ -404,6 +414,44 @@ def mill(
     program = Program(tuple(ops), name=program_name, clearance_z_mm=clearance_z, start_xyz=(x0, y0, clearance_z))
     return MillResult(program, sliced.pockets, sliced.levels_mm, sliced.unreachable + unreachable,
                       sliced.stock, gen, sliced.part_volume_mm3, extra)
+
+
+def _engrave(part: Any, tool: Tool, depth_mm: float, sd: float, stock: Stock | None, feed_mm_min: float,
+             plunge_feed_mm_min: float, spindle_rpm: float, coolant: Coolant, clearance_mm: float,
+             gap_mm: float | None, t0: float) -> MillResult:
+    """Engrave the curves of a drawing (see :func:`mill`, strategy ``"engrave"``)."""
+    import numpy as np
+
+    from .geometry.drawing import load_curves
+    from .geometry.slicing import polygons_of
+    from .strategies.engrave import EngraveParams, engrave_curves
+
+    if isinstance(part, (str, os.PathLike)):
+        curves = load_curves(part, gap_mm=gap_mm)
+    else:
+        curves = [np.asarray(r.coords)[:, :2] for p in polygons_of(part) for r in (p.exterior, *p.interiors)]
+    if not curves:
+        raise InputError(f"the drawing {part!r} holds no curve to engrave")
+    r = tool.radius_mm
+    allxy = np.vstack(curves)
+    (x0, y0), (x1, y1) = allxy.min(axis=0) - r - 1.0, allxy.max(axis=0) + r + 1.0
+    st = stock or Stock.box(float(x0), float(y0), -2.0 * depth_mm, float(x1), float(y1), 0.0)
+    params = EngraveParams(depth_mm=depth_mm, stepdown_mm=sd, feed_mm_min=feed_mm_min,
+                           plunge_feed_mm_min=plunge_feed_mm_min)
+    t1 = time.perf_counter()
+    ring = np.c_[np.cos(np.linspace(0, 2 * np.pi, 9)), np.sin(np.linspace(0, 2 * np.pi, 9))]
+    engrave_curves([ring], tool, params, clearance_z_mm=1.0)  # arc fitting's kernels compiled or loaded first
+    t2 = time.perf_counter()
+    sx, sy = st.footprint.bounds[:2]
+    clearance_z = st.z_top_mm + clearance_mm
+    tp = engrave_curves(curves, tool, params, z_top_mm=st.z_top_mm, clearance_z_mm=clearance_z, start_xy=(sx, sy))
+    op = Operation(tool, tp, spindle_rpm=spindle_rpm, coolant=coolant, name=f"engrave D{tool.diameter_mm:g}")
+    name = Path(str(part)).stem if isinstance(part, (str, os.PathLike)) else "part"
+    program = Program((op,), name=name, clearance_z_mm=clearance_z, start_xyz=(sx, sy, clearance_z))
+    extra = {"slicing_time_s": t1 - t0, "compile_time_s": t2 - t1, "holes_bored": 0, "holes_drilled": 0,
+             "curves": len(curves), "closed_curves": sum(1 for c in curves if len(c) >= 4 and
+                                                         bool(np.hypot(*(c[-1] - c[0])) < 1e-9))}
+    return MillResult(program, [], [st.z_top_mm - depth_mm], [], st, time.perf_counter() - t2, 0.0, extra)
 
 
 def _drill_only(sliced: Any, drill: Tool, params: DrillParams, clearance_z: float, t0: float, t1: float,

@@ -405,11 +405,11 @@ def _operation(src: Path, key: str, op: dict[str, Any], tools: dict[str, ToolSpe
         raise InputError(f"{_where(src, key + '.stepover')} must be mm or a percentage like \"40%\", "
                          f"got {stepover!r}")
     strategy = _str(src, key + ".strategy", op.get("strategy", "offset")).lower()
-    from .job import STRATEGIES, parse_stepover
+    from .job import DRAWING_STRATEGIES, STRATEGIES, parse_stepover
 
-    if strategy not in STRATEGIES:
+    if strategy not in STRATEGIES and strategy not in DRAWING_STRATEGIES:
         raise InputError(f"{_where(src, key + '.strategy')} {strategy!r} is unknown; accepted: "
-                         f"{', '.join(STRATEGIES)}")
+                         f"{', '.join((*STRATEGIES, *DRAWING_STRATEGIES))}")
     try:
         parse_stepover(stepover, tools[tname].tool)
     except CamError as exc:

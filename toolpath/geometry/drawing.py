@@ -224,7 +224,7 @@ class _EndGrid:
 
 
 def chain_curves(curves: Iterable[Any], *, tolerance_mm: float = DEFAULT_TOLERANCE_MM,
-                 gap_mm: float | None = None) -> list[NDArray[np.float64]]:
+                 gap_mm: float | None = None, keep_open: bool = False) -> list[NDArray[np.float64]]:
     """Join loose curves end to end into closed loops.
 
     Parameters
@@ -237,6 +237,9 @@ def chain_curves(curves: Iterable[Any], *, tolerance_mm: float = DEFAULT_TOLERAN
     gap_mm : float, optional
         Close wider gaps, up to this width, with a straight line (drawings whose contours do not
         quite meet), mm; at least ``tolerance_mm``.
+    keep_open : bool
+        Return the chains that do not close too, after the loops (for engraving strokes), instead of
+        raising.
 
     Returns
     -------
@@ -286,6 +289,7 @@ def chain_curves(curves: Iterable[Any], *, tolerance_mm: float = DEFAULT_TOLERAN
     grid = _EndGrid(ends, tol)
     used = np.zeros(len(opens), dtype=bool)
     gaps: list[tuple[float, NDArray[np.float64], NDArray[np.float64]]] = []
+    opened: list[NDArray[np.float64]] = []
     for first in range(len(opens)):
         if used[first]:
             continue
@@ -322,6 +326,9 @@ def chain_curves(curves: Iterable[Any], *, tolerance_mm: float = DEFAULT_TOLERAN
             loop[-1] = start
             loops.append(loop)
             continue
+        if keep_open:
+            opened.append(np.vstack(parts))
+            continue
         # a dangling end: find the nearest end it could have met (its own start or a free end)
         free = [k for k in range(len(ends)) if not used[k // 2]]
         cands = [start, *[ends[k] for k in free]]
@@ -337,7 +344,7 @@ def chain_curves(curves: Iterable[Any], *, tolerance_mm: float = DEFAULT_TOLERAN
             f"larger than the tolerance {tol:g} mm{more}; to close gaps up to {w * 1.01:.3g} mm with straight "
             f"lines pass gap_mm (toolpath mill --close-gaps MM)"
         )
-    return loops
+    return loops + opened
 
 
 # --------------------------------------------------------------------------------------------------
@@ -692,6 +699,31 @@ def is_drawing(part: Any) -> bool:
     if isinstance(part, (list, tuple)) and part and all(isinstance(g, (Polygon, MultiPolygon)) for g in part):
         return True
     return False
+
+
+def load_curves(part: Any, *, tolerance_mm: float = DEFAULT_TOLERANCE_MM,
+                gap_mm: float | None = None) -> list[NDArray[np.float64]]:
+    """The strokes of a DXF or SVG drawing for engraving: closed loops and open chains, (n, 2) arrays, mm.
+
+    Curves are flattened within ``tolerance_mm`` and chained end to end (gaps up to ``gap_mm`` closed,
+    strays and lines drawn twice dropped, see :func:`chain_curves`); what does not close stays an open chain.
+    A closed chain ends on its first point.
+    """
+    path = Path(part) if isinstance(part, (str, os.PathLike)) else None
+    if path is None or path.suffix.lower() not in (".dxf", ".svg"):
+        raise FileFormatError(f"engraving reads the curves of a .dxf or .svg drawing, got {part!r}")
+    if path.suffix.lower() == ".dxf":
+        from .dxf import dxf_curves
+
+        curves = dxf_curves(path, tolerance_mm=tolerance_mm)
+    else:
+        from .svg import svg_subpaths
+
+        curves = [c for _, closed, opened in svg_subpaths(path, tolerance_mm=tolerance_mm) for c in (*closed, *opened)]
+    try:
+        return chain_curves(curves, tolerance_mm=tolerance_mm, gap_mm=gap_mm, keep_open=True)
+    except GeometryError as exc:
+        raise GeometryError(f"{path.name}: {exc}") from None
 
 
 def load_drawing(part: Any, *, tolerance_mm: float = DEFAULT_TOLERANCE_MM,
