@@ -232,13 +232,19 @@ bore = false
 """
 
 
+def _part_dir(factory: pytest.TempPathFactory, name: str) -> Path:
+    """A fresh folder holding ``NAME.step`` made by parts_for_tests (``plate``: drilled_plate, ``boss``)."""
+    import parts_for_tests
+
+    make = {"plate": parts_for_tests.drilled_plate, "boss": parts_for_tests.boss_block}[name]
+    d = factory.mktemp(name)
+    make(d / f"{name}.step")
+    return d
+
+
 @pytest.fixture(scope="module")
 def plate_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from parts_for_tests import drilled_plate
-
-    d = tmp_path_factory.mktemp("plate")
-    drilled_plate(d / "plate.step")
-    return d
+    return _part_dir(tmp_path_factory, "plate")
 
 
 def test_options_and_drills_match_direct_mill_calls(plate_dir: Path) -> None:
@@ -307,11 +313,7 @@ rest = true
 
 @pytest.fixture(scope="module")
 def boss_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from parts_for_tests import boss_block
-
-    d = tmp_path_factory.mktemp("boss")
-    boss_block(d / "boss.step")
-    return d
+    return _part_dir(tmp_path_factory, "boss")
 
 
 def test_rest_operation_clears_what_the_big_tool_left(boss_dir: Path) -> None:
