@@ -29,7 +29,9 @@ start is live; Python then seeds new starts (cells at a tool radius from the mat
 
 Output: the helix and the bottom circle as arcs (G2/G3); passes as arcs where they are circular and lines
 elsewhere (:mod:`toolpath.arcfit`, within the simplification tolerance), finishing loops with arcs within
-``tolerance_mm`` (``fit_arcs=False``: lines only, simplified within that tolerance).
+``tolerance_mm`` (``fit_arcs=False``: lines only, simplified within that tolerance). The arcs of all passes
+are fitted in one kernel call (:func:`~toolpath.arcfit.fit_polylines`) and the moves of every level are
+slices of those columns at the level's z.
 
 5. *Fallback*: where no pass can hold the engagement, trochoidal runs (full circles whose centres
    advance along a straight line with room for them, the pitch holding the target at the circle's front,
