@@ -12,9 +12,51 @@ Numba compile time is measured in subprocesses: *cold* with an empty ``NUMBA_CAC
 second process with that cache; both as wall and CPU seconds, import of the module included (goals:
 cold at most 15 s, cached at most 2 s).
 
-Last runs (2026-11-25 23:25 and 23:41 UTC, ``--repeat 7``, shared 2-core machine, load ~1.2-1.5; kernel
-with exact crossings: ring vertices where offset curves meet lie on the exact circle-circle / circle-line
-crossings, arcs written afresh between them)::
+Runs of 2026-11-26 02:54-02:58 UTC (``--repeat 15 --no-compile``, shared 2-core machine under load 5.3-6.7,
+kernel *after* the compile-time changes of that night and *before* them (as of 14d33cc) in turn, two runs
+each; the kernels' outputs are bit-identical, checked on 157 cases: pockets A/B/C and random polygons)::
+
+    pocket step rings   kernel ms      shapely ms     pyclipper ms   x shapely    x clipper
+    after
+    A      0.3    90    0.54 / 1.06    6.50 / 9.85    0.87 / 1.45   11.9 / 9.3    1.60 / 1.37
+    A      0.6    45    0.32 / 0.52    2.41 / 4.30    0.49 / 0.81    7.5 / 8.2    1.54 / 1.55
+    B      0.3   160    2.85 / 2.88   29.62 / 19.48   2737 / 2348   10.4 / 6.8     959 / 815
+    B      0.6    82    1.62 / 1.54   12.21 / 7.48    1258 / 865     7.5 / 4.9     778 / 563
+    C      0.3   173    4.39 / 3.81   57.32 / 36.91  31.38 / 23.23  13.0 / 9.7    7.14 / 6.10
+    C      0.6    87    2.88 / 2.10   46.15 / 17.00  31.60 / 10.23  16.0 / 8.1   10.98 / 4.87
+    before
+    A      0.3    90    0.83 / 0.56    6.30 / 4.63    1.23 / 0.79    7.6 / 8.3    1.48 / 1.42
+    A      0.6    45    0.32 / 0.31    2.28 / 2.29    0.40 / 0.44    7.0 / 7.3    1.25 / 1.40
+    B      0.3   160    2.79 / 2.88   17.87 / 18.53   1732 / 1908    6.4 / 6.4     620 / 662
+    B      0.6    82    1.57 / 1.50    7.44 / 7.43     819 / 864     4.7 / 4.9     521 / 575
+    C      0.3   173    3.82 / 3.91   32.13 / 35.70  18.22 / 22.18   8.4 / 9.1    4.78 / 5.68
+    C      0.6    87    2.08 / 2.09   18.49 / 17.82  14.23 / 10.15   8.9 / 8.5    6.83 / 4.85
+    (ms, best of 15 rounds; run 1 / run 2)
+
+Kernel speed is unchanged (within the noise of the loaded machine); against pyclipper the goal holds
+everywhere (x 1.4-1000). B at 0.6 mm against the shapely loop stays at the 5x line in quiet rounds
+(4.7-4.9x before and after, 7.5x in a round where shapely was slowed more than the kernel): not improved.
+
+Numba import + compile, measured with the code of :func:`compile_times` (fresh process, empty
+``NUMBA_CACHE_DIR``, then a second process with that cache), the two kernels compiled *at the same time*
+so both see the same load (02:47-02:58 UTC, load 6.5-8.3), CPU s (wall s)::
+
+    round   cold before    cold after     after/before   cached before  cached after
+    1       43.3 (199.5)   41.3 (191.5)   0.95           1.41 (7.04)    1.38 (6.89)
+    2       41.3 (168.0)   38.7 (159.8)   0.94           1.26 (5.07)    1.24 (5.03)
+    3       34.1 (133.8)   32.1 (128.1)   0.94           1.03 (4.08)    1.03 (4.10)
+
+The change that helps: the inner functions (all but :func:`offset_rings_kernel`) are compiled without
+CPython/C wrappers (``no_cpython_wrapper``/``no_cfunc_wrapper``); ``error_model="numpy"`` and small clean-ups
+alone measured 1.00-1.01; writing the one-call helpers out in their callers (26 -> 11 compiled functions)
+measured 1.04-1.08 (Numba's SSA reconstruction and other passes grow faster than linearly with a function's
+size). Per phase (one cold compile, profiled): LLVM (optimisation of each function with its callees linked
+in, and machine code) about 45 %, Numba typing, SSA and other passes about 35 %, lowering to LLVM IR about
+20 %. The goal of at most 15 s cold is **missed**: 24.6-27.6 s CPU before at load 1.2-1.5 (23:25/23:41 UTC),
+so about 23-26 s after at such load; it needs a kernel with much less code (fewer array accesses and
+statements), not a different split of the same code. Cached: 1.0-1.4 s CPU (goal at most 2 s: met).
+
+Earlier runs (2026-11-25 23:25 and 23:41 UTC, ``--repeat 7``, load ~1.2-1.5; kernel with exact crossings)::
 
     pocket  step rings kernel ms shapely ms pyclipper ms x shapely x clipper goal   (23:25 | 23:41)
     A        0.3    90      0.54       4.72         0.87       8.7      1.61   ok   | 0.57  5.19   1.02 ok

@@ -1,5 +1,5 @@
 """Numba primitives of the offset kernel (:mod:`toolpath.kernels.offset_kernel`): constants, growing
-buffers, a bucket argsort, a uniform grid of segment boxes, and the exact offset curves.
+buffers, a bucket argsort, a uniform grid of segment boxes, per-edge data, and the exact offset curves.
 
 Exact curves (*primitives*) of the offset by ``d`` (``r = |d|``), coded as integers: ``2v + 1`` is edge ``v``
 moved by ``d·n`` (a line segment); ``2v`` is vertex ``v``'s arc (centre the vertex, radius ``r``, from
@@ -28,7 +28,7 @@ SNAP_MM = 1e-7
 MIN_RING_AREA_MM2 = 1e-9
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
 def _grow(a: NDArray[np.float64], n: int) -> NDArray[np.float64]:
     """``a`` itself when it has at least ``n`` rows, else a copy with room for twice as many."""
     if n <= a.shape[0]:
@@ -40,7 +40,7 @@ def _grow(a: NDArray[np.float64], n: int) -> NDArray[np.float64]:
     return b
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
 def _argsort(a: NDArray[np.float64]) -> NDArray[np.int64]:
     """Indices sorting ``a`` (a bucket pass, then insertion sort): O(n) for spread-out keys."""
     n = a.shape[0]
@@ -78,7 +78,7 @@ def _argsort(a: NDArray[np.float64]) -> NDArray[np.int64]:
     return idx
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
 def _grid(e: NDArray[np.float64], c: float) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]]:
     """Uniform grid of cell ``c`` (mm) over the boxes of segments ``e[:, :4]`` (x0, y0, x1, y1):
     ``(x0, y0, cell, nx, ny)``, CSR starts and segment ids."""
@@ -113,19 +113,60 @@ def _grid(e: NDArray[np.float64], c: float) -> tuple[NDArray[np.float64], NDArra
     return geo, cs, ids
 
 
+@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
+def _prep(xy: NDArray[np.float64], starts: NDArray[np.int64]) -> NDArray[np.float64]:
+    """Per edge (M, 13): x0, y0, x1, y1, unit right normal (nx, ny), normal of the previous edge, turn at
+    the start vertex (rad, left positive), its cosine and sine, next and previous vertex of the ring."""
+    m = xy.shape[0]
+    e = np.empty((m, 13))
+    for q in range(starts.shape[0] - 1):
+        s, t = starts[q], starts[q + 1]
+        for i in range(s, t):
+            j = i + 1 if i + 1 < t else s
+            ex = xy[j, 0] - xy[i, 0]
+            ey = xy[j, 1] - xy[i, 1]
+            ln = math.hypot(ex, ey)
+            e[i, 0], e[i, 1], e[i, 2], e[i, 3] = xy[i, 0], xy[i, 1], xy[j, 0], xy[j, 1]
+            e[i, 4], e[i, 5] = ey / ln, -ex / ln
+            e[i, 11] = j
+        for i in range(s, t):
+            p = i - 1 if i > s else t - 1
+            e[i, 6], e[i, 7], e[i, 12] = e[p, 4], e[p, 5], p
+            cr = e[p, 4] * e[i, 5] - e[p, 5] * e[i, 4]
+            dt = e[p, 4] * e[i, 4] + e[p, 5] * e[i, 5]
+            e[i, 8], e[i, 9], e[i, 10] = math.atan2(cr, dt), dt, cr
+        for i in range(s, t):
+            if e[i, 9] < 0 and abs(e[i, 10]) <= 1e-12:
+                # the tip of a spike (the ring turns back): +pi or -pi as the ring's turning adds up, not as
+                # the sign of a rounding error says (a zero-width slit into the region turns by -pi)
+                p, q = int(e[i, 12]), int(e[i, 11])
+                th = math.atan2(e[p, 6] * e[q, 5] - e[p, 7] * e[q, 4], e[p, 6] * e[q, 4] + e[p, 7] * e[q, 5])
+                e[i, 8] = math.copysign(math.pi, th - e[p, 8] - e[q, 8])
+                e[i, 9], e[i, 10] = -1.0, 0.0
+    return e
+
+
 # ---------------------------------------------------------------------------------------------------
 # exact primitives
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
+def _line(c: int, e: NDArray[np.float64], d: float) -> tuple[float, float, float, float]:
+    """End points of line primitive ``c`` (a moved edge or a connector)."""
+    v = c // 2
+    if c % 2 == 1:
+        return e[v, 0] + d * e[v, 4], e[v, 1] + d * e[v, 5], e[v, 2] + d * e[v, 4], e[v, 3] + d * e[v, 5]
+    return e[v, 0] + d * e[v, 6], e[v, 1] + d * e[v, 7], e[v, 0] + d * e[v, 4], e[v, 1] + d * e[v, 5]
+
+
+@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
 def _prim_at(px: float, py: float, f: int, e: NDArray[np.float64], caps: NDArray[np.float64], d: float) -> int:
     """Primitive under (px, py) on a raw segment of feature ``f``: a segment along moved edge ``v`` runs on
     into the first and last facets of the arcs at its ends."""
     if f % 2 == 0:
         return f
     v = f // 2
-    ax, ay = e[v, 0] + d * e[v, 4], e[v, 1] + d * e[v, 5]
-    bx, by = e[v, 2] + d * e[v, 4], e[v, 3] + d * e[v, 5]
+    ax, ay, bx, by = _line(f, e, d)
     s = ((px - ax) * (bx - ax) + (py - ay) * (by - ay)) / ((bx - ax) ** 2 + (by - ay) ** 2)
     w = int(e[v, 11])
     if s < 0.0 and caps[v, 0] > 0:
@@ -135,170 +176,158 @@ def _prim_at(px: float, py: float, f: int, e: NDArray[np.float64], caps: NDArray
     return f
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
+def _on(c: int, x: float, y: float, e: NDArray[np.float64], caps: NDArray[np.float64], d: float) -> bool:
+    """Whether (x, y), a point of primitive ``c``'s line or circle, lies within its extent."""
+    v = c // 2
+    r = abs(d)
+    if c % 2 == 0 and caps[v, 0] > 0:
+        sg = 1.0 if d > 0 else -1.0
+        qx, qy = x - e[v, 0], y - e[v, 1]
+        t = 1.0 if e[v, 8] > 0 else -1.0
+        return (t * (sg * e[v, 6] * qy - sg * e[v, 7] * qx) >= -1e-9 * r
+                and t * (qx * sg * e[v, 5] - qy * sg * e[v, 4]) >= -1e-9 * r)
+    ax, ay, bx, by = _line(c, e, d)
+    ll = (bx - ax) ** 2 + (by - ay) ** 2
+    s = ((x - ax) * (bx - ax) + (y - ay) * (by - ay)) / ll if ll > 0 else -1.0
+    return -1e-9 <= s <= 1.0 + 1e-9
+
+
+@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
+def _meet(c1: int, c2: int, px: float, py: float, e: NDArray[np.float64], caps: NDArray[np.float64], d: float
+          ) -> tuple[float, float, float]:
+    """Exact meeting point of primitives ``c1`` and ``c2`` nearest (px, py) within both extents, and its
+    squared distance from (px, py) (inf when they do not meet)."""
+    r = abs(d)
+    a1 = c1 % 2 == 0 and caps[c1 // 2, 0] > 0
+    a2 = c2 % 2 == 0 and caps[c2 // 2, 0] > 0
+    x0, y0, x1, y1 = 0.0, 0.0, 0.0, 0.0  # up to two candidate points
+    nc = 0
+    if a1 and a2:
+        ux, uy = e[c1 // 2, 0], e[c1 // 2, 1]
+        wx, wy = e[c2 // 2, 0] - ux, e[c2 // 2, 1] - uy
+        dd = wx * wx + wy * wy
+        h2 = r * r - 0.25 * dd
+        if dd > 0 and h2 >= 0:
+            h = math.sqrt(h2 / dd)
+            mx, my = ux + 0.5 * wx, uy + 0.5 * wy
+            x0, y0, x1, y1 = mx - h * wy, my + h * wx, mx + h * wy, my - h * wx
+            nc = 2
+    elif a1 or a2:
+        ca, cl = (c1, c2) if a1 else (c2, c1)
+        ux, uy = e[ca // 2, 0], e[ca // 2, 1]
+        ax, ay, bx, by = _line(cl, e, d)
+        wx, wy = bx - ax, by - ay
+        ll = wx * wx + wy * wy
+        if ll > 0:
+            t0 = ((ux - ax) * wx + (uy - ay) * wy) / ll
+            fx, fy = ax + t0 * wx - ux, ay + t0 * wy - uy
+            h2 = (r * r - fx * fx - fy * fy) / ll
+            if h2 >= 0:
+                h = math.sqrt(h2)
+                x0, y0 = ax + (t0 - h) * wx, ay + (t0 - h) * wy
+                x1, y1 = ax + (t0 + h) * wx, ay + (t0 + h) * wy
+                nc = 2
+    else:
+        ax, ay, bx, by = _line(c1, e, d)
+        qx, qy, sx, sy = _line(c2, e, d)
+        rx, ry, sx, sy = bx - ax, by - ay, sx - qx, sy - qy
+        den = rx * sy - ry * sx
+        if den != 0:
+            t = ((qx - ax) * sy - (qy - ay) * sx) / den
+            x0, y0 = ax + t * rx, ay + t * ry
+            nc = 1
+    bx, by, bd = px, py, np.inf
+    for k in range(nc):
+        x, y = (x0, y0) if k == 0 else (x1, y1)
+        dd = (x - px) ** 2 + (y - py) ** 2
+        if dd < bd and _on(c1, x, y, e, caps, d) and _on(c2, x, y, e, caps, d):
+            bx, by, bd = x, y, dd
+    return bx, by, bd
+
+
+@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
+def _gap(c1: int, c2: int, e: NDArray[np.float64], caps: NDArray[np.float64], d: float, tol: float
+         ) -> tuple[float, float, bool]:
+    """Where an arc primitive and another one that do not meet pass closest, when less than ``2 tol`` apart
+    there (their flattened curves may cross): the middle of the gap, and whether there is one."""
+    r = abs(d)
+    a1 = c1 % 2 == 0 and caps[c1 // 2, 0] > 0
+    a2 = c2 % 2 == 0 and caps[c2 // 2, 0] > 0
+    if a1 and a2:
+        ux, uy, wx, wy = e[c1 // 2, 0], e[c1 // 2, 1], e[c2 // 2, 0], e[c2 // 2, 1]
+        g = math.hypot(wx - ux, wy - uy) - 2.0 * r
+        mx, my = 0.5 * (ux + wx), 0.5 * (uy + wy)
+    elif a1 or a2:
+        ca, cl = (c1, c2) if a1 else (c2, c1)
+        ux, uy = e[ca // 2, 0], e[ca // 2, 1]
+        ax, ay, bx, by = _line(cl, e, d)
+        wx, wy = bx - ax, by - ay
+        ll = wx * wx + wy * wy
+        t0 = ((ux - ax) * wx + (uy - ay) * wy) / ll if ll > 0 else -1.0
+        if not 0.0 <= t0 <= 1.0:
+            return 0.0, 0.0, False
+        fx, fy = ax + t0 * wx, ay + t0 * wy
+        dd = math.hypot(fx - ux, fy - uy)
+        g = dd - r
+        if dd <= 0:
+            return 0.0, 0.0, False
+        mx, my = fx + 0.5 * g * (ux - fx) / dd, fy + 0.5 * g * (uy - fy) / dd
+    else:
+        return 0.0, 0.0, False
+    ok = 0.0 <= g <= 2.0 * tol and _on(c1, mx, my, e, caps, d) and _on(c2, mx, my, e, caps, d)
+    return mx, my, ok
+
+
+@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
 def _exact(px: float, py: float, fi: int, fj: int, e: NDArray[np.float64], caps: NDArray[np.float64], d: float,
            lim: float, tol: float) -> tuple[float, float, int, int]:
     """Where the exact curves under a crossing (px, py) of raw segments of features ``fi`` and ``fj`` meet:
-    the raw crossing when both are lines; else the nearest meeting of their primitives (within both extents)
-    when closer than ``lim``, or else the nearest of the primitives next to them; else, where an arc and the
-    other primitive pass each other less than ``2 tol`` apart (their flattened curves may cross there), the
-    middle of that gap; else (px, py). Returns the point and the two primitives.
-
-    The end points of line primitive ``c`` (``v = c // 2``): ``(x0, y0) + d n_v`` to ``(x1, y1) + d n_v`` for
-    a moved edge (``c`` odd); ``(x0, y0) + d n_prev`` to ``(x0, y0) + d n_v`` for a connector."""
-    r = abs(d)
-    sg = 1.0 if d > 0 else -1.0
+    the raw crossing when both are lines; else the nearest meeting of their primitives when closer than
+    ``lim``, or else the nearest of the primitives next to them; else, where the two pass each other less
+    than ``2 tol`` apart, the middle of that gap (:func:`_gap`); else (px, py). Returns the point and the two
+    primitives."""
     ci = _prim_at(px, py, fi, e, caps, d)
     cj = _prim_at(px, py, fj, e, caps, d)
     if not ((ci % 2 == 0 and caps[ci // 2, 0] > 0) or (cj % 2 == 0 and caps[cj // 2, 0] > 0)):
         return px, py, ci, cj  # two lines: the raw crossing is exact
-    lim2 = lim * lim
-    bx, by, bi, bj, bd = px, py, ci, cj, lim2
+    bx, by, bd = _meet(ci, cj, px, py, e, caps, d)
+    if bd < lim * lim:
+        return bx, by, ci, cj  # the primitives under the crossing meet near it
+    bx, by, bi, bj, bd = px, py, ci, cj, lim * lim
     # the primitives before and after ci and cj along their rings
     pvi = ci - 1 if ci % 2 == 1 else 2 * int(e[ci // 2, 12]) + 1
     nxi = ci + 1 if ci % 2 == 0 else 2 * int(e[ci // 2, 11])
     pvj = cj - 1 if cj % 2 == 1 else 2 * int(e[cj // 2, 12]) + 1
     nxj = cj + 1 if cj % 2 == 0 else 2 * int(e[cj // 2, 11])
-    for a in range(9):  # ci with cj, then ci, its predecessor, its successor against cj, its predecessor, ...
+    for a in range(1, 9):  # ci, its predecessor, its successor against cj, ... (not ci with cj itself)
         p = ci if a < 3 else (pvi if a < 6 else nxi)
         q = cj if a % 3 == 0 else (pvj if a % 3 == 1 else nxj)
-        if a > 0:
-            pp = p - 1 if p % 2 == 1 else 2 * int(e[p // 2, 12]) + 1
-            pn = p + 1 if p % 2 == 0 else 2 * int(e[p // 2, 11])
-            if p == q or q == pp or q == pn:
-                continue  # primitives next to each other meet only at their shared end
-        # where p and q meet: up to two candidate points
-        a1 = p % 2 == 0 and caps[p // 2, 0] > 0
-        a2 = q % 2 == 0 and caps[q // 2, 0] > 0
-        x0, y0, x1, y1 = 0.0, 0.0, 0.0, 0.0
-        nc = 0
-        if a1 and a2:  # two circles
-            ux, uy = e[p // 2, 0], e[p // 2, 1]
-            wx, wy = e[q // 2, 0] - ux, e[q // 2, 1] - uy
-            dd = wx * wx + wy * wy
-            h2 = r * r - 0.25 * dd
-            if dd > 0 and h2 >= 0:
-                h = math.sqrt(h2 / dd)
-                mx, my = ux + 0.5 * wx, uy + 0.5 * wy
-                x0, y0, x1, y1 = mx - h * wy, my + h * wx, mx + h * wy, my - h * wx
-                nc = 2
-        elif a1 or a2:  # a circle and a line
-            ca, cl = (p, q) if a1 else (q, p)
-            ux, uy = e[ca // 2, 0], e[ca // 2, 1]
-            v = cl // 2
-            o = 4 if cl % 2 == 1 else 6
-            k = 2 if cl % 2 == 1 else 0
-            ax, ay = e[v, 0] + d * e[v, o], e[v, 1] + d * e[v, o + 1]
-            wx, wy = e[v, k] + d * e[v, 4] - ax, e[v, k + 1] + d * e[v, 5] - ay
-            ll = wx * wx + wy * wy
-            if ll > 0:
-                t0 = ((ux - ax) * wx + (uy - ay) * wy) / ll
-                fx, fy = ax + t0 * wx - ux, ay + t0 * wy - uy
-                h2 = (r * r - fx * fx - fy * fy) / ll
-                if h2 >= 0:
-                    h = math.sqrt(h2)
-                    x0, y0 = ax + (t0 - h) * wx, ay + (t0 - h) * wy
-                    x1, y1 = ax + (t0 + h) * wx, ay + (t0 + h) * wy
-                    nc = 2
-        else:  # two lines
-            v = p // 2
-            o = 4 if p % 2 == 1 else 6
-            k = 2 if p % 2 == 1 else 0
-            ax, ay = e[v, 0] + d * e[v, o], e[v, 1] + d * e[v, o + 1]
-            rx, ry = e[v, k] + d * e[v, 4] - ax, e[v, k + 1] + d * e[v, 5] - ay
-            v = q // 2
-            o = 4 if q % 2 == 1 else 6
-            k = 2 if q % 2 == 1 else 0
-            qx, qy = e[v, 0] + d * e[v, o], e[v, 1] + d * e[v, o + 1]
-            sx, sy = e[v, k] + d * e[v, 4] - qx, e[v, k + 1] + d * e[v, 5] - qy
-            den = rx * sy - ry * sx
-            if den != 0:
-                t = ((qx - ax) * sy - (qy - ay) * sx) / den
-                x0, y0 = ax + t * rx, ay + t * ry
-                nc = 1
-        for m in range(nc):
-            x, y = (x0, y0) if m == 0 else (x1, y1)
-            dd = (x - px) ** 2 + (y - py) ** 2
-            if dd >= bd:
-                continue
-            ok = True
-            for z in range(2):  # within the extents of both
-                c = p if z == 0 else q
-                v = c // 2
-                if c % 2 == 0 and caps[v, 0] > 0:  # within the arc's sector
-                    qx, qy = x - e[v, 0], y - e[v, 1]
-                    t = 1.0 if e[v, 8] > 0 else -1.0
-                    ok = (t * (sg * e[v, 6] * qy - sg * e[v, 7] * qx) >= -1e-9 * r
-                          and t * (qx * sg * e[v, 5] - qy * sg * e[v, 4]) >= -1e-9 * r)
-                else:  # between the line's ends
-                    o = 4 if c % 2 == 1 else 6
-                    k = 2 if c % 2 == 1 else 0
-                    ax, ay = e[v, 0] + d * e[v, o], e[v, 1] + d * e[v, o + 1]
-                    wx, wy = e[v, k] + d * e[v, 4] - ax, e[v, k + 1] + d * e[v, 5] - ay
-                    ll = wx * wx + wy * wy
-                    s = ((x - ax) * wx + (y - ay) * wy) / ll if ll > 0 else -1.0
-                    ok = -1e-9 <= s <= 1.0 + 1e-9
-                if not ok:
-                    break
-            if ok:
-                bx, by, bi, bj, bd = x, y, p, q, dd
-        if a == 0 and bd < lim2:
-            return bx, by, ci, cj  # the primitives under the crossing meet near it
-    if bd < lim2:
-        return bx, by, bi, bj
-    # no meeting: a neck just closing, the flattened curves cross in its gap (an arc and the other primitive
-    # pass each other less than 2 tol apart): the middle of the gap
-    p, q = min(ci, cj), max(ci, cj)
-    a1 = p % 2 == 0 and caps[p // 2, 0] > 0
-    a2 = q % 2 == 0 and caps[q // 2, 0] > 0
-    g = -1.0
-    mx, my = 0.0, 0.0
-    if a1 and a2:
-        ux, uy, wx, wy = e[p // 2, 0], e[p // 2, 1], e[q // 2, 0], e[q // 2, 1]
-        g = math.hypot(wx - ux, wy - uy) - 2.0 * r
-        mx, my = 0.5 * (ux + wx), 0.5 * (uy + wy)
-    elif a1 or a2:
-        ca, cl = (p, q) if a1 else (q, p)
-        ux, uy = e[ca // 2, 0], e[ca // 2, 1]
-        v = cl // 2
-        o = 4 if cl % 2 == 1 else 6
-        k = 2 if cl % 2 == 1 else 0
-        ax, ay = e[v, 0] + d * e[v, o], e[v, 1] + d * e[v, o + 1]
-        wx, wy = e[v, k] + d * e[v, 4] - ax, e[v, k + 1] + d * e[v, 5] - ay
-        ll = wx * wx + wy * wy
-        t0 = ((ux - ax) * wx + (uy - ay) * wy) / ll if ll > 0 else -1.0
-        if 0.0 <= t0 <= 1.0:
-            fx, fy = ax + t0 * wx, ay + t0 * wy
-            dd = math.hypot(fx - ux, fy - uy)
-            if dd > 0:
-                g = dd - r
-                mx, my = fx + 0.5 * g * (ux - fx) / dd, fy + 0.5 * g * (uy - fy) / dd
-    if not 0.0 <= g <= 2.0 * tol:
-        return bx, by, bi, bj
-    for z in range(2):  # within the extents of both
-        c = p if z == 0 else q
-        v = c // 2
-        if c % 2 == 0 and caps[v, 0] > 0:
-            qx, qy = mx - e[v, 0], my - e[v, 1]
-            t = 1.0 if e[v, 8] > 0 else -1.0
-            ok = (t * (sg * e[v, 6] * qy - sg * e[v, 7] * qx) >= -1e-9 * r
-                  and t * (qx * sg * e[v, 5] - qy * sg * e[v, 4]) >= -1e-9 * r)
-        else:
-            o = 4 if c % 2 == 1 else 6
-            k = 2 if c % 2 == 1 else 0
-            ax, ay = e[v, 0] + d * e[v, o], e[v, 1] + d * e[v, o + 1]
-            wx, wy = e[v, k] + d * e[v, 4] - ax, e[v, k + 1] + d * e[v, 5] - ay
-            ll = wx * wx + wy * wy
-            s = ((mx - ax) * wx + (my - ay) * wy) / ll if ll > 0 else -1.0
-            ok = -1e-9 <= s <= 1.0 + 1e-9
-        if not ok:
-            return bx, by, bi, bj
-    if (mx - px) ** 2 + (my - py) ** 2 < bd:
-        return mx, my, ci, cj
+        pp = p - 1 if p % 2 == 1 else 2 * int(e[p // 2, 12]) + 1
+        pn = p + 1 if p % 2 == 0 else 2 * int(e[p // 2, 11])
+        if p == q or q == pp or q == pn:
+            continue  # primitives next to each other meet only at their shared end
+        x, y, dd = _meet(p, q, px, py, e, caps, d)
+        if dd < bd:
+            bx, by, bi, bj, bd = x, y, p, q, dd
+    if bd == lim * lim:  # no meeting: a neck just closing, the flattened curves cross in its gap
+        x, y, ok = _gap(min(ci, cj), max(ci, cj), e, caps, d, tol)
+        if ok and (x - px) ** 2 + (y - py) ** 2 < bd:
+            return x, y, ci, cj
     return bx, by, bi, bj
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
+def _ang(v: int, x: float, y: float, e: NDArray[np.float64], d: float) -> float:
+    """Angle of (x, y) along vertex ``v``'s arc from its start, in [0, |turn|]."""
+    sg = 1.0 if d > 0 else -1.0
+    qx, qy = x - e[v, 0], y - e[v, 1]
+    t = 1.0 if e[v, 8] > 0 else -1.0
+    a = math.atan2(t * sg * (e[v, 6] * qy - e[v, 7] * qx), sg * (e[v, 6] * qx + e[v, 7] * qy))
+    return min(max(a, 0.0), abs(e[v, 8]))
+
+
+@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
 def _arc(v: int, a0: float, a1: float, e: NDArray[np.float64], d: float, tol: float, out: NDArray[np.float64],
          no: int) -> tuple[NDArray[np.float64], int]:
     """Corners of the polygon circumscribed about vertex ``v``'s arc from angle ``a0`` to ``a1`` (< 0: its

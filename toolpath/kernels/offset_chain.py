@@ -9,31 +9,97 @@ crossing are written as raw. Units: mm.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-from .offset_base import MIN_RING_AREA_MM2, SNAP_MM, _arc, _argsort, _grow
+from .offset_base import MIN_RING_AREA_MM2, SNAP_MM, _ang, _arc, _argsort, _grow
 
 __all__: list[str] = []
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
+def _first(xs: NDArray[np.float64], x: float) -> int:
+    """First index of sorted ``xs`` with ``xs[i] >= x``."""
+    lo, hi = 0, xs.shape[0]
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if xs[mid] < x:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
+def _emit(ring: NDArray[np.float64], vt: NDArray[np.int64], e: NDArray[np.float64], d: float, tol: float,
+          fin: NDArray[np.float64], nf: int) -> tuple[NDArray[np.float64], int]:
+    """Ring vertices ``ring`` (n, 2) with tags ``vt`` (n, 3: crossing flag, arc before, arc after; arc = its
+    vertex or -1 on a line) written to ``fin``: a raw arc corner is replaced by the corners of its arc
+    flattened between the neighbouring crossings (or the arc's ends). A ring without a crossing on an arc
+    is written as it is."""
+    n = ring.shape[0]
+    k0 = -1
+    for k in range(n):
+        if vt[k, 0] > 0 and (vt[k, 1] >= 0 or vt[k, 2] >= 0):
+            k0 = k
+            break
+    if k0 < 0:
+        fin = _grow(fin, nf + n)
+        for k in range(n):
+            fin[nf + k, 0], fin[nf + k, 1] = ring[k, 0], ring[k, 1]
+        return fin, nf + n
+    op = np.int64(-1)  # the arc being written, from angle a0 (not a literal: one signature of _arc)
+    a0 = 0.0
+    for t in range(n + 1):
+        k = (k0 + t) % n
+        x, y = ring[k, 0], ring[k, 1]
+        if vt[k, 0] == 0:
+            v = vt[k, 1]
+            if v >= 0 and v == op:
+                continue
+            if op >= 0:
+                fin, nf = _arc(op, a0, -1.0, e, d, tol, fin, nf)
+            op = v
+            a0 = 0.0
+            if v < 0:
+                fin = _grow(fin, nf + 1)
+                fin[nf, 0], fin[nf, 1] = x, y
+                nf += 1
+            continue
+        if t > 0:
+            w = vt[k, 1]
+            if op >= 0 and op != w:
+                fin, nf = _arc(op, a0, -1.0, e, d, tol, fin, nf)
+                op = np.int64(-1)
+            if w >= 0:
+                if op < 0:
+                    op = w
+                    a0 = 0.0
+                fin, nf = _arc(op, a0, _ang(op, x, y, e, d), e, d, tol, fin, nf)
+            if t == n:
+                break
+        fin = _grow(fin, nf + 1)
+        fin[nf, 0], fin[nf, 1] = x, y
+        nf += 1
+        op = vt[k, 2]
+        a0 = _ang(op, x, y, e, d) if op >= 0 else 0.0
+    return fin, nf
+
+
+@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
 def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.int64], e: NDArray[np.float64],
            d: float, tol: float) -> tuple[NDArray[np.float64], NDArray[np.int64], int]:
     """Runs (from :func:`toolpath.kernels.offset_trim._rings`) chained end to start into rings: points (P, 2),
     ring starts (Q + 1,), and how many chains did not close (dropped). A run and its exact reverse (a
     collapsed neck) cancel; rings of tiny area are dropped."""
     nrun = runs.shape[0]
-    sg = 1.0 if d > 0 else -1.0
     rb, re = runs[:, 0], runs[:, 1]
     out = np.empty((rp.shape[0] + 1, 2))
     vt = np.empty((rp.shape[0] + 1, 3), np.int64)
     fin = np.empty((rp.shape[0] + 16, 2))
     ors = np.zeros(nrun + 1, np.int64)
-    nf = np.int64(0)  # not a literal: one compiled signature of _arc
+    nf = np.int64(0)  # not a literal: one compiled signature of _emit
     nr = 0
     unclosed = 0
     xs0 = np.empty(nrun)
@@ -51,13 +117,7 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
             continue
         ex = rp[re[c] - 1, 0]
         ey = rp[re[c] - 1, 1]
-        lo, hi = 0, nrun  # the first index of sorted xs with xs[i] >= ex
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if xs[mid] < ex:
-                lo = mid + 1
-            else:
-                hi = mid
+        lo = _first(xs, ex)
         while lo < nrun and xs[lo] == ex:
             o = xo[lo]
             lo += 1
@@ -97,13 +157,7 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
                 closed = True
                 break
             nx_ = -1
-            lo, hi = 0, nrun  # the first index of sorted xs with xs[i] >= ex
-            while lo < hi:
-                mid = (lo + hi) // 2
-                if xs[mid] < ex:
-                    lo = mid + 1
-                else:
-                    hi = mid
+            lo = _first(xs, ex)
             while lo < nrun and xs[lo] == ex:
                 c = xo[lo]
                 lo += 1
@@ -133,64 +187,7 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
         if no < 3:
             continue
         begin = nf
-        # the ring written to fin: a raw arc corner is replaced by the corners of its arc flattened between the
-        # neighbouring crossings (or the arc's ends); a ring without a crossing on an arc is written as it is
-        # (vt: crossing flag, arc before, arc after; arc = its vertex or -1 on a line)
-        k0 = -1
-        for k in range(no):
-            if vt[k, 0] > 0 and (vt[k, 1] >= 0 or vt[k, 2] >= 0):
-                k0 = k
-                break
-        if k0 < 0:  # no crossing on an arc: the ring as it is
-            fin = _grow(fin, nf + no)
-            for k in range(no):
-                fin[nf + k, 0], fin[nf + k, 1] = out[k, 0], out[k, 1]
-            nf += no
-        else:
-            op = np.int64(-1)  # the arc being written, from angle a0 (not a literal: one signature of _arc)
-            a0 = 0.0
-            for t in range(no + 1):
-                k = (k0 + t) % no
-                x, y = out[k, 0], out[k, 1]
-                if vt[k, 0] == 0:
-                    v = vt[k, 1]
-                    if v >= 0 and v == op:
-                        continue
-                    if op >= 0:
-                        fin, nf = _arc(op, a0, -1.0, e, d, tol, fin, nf)
-                    op = v
-                    a0 = 0.0
-                    if v < 0:
-                        fin = _grow(fin, nf + 1)
-                        fin[nf, 0], fin[nf, 1] = x, y
-                        nf += 1
-                    continue
-                if t > 0:
-                    wa = vt[k, 1]
-                    if op >= 0 and op != wa:
-                        fin, nf = _arc(op, a0, -1.0, e, d, tol, fin, nf)
-                        op = np.int64(-1)
-                    if wa >= 0:
-                        if op < 0:
-                            op = wa
-                            a0 = 0.0
-                        # to the angle of (x, y) along the arc from its start, in [0, |turn|]
-                        qx, qy = x - e[op, 0], y - e[op, 1]
-                        ts = sg if e[op, 8] > 0 else -sg
-                        a1 = math.atan2(ts * (e[op, 6] * qy - e[op, 7] * qx), sg * (e[op, 6] * qx + e[op, 7] * qy))
-                        fin, nf = _arc(op, a0, min(max(a1, 0.0), abs(e[op, 8])), e, d, tol, fin, nf)
-                    if t == no:
-                        break
-                fin = _grow(fin, nf + 1)
-                fin[nf, 0], fin[nf, 1] = x, y
-                nf += 1
-                op = vt[k, 2]
-                a0 = 0.0
-                if op >= 0:  # the angle of (x, y) along the arc
-                    qx, qy = x - e[op, 0], y - e[op, 1]
-                    ts = sg if e[op, 8] > 0 else -sg
-                    a0 = math.atan2(ts * (e[op, 6] * qy - e[op, 7] * qx), sg * (e[op, 6] * qx + e[op, 7] * qy))
-                    a0 = min(max(a0, 0.0), abs(e[op, 8]))
+        fin, nf = _emit(out[:no], vt[:no], e, d, tol, fin, nf)
         w = begin  # a spike A, B, A left by a collapsed piece inside a run goes (as a piece and its reverse)
         for k in range(begin, nf):
             if w - begin >= 2 and fin[w - 2, 0] == fin[k, 0] and fin[w - 2, 1] == fin[k, 1]:

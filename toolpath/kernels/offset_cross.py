@@ -19,13 +19,94 @@ from .offset_base import SNAP_MM, _argsort, _exact, _grid, _grow, _prim_at
 __all__: list[str] = []
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
+def _pair(pts: NDArray[np.float64], i: int, j: int, ni: int, nj: int, sp: NDArray[np.float64], ns: int,
+          pf: NDArray[np.int64], e: NDArray[np.float64], caps: NDArray[np.float64], d: float, lim: float,
+          tol: float) -> tuple[NDArray[np.float64], int]:
+    """Split points of segments ``pts[i] -> pts[ni]`` and ``pts[j] -> pts[nj]`` appended to ``sp`` (rows:
+    segment, t, x, y on the raw curve, primitive there (-1 at a raw point), 1 where the segment is crossed
+    inside, x, y where the exact curves meet)."""
+    ax, ay, ix1, iy1 = pts[i, 0], pts[i, 1], pts[ni, 0], pts[ni, 1]
+    rx = ix1 - ax
+    ry = iy1 - ay
+    bx, by, jx1, jy1 = pts[j, 0], pts[j, 1], pts[nj, 0], pts[nj, 1]
+    sx = jx1 - bx
+    sy = jy1 - by
+    den = rx * sy - ry * sx
+    wx = bx - ax
+    wy = by - ay
+    li = math.hypot(rx, ry)
+    lj = math.hypot(sx, sy)
+    et = SNAP_MM / li
+    eu = SNAP_MM / lj
+    sp = _grow(sp, ns + 8)
+    if abs(den) <= 1e-12 * li * lj:
+        # parallel: when collinear, each is split at the other's ends lying inside it, and there at its own
+        # end too
+        if abs(wx * ry - wy * rx) > SNAP_MM * li:
+            return sp, ns
+        for q in range(4):
+            if q < 2:  # ends of j on i
+                px = bx if q == 0 else jx1
+                py = by if q == 0 else jy1
+                tt = ((px - ax) * rx + (py - ay) * ry) / (li * li)
+                tgt, own, ot, ee = i, j, float(q), et
+            else:  # ends of i on j
+                px = ax if q == 2 else ix1
+                py = ay if q == 2 else iy1
+                tt = ((px - bx) * sx + (py - by) * sy) / (lj * lj)
+                tgt, own, ot, ee = j, i, float(q - 2), eu
+            if ee < tt < 1.0 - ee:
+                sp[ns, 0], sp[ns, 1], sp[ns, 2], sp[ns, 3] = tgt, tt, px, py
+                sp[ns, 4], sp[ns, 5] = _prim_at(px, py, pf[tgt], e, caps, d), 1.0
+                sp[ns + 1, 0], sp[ns + 1, 1], sp[ns + 1, 2], sp[ns + 1, 3] = own, ot, px, py
+                sp[ns + 1, 4], sp[ns + 1, 5] = -1.0, 0.0
+                sp[ns, 6], sp[ns, 7], sp[ns + 1, 6], sp[ns + 1, 7] = px, py, px, py
+                ns += 2
+        return sp, ns
+    t = (wx * sy - wy * sx) / den
+    u = (wx * ry - wy * rx) / den
+    if t < -et or t > 1.0 + et or u < -eu or u > 1.0 + eu:
+        return sp, ns
+    end_i = t <= et or t >= 1.0 - et
+    end_j = u <= eu or u >= 1.0 - eu
+    if end_i and end_j and (j == ni or i == nj):
+        return sp, ns  # neighbours on one ring meeting at their shared point
+    ci, cj = -1, -1
+    qx, qy = 0.0, 0.0
+    if end_i:
+        px = ax if t <= et else ix1
+        py = ay if t <= et else iy1
+        t = 0.0 if t <= et else 1.0
+    elif end_j:
+        px = bx if u <= eu else jx1
+        py = by if u <= eu else jy1
+    else:
+        px, py = ax + t * rx, ay + t * ry
+        qx, qy, ci, cj = _exact(px, py, pf[i], pf[j], e, caps, d, lim, tol)
+    if end_i or end_j:
+        qx, qy = px, py
+    if end_j:
+        u = 0.0 if u <= eu else 1.0
+    if end_i != end_j:
+        if end_i:
+            cj = _prim_at(px, py, pf[j], e, caps, d)
+        else:
+            ci = _prim_at(px, py, pf[i], e, caps, d)
+    sp[ns, 0], sp[ns, 1], sp[ns, 2], sp[ns, 3], sp[ns, 4], sp[ns, 5] = i, t, px, py, ci, 0.0 + (not end_i)
+    sp[ns + 1, 0], sp[ns + 1, 1], sp[ns + 1, 2], sp[ns + 1, 3] = j, u, px, py
+    sp[ns + 1, 4], sp[ns + 1, 5] = cj, 0.0 + (not end_j)
+    sp[ns, 6], sp[ns, 7], sp[ns + 1, 6], sp[ns + 1, 7] = qx, qy, qx, qy
+    ns += 2
+    return sp, ns
+
+
+@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
 def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64], pf: NDArray[np.int64], e: NDArray[np.float64],
                caps: NDArray[np.float64], d: float, tol: float) -> NDArray[np.float64]:
-    """Split points (S, 8) sorted by segment then t; rows: segment, t, x, y on the raw curve, primitive there
-    (-1 at a raw point), 1 where the segment is crossed inside, x, y where the exact curves meet. Segment ``i``
-    runs from ``pts[i]`` to ``pts[nxt[i]]`` (none when -1). A crossing at a segment's end is recorded on it at
-    t = 0 or 1.
+    """Split points (S, 8), rows as in :func:`_pair`, sorted by segment then t. Segment ``i`` runs from
+    ``pts[i]`` to ``pts[nxt[i]]`` (none when -1). A crossing at a segment's end is recorded on it at t = 0
+    or 1.
 
     Pairs are found on a uniform grid of about one cell per segment; a pair is tested in the cell holding
     the lower-left corner of the overlap of its boxes."""
@@ -52,7 +133,7 @@ def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64], pf: NDArray[np.
     gx0, gy0, c, gnx = geo[0], geo[1], geo[2], int(geo[3])
     lim = min(100.0 * tol, 2.0 * abs(d))  # how far an exact meeting may lie from the raw crossing, mm
     sp = np.empty((max(16, n // 4), 8))
-    ns = 0
+    ns = np.int64(0)  # not a literal: one compiled signature of _pair
     for cell in range(cs.shape[0] - 1):
         for pa in range(cs[cell], cs[cell + 1]):
             a = ids[pa]
@@ -69,81 +150,7 @@ def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64], pf: NDArray[np.
                 if (j == ni or i == nj) and ((pts[ni, 0] - pts[i, 0]) * (pts[nj, 0] - pts[j, 0])
                                              + (pts[ni, 1] - pts[i, 1]) * (pts[nj, 1] - pts[j, 1])) > 0:
                     continue  # neighbours going on (not folding back) meet only at their shared point
-                # split points of segments pts[i] -> pts[ni] and pts[j] -> pts[nj] (rows: segment, t, x, y on
-                # the raw curve, primitive there (-1 at a raw point), 1 where the segment is crossed inside,
-                # x, y where the exact curves meet)
-                ax, ay, ix1, iy1 = pts[i, 0], pts[i, 1], pts[ni, 0], pts[ni, 1]
-                rx = ix1 - ax
-                ry = iy1 - ay
-                bx, by, jx1, jy1 = pts[j, 0], pts[j, 1], pts[nj, 0], pts[nj, 1]
-                sx = jx1 - bx
-                sy = jy1 - by
-                den = rx * sy - ry * sx
-                wx = bx - ax
-                wy = by - ay
-                li = math.hypot(rx, ry)
-                lj = math.hypot(sx, sy)
-                et = SNAP_MM / li
-                eu = SNAP_MM / lj
-                sp = _grow(sp, ns + 8)
-                if abs(den) <= 1e-12 * li * lj:
-                    # parallel: when collinear, each is split at the other's ends lying inside it, and there at its
-                    # own end too
-                    if abs(wx * ry - wy * rx) > SNAP_MM * li:
-                        continue
-                    for q in range(4):
-                        if q < 2:  # ends of j on i
-                            px = bx if q == 0 else jx1
-                            py = by if q == 0 else jy1
-                            tt = ((px - ax) * rx + (py - ay) * ry) / (li * li)
-                            tgt, own, ot, ee = i, j, float(q), et
-                        else:  # ends of i on j
-                            px = ax if q == 2 else ix1
-                            py = ay if q == 2 else iy1
-                            tt = ((px - bx) * sx + (py - by) * sy) / (lj * lj)
-                            tgt, own, ot, ee = j, i, float(q - 2), eu
-                        if ee < tt < 1.0 - ee:
-                            sp[ns, 0], sp[ns, 1], sp[ns, 2], sp[ns, 3] = tgt, tt, px, py
-                            sp[ns, 4], sp[ns, 5] = _prim_at(px, py, pf[tgt], e, caps, d), 1.0
-                            sp[ns + 1, 0], sp[ns + 1, 1], sp[ns + 1, 2], sp[ns + 1, 3] = own, ot, px, py
-                            sp[ns + 1, 4], sp[ns + 1, 5] = -1.0, 0.0
-                            sp[ns, 6], sp[ns, 7], sp[ns + 1, 6], sp[ns + 1, 7] = px, py, px, py
-                            ns += 2
-                    continue
-                t = (wx * sy - wy * sx) / den
-                u = (wx * ry - wy * rx) / den
-                if t < -et or t > 1.0 + et or u < -eu or u > 1.0 + eu:
-                    continue
-                end_i = t <= et or t >= 1.0 - et
-                end_j = u <= eu or u >= 1.0 - eu
-                if end_i and end_j and (j == ni or i == nj):
-                    continue  # neighbours on one ring meeting at their shared point
-                ci, cj = -1, -1
-                qx, qy = 0.0, 0.0
-                if end_i:
-                    px = ax if t <= et else ix1
-                    py = ay if t <= et else iy1
-                    t = 0.0 if t <= et else 1.0
-                elif end_j:
-                    px = bx if u <= eu else jx1
-                    py = by if u <= eu else jy1
-                else:
-                    px, py = ax + t * rx, ay + t * ry
-                    qx, qy, ci, cj = _exact(px, py, pf[i], pf[j], e, caps, d, lim, tol)
-                if end_i or end_j:
-                    qx, qy = px, py
-                if end_j:
-                    u = 0.0 if u <= eu else 1.0
-                if end_i != end_j:
-                    if end_i:
-                        cj = _prim_at(px, py, pf[j], e, caps, d)
-                    else:
-                        ci = _prim_at(px, py, pf[i], e, caps, d)
-                sp[ns, 0], sp[ns, 1], sp[ns, 2], sp[ns, 3], sp[ns, 4], sp[ns, 5] = i, t, px, py, ci, 0.0 + (not end_i)
-                sp[ns + 1, 0], sp[ns + 1, 1], sp[ns + 1, 2], sp[ns + 1, 3] = j, u, px, py
-                sp[ns + 1, 4], sp[ns + 1, 5] = cj, 0.0 + (not end_j)
-                sp[ns, 6], sp[ns, 7], sp[ns + 1, 6], sp[ns + 1, 7] = qx, qy, qx, qy
-                ns += 2
+                sp, ns = _pair(pts, i, j, ni, nj, sp, ns, pf, e, caps, d, lim, tol)
     # split points closer than SNAP_MM (near-concurrent crossings) become one point
     key = np.empty(ns)
     for i in range(ns):

@@ -20,6 +20,15 @@ Per distance ``d`` (``r = |d|``):
 Per call, everything that does not depend on ``d`` (edge normals, turns) is computed once
 (:mod:`~toolpath.kernels.offset_base`). Units: mm.
 
+Compile time (issue 5 asks for a cold first call, import included, of at most 15 s): every function is
+compiled on its own, and each caller is optimised again with its callees' code linked in. The inner functions
+are called only from jitted code, so they are compiled without CPython and C wrappers
+(``no_cpython_wrapper``, ``no_cfunc_wrapper``: about 6 % of the cold time), and all use
+``error_model="numpy"`` (no exception paths on division; inputs from
+:func:`toolpath.kernels.offset.pack_rings` never divide by zero). Writing the one-call helpers out in their
+callers (fewer, larger functions) made the cold compile 4-8 % *slower*: Numba's SSA reconstruction and other
+passes grow faster than linearly with a function's size. Figures in ``benchmarks/bench_offset.py``.
+
 Numba's cache is kept per file and a cached function is not recompiled when a function it calls changes in
 another file: after editing one of the ``offset_*`` modules, delete ``toolpath/kernels/__pycache__/offset_*``.
 """
@@ -32,7 +41,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-from .offset_base import KEEP_EPS_MM, MIN_RING_AREA_MM2, SNAP_MM, _grid, _grow
+from .offset_base import KEEP_EPS_MM, MIN_RING_AREA_MM2, SNAP_MM, _grid, _grow, _prep
 from .offset_chain import _chain
 from .offset_cross import _crossings
 from .offset_trim import _rings
@@ -40,7 +49,7 @@ from .offset_trim import _rings
 __all__ = ["KEEP_EPS_MM", "SNAP_MM", "MIN_RING_AREA_MM2", "offset_rings_kernel"]
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
 def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: float, act: NDArray[np.bool_]
             ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64], NDArray[np.int64],
                        NDArray[np.int64], NDArray[np.int64]]:
@@ -205,34 +214,8 @@ def offset_rings_kernel(
     ring_level : ndarray of shape (Q,), int64
         Index into ``distances_mm`` of each ring.
     """
-    # per edge (m, 13): x0, y0, x1, y1, unit right normal (nx, ny), normal of the previous edge, turn at the
-    # start vertex (rad, left positive), its cosine and sine, next and previous vertex of the ring
-    m = xy.shape[0]
-    e = np.empty((m, 13))
-    for rq in range(starts.shape[0] - 1):
-        r0, r1 = starts[rq], starts[rq + 1]
-        for i in range(r0, r1):
-            j = i + 1 if i + 1 < r1 else r0
-            ex = xy[j, 0] - xy[i, 0]
-            ey = xy[j, 1] - xy[i, 1]
-            ln = math.hypot(ex, ey)
-            e[i, 0], e[i, 1], e[i, 2], e[i, 3] = xy[i, 0], xy[i, 1], xy[j, 0], xy[j, 1]
-            e[i, 4], e[i, 5] = ey / ln, -ex / ln
-            e[i, 11] = j
-        for i in range(r0, r1):
-            p = i - 1 if i > r0 else r1 - 1
-            e[i, 6], e[i, 7], e[i, 12] = e[p, 4], e[p, 5], p
-            cr = e[p, 4] * e[i, 5] - e[p, 5] * e[i, 4]
-            dt = e[p, 4] * e[i, 4] + e[p, 5] * e[i, 5]
-            e[i, 8], e[i, 9], e[i, 10] = math.atan2(cr, dt), dt, cr
-        for i in range(r0, r1):
-            if e[i, 9] < 0 and abs(e[i, 10]) <= 1e-12:
-                # the tip of a spike (the ring turns back): +pi or -pi as the ring's turning adds up, not as
-                # the sign of a rounding error says (a zero-width slit into the region turns by -pi)
-                p, q = int(e[i, 12]), int(e[i, 11])
-                th = math.atan2(e[p, 6] * e[q, 5] - e[p, 7] * e[q, 4], e[p, 6] * e[q, 4] + e[p, 7] * e[q, 5])
-                e[i, 8] = math.copysign(math.pi, th - e[p, 8] - e[q, 8])
-                e[i, 9], e[i, 10] = -1.0, 0.0
+    e = _prep(xy, starts)
+    m = e.shape[0]
     pts = np.empty((max(16, 4 * xy.shape[0]), 2))
     lv = np.zeros((16, 2))  # ring starts, ring levels (exact in float64)
     npt = 0

@@ -15,14 +15,124 @@ from .offset_base import KEEP_EPS_MM
 __all__: list[str] = []
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
+def _keep(px: float, py: float, e: NDArray[np.float64], caps: NDArray[np.float64], thr: float, sg: float,
+          geo: NDArray[np.float64], cs: NDArray[np.int64], ids: NDArray[np.int64], reach: float, hint: int) -> int:
+    """-1 when (px, py) is outside every edge's flattened offset and on the asked side (``sg < 0``: inside);
+    else an edge whose offset holds it (``hint`` is tried first), or ``e.shape[0]`` for the wrong side."""
+    gx0 = geo[0]
+    gy0 = geo[1]
+    c = geo[2]
+    nx = int(geo[3])
+    ny = int(geo[4])
+    ix0 = max(0, int(math.floor((px - reach - gx0) / c)))
+    ix1 = min(nx - 1, int(math.floor((px + reach - gx0) / c)))
+    iy0 = max(0, int(math.floor((py - reach - gy0) / c)))
+    iy1 = min(ny - 1, int(math.floor((py + reach - gy0) / c)))
+    wx = max(ix1 - ix0 + 1, 0)
+    nw = wx * max(iy1 - iy0 + 1, 0)
+    reach2 = reach * reach
+    for w in range(-1, nw):  # the hint first, then the cells within reach
+        if w < 0:
+            if hint < 0:
+                continue
+            qlo, qhi = 0, 1
+        else:
+            iy = iy0 + w // wx
+            ix = ix0 + w % wx
+            cell = iy * nx + ix
+            qlo, qhi = cs[cell], cs[cell + 1]
+            if qlo == qhi:
+                continue
+            dy = max(gy0 + iy * c - py, 0.0, py - (gy0 + (iy + 1) * c))
+            dx = max(gx0 + ix * c - px, 0.0, px - (gx0 + (ix + 1) * c))
+            if dx * dx + dy * dy >= reach2:
+                continue
+        for q in range(qlo, qhi):
+            # is (px, py) inside the flattened offset of edge k: closer than thr to its interior, or inside
+            # the cap of its start vertex (the circumscribed polygon of its arc, within the arc's sector)?
+            k = hint if w < 0 else ids[q]
+            while True:  # one pass; break = not inside
+                x0, y0, x1, y1 = e[k, 0], e[k, 1], e[k, 2], e[k, 3]
+                nc = int(caps[k, 0])
+                big = thr / caps[k, 1] if nc > 0 else thr
+                if (min(x0, x1) - px > big or px - max(x0, x1) > big or min(y0, y1) - py > big
+                        or py - max(y0, y1) > big):
+                    break
+                ex = x1 - x0
+                ey = y1 - y0
+                qx = px - x0
+                qy = py - y0
+                t = (qx * ex + qy * ey) / (ex * ex + ey * ey)
+                if 0.0 < t < 1.0:
+                    dx = x0 + t * ex - px
+                    dy = y0 + t * ey - py
+                    if dx * dx + dy * dy < thr * thr:
+                        return k
+                if nc == 0 or qx * qx + qy * qy >= big * big:
+                    break
+                u0x = sg * e[k, 6]
+                u0y = sg * e[k, 7]
+                u1x = sg * e[k, 4]
+                u1y = sg * e[k, 5]
+                if caps[k, 2] > 0:
+                    if u0x * qy - u0y * qx < 0.0 or qx * u1y - qy * u1x < 0.0:
+                        break
+                elif u0x * qy - u0y * qx > 0.0 or qx * u1y - qy * u1x > 0.0:
+                    break
+                c2 = caps[k, 3]
+                s2 = caps[k, 4]
+                fx = u0x
+                fy = u0y
+                inside = True
+                for _ in range(nc + 1):
+                    if qx * fx + qy * fy >= thr:
+                        inside = False
+                        break
+                    fx, fy = fx * c2 - fy * s2, fx * s2 + fy * c2
+                if inside:
+                    return k
+                break
+    # crossing number along the shorter of +x and -x, each crossing counted in the cell that holds it
+    crossings = 0
+    iy = int(math.floor((py - gy0) / c))
+    if 0 <= iy < ny:
+        ixp = min(nx - 1, max(0, int(math.floor((px - gx0) / c))))
+        right = ixp >= nx // 2
+        lo = ixp if right else 0
+        hi = nx if right else ixp + 1
+        for ix in range(lo, hi):
+            cell = iy * nx + ix
+            for q in range(cs[cell], cs[cell + 1]):
+                k = ids[q]
+                y0, y1 = e[k, 1], e[k, 3]
+                if (y0 > py) != (y1 > py):
+                    xi = e[k, 0] + (py - y0) * (e[k, 2] - e[k, 0]) / (y1 - y0)
+                    if (px < xi) == right and min(nx - 1, max(0, int(math.floor((xi - gx0) / c)))) == ix:
+                        crossings += 1
+    return -1 if (crossings % 2 == 1) == (sg < 0) else e.shape[0]
+
+
+@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
+def _tag(row: NDArray[np.float64], po: NDArray[np.int64], nxt: NDArray[np.int64], caps: NDArray[np.float64]
+         ) -> tuple[int, int]:
+    """Arc under a split point (its vertex, -1 on a line) and 1 when it is a crossing inside the segment, 0 at
+    a raw point (then the arc of the raw point's vertex)."""
+    if row[5] > 0:
+        c = int(row[4])
+        return (c // 2 if c >= 0 and c % 2 == 0 and caps[c // 2, 0] > 0 else -1), 1
+    s = int(row[0])
+    v = po[s] if row[1] == 0.0 else po[nxt[s]]
+    return (v if caps[v, 0] > 0 else -1), 0
+
+
+@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
 def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int64], pf: NDArray[np.int64],
            po: NDArray[np.int64], sp: NDArray[np.float64], e: NDArray[np.float64], caps: NDArray[np.float64],
            d: float, tol: float, mark: NDArray[np.bool_], geo: NDArray[np.float64], cs: NDArray[np.int64],
            ids: NDArray[np.int64]) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64], bool]:
     """Kept runs of the raw chains: points (P, 2), each run as (start, end (exclusive), arc and crossing flag
-    of its first point, arc and crossing flag of its last point) (arc: its vertex, -1 on a line; flag: 1 at a
-    crossing inside a segment, 0 at a raw point, then the arc of the raw point's vertex; the arc of every other
+    of its first point, arc and crossing flag of its last point) (see :func:`_tag`; the arc of every other
     point is ``rarc``), and whether a run at an open chain's end was kept (the chains missed a feature:
     recompute with all). The features of kept runs are set in ``mark``.
 
@@ -34,13 +144,6 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
     thr = max(r - KEEP_EPS_MM, 0.0)
     sg = 1.0 if d > 0 else -1.0
     reach = (r + tol) * 1.001 + 1e-9
-    reach2 = reach * reach
-    me = e.shape[0]
-    gx0 = geo[0]
-    gy0 = geo[1]
-    gc = geo[2]
-    gnx = int(geo[3])
-    gny = int(geo[4])
     ns = sp.shape[0]
     npt = pts.shape[0]
     nch = cst.shape[0] - 1
@@ -51,7 +154,7 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
     nrun = 0
     nrp = 0
     p = 0
-    hint = -1  # the edge that held the last dropped run: tried first
+    hint = np.int64(-1)  # not a literal: one compiled signature of _keep
     fail = False
     for q in range(nch):
         a, b = cst[q], cst[q + 1]
@@ -83,14 +186,7 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
                 if k1 >= k0:
                     s1 = int(sp[k1, 0])
                     x1, y1, rp[nrp, 2], rp[nrp, 3] = sp[k1, 2], sp[k1, 3], sp[k1, 6], sp[k1, 7]
-                    ta, tf = -1, 0
-                    if sp[k1, 5] > 0:  # a crossing inside a segment: the arc under it (-1 on a line)
-                        c1 = int(sp[k1, 4])
-                        tf = 1
-                    else:  # at a raw point: the arc of its vertex
-                        c1 = 2 * (po[s1] if sp[k1, 1] == 0.0 else po[nxt[s1]])
-                    if c1 >= 0 and c1 % 2 == 0 and caps[c1 // 2, 0] > 0:
-                        ta = c1 // 2
+                    ta, tf = _tag(sp[k1], po, nxt, caps)
                 else:
                     s1 = a
                     x1, y1 = pts[a, 0], pts[a, 1]
@@ -99,14 +195,7 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
                 if closed or k < kn:
                     s2 = int(sp[k2, 0])
                     x2, y2 = sp[k2, 2], sp[k2, 3]
-                    ua, uf = -1, 0
-                    if sp[k2, 5] > 0:
-                        c2 = int(sp[k2, 4])
-                        uf = 1
-                    else:
-                        c2 = 2 * (po[s2] if sp[k2, 1] == 0.0 else po[nxt[s2]])
-                    if c2 >= 0 and c2 % 2 == 0 and caps[c2 // 2, 0] > 0:
-                        ua = c2 // 2
+                    ua, uf = _tag(sp[k2], po, nxt, caps)
                 else:
                     s2 = b - 2
                     x2, y2 = pts[b - 1, 0], pts[b - 1, 1]
@@ -142,102 +231,8 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
                     best = ll
                     mx = 0.5 * (rp[i, 0] + rp[i + 1, 0])
                     my = 0.5 * (rp[i, 1] + rp[i + 1, 1])
-            # the keep-test of (mx, my): -1 when it is outside every edge's flattened offset and on the asked
-            # side (sg < 0: inside); else an edge whose offset holds it (the last such edge, the hint, is tried
-            # first), or me for the wrong side
-            h = -1
-            ix0 = max(0, int(math.floor((mx - reach - gx0) / gc)))
-            ix1 = min(gnx - 1, int(math.floor((mx + reach - gx0) / gc)))
-            iy0 = max(0, int(math.floor((my - reach - gy0) / gc)))
-            iy1 = min(gny - 1, int(math.floor((my + reach - gy0) / gc)))
-            wx = max(ix1 - ix0 + 1, 0)
-            nw = wx * max(iy1 - iy0 + 1, 0)
-            for w in range(-1, nw):  # the hint first, then the cells within reach
-                if w < 0:
-                    if hint < 0:
-                        continue
-                    qlo, qhi = 0, 1
-                else:
-                    iy = iy0 + w // wx
-                    ix = ix0 + w % wx
-                    cell = iy * gnx + ix
-                    qlo, qhi = cs[cell], cs[cell + 1]
-                    if qlo == qhi:
-                        continue
-                    dy = max(gy0 + iy * gc - my, 0.0, my - (gy0 + (iy + 1) * gc))
-                    dx = max(gx0 + ix * gc - mx, 0.0, mx - (gx0 + (ix + 1) * gc))
-                    if dx * dx + dy * dy >= reach2:
-                        continue
-                for qq in range(qlo, qhi):
-                    # is (mx, my) inside the flattened offset of edge ek: closer than thr to its interior, or inside
-                    # the cap of its start vertex (the circumscribed polygon of its arc, within the arc's sector)?
-                    ek = hint if w < 0 else ids[qq]
-                    while True:  # one pass; break = not inside
-                        ex0, ey0, ex1, ey1 = e[ek, 0], e[ek, 1], e[ek, 2], e[ek, 3]
-                        nc = int(caps[ek, 0])
-                        big = thr / caps[ek, 1] if nc > 0 else thr
-                        if (min(ex0, ex1) - mx > big or mx - max(ex0, ex1) > big or min(ey0, ey1) - my > big
-                                or my - max(ey0, ey1) > big):
-                            break
-                        ex = ex1 - ex0
-                        ey = ey1 - ey0
-                        qx = mx - ex0
-                        qy = my - ey0
-                        tt = (qx * ex + qy * ey) / (ex * ex + ey * ey)
-                        if 0.0 < tt < 1.0:
-                            dx = ex0 + tt * ex - mx
-                            dy = ey0 + tt * ey - my
-                            if dx * dx + dy * dy < thr * thr:
-                                h = ek
-                                break
-                        if nc == 0 or qx * qx + qy * qy >= big * big:
-                            break
-                        u0x = sg * e[ek, 6]
-                        u0y = sg * e[ek, 7]
-                        u1x = sg * e[ek, 4]
-                        u1y = sg * e[ek, 5]
-                        if caps[ek, 2] > 0:
-                            if u0x * qy - u0y * qx < 0.0 or qx * u1y - qy * u1x < 0.0:
-                                break
-                        elif u0x * qy - u0y * qx > 0.0 or qx * u1y - qy * u1x > 0.0:
-                            break
-                        cc2 = caps[ek, 3]
-                        ss2 = caps[ek, 4]
-                        fx = u0x
-                        fy = u0y
-                        inside = True
-                        for _ in range(nc + 1):
-                            if qx * fx + qy * fy >= thr:
-                                inside = False
-                                break
-                            fx, fy = fx * cc2 - fy * ss2, fx * ss2 + fy * cc2
-                        if inside:
-                            h = ek
-                        break
-                    if h >= 0:
-                        break
-                if h >= 0:
-                    break
-            if h < 0:  # crossing number along the shorter of +x and -x, each crossing counted in its cell
-                crossings = 0
-                iy = int(math.floor((my - gy0) / gc))
-                if 0 <= iy < gny:
-                    ixp = min(gnx - 1, max(0, int(math.floor((mx - gx0) / gc))))
-                    right = ixp >= gnx // 2
-                    lo = ixp if right else 0
-                    hi = gnx if right else ixp + 1
-                    for ix in range(lo, hi):
-                        cell = iy * gnx + ix
-                        for qq in range(cs[cell], cs[cell + 1]):
-                            ek = ids[qq]
-                            ey0, ey1 = e[ek, 1], e[ek, 3]
-                            if (ey0 > my) != (ey1 > my):
-                                xi = e[ek, 0] + (my - ey0) * (e[ek, 2] - e[ek, 0]) / (ey1 - ey0)
-                                ixi = min(gnx - 1, max(0, int(math.floor((xi - gx0) / gc))))
-                                if (mx < xi) == right and ixi == ix:
-                                    crossings += 1
-                h = -1 if (crossings % 2 == 1) == (sg < 0) else me
-            hint = h if 0 <= h < me else hint
+            h = _keep(mx, my, e, caps, thr, sg, geo, cs, ids, reach, hint)
+            hint = h if 0 <= h < e.shape[0] else hint
             if h >= 0:
                 nrp = beg
                 continue
