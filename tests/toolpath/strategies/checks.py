@@ -11,7 +11,8 @@ from shapely.geometry import Point, Polygon, box
 from toolpath import MoveKind, Pocket, Tool
 from toolpath.moves import Toolpath, arc_points
 
-__all__ = ["CLEAR", "ARC_CHORD_MM", "segments", "thick", "flatten", "check_toolpath", "pockets_with_islands"]
+__all__ = ["CLEAR", "ARC_CHORD_MM", "segments", "thick", "flatten", "check_toolpath", "pockets_with_islands",
+           "pocket_or_refused"]
 
 CLEAR = 10.0
 _ARCS = (int(MoveKind.ARC_CW), int(MoveKind.ARC_CCW))
@@ -150,3 +151,15 @@ def pockets_with_islands(draw, *, max_side_mm: float = 60.0):  # noqa: ANN001, A
         region = region.difference(hole)
     polys = sorted(getattr(region, "geoms", [region]), key=lambda p: -p.area)
     return Polygon(polys[0].exterior, polys[0].interiors) if polys else box(0, 0, w, h)
+
+
+def pocket_or_refused(region, z_top_mm: float, z_bottom_mm: float):  # noqa: ANN001, ANN201
+    """``Pocket(region, ...)``, or None when Pocket refuses it as two regions joined by a neck under 1 nm wide
+    (the generator can cut an island at a 2e-308 mm coordinate): the refusal must be that one."""
+    from toolpath import GeometryError, Pocket
+
+    try:
+        return Pocket(region, z_top_mm, z_bottom_mm)
+    except GeometryError as exc:
+        assert " splits in " in str(exc) and " parts on a 1e-09 mm grid" in str(exc), str(exc)
+        return None
