@@ -142,20 +142,23 @@ def measure(tp: Toolpath, link_mask: np.ndarray, entry: list[int], tool: Tool, r
     return Figures(time_s, cut, link, float(left.area), float(gouge.area), p99, mx)
 
 
-def ours(region: Polygon, tool: Tool, *, times: list[float] | None = None) -> tuple[float, Toolpath, np.ndarray,
-                                                                                  list[int], list[str]]:
-    """Our path of one pocket and its generation time, s (appended to ``times`` when given)."""
+def ours(region: Polygon, tool: Tool, *, times: list[float] | None = None,
+         cpu: list[float] | None = None) -> tuple[float, Toolpath, np.ndarray, list[int], list[str]]:
+    """Our path of one pocket and its generation time, s (appended to ``times``, and the process CPU time
+    to ``cpu``, when given)."""
     pocket = Pocket(region, 0.0, -DEPTH_MM)
     params = AdaptiveParams(stepdown_mm=DEPTH_MM, stepover_mm=0.1 * tool.diameter_mm)
     b = BlockBuilder()  # as clear_pockets builds (moves in arrays)
     entries: list[int] = []
     links: list[int] = []
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     plan = adaptive_clearing(pocket, tool, params, builder=b, clearance_z_mm=CLEAR_Z_MM, entry_moves=entries,
                              link_moves=links)
     gen = time.perf_counter() - t
     if times is not None:
         times.append(gen)
+    if cpu is not None:
+        cpu.append(time.process_time() - c)
     tp = b.build()
     mask = np.zeros(len(tp), bool)
     mask[links] = True
@@ -231,22 +234,28 @@ def warm_up() -> float:
 
 def run_case(name: str, regions: list[Polygon], tool: Tool, *, engagement: bool, use_freecad: bool,
              recorded: dict[str, str] | None, repeat: int = 1,
-             runs: tuple[list[float], list[float]] | None = None) -> tuple[Figures, Figures | None]:
+             runs: tuple[list[float], list[float], list[float], list[float]] | None = None,
+             ) -> tuple[Figures, Figures | None]:
     """Ours then FreeCAD's on the pockets of one case (times summed over the pockets); the figures of both.
 
     Each side generates each pocket ``repeat`` times in a row and its shortest time counts (the paths are
-    the same each time); ``runs`` (ours, FreeCAD's) receive every time, summed over the pockets per run.
+    the same each time); ``runs`` (ours, FreeCAD's wall times, then both CPU times) receive every time, summed
+    over the pockets per run.
     """
     figs_o: list[Figures] = []
     figs_f: list[Figures] = []
     t_o = np.zeros(repeat)
     t_f = np.zeros(repeat)
+    c_o = np.zeros(repeat)
+    c_f = np.zeros(repeat)
     for k, region in enumerate(regions):
         times: list[float] = []
+        cpu: list[float] = []
         for _ in range(repeat - 1):
-            ours(region, tool, times=times)
-        _, tp, mask, entries, notes = ours(region, tool, times=times)
+            ours(region, tool, times=times, cpu=cpu)
+        _, tp, mask, entries, notes = ours(region, tool, times=times, cpu=cpu)
         t_o += times
+        c_o += cpu
         f = measure(tp, mask, entries, tool, region, -DEPTH_MM, min(times), engagement=engagement)
         f.note = "; ".join(notes)
         figs_o.append(f)
@@ -260,11 +269,14 @@ def run_case(name: str, regions: list[Polygon], tool: Tool, *, engagement: bool,
                 figs_f.append(Figures(float("nan"), *(float("nan"),) * 6, note=r["error"]))
                 continue
             t_f += r.get("walls_s", [r["wall_s"]] * repeat)
+            c_f += r.get("cpus_s", [math.nan] * repeat)
             ftp, fmask, fent = freecad_toolpath(r, tool)
             figs_f.append(measure(ftp, fmask, fent, tool, region, -DEPTH_MM, r["wall_s"], engagement=engagement))
     if runs is not None:
         runs[0].extend(t_o.tolist())
         runs[1].extend(t_f.tolist() if use_freecad else [])
+        runs[2].extend(c_o.tolist())
+        runs[3].extend(c_f.tolist() if use_freecad else [])
     o = _sum(figs_o)
     if use_freecad:
         return o, _sum(figs_f)
@@ -347,7 +359,7 @@ def main(argv: list[str] | None = None) -> int:
     ratios = []
     for name, regions, d in cases:
         tool = Tool(d)
-        runs: tuple[list[float], list[float]] = ([], [])
+        runs: tuple[list[float], list[float], list[float], list[float]] = ([], [], [], [])
         o, f = run_case(name, regions, tool, engagement=not args.no_engagement, use_freecad=use_fc,
                         recorded=rec.get((name, d)), repeat=max(1, args.repeat), runs=runs)
         print(_row(name, d, "ours", o))
@@ -358,6 +370,9 @@ def main(argv: list[str] | None = None) -> int:
         if len(runs[0]) > 1:
             print(f"{'':19}runs s: ours {' '.join(f'{t:.2f}' for t in runs[0])}"
                   + (f" | FC {' '.join(f'{t:.2f}' for t in runs[1])}" if runs[1] else ""))
+        if runs[3] and all(math.isfinite(t) for t in runs[3]):  # CPU time: what the load does not stretch
+            print(f"{'':19}cpu s (min): ours {min(runs[2]):.2f} | FC {min(runs[3]):.2f} | "
+                  f"o/F {min(runs[2]) / min(runs[3]):.2f}")
         if o.note:
             print(f"{'':19}notes: {o.note[:150]}")
         sys.stdout.flush()

@@ -14,9 +14,10 @@ then the islands); ``tool_mm``; ``stepover_fraction`` (of the tool diameter); ``
 optional ``stock`` (rings; default the pocket's bounding box grown by one tool diameter),
 ``helix_diameter_mm`` (default the tool diameter), ``keep_tool_down_ratio`` (default 3, FreeCAD's
 default), ``stock_to_leave_mm`` (0), ``finishing_profile`` (true), ``force_inside_out`` (true),
-``repeat`` (1: how many times ``Execute`` runs; ``wall_s`` is the shortest, ``walls_s`` lists them all).
+``repeat`` (1: how many times ``Execute`` runs; ``wall_s`` is the shortest, ``walls_s`` lists them all,
+``cpus_s`` the process CPU time of each).
 
-Result (one per job): ``name``, ``wall_s``, ``walls_s``, ``regions``: a list of ``{"helix_center": [x, y],
+Result (one per job): ``name``, ``wall_s``, ``walls_s``, ``cpus_s``, ``regions``: a list of ``{"helix_center": [x, y],
 "start": [x, y], "return_motion": int, "paths": [[motion, [[x, y], ...]], ...]}``; ``motion`` is
 Adaptive2d's motion type: 0 cutting, 1 link clear (stay down), 2 link not clear (retract), 3 link clear
 at the previous pass depth. On failure: ``error`` (a message) instead of ``regions``.
@@ -78,13 +79,15 @@ def run_jobs(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
             a2d.opType = area.AdaptiveOperationType.ClearingInside
             return a2d
 
-        walls = []
+        walls: list[float] = []
+        cpus: list[float] = []
         try:
             for _ in range(max(1, int(job.get("repeat", 1)))):
                 a2d = make()  # a fresh one per run (only Execute timed)
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 res = a2d.Execute(stock_rings, rings, lambda _paths: False)  # False: keep going
                 walls.append(time.perf_counter() - t0)
+                cpus.append(time.process_time() - c0)
         except Exception as exc:  # noqa: BLE001  (reported to the caller, not raised across the process)
             out.append({"name": job.get("name", ""), "error": f"{type(exc).__name__}: {exc}"})
             continue
@@ -97,7 +100,8 @@ def run_jobs(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "return_motion": int(r.ReturnMotionType),
                 "paths": [[int(mt), [list(p) for p in pts]] for mt, pts in r.AdaptivePaths],
             })
-        out.append({"name": job.get("name", ""), "wall_s": wall, "walls_s": walls, "regions": regions})
+        out.append({"name": job.get("name", ""), "wall_s": wall, "walls_s": walls, "cpus_s": cpus,
+                    "regions": regions})
     return out
 
 
