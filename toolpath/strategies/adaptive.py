@@ -550,11 +550,13 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
 
 
 def _fit_segments(segments: list[Segment], kind: str, feed_mm_min: float, tol: float, *,
-                  simplify_lines: bool) -> tuple[list[Any], dict[int, tuple[int, int]]] | None:
+                  simplify_lines: bool) -> tuple[list[Any], NDArray[np.int64], NDArray[np.int64]] | None:
     """Arcs fitted to every segment of ``kind`` (without per-move feeds) in one kernel call, at z = 0.
 
-    Returns ``([kind, xyz, center, feed, z], {segment index: (first, end) move})``, or None when there is
-    no such segment. Row ``first - 1`` before each segment's moves is a straight feed to its start (the
+    Returns ``([kind, xyz, center, feed, z], first, end)``: segment ``k``'s moves are rows ``first[k]`` to
+    ``end[k]`` of the columns (``first[k] == -1`` for the other segments), or None when there is no such
+    segment (arrays, not a dict of tuples: thousands of small objects made the garbage collector run).
+    Row ``first - 1`` before each segment's moves is a straight feed to its start (the
     stay-down link to it). :func:`_level_columns` gives the columns at a level's z.
     """
     idx = [k for k, s in enumerate(segments) if s.kind == kind and s.feed_scale is None and len(s.xy) >= 2]
@@ -580,8 +582,11 @@ def _fit_segments(segments: list[Segment], kind: str, feed_mm_min: float, tol: f
     center[rows] = moves.center
     feed = np.full(n, float(feed_mm_min))
     feed[rows] = moves.feed
-    return [kinds, xyz, center, feed, math.nan], {k: (int(lead[j]) + 1, int(at[j + 1]) + j + 1)
-                                                  for j, k in enumerate(idx)}
+    first = np.full(len(segments), -1, np.int64)
+    end = np.full(len(segments), -1, np.int64)
+    first[idx] = lead + 1
+    end[idx] = at[1:] + np.arange(len(idx)) + 1
+    return [kinds, xyz, center, feed, math.nan], first, end
 
 
 def _level_columns(cols: list[Any], z: float) -> list[Any]:
@@ -700,12 +705,12 @@ def _cut_levels(pocket: Pocket, tool: Tool, params: AdaptiveParams, plan: Adapti
                 else:
                     linking.append(len(b))
                 fit = fitted.get(s.kind)
-                span = fit[1].get(k) if fit is not None else None
-                if span is not None:  # the link and the fitted moves in one slice of the level's columns
+                a = int(fit[1][k]) if fit is not None else -1
+                if a >= 0:  # the link and the fitted moves in one slice of the level's columns
+                    e = int(fit[2][k])
                     cols = _level_columns(fit[0], z)
                     first = len(b) + 1
-                    b.extend_columns(cols[0][span[0] - 1 : span[1]], cols[1][span[0] - 1 : span[1]],
-                                     cols[2][span[0] - 1 : span[1]], cols[3][span[0] - 1 : span[1]])
+                    b.extend_columns(cols[0][a - 1 : e], cols[1][a - 1 : e], cols[2][a - 1 : e], cols[3][a - 1 : e])
                     if s.kind == "finish":
                         finishes.extend(range(first, len(b)))
                     continue
@@ -752,7 +757,7 @@ def _cut_levels(pocket: Pocket, tool: Tool, params: AdaptiveParams, plan: Adapti
                 # arcs fitted to the raw pass, the lines between simplified, all within the simplification
                 # tolerance; finishing loops (on C's boundary) within tolerance_mm, the clearance to the walls
                 cols = _level_columns(fit[0], z)
-                a, e = fit[1].get(k, (0, 0))
+                a, e = (int(fit[1][k]), int(fit[2][k])) if fit[1][k] >= 0 else (0, 0)
                 b.extend_columns(cols[0][a:e], cols[1][a:e], cols[2][a:e], cols[3][a:e])
             else:
                 xy = simple[k] if s.kind == "pass" else xy
