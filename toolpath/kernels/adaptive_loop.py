@@ -27,7 +27,8 @@ same decisions.
 
 Numba's cache keys a kernel on its own file only: after editing :mod:`toolpath.kernels.engagement` (whose
 stepping kernel this one inlines) delete ``__pycache__/adaptive_loop.*.nb*`` or touch this file's contents,
-or the cached loop keeps the old stepping code.
+or the cached loop keeps the old stepping code (last such edit: the probes count with
+:func:`~toolpath.kernels.engagement.engagement_fresh_kernel`).
 """
 
 from __future__ import annotations
