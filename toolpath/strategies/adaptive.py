@@ -76,7 +76,7 @@ from ..moves import Toolpath, ToolpathBuilder
 from ..pocket import Pocket
 from ..tool import Tool
 from .adaptive_build import BlockBuilder, append_toolpath
-from .adaptive_finish import _FINISH_STAGES, _TROCH_MIN_R, finish_loops, start_on_edge, trochoid
+from .adaptive_finish import _FINISH_STAGES, _TROCH_MIN_R, finish_loops, finish_tips, start_on_edge, trochoid
 from .linking import _PROGRESS, link_is_safe, ring_coords
 
 __all__ = ["AdaptiveParams", "Segment", "AdaptivePlan", "plan_adaptive_2d", "adaptive_clearing", "clear_pockets",
@@ -540,6 +540,14 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
                     lp = start_on_edge(lp, pos, r)
                 segs.append(Segment("finish", lp, "retract"))
                 pos = lp[-1]
+        tips = finish_tips(centres, strip)
+        if tips:
+            plan.notes.append(f"{len(tips)} slotting moves at half feed into pointed ends the finishing loops miss")
+        while tips:  # pointed ends of C the rounded loops miss (corners behind islands): slotted, nearest first
+            q = tips.pop(int(np.argmin([np.hypot(*(t - pos)) for t in tips])) if pos is not None else 0)
+            link = "stay" if pos is not None and link_is_safe(pos, q, cent_prep) else "retract"
+            segs.append(Segment("slot", q, link))
+            pos = q
     # the 2D links are decided here so every level cuts the same plan
     for i in range(1, len(segs)):
         s, prev = segs[i], segs[i - 1]

@@ -9,11 +9,12 @@ import math
 from typing import Any
 
 import numpy as np
+import shapely
 from numpy.typing import NDArray
 
 from ..geometry.slicing import polygons_of
 
-__all__ = ["finish_loops", "start_on_edge", "trochoid", "trochoid_pitch"]
+__all__ = ["finish_loops", "finish_tips", "start_on_edge", "trochoid", "trochoid_pitch"]
 
 #: finishing stages: (offset from the walls, corner radius), in units of the strip roughing leaves on walls
 _FINISH_STAGES: list[tuple[float, float]] = [(0.6, 0.4), (0.3, 0.6), (0.0, 0.7)]
@@ -137,4 +138,42 @@ def finish_loops(centres: Any, strip_mm: float, notes: list[str]) -> list[Any]:
                 sharp += 1
     if sharp:
         notes.append(f"{sharp} finishing loops keep sharp corners (the rounded loop would lose > 10 % of the area)")
+    return out
+
+
+def finish_tips(centres: Any, strip_mm: float) -> list[NDArray[np.float64]]:
+    """Tips of ``centres`` that the rounded last finishing loop (:func:`finish_loops`) does not reach.
+
+    The last stage rounds convex corners of each piece to ``radius = 0.7 strip_mm``, which leaves the
+    position at a corner of angle ``a`` ``radius * (1 / sin(a / 2) - 1)`` away: nothing at right angles
+    (0.41 radius, a sliver), but most of a narrow piece's pointed end (a corner of the room behind an island,
+    reachable only from there). Returns one point per such tip: the vertex of the piece farthest from its
+    rounded loop among a run of vertices more than ``radius`` from it (corners sharper than 60°), in mm.
+    """
+    rad = _FINISH_STAGES[-1][1] * strip_mm
+    out: list[NDArray[np.float64]] = []
+    if rad <= 0:
+        return out
+    for poly in polygons_of(centres):
+        opened = poly.buffer(-rad, quad_segs=16).buffer(rad, quad_segs=8)
+        if opened.is_empty or opened.area < 0.9 * poly.area:
+            continue  # that piece's loop keeps sharp corners (finish_loops)
+        for ring in [poly.exterior, *poly.interiors]:
+            xy = np.asarray(ring.coords)[:-1]
+            if len(xy) < 3:
+                continue
+            d = shapely.distance(shapely.points(xy), opened)
+            far = d > rad
+            if not far.any():
+                continue
+            if far.all():
+                out.append(xy[int(np.argmax(d))].copy())
+                continue
+            k = int(np.flatnonzero(~far)[0])  # start the scan on a vertex the loop reaches: runs do not wrap
+            xy, d, far = np.roll(xy, -k, axis=0), np.roll(d, -k), np.roll(far, -k)
+            edges = np.flatnonzero(np.diff(far.astype(np.int8)))
+            if len(edges) % 2:
+                edges = np.append(edges, len(far) - 1)  # the last run ends at the ring's last vertex
+            for a, b in zip(edges[::2] + 1, edges[1::2] + 1, strict=False):
+                out.append(xy[a + int(np.argmax(d[a:b]))].copy())
     return out
