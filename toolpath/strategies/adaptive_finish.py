@@ -147,8 +147,9 @@ def finish_tips(centres: Any, strip_mm: float) -> list[NDArray[np.float64]]:
     The last stage rounds convex corners of each piece to ``radius = 0.7 strip_mm``, which leaves the
     position at a corner of angle ``a`` ``radius * (1 / sin(a / 2) - 1)`` away: nothing at right angles
     (0.41 radius, a sliver), but most of a narrow piece's pointed end (a corner of the room behind an island,
-    reachable only from there). Returns one point per such tip: the vertex of the piece farthest from its
-    rounded loop among a run of vertices more than ``radius`` from it (corners sharper than 60°), in mm.
+    reachable only from there). Returns one point per such tip (corners sharper than 60°: vertices more than
+    ``radius`` from the loop), in mm: the farthest vertex, then the farthest of those more than twice its
+    distance plus ``radius`` away, and so on.
     """
     rad = _FINISH_STAGES[-1][1] * strip_mm
     out: list[NDArray[np.float64]] = []
@@ -163,17 +164,9 @@ def finish_tips(centres: Any, strip_mm: float) -> list[NDArray[np.float64]]:
             if len(xy) < 3:
                 continue
             d = shapely.distance(shapely.points(xy), opened)
-            far = d > rad
-            if not far.any():
-                continue
-            if far.all():
-                out.append(xy[int(np.argmax(d))].copy())
-                continue
-            k = int(np.flatnonzero(~far)[0])  # start the scan on a vertex the loop reaches: runs do not wrap
-            xy, d, far = np.roll(xy, -k, axis=0), np.roll(d, -k), np.roll(far, -k)
-            edges = np.flatnonzero(np.diff(far.astype(np.int8)))
-            if len(edges) % 2:
-                edges = np.append(edges, len(far) - 1)  # the last run ends at the ring's last vertex
-            for a, b in zip(edges[::2] + 1, edges[1::2] + 1, strict=False):
-                out.append(xy[a + int(np.argmax(d[a:b]))].copy())
+            far = np.flatnonzero(d > rad)
+            while far.size:  # the farthest vertex, then the next one beyond that tip's reach, ...
+                k = far[int(np.argmax(d[far]))]
+                out.append(xy[k].copy())
+                far = far[np.hypot(*(xy[far] - xy[k]).T) > 2.0 * d[k] + rad]
     return out

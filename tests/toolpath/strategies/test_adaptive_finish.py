@@ -1,0 +1,27 @@
+"""finish_tips: the pointed ends of the centre domain the rounded last finishing loop does not reach."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from shapely.geometry import MultiPolygon, Point, Polygon, box
+
+from toolpath.strategies.adaptive_finish import _FINISH_STAGES, finish_tips
+
+
+def test_right_angles_and_discs_have_no_tips():
+    assert finish_tips(MultiPolygon([box(0, 0, 10, 6), Point(20, 0).buffer(2, quad_segs=32)]), 0.2) == []
+
+
+def test_a_sharp_triangle_gets_one_point_at_each_sharp_corner():
+    # 20 x 3 triangle: corners of 16.7 deg (twice) and 146.6 deg
+    tri = Polygon([(0, 0), (20, 0), (10, 3)])
+    strip = 0.2
+    rad = _FINISH_STAGES[-1][1] * strip
+    tips = sorted(map(tuple, finish_tips(tri, strip)))
+    assert len(tips) == 2
+    assert np.allclose(tips, [(0, 0), (20, 0)])
+    # the loop misses them by rad (1 / sin(a / 2) - 1): more than rad, which is the threshold
+    a = 2 * math.atan(3 / 10)
+    assert rad * (1 / math.sin(a / 2) - 1) > rad
