@@ -531,6 +531,16 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
         climb = params.direction is Direction.CLIMB
         strip = (1.85 + _SIMPLIFY_CELL) * cell + params.tolerance_mm  # what roughing leaves on walls, mm
         plan.finish_corner_radius_mm = _FINISH_STAGES[-1][1] * strip
+        tips = finish_tips(centres, strip)
+        if tips:
+            plan.notes.append(f"{len(tips)} slotting moves at half feed into pointed ends the finishing loops miss")
+        # pointed ends of C the rounded loops miss (corners behind islands): slotted before the loops (nearest
+        # first), so a loop turning there finds the corner cut (it took up to 99 deg there)
+        while tips:
+            q = tips.pop(int(np.argmin([np.hypot(*(t - pos)) for t in tips])) if pos is not None else 0)
+            link = "stay" if pos is not None and link_is_safe(pos, q, cent_prep) else "retract"
+            segs.append(Segment("slot", q, link))
+            pos = q
         for loop in finish_loops(centres, strip, plan.notes):
             rings = [ring_coords(loop.exterior, ccw=climb)] + [ring_coords(i, ccw=not climb) for i in loop.interiors]
             for lp in rings:
@@ -540,14 +550,6 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
                     lp = start_on_edge(lp, pos, r)
                 segs.append(Segment("finish", lp, "retract"))
                 pos = lp[-1]
-        tips = finish_tips(centres, strip)
-        if tips:
-            plan.notes.append(f"{len(tips)} slotting moves at half feed into pointed ends the finishing loops miss")
-        while tips:  # pointed ends of C the rounded loops miss (corners behind islands): slotted, nearest first
-            q = tips.pop(int(np.argmin([np.hypot(*(t - pos)) for t in tips])) if pos is not None else 0)
-            link = "stay" if pos is not None and link_is_safe(pos, q, cent_prep) else "retract"
-            segs.append(Segment("slot", q, link))
-            pos = q
     # the 2D links are decided here so every level cuts the same plan
     for i in range(1, len(segs)):
         s, prev = segs[i], segs[i - 1]
