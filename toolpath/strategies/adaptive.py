@@ -25,7 +25,9 @@ start is live; Python then seeds new starts (cells at a tool radius from the mat
 4. *Finishing*: staged loops along every boundary of ``C`` (walls on the right for climb) at each level,
    their convex corners rounded (:func:`~toolpath.strategies.adaptive_finish.finish_loops`), so the tool
    never drives into a sharp inside corner with the arc facing it uncut (that took 96-111°; now <= ~77° on
-   right angles); a sliver of ~0.3 x the roughing strip stays in each corner.
+   right angles); a sliver of ~0.3 x the roughing strip stays in each corner. Pointed ends of ``C`` the
+   rounded loops would miss (corners sharper than 60°, e.g. room corners behind an island) are slotted at
+   half feed before the loops (:func:`~toolpath.strategies.adaptive_finish.finish_tips`, noted).
 
 Output: the helix and the bottom circle as arcs (G2/G3); passes as arcs where they are circular and lines
 elsewhere (:mod:`toolpath.arcfit`, within the simplification tolerance), finishing loops with arcs within
