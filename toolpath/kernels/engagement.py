@@ -49,6 +49,10 @@ __all__ = [
 #: or it used its step budget.
 END_AIR, END_STUCK, END_STEPS = 0, 1, 2
 _FIRST_DEG = 8.0  # first step of the direction scan from the last step's turn, degrees (then 15° steps)
+#: :func:`engagement_fresh_kernel` leaves samples less than this many cells beyond the previous disc to their own
+#: cell (as the plain count does): part of the plain count's loss is kept, a margin below the target that costs
+#: less path (bench A, 10 %: p99 44 -> 42.5 deg at +4-5 % cutting length; 0.0: 40.5-41.5 deg at +10-23 %)
+_FRESH_KEEP = 0.25
 _BRACKET_DEG = 2.0  # the direction is bisected down to this bracket, degrees (the raster decides below that)
 
 
@@ -123,12 +127,14 @@ def engagement_fresh_kernel(mat, x0, y0, cell, cx, cy, r, cs, sn, ang, px, py): 
     by it although the sample itself is not. The plain count loses about ``cell / (8 step)`` radians there
     on average (3.6 deg at the default cell and step), with as much noise. Here a sample outside the
     previous disc whose cell is empty and whose cell centre lies inside that disc is decided by the cell
-    one further out from ``(px, py)`` (the point at ``r + cell`` from it, whose cell lies outside the disc).
+    one further out from ``(px, py)`` (the point at ``r + cell`` from it, whose cell lies outside the disc),
+    when it lies more than ``_FRESH_KEEP`` cells outside that disc (closer ones are left to their own cell).
     """
     ny, nx = mat.shape
     kk = cs.shape[0]
     inv = 1.0 / cell
     r2 = r * r
+    rk2 = (r + _FRESH_KEEP * cell) ** 2
     k0 = int(math.ceil((ang - 0.5 * math.pi) * kk / (2.0 * math.pi) - 0.5)) % kk
     if k0 < 0:
         k0 += kk
@@ -151,7 +157,7 @@ def engagement_fresh_kernel(mat, x0, y0, cell, cx, cy, r, cs, sn, ang, px, py): 
         d2 = dx * dx + dy * dy
         ex = x0 + ix * cell - px
         ey = y0 + iy * cell - py
-        if d2 > r2 and ex * ex + ey * ey <= r2:
+        if d2 > rk2 and ex * ex + ey * ey <= r2:
             f = (r + cell) / math.sqrt(d2)
             jx = int(math.floor((px + f * dx - x0) * inv + 0.5))
             jy = int(math.floor((py + f * dy - y0) * inv + 0.5))
@@ -173,7 +179,8 @@ def engagement_fresh_reference(mat, x0, y0, cell, cx, cy, r, cs, sn, ang, px, py
     full = np.zeros(idx.size, bool)
     full[ok] = mat[iy[ok], ix[ok]] != 0
     d2 = (qx - px) ** 2 + (qy - py) ** 2
-    amb = ok & ~full & (d2 > r * r) & ((x0 + ix * cell - px) ** 2 + (y0 + iy * cell - py) ** 2 <= r * r)
+    inside = (x0 + ix * cell - px) ** 2 + (y0 + iy * cell - py) ** 2 <= r * r
+    amb = ok & ~full & (d2 > (r + _FRESH_KEEP * cell) ** 2) & inside
     f = (r + cell) / np.sqrt(np.where(amb, d2, 1.0))
     jx = np.floor((px + f * (qx - px) - x0) * inv + 0.5).astype(np.int64)
     jy = np.floor((py + f * (qy - py) - y0) * inv + 0.5).astype(np.int64)

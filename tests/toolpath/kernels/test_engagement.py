@@ -181,28 +181,35 @@ def test_fresh_engagement_matches_reference_and_counts_at_least_the_front(seed, 
 
 
 @pytest.mark.parametrize("cell", [0.1, 0.15])
-def test_fresh_engagement_of_a_straight_side_cut_is_unbiased(cell):
+def test_fresh_engagement_of_a_straight_side_cut(cell, monkeypatch):
     """A tool of radius 2 stepping along x beside a wall of material ae = 0.4 deep, the raster cleared disc by
-    disc as the pass kernel does: averaged over sub-cell offsets, the fresh count matches the analytic angle
-    arccos(1 - ae / R) (36.87 deg) within 1.5 deg; the plain front count falls short (1.7 deg at a 0.1 cell)."""
+    disc as the pass kernel does, averaged over sub-cell offsets: with nothing left to the raster
+    (``_FRESH_KEEP = 0``, the reference) the fresh count matches the analytic angle arccos(1 - ae / R)
+    (36.87 deg) within 1.5 deg; the plain front count falls short (1.7 deg at a 0.1 cell), and the kernel
+    (``_FRESH_KEEP`` cells left to the raster) lies between the two."""
     r, ae, step = 2.0, 0.4, 0.2
     kk = 360
     cs, sn = K.circle_samples(kk)
     exact = math.degrees(math.acos(1 - ae / r))
-    fresh, plain = [], []
+    full, kern, plain = [], [], []
     rng = np.random.default_rng(1)
     for _ in range(40):
         ox, oy = rng.uniform(0, cell, 2)
         ny, nx = int(8 / cell), int(12 / cell)
         yy, xx = np.mgrid[0:ny, 0:nx]
-        y_wall = 4.0 - (r - ae)  # material below the wall (the previous pass's edge), above y = 0
+        y_wall = 4.0 - (r - ae)  # material below the wall (the previous pass's edge), above y = 0.5
         mat = ((oy + yy * cell < y_wall) & (oy + yy * cell > 0.5)).astype(np.uint8)
         x, y = 3.0, 4.0
         for _ in range(6):  # a few steps so the previous discs are cleared as in a pass
             K.clear_disc_kernel(mat, ox, oy, cell, x, y, r)
             x += step
         args = (ox, oy, cell, x, y, r, cs, sn, 0.0)
-        fresh.append(K.engagement_fresh_kernel(mat, *args, x - step, y) * 360 / kk)
+        kern.append(K.engagement_fresh_kernel(mat, *args, x - step, y) * 360 / kk)
+        assert kern[-1] * kk / 360 == K.engagement_fresh_reference(mat, *args, x - step, y)
+        with monkeypatch.context() as m:
+            m.setattr(K, "_FRESH_KEEP", 0.0)
+            full.append(K.engagement_fresh_reference(mat, *args, x - step, y) * 360 / kk)
         plain.append(K.engagement_front_kernel(mat, *args) * 360 / kk)
-    assert abs(np.mean(fresh) - exact) < 1.5, (np.mean(fresh), exact)
-    assert np.mean(plain) < np.mean(fresh) - 1.0, (np.mean(plain), np.mean(fresh))  # the loss it corrects
+    assert abs(np.mean(full) - exact) < 1.5, (np.mean(full), exact)
+    assert np.mean(plain) < np.mean(full) - 1.0, (np.mean(plain), np.mean(full))  # the loss it corrects
+    assert np.mean(plain) < np.mean(kern) <= np.mean(full), (np.mean(plain), np.mean(kern), np.mean(full))
