@@ -57,7 +57,7 @@ def _property(region) -> None:  # noqa: ANN001
 
 
 # ~45 s per example (two levels of simulation and engagement at 0.1 mm): slow profile only. Known to fail
-# (2026-11-26, branch adaptive-quality): p99 47-48.5 deg on passes near islands (was 49-51.5), and finishing
+# (2026-11-26, branch adaptive-quality): p99 48-51 deg near islands (was 49-53.5), and finishing
 # loops up to 157 deg in pieces of the centre domain too small for passes (corners behind an island leaving
 # gaps narrower than the tool); the reachable corners behind such islands are now cut (2.95 -> 0.05 mm2).
 @pytest.mark.slow
