@@ -24,24 +24,56 @@ When FreeCAD is not installed, the FreeCAD columns come from shared/reference/fr
 Run: ``python benchmarks/bench_adaptive.py [--no-engagement] [--only A,B] [--tools 6,3] [--repeat 3]``
 or ``python benchmarks/bench_adaptive.py --dxf FILE [FILE...]`` (3 mm tool, 10 %, depth 3).
 
-Last run (2026-11-25 23:40-23:51 UTC, shared 2-core machine under load 1-2, FreeCAD 0.20 live; ``o/F`` =
-ours / FreeCAD; passes and finishing loops now arc-fitted, finishing in three stages with rounded corners,
-swept area measured along arcs)::
+Last runs (2026-11-26, shared 2-core machine, FreeCAD 0.20 live; ``o/F`` = ours / FreeCAD, each side's
+shortest of 3 runs). Run 1, 02:47-03:00 UTC under load 5-6 (our wall time stretched ~3x over our CPU time,
+FreeCAD's ~2x), with engagement::
 
     case tool | ours s  FC s  o/F | cut ours/FC   link ours/FC  uncut ours/FC  p99 ours/FC  max ours/FC
-    A     6   |  0.59   1.08 0.54 | 10935/10396   3129/ 4569    0.99/1.22      44.5/39.5     70.0/55.5
-    A     3   |  1.84   4.63 0.40 | 20238/20656   3988/ 9069    0.20/0.21      43.5/39.0     74.0/53.0
-    B     6   |  1.40   3.25 0.43 | 12186/10090   6288/ 6808    1.03/1.22      45.0/42.5     70.0/57.0
-    B     3   |  2.72  10.49 0.26 | 20569/19681   6775/13518    0.26/0.21      44.0/39.5     74.0/57.0
-    C     6   |  2.21   8.55 0.26 | 18067/16037   8940/10461    2.07/2.49      44.5/43.5     76.5/61.0
-    C     3   |  4.24  25.80 0.16 | 32195/30837  11120/21342    0.38/0.37      44.5/39.5     72.0/59.0
+    A     6   |  1.03   2.40 0.43 | 11044/10396   3068/ 4569    0.99/1.22      44.0/39.5     70.0/55.5
+    A     3   |  2.76   9.33 0.30 | 20377/20656   3786/ 9069    0.21/0.21      43.5/39.0     74.0/53.0
+    B     6   |  1.75   6.95 0.25 | 12455/10090   6118/ 6808    0.99/1.22      45.0/42.5     70.0/57.0
+    B     3   |  4.16  18.38 0.23 | 20825/19681   6384/13518    0.20/0.21      44.0/39.5     74.0/57.0
+    C     6   |  2.10   9.73 0.22 | 19294/16037   8981/10461    2.03/2.49      44.5/43.5     76.5/61.0
+    C     3   |  3.60  32.43 0.11 | 32486/30835  11409/21354    0.37/0.37      44.0/39.5     72.0/59.5
 
-(A rows from ``--only A`` at 23:51 when the machine was quieter; the full run at 23:44 had A 6 at
-0.68/1.36 = 0.50 and A 3 at 2.24/4.32 = 0.52.) Gouge 0.00 for both everywhere. Our max is now <= 76.5°
-(was 96.5-111.5° from the finishing loop's sharp inside corners). A 6 sits at ~0.5: per-segment arc fitting
-(one Toolpath per pass, ~2.5k passes on A 3) costs ~0.2 s of our 0.6 s there. The DXF rows (border,
-led) were not re-run after these changes (last: 0.33 and 0.38).
+Run 2, 03:15-03:22 UTC under load 2-4, ``--no-engagement`` (same paths: cut, link, uncut, gouge as above)::
+
+    case tool | ours s  FC s  o/F | CPU s ours/FC  o/F
+    A     6   |  0.31   1.11 0.28 |  0.31/ 1.11    0.28
+    A     3   |  1.03   3.79 0.27 |  1.03/ 3.77    0.27
+    B     6   |  0.50   4.26 0.12 |  0.49/ 4.23    0.12
+    B     3   |  1.26   8.18 0.15 |  1.26/ 8.12    0.15
+    C     6   |  1.55   7.42 0.21 |  1.55/ 7.31    0.21
+    C     3   |  2.62  29.14 0.09 |  2.53/28.79    0.09
+
+Gouge 0.00 for both everywhere. Against the previous table (23:40-23:51, A 6 at 0.50-0.54): the arcs of all
+passes are fitted in one kernel call and the levels' moves are slices of those columns (was one
+``fit_polyline`` and one validated Toolpath per pass: A 6 0.23-0.5 s of the total, now 0.03-0.06 s; output
+bit-identical), the start band by row spans (0.05 -> 0.017 s on A 6), candidate distances once per start
+search, and a rejected start drops the candidates within 0.75 R (was 0.5: 36-40 % fewer undone passes;
+the only change of the paths: cut length +0.7 to +1.3 % on A, B and C 3, +1 % A 6, +2 % B 6, +7 % C 6 with
+its link 3 % shorter). Process CPU time of ``adaptive_clearing`` on the same machine, same run, base
+(b3828a3) / now, shortest of 5: A 6 0.56 / 0.32 s, A 3 1.74 / 1.01 s.
+
+DXF pockets (``--dxf``, 3 mm tool, shortest of 2, ``--no-engagement``): three drawings made for the
+check, not in the repository (``bracket``: an LWPOLYLINE outline with bulged corners and a convex arc side,
+two circle islands and a bulged slot island; ``dogbone``: two round lobes of LINE and ARC entities joined
+by a 4.4 mm neck, a circle island; ``wavy``: a 2D POLYLINE outline with bulged scallops, a 3.8 mm finger of
+material, a hexagon and a circle island), and the corpus' ``camotics_border_R12.dxf`` and
+``led_floor_top_cut_R14_spline.dxf`` (its 4 pockets summed)::
+
+    DXF run 1, 03:00-03:15 UTC, load 5-6:
+    case     | ours s  FC s  o/F | cut ours/FC    link ours/FC  uncut ours/FC
+    bracket  |  2.27  11.90 0.19 |  19322/18184    6418/12097    1.84/2.10
+    dogbone  |  0.46   7.74 0.06 |   7263/6700     2188/ 2123    0.00/0.00
+    wavy     |  3.91  16.80 0.23 |  18581/17603    5799/11332    0.24/0.24
+    border   |  9.64  12.46 0.77 |  45895/47499    5722/15827    0.00/0.00
+    led      | 12.06  24.17 0.50 | 132796/132566  10311/29250    0.29/0.28
+
+(border at 0.77 in that run: our two runs 9.66 and 9.64 s at about a third of a core, FreeCAD's 17.4 and
+12.5 s; at 02:32-02:47 under the same load, 4.49 / 12.28 = 0.37; run 2 below has the CPU times.)
 """
+
 
 from __future__ import annotations
 
