@@ -70,8 +70,18 @@ material, a hexagon and a circle island), and the corpus' ``camotics_border_R12.
     border   |  9.64  12.46 0.77 |  45895/47499    5722/15827    0.00/0.00
     led      | 12.06  24.17 0.50 | 132796/132566  10311/29250    0.29/0.28
 
-(border at 0.77 in that run: our two runs 9.66 and 9.64 s at about a third of a core, FreeCAD's 17.4 and
-12.5 s; at 02:32-02:47 under the same load, 4.49 / 12.28 = 0.37; run 2 below has the CPU times.)
+    DXF run 2, 03:22-03:31 UTC, load 1-4:
+    case     | ours s  FC s  o/F | CPU s ours/FC  o/F
+    bracket  |  2.22   8.88 0.25 |  2.20/ 8.61    0.26
+    dogbone  |  0.78   5.49 0.14 |  0.78/ 5.45    0.14
+    wavy     |  1.91   8.65 0.22 |  1.90/ 8.61    0.22
+    border   |  2.13   9.48 0.22 |  2.13/ 9.46    0.23
+    led      |  7.92  27.82 0.28 |  7.91/27.79    0.28
+
+(same paths in both runs. Border at 0.77 in run 1: our two runs 9.66 and 9.64 s at about a third of a
+core, FreeCAD's 17.4 and 12.5 s; 0.22 in run 2, CPU 0.23. Gouge 0 everywhere; uncut at most FreeCAD's but
+led, 0.29 / 0.28 mm2; our link is shorter but on ``dogbone``, 2188 / 2123 mm, where FreeCAD's path is
+short too.)
 """
 
 
