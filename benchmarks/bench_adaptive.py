@@ -82,6 +82,12 @@ material, a hexagon and a circle island), and the corpus' ``camotics_border_R12.
 core, FreeCAD's 17.4 and 12.5 s; 0.22 in run 2, CPU 0.23. Gouge 0 everywhere; uncut at most FreeCAD's but
 led, 0.29 / 0.28 mm2; our link is shorter but on ``dogbone``, 2188 / 2123 mm, where FreeCAD's path is
 short too.)
+
+All the runs above used the pass kernel compiled before 45d260c (``engagement_fresh_kernel`` with
+``_FRESH_KEEP``, 03:19; Numba's cache of :mod:`toolpath.kernels.adaptive_loop` kept the older probes until
+03:26). With it, 03:33 UTC, load 0.3, ``--only A --no-engagement``: A 6 0.36 / 0.91 s = 0.39 (CPU 0.39),
+cut 11499 / link 3248 mm, uncut 1.00; A 3 1.23 / 3.28 s = 0.37 (CPU 0.37), cut 21374 / link 4038 mm, uncut
+0.23 (FreeCAD 0.21): the paths are 4-5 % longer and ~20 % slower to make; A is back near the 0.4 line.
 """
 
 
