@@ -27,8 +27,8 @@ same decisions.
 
 Numba's cache keys a kernel on its own file only: after editing :mod:`toolpath.kernels.engagement` (whose
 stepping kernel this one inlines) delete ``__pycache__/adaptive_loop.*.nb*`` or touch this file's contents,
-or the cached loop keeps the old stepping code (last such edit: the probes count with
-:func:`~toolpath.kernels.engagement.engagement_fresh_kernel`).
+or the cached loop keeps the old stepping code (last such edit: the front half's first sample from one
+helper, ``_front_first``, in the front and fresh kernels).
 """
 
 from __future__ import annotations

@@ -86,6 +86,18 @@ def engagement_reference(mat, x0, y0, cell, cx, cy, r, cs, sn) -> int:  # type: 
     return int(np.count_nonzero(mat[iy[ok], ix[ok]]))
 
 
+def _front_first_py(ang: float, kk: int) -> int:
+    """Index of the first of the ``kk // 2`` circle samples (of ``kk``) facing the direction ``ang``, rad:
+    the first whose angle is at or after ``ang - 90°``."""
+    k0 = int(math.ceil((ang - 0.5 * math.pi) * kk / (2.0 * math.pi) - 0.5)) % kk
+    if k0 < 0:
+        k0 += kk
+    return k0
+
+
+_front_first = njit(cache=True, nogil=True)(_front_first_py)
+
+
 @njit(cache=True, nogil=True)
 def engagement_front_kernel(mat, x0, y0, cell, cx, cy, r, cs, sn, ang):  # type: ignore[no-untyped-def]
     """Like :func:`engagement_kernel`, counting only the half of the circle facing the direction ``ang``
@@ -94,9 +106,7 @@ def engagement_front_kernel(mat, x0, y0, cell, cx, cy, r, cs, sn, ang):  # type:
     ny, nx = mat.shape
     kk = cs.shape[0]
     inv = 1.0 / cell
-    k0 = int(math.ceil((ang - 0.5 * math.pi) * kk / (2.0 * math.pi) - 0.5)) % kk
-    if k0 < 0:
-        k0 += kk
+    k0 = _front_first(ang, kk)
     n = 0
     for i in range(kk // 2):
         k = k0 + i
@@ -112,8 +122,7 @@ def engagement_front_kernel(mat, x0, y0, cell, cx, cy, r, cs, sn, ang):  # type:
 def engagement_front_reference(mat, x0, y0, cell, cx, cy, r, cs, sn, ang) -> int:  # type: ignore[no-untyped-def]
     """Plain NumPy :func:`engagement_front_kernel` (the same sample indices)."""
     kk = cs.shape[0]
-    k0 = int(math.ceil((ang - 0.5 * math.pi) * kk / (2.0 * math.pi) - 0.5)) % kk
-    idx = (k0 + np.arange(kk // 2)) % kk
+    idx = (_front_first_py(ang, kk) + np.arange(kk // 2)) % kk
     return engagement_reference(mat, x0, y0, cell, cx, cy, r, cs[idx], sn[idx])
 
 
@@ -135,9 +144,7 @@ def engagement_fresh_kernel(mat, x0, y0, cell, cx, cy, r, cs, sn, ang, px, py): 
     inv = 1.0 / cell
     r2 = r * r
     rk2 = (r + _FRESH_KEEP * cell) ** 2
-    k0 = int(math.ceil((ang - 0.5 * math.pi) * kk / (2.0 * math.pi) - 0.5)) % kk
-    if k0 < 0:
-        k0 += kk
+    k0 = _front_first(ang, kk)
     n = 0
     for i in range(kk // 2):
         k = k0 + i
@@ -169,8 +176,7 @@ def engagement_fresh_kernel(mat, x0, y0, cell, cx, cy, r, cs, sn, ang, px, py): 
 def engagement_fresh_reference(mat, x0, y0, cell, cx, cy, r, cs, sn, ang, px, py) -> int:  # type: ignore[no-untyped-def]
     """Plain NumPy :func:`engagement_fresh_kernel` (the same sample indices)."""
     kk = cs.shape[0]
-    k0 = int(math.ceil((ang - 0.5 * math.pi) * kk / (2.0 * math.pi) - 0.5)) % kk
-    idx = (k0 + np.arange(kk // 2)) % kk
+    idx = (_front_first_py(ang, kk) + np.arange(kk // 2)) % kk
     qx, qy = cx + r * cs[idx], cy + r * sn[idx]
     inv = 1.0 / cell
     ix = np.floor((qx - x0) * inv + 0.5).astype(np.int64)
