@@ -50,13 +50,15 @@ __all__ = ["KEEP_EPS_MM", "SNAP_MM", "MIN_RING_AREA_MM2", "offset_rings_kernel"]
 
 
 @njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
-def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: float, act: NDArray[np.bool_]
+def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: float, act: NDArray[np.bool_],
+            caps: NDArray[np.float64]
             ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64], NDArray[np.int64],
                        NDArray[np.int64], NDArray[np.int64]]:
     """The raw offset curve at ``d`` as chains of the segments of active features.
 
     Per vertex its arc (``caps``, (M, 5)): facet count n (0: no arc), cos h, sin h, cos 2h, sin 2h with
-    ``h = turn / 2n`` the signed half facet angle. The raw rings: per vertex the corners of its
+    ``h = turn / 2n`` the signed half facet angle, updated in place (a row whose n is unchanged since the
+    last call is kept). The raw rings: per vertex the corners of its
     circumscribed arc or the moved edges' end and start, consecutive duplicates (1e-13 mm) removed. Of
     those, the segments whose feature is active (feature ``2v``: the arc or connector of vertex ``v``;
     ``2v + 1``: the moved edge ``v``) form chains (closed when a whole ring is active).
@@ -69,11 +71,14 @@ def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: fl
     m = e.shape[0]
     r = abs(d)
     alpha = 2.0 * math.acos(r / (r + tol))
-    caps = np.zeros((m, 5))
     for k in range(m):
         phi = e[k, 8]
-        if d * phi > 0:
+        if d * phi <= 0:
+            caps[k, 0] = 0.0
+        else:
             n = max(1, int(math.ceil(abs(phi) / alpha - 1e-12)))
+            if n == caps[k, 0]:  # the row depends on phi and n only: kept from the last call
+                continue
             if n == 1:
                 ch = math.sqrt(0.5 * (1.0 + e[k, 9]))
                 sh = math.copysign(math.sqrt(max(0.0, 0.5 * (1.0 - e[k, 9]))), phi)
@@ -86,16 +91,32 @@ def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: fl
                 s2 = 2.0 * sh * ch
             caps[k, 0], caps[k, 1], caps[k, 2], caps[k, 3], caps[k, 4] = n, ch, sh, c2, s2
     sg = 1.0 if d > 0 else -1.0
+    # a vertex's raw points are written when a segment of an active feature ends there (its arc, the moved
+    # edge leaving it, the moved edge arriving) or its successor's are (the duplicate test of the
+    # successor's first point needs this vertex's last); every other raw segment is inactive, and a
+    # segment across a vertex left out is the moved edge of a vertex whose successor is left out: inactive
+    # too (were it active, the successor would be written)
+    need = np.zeros(m, np.bool_)
+    for q in range(starts.shape[0] - 1):
+        a, z = starts[q], starts[q + 1]
+        for i in range(a, z):
+            need[i] = act[2 * i] or act[2 * i + 1] or act[2 * (z - 1 if i == a else i - 1) + 1]
     cnt = 0
-    for k in range(e.shape[0]):
-        cnt += max(2, int(caps[k, 0]))
+    for q in range(starts.shape[0] - 1):
+        a, z = starts[q], starts[q + 1]
+        for i in range(a, z):
+            if need[i] or need[a if i == z - 1 else i + 1]:
+                cnt += max(2, int(caps[i, 0]))
     pts = np.empty((cnt, 2))
     pv = np.empty(cnt, np.int64)
     rs = np.zeros(starts.shape[0], np.int64)
     n = 0
     for q in range(starts.shape[0] - 1):
         b = n
-        for i in range(starts[q], starts[q + 1]):
+        a, z = starts[q], starts[q + 1]
+        for i in range(a, z):
+            if not (need[i] or need[a if i == z - 1 else i + 1]):
+                continue
             vx = e[i, 0]
             vy = e[i, 1]
             nc = int(caps[i, 0])
@@ -121,7 +142,8 @@ def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: fl
                 pts[n, 0], pts[n, 1] = px, py
                 pv[n] = i
                 n += 1
-        if n - b > 1 and abs(pts[b, 0] - pts[n - 1, 0]) + abs(pts[b, 1] - pts[n - 1, 1]) <= 1e-13:
+        if (n - b > 1 and pv[b] == a and pv[n - 1] == z - 1
+                and abs(pts[b, 0] - pts[n - 1, 0]) + abs(pts[b, 1] - pts[n - 1, 1]) <= 1e-13):
             n -= 1
         if n - b < 2:
             n = b
@@ -221,6 +243,7 @@ def offset_rings_kernel(
     npt = 0
     nr = 0
     act = np.zeros(2 * m, np.bool_)  # set at the first level (full)
+    caps = np.zeros((m, 5))  # vertex arcs, updated per level by _chains
     # cell of the edge grid: a quarter of the reach of the keep-test, at least 1/48 of the extent, about two
     # edges per cell; rebuilt when the reach has moved by more than a factor of two
     x0, y0, x1, y1 = np.inf, np.inf, -np.inf, -np.inf
@@ -242,7 +265,7 @@ def offset_rings_kernel(
         if not 0.5 * c <= geo[2] <= 2.0 * c:
             geo, cs, ids = _grid(e, c)
         for _ in range(2):
-            caps, cp, cst, nxt, pf, po = _chains(e, starts, d, tolerance_mm, act)
+            caps, cp, cst, nxt, pf, po = _chains(e, starts, d, tolerance_mm, act, caps)
             mark = np.zeros(2 * m, np.bool_)
             sp = _crossings(cp, nxt, pf, e, caps, d, tolerance_mm)
             rp, rarc, runs, fail = _rings(cp, cst, nxt, pf, po, sp, e, caps, d, tolerance_mm, mark, geo, cs, ids)
