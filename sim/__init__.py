@@ -5,6 +5,10 @@
 True
 """
 
+from pathlib import Path
+
+from toolpath.numba_cache import refresh_cache
+
 from .check import CheckResult, check
 from .compare import Comparison, StrategyRun, compare
 from .cycle_time import CycleTime, cycle_time
@@ -40,3 +44,6 @@ __all__ = [
     "simulate",
     "write_html",
 ]
+
+# the planner's kernels call each other across files; cached code loads at first call, after this
+refresh_cache(Path(__file__).parent)
