@@ -30,7 +30,8 @@ callers (fewer, larger functions) made the cold compile 4-8 % *slower*: Numba's 
 passes grow faster than linearly with a function's size. Figures in ``benchmarks/bench_offset.py``.
 
 Numba's cache is kept per file and a cached function is not recompiled when a function it calls changes in
-another file: after editing one of the ``offset_*`` modules, delete ``toolpath/kernels/__pycache__/offset_*``.
+another file: :func:`toolpath.numba_cache.refresh_cache` (run when :mod:`toolpath.kernels` is imported) drops
+the directory's cache whenever one of its sources changed.
 """
 
 from __future__ import annotations
