@@ -12,6 +12,23 @@ Numba compile time is measured in subprocesses: *cold* with an empty ``NUMBA_CAC
 second process with that cache; both as wall and CPU seconds, import of the module included (goals:
 cold at most 15 s, cached at most 2 s).
 
+Runs of 2026-11-26 04:20-04:26 UTC (``--repeat 7 --no-compile``, load 1-2), the kernel as of 925d6cc
+(*old*) and with the two changes of 377daea (*new*: raw points written only for vertices that an active
+feature touches, vertex arcs kept from level to level while their facet count holds), two runs each in
+turn; outputs bit-identical on 918 cases (pockets A/B/C and 150 random polygons with islands, 29 inward and
+29 outward distances each)::
+
+    pocket step   kernel ms old / new (run 1; run 2)        x shapely old / new (run 1; run 2)
+    A      0.3    0.96 / 0.52;  0.56 / 0.89                  8.3 / 8.6;   8.2 / 6.1
+    A      0.6    0.54 / 0.31;  0.28 / 0.35                  6.7 / 7.4;   8.1 / 12.2
+    B      0.3    3.22 / 1.85;  2.72 / 2.04                  4.4 / 7.2;   4.7 / 6.4
+    B      0.6    1.39 / 0.95;  1.34 / 1.04                  5.0 / 7.2;   5.4 / 7.7
+    C      0.3    3.93 / 2.38;  3.57 / 2.42                  6.6 / 10.8;  7.2 / 10.7
+    C      0.6    2.07 / 1.25;  1.87 / 1.39                  6.5 / 10.6;  7.1 / 9.9
+
+B (two 96-gon islands) spent most of each level on the raw points and arcs of vertices whose features had
+no kept piece any more; the 5x goal on B, missed at 4.4-4.9x in quiet rounds before, now holds at 6.4-7.7x.
+
 Runs of 2026-11-26 02:54-02:58 UTC (``--repeat 15 --no-compile``, shared 2-core machine under load 5.3-6.7,
 kernel *after* the compile-time changes of that night and *before* them (as of 14d33cc) in turn, two runs
 each; the kernels' outputs are bit-identical, checked on 157 cases: pockets A/B/C and random polygons)::
