@@ -87,6 +87,8 @@ def _grid(e: NDArray[np.float64], c: float) -> tuple[NDArray[np.float64], NDArra
     for k in range(m):
         x0, y0 = min(x0, e[k, 0], e[k, 2]), min(y0, e[k, 1], e[k, 3])
         x1, y1 = max(x1, e[k, 0], e[k, 2]), max(y1, e[k, 1], e[k, 3])
+    if m == 0:  # one empty cell (no segment: every feature of a level inactive)
+        x0, y0, x1, y1 = 0.0, 0.0, 0.0, 0.0
     nx = int((x1 - x0) / c) + 1
     ny = int((y1 - y0) / c) + 1
     span = np.empty((m, 4), np.int64)

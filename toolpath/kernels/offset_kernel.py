@@ -160,6 +160,8 @@ def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: fl
     for q in range(rs.shape[0] - 1):
         a = rs[q]
         ln = rs[q + 1] - a
+        if ln < 2:  # no point written (no active feature on the ring), or a degenerate ring
+            continue
         x = -1
         for t in range(ln):
             k = a + t

@@ -292,3 +292,43 @@ def test_random_sweeps_many(reg, d0, step, sign):
     ds = sign * (d0 + step * np.arange(12))
     xy, starts = pack_rings(reg)
     assert same_rings(offset_rings_kernel(xy, starts, ds, TOL), offset_rings_reference(xy, starts, ds, TOL))
+
+
+_PLAIN = """
+import json, sys
+import numpy as np
+from toolpath.kernels.offset import pack_rings
+from toolpath.kernels.offset_kernel import offset_rings_kernel
+from shapely import wkt
+xy, starts = pack_rings(wkt.loads(sys.argv[1]))
+pts, rs, lv = offset_rings_kernel(xy, starts, np.array(json.loads(sys.argv[2])), 0.01)
+print(json.dumps([pts.tolist(), rs.tolist(), lv.tolist()]))
+"""
+
+
+def test_plain_python_run_has_no_out_of_bounds_access():
+    """The compiled kernel does not check indices: run its functions as plain Python (NUMBA_DISABLE_JIT, NumPy
+    raises on an index past the end) on levels where whole rings fall inactive and then everything does
+    (more rings than raw points: once wrote past the end of the chain starts and crashed on a DXF with many
+    islands), and compare with the compiled result."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    reg = box(0, 0, 40, 30)
+    for i in range(6):
+        for j in range(2):
+            reg = reg.difference(box(4 + 6 * i, 6 + 14 * j, 6 + 6 * i, 9 + 14 * j))
+    dist = [-0.5 - 0.6 * k for k in range(14)] + [0.3, 0.9, 1.4]  # inward past the collapse, then outward
+    env = dict(os.environ, NUMBA_DISABLE_JIT="1")
+    out = subprocess.run([sys.executable, "-c", _PLAIN, reg.wkt, json.dumps(dist)], env=env, capture_output=True,
+                         text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    pts, rs, lv = json.loads(out.stdout)
+    plain = (np.array(pts).reshape(-1, 2), np.array(rs, np.int64), np.array(lv, np.int64))
+    xy, starts = pack_rings(reg)
+    got = offset_rings_kernel(xy, starts, np.array(dist), 0.01)
+    assert same_rings(plain, got)
+    assert set(got[2].tolist()) >= {0, 14, 16}  # rings at the first inward and the outward levels
+    assert 13 not in set(got[2].tolist())  # and none once the region has collapsed
