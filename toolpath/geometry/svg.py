@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -181,6 +182,17 @@ def svg_subpaths(
     return out
 
 
+def _text_hint(path: str | os.PathLike[str]) -> str:
+    """A hint for a drawing whose only content is text (SVG ``<text>`` is a font's business, not read)."""
+    try:
+        raw = Path(path).read_bytes()
+    except OSError:
+        return ""
+    if re.search(rb"<(?:[A-Za-z_][\w.-]*:)?text[\s>/]", raw):
+        return "; it holds text, which is not read: convert the text to paths first (Inkscape: Path > Object to Path)"
+    return ""
+
+
 def read_svg(path: str | os.PathLike[str], *, tolerance_mm: float = DEFAULT_TOLERANCE_MM,
              gap_mm: float | None = None) -> list[Polygon]:
     """Regions of an SVG drawing: closed outlines with their islands, mm, y up.
@@ -216,7 +228,8 @@ def read_svg(path: str | os.PathLike[str], *, tolerance_mm: float = DEFAULT_TOLE
     """
     elements = svg_subpaths(path, tolerance_mm=tolerance_mm)
     if not elements:
-        raise FileFormatError(f"SVG file {str(path)!r} holds no shape (path, rect, circle, ellipse, line, polygon)")
+        raise FileFormatError(f"SVG file {str(path)!r} holds no shape (path, rect, circle, ellipse, line, polygon)"
+                              + _text_hint(path))
     name = Path(path).name
     try:
         rings: list[NDArray[np.float64]] = []

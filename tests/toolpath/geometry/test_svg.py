@@ -237,8 +237,11 @@ def test_crossing_contours_in_a_dxf_stay_an_error(tmp_path):
 def test_unreadable_and_empty_files(tmp_path):
     with pytest.raises(FileFormatError, match="does not exist"):
         read_svg(tmp_path / "missing.svg")
-    with pytest.raises(FileFormatError, match="holds no shape"):
+    with pytest.raises(FileFormatError, match="holds no shape.*holds text.*to paths"):
         read_svg(svg(tmp_path, '<text x="1" y="1">hi</text>'))
+    with pytest.raises(FileFormatError, match="holds no shape") as err:
+        read_svg(svg(tmp_path, '<g id="empty"></g>'))
+    assert "text" not in str(err.value)
     bad = tmp_path / "bad.svg"
     bad.write_text("<svg><unclosed")
     with pytest.raises(FileFormatError):
