@@ -253,6 +253,10 @@ def test_random_polygons_kernel_reference_and_shapely(reg, d):
     assert same_rings(a, b)
 
 
+# Known to fail (2026-11-26 04:30 UTC run, 1000 examples; the same two at 925d6cc, before that night's kernel
+# changes): slivers of 1.0e-5 and 1.8e-5 mm2 beyond the 1e-6 bar, on near-degenerate input (an outward offset
+# of 0.66 mm by a notch of ~0.1 mm edges; an inward offset of 5.6 mm of a spike 6e-7 mm wide): the class (b)
+# of the known exceptions in toolpath.kernels.offset's docstring, larger than that docstring's 1e-6 mm2.
 @pytest.mark.slow
 @settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(reg=polygons_with_islands(), d=st.one_of(st.floats(-12, -0.05), st.floats(0.05, 6)))
