@@ -420,7 +420,9 @@ def loops_to_polygons(
     ------
     GeometryError
         A loop of zero area (named by its bounding box); unless ``crossings``, a loop crossing itself,
-        or two loops crossing or overlapping (named by the points where they do).
+        or two loops crossing or whose interiors partly overlap (named by the points where they do). Loops
+        with a stretch of outline in common, side by side or one inside the other, are nested even-odd
+        (the faces of their arrangement).
     """
     if not isinstance(fill_rule, FillRule):
         raise InputError(f"fill_rule must be a FillRule, got {fill_rule!r}")
@@ -464,6 +466,7 @@ def loops_to_polygons(
             continue
         if lines[i].hausdorff_distance(lines[j]) <= tol:
             drop.add(int(j))
+    shared = False
     for i, j in zip(*pairs, strict=True):
         if i >= j or i in drop or j in drop:
             continue
@@ -473,6 +476,14 @@ def loops_to_polygons(
         linear = any(g.geom_type != "Point" for g in getattr(inter, "geoms", [inter]))
         if not linear and not polys[i].overlaps(polys[j]):
             continue  # they touch at isolated points without crossing: a valid nesting
+        if linear:
+            # a stretch of outline in common: side by side (interiors apart) or one inside the other (a
+            # letter on its frame's edge) is a nesting that touches; the regions are then the faces of the
+            # arrangement, filled as nesting fills them (even-odd). Interiors partly overlapping: an error.
+            common = polys[i].intersection(polys[j]).area
+            if common <= tol * tol or common >= min(polys[i].area, polys[j].area) - tol * tol:
+                shared = True
+                continue
         pts = _points_of(inter)
         what = "overlap along a line" if linear else "cross"
         shown = ", ".join(_fmt(q) for q in pts[:5])
@@ -480,6 +491,8 @@ def loops_to_polygons(
         raise GeometryError(f"two contours {what} at {shown}{more}")
     keep = [k for k in range(len(rings)) if k not in drop]
     rings = [rings[k] for k in keep]
+    if shared:
+        return _filled_faces(rings, FillRule.EVENODD, tol)
     polys = [Polygon(r) for r in rings]
     n = len(polys)
     if n == 0:

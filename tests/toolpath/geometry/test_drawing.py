@@ -208,9 +208,24 @@ def test_two_crossing_contours_are_named():
     assert sorted(named_points(str(exc.value))) == [(5.0, 10.0), (10.0, 5.0)]
 
 
-def test_contours_overlapping_along_an_edge_are_named():
+def test_contours_side_by_side_along_an_edge_make_one_region():
+    got = loops_to_polygons([square(0, 0, 10), square(10, 2, 5)])
+    assert len(got) == 1 and not got[0].interiors
+    assert got[0].symmetric_difference(Polygon(square(0, 0, 10)).union(Polygon(square(10, 2, 5)))).area < 1e-9
+
+
+def test_contour_inside_another_touching_its_edge_is_a_notch():
+    # a 4 mm square inside a 10 mm one, on its bottom edge: even-odd, as a nesting that touches
+    got = loops_to_polygons([square(0, 0, 10), square(3, 0, 4)])
+    want = Polygon(square(0, 0, 10)).difference(Polygon(square(3, 0, 4)))
+    assert len(got) == 1 and got[0].symmetric_difference(want).area < 1e-9
+    assert got[0].area == pytest.approx(84.0)
+
+
+def test_contours_partly_overlapping_along_an_edge_are_named():
+    # an edge in common and interiors partly overlapping: ambiguous, refused with the points
     with pytest.raises(GeometryError, match="overlap along a line"):
-        loops_to_polygons([square(0, 0, 10), square(10, 2, 5)])
+        loops_to_polygons([square(0, 0, 10), square(5, 0, 10)])
 
 
 def test_zero_area_contour_is_refused():
