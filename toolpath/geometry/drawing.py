@@ -342,7 +342,8 @@ def chain_curves(curves: Iterable[Any], *, tolerance_mm: float = DEFAULT_TOLERAN
         raise GeometryError(
             f"open contour: gap of {w:.4f} mm between {_fmt(a)} and {_fmt(b)}, "
             f"larger than the tolerance {tol:g} mm{more}; to close gaps up to {w * 1.01:.3g} mm with straight "
-            f"lines pass gap_mm (toolpath mill --close-gaps MM)"
+            f"lines pass gap_mm (toolpath mill --close-gaps MM); to cut open strokes along their curves, "
+            f"engrave them (toolpath mill --strategy engrave)"
         )
     return loops + opened
 
