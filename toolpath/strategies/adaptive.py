@@ -362,6 +362,7 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
     buf_e = np.empty(50_000, np.int64)
     log = np.empty(g.mat.size, np.int64)
     mat0 = g.mat.copy()
+    own = np.full(g.mat.shape + (2,), np.nan, np.float32)  # centre of the pass disc that cleared each cell
     min_removed = int(0.5 * ae * r / (cell * cell))
     mat, allowed, x0, y0 = g.mat, g.allowed, g.x0, g.y0
     cent_prep = prep(centres.buffer(1e-7))
@@ -449,7 +450,7 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
             alive = grown
         status, n_alive, n_seg = pass_loop_kernel(
             mat, mat0, allowed, x0, y0, cell, r, cs, sn, probe_r, step, min_step, target, max_count, side, max_air,
-            min_removed, alive, n_alive, state, buf_xy, buf_e, log, out_xy, out_e, seg_start, seg_link)
+            min_removed, alive, n_alive, state, buf_xy, buf_e, log, out_xy, out_e, seg_start, seg_link, own)
         for k in range(n_seg):
             a, b_ = int(seg_start[k]), int(seg_start[k + 1])
             seg = Segment("pass", out_xy[a:b_].copy(), "stay" if seg_link[k] else "retract")
