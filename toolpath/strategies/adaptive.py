@@ -73,12 +73,20 @@ from ..kernels.engagement import (
     clear_capsule_kernel,
     clear_disc_kernel,
 )
-from ..kernels.raster import rasterize
+from ..kernels.raster import path_engagement_kernel, rasterize
 from ..moves import Toolpath, ToolpathBuilder
 from ..pocket import Pocket
 from ..tool import Tool
 from .adaptive_build import BlockBuilder, append_toolpath
-from .adaptive_finish import _FINISH_STAGES, _TROCH_MIN_R, finish_loops, finish_tips, start_on_edge, trochoid
+from .adaptive_finish import (
+    _FINISH_STAGES,
+    _TROCH_MIN_R,
+    finish_loops,
+    finish_tips,
+    hot_pieces,
+    start_on_edge,
+    trochoid,
+)
 from .linking import _PROGRESS, link_is_safe, ring_coords
 
 __all__ = ["AdaptiveParams", "Segment", "AdaptivePlan", "plan_adaptive_2d", "adaptive_clearing", "clear_pockets",
@@ -88,6 +96,10 @@ _STEP_AE = 0.5  # step length as a fraction of the stepover (longer steps lose t
 _CELL_AE = 4.0  # raster cells per stepover (3 lets the measured p99 pass 1.25x the target)
 _SIMPLIFY_CELL = 0.1  # passes are simplified within this many raster cells (fewer moves; the path keeps it from C)
 _K_MAX = 360  # most points on the tool circle in the generator's engagement count
+#: a finishing loop or trochoid whose raster engagement (:func:`~toolpath.kernels.raster.path_engagement_kernel`)
+#: passes this fraction of 90 deg is cut at half feed there and reported as slotting (the raster's count runs a
+#: few degrees below the measured one)
+_HOT_FRACTION = 0.85
 
 
 def _circle_count(radius_mm: float, cell_mm: float) -> int:
@@ -214,6 +226,7 @@ class Segment:
     advance by ``pitch_mm`` from ``xy[0]`` to ``xy[1]``, ``xy[2]`` the unit direction; each circle starts
     and ends at the point behind its centre). ``link`` says how
     the tool reaches the start from the previous segment's end: ``"stay"`` (cut at depth) or ``"retract"``.
+    ``slotting`` marks a finishing piece or trochoid cut at half feed and reported as slotting.
     """
 
     kind: str
@@ -222,6 +235,7 @@ class Segment:
     radius_mm: float = 0.0
     feed_scale: NDArray[np.float64] | None = None
     pitch_mm: float = 0.0
+    slotting: bool = False  # a finishing piece or trochoid the raster says exceeds the maximum: half feed, reported
 
     def _back(self) -> NDArray[np.float64]:
         """Trochoid: the offset from a circle's centre to its start point (behind it, ``radius_mm`` long)."""
@@ -476,7 +490,13 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
                   "steps": int(state[7])}
     # fallback where no pass can hold the engagement (necks, slivers): trochoidal circles where the neck
     # leaves room for them, else slot to each piece at half feed
-    slots = trochs = 0
+    slots = trochs = hot_trochs = 0
+    hot_count = math.ceil(_HOT_FRACTION * 90.0 / 360.0 * kk)
+
+    def hot_limit(xy: NDArray[np.float64]) -> NDArray[np.bool_]:
+        """Per vertex of a fixed path, whether the move to it passes the hot count (clearing ``mat`` on the way)."""
+        return path_engagement_kernel(mat, x0, y0, cell, np.ascontiguousarray(xy), r, cs, sn, 2.0 * cell) >= hot_count
+
     if np.any(mat == 1):
         _, near = distance_transform_edt(allowed == 0, return_indices=True)
         room = distance_transform_edt(allowed != 0) * cell  # mm from an allowed cell to the nearest other one
@@ -496,14 +516,18 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
                                g.xy(left[k:k + 1, 0], left[k:k + 1, 1])[0], r, rho_min, ae, target_rad)
                 if tro is not None:
                     c0, q, d, rho, pitch = tro
-                    clear_capsule_kernel(mat, x0, y0, cell, c0[0], c0[1], q[0], q[1], r + rho)
                     s0 = c0 - rho * d
                     link = "stay" if cent_prep.covers(LineString([pos, s0]) if np.any(pos != s0) else
                                                       shapely.Point(s0)) else "retract"
                     if link == "stay":
                         clear_capsule_kernel(mat, x0, y0, cell, pos[0], pos[1], s0[0], s0[1], r)
-                    segs.append(Segment("troch", np.array([c0, q, d]), link, radius_mm=rho, pitch_mm=pitch))
+                    seg = Segment("troch", np.array([c0, q, d]), link, radius_mm=rho, pitch_mm=pitch)
+                    seg.slotting = bool(hot_limit(_troch_xy(seg, cw=params.direction is not Direction.CLIMB,
+                                                            step_mm=0.5 * cell)).any())
+                    clear_capsule_kernel(mat, x0, y0, cell, c0[0], c0[1], q[0], q[1], r + rho)
+                    segs.append(seg)
                     trochs += 1
+                    hot_trochs += seg.slotting
                     pos = q - rho * d
                     if mat[lk] != 1:
                         continue
@@ -524,6 +548,9 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
             pos = q
     if trochs:
         plan.notes.append(f"{trochs} trochoidal runs (full circles advancing along necks narrower than a pass needs)")
+    if hot_trochs:
+        plan.notes.append(f"{hot_trochs} trochoidal runs at half feed, reported as slotting (their engagement on the "
+                          "raster passes the maximum)")
     if slots:
         plan.notes.append(f"{slots} slotting moves at half feed where no pass nor trochoid held the engagement "
                           "(necks about the tool's width, slivers)")
@@ -542,8 +569,12 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
         while tips:
             q = tips.pop(int(np.argmin([np.hypot(*(t - pos)) for t in tips])) if pos is not None else 0)
             link = "stay" if pos is not None and link_is_safe(pos, q, cent_prep) else "retract"
+            if link == "stay":
+                clear_capsule_kernel(mat, x0, y0, cell, pos[0], pos[1], q[0], q[1], r)
+            clear_disc_kernel(mat, x0, y0, cell, q[0], q[1], r)
             segs.append(Segment("slot", q, link))
             pos = q
+        hot_pieces_n = 0
         for loop in finish_loops(centres, strip, plan.notes):
             rings = [ring_coords(loop.exterior, ccw=climb)] + [ring_coords(i, ccw=not climb) for i in loop.interiors]
             for lp in rings:
@@ -551,8 +582,16 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
                     continue
                 if pos is not None:
                     lp = start_on_edge(lp, pos, r)
-                segs.append(Segment("finish", lp, "retract"))
+                # where the raster says the loop passes the maximum (a piece of C too small for passes, a
+                # corner left full), that part is cut at half feed and reported as slotting
+                for piece, hot in hot_pieces(lp, hot_limit(lp), r):
+                    segs.append(Segment("finish", piece, "retract", slotting=hot))
+                    hot_pieces_n += hot
                 pos = lp[-1]
+        if hot_pieces_n:
+            plan.notes.append(f"{hot_pieces_n} pieces of finishing loops at half feed, reported as slotting (their "
+                              "engagement on the raster passes the maximum: pieces of the centre domain too small "
+                              "for passes, corners left full)")
     # the 2D links are decided here so every level cuts the same plan
     for i in range(1, len(segs)):
         s, prev = segs[i], segs[i - 1]
@@ -560,6 +599,20 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
             s.link = "stay" if link_is_safe(prev.end, s.start, cent_prep) and s.kind == "finish" else s.link
     plan.generation_time_s = time.perf_counter() - t_start
     return plan
+
+
+def _troch_xy(s: Segment, *, cw: bool, step_mm: float) -> NDArray[np.float64]:
+    """The XY polyline a trochoidal run is cut along (as :func:`_cut_levels` cuts it: from each circle's start
+    behind its centre, a full circle, then a straight feed to the next start), points about ``step_mm``
+    apart on the circles."""
+    c0, q, d = s.xy
+    rho = s.radius_mm
+    n_c = max(1, int(math.ceil(float(np.hypot(*(q - c0))) / max(s.pitch_mm, 1e-3))))
+    k = max(16, int(math.ceil(2 * math.pi * rho / step_mm)))
+    a0 = math.atan2(-d[1], -d[0])
+    a = a0 + (-1.0 if cw else 1.0) * np.linspace(0.0, 2 * math.pi, k + 1)
+    ring = rho * np.column_stack([np.cos(a), np.sin(a)])
+    return np.concatenate([c0 + (q - c0) * (i / n_c) + ring for i in range(n_c + 1)])
 
 
 def _fit_segments(segments: list[Segment], kind: str, feed_mm_min: float, tol: float, *,
@@ -714,7 +767,7 @@ def _cut_levels(pocket: Pocket, tool: Tool, params: AdaptiveParams, plan: Adapti
                 if s.kind == "slot":
                     slotting.append(len(b))
                 elif s.kind == "finish":
-                    finishes.append(len(b))  # the approach belongs to the finishing loop
+                    (slotting if s.slotting else finishes).append(len(b))  # the approach belongs to the loop
                 else:
                     linking.append(len(b))
                 fit = fitted.get(s.kind)
@@ -723,9 +776,10 @@ def _cut_levels(pocket: Pocket, tool: Tool, params: AdaptiveParams, plan: Adapti
                     e = int(fit[2][k])
                     cols = _level_columns(fit[0], z)
                     first = len(b) + 1
-                    b.extend_columns(cols[0][a - 1 : e], cols[1][a - 1 : e], cols[2][a - 1 : e], cols[3][a - 1 : e])
+                    feed = cols[3][a - 1 : e] * (0.5 if s.slotting else 1.0)
+                    b.extend_columns(cols[0][a - 1 : e], cols[1][a - 1 : e], cols[2][a - 1 : e], feed)
                     if s.kind == "finish":
-                        finishes.extend(range(first, len(b)))
+                        (slotting if s.slotting else finishes).extend(range(first, len(b)))
                     continue
                 b.feed(start[0], start[1], z, 0.5 * f if s.kind == "slot" else f)
             else:
@@ -753,12 +807,16 @@ def _cut_levels(pocket: Pocket, tool: Tool, params: AdaptiveParams, plan: Adapti
                 c0, q, d = s.xy
                 total = float(np.hypot(*(q - c0)))
                 n_c = max(1, int(math.ceil(total / max(s.pitch_mm, 1e-3))))
+                ft = 0.5 * f if s.slotting else f
+                first = len(b)
                 for i in range(n_c + 1):
                     c = c0 + (q - c0) * (i / n_c)
                     st = c - s.radius_mm * d
                     if i:
-                        b.feed(st[0], st[1], z, f)
-                    b.arc(st[0], st[1], z, c[0], c[1], cw=cw, feed_mm_min=f)  # a full circle
+                        b.feed(st[0], st[1], z, ft)
+                    b.arc(st[0], st[1], z, c[0], c[1], cw=cw, feed_mm_min=ft)  # a full circle
+                if s.slotting:
+                    slotting.extend(range(first, len(b)))
                 continue
             xy = s.xy
             if s.kind == "pass" and s.feed_scale is not None:
@@ -771,13 +829,13 @@ def _cut_levels(pocket: Pocket, tool: Tool, params: AdaptiveParams, plan: Adapti
                 # tolerance; finishing loops (on C's boundary) within tolerance_mm, the clearance to the walls
                 cols = _level_columns(fit[0], z)
                 a, e = (int(fit[1][k]), int(fit[2][k])) if fit[1][k] >= 0 else (0, 0)
-                b.extend_columns(cols[0][a:e], cols[1][a:e], cols[2][a:e], cols[3][a:e])
+                b.extend_columns(cols[0][a:e], cols[1][a:e], cols[2][a:e], cols[3][a:e] * (0.5 if s.slotting else 1.0))
             else:
                 xy = simple[k] if s.kind == "pass" else xy
                 # the tool is at the start (xy[0]); the points after it are distinct (steps > 0, simplified)
-                b.feeds(np.column_stack([xy[1:], np.full(len(xy) - 1, z)]), f)
+                b.feeds(np.column_stack([xy[1:], np.full(len(xy) - 1, z)]), 0.5 * f if s.slotting else f)
             if s.kind == "finish":
-                finishes.extend(range(first, len(b)))
+                (slotting if s.slotting else finishes).extend(range(first, len(b)))
         z_prev = z
     p = b.position
     if p is not None:
