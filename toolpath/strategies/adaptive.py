@@ -10,7 +10,9 @@ cut at the level is a raster (:mod:`toolpath.kernels.engagement`): the cells of 
    full circle at depth. Where ``C`` is too narrow for a helix the tool plunges at the plunge feed (noted).
 2. *Passes*: from a start point whose disc is clear and whose circle touches material, the tool advances
    in steps; each step's direction is searched so that the engagement of the half of the tool circle facing
-   the motion with the remaining material is just below the target ``theta = arccos(1 - ae / R)``; the disc
+   the motion with the remaining material is just below the target ``theta = arccos(1 - ae / R)`` (the
+   choice counted again with the raster's loss along older cut edges undone,
+   :func:`~toolpath.kernels.engagement.engagement_owned_kernel`); the disc
    at each new centre is removed from the raster. A pass ends when it cuts air or no allowed direction keeps
    the engagement within the maximum. Material is kept on the right of the tool (climb, clockwise spindle)
    or on the left.
@@ -27,7 +29,10 @@ start is live; Python then seeds new starts (cells at a tool radius from the mat
    never drives into a sharp inside corner with the arc facing it uncut (that took 96-111°; now <= ~77° on
    right angles); a sliver of ~0.3 x the roughing strip stays in each corner. Pointed ends of ``C`` the
    rounded loops would miss (corners sharper than 60°, e.g. room corners behind an island) are slotted at
-   half feed before the loops (:func:`~toolpath.strategies.adaptive_finish.finish_tips`, noted).
+   half feed before the loops (:func:`~toolpath.strategies.adaptive_finish.finish_tips`, noted). Each loop
+   is first run on the raster (:func:`~toolpath.kernels.raster.path_engagement_kernel`); where it would
+   pass 0.85 x 90° (pieces of ``C`` too small for passes behind islands: up to 157° measured) that piece
+   of the loop goes at half feed and is reported as slotting (``slot_moves``, noted).
 
 Output: the helix and the bottom circle as arcs (G2/G3); passes as arcs where they are circular and lines
 elsewhere (:mod:`toolpath.arcfit`, within the simplification tolerance), finishing loops with arcs within
@@ -37,11 +42,13 @@ slices of those columns at the level's z.
 
 5. *Fallback*: where no pass can hold the engagement, trochoidal runs (full circles whose centres
    advance along a straight line with room for them, the pitch holding the target at the circle's front,
-   :func:`~toolpath.strategies.adaptive_finish.trochoid`); where there is no room for circles of 0.1 R
+   :func:`~toolpath.strategies.adaptive_finish.trochoid`; a run the raster says passes 0.85 x 90° goes at
+   half feed, reported as slotting); where there is no room for circles of 0.1 R
    (necks about the tool's width, slivers) the tool slots to each remaining piece at half feed. The plan's
    ``notes`` say which; a region too narrow for a helix is entered by a plunge at the plunge feed (noted).
 
-Known limits: corners sharper than ~60° can still take > 90° in the finishing loops; the path is planned
+Known limits: pieces of ``C`` too small for passes are slotted (reported; they count in the measured p99,
+which can pass 1.25 x the target where they make more than ~1 % of the path); the path is planned
 once in 2D and repeated at every stepdown; chip-thinning passes stay lines (per-move feeds); necks that
 the passes can still enter (1.2-1.5 D) are cleared by passes, whose measured p99 there can exceed 1.25 x
 the target by a few degrees. Moves are built in NumPy blocks
@@ -86,6 +93,7 @@ from .adaptive_finish import (
     hot_pieces,
     start_on_edge,
     trochoid,
+    trochoid_xy,
 )
 from .linking import _PROGRESS, link_is_safe, ring_coords
 
@@ -522,8 +530,8 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
                     if link == "stay":
                         clear_capsule_kernel(mat, x0, y0, cell, pos[0], pos[1], s0[0], s0[1], r)
                     seg = Segment("troch", np.array([c0, q, d]), link, radius_mm=rho, pitch_mm=pitch)
-                    seg.slotting = bool(hot_limit(_troch_xy(seg, cw=params.direction is not Direction.CLIMB,
-                                                            step_mm=0.5 * cell)).any())
+                    seg.slotting = bool(hot_limit(trochoid_xy(c0, q, d, rho, pitch, cw=params.direction is not
+                                                              Direction.CLIMB, step_mm=0.5 * cell)).any())
                     clear_capsule_kernel(mat, x0, y0, cell, c0[0], c0[1], q[0], q[1], r + rho)
                     segs.append(seg)
                     trochs += 1
@@ -599,20 +607,6 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
             s.link = "stay" if link_is_safe(prev.end, s.start, cent_prep) and s.kind == "finish" else s.link
     plan.generation_time_s = time.perf_counter() - t_start
     return plan
-
-
-def _troch_xy(s: Segment, *, cw: bool, step_mm: float) -> NDArray[np.float64]:
-    """The XY polyline a trochoidal run is cut along (as :func:`_cut_levels` cuts it: from each circle's start
-    behind its centre, a full circle, then a straight feed to the next start), points about ``step_mm``
-    apart on the circles."""
-    c0, q, d = s.xy
-    rho = s.radius_mm
-    n_c = max(1, int(math.ceil(float(np.hypot(*(q - c0))) / max(s.pitch_mm, 1e-3))))
-    k = max(16, int(math.ceil(2 * math.pi * rho / step_mm)))
-    a0 = math.atan2(-d[1], -d[0])
-    a = a0 + (-1.0 if cw else 1.0) * np.linspace(0.0, 2 * math.pi, k + 1)
-    ring = rho * np.column_stack([np.cos(a), np.sin(a)])
-    return np.concatenate([c0 + (q - c0) * (i / n_c) + ring for i in range(n_c + 1)])
 
 
 def _fit_segments(segments: list[Segment], kind: str, feed_mm_min: float, tol: float, *,

@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 
 from ..geometry.slicing import polygons_of
 
-__all__ = ["finish_loops", "finish_tips", "hot_pieces", "start_on_edge", "trochoid", "trochoid_pitch"]
+__all__ = ["finish_loops", "finish_tips", "hot_pieces", "start_on_edge", "trochoid", "trochoid_pitch", "trochoid_xy"]
 
 #: finishing stages: (offset from the walls, corner radius), in units of the strip roughing leaves on walls
 _FINISH_STAGES: list[tuple[float, float]] = [(0.6, 0.4), (0.3, 0.6), (0.0, 0.7)]
@@ -200,3 +200,15 @@ def hot_pieces(xy: NDArray[np.float64], hot: NDArray[np.bool_],
             pieces.append((xy[start:i], bool(wide[i - 1])))
             start = i - 1
     return pieces
+
+
+def trochoid_xy(c0: NDArray[np.float64], q: NDArray[np.float64], d: NDArray[np.float64], rho: float, pitch: float, *,
+                cw: bool, step_mm: float) -> NDArray[np.float64]:
+    """The XY polyline a trochoidal run is cut along (as adaptive clearing cuts it: from each circle's start
+    ``rho`` behind its centre, a full circle, then a straight feed to the next start; centres from ``c0`` to
+    ``q`` every ``pitch`` at most, ``d`` the unit direction), points about ``step_mm`` apart on the circles."""
+    n_c = max(1, int(math.ceil(float(np.hypot(*(q - c0))) / max(pitch, 1e-3))))
+    k = max(16, int(math.ceil(2 * math.pi * rho / step_mm)))
+    a = math.atan2(-d[1], -d[0]) + (-1.0 if cw else 1.0) * np.linspace(0.0, 2 * math.pi, k + 1)
+    ring = rho * np.column_stack([np.cos(a), np.sin(a)])
+    return np.concatenate([c0 + (q - c0) * (i / n_c) + ring for i in range(n_c + 1)])
