@@ -29,7 +29,7 @@ Numba's cache keys a kernel on its own file only: after editing :mod:`toolpath.k
 stepping kernel this one inlines) delete ``__pycache__/adaptive_loop.*.nb*`` or touch this file's contents,
 or the cached loop keeps the old stepping code (last such edit: the probes count with
 :func:`~toolpath.kernels.engagement.engagement_owned_kernel`, the clearing discs' centres
-kept in ``own``; the fresh search checked by it).
+kept in ``own``; the fresh search checked by it near the edge, allowed == 2).
 
 ``own`` (float32 (ny, nx, 2), NaN where unknown) holds for each cell the centre of the pass disc that cleared
 it; an undone pass sets its cells back to NaN.

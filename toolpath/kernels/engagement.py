@@ -604,11 +604,15 @@ def _direction(mat, own, allowed, x0, y0, cell, px, py, h, side, turn, ds, r, cs
 @njit(cache=True, nogil=True)
 def _checked_direction(mat, own, allowed, x0, y0, cell, px, py, h, side, turn, ds, r, cs, sn,  # type: ignore[no-untyped-def]
                        target, max_count):
-    """:func:`_direction` with the fresh count, its choice counted again with the owned count, and searched
-    again with the owned count where that leaves the side chosen."""
+    """:func:`_direction` with the fresh count; where the tool stands on a cell of ``allowed`` marked 2 (near
+    the edge of the allowed region: narrow places, walls, tips), its choice counted again with the owned
+    count, and searched again with the owned count where that leaves the side chosen."""
     found, t, e = _direction(mat, own, allowed, x0, y0, cell, px, py, h, side, turn, ds, r, cs, sn, target,
                              max_count, False)
-    if not found:
+    ix = int(math.floor((px - x0) * (1.0 / cell) + 0.5))
+    iy = int(math.floor((py - y0) * (1.0 / cell) + 0.5))
+    ny, nx = allowed.shape
+    if not found or not (0 <= ix < nx and 0 <= iy < ny) or allowed[iy, ix] != 2:
         return found, t, e
     e2 = _probe(mat, own, allowed, x0, y0, cell, px, py, h + side * t, ds, r, cs, sn, True)
     if e2 <= (max_count if e >= target else target - 1):
@@ -627,10 +631,11 @@ def adaptive_pass_kernel(mat, allowed, x0, y0, cell, r, cs, sn, px, py, heading,
     bracketed, then by bisection down to 2°; the engagement is counted on the half of the circle facing
     the motion (:func:`engagement_fresh_kernel`); the direction on the low side of the target is taken,
     unless the high side is within ``max_count`` and nearer the target or the low side has less than half
-    of it. The chosen direction is counted again with :func:`engagement_owned_kernel` (the raster's loss
-    along older edges undone, about 1.5x the cost of a probe); where that count leaves the side chosen (the
-    low side reaches the target, the high side passes ``max_count``), the search is run again with the
-    owned count (it costs the search once more, only there). Where no direction stays at or below
+    of it. Where the tool stands on a cell of ``allowed`` marked 2 (the caller marks the allowed cells near
+    the region's edge), the chosen direction is counted again with :func:`engagement_owned_kernel` (the
+    raster's loss along older edges undone, about 1.5x the cost of a probe); where that count leaves the
+    side chosen (the low side reaches the target, the high side passes ``max_count``), the search is run
+    again with the owned count (it costs the search once more, only there). Where no direction stays at or below
     ``max_count`` the step is halved down to ``min_step``. The
     disc at each new centre is cleared from ``mat`` (only its crescent outside the previous disc, which is
     clear already) and the flat indices of the cleared cells are written to ``log`` (so a pass can be
@@ -767,7 +772,9 @@ def adaptive_pass_reference(mat, allowed, x0, y0, cell, r, cs, sn, px, py, headi
         found, best_t, best_e = False, 0.0, 0
         while ds >= min_step * 0.999:
             found, best_t, best_e = direction(ds, False)
-            if found:
+            ix, iy = int(np.floor((px - x0) * (1.0 / cell) + 0.5)), int(np.floor((py - y0) * (1.0 / cell) + 0.5))
+            edge = 0 <= ix < allowed.shape[1] and 0 <= iy < allowed.shape[0] and allowed[iy, ix] == 2
+            if found and edge:
                 e2 = probe(h + side * best_t, ds, True)
                 if e2 <= (max_count if best_e >= target else target - 1):
                     best_e = e2

@@ -28,7 +28,8 @@ def _setup(seed: int, max_seg: int = 64):
     cell, r = 0.1, 1.0
     ny, nx = 60, 70
     allowed = np.zeros((ny, nx), np.uint8)
-    allowed[12:48, 12:58] = 1
+    allowed[12:48, 12:58] = 2  # near the edge: steps checked with the owned count
+    allowed[20:40, 20:50] = 1
     mat = np.ones((ny, nx), np.uint8)
     mat[:2], mat[-2:], mat[:, :2], mat[:, -2:] = 0, 0, 0, 0
     cx, cy = 3.0 + rng.random(), 2.5 + rng.random()
@@ -77,7 +78,7 @@ def test_pass_loop_guarantees():
     pts = b["out_xy"][: b["seg_start"][n_seg]]
     ix = np.floor(pts[:, 0] / cell + 0.5).astype(int)
     iy = np.floor(pts[:, 1] / cell + 0.5).astype(int)
-    assert np.all(allowed[iy, ix] == 1)
+    assert np.all(allowed[iy, ix] != 0)
     for k in range(1, n_seg):
         if b["seg_link"][k]:
             a, c = pts[b["seg_start"][k] - 1], pts[b["seg_start"][k]]
