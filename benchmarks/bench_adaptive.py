@@ -88,6 +88,34 @@ All the runs above used the pass kernel compiled before 45d260c (``engagement_fr
 03:26). With it, 03:33 UTC, load 0.3, ``--only A --no-engagement``: A 6 0.36 / 0.91 s = 0.39 (CPU 0.39),
 cut 11499 / link 3248 mm, uncut 1.00; A 3 1.23 / 3.28 s = 0.37 (CPU 0.37), cut 21374 / link 4038 mm, uncut
 0.23 (FreeCAD 0.21): the paths are 4-5 % longer and ~20 % slower to make; A is back near the 0.4 line.
+
+Branch necks-quality (the owned count, :func:`toolpath.kernels.engagement.engagement_owned_kernel`,
+checking the pass kernel's steps within 0.5 R of C's edge; finishing loops and trochoids checked on the
+raster), 04:53-05:00 UTC, with the owned check on every step (commit f59e272), load ~2, with engagement::
+
+    case tool | ours s  FC s  o/F | cut ours/FC   link ours/FC  uncut ours/FC  p99 ours/FC  max ours/FC
+    A     6   |  1.04   1.07 0.97 | 11934/10396   3284/ 4569    0.99/1.22      42.5/39.5     70.0/55.5
+    A     3   |  1.95   3.27 0.60 | 21709/20656   4301/ 9069    0.21/0.21      42.5/39.0     74.0/53.0
+    B     6   |  0.98   4.42 0.22 | 13403/10090   6835/ 6808    1.01/1.22      43.0/42.5     70.0/57.0
+    B     3   |  3.78   7.40 0.51 | 22431/19681   6999/13518    0.20/0.21      42.5/39.5     74.0/57.0
+    C     6   |  1.64   6.35 0.26 | 19653/16038  10213/10461    2.07/2.49      42.5/43.5     76.5/61.0
+
+(C 3 not run). Then with the check only near the edge (d40e458), 05:07-05:13 UTC, load 1.2-2,
+``--no-engagement``::
+
+    case tool | ours s  FC s  o/F | cut ours/FC   link ours/FC  uncut ours/FC
+    A     6   |  0.53   1.31 0.41 | 11574/10396   3321/ 4569    0.99/1.22
+    A     3   |  1.94   3.60 0.54 | 24333/20656   4114/ 9069    0.21/0.21
+    B     6   |  1.39   2.91 0.48 | 13117/10090   6807/ 6808    1.04/1.22
+    B     3   |  2.02   7.24 0.28 | 22009/19681   6759/13518    0.23/0.21
+    C     6   |  1.34   6.04 0.22 | 19439/16037   9614/10461    2.03/2.49
+    C     3   |  4.08  22.49 0.18 | 34502/30836  12127/21352    0.45/0.37
+
+(max o/F 0.54, geometric mean 0.32.) The same machine's timings move by 1.5-2x with the load (base and
+branch run back to back, process CPU, A 6: base 0.34-0.54 s, branch 0.47-0.49 s; B 6: base 0.60-1.04 s,
+branch 0.88-1.39 s): the branch costs about +25-40 % generation time, and A 3 / B 6 sit at or above the
+0.5 line in this run. Pass kernel ~+35 % per step where checked; C 3 also pays ~0.45 s for the fallback's
+three whole-grid distance transforms when a pass leaves a reachable sliver (one fallback slot there).
 """
 
 

@@ -27,8 +27,12 @@ same decisions.
 
 Numba's cache keys a kernel on its own file only: after editing :mod:`toolpath.kernels.engagement` (whose
 stepping kernel this one inlines) delete ``__pycache__/adaptive_loop.*.nb*`` or touch this file's contents,
-or the cached loop keeps the old stepping code (last such edit: the front half's first sample from one
-helper, ``_front_first``, in the front and fresh kernels).
+or the cached loop keeps the old stepping code (last such edit: the probes count with
+:func:`~toolpath.kernels.engagement.engagement_owned_kernel`, the clearing discs' centres
+kept in ``own``; the fresh search checked by it near the edge, allowed == 2).
+
+``own`` (float32 (ny, nx, 2), NaN where unknown) holds for each cell the centre of the pass disc that cleared
+it; an undone pass sets its cells back to NaN.
 """
 
 from __future__ import annotations
@@ -171,6 +175,17 @@ def _restore(mat, mat0, log, n):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True)
+def _unown(own, log, n):  # type: ignore[no-untyped-def]
+    """Forget which disc cleared the logged cells (an undone pass)."""
+    nx = own.shape[1]
+    for k in range(n):
+        j = log[k] // nx
+        i = log[k] - j * nx
+        own[j, i, 0] = np.nan
+        own[j, i, 1] = np.nan
+
+
+@njit(cache=True, nogil=True)
 def _zero(mat, log, n):  # type: ignore[no-untyped-def]
     nx = mat.shape[1]
     for k in range(n):
@@ -181,7 +196,7 @@ def _zero(mat, log, n):  # type: ignore[no-untyped-def]
 @njit(cache=True, nogil=True)
 def pass_loop_kernel(mat, mat0, allowed, x0, y0, cell, r, cs, sn, probe_r, step, min_step,  # type: ignore[no-untyped-def]
                      target, max_count, side, max_air, min_removed, alive, n_alive, state,
-                     buf_xy, buf_e, log, out_xy, out_e, seg_start, seg_link):
+                     buf_xy, buf_e, log, out_xy, out_e, seg_start, seg_link, own):
     """Run passes until no start is live or a buffer is nearly full (see the module docstring).
 
     Returns
@@ -242,11 +257,12 @@ def pass_loop_kernel(mat, mat0, allowed, x0, y0, cell, r, cs, sn, probe_r, step,
         heading = math.atan2(my, mx) - side * math.pi / 2.0
         n, _reason, removed = adaptive_pass_kernel(mat, allowed, x0, y0, cell, r, cs, sn, qx, qy, heading, step,
                                                    min_step, target, max_count, 1, side, max_air, buf_xy, buf_e,
-                                                   log)
+                                                   log, own)
         nl = min(removed, log.shape[0])
         if n < 2 or removed < min_removed:
             # too little for a pass from here (it runs into a wall): undo, and drop the starts near it
             _restore(mat, mat0, log, nl)
+            _unown(own, log, nl)
             state[4] += 1.0
             state[5] += n
             k = 0
@@ -288,7 +304,7 @@ def pass_loop_kernel(mat, mat0, allowed, x0, y0, cell, r, cs, sn, probe_r, step,
 
 def pass_loop_reference(mat, mat0, allowed, x0, y0, cell, r, cs, sn, probe_r, step, min_step,  # type: ignore[no-untyped-def]
                         target, max_count, side, max_air, min_removed, alive, n_alive, state,
-                        buf_xy, buf_e, log, out_xy, out_e, seg_start, seg_link):
+                        buf_xy, buf_e, log, out_xy, out_e, seg_start, seg_link, own):
     """Plain-Python :func:`pass_loop_kernel` over the NumPy references (same decisions)."""
 
     def live(x: float, y: float) -> int:
@@ -324,10 +340,11 @@ def pass_loop_reference(mat, mat0, allowed, x0, y0, cell, r, cs, sn, probe_r, st
         heading = math.atan2(my, mx) - side * math.pi / 2.0
         n, _reason, removed = adaptive_pass_reference(mat, allowed, x0, y0, cell, r, cs, sn, qx, qy, heading, step,
                                                       min_step, target, max_count, 1, side, max_air, buf_xy, buf_e,
-                                                      log)
+                                                      log, own)
         idx = log[: min(removed, log.shape[0])]
         if n < 2 or removed < min_removed:
             mat.flat[idx] = mat0.flat[idx]
+            own.reshape(-1, 2)[idx] = np.nan
             state[4] += 1.0
             state[5] += n
             far = ((alive[:n_alive] - (qx, qy)) ** 2).sum(axis=1) > (_DROP_R * r) ** 2

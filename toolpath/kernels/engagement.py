@@ -28,6 +28,8 @@ __all__ = [
     "engagement_front_reference",
     "engagement_fresh_kernel",
     "engagement_fresh_reference",
+    "engagement_owned_kernel",
+    "engagement_owned_reference",
     "material_direction_kernel",
     "material_direction_reference",
     "clear_disc_kernel",
@@ -197,6 +199,106 @@ def engagement_fresh_reference(mat, x0, y0, cell, cx, cy, r, cs, sn, ang, px, py
 
 
 @njit(cache=True, nogil=True)
+def _owner_side(mat, own, x0, y0, cell, qx, qy, r):  # type: ignore[no-untyped-def]
+    """1 when the disc that cleared the cell of the point ``q`` (its centre in ``own``, NaN: unknown) leaves
+    ``q`` more than ``_FRESH_KEEP`` cells outside it and the cell one further out from that centre (at
+    ``r + cell``) holds material, else 0."""
+    inv = 1.0 / cell
+    ix = int(math.floor((qx - x0) * inv + 0.5))
+    iy = int(math.floor((qy - y0) * inv + 0.5))
+    ox = float(own[iy, ix, 0])
+    if math.isnan(ox):
+        return 0
+    oy = float(own[iy, ix, 1])
+    dx = qx - ox
+    dy = qy - oy
+    d2 = dx * dx + dy * dy
+    if d2 <= (r + _FRESH_KEEP * cell) ** 2:
+        return 0
+    f = (r + cell) / math.sqrt(d2)
+    jx = int(math.floor((ox + f * dx - x0) * inv + 0.5))
+    jy = int(math.floor((oy + f * dy - y0) * inv + 0.5))
+    ny, nx = mat.shape
+    if 0 <= jx < nx and 0 <= jy < ny and mat[jy, jx] != 0:
+        return 1
+    return 0
+
+
+_owner_side_py = _owner_side.py_func
+
+
+@njit(cache=True, nogil=True)
+def engagement_owned_kernel(mat, own, x0, y0, cell, cx, cy, r, cs, sn, ang, px, py):  # type: ignore[no-untyped-def]
+    """:func:`engagement_fresh_kernel` that also undoes the raster's loss at older boundaries.
+
+    ``own[iy, ix]`` (float32 (ny, nx, 2), NaN where unknown) is the centre of the disc that cleared each
+    cell. A front sample outside the previous disc whose cell is empty, and whose cell centre lies outside
+    the previous disc too (the fresh count's rule does not apply), is counted when it lies more than
+    ``_FRESH_KEEP`` cells outside the disc that cleared its cell and the cell one further out from that
+    disc's centre holds material: the sample sits in the sliver, thinner than a cell, that the raster
+    dropped along the edge of an earlier cut. Where the tool circle runs nearly
+    tangent to such an edge (tight turns, passes beside the previous one at a shallow angle) the plain count
+    loses several samples in a row (up to 10-15 deg at a cell of R / 20), and the direction search, which
+    takes the first direction counted below the target, picks exactly those.
+    """
+    ny, nx = mat.shape
+    kk = cs.shape[0]
+    inv = 1.0 / cell
+    r2 = r * r
+    rk2 = (r + _FRESH_KEEP * cell) ** 2
+    k0 = _front_first(ang, kk)
+    n = 0
+    for i in range(kk // 2):
+        k = k0 + i
+        if k >= kk:
+            k -= kk
+        qx = cx + r * cs[k]
+        qy = cy + r * sn[k]
+        ix = int(math.floor((qx - x0) * inv + 0.5))
+        iy = int(math.floor((qy - y0) * inv + 0.5))
+        if not (0 <= ix < nx and 0 <= iy < ny):
+            continue
+        if mat[iy, ix] != 0:
+            n += 1
+            continue
+        dx = qx - px
+        dy = qy - py
+        d2 = dx * dx + dy * dy
+        if d2 <= rk2:
+            continue
+        ex = x0 + ix * cell - px
+        ey = y0 + iy * cell - py
+        if ex * ex + ey * ey <= r2:
+            f = (r + cell) / math.sqrt(d2)
+            jx = int(math.floor((px + f * dx - x0) * inv + 0.5))
+            jy = int(math.floor((py + f * dy - y0) * inv + 0.5))
+            if 0 <= jx < nx and 0 <= jy < ny and mat[jy, jx] != 0:
+                n += 1
+        else:
+            n += _owner_side(mat, own, x0, y0, cell, qx, qy, r)
+    return n
+
+
+def engagement_owned_reference(mat, own, x0, y0, cell, cx, cy, r, cs, sn, ang, px, py) -> int:  # type: ignore[no-untyped-def]
+    """Plain :func:`engagement_owned_kernel`: the fresh reference's count, then the owner rule per sample."""
+    kk = cs.shape[0]
+    idx = (_front_first_py(ang, kk) + np.arange(kk // 2)) % kk
+    qx, qy = cx + r * cs[idx], cy + r * sn[idx]
+    inv = 1.0 / cell
+    ix = np.floor((qx - x0) * inv + 0.5).astype(np.int64)
+    iy = np.floor((qy - y0) * inv + 0.5).astype(np.int64)
+    ok = (ix >= 0) & (ix < mat.shape[1]) & (iy >= 0) & (iy < mat.shape[0])
+    full = np.zeros(idx.size, bool)
+    full[ok] = mat[iy[ok], ix[ok]] != 0
+    far = (qx - px) ** 2 + (qy - py) ** 2 > (r + _FRESH_KEEP * cell) ** 2
+    outside = (x0 + ix * cell - px) ** 2 + (y0 + iy * cell - py) ** 2 > r * r
+    n = engagement_fresh_reference(mat, x0, y0, cell, cx, cy, r, cs, sn, ang, px, py)
+    for k in np.flatnonzero(ok & ~full & far & outside):
+        n += _owner_side_py(mat, own, x0, y0, cell, float(qx[k]), float(qy[k]), r)
+    return int(n)
+
+
+@njit(cache=True, nogil=True)
 def engagement_many_kernel(mat, x0, y0, cell, pts, r, cs, sn, value):  # type: ignore[no-untyped-def]
     """At every point of ``pts`` (M, 2), the number of circle points whose cell holds exactly ``value``;
     int64 (M,)."""
@@ -307,8 +409,9 @@ def clear_capsule_reference(mat, x0, y0, cell, ax, ay, bx, by, r) -> int:  # typ
 
 
 @njit(cache=True, nogil=True)
-def _clear_disc_logged(mat, x0, y0, cell, cx, cy, r, log, nlog):  # type: ignore[no-untyped-def]
-    """Clear the disc like :func:`clear_disc_kernel`, appending flat indices of cleared cells to ``log``."""
+def _clear_disc_logged(mat, x0, y0, cell, cx, cy, r, log, nlog, own):  # type: ignore[no-untyped-def]
+    """Clear the disc like :func:`clear_disc_kernel`, appending flat indices of cleared cells to ``log`` and
+    writing ``(cx, cy)`` to ``own`` at each (the disc that cleared the cell: see :func:`engagement_owned_kernel`)."""
     ny, nx = mat.shape
     inv = 1.0 / cell
     i0 = max(0, int(math.ceil((cx - r - x0) * inv)) - 1)
@@ -316,13 +419,14 @@ def _clear_disc_logged(mat, x0, y0, cell, cx, cy, r, log, nlog):  # type: ignore
     j0 = max(0, int(math.ceil((cy - r - y0) * inv)) - 1)
     j1 = min(ny - 1, int(math.floor((cy + r - y0) * inv)) + 1)
     for j in range(j0, j1 + 1):
-        nlog = _clear_row_logged(mat, j, i0, i1, x0, y0, cell, cx, cy, r * r, log, nlog)
+        nlog = _clear_row_logged(mat, j, i0, i1, x0, y0, cell, cx, cy, r * r, log, nlog, own)
     return nlog
 
 
 @njit(cache=True, nogil=True)
-def _clear_row_logged(mat, j, a, b, x0, y0, cell, cx, cy, r2, log, nlog):  # type: ignore[no-untyped-def]
-    """Clear cells ``a..b`` of row ``j`` within ``sqrt(r2)`` of ``(cx, cy)``, logging their flat indices."""
+def _clear_row_logged(mat, j, a, b, x0, y0, cell, cx, cy, r2, log, nlog, own):  # type: ignore[no-untyped-def]
+    """Clear cells ``a..b`` of row ``j`` within ``sqrt(r2)`` of ``(cx, cy)``, logging their flat indices and
+    writing ``(cx, cy)`` to ``own`` at each."""
     nx = mat.shape[1]
     dy = y0 + j * cell - cy
     for i in range(a, b + 1):
@@ -331,6 +435,8 @@ def _clear_row_logged(mat, j, a, b, x0, y0, cell, cx, cy, r2, log, nlog):  # typ
         dx = x0 + i * cell - cx
         if dx * dx + dy * dy <= r2:
             mat[j, i] = 0
+            own[j, i, 0] = cx
+            own[j, i, 1] = cy
             if nlog < log.shape[0]:
                 log[nlog] = j * nx + i
             nlog += 1
@@ -338,7 +444,7 @@ def _clear_row_logged(mat, j, a, b, x0, y0, cell, cx, cy, r2, log, nlog):  # typ
 
 
 @njit(cache=True, nogil=True)
-def _clear_crescent_logged(mat, x0, y0, cell, cx, cy, px, py, r, log, nlog):  # type: ignore[no-untyped-def]
+def _clear_crescent_logged(mat, x0, y0, cell, cx, cy, px, py, r, log, nlog, own):  # type: ignore[no-untyped-def]
     """:func:`_clear_disc_logged` at ``(cx, cy)`` when the disc at ``(px, py)`` (same ``r``) is already clear:
     per row, the cells strictly inside the old disc's chord are skipped (they hold no material)."""
     ny, nx = mat.shape
@@ -364,15 +470,16 @@ def _clear_crescent_logged(mat, x0, y0, cell, cx, cy, px, py, r, log, nlog):  # 
             b = min(i1, k0 - 1) if part == 0 else i1
             if part == 1 and k0 > i1:
                 break  # no old chord: the first range covered the row
-            nlog = _clear_row_logged(mat, j, a, b, x0, y0, cell, cx, cy, r2, log, nlog)
+            nlog = _clear_row_logged(mat, j, a, b, x0, y0, cell, cx, cy, r2, log, nlog, own)
     return nlog
 
 
-def _clear_disc_logged_reference(mat, x0, y0, cell, cx, cy, r, log, nlog):  # type: ignore[no-untyped-def]
+def _clear_disc_logged_reference(mat, x0, y0, cell, cx, cy, r, log, nlog, own):  # type: ignore[no-untyped-def]
     yy, xx = np.mgrid[0 : mat.shape[0], 0 : mat.shape[1]]
     hit = ((x0 + xx * cell - cx) ** 2 + (y0 + yy * cell - cy) ** 2 <= r * r) & (mat != 0)
     idx = np.flatnonzero(hit)
     mat[hit] = 0
+    own[hit] = (cx, cy)
     k = min(idx.size, max(0, log.shape[0] - nlog))
     log[nlog : nlog + k] = idx[:k]
     return nlog + idx.size
@@ -416,9 +523,9 @@ def link_is_clear_reference(mat, allowed, x0, y0, cell, ax, ay, bx, by, r, cs, s
 
 # the stepping loop -----------------------------------------------------------------------------------
 @njit(cache=True, nogil=True)
-def _probe(mat, allowed, x0, y0, cell, px, py, ang, step, r, cs, sn):  # type: ignore[no-untyped-def]
-    """Engagement count at ``p + step * (cos ang, sin ang)`` (:func:`engagement_fresh_kernel` from ``p``), or a
-    huge value where the centre may not go."""
+def _probe(mat, own, allowed, x0, y0, cell, px, py, ang, step, r, cs, sn, owned):  # type: ignore[no-untyped-def]
+    """Engagement count at ``p + step * (cos ang, sin ang)`` (:func:`engagement_fresh_kernel` from ``p``, or
+    :func:`engagement_owned_kernel` when ``owned``), or a huge value where the centre may not go."""
     qx = px + step * math.cos(ang)
     qy = py + step * math.sin(ang)
     ny, nx = allowed.shape
@@ -426,12 +533,97 @@ def _probe(mat, allowed, x0, y0, cell, px, py, ang, step, r, cs, sn):  # type: i
     iy = int(math.floor((qy - y0) * (1.0 / cell) + 0.5))
     if not (0 <= ix < nx and 0 <= iy < ny) or allowed[iy, ix] == 0:
         return 1 << 30
+    if owned:
+        return engagement_owned_kernel(mat, own, x0, y0, cell, qx, qy, r, cs, sn, ang, px, py)
     return engagement_fresh_kernel(mat, x0, y0, cell, qx, qy, r, cs, sn, ang, px, py)
 
 
 @njit(cache=True, nogil=True)
+def _direction(mat, own, allowed, x0, y0, cell, px, py, h, side, turn, ds, r, cs, sn,  # type: ignore[no-untyped-def]
+               target, max_count, owned):
+    """The direction search of one step of length ``ds`` (see :func:`adaptive_pass_kernel`): ``(found, turn,
+    count)``, the turn from the heading ``h`` toward the material, radians."""
+    big = 1 << 30
+    inc = math.radians(15.0)
+    t_max = math.radians(120.0)
+    t_min = -math.radians(150.0)
+    t0 = min(t_max, max(t_min, turn))
+    e0 = _probe(mat, own, allowed, x0, y0, cell, px, py, h + side * t0, ds, r, cs, sn, owned)
+    t_lo = -1e9
+    e_lo = 0
+    t_hi = 1e9
+    e_hi = big
+    t = t0
+    d = math.radians(_FIRST_DEG)
+    if e0 < target:
+        t_lo = t0
+        e_lo = e0
+        while t < t_max:
+            t += d
+            d = inc
+            e = _probe(mat, own, allowed, x0, y0, cell, px, py, h + side * t, ds, r, cs, sn, owned)
+            if e >= target:
+                t_hi = t
+                e_hi = e
+                break
+            t_lo = t
+            e_lo = e
+    else:
+        t_hi = t0
+        e_hi = e0
+        while t > t_min:
+            t -= d
+            d = inc
+            e = _probe(mat, own, allowed, x0, y0, cell, px, py, h + side * t, ds, r, cs, sn, owned)
+            if e < target:
+                t_lo = t
+                e_lo = e
+                break
+            t_hi = t
+            e_hi = e
+    if t_lo > -1e8 and t_hi < 1e8:
+        while t_hi - t_lo > math.radians(_BRACKET_DEG):
+            tm = 0.5 * (t_lo + t_hi)
+            e = _probe(mat, own, allowed, x0, y0, cell, px, py, h + side * tm, ds, r, cs, sn, owned)
+            if e >= target:
+                t_hi = tm
+                e_hi = e
+            else:
+                t_lo = tm
+                e_lo = e
+    # prefer the low side; the high side if closer and within the maximum
+    if t_lo > -1e8:
+        if t_hi < 1e8 and e_hi <= max_count and ((e_hi - target) < (target - e_lo) or 2 * e_lo < target):
+            return True, t_hi, e_hi
+        return True, t_lo, e_lo
+    if t_hi < 1e8 and e_hi <= max_count:
+        return True, t_hi, e_hi
+    return False, 0.0, 0
+
+
+@njit(cache=True, nogil=True)
+def _checked_direction(mat, own, allowed, x0, y0, cell, px, py, h, side, turn, ds, r, cs, sn,  # type: ignore[no-untyped-def]
+                       target, max_count):
+    """:func:`_direction` with the fresh count; where the tool stands on a cell of ``allowed`` marked 2 (near
+    the edge of the allowed region: narrow places, walls, tips), its choice counted again with the owned
+    count, and searched again with the owned count where that leaves the side chosen."""
+    found, t, e = _direction(mat, own, allowed, x0, y0, cell, px, py, h, side, turn, ds, r, cs, sn, target,
+                             max_count, False)
+    ix = int(math.floor((px - x0) * (1.0 / cell) + 0.5))
+    iy = int(math.floor((py - y0) * (1.0 / cell) + 0.5))
+    ny, nx = allowed.shape
+    if not found or not (0 <= ix < nx and 0 <= iy < ny) or allowed[iy, ix] != 2:
+        return found, t, e
+    e2 = _probe(mat, own, allowed, x0, y0, cell, px, py, h + side * t, ds, r, cs, sn, True)
+    if e2 <= (max_count if e >= target else target - 1):
+        return True, t, e2
+    return _direction(mat, own, allowed, x0, y0, cell, px, py, h, side, turn, ds, r, cs, sn, target, max_count,
+                      True)
+
+
+@njit(cache=True, nogil=True)
 def adaptive_pass_kernel(mat, allowed, x0, y0, cell, r, cs, sn, px, py, heading, step, min_step,  # type: ignore[no-untyped-def]
-                         target, max_count, min_count, side, max_air, out_xy, out_e, log):
+                         target, max_count, min_count, side, max_air, out_xy, out_e, log, own):
     """Advance the tool from ``(px, py)`` keeping its engagement near ``target`` circle points.
 
     At each step the direction is searched (turning toward the material raises the engagement): from the
@@ -439,7 +631,12 @@ def adaptive_pass_kernel(mat, allowed, x0, y0, cell, r, cs, sn, px, py, heading,
     bracketed, then by bisection down to 2°; the engagement is counted on the half of the circle facing
     the motion (:func:`engagement_fresh_kernel`); the direction on the low side of the target is taken,
     unless the high side is within ``max_count`` and nearer the target or the low side has less than half
-    of it. Where no direction stays at or below ``max_count`` the step is halved down to ``min_step``. The
+    of it. Where the tool stands on a cell of ``allowed`` marked 2 (the caller marks the allowed cells near
+    the region's edge), the chosen direction is counted again with :func:`engagement_owned_kernel` (the
+    raster's loss along older edges undone, about 1.5x the cost of a probe); where that count leaves the
+    side chosen (the low side reaches the target, the high side passes ``max_count``), the search is run
+    again with the owned count (it costs the search once more, only there). Where no direction stays at or below
+    ``max_count`` the step is halved down to ``min_step``. The
     disc at each new centre is cleared from ``mat`` (only its crescent outside the previous disc, which is
     clear already) and the flat indices of the cleared cells are written to ``log`` (so a pass can be
     undone).
@@ -459,99 +656,35 @@ def adaptive_pass_kernel(mat, allowed, x0, y0, cell, r, cs, sn, px, py, heading,
     out_xy[0, 0] = px
     out_xy[0, 1] = py
     out_e[0] = engagement_kernel(mat, x0, y0, cell, px, py, r, cs, sn)
-    removed = _clear_disc_logged(mat, x0, y0, cell, px, py, r, log, 0)
+    removed = _clear_disc_logged(mat, x0, y0, cell, px, py, r, log, 0, own)
     n = 1
     last_engaged = 0
     air = 0
     h = heading
-    big = 1 << 30
-    inc = math.radians(15.0)
-    inc0 = math.radians(_FIRST_DEG)
-    t_max = math.radians(120.0)
-    t_min = -math.radians(150.0)
-    tol = math.radians(_BRACKET_DEG)
     turn = 0.0  # the previous step's turn: the first guess of this one
     reason = END_STEPS
     while n < cap:
         ds = step
         found = False
-        best_a = 0.0
-        best_e = 0
         best_t = 0.0
+        best_e = 0
         while ds >= min_step * 0.999:
-            # t > 0 turns toward the material; start from the last turn, a small step first, then 15°
-            t0 = min(t_max, max(t_min, turn))
-            e0 = _probe(mat, allowed, x0, y0, cell, px, py, h + side * t0, ds, r, cs, sn)
-            t_lo = -1e9
-            e_lo = 0
-            t_hi = 1e9
-            e_hi = big
-            if e0 < target:
-                t_lo = t0
-                e_lo = e0
-                t = t0
-                d = inc0
-                while t < t_max:
-                    t += d
-                    d = inc
-                    e = _probe(mat, allowed, x0, y0, cell, px, py, h + side * t, ds, r, cs, sn)
-                    if e >= target:
-                        t_hi = t
-                        e_hi = e
-                        break
-                    t_lo = t
-                    e_lo = e
-            else:
-                t_hi = t0
-                e_hi = e0
-                t = t0
-                d = inc0
-                while t > t_min:
-                    t -= d
-                    d = inc
-                    e = _probe(mat, allowed, x0, y0, cell, px, py, h + side * t, ds, r, cs, sn)
-                    if e < target:
-                        t_lo = t
-                        e_lo = e
-                        break
-                    t_hi = t
-                    e_hi = e
-            if t_lo > -1e8 and t_hi < 1e8:
-                while t_hi - t_lo > tol:
-                    tm = 0.5 * (t_lo + t_hi)
-                    e = _probe(mat, allowed, x0, y0, cell, px, py, h + side * tm, ds, r, cs, sn)
-                    if e >= target:
-                        t_hi = tm
-                        e_hi = e
-                    else:
-                        t_lo = tm
-                        e_lo = e
-            # prefer the low side; the high side if closer and within the maximum
-            if t_lo > -1e8:
-                best_t = t_lo
-                best_e = e_lo
-                found = True
-                if t_hi < 1e8 and e_hi <= max_count and ((e_hi - target) < (target - e_lo) or 2 * e_lo < target):
-                    best_t = t_hi
-                    best_e = e_hi
-            elif t_hi < 1e8 and e_hi <= max_count:
-                best_t = t_hi
-                best_e = e_hi
-                found = True
-            best_a = h + side * best_t
+            found, best_t, best_e = _checked_direction(mat, own, allowed, x0, y0, cell, px, py, h, side, turn, ds,
+                                                       r, cs, sn, target, max_count)
             if found:
                 break
             ds *= 0.5
         if not found:
             reason = END_STUCK
             break
+        best_a = h + side * best_t
         ox = px
         oy = py
         px = px + ds * math.cos(best_a)
         py = py + ds * math.sin(best_a)
         h = best_a
         turn = best_t
-        got = _clear_crescent_logged(mat, x0, y0, cell, px, py, ox, oy, r, log, removed) - removed
+        got = _clear_crescent_logged(mat, x0, y0, cell, px, py, ox, oy, r, log, removed, own) - removed
         removed += got
         out_xy[n, 0] = px
         out_xy[n, 1] = py
@@ -571,78 +704,92 @@ def adaptive_pass_kernel(mat, allowed, x0, y0, cell, r, cs, sn, px, py, heading,
 
 
 def adaptive_pass_reference(mat, allowed, x0, y0, cell, r, cs, sn, px, py, heading, step, min_step,  # type: ignore[no-untyped-def]
-                            target, max_count, min_count, side, max_air, out_xy, out_e, log):
+                            target, max_count, min_count, side, max_air, out_xy, out_e, log, own):
     """Plain-Python :func:`adaptive_pass_kernel` (same decisions, NumPy engagement and removal)."""
     big = 1 << 30
 
-    def probe(ang: float, ds: float) -> int:
+    def probe(ang: float, ds: float, owned: bool) -> int:
         qx, qy = px + ds * math.cos(ang), py + ds * math.sin(ang)
         ix, iy = int(np.floor((qx - x0) * (1.0 / cell) + 0.5)), int(np.floor((qy - y0) * (1.0 / cell) + 0.5))
         if not (0 <= ix < allowed.shape[1] and 0 <= iy < allowed.shape[0]) or allowed[iy, ix] == 0:
             return big
+        if owned:
+            return engagement_owned_reference(mat, own, x0, y0, cell, qx, qy, r, cs, sn, ang, px, py)
         return engagement_fresh_reference(mat, x0, y0, cell, qx, qy, r, cs, sn, ang, px, py)
+
+    def direction(ds: float, owned: bool) -> tuple[bool, float, int]:
+        inc = math.radians(15.0)
+        t_max, t_min = math.radians(120.0), -math.radians(150.0)
+        t0 = min(t_max, max(t_min, turn))
+        e0 = probe(h + side * t0, ds, owned)
+        t_lo, e_lo, t_hi, e_hi = -1e9, 0, 1e9, big
+        t, d = t0, math.radians(_FIRST_DEG)
+        if e0 < target:
+            t_lo, e_lo = t0, e0
+            while t < t_max:
+                t += d
+                d = inc
+                e = probe(h + side * t, ds, owned)
+                if e >= target:
+                    t_hi, e_hi = t, e
+                    break
+                t_lo, e_lo = t, e
+        else:
+            t_hi, e_hi = t0, e0
+            while t > t_min:
+                t -= d
+                d = inc
+                e = probe(h + side * t, ds, owned)
+                if e < target:
+                    t_lo, e_lo = t, e
+                    break
+                t_hi, e_hi = t, e
+        if t_lo > -1e8 and t_hi < 1e8:
+            while t_hi - t_lo > math.radians(_BRACKET_DEG):
+                tm = 0.5 * (t_lo + t_hi)
+                e = probe(h + side * tm, ds, owned)
+                if e >= target:
+                    t_hi, e_hi = tm, e
+                else:
+                    t_lo, e_lo = tm, e
+        if t_lo > -1e8:
+            if t_hi < 1e8 and e_hi <= max_count and ((e_hi - target) < (target - e_lo) or 2 * e_lo < target):
+                return True, t_hi, e_hi
+            return True, t_lo, e_lo
+        if t_hi < 1e8 and e_hi <= max_count:
+            return True, t_hi, e_hi
+        return False, 0.0, 0
 
     cap = out_xy.shape[0]
     out_xy[0] = (px, py)
     out_e[0] = engagement_reference(mat, x0, y0, cell, px, py, r, cs, sn)
-    removed = _clear_disc_logged_reference(mat, x0, y0, cell, px, py, r, log, 0)
+    removed = _clear_disc_logged_reference(mat, x0, y0, cell, px, py, r, log, 0, own)
     n, last_engaged, air, h = 1, 0, 0, heading
-    inc, inc0 = math.radians(15.0), math.radians(_FIRST_DEG)
-    t_max, t_min, tol = math.radians(120.0), -math.radians(150.0), math.radians(_BRACKET_DEG)
     turn = 0.0
     reason = END_STEPS
     while n < cap:
         ds = step
-        found = False
-        best_e, best_t = 0, 0.0
+        found, best_t, best_e = False, 0.0, 0
         while ds >= min_step * 0.999:
-            t0 = min(t_max, max(t_min, turn))
-            e0 = probe(h + side * t0, ds)
-            t_lo, e_lo, t_hi, e_hi = -1e9, 0, 1e9, big
-            if e0 < target:
-                t_lo, e_lo, t, d = t0, e0, t0, inc0
-                while t < t_max:
-                    t += d
-                    d = inc
-                    e = probe(h + side * t, ds)
-                    if e >= target:
-                        t_hi, e_hi = t, e
-                        break
-                    t_lo, e_lo = t, e
-            else:
-                t_hi, e_hi, t, d = t0, e0, t0, inc0
-                while t > t_min:
-                    t -= d
-                    d = inc
-                    e = probe(h + side * t, ds)
-                    if e < target:
-                        t_lo, e_lo = t, e
-                        break
-                    t_hi, e_hi = t, e
-            if t_lo > -1e8 and t_hi < 1e8:
-                while t_hi - t_lo > tol:
-                    tm = 0.5 * (t_lo + t_hi)
-                    e = probe(h + side * tm, ds)
-                    if e >= target:
-                        t_hi, e_hi = tm, e
-                    else:
-                        t_lo, e_lo = tm, e
-            if t_lo > -1e8:
-                best_t, best_e, found = t_lo, e_lo, True
-                if t_hi < 1e8 and e_hi <= max_count and ((e_hi - target) < (target - e_lo) or 2 * e_lo < target):
-                    best_t, best_e = t_hi, e_hi
-            elif t_hi < 1e8 and e_hi <= max_count:
-                best_t, best_e, found = t_hi, e_hi, True
-            best_a = h + side * best_t
+            found, best_t, best_e = direction(ds, False)
+            ix, iy = int(np.floor((px - x0) * (1.0 / cell) + 0.5)), int(np.floor((py - y0) * (1.0 / cell) + 0.5))
+            edge = 0 <= ix < allowed.shape[1] and 0 <= iy < allowed.shape[0] and allowed[iy, ix] == 2
+            if found and edge:
+                e2 = probe(h + side * best_t, ds, True)
+                if e2 <= (max_count if best_e >= target else target - 1):
+                    best_e = e2
+                else:
+                    found, best_t, best_e = direction(ds, True)
             if found:
                 break
             ds *= 0.5
         if not found:
             reason = END_STUCK
             break
+        best_a = h + side * best_t
         px, py = px + ds * math.cos(best_a), py + ds * math.sin(best_a)
         h, turn = best_a, best_t
-        got = _clear_disc_logged_reference(mat, x0, y0, cell, px, py, r, log, removed) - removed
+        got = _clear_disc_logged_reference(mat, x0, y0, cell, px, py, r, log, removed, own) - removed
         removed += got
         out_xy[n] = (px, py)
         out_e[n] = best_e

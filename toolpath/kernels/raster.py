@@ -15,7 +15,15 @@ from numba import njit
 from numpy.typing import NDArray
 from scipy.ndimage import distance_transform_edt
 
-__all__ = ["polygon_edges", "fill_kernel", "fill_reference", "rasterize", "band_kernel", "band_reference"]
+from .engagement import (
+    clear_capsule_kernel,
+    clear_capsule_reference,
+    engagement_fresh_kernel,
+    engagement_fresh_reference,
+)
+
+__all__ = ["polygon_edges", "fill_kernel", "fill_reference", "rasterize", "band_kernel", "band_reference",
+           "path_engagement_kernel", "path_engagement_reference"]
 
 
 def polygon_edges(geom: Any) -> NDArray[np.float64]:
@@ -125,3 +133,70 @@ def band_reference(mat: NDArray[np.uint8], allowed: NDArray[np.uint8], cell: flo
         return np.zeros(mat.shape, np.uint8)
     free = distance_transform_edt(mat == 0) * cell
     return ((allowed != 0) & (free >= lo) & (free < hi)).astype(np.uint8)
+
+
+@njit(cache=True, nogil=True)
+def path_engagement_kernel(mat, x0, y0, cell, xy, r, cs, sn, spacing):  # type: ignore[no-untyped-def]
+    """Walk the polyline ``xy`` (M, 2) clearing the raster ``mat`` as a tool of radius ``r`` would, and return
+    per vertex the largest engagement count on the way to it (int64 (M,), 0 at the first vertex).
+
+    Samples every ``spacing`` mm along each move (its end included): at each, the half of the tool circle
+    facing the motion is counted against ``mat`` (non-zero = material) as the pass kernel counts it,
+    without the raster's loss beside the previous sample's disc
+    (:func:`~toolpath.kernels.engagement.engagement_fresh_kernel`; that count still leaves samples within
+    ``_FRESH_KEEP`` cells of that disc to their cell, so a spacing of a few cells loses less), then the
+    cells within ``r`` of the segment from the previous sample are cleared.
+    The generator's raster estimate of what a fixed path (a finishing loop, a trochoid) will take, so it can
+    cut such a path at reduced feed and say so where it would exceed the maximum.
+    """
+    m = xy.shape[0]
+    out = np.zeros(m, np.int64)
+    if m == 0:
+        return out
+    clear_capsule_kernel(mat, x0, y0, cell, xy[0, 0], xy[0, 1], xy[0, 0], xy[0, 1], r)
+    for i in range(1, m):
+        ax = xy[i - 1, 0]
+        ay = xy[i - 1, 1]
+        dx = xy[i, 0] - ax
+        dy = xy[i, 1] - ay
+        length = math.hypot(dx, dy)
+        if length <= 0.0:
+            continue
+        ang = math.atan2(dy, dx)
+        k = max(1, int(math.ceil(length / spacing)))
+        px = ax
+        py = ay
+        best = 0
+        for s in range(1, k + 1):
+            qx = ax + dx * (s / k)
+            qy = ay + dy * (s / k)
+            e = engagement_fresh_kernel(mat, x0, y0, cell, qx, qy, r, cs, sn, ang, px, py)
+            if e > best:
+                best = e
+            clear_capsule_kernel(mat, x0, y0, cell, px, py, qx, qy, r)
+            px = qx
+            py = qy
+        out[i] = best
+    return out
+
+
+def path_engagement_reference(mat, x0, y0, cell, xy, r, cs, sn, spacing) -> NDArray[np.int64]:  # type: ignore[no-untyped-def]
+    """Plain :func:`path_engagement_kernel` (the NumPy engagement and whole-grid clearing references)."""
+    out = np.zeros(len(xy), np.int64)
+    if len(xy) == 0:
+        return out
+    clear_capsule_reference(mat, x0, y0, cell, xy[0, 0], xy[0, 1], xy[0, 0], xy[0, 1], r)
+    for i in range(1, len(xy)):
+        a, d = xy[i - 1], xy[i] - xy[i - 1]
+        length = math.hypot(d[0], d[1])
+        if length <= 0.0:
+            continue
+        ang = math.atan2(d[1], d[0])
+        k = max(1, int(math.ceil(length / spacing)))
+        p = a
+        for s in range(1, k + 1):
+            q = np.array([a[0] + d[0] * (s / k), a[1] + d[1] * (s / k)])
+            out[i] = max(out[i], engagement_fresh_reference(mat, x0, y0, cell, q[0], q[1], r, cs, sn, ang, p[0], p[1]))
+            clear_capsule_reference(mat, x0, y0, cell, p[0], p[1], q[0], q[1], r)
+            p = q
+    return out

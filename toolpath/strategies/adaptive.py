@@ -10,7 +10,9 @@ cut at the level is a raster (:mod:`toolpath.kernels.engagement`): the cells of 
    full circle at depth. Where ``C`` is too narrow for a helix the tool plunges at the plunge feed (noted).
 2. *Passes*: from a start point whose disc is clear and whose circle touches material, the tool advances
    in steps; each step's direction is searched so that the engagement of the half of the tool circle facing
-   the motion with the remaining material is just below the target ``theta = arccos(1 - ae / R)``; the disc
+   the motion with the remaining material is just below the target ``theta = arccos(1 - ae / R)`` (the
+   choice counted again with the raster's loss along older cut edges undone,
+   :func:`~toolpath.kernels.engagement.engagement_owned_kernel`); the disc
    at each new centre is removed from the raster. A pass ends when it cuts air or no allowed direction keeps
    the engagement within the maximum. Material is kept on the right of the tool (climb, clockwise spindle)
    or on the left.
@@ -27,7 +29,10 @@ start is live; Python then seeds new starts (cells at a tool radius from the mat
    never drives into a sharp inside corner with the arc facing it uncut (that took 96-111°; now <= ~77° on
    right angles); a sliver of ~0.3 x the roughing strip stays in each corner. Pointed ends of ``C`` the
    rounded loops would miss (corners sharper than 60°, e.g. room corners behind an island) are slotted at
-   half feed before the loops (:func:`~toolpath.strategies.adaptive_finish.finish_tips`, noted).
+   half feed before the loops (:func:`~toolpath.strategies.adaptive_finish.finish_tips`, noted). Each loop
+   is first run on the raster (:func:`~toolpath.kernels.raster.path_engagement_kernel`); where it would
+   pass 0.72 x 90° (pieces of ``C`` too small for passes behind islands: up to 157° measured) that piece
+   of the loop goes at half feed and is reported as slotting (``slot_moves``, noted).
 
 Output: the helix and the bottom circle as arcs (G2/G3); passes as arcs where they are circular and lines
 elsewhere (:mod:`toolpath.arcfit`, within the simplification tolerance), finishing loops with arcs within
@@ -37,11 +42,13 @@ slices of those columns at the level's z.
 
 5. *Fallback*: where no pass can hold the engagement, trochoidal runs (full circles whose centres
    advance along a straight line with room for them, the pitch holding the target at the circle's front,
-   :func:`~toolpath.strategies.adaptive_finish.trochoid`); where there is no room for circles of 0.1 R
+   :func:`~toolpath.strategies.adaptive_finish.trochoid`; a run the raster says passes 0.72 x 90° goes at
+   half feed, reported as slotting); where there is no room for circles of 0.1 R
    (necks about the tool's width, slivers) the tool slots to each remaining piece at half feed. The plan's
    ``notes`` say which; a region too narrow for a helix is entered by a plunge at the plunge feed (noted).
 
-Known limits: corners sharper than ~60° can still take > 90° in the finishing loops; the path is planned
+Known limits: pieces of ``C`` too small for passes are slotted (reported; they count in the measured p99,
+which can pass 1.25 x the target where they make more than ~1 % of the path); the path is planned
 once in 2D and repeated at every stepdown; chip-thinning passes stay lines (per-move feeds); necks that
 the passes can still enter (1.2-1.5 D) are cleared by passes, whose measured p99 there can exceed 1.25 x
 the target by a few degrees. Moves are built in NumPy blocks
@@ -73,12 +80,21 @@ from ..kernels.engagement import (
     clear_capsule_kernel,
     clear_disc_kernel,
 )
-from ..kernels.raster import rasterize
+from ..kernels.raster import path_engagement_kernel, rasterize
 from ..moves import Toolpath, ToolpathBuilder
 from ..pocket import Pocket
 from ..tool import Tool
 from .adaptive_build import BlockBuilder, append_toolpath
-from .adaptive_finish import _FINISH_STAGES, _TROCH_MIN_R, finish_loops, finish_tips, start_on_edge, trochoid
+from .adaptive_finish import (
+    _FINISH_STAGES,
+    _TROCH_MIN_R,
+    finish_loops,
+    finish_tips,
+    hot_pieces,
+    start_on_edge,
+    trochoid,
+    trochoid_xy,
+)
 from .linking import _PROGRESS, link_is_safe, ring_coords
 
 __all__ = ["AdaptiveParams", "Segment", "AdaptivePlan", "plan_adaptive_2d", "adaptive_clearing", "clear_pockets",
@@ -88,6 +104,11 @@ _STEP_AE = 0.5  # step length as a fraction of the stepover (longer steps lose t
 _CELL_AE = 4.0  # raster cells per stepover (3 lets the measured p99 pass 1.25x the target)
 _SIMPLIFY_CELL = 0.1  # passes are simplified within this many raster cells (fewer moves; the path keeps it from C)
 _K_MAX = 360  # most points on the tool circle in the generator's engagement count
+_EDGE_R = 0.5  # the pass kernel checks its steps with the owned count within this many tool radii of C's edge
+#: a finishing loop or trochoid whose raster engagement (:func:`~toolpath.kernels.raster.path_engagement_kernel`)
+#: passes this fraction of 90 deg is cut at half feed there and reported as slotting (on the thin strips the
+#: loops take in corners the raster's count runs up to ~20 deg below the measured one: 71 vs 91 seen)
+_HOT_FRACTION = 0.72
 
 
 def _circle_count(radius_mm: float, cell_mm: float) -> int:
@@ -214,6 +235,7 @@ class Segment:
     advance by ``pitch_mm`` from ``xy[0]`` to ``xy[1]``, ``xy[2]`` the unit direction; each circle starts
     and ends at the point behind its centre). ``link`` says how
     the tool reaches the start from the previous segment's end: ``"stay"`` (cut at depth) or ``"retract"``.
+    ``slotting`` marks a finishing piece or trochoid cut at half feed and reported as slotting.
     """
 
     kind: str
@@ -222,6 +244,7 @@ class Segment:
     radius_mm: float = 0.0
     feed_scale: NDArray[np.float64] | None = None
     pitch_mm: float = 0.0
+    slotting: bool = False  # a finishing piece or trochoid the raster says exceeds the maximum: half feed, reported
 
     def _back(self) -> NDArray[np.float64]:
         """Trochoid: the offset from a circle's centre to its start point (behind it, ``radius_mm`` long)."""
@@ -362,8 +385,14 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
     buf_e = np.empty(50_000, np.int64)
     log = np.empty(g.mat.size, np.int64)
     mat0 = g.mat.copy()
+    own = np.full(g.mat.shape + (2,), np.nan, np.float32)  # centre of the pass disc that cleared each cell
     min_removed = int(0.5 * ae * r / (cell * cell))
     mat, allowed, x0, y0 = g.mat, g.allowed, g.x0, g.y0
+    # allowed cells within _EDGE_R tool radii of the region's edge are marked 2: there the pass kernel checks
+    # its direction with the owned count (narrow places, tips, rings round islands: where the raster's count
+    # ran 10-15 deg low); the open middle keeps the cheaper fresh count
+    core = rasterize(centres.buffer(-(0.75 + _SIMPLIFY_CELL) * cell - _EDGE_R * r), x0, y0, cell, g.ny, g.nx)
+    allowed[(allowed != 0) & (core == 0)] = 2
     cent_prep = prep(centres.buffer(1e-7))
 
     n_alive = 0
@@ -449,7 +478,7 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
             alive = grown
         status, n_alive, n_seg = pass_loop_kernel(
             mat, mat0, allowed, x0, y0, cell, r, cs, sn, probe_r, step, min_step, target, max_count, side, max_air,
-            min_removed, alive, n_alive, state, buf_xy, buf_e, log, out_xy, out_e, seg_start, seg_link)
+            min_removed, alive, n_alive, state, buf_xy, buf_e, log, out_xy, out_e, seg_start, seg_link, own)
         for k in range(n_seg):
             a, b_ = int(seg_start[k]), int(seg_start[k + 1])
             seg = Segment("pass", out_xy[a:b_].copy(), "stay" if seg_link[k] else "retract")
@@ -475,7 +504,17 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
                   "steps": int(state[7])}
     # fallback where no pass can hold the engagement (necks, slivers): trochoidal circles where the neck
     # leaves room for them, else slot to each piece at half feed
-    slots = trochs = 0
+    slots = trochs = hot_trochs = 0
+    hot_count = math.ceil(_HOT_FRACTION * 90.0 / 360.0 * kk)
+
+    def hot_limit(xy: NDArray[np.float64]) -> NDArray[np.bool_]:
+        """Per vertex of a fixed path, whether the move to it passes the hot count (clearing ``mat`` on the way);
+        on a path smaller than the tool's radius across (a loop round a tip of C a few cells wide, which the
+        raster cannot follow: 57-71 deg counted where 91 was measured), whether it passes the target."""
+        got = path_engagement_kernel(mat, x0, y0, cell, np.ascontiguousarray(xy), r, cs, sn, 2.0 * cell)
+        tiny = float(np.max(np.ptp(xy, axis=0))) < r
+        return got >= (target if tiny else hot_count)
+
     if np.any(mat == 1):
         _, near = distance_transform_edt(allowed == 0, return_indices=True)
         room = distance_transform_edt(allowed != 0) * cell  # mm from an allowed cell to the nearest other one
@@ -495,14 +534,18 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
                                g.xy(left[k:k + 1, 0], left[k:k + 1, 1])[0], r, rho_min, ae, target_rad)
                 if tro is not None:
                     c0, q, d, rho, pitch = tro
-                    clear_capsule_kernel(mat, x0, y0, cell, c0[0], c0[1], q[0], q[1], r + rho)
                     s0 = c0 - rho * d
                     link = "stay" if cent_prep.covers(LineString([pos, s0]) if np.any(pos != s0) else
                                                       shapely.Point(s0)) else "retract"
                     if link == "stay":
                         clear_capsule_kernel(mat, x0, y0, cell, pos[0], pos[1], s0[0], s0[1], r)
-                    segs.append(Segment("troch", np.array([c0, q, d]), link, radius_mm=rho, pitch_mm=pitch))
+                    seg = Segment("troch", np.array([c0, q, d]), link, radius_mm=rho, pitch_mm=pitch)
+                    seg.slotting = bool(hot_limit(trochoid_xy(c0, q, d, rho, pitch, cw=params.direction is not
+                                                              Direction.CLIMB, step_mm=0.5 * cell)).any())
+                    clear_capsule_kernel(mat, x0, y0, cell, c0[0], c0[1], q[0], q[1], r + rho)
+                    segs.append(seg)
                     trochs += 1
+                    hot_trochs += seg.slotting
                     pos = q - rho * d
                     if mat[lk] != 1:
                         continue
@@ -523,6 +566,9 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
             pos = q
     if trochs:
         plan.notes.append(f"{trochs} trochoidal runs (full circles advancing along necks narrower than a pass needs)")
+    if hot_trochs:
+        plan.notes.append(f"{hot_trochs} trochoidal runs at half feed, reported as slotting (their engagement on the "
+                          "raster passes the maximum)")
     if slots:
         plan.notes.append(f"{slots} slotting moves at half feed where no pass nor trochoid held the engagement "
                           "(necks about the tool's width, slivers)")
@@ -541,8 +587,12 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
         while tips:
             q = tips.pop(int(np.argmin([np.hypot(*(t - pos)) for t in tips])) if pos is not None else 0)
             link = "stay" if pos is not None and link_is_safe(pos, q, cent_prep) else "retract"
+            if link == "stay":
+                clear_capsule_kernel(mat, x0, y0, cell, pos[0], pos[1], q[0], q[1], r)
+            clear_disc_kernel(mat, x0, y0, cell, q[0], q[1], r)
             segs.append(Segment("slot", q, link))
             pos = q
+        hot_pieces_n = 0
         for loop in finish_loops(centres, strip, plan.notes):
             rings = [ring_coords(loop.exterior, ccw=climb)] + [ring_coords(i, ccw=not climb) for i in loop.interiors]
             for lp in rings:
@@ -550,8 +600,16 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
                     continue
                 if pos is not None:
                     lp = start_on_edge(lp, pos, r)
-                segs.append(Segment("finish", lp, "retract"))
+                # where the raster says the loop passes the maximum (a piece of C too small for passes, a
+                # corner left full), that part is cut at half feed and reported as slotting
+                for piece, hot in hot_pieces(lp, hot_limit(lp), r):
+                    segs.append(Segment("finish", piece, "retract", slotting=hot))
+                    hot_pieces_n += hot
                 pos = lp[-1]
+        if hot_pieces_n:
+            plan.notes.append(f"{hot_pieces_n} pieces of finishing loops at half feed, reported as slotting (their "
+                              "engagement on the raster passes the maximum: pieces of the centre domain too small "
+                              "for passes, corners left full)")
     # the 2D links are decided here so every level cuts the same plan
     for i in range(1, len(segs)):
         s, prev = segs[i], segs[i - 1]
@@ -713,7 +771,7 @@ def _cut_levels(pocket: Pocket, tool: Tool, params: AdaptiveParams, plan: Adapti
                 if s.kind == "slot":
                     slotting.append(len(b))
                 elif s.kind == "finish":
-                    finishes.append(len(b))  # the approach belongs to the finishing loop
+                    (slotting if s.slotting else finishes).append(len(b))  # the approach belongs to the loop
                 else:
                     linking.append(len(b))
                 fit = fitted.get(s.kind)
@@ -722,9 +780,10 @@ def _cut_levels(pocket: Pocket, tool: Tool, params: AdaptiveParams, plan: Adapti
                     e = int(fit[2][k])
                     cols = _level_columns(fit[0], z)
                     first = len(b) + 1
-                    b.extend_columns(cols[0][a - 1 : e], cols[1][a - 1 : e], cols[2][a - 1 : e], cols[3][a - 1 : e])
+                    feed = cols[3][a - 1 : e] * (0.5 if s.slotting else 1.0)
+                    b.extend_columns(cols[0][a - 1 : e], cols[1][a - 1 : e], cols[2][a - 1 : e], feed)
                     if s.kind == "finish":
-                        finishes.extend(range(first, len(b)))
+                        (slotting if s.slotting else finishes).extend(range(first, len(b)))
                     continue
                 b.feed(start[0], start[1], z, 0.5 * f if s.kind == "slot" else f)
             else:
@@ -752,12 +811,16 @@ def _cut_levels(pocket: Pocket, tool: Tool, params: AdaptiveParams, plan: Adapti
                 c0, q, d = s.xy
                 total = float(np.hypot(*(q - c0)))
                 n_c = max(1, int(math.ceil(total / max(s.pitch_mm, 1e-3))))
+                ft = 0.5 * f if s.slotting else f
+                first = len(b)
                 for i in range(n_c + 1):
                     c = c0 + (q - c0) * (i / n_c)
                     st = c - s.radius_mm * d
                     if i:
-                        b.feed(st[0], st[1], z, f)
-                    b.arc(st[0], st[1], z, c[0], c[1], cw=cw, feed_mm_min=f)  # a full circle
+                        b.feed(st[0], st[1], z, ft)
+                    b.arc(st[0], st[1], z, c[0], c[1], cw=cw, feed_mm_min=ft)  # a full circle
+                if s.slotting:
+                    slotting.extend(range(first, len(b)))
                 continue
             xy = s.xy
             if s.kind == "pass" and s.feed_scale is not None:
@@ -770,13 +833,13 @@ def _cut_levels(pocket: Pocket, tool: Tool, params: AdaptiveParams, plan: Adapti
                 # tolerance; finishing loops (on C's boundary) within tolerance_mm, the clearance to the walls
                 cols = _level_columns(fit[0], z)
                 a, e = (int(fit[1][k]), int(fit[2][k])) if fit[1][k] >= 0 else (0, 0)
-                b.extend_columns(cols[0][a:e], cols[1][a:e], cols[2][a:e], cols[3][a:e])
+                b.extend_columns(cols[0][a:e], cols[1][a:e], cols[2][a:e], cols[3][a:e] * (0.5 if s.slotting else 1.0))
             else:
                 xy = simple[k] if s.kind == "pass" else xy
                 # the tool is at the start (xy[0]); the points after it are distinct (steps > 0, simplified)
-                b.feeds(np.column_stack([xy[1:], np.full(len(xy) - 1, z)]), f)
+                b.feeds(np.column_stack([xy[1:], np.full(len(xy) - 1, z)]), 0.5 * f if s.slotting else f)
             if s.kind == "finish":
-                finishes.extend(range(first, len(b)))
+                (slotting if s.slotting else finishes).extend(range(first, len(b)))
         z_prev = z
     p = b.position
     if p is not None:

@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 
 from ..geometry.slicing import polygons_of
 
-__all__ = ["finish_loops", "finish_tips", "start_on_edge", "trochoid", "trochoid_pitch"]
+__all__ = ["finish_loops", "finish_tips", "hot_pieces", "start_on_edge", "trochoid", "trochoid_pitch", "trochoid_xy"]
 
 #: finishing stages: (offset from the walls, corner radius), in units of the strip roughing leaves on walls
 _FINISH_STAGES: list[tuple[float, float]] = [(0.6, 0.4), (0.3, 0.6), (0.0, 0.7)]
@@ -170,3 +170,45 @@ def finish_tips(centres: Any, strip_mm: float) -> list[NDArray[np.float64]]:
                 out.append(xy[k].copy())
                 far = far[np.hypot(*(xy[far] - xy[k]).T) > 2.0 * d[k] + rad]
     return out
+
+
+def hot_pieces(xy: NDArray[np.float64], hot: NDArray[np.bool_],
+               pad_mm: float) -> list[tuple[NDArray[np.float64], bool]]:
+    """Split the polyline ``xy`` (M, 2) into consecutive pieces, hot or not, sharing their end points.
+
+    ``hot[i]`` marks the move ending at vertex ``i`` (``hot[0]`` is ignored); each run of hot moves is
+    widened by ``pad_mm`` of path on both sides (to whole moves), so the reduced feed starts before the
+    engagement rises and ends after it falls. Returns ``[(piece, is_hot), ...]``, each piece at least two
+    points, in order; a polyline without hot moves is one cool piece.
+    """
+    m = len(xy)
+    h = np.zeros(m, bool)
+    h[1:] = np.asarray(hot[1:], bool)
+    if m < 2 or not h.any():
+        return [(xy, False)]
+    s = np.zeros(m)
+    s[1:] = np.cumsum(np.hypot(*np.diff(xy, axis=0).T))
+    wide = h.copy()
+    for i in np.flatnonzero(h):
+        # moves i' whose span [s[i'-1], s[i']] comes within pad_mm of the hot move's span [s[i-1], s[i]]
+        near = (s[1:] >= s[i - 1] - pad_mm) & (s[:-1] <= s[i] + pad_mm)
+        wide[1:] |= near
+    pieces: list[tuple[NDArray[np.float64], bool]] = []
+    start = 0
+    for i in range(2, m + 1):
+        if i == m or wide[i] != wide[i - 1]:
+            pieces.append((xy[start:i], bool(wide[i - 1])))
+            start = i - 1
+    return pieces
+
+
+def trochoid_xy(c0: NDArray[np.float64], q: NDArray[np.float64], d: NDArray[np.float64], rho: float, pitch: float, *,
+                cw: bool, step_mm: float) -> NDArray[np.float64]:
+    """The XY polyline a trochoidal run is cut along (as adaptive clearing cuts it: from each circle's start
+    ``rho`` behind its centre, a full circle, then a straight feed to the next start; centres from ``c0`` to
+    ``q`` every ``pitch`` at most, ``d`` the unit direction), points about ``step_mm`` apart on the circles."""
+    n_c = max(1, int(math.ceil(float(np.hypot(*(q - c0))) / max(pitch, 1e-3))))
+    k = max(16, int(math.ceil(2 * math.pi * rho / step_mm)))
+    a = math.atan2(-d[1], -d[0]) + (-1.0 if cw else 1.0) * np.linspace(0.0, 2 * math.pi, k + 1)
+    ring = rho * np.column_stack([np.cos(a), np.sin(a)])
+    return np.concatenate([c0 + (q - c0) * (i / n_c) + ring for i in range(n_c + 1)])

@@ -193,6 +193,30 @@ def test_neck_of_1_3_tool_diameters_held_below_90():
     assert np.any((xs > 24) & (xs < 28))
 
 
+def test_finishing_loops_in_pieces_too_small_for_passes_are_reported_as_slotting():
+    """A room whose island leaves gaps narrower than the tool (4 mm tool, gaps 2.5 and 3.4 mm): the corners
+    behind the island are pieces of the centre domain too small for passes, so the finishing loops around
+    them cut full material (156 deg measured before they were checked on the raster). Those pieces go at half
+    feed as slotting (tagged and noted); every other level move stays within 90 deg; no gouge, nothing left."""
+    from shapely.ops import unary_union
+
+    tool = Tool(4)
+    region = unary_union([box(0, -5.98, 13.83, 5.98), box(13.33, -5.0, 19.05, 5.0),
+                          box(18.55, -5.22, 30.14, 5.22)]).difference(Point(6.91, 0).buffer(3.5, quad_segs=16))
+    pocket = Pocket(region, 0.0, -2.0)
+    params = AdaptiveParams(stepdown_mm=2.0, stepover_mm=0.4)
+    tp, plan, tags, res = run(pocket, tool, params)
+    assert res.gouge_count == 0 and not res.rapid_cuts
+    assert res.uncut_area_mm2 < 1.0, res.uncut[:3]
+    assert any("finishing loops at half feed, reported as slotting" in n for n in plan.notes), plan.notes
+    eng = engagement_along(tp, tool, region, z_mm=-2.0)
+    level = eng.level & ~np.isin(eng.move, tags[0])
+    slot = np.isin(eng.move, tags[2])
+    assert eng.stats(level & ~slot)["max_deg"] <= 90.0
+    assert eng.stats(level & slot)["max_deg"] > 90.0  # what the slotting tag is for
+    assert np.all(tp.feed[tags[2]][tp.kind[tags[2]] != MoveKind.RAPID] <= 0.5 * params.feed_mm_min + 1e-9)
+
+
 @given(st.floats(0.1, 1.5), st.floats(1.0, 4.0), st.floats(0.2, 1.2), st.floats(20.0, 60.0))
 @settings(max_examples=25, deadline=None)
 def test_trochoid_pitch_holds_the_front_angle(rho, r, ae, target_deg):

@@ -7,7 +7,7 @@ import math
 import numpy as np
 from shapely.geometry import MultiPolygon, Point, Polygon, box
 
-from toolpath.strategies.adaptive_finish import _FINISH_STAGES, finish_tips
+from toolpath.strategies.adaptive_finish import _FINISH_STAGES, finish_tips, hot_pieces, trochoid_xy
 
 
 def test_right_angles_and_discs_have_no_tips():
@@ -25,3 +25,31 @@ def test_a_sharp_triangle_gets_one_point_at_each_sharp_corner():
     # the loop misses them by rad (1 / sin(a / 2) - 1): more than rad, which is the threshold
     a = 2 * math.atan(3 / 10)
     assert rad * (1 / math.sin(a / 2) - 1) > rad
+
+
+def test_hot_pieces_split_a_path_around_its_hot_moves_with_padding():
+    xy = np.column_stack([np.arange(10.0), np.zeros(10)])
+    hot = np.zeros(10, bool)
+    hot[5] = True  # the move 4 -> 5
+    pieces = hot_pieces(xy, hot, 1.5)
+    assert [(p[0, 0], p[-1, 0], h) for p, h in pieces] == [(0, 2, False), (2, 7, True), (7, 9, False)]
+    # consecutive pieces share their end points and together are the path
+    assert np.array_equal(np.concatenate([pieces[0][0]] + [p[1:] for p, _ in pieces[1:]]), xy)
+    assert [(len(p), h) for p, h in hot_pieces(xy, np.zeros(10, bool), 1.0)] == [(10, False)]
+    assert [(len(p), h) for p, h in hot_pieces(xy, np.ones(10, bool), 1.0)] == [(10, True)]
+
+
+def test_trochoid_xy_is_the_run_of_full_circles_as_cut():
+    c0, q, d = np.array([1.0, 2.0]), np.array([4.0, 6.0]), np.array([0.6, 0.8])
+    for cw in (False, True):
+        xy = trochoid_xy(c0, q, d, 0.5, 1.1, cw=cw, step_mm=0.05)
+        assert np.allclose(xy[0], c0 - 0.5 * d) and np.allclose(xy[-1], q - 0.5 * d)
+        n_c = 5  # 5 mm at a pitch of at most 1.1 mm: 5 steps, 6 circles
+        rings = xy.reshape(n_c + 1, -1, 2)
+        for i, ring in enumerate(rings):
+            c = c0 + (q - c0) * i / n_c
+            assert np.allclose(np.hypot(*(ring - c).T), 0.5)
+            assert np.allclose(ring[0], ring[-1])  # a full circle from the point behind the centre
+            assert np.max(np.hypot(*np.diff(ring, axis=0).T)) <= 0.05
+            area = 0.5 * np.sum(ring[:-1, 0] * ring[1:, 1] - ring[1:, 0] * ring[:-1, 1])
+            assert (area < 0) == cw and abs(abs(area) - math.pi * 0.25) < 0.01
