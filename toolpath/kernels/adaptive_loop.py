@@ -25,11 +25,9 @@ nearly full (:data:`LOOP_FULL`: drain the segments, grow ``alive`` if asked, cal
 ``pass_loop_kernel`` (Numba) and ``pass_loop_reference`` (plain Python over the NumPy references) make the
 same decisions.
 
-Numba's cache keys a kernel on its own file only: after editing :mod:`toolpath.kernels.engagement` (whose
-stepping kernel this one inlines) delete ``__pycache__/adaptive_loop.*.nb*`` or touch this file's contents,
-or the cached loop keeps the old stepping code (last such edit: the probes count with
-:func:`~toolpath.kernels.engagement.engagement_owned_kernel`, the clearing discs' centres
-kept in ``own``; the fresh search checked by it near the edge, allowed == 2).
+Numba's cache keys a kernel on its own file only; this loop inlines the stepping kernel of
+:mod:`toolpath.kernels.engagement`: :func:`toolpath.numba_cache.refresh_cache` (run when
+:mod:`toolpath.kernels` is imported) drops the directory's cache whenever one of its sources changed.
 
 ``own`` (float32 (ny, nx, 2), NaN where unknown) holds for each cell the centre of the pass disc that cleared
 it; an undone pass sets its cells back to NaN.

@@ -129,7 +129,7 @@ def engagement_front_reference(mat, x0, y0, cell, cx, cy, r, cs, sn, ang) -> int
 
 
 @njit(cache=True, nogil=True)
-def engagement_fresh_kernel(mat, x0, y0, cell, cx, cy, r, cs, sn, ang, px, py):  # type: ignore[no-untyped-def]
+def engagement_fresh_kernel(mat, x0, y0, cell, cx, cy, r, cs, sn, ang, px, py, stop=1 << 30):  # type: ignore[no-untyped-def]
     """:func:`engagement_front_kernel` for a tool that stepped from ``(px, py)`` to ``(cx, cy)``, without the
     raster's loss at the sides of the fresh crescent.
 
@@ -140,6 +140,7 @@ def engagement_fresh_kernel(mat, x0, y0, cell, cx, cy, r, cs, sn, ang, px, py): 
     previous disc whose cell is empty and whose cell centre lies inside that disc is decided by the cell
     one further out from ``(px, py)`` (the point at ``r + cell`` from it, whose cell lies outside the disc),
     when it lies more than ``_FRESH_KEEP`` cells outside that disc (closer ones are left to their own cell).
+    The count stops as soon as it passes ``stop`` (a probe above the maximum is refused whatever its count).
     """
     ny, nx = mat.shape
     kk = cs.shape[0]
@@ -149,6 +150,8 @@ def engagement_fresh_kernel(mat, x0, y0, cell, cx, cy, r, cs, sn, ang, px, py): 
     k0 = _front_first(ang, kk)
     n = 0
     for i in range(kk // 2):
+        if n > stop:
+            break
         k = k0 + i
         if k >= kk:
             k -= kk
@@ -228,7 +231,7 @@ _owner_side_py = _owner_side.py_func
 
 
 @njit(cache=True, nogil=True)
-def engagement_owned_kernel(mat, own, x0, y0, cell, cx, cy, r, cs, sn, ang, px, py):  # type: ignore[no-untyped-def]
+def engagement_owned_kernel(mat, own, x0, y0, cell, cx, cy, r, cs, sn, ang, px, py, stop=1 << 30):  # type: ignore[no-untyped-def]
     """:func:`engagement_fresh_kernel` that also undoes the raster's loss at older boundaries.
 
     ``own[iy, ix]`` (float32 (ny, nx, 2), NaN where unknown) is the centre of the disc that cleared each
@@ -239,7 +242,8 @@ def engagement_owned_kernel(mat, own, x0, y0, cell, cx, cy, r, cs, sn, ang, px, 
     dropped along the edge of an earlier cut. Where the tool circle runs nearly
     tangent to such an edge (tight turns, passes beside the previous one at a shallow angle) the plain count
     loses several samples in a row (up to 10-15 deg at a cell of R / 20), and the direction search, which
-    takes the first direction counted below the target, picks exactly those.
+    takes the first direction counted below the target, picks exactly those. The count stops as soon as it
+    passes ``stop``.
     """
     ny, nx = mat.shape
     kk = cs.shape[0]
@@ -249,6 +253,8 @@ def engagement_owned_kernel(mat, own, x0, y0, cell, cx, cy, r, cs, sn, ang, px, 
     k0 = _front_first(ang, kk)
     n = 0
     for i in range(kk // 2):
+        if n > stop:
+            break
         k = k0 + i
         if k >= kk:
             k -= kk
@@ -523,9 +529,10 @@ def link_is_clear_reference(mat, allowed, x0, y0, cell, ax, ay, bx, by, r, cs, s
 
 # the stepping loop -----------------------------------------------------------------------------------
 @njit(cache=True, nogil=True)
-def _probe(mat, own, allowed, x0, y0, cell, px, py, ang, step, r, cs, sn, owned):  # type: ignore[no-untyped-def]
+def _probe(mat, own, allowed, x0, y0, cell, px, py, ang, step, r, cs, sn, owned, stop):  # type: ignore[no-untyped-def]
     """Engagement count at ``p + step * (cos ang, sin ang)`` (:func:`engagement_fresh_kernel` from ``p``, or
-    :func:`engagement_owned_kernel` when ``owned``), or a huge value where the centre may not go."""
+    :func:`engagement_owned_kernel` when ``owned``), or a huge value where the centre may not go; a count
+    above ``stop`` (the maximum: such a direction is refused) is not finished, which changes no decision."""
     qx = px + step * math.cos(ang)
     qy = py + step * math.sin(ang)
     ny, nx = allowed.shape
@@ -534,8 +541,8 @@ def _probe(mat, own, allowed, x0, y0, cell, px, py, ang, step, r, cs, sn, owned)
     if not (0 <= ix < nx and 0 <= iy < ny) or allowed[iy, ix] == 0:
         return 1 << 30
     if owned:
-        return engagement_owned_kernel(mat, own, x0, y0, cell, qx, qy, r, cs, sn, ang, px, py)
-    return engagement_fresh_kernel(mat, x0, y0, cell, qx, qy, r, cs, sn, ang, px, py)
+        return engagement_owned_kernel(mat, own, x0, y0, cell, qx, qy, r, cs, sn, ang, px, py, stop)
+    return engagement_fresh_kernel(mat, x0, y0, cell, qx, qy, r, cs, sn, ang, px, py, stop)
 
 
 @njit(cache=True, nogil=True)
@@ -548,7 +555,7 @@ def _direction(mat, own, allowed, x0, y0, cell, px, py, h, side, turn, ds, r, cs
     t_max = math.radians(120.0)
     t_min = -math.radians(150.0)
     t0 = min(t_max, max(t_min, turn))
-    e0 = _probe(mat, own, allowed, x0, y0, cell, px, py, h + side * t0, ds, r, cs, sn, owned)
+    e0 = _probe(mat, own, allowed, x0, y0, cell, px, py, h + side * t0, ds, r, cs, sn, owned, max_count)
     t_lo = -1e9
     e_lo = 0
     t_hi = 1e9
@@ -561,7 +568,7 @@ def _direction(mat, own, allowed, x0, y0, cell, px, py, h, side, turn, ds, r, cs
         while t < t_max:
             t += d
             d = inc
-            e = _probe(mat, own, allowed, x0, y0, cell, px, py, h + side * t, ds, r, cs, sn, owned)
+            e = _probe(mat, own, allowed, x0, y0, cell, px, py, h + side * t, ds, r, cs, sn, owned, max_count)
             if e >= target:
                 t_hi = t
                 e_hi = e
@@ -574,7 +581,7 @@ def _direction(mat, own, allowed, x0, y0, cell, px, py, h, side, turn, ds, r, cs
         while t > t_min:
             t -= d
             d = inc
-            e = _probe(mat, own, allowed, x0, y0, cell, px, py, h + side * t, ds, r, cs, sn, owned)
+            e = _probe(mat, own, allowed, x0, y0, cell, px, py, h + side * t, ds, r, cs, sn, owned, max_count)
             if e < target:
                 t_lo = t
                 e_lo = e
@@ -584,7 +591,7 @@ def _direction(mat, own, allowed, x0, y0, cell, px, py, h, side, turn, ds, r, cs
     if t_lo > -1e8 and t_hi < 1e8:
         while t_hi - t_lo > math.radians(_BRACKET_DEG):
             tm = 0.5 * (t_lo + t_hi)
-            e = _probe(mat, own, allowed, x0, y0, cell, px, py, h + side * tm, ds, r, cs, sn, owned)
+            e = _probe(mat, own, allowed, x0, y0, cell, px, py, h + side * tm, ds, r, cs, sn, owned, max_count)
             if e >= target:
                 t_hi = tm
                 e_hi = e
@@ -614,7 +621,7 @@ def _checked_direction(mat, own, allowed, x0, y0, cell, px, py, h, side, turn, d
     ny, nx = allowed.shape
     if not found or not (0 <= ix < nx and 0 <= iy < ny) or allowed[iy, ix] != 2:
         return found, t, e
-    e2 = _probe(mat, own, allowed, x0, y0, cell, px, py, h + side * t, ds, r, cs, sn, True)
+    e2 = _probe(mat, own, allowed, x0, y0, cell, px, py, h + side * t, ds, r, cs, sn, True, max_count)
     if e2 <= (max_count if e >= target else target - 1):
         return True, t, e2
     return _direction(mat, own, allowed, x0, y0, cell, px, py, h, side, turn, ds, r, cs, sn, target, max_count,
