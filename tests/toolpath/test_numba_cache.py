@@ -9,7 +9,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from toolpath.numba_cache import STAMP_NAME, refresh_cache, sources_hash
+from toolpath.numba_cache import STAMP_NAME, cache_dirs, refresh_cache, sources_hash
 
 A = "from numba import njit\n\n\n@njit(cache=True)\ndef f():\n    return {}\n"
 B = "from numba import njit\n\nfrom .a import f\n\n\n@njit(cache=True)\ndef g():\n    return f() + 10\n"
@@ -54,7 +54,7 @@ def test_caller_sees_edited_callee(tmp_path: Path) -> None:
 
 def test_refresh_only_when_sources_change(tmp_path: Path) -> None:
     pkg = _package(tmp_path, 3)
-    cache = pkg / "__pycache__"
+    cache = cache_dirs(pkg)[0]  # the package's __pycache__, or NUMBA_CACHE_DIR's mirror of it when that is set
     assert refresh_cache(pkg) == 0  # no cache yet: the stamp is written, nothing to delete
     assert (cache / STAMP_NAME).is_file()
     (cache / "b.g-6.py311.nbi").write_bytes(b"x")  # stand-ins for Numba's files
