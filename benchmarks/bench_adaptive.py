@@ -89,6 +89,14 @@ All the runs above used the pass kernel compiled before 45d260c (``engagement_fr
 cut 11499 / link 3248 mm, uncut 1.00; A 3 1.23 / 3.28 s = 0.37 (CPU 0.37), cut 21374 / link 4038 mm, uncut
 0.23 (FreeCAD 0.21): the paths are 4-5 % longer and ~20 % slower to make; A is back near the 0.4 line.
 
+Merged main (faf3734, necks-quality merged), 05:57-06:07 UTC, load 1.0, ``--no-engagement --repeat 3``,
+ours / FreeCAD s (o/F): A 6 0.63 / 1.00 (0.63), A 3 1.91 / 3.26 (0.59), C 6 1.41 / 7.21 (0.20), C 3 4.14 /
+24.27 (0.17); whole run max 0.57-0.63 (A), geometric mean 0.29. Uncut A 6 0.99 (FC 2.49-2.99), A 3 0.21,
+C 3 0.45 (FC 0.37). Pocket A misses the 0.5 goal after the merge (it was 0.27-0.43): on an open rectangle the
+owned-count band along the walls costs ~0.2 s on A 3 and leaves a sliver that brings in the fallback (three
+whole-grid distance transforms and a checked trochoidal run, ~0.27 s); with the band off A 3 takes 1.32 s
+instead of 1.84 s (same process, /tmp runs). A band only at narrow places and island rings is the next step.
+
 Branch necks-quality (the owned count, :func:`toolpath.kernels.engagement.engagement_owned_kernel`,
 checking the pass kernel's steps within 0.5 R of C's edge; finishing loops and trochoids checked on the
 raster), 04:53-05:00 UTC, with the owned check on every step (commit f59e272), load ~2, with engagement::
