@@ -515,7 +515,12 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
         tiny = float(np.max(np.ptp(xy, axis=0))) < r
         return got >= (target if tiny else hot_count)
 
-    if np.any(mat == 1):
+    left_cells = np.count_nonzero(mat == 1)
+    if left_cells and params.finish and left_cells * cell * cell < ae * r and not np.any(allowed[mat == 1]):
+        # a few cells of wall strip (outside C, less than a stepover x a tool radius in all): the finishing loops,
+        # which sweep the whole strip along C's edge, take them; no fallback run for a speck
+        left_cells = 0
+    if left_cells:
         _, near = distance_transform_edt(allowed == 0, return_indices=True)
         room = distance_transform_edt(allowed != 0) * cell  # mm from an allowed cell to the nearest other one
         rho_min = _TROCH_MIN_R * r
