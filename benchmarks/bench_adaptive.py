@@ -89,6 +89,12 @@ All the runs above used the pass kernel compiled before 45d260c (``engagement_fr
 cut 11499 / link 3248 mm, uncut 1.00; A 3 1.23 / 3.28 s = 0.37 (CPU 0.37), cut 21374 / link 4038 mm, uncut
 0.23 (FreeCAD 0.21): the paths are 4-5 % longer and ~20 % slower to make; A is back near the 0.4 line.
 
+After a80c84f (the owned-count band only at narrow places and round islands; a speck of wall strip left to
+the finishing loops), 06:27-06:32 UTC, load 1-1.7 (a CI run beside it), ``--no-engagement``, ours / FreeCAD s
+(o/F): A 6 0.42 / 0.89 (0.46), A 3 1.32 / 3.21 (0.41), B 6 0.78 / 3.13 (0.25), B 3 1.71 / 7.89 (0.22), C 6
+1.23 / 5.99 (0.20), C 3 3.09 / 23.58 (0.13): every pocket under 0.5 again. Uncut ours / FC: B 6 1.10 / 1.22,
+B 3 0.22 / 0.21, C 6 2.03 / 2.49, C 3 0.36 / 0.37; link below FreeCAD's on every pocket (0.44-0.99 of it).
+
 Merged main (faf3734, necks-quality merged), 05:57-06:07 UTC, load 1.0, ``--no-engagement --repeat 3``,
 ours / FreeCAD s (o/F): A 6 0.63 / 1.00 (0.63), A 3 1.91 / 3.26 (0.59), C 6 1.41 / 7.21 (0.20), C 3 4.14 /
 24.27 (0.17); whole run max 0.57-0.63 (A), geometric mean 0.29. Uncut A 6 0.99 (FC 2.49-2.99), A 3 0.21,
