@@ -128,20 +128,13 @@ def engagement_front_reference(mat, x0, y0, cell, cx, cy, r, cs, sn, ang) -> int
     return engagement_reference(mat, x0, y0, cell, cx, cy, r, cs[idx], sn[idx])
 
 
-@njit(cache=True, nogil=True)
-def engagement_fresh_kernel(mat, x0, y0, cell, cx, cy, r, cs, sn, ang, px, py, stop=1 << 30):  # type: ignore[no-untyped-def]
-    """:func:`engagement_front_kernel` for a tool that stepped from ``(px, py)`` to ``(cx, cy)``, without the
-    raster's loss at the sides of the fresh crescent.
+_NO_OWN = np.full((1, 1, 2), np.nan, np.float32)  # the fresh count's stand-in for ``own`` (never read)
 
-    Near the two ends of the front half the new circle runs just outside the previous disc (by ``step x
-    cos``), closer than a cell: there the sample's cell centre often lies inside the previous disc, cleared
-    by it although the sample itself is not. The plain count loses about ``cell / (8 step)`` radians there
-    on average (3.6 deg at the default cell and step), with as much noise. Here a sample outside the
-    previous disc whose cell is empty and whose cell centre lies inside that disc is decided by the cell
-    one further out from ``(px, py)`` (the point at ``r + cell`` from it, whose cell lies outside the disc),
-    when it lies more than ``_FRESH_KEEP`` cells outside that disc (closer ones are left to their own cell).
-    The count stops as soon as it passes ``stop`` (a probe above the maximum is refused whatever its count).
-    """
+
+@njit(cache=True, nogil=True)
+def _front_count(mat, own, owned, x0, y0, cell, cx, cy, r, cs, sn, ang, px, py, stop):  # type: ignore[no-untyped-def]
+    """The front-half count of :func:`engagement_fresh_kernel`, and with ``owned`` the owner rule of
+    :func:`engagement_owned_kernel` for samples whose cell centre lies outside the previous disc."""
     ny, nx = mat.shape
     kk = cs.shape[0]
     inv = 1.0 / cell
@@ -167,15 +160,37 @@ def engagement_fresh_kernel(mat, x0, y0, cell, cx, cy, r, cs, sn, ang, px, py, s
         dx = qx - px
         dy = qy - py
         d2 = dx * dx + dy * dy
+        if d2 <= rk2:
+            continue
         ex = x0 + ix * cell - px
         ey = y0 + iy * cell - py
-        if d2 > rk2 and ex * ex + ey * ey <= r2:
+        if ex * ex + ey * ey <= r2:
             f = (r + cell) / math.sqrt(d2)
             jx = int(math.floor((px + f * dx - x0) * inv + 0.5))
             jy = int(math.floor((py + f * dy - y0) * inv + 0.5))
             if 0 <= jx < nx and 0 <= jy < ny and mat[jy, jx] != 0:
                 n += 1
+        elif owned:
+            n += _owner_side(mat, own, x0, y0, cell, qx, qy, r)
     return n
+
+
+
+@njit(cache=True, nogil=True)
+def engagement_fresh_kernel(mat, x0, y0, cell, cx, cy, r, cs, sn, ang, px, py, stop=1 << 30):  # type: ignore[no-untyped-def]
+    """:func:`engagement_front_kernel` for a tool that stepped from ``(px, py)`` to ``(cx, cy)``, without the
+    raster's loss at the sides of the fresh crescent.
+
+    Near the two ends of the front half the new circle runs just outside the previous disc (by ``step x
+    cos``), closer than a cell: there the sample's cell centre often lies inside the previous disc, cleared
+    by it although the sample itself is not. The plain count loses about ``cell / (8 step)`` radians there
+    on average (3.6 deg at the default cell and step), with as much noise. Here a sample outside the
+    previous disc whose cell is empty and whose cell centre lies inside that disc is decided by the cell
+    one further out from ``(px, py)`` (the point at ``r + cell`` from it, whose cell lies outside the disc),
+    when it lies more than ``_FRESH_KEEP`` cells outside that disc (closer ones are left to their own cell).
+    The count stops as soon as it passes ``stop`` (a probe above the maximum is refused whatever its count).
+    """
+    return _front_count(mat, _NO_OWN, False, x0, y0, cell, cx, cy, r, cs, sn, ang, px, py, stop)
 
 
 def engagement_fresh_reference(mat, x0, y0, cell, cx, cy, r, cs, sn, ang, px, py) -> int:  # type: ignore[no-untyped-def]
@@ -245,44 +260,7 @@ def engagement_owned_kernel(mat, own, x0, y0, cell, cx, cy, r, cs, sn, ang, px, 
     takes the first direction counted below the target, picks exactly those. The count stops as soon as it
     passes ``stop``.
     """
-    ny, nx = mat.shape
-    kk = cs.shape[0]
-    inv = 1.0 / cell
-    r2 = r * r
-    rk2 = (r + _FRESH_KEEP * cell) ** 2
-    k0 = _front_first(ang, kk)
-    n = 0
-    for i in range(kk // 2):
-        if n > stop:
-            break
-        k = k0 + i
-        if k >= kk:
-            k -= kk
-        qx = cx + r * cs[k]
-        qy = cy + r * sn[k]
-        ix = int(math.floor((qx - x0) * inv + 0.5))
-        iy = int(math.floor((qy - y0) * inv + 0.5))
-        if not (0 <= ix < nx and 0 <= iy < ny):
-            continue
-        if mat[iy, ix] != 0:
-            n += 1
-            continue
-        dx = qx - px
-        dy = qy - py
-        d2 = dx * dx + dy * dy
-        if d2 <= rk2:
-            continue
-        ex = x0 + ix * cell - px
-        ey = y0 + iy * cell - py
-        if ex * ex + ey * ey <= r2:
-            f = (r + cell) / math.sqrt(d2)
-            jx = int(math.floor((px + f * dx - x0) * inv + 0.5))
-            jy = int(math.floor((py + f * dy - y0) * inv + 0.5))
-            if 0 <= jx < nx and 0 <= jy < ny and mat[jy, jx] != 0:
-                n += 1
-        else:
-            n += _owner_side(mat, own, x0, y0, cell, qx, qy, r)
-    return n
+    return _front_count(mat, own, True, x0, y0, cell, cx, cy, r, cs, sn, ang, px, py, stop)
 
 
 def engagement_owned_reference(mat, own, x0, y0, cell, cx, cy, r, cs, sn, ang, px, py) -> int:  # type: ignore[no-untyped-def]
