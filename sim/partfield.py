@@ -328,7 +328,9 @@ def _opening(free: NDArray[np.bool_], r: float, cell: float, pad: int, edt: Any)
     if not free.any():
         return free.copy()
     p = np.pad(free, pad, constant_values=True)
-    eroded = edt(p, sampling=cell) >= r - 1e-9  # distance from a free centre to the nearest blocked one
+    # the distance from a free centre to the nearest blocked centre overshoots the distance to the wall by 0 to
+    # one cell (the wall lies somewhere between the two centres): half a cell more is the unbiased test
+    eroded = edt(p, sampling=cell) >= r + 0.5 * cell - 1e-9
     if not eroded.any():
         return np.zeros_like(free)
     dilated = edt(~eroded, sampling=cell) <= r + 1e-9

@@ -175,6 +175,25 @@ def test_reachable_depth_rejects_bad_input(pocket_part) -> None:  # noqa: ANN001
         reachable_depth(np.zeros((3, 3)), 1.0)  # type: ignore[arg-type]
 
 
+@settings(max_examples=40, deadline=None)
+@given(st.floats(0.0, 1.0), st.floats(0.0, 1.0), st.floats(0.0, 90.0))
+def test_reachable_depth_unbiased_at_a_slot_near_the_tool_width(fx: float, fy: float, angle: float) -> None:
+    """A slot 1.5 cells narrower than the tool is out of its reach, one 1.5 cells wider is reached along its
+    middle, wherever the grid's cells fall and however the slot is turned (cells sampled at their centres).
+    Measured against the nearest blocked centre, without the half-cell correction, the narrow slot came out
+    reachable: the distance overshoots the wall's by up to a cell."""
+    from shapely import affinity
+
+    cell, r = 0.1, 2.0
+    for width, reached in ((2 * r - 1.5 * cell, False), (2 * r + 1.5 * cell, True)):
+        slot = affinity.rotate(box(-8.0, -width / 2, 8.0, width / 2), angle, origin=(0, 0))
+        hf = HeightField.covering(-12.0 + fx * cell, -12.0 + fy * cell, 12.0, 12.0, cell)
+        xx, yy = hf.centres()
+        h = np.where(shapely.contains_xy(slot, xx, yy), 0.0, 5.0)
+        rd = reachable_depth(HeightField(h, hf.x0_mm, hf.y0_mm, cell), r)
+        assert (rd.at(0.0, 0.0) == 0.0) is reached, (width, rd.at(0.0, 0.0))
+
+
 @settings(max_examples=30, deadline=None)
 @given(
     st.lists(st.sampled_from([-np.inf, 0.0, 1.0, 2.5, 4.0]), min_size=24 * 20, max_size=24 * 20),
@@ -182,7 +201,8 @@ def test_reachable_depth_rejects_bad_input(pocket_part) -> None:  # noqa: ANN001
 )
 def test_reachable_depth_is_the_grey_closing(cells: list[float], radius_cells: float) -> None:
     """Opening every threshold set {h <= z} with a disc is the same as the grey closing of h (max filter
-    then min filter over the disc), with the outside of the grid as empty space."""
+    over the disc grown by half a cell: the erosion's unbiased test against blocked cell centres, then min
+    filter over the disc), with the outside of the grid as empty space."""
     from scipy.ndimage import maximum_filter, minimum_filter
 
     h = np.array(cells).reshape(20, 24)
@@ -193,7 +213,8 @@ def test_reachable_depth_is_the_grey_closing(cells: list[float], radius_cells: f
     k = int(np.ceil(radius_cells)) + 1
     oy, ox = np.mgrid[-k : k + 1, -k : k + 1]
     disc = np.hypot(ox, oy) <= radius_cells  # the radii avoid distances between cell centres
+    grown = np.hypot(ox, oy) <= radius_cells + 0.5  # (and so do they plus half a cell)
     pad = 2 * k
     hp = np.pad(h, pad, constant_values=-np.inf)
-    closed = minimum_filter(maximum_filter(hp, footprint=disc, mode="nearest"), footprint=disc, mode="nearest")
+    closed = minimum_filter(maximum_filter(hp, footprint=grown, mode="nearest"), footprint=disc, mode="nearest")
     assert np.array_equal(got, closed[pad:-pad, pad:-pad])
