@@ -606,7 +606,7 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
             segs.append(Segment("slot", q, link))
             pos = q
         hot_pieces_n = 0
-        for loop in finish_loops(centres, strip, plan.notes):
+        for loop, slot in finish_loops(centres, strip, plan.notes):
             rings = [ring_coords(loop.exterior, ccw=climb)] + [ring_coords(i, ccw=not climb) for i in loop.interiors]
             for lp in rings:
                 if len(lp) < 4:
@@ -615,9 +615,11 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
                     lp = start_on_edge(lp, pos, r)
                 # where the raster says the loop passes the maximum (a piece of C too small for passes, a
                 # corner left full), that part is cut at half feed and reported as slotting
-                for piece, hot in hot_pieces(lp, hot_limit(lp), r):
+                # (a loop round a strip of C thinner than the rounding slots all along: at half feed, reported)
+                hot_v = hot_limit(lp)
+                for piece, hot in ([(lp, True)] if slot else hot_pieces(lp, hot_v, r)):
                     segs.append(Segment("finish", piece, "retract", slotting=hot))
-                    hot_pieces_n += hot
+                    hot_pieces_n += hot and not slot
                 pos = lp[-1]
         if hot_pieces_n:
             plan.notes.append(f"{hot_pieces_n} pieces of finishing loops at half feed, reported as slotting (their "

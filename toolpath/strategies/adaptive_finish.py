@@ -110,8 +110,9 @@ def start_on_edge(pts: NDArray[np.float64], xy: NDArray[np.float64], r: float) -
     return out[keep]
 
 
-def finish_loops(centres: Any, strip_mm: float, notes: list[str]) -> list[Any]:
-    """The polygons whose boundaries the finishing loops follow, in order, per piece of ``centres``.
+def finish_loops(centres: Any, strip_mm: float, notes: list[str]) -> list[tuple[Any, bool]]:
+    """The polygons whose boundaries the finishing loops follow, in order, per piece of ``centres``, each with
+    whether its loop slots (a strip of ``centres`` thinner than the last loop's rounding: :func:`_thin_parts`).
 
     Driving the tool into a sharp inside corner engages the whole arc of its circle facing the corner (90°
     in a right-angle corner: those points are within reach of that position only) plus the strip roughing
@@ -124,21 +125,42 @@ def finish_loops(centres: Any, strip_mm: float, notes: list[str]) -> list[Any]:
     walls keep a strip of at most ~``strip_mm``); where it would lose more than a tenth of the piece's area,
     that piece's loop keeps sharp corners.
     """
-    out: list[Any] = []
-    sharp = 0
+    out: list[tuple[Any, bool]] = []
+    sharp = slim = 0
     for poly in polygons_of(centres):
         for off_f, rad_f in _FINISH_STAGES:
             off, rad = off_f * strip_mm, rad_f * strip_mm
             base = poly.buffer(-off, quad_segs=16) if off > 0 else poly
             opened = base.buffer(-rad, quad_segs=16).buffer(rad, quad_segs=8) if rad > 0 else base
             if not opened.is_empty and opened.area >= 0.9 * base.area:  # necks thinner than 2 radius dropped
-                out.extend(polygons_of(opened))
+                out.extend((p, False) for p in polygons_of(opened))
+                if off == 0:
+                    thin = _thin_parts(base, opened, rad)
+                    slim += len(thin)
+                    out.extend((p, True) for p in thin)
             else:
-                out.extend(polygons_of(base))
+                out.extend((p, False) for p in polygons_of(base))
                 sharp += 1
     if sharp:
         notes.append(f"{sharp} finishing loops keep sharp corners (the rounded loop would lose > 10 % of the area)")
+    if slim:
+        notes.append(f"{slim} loops at half feed, reported as slotting, round strips of the centre domain thinner than "
+                     "the rounded loop (rings round islands, necks about the tool's width)")
     return out
+
+
+def _thin_parts(base: Any, opened: Any, rad: float) -> list[Any]:
+    """Pieces of ``base`` that its opening by ``rad`` drops and that are long: strips of the centre domain
+    narrower than ``2 rad`` (a ring round an island or a neck about the tool's width, where the wall's
+    material is within reach of those centres only), not the slivers of rounded corners. Following a strip's
+    boundary (both its sides) sweeps it."""
+    lost = base.difference(opened.buffer(0.05 * rad, quad_segs=8))
+    keep = []
+    for p in polygons_of(lost):
+        x0, y0, x1, y1 = p.bounds
+        if p.area > 0.5 * rad * rad and max(x1 - x0, y1 - y0) > 4.0 * rad:
+            keep.append(p)
+    return keep
 
 
 def finish_tips(centres: Any, strip_mm: float) -> list[NDArray[np.float64]]:

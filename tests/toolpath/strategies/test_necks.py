@@ -1,7 +1,7 @@
 """Adaptive clearing on random pockets with narrow necks (two rooms joined by a channel 1.05-2.5 tool
 diameters wide, at any angle, an island in a room or not), checked by simulation: no gouge, nothing reachable
-left, engagement measured along the path (p99 <= 1.25 x target on level moves but the entry; max <= 90 deg
-on them but the entry and the reported slotting fallback)."""
+left, engagement measured along the path (p99 <= 1.25 x target and max <= 90 deg on level moves but the entry
+and the reported slotting fallback, which a ring round an island about the tool's width is all along)."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def _property(region) -> None:  # noqa: ANN001
     tp, plan, tags, res = run(pocket, TOOL, params, cell=0.1)
     assert res.gouge_count == 0 and not res.rapid_cuts, (res.gouges[:3], region.wkt)
     assert res.uncut_area_mm2 < 1.0, (res.uncut[:3], region.wkt)
-    st_ = engagement_ok(tp, tags, pocket, TOOL, params, -2.0)
+    st_ = engagement_ok(tp, tags, pocket, TOOL, params, -2.0, p99_of_held=True)
     assert math.isfinite(st_["p99_deg"])
 
 
