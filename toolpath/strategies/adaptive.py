@@ -44,7 +44,7 @@ slices of those columns at the level's z.
 
 5. *Fallback*: where no pass can hold the engagement, trochoidal runs (full circles whose centres
    advance along a straight line with room for them, the pitch holding the target at the circle's front,
-   :func:`~toolpath.strategies.adaptive_finish.trochoid`; circles the raster counts over 1.25 x the target
+   :func:`~toolpath.strategies.adaptive_finish.trochoid`; circles the raster counts over the target
    go at half feed, reported as slotting); where there is no room for circles of 0.1 R
    (necks about the tool's width, slivers) the tool slots to each remaining piece at half feed. The plan's
    ``notes`` say which; a region too narrow for a helix is entered by a plunge at the plunge feed (noted).

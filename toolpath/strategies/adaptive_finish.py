@@ -132,6 +132,7 @@ def finish_loops(centres: Any, strip_mm: float, notes: list[str]) -> list[tuple[
     out: list[tuple[Any, bool]] = []
     sharp = slim = 0
     for poly in polygons_of(centres):
+        first = len(out)
         for off_f, rad_f in _FINISH_STAGES:
             off, rad = off_f * strip_mm, rad_f * strip_mm
             base = poly.buffer(-off, quad_segs=16) if off > 0 else poly
@@ -139,9 +140,11 @@ def finish_loops(centres: Any, strip_mm: float, notes: list[str]) -> list[tuple[
             if not opened.is_empty and opened.area >= 0.9 * base.area:  # necks thinner than 2 radius dropped
                 out.extend((p, False) for p in polygons_of(opened))
                 if off == 0:
+                    # the thin strips go first: a loop passing where one joins the rest found its material
+                    # uncut (105 deg measured at a ring's joint)
                     thin = _thin_parts(base, opened, rad)
                     slim += len(thin)
-                    out.extend((p, True) for p in thin)
+                    out[first:first] = [(p, True) for p in thin]
             else:
                 out.extend((p, False) for p in polygons_of(base))
                 sharp += 1
