@@ -8,7 +8,8 @@ from __future__ import annotations
 import math
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+import shapely
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from shapely import affinity
 from shapely.geometry import Point, box
@@ -46,9 +47,19 @@ def necked_pockets(draw):  # noqa: ANN001, ANN201
     return region if region.geom_type == "Polygon" else max(region.geoms, key=lambda p: p.area)
 
 
+def _topology(p) -> tuple[int, int]:  # noqa: ANN001
+    parts = shapely.get_parts(p)
+    return len(parts), sum(len(q.interiors) for q in parts)
+
+
 def _property(region) -> None:  # noqa: ANN001
     pocket = Pocket(region, 0.0, -2.0)
     params = AdaptiveParams(stepdown_mm=2.0, stepover_mm=0.1 * TOOL.diameter_mm)
+    # a ring round the island within the generator's safety tolerance of the tool's width (4.0039 mm drawn for
+    # the 4 mm tool): the tool fits by 2 um a side, the generator keeps it 5 um off the walls, the checker's
+    # reach counts the whole ring. Ambiguous at that tolerance: not drawn
+    r = TOOL.radius_mm
+    assume(_topology(region.buffer(-r)) == _topology(region.buffer(-(r + 2 * params.tolerance_mm))))
     tp, plan, tags, res = run(pocket, TOOL, params, cell=0.1)
     assert res.gouge_count == 0 and not res.rapid_cuts, (res.gouges[:3], region.wkt)
     assert res.uncut_area_mm2 < 1.0, (res.uncut[:3], region.wkt)
