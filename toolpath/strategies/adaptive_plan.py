@@ -55,6 +55,7 @@ _HOT_FRACTION = 0.72
 #: counts a trochoid 5-20 deg low: 54 counted, 56-61 measured where a neck opens out; under 46 counted, 54-58
 #: measured at another; 1.25 let 1 % of random necked pockets pass the p99 bar)
 _TROCH_OVER = 1.0
+_STRAIT_CELLS = 3.0  # finishing loops in strips of C narrower than twice this many cells are held to the target
 
 
 def _circle_count(radius_mm: float, cell_mm: float) -> int:
@@ -290,16 +291,18 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
     slots = trochs = hot_trochs = 0
     hot_count = math.ceil(_HOT_FRACTION * 90.0 / 360.0 * kk)
 
-    def hot_limit(xy: NDArray[np.float64], over: float | None = None) -> NDArray[np.bool_]:
+    def hot_limit(xy: NDArray[np.float64], over: float | None = None,
+                  strait: NDArray[np.bool_] | None = None) -> NDArray[np.bool_]:
         """Per vertex of a fixed path, whether the move to it passes the hot count (clearing ``mat`` on the way);
         on a path smaller than the tool's radius across (a loop round a tip of C a few cells wide, which the
-        raster cannot follow: 57-71 deg counted where 91 was measured), whether it passes the target. With
-        ``over``, whether it passes that count."""
+        raster cannot follow: 57-71 deg counted where 91 was measured), or at the vertices marked in ``strait``,
+        whether it passes the target. With ``over``, whether it passes that count."""
         got = path_engagement_kernel(mat, x0, y0, cell, np.ascontiguousarray(xy), r, cs, sn, 2.0 * cell)
         if over is not None:
             return got > over
         tiny = float(np.max(np.ptp(xy, axis=0))) < r
-        return got >= (target if tiny else hot_count)
+        hot = got >= (target if tiny else hot_count)
+        return hot if strait is None else hot | (strait & (got >= target))
 
     left_cells = np.count_nonzero(mat == 1)
     if left_cells and params.finish and left_cells * cell * cell < ae * r and not np.any(allowed[mat == 1]):
@@ -393,6 +396,10 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
             segs.append(Segment("slot", q, link))
             pos = q
         hot_pieces_n = 0
+        # strips of C under 2 x _STRAIT_CELLS cells wide (a neck's dead end), where the raster's count of a loop
+        # ran 30+ deg low (98.5 measured at a dead end): loops there are judged against the target
+        w_s = _STRAIT_CELLS * cell
+        roomy_c = centres.buffer(-w_s, quad_segs=8).buffer(w_s, quad_segs=8)
         for loop, slot in finish_loops(centres, strip, plan.notes):
             rings = [ring_coords(loop.exterior, ccw=climb)] + [ring_coords(i, ccw=not climb) for i in loop.interiors]
             for lp in rings:
@@ -403,7 +410,7 @@ def plan_adaptive_2d(pocket: Pocket, tool: Tool, params: AdaptiveParams) -> Adap
                 # where the raster says the loop passes the maximum (a piece of C too small for passes, a
                 # corner left full), that part is cut at half feed and reported as slotting
                 # (a loop round a strip of C thinner than the rounding slots all along: at half feed, reported)
-                hot_v = hot_limit(lp)
+                hot_v = hot_limit(lp, strait=shapely.distance(shapely.points(lp), roomy_c) > w_s)
                 for piece, hot in ([(lp, True)] if slot else hot_pieces(lp, hot_v, r)):
                     segs.append(Segment("finish", piece, "retract", slotting=hot))
                     hot_pieces_n += hot and not slot
