@@ -12,7 +12,7 @@ nearly full (:data:`LOOP_FULL`: drain the segments, grow ``alive`` if asked, cal
 
 1. the live candidate nearest to the tool (its circle of radius ``probe_r`` meets material of value 1)
    is taken; dead candidates met on the way are dropped;
-2. a pass (:func:`~toolpath.kernels.engagement.adaptive_pass_kernel`) starts there with the material on
+2. a pass (:func:`~toolpath.kernels.adaptive_pass.adaptive_pass_kernel`) starts there with the material on
    the chosen side; when it is shorter than two points or removes fewer than ``min_removed`` cells, it
    is undone (cells restored from ``mat0``) and the candidates within ``0.75 r`` of its start are dropped;
 3. otherwise the straight link from the tool's position is checked against the material as it was
@@ -42,15 +42,12 @@ from numba import njit
 from numpy.typing import NDArray
 from scipy.ndimage import distance_transform_edt
 
+from .adaptive_pass import adaptive_pass_kernel, adaptive_pass_reference, link_is_clear_kernel, link_is_clear_reference
 from .engagement import (
-    adaptive_pass_kernel,
-    adaptive_pass_reference,
     clear_capsule_kernel,
     clear_capsule_reference,
     engagement_many_kernel,
     engagement_many_reference,
-    link_is_clear_kernel,
-    link_is_clear_reference,
     material_direction_kernel,
     material_direction_reference,
 )

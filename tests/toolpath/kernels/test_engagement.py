@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
+from toolpath.kernels import adaptive_pass as P
 from toolpath.kernels import engagement as K
 from toolpath.kernels.raster import fill_kernel, fill_reference, polygon_edges, rasterize
 
@@ -46,7 +47,7 @@ def test_engagement_and_clear_match_reference(seed, cx, cy, r):
     allowed = np.ones_like(mat)
     allowed[:, 50:] = 0
     la = (mat, allowed, 0.0, 0.0, CELL, cx, cy, cx + 1.0, cy + 0.5, r, cs, sn, 20)
-    assert K.link_is_clear_kernel(*la) == K.link_is_clear_reference(*la)
+    assert P.link_is_clear_kernel(*la) == P.link_is_clear_reference(*la)
 
 
 def test_engagement_of_a_straight_side_cut_is_arccos():
@@ -84,7 +85,7 @@ def test_adaptive_pass_matches_reference(seed, heading):
     cs, sn = K.circle_samples(120)
     px, py = cx + 0.5, cy
     outs = []
-    for fn in (K.adaptive_pass_kernel, K.adaptive_pass_reference):
+    for fn in (P.adaptive_pass_kernel, P.adaptive_pass_reference):
         m = mat.copy()
         xy, e, log = np.zeros((40, 2)), np.zeros(40, np.int64), np.zeros(m.size, np.int64)
         own = np.full(m.shape + (2,), np.nan, np.float32)
@@ -111,7 +112,7 @@ def test_pass_undo_log_restores_the_raster():
     before = mat.copy()
     cs, sn = K.circle_samples(120)
     xy, e, log = np.zeros((30, 2)), np.zeros(30, np.int64), np.zeros(mat.size, np.int64)
-    _, _, removed = K.adaptive_pass_kernel(mat, np.ones_like(mat), 0.0, 0.0, cell, r, cs, sn, 3.5, 3.0, 1.57,
+    _, _, removed = P.adaptive_pass_kernel(mat, np.ones_like(mat), 0.0, 0.0, cell, r, cs, sn, 3.5, 3.0, 1.57,
                                            0.1, 0.02, 12, 16, 1, -1.0, 5, xy, e, log,
                                            np.full(mat.shape + (2,), np.nan, np.float32))
     assert removed > 0 and not np.array_equal(mat, before)
