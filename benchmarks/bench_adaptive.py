@@ -188,7 +188,8 @@ class Figures:
 
 
 def _swept(tp: Toolpath, tool: Tool, z: float) -> Any:
-    """Area swept by the tool on the level moves; arcs followed along the arc (chords every <= 0.05 mm)."""
+    """Area swept by the tool on the level moves, and its disc where a move down ends at the level (a plunge
+    followed by a retract cuts that disc); arcs followed along the arc (chords every <= 0.05 mm)."""
     from sim.engagement import sample_moves
 
     a = tp.starts()
@@ -203,6 +204,8 @@ def _swept(tp: Toolpath, tool: Tool, z: float) -> Any:
         first = np.r_[True, mv[1:] != mv[:-1]]
         prev[first] = a[mv[first], :2]
         parts.append(np.stack([prev[keep], pts[keep, :2]], axis=1))
+    down = (np.abs(tp.xyz[:, 2] - z) < 1e-6) & (a[:, 2] > z + 1e-6) & (tp.kind != MoveKind.RAPID)
+    parts.append(np.stack([tp.xyz[down, :2], tp.xyz[down, :2] + 1e-9], axis=1))
     segs = shapely.linestrings(np.concatenate(parts))
     return shapely.union_all(shapely.buffer(segs, tool.radius_mm, quad_segs=16))
 
