@@ -39,7 +39,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from numba import boolean, int64, njit
 from numpy.typing import NDArray
 
 from .offset_base import KEEP_EPS_MM, MIN_RING_AREA_MM2, SNAP_MM, _grid, _grow, _prep
@@ -50,7 +50,8 @@ from .offset_trim import _rings
 __all__ = ["KEEP_EPS_MM", "SNAP_MM", "MIN_RING_AREA_MM2", "offset_rings_kernel"]
 
 
-@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
+@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True,
+      locals=dict(cnt=int64, n=int64, no=int64, nch=int64, x=int64, open_=boolean))
 def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: float, act: NDArray[np.bool_],
             caps: NDArray[np.float64]
             ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64], NDArray[np.int64],
@@ -112,6 +113,7 @@ def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: fl
     pv = np.empty(cnt, np.int64)
     rs = np.zeros(starts.shape[0], np.int64)
     n = 0
+    rr, fx, fy = 0.0, 0.0, 0.0
     for q in range(starts.shape[0] - 1):
         b = n
         a, z = starts[q], starts[q + 1]
@@ -213,7 +215,7 @@ def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: fl
 
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", locals=dict(npt=int64, nr=int64))
 def offset_rings_kernel(
     xy: NDArray[np.float64], starts: NDArray[np.int64], distances_mm: NDArray[np.float64], tolerance_mm: float
 ) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]]:
@@ -267,6 +269,7 @@ def offset_rings_kernel(
         c = max(0.25 * (abs(d) + tolerance_mm), base)
         if not 0.5 * c <= geo[2] <= 2.0 * c:
             geo, cs, ids = _grid(e, c)
+        o, s, mark = pts, starts, act  # typed before the loop (one pass of type inference fewer)
         for _ in range(2):
             caps, cp, cst, nxt, pf, po = _chains(e, starts, d, tolerance_mm, act, caps)
             mark = np.zeros(2 * m, np.bool_)

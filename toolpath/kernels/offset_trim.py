@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from numba import boolean, int64, njit
 from numpy.typing import NDArray
 
 from .offset_base import KEEP_EPS_MM
@@ -15,7 +15,8 @@ from .offset_base import KEEP_EPS_MM
 __all__: list[str] = []
 
 
-@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
+@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True,
+      locals=dict(crossings=int64))
 def _keep(px: float, py: float, e: NDArray[np.float64], caps: NDArray[np.float64], thr: float, sg: float,
           geo: NDArray[np.float64], cs: NDArray[np.int64], ids: NDArray[np.int64], reach: float, hint: int) -> int:
     """-1 when (px, py) is outside every edge's flattened offset and on the asked side (``sg < 0``: inside);
@@ -126,7 +127,8 @@ def _tag(row: NDArray[np.float64], po: NDArray[np.int64], nxt: NDArray[np.int64]
     return (v if caps[v, 0] > 0 else -1), 0
 
 
-@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
+@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True,
+      locals=dict(fail=boolean, p=int64, nrp=int64, nrun=int64))
 def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int64], pf: NDArray[np.int64],
            po: NDArray[np.int64], sp: NDArray[np.float64], e: NDArray[np.float64], caps: NDArray[np.float64],
            d: float, tol: float, mark: NDArray[np.bool_], geo: NDArray[np.float64], cs: NDArray[np.int64],
