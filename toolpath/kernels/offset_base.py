@@ -54,7 +54,9 @@ def _argsort(a: NDArray[np.float64]) -> NDArray[np.int64]:
         lo = min(lo, a[i])
         hi = max(hi, a[i])
     w = (hi - lo) / n if hi > lo else 1.0
-    cnt = np.zeros(n + 1, np.int64)
+    cnt = np.empty(n + 1, np.int64)  # np.empty and loops, not np.zeros: one numpy overload fewer to compile
+    for i in range(n + 1):
+        cnt[i] = 0
     b = np.empty(n, np.int64)
     for i in range(n):
         b[i] = min(n - 1, int((a[i] - lo) / w))
@@ -94,7 +96,9 @@ def _grid(e: NDArray[np.float64], c: float) -> tuple[NDArray[np.float64], NDArra
     nx = int((x1 - x0) / c) + 1
     ny = int((y1 - y0) / c) + 1
     span = np.empty((m, 4), np.int64)
-    cs = np.zeros(nx * ny + 1, np.int64)
+    cs = np.empty(nx * ny + 1, np.int64)
+    for i in range(nx * ny + 1):
+        cs[i] = 0
     for k in range(m):
         span[k, 0] = int((min(e[k, 0], e[k, 2]) - x0) / c)
         span[k, 1] = int((max(e[k, 0], e[k, 2]) - x0) / c)
@@ -103,9 +107,10 @@ def _grid(e: NDArray[np.float64], c: float) -> tuple[NDArray[np.float64], NDArra
         for iy in range(span[k, 2], span[k, 3] + 1):
             for ix in range(span[k, 0], span[k, 1] + 1):
                 cs[iy * nx + ix + 1] += 1
+    fill = np.empty(nx * ny, np.int64)
     for i in range(nx * ny):
         cs[i + 1] += cs[i]
-    fill = cs[:-1].copy()
+        fill[i] = cs[i]
     ids = np.empty(cs[-1], np.int64)
     for k in range(m):
         for iy in range(span[k, 2], span[k, 3] + 1):
@@ -118,11 +123,20 @@ def _grid(e: NDArray[np.float64], c: float) -> tuple[NDArray[np.float64], NDArra
 
 
 @njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
-def _prep(xy: NDArray[np.float64], starts: NDArray[np.int64]) -> NDArray[np.float64]:
+def _prep(xy: NDArray[np.float64], starts: NDArray[np.int64]
+          ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_], float]:
     """Per edge (M, 13): x0, y0, x1, y1, unit right normal (nx, ny), normal of the previous edge, turn at
-    the start vertex (rad, left positive), its cosine and sine, next and previous vertex of the ring."""
+    the start vertex (rad, left positive), its cosine and sine, next and previous vertex of the ring; and
+    the kernel's buffers of vertex arcs (M, 5), no arc yet (n = 0), and of active features (2M,), unset
+    (allocated here, not in the kernel: numpy overloads called from the kernel are compiled again); and the
+    smallest cell of the kernel's edge grid, mm: a quarter of the reach of the keep-test, at least 1/48 of
+    the extent, about two edges per cell (the kernel rebuilds the grid when the reach has moved by more
+    than a factor of two)."""
     m = xy.shape[0]
     e = np.empty((m, 13))
+    caps = np.empty((m, 5))
+    for i in range(m):
+        caps[i, 0] = 0.0
     for q in range(starts.shape[0] - 1):
         s, t = starts[q], starts[q + 1]
         for i in range(s, t):
@@ -147,7 +161,13 @@ def _prep(xy: NDArray[np.float64], starts: NDArray[np.int64]) -> NDArray[np.floa
                 th = math.atan2(e[p, 6] * e[q, 5] - e[p, 7] * e[q, 4], e[p, 6] * e[q, 4] + e[p, 7] * e[q, 5])
                 e[i, 8] = math.copysign(math.pi, th - e[p, 8] - e[q, 8])
                 e[i, 9], e[i, 10] = -1.0, 0.0
-    return e
+    x0, y0, x1, y1 = np.inf, np.inf, -np.inf, -np.inf
+    for i in range(m):
+        x0, y0, x1, y1 = min(x0, xy[i, 0]), min(y0, xy[i, 1]), max(x1, xy[i, 0]), max(y1, xy[i, 1])
+    w = max(x1 - x0, 1e-9)
+    ht = max(y1 - y0, 1e-9)
+    base = max(math.sqrt(w * ht / (2 * m + 8)), max(w, ht) / 48.0)
+    return e, caps, np.empty(2 * m, np.bool_), base
 
 
 # ---------------------------------------------------------------------------------------------------

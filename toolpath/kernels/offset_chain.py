@@ -100,7 +100,8 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
     out = np.empty((rp.shape[0] + 1, 2))
     vt = np.empty((rp.shape[0] + 1, 3), np.int64)
     fin = np.empty((rp.shape[0] + 16, 2))
-    ors = np.zeros(nrun + 1, np.int64)
+    ors = np.empty(nrun + 1, np.int64)
+    ors[0] = 0
     nf = np.int64(0)  # not a literal: one compiled signature of _emit
     nr = 0
     unclosed = 0
@@ -113,7 +114,9 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
     xs = np.empty(nrun)
     for c in range(nrun):
         xs[c] = xs0[xo[c]]
-    used = np.zeros(nrun, np.bool_)
+    used = np.empty(nrun, np.bool_)
+    for c in range(nrun):
+        used[c] = False
     for c in range(nrun):
         if used[c]:
             continue

@@ -98,7 +98,7 @@ def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: fl
     # successor's first point needs this vertex's last); every other raw segment is inactive, and a
     # segment across a vertex left out is the moved edge of a vertex whose successor is left out: inactive
     # too (were it active, the successor would be written)
-    need = np.zeros(m, np.bool_)
+    need = np.empty(m, np.bool_)  # every vertex is on a ring: all set below
     for q in range(starts.shape[0] - 1):
         a, z = starts[q], starts[q + 1]
         for i in range(a, z):
@@ -111,7 +111,8 @@ def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: fl
                 cnt += max(2, int(caps[i, 0]))
     pts = np.empty((cnt, 2))
     pv = np.empty(cnt, np.int64)
-    rs = np.zeros(starts.shape[0], np.int64)
+    rs = np.empty(starts.shape[0], np.int64)
+    rs[0] = 0
     n = 0
     rr, fx, fy = 0.0, 0.0, 0.0
     for q in range(starts.shape[0] - 1):
@@ -157,7 +158,8 @@ def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: fl
     nxt = np.empty(2 * npts + 1, np.int64)
     pf = np.empty(2 * npts + 1, np.int64)
     po = np.empty(2 * npts + 1, np.int64)
-    cst = np.zeros(npts + 2, np.int64)
+    cst = np.empty(npts + 2, np.int64)
+    cst[0] = 0
     no, nch = 0, 0
     for q in range(rs.shape[0] - 1):
         a = rs[q]
@@ -241,22 +243,14 @@ def offset_rings_kernel(
     ring_level : ndarray of shape (Q,), int64
         Index into ``distances_mm`` of each ring.
     """
-    e = _prep(xy, starts)
+    # numpy overloads and min/max called here are compiled once more (other flags than in the inner
+    # functions): buffers are made by _prep, which also gives the smallest cell of the edge grid (base)
+    e, caps, act, base = _prep(xy, starts)  # act: set at the first level (full); caps: updated by _chains
     m = e.shape[0]
-    pts = np.empty((max(16, 4 * xy.shape[0]), 2))
-    lv = np.zeros((16, 2))  # ring starts, ring levels (exact in float64)
+    pts = np.empty((4 * m + 16, 2))
+    lv = np.empty((16, 2))  # ring starts, ring levels (exact in float64)
     npt = 0
     nr = 0
-    act = np.zeros(2 * m, np.bool_)  # set at the first level (full)
-    caps = np.zeros((m, 5))  # vertex arcs, updated per level by _chains
-    # cell of the edge grid: a quarter of the reach of the keep-test, at least 1/48 of the extent, about two
-    # edges per cell; rebuilt when the reach has moved by more than a factor of two
-    x0, y0, x1, y1 = np.inf, np.inf, -np.inf, -np.inf
-    for i in range(m):
-        x0, y0, x1, y1 = min(x0, xy[i, 0]), min(y0, xy[i, 1]), max(x1, xy[i, 0]), max(y1, xy[i, 1])
-    w = max(x1 - x0, 1e-9)
-    ht = max(y1 - y0, 1e-9)
-    base = max(math.sqrt(w * ht / (2 * m + 8)), max(w, ht) / 48.0)
     geo, cs, ids = _grid(e, base)
     for k in range(distances_mm.shape[0]):
         d = distances_mm[k]
@@ -266,15 +260,16 @@ def offset_rings_kernel(
         if full:
             for i in range(2 * m):
                 act[i] = True
-        c = max(0.25 * (abs(d) + tolerance_mm), base)
+        c = 0.25 * (abs(d) + tolerance_mm)
+        if base > c:  # c = max(c, base)
+            c = base
         if not 0.5 * c <= geo[2] <= 2.0 * c:
             geo, cs, ids = _grid(e, c)
         o, s, mark = pts, starts, act  # typed before the loop (one pass of type inference fewer)
         for _ in range(2):
             caps, cp, cst, nxt, pf, po = _chains(e, starts, d, tolerance_mm, act, caps)
-            mark = np.zeros(2 * m, np.bool_)
             sp = _crossings(cp, nxt, pf, e, caps, d, tolerance_mm)
-            rp, rarc, runs, fail = _rings(cp, cst, nxt, pf, po, sp, e, caps, d, tolerance_mm, mark, geo, cs, ids)
+            rp, rarc, runs, fail, mark = _rings(cp, cst, nxt, pf, po, sp, e, caps, d, tolerance_mm, geo, cs, ids)
             o, s, unclosed = _chain(rp, rarc, runs, e, d, tolerance_mm)
             if full or not (fail or unclosed > 0):
                 break
@@ -298,4 +293,8 @@ def offset_rings_kernel(
     for q in range(nr):
         rs[q + 1] = int(lv[q + 1, 0])
         lvl[q] = int(lv[q, 1])
-    return pts[:npt].copy(), rs, lvl
+    out = np.empty((npt, 2))
+    for i in range(npt):
+        out[i, 0] = pts[i, 0]
+        out[i, 1] = pts[i, 1]
+    return out, rs, lvl

@@ -131,16 +131,16 @@ def _tag(row: NDArray[np.float64], po: NDArray[np.int64], nxt: NDArray[np.int64]
       locals=dict(fail=boolean, p=int64, nrp=int64, nrun=int64))
 def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int64], pf: NDArray[np.int64],
            po: NDArray[np.int64], sp: NDArray[np.float64], e: NDArray[np.float64], caps: NDArray[np.float64],
-           d: float, tol: float, mark: NDArray[np.bool_], geo: NDArray[np.float64], cs: NDArray[np.int64],
-           ids: NDArray[np.int64]) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64], bool]:
+           d: float, tol: float, geo: NDArray[np.float64], cs: NDArray[np.int64], ids: NDArray[np.int64]
+           ) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64], bool, NDArray[np.bool_]]:
     """Kept runs of the raw chains: points (P, 2), each run as (start, end (exclusive), arc and crossing flag
     of its first point, arc and crossing flag of its last point) (see :func:`_tag`; the arc of every other
     point is ``rarc``), and whether a run at an open chain's end was kept (the chains missed a feature:
-    recompute with all). The features of kept runs are set in ``mark``.
+    recompute with all), and the features of kept runs (``mark``, (2M,)).
 
     Returns
     -------
-    rp, rarc, runs (R, 6), fail
+    rp, rarc, runs (R, 6), fail, mark
     """
     r = abs(d)
     thr = max(r - KEEP_EPS_MM, 0.0)
@@ -153,6 +153,9 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
     rseg = np.empty(npt + 2 * ns + nch + 16, np.int64)
     rarc = np.empty(npt + 2 * ns + nch + 16, np.int64)
     runs = np.empty((ns + nch + 1, 6), np.int64)
+    mark = np.empty(2 * e.shape[0], np.bool_)
+    for i in range(mark.shape[0]):
+        mark[i] = False
     nrun = 0
     nrp = 0
     p = 0
@@ -246,4 +249,4 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
             runs[nrun, 0], runs[nrun, 1], runs[nrun, 2] = beg, nrp, ta
             runs[nrun, 3], runs[nrun, 4], runs[nrun, 5] = tf, ua, uf
             nrun += 1
-    return rp, rarc, runs[:nrun], fail
+    return rp, rarc, runs[:nrun], fail, mark
