@@ -87,12 +87,18 @@ def _grid(e: NDArray[np.float64], c: float) -> tuple[NDArray[np.float64], NDArra
     """Uniform grid of cell ``c`` (mm) over the boxes of segments ``e[:, :4]`` (x0, y0, x1, y1):
     ``(x0, y0, cell, nx, ny)``, CSR starts and segment ids."""
     m = e.shape[0]
-    x0, y0, x1, y1 = np.inf, np.inf, -np.inf, -np.inf
+    x0 = np.inf
+    y0 = np.inf
+    x1 = -np.inf
+    y1 = -np.inf
     for k in range(m):
         x0, y0 = min(x0, e[k, 0], e[k, 2]), min(y0, e[k, 1], e[k, 3])
         x1, y1 = max(x1, e[k, 0], e[k, 2]), max(y1, e[k, 1], e[k, 3])
     if m == 0:  # one empty cell (no segment: every feature of a level inactive)
-        x0, y0, x1, y1 = 0.0, 0.0, 0.0, 0.0
+        x0 = 0.0
+        y0 = 0.0
+        x1 = 0.0
+        y1 = 0.0
     nx = int((x1 - x0) / c) + 1
     ny = int((y1 - y0) / c) + 1
     span = np.empty((m, 4), np.int64)
@@ -118,7 +124,11 @@ def _grid(e: NDArray[np.float64], c: float) -> tuple[NDArray[np.float64], NDArra
                 ids[fill[iy * nx + ix]] = k
                 fill[iy * nx + ix] += 1
     geo = np.empty(5)
-    geo[0], geo[1], geo[2], geo[3], geo[4] = x0, y0, c, nx, ny
+    geo[0] = x0
+    geo[1] = y0
+    geo[2] = c
+    geo[3] = nx
+    geo[4] = ny
     return geo, cs, ids
 
 
@@ -144,7 +154,10 @@ def _prep(xy: NDArray[np.float64], starts: NDArray[np.int64]
             ex = xy[j, 0] - xy[i, 0]
             ey = xy[j, 1] - xy[i, 1]
             ln = math.hypot(ex, ey)
-            e[i, 0], e[i, 1], e[i, 2], e[i, 3] = xy[i, 0], xy[i, 1], xy[j, 0], xy[j, 1]
+            e[i, 0] = xy[i, 0]
+            e[i, 1] = xy[i, 1]
+            e[i, 2] = xy[j, 0]
+            e[i, 3] = xy[j, 1]
             e[i, 4], e[i, 5] = ey / ln, -ex / ln
             e[i, 11] = j
         for i in range(s, t):
@@ -161,9 +174,15 @@ def _prep(xy: NDArray[np.float64], starts: NDArray[np.int64]
                 th = math.atan2(e[p, 6] * e[q, 5] - e[p, 7] * e[q, 4], e[p, 6] * e[q, 4] + e[p, 7] * e[q, 5])
                 e[i, 8] = math.copysign(math.pi, th - e[p, 8] - e[q, 8])
                 e[i, 9], e[i, 10] = -1.0, 0.0
-    x0, y0, x1, y1 = np.inf, np.inf, -np.inf, -np.inf
+    x0 = np.inf
+    y0 = np.inf
+    x1 = -np.inf
+    y1 = -np.inf
     for i in range(m):
-        x0, y0, x1, y1 = min(x0, xy[i, 0]), min(y0, xy[i, 1]), max(x1, xy[i, 0]), max(y1, xy[i, 1])
+        x0 = min(x0, xy[i, 0])
+        y0 = min(y0, xy[i, 1])
+        x1 = max(x1, xy[i, 0])
+        y1 = max(y1, xy[i, 1])
     w = max(x1 - x0, 1e-9)
     ht = max(y1 - y0, 1e-9)
     base = max(math.sqrt(w * ht / (2 * m + 8)), max(w, ht) / 48.0)
@@ -235,7 +254,10 @@ def _meet(c1: int, c2: int, px: float, py: float, e: NDArray[np.float64], caps: 
         if dd > 0 and h2 >= 0:
             h = math.sqrt(h2 / dd)
             mx, my = ux + 0.5 * wx, uy + 0.5 * wy
-            x0, y0, x1, y1 = mx - h * wy, my + h * wx, mx + h * wy, my - h * wx
+            x0 = mx - h * wy
+            y0 = my + h * wx
+            x1 = mx + h * wy
+            y1 = my - h * wx
             nc = 2
     elif a1 or a2:
         ca, cl = (c1, c2) if a1 else (c2, c1)
@@ -255,7 +277,10 @@ def _meet(c1: int, c2: int, px: float, py: float, e: NDArray[np.float64], caps: 
     else:
         ax, ay, bx, by = _line(c1, e, d)
         qx, qy, sx, sy = _line(c2, e, d)
-        rx, ry, sx, sy = bx - ax, by - ay, sx - qx, sy - qy
+        rx = bx - ax
+        ry = by - ay
+        sx = sx - qx
+        sy = sy - qy
         den = rx * sy - ry * sx
         if den != 0:
             t = ((qx - ax) * sy - (qy - ay) * sx) / den
@@ -279,7 +304,10 @@ def _gap(c1: int, c2: int, e: NDArray[np.float64], caps: NDArray[np.float64], d:
     a1 = c1 % 2 == 0 and caps[c1 // 2, 0] > 0
     a2 = c2 % 2 == 0 and caps[c2 // 2, 0] > 0
     if a1 and a2:
-        ux, uy, wx, wy = e[c1 // 2, 0], e[c1 // 2, 1], e[c2 // 2, 0], e[c2 // 2, 1]
+        ux = e[c1 // 2, 0]
+        uy = e[c1 // 2, 1]
+        wx = e[c2 // 2, 0]
+        wy = e[c2 // 2, 1]
         g = math.hypot(wx - ux, wy - uy) - 2.0 * r
         mx, my = 0.5 * (ux + wx), 0.5 * (uy + wy)
     elif a1 or a2:
@@ -318,7 +346,11 @@ def _exact(px: float, py: float, fi: int, fj: int, e: NDArray[np.float64], caps:
     bx, by, bd = _meet(ci, cj, px, py, e, caps, d)
     if bd < lim * lim:
         return bx, by, ci, cj  # the primitives under the crossing meet near it
-    bx, by, bi, bj, bd = px, py, ci, cj, lim * lim
+    bx = px
+    by = py
+    bi = ci
+    bj = cj
+    bd = lim * lim
     # the primitives before and after ci and cj along their rings
     pvi = ci - 1 if ci % 2 == 1 else 2 * int(e[ci // 2, 12]) + 1
     nxi = ci + 1 if ci % 2 == 0 else 2 * int(e[ci // 2, 11])
@@ -333,7 +365,11 @@ def _exact(px: float, py: float, fi: int, fj: int, e: NDArray[np.float64], caps:
             continue  # primitives next to each other meet only at their shared end
         x, y, dd = _meet(p, q, px, py, e, caps, d)
         if dd < bd:
-            bx, by, bi, bj, bd = x, y, p, q, dd
+            bx = x
+            by = y
+            bi = p
+            bj = q
+            bd = dd
     if bd == lim * lim:  # no meeting: a neck just closing, the flattened curves cross in its gap
         x, y, ok = _gap(min(ci, cj), max(ci, cj), e, caps, d, tol)
         if ok and (x - px) ** 2 + (y - py) ** 2 < bd:

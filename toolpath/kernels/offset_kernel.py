@@ -91,7 +91,11 @@ def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: fl
                 sh = math.sin(h)
                 c2 = ch * ch - sh * sh
                 s2 = 2.0 * sh * ch
-            caps[k, 0], caps[k, 1], caps[k, 2], caps[k, 3], caps[k, 4] = n, ch, sh, c2, s2
+            caps[k, 0] = n
+            caps[k, 1] = ch
+            caps[k, 2] = sh
+            caps[k, 3] = c2
+            caps[k, 4] = s2
     sg = 1.0 if d > 0 else -1.0
     # a vertex's raw points are written when a segment of an active feature ends there (its arc, the moved
     # edge leaving it, the moved edge arriving) or its successor's are (the duplicate test of the

@@ -54,7 +54,10 @@ def _keep(px: float, py: float, e: NDArray[np.float64], caps: NDArray[np.float64
             # the cap of its start vertex (the circumscribed polygon of its arc, within the arc's sector)?
             k = hint if w < 0 else ids[q]
             while True:  # one pass; break = not inside
-                x0, y0, x1, y1 = e[k, 0], e[k, 1], e[k, 2], e[k, 3]
+                x0 = e[k, 0]
+                y0 = e[k, 1]
+                x1 = e[k, 2]
+                y1 = e[k, 3]
                 nc = int(caps[k, 0])
                 big = thr / caps[k, 1] if nc > 0 else thr
                 if (min(x0, x1) - px > big or px - max(x0, x1) > big or min(y0, y1) - py > big
@@ -183,14 +186,20 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
                 x1, y1 = pts[a, 0], pts[a, 1]
                 rp[nrp, 2], rp[nrp, 3] = x1, y1
                 x2, y2 = x1, y1
-                ta, tf, ua, uf = va, 0, va, 0
+                ta = va
+                tf = 0
+                ua = va
+                uf = 0
             else:
                 k1 = k0 + k - (0 if closed else 1)
                 k2 = k0 + ((k + 1) % kn if closed else k)
                 wrap = closed and k + 1 >= kn
                 if k1 >= k0:
                     s1 = int(sp[k1, 0])
-                    x1, y1, rp[nrp, 2], rp[nrp, 3] = sp[k1, 2], sp[k1, 3], sp[k1, 6], sp[k1, 7]
+                    x1 = sp[k1, 2]
+                    y1 = sp[k1, 3]
+                    rp[nrp, 2] = sp[k1, 6]
+                    rp[nrp, 3] = sp[k1, 7]
                     ta, tf = _tag(sp[k1], po, nxt, caps)
                 else:
                     s1 = a
@@ -223,7 +232,10 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
                     if j == s2:
                         break
             if x2 != rp[nrp - 1, 0] or y2 != rp[nrp - 1, 1] or (closed and kn == 0):
-                rp[nrp, 0], rp[nrp, 1], rp[nrp, 2], rp[nrp, 3] = x2, y2, x2, y2
+                rp[nrp, 0] = x2
+                rp[nrp, 1] = y2
+                rp[nrp, 2] = x2
+                rp[nrp, 3] = y2
                 rseg[nrp] = -1
                 nrp += 1
             if nrp - beg < 2:
