@@ -49,14 +49,14 @@ def _argsort(a: NDArray[np.float64]) -> NDArray[np.int64]:
     idx = np.empty(n, np.int64)
     if n == 0:
         return idx
+    cnt = np.empty(n + 1, np.int64)  # np.empty and loops, not np.zeros: one numpy overload fewer to compile
+    cnt[n] = 0
     lo, hi = a[0], a[0]
     for i in range(n):
         lo = min(lo, a[i])
         hi = max(hi, a[i])
-    w = (hi - lo) / n if hi > lo else 1.0
-    cnt = np.empty(n + 1, np.int64)  # np.empty and loops, not np.zeros: one numpy overload fewer to compile
-    for i in range(n + 1):
         cnt[i] = 0
+    w = (hi - lo) / n if hi > lo else 1.0
     b = np.empty(n, np.int64)
     for i in range(n):
         b[i] = min(n - 1, int((a[i] - lo) / w))
@@ -92,8 +92,9 @@ def _grid(e: NDArray[np.float64], c: float) -> tuple[NDArray[np.float64], NDArra
     x1 = -np.inf
     y1 = -np.inf
     for k in range(m):
-        x0, y0 = min(x0, e[k, 0], e[k, 2]), min(y0, e[k, 1], e[k, 3])
-        x1, y1 = max(x1, e[k, 0], e[k, 2]), max(y1, e[k, 1], e[k, 3])
+        # min/max of two (a min/max of three values is one more numba overload to compile)
+        x0, y0 = min(min(x0, e[k, 0]), e[k, 2]), min(min(y0, e[k, 1]), e[k, 3])
+        x1, y1 = max(max(x1, e[k, 0]), e[k, 2]), max(max(y1, e[k, 1]), e[k, 3])
     if m == 0:  # one empty cell (no segment: every feature of a level inactive)
         x0 = 0.0
         y0 = 0.0
@@ -397,7 +398,7 @@ def _arc(v: int, a0: float, a1: float, e: NDArray[np.float64], d: float, tol: fl
         a1 = abs(e[v, 8])
     if (a1 - a0) * r <= 1e-9:
         return out, no
-    n = max(1, int(math.ceil((a1 - a0) / (2.0 * math.acos(r / (r + tol))) - 1e-12)))
+    n = max(1, math.ceil((a1 - a0) / (2.0 * math.acos(r / (r + tol))) - 1e-12))
     h = 0.5 * (a1 - a0) / n
     sg = 1.0 if d > 0 else -1.0
     t = 1.0 if e[v, 8] > 0 else -1.0

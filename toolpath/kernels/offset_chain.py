@@ -112,10 +112,9 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
         ys0[c] = rp[rb[c], 1]
     xo = _argsort(xs0)
     xs = np.empty(nrun)
-    for c in range(nrun):
-        xs[c] = xs0[xo[c]]
     used = np.empty(nrun, np.bool_)
     for c in range(nrun):
+        xs[c] = xs0[xo[c]]
         used[c] = False
     for c in range(nrun):
         if used[c]:

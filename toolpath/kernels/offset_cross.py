@@ -169,7 +169,7 @@ def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64], pf: NDArray[np.
         x1 = max(x1, bb[k, 2])
         y1 = max(y1, bb[k, 3])
     w, ht = (x1 - x0, y1 - y0) if m > 0 else (0.0, 0.0)
-    ext = max(w, ht, 1e-9)
+    ext = max(max(w, ht), 1e-9)
     geo, cs, ids = _grid(bb, max(math.sqrt(max(w, ext / 64) * max(ht, ext / 64) / max(m, 1)), ext / 1024))
     gx0 = geo[0]
     gy0 = geo[1]

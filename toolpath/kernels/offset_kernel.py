@@ -78,7 +78,7 @@ def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: fl
         if d * phi <= 0:
             caps[k, 0] = 0.0
         else:
-            n = max(1, int(math.ceil(abs(phi) / alpha - 1e-12)))
+            n = max(1, math.ceil(abs(phi) / alpha - 1e-12))
             if n == caps[k, 0]:  # the row depends on phi and n only: kept from the last call
                 continue
             if n == 1:

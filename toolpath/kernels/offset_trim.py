@@ -26,10 +26,10 @@ def _keep(px: float, py: float, e: NDArray[np.float64], caps: NDArray[np.float64
     c = geo[2]
     nx = int(geo[3])
     ny = int(geo[4])
-    ix0 = max(0, int(math.floor((px - reach - gx0) / c)))
-    ix1 = min(nx - 1, int(math.floor((px + reach - gx0) / c)))
-    iy0 = max(0, int(math.floor((py - reach - gy0) / c)))
-    iy1 = min(ny - 1, int(math.floor((py + reach - gy0) / c)))
+    ix0 = max(0, math.floor((px - reach - gx0) / c))
+    ix1 = min(nx - 1, math.floor((px + reach - gx0) / c))
+    iy0 = max(0, math.floor((py - reach - gy0) / c))
+    iy1 = min(ny - 1, math.floor((py + reach - gy0) / c))
     wx = max(ix1 - ix0 + 1, 0)
     nw = wx * max(iy1 - iy0 + 1, 0)
     reach2 = reach * reach
@@ -45,8 +45,8 @@ def _keep(px: float, py: float, e: NDArray[np.float64], caps: NDArray[np.float64
             qlo, qhi = cs[cell], cs[cell + 1]
             if qlo == qhi:
                 continue
-            dy = max(gy0 + iy * c - py, 0.0, py - (gy0 + (iy + 1) * c))
-            dx = max(gx0 + ix * c - px, 0.0, px - (gx0 + (ix + 1) * c))
+            dy = max(max(gy0 + iy * c - py, 0.0), py - (gy0 + (iy + 1) * c))
+            dx = max(max(gx0 + ix * c - px, 0.0), px - (gx0 + (ix + 1) * c))
             if dx * dx + dy * dy >= reach2:
                 continue
         for q in range(qlo, qhi):
@@ -99,9 +99,9 @@ def _keep(px: float, py: float, e: NDArray[np.float64], caps: NDArray[np.float64
                 break
     # crossing number along the shorter of +x and -x, each crossing counted in the cell that holds it
     crossings = 0
-    iy = int(math.floor((py - gy0) / c))
+    iy = math.floor((py - gy0) / c)
     if 0 <= iy < ny:
-        ixp = min(nx - 1, max(0, int(math.floor((px - gx0) / c))))
+        ixp = min(nx - 1, max(0, math.floor((px - gx0) / c)))
         right = ixp >= nx // 2
         lo = ixp if right else 0
         hi = nx if right else ixp + 1
@@ -112,7 +112,7 @@ def _keep(px: float, py: float, e: NDArray[np.float64], caps: NDArray[np.float64
                 y0, y1 = e[k, 1], e[k, 3]
                 if (y0 > py) != (y1 > py):
                     xi = e[k, 0] + (py - y0) * (e[k, 2] - e[k, 0]) / (y1 - y0)
-                    if (px < xi) == right and min(nx - 1, max(0, int(math.floor((xi - gx0) / c)))) == ix:
+                    if (px < xi) == right and min(nx - 1, max(0, math.floor((xi - gx0) / c))) == ix:
                         crossings += 1
     return -1 if (crossings % 2 == 1) == (sg < 0) else e.shape[0]
 
