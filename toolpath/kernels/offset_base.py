@@ -26,9 +26,13 @@ KEEP_EPS_MM = 1e-9
 SNAP_MM = 1e-7
 #: Rings of smaller area are dropped, mm².
 MIN_RING_AREA_MM2 = 1e-9
+#: Numba options of the kernel's inner functions (called only from jitted code): no CPython/C wrappers, no
+#: rewrite passes (the code has no array expressions, raises or constant-folded branches for them to act on).
+INNER_JIT = dict(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True,
+                 no_rewrites=True)
 
 
-@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
+@njit(**INNER_JIT)
 def _grow(a: NDArray[np.float64], n: int) -> NDArray[np.float64]:
     """``a`` itself when it has at least ``n`` rows, else a copy with room for twice as many (rows past
     ``a``'s left unset)."""
@@ -42,7 +46,7 @@ def _grow(a: NDArray[np.float64], n: int) -> NDArray[np.float64]:
     return b
 
 
-@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
+@njit(**INNER_JIT)
 def _argsort(a: NDArray[np.float64]) -> NDArray[np.int64]:
     """Indices sorting ``a`` (a bucket pass, then insertion sort): O(n) for spread-out keys."""
     n = a.shape[0]
@@ -82,7 +86,7 @@ def _argsort(a: NDArray[np.float64]) -> NDArray[np.int64]:
     return idx
 
 
-@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
+@njit(**INNER_JIT)
 def _grid(e: NDArray[np.float64], c: float) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]]:
     """Uniform grid of cell ``c`` (mm) over the boxes of segments ``e[:, :4]`` (x0, y0, x1, y1):
     ``(x0, y0, cell, nx, ny)``, CSR starts and segment ids."""
@@ -133,7 +137,7 @@ def _grid(e: NDArray[np.float64], c: float) -> tuple[NDArray[np.float64], NDArra
     return geo, cs, ids
 
 
-@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
+@njit(**INNER_JIT)
 def _prep(xy: NDArray[np.float64], starts: NDArray[np.int64]
           ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_], float]:
     """Per edge (M, 13): x0, y0, x1, y1, unit right normal (nx, ny), normal of the previous edge, turn at
@@ -194,7 +198,7 @@ def _prep(xy: NDArray[np.float64], starts: NDArray[np.int64]
 # exact primitives
 
 
-@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
+@njit(**INNER_JIT)
 def _line(c: int, e: NDArray[np.float64], d: float) -> tuple[float, float, float, float]:
     """End points of line primitive ``c`` (a moved edge or a connector)."""
     v = c // 2
@@ -203,7 +207,7 @@ def _line(c: int, e: NDArray[np.float64], d: float) -> tuple[float, float, float
     return e[v, 0] + d * e[v, 6], e[v, 1] + d * e[v, 7], e[v, 0] + d * e[v, 4], e[v, 1] + d * e[v, 5]
 
 
-@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
+@njit(**INNER_JIT)
 def _prim_at(px: float, py: float, f: int, e: NDArray[np.float64], caps: NDArray[np.float64], d: float) -> int:
     """Primitive under (px, py) on a raw segment of feature ``f``: a segment along moved edge ``v`` runs on
     into the first and last facets of the arcs at its ends."""
@@ -220,7 +224,7 @@ def _prim_at(px: float, py: float, f: int, e: NDArray[np.float64], caps: NDArray
     return f
 
 
-@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
+@njit(**INNER_JIT)
 def _on(c: int, x: float, y: float, e: NDArray[np.float64], caps: NDArray[np.float64], d: float) -> bool:
     """Whether (x, y), a point of primitive ``c``'s line or circle, lies within its extent."""
     v = c // 2
@@ -237,7 +241,7 @@ def _on(c: int, x: float, y: float, e: NDArray[np.float64], caps: NDArray[np.flo
     return -1e-9 <= s <= 1.0 + 1e-9
 
 
-@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
+@njit(**INNER_JIT)
 def _meet(c1: int, c2: int, px: float, py: float, e: NDArray[np.float64], caps: NDArray[np.float64], d: float
           ) -> tuple[float, float, float]:
     """Exact meeting point of primitives ``c1`` and ``c2`` nearest (px, py) within both extents, and its
@@ -296,7 +300,7 @@ def _meet(c1: int, c2: int, px: float, py: float, e: NDArray[np.float64], caps: 
     return bx, by, bd
 
 
-@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
+@njit(**INNER_JIT)
 def _gap(c1: int, c2: int, e: NDArray[np.float64], caps: NDArray[np.float64], d: float, tol: float
          ) -> tuple[float, float, bool]:
     """Where an arc primitive and another one that do not meet pass closest, when less than ``2 tol`` apart
@@ -332,7 +336,7 @@ def _gap(c1: int, c2: int, e: NDArray[np.float64], caps: NDArray[np.float64], d:
     return mx, my, ok
 
 
-@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
+@njit(**INNER_JIT)
 def _exact(px: float, py: float, fi: int, fj: int, e: NDArray[np.float64], caps: NDArray[np.float64], d: float,
            lim: float, tol: float) -> tuple[float, float, int, int]:
     """Where the exact curves under a crossing (px, py) of raw segments of features ``fi`` and ``fj`` meet:
@@ -378,7 +382,7 @@ def _exact(px: float, py: float, fi: int, fj: int, e: NDArray[np.float64], caps:
     return bx, by, bi, bj
 
 
-@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
+@njit(**INNER_JIT)
 def _ang(v: int, x: float, y: float, e: NDArray[np.float64], d: float) -> float:
     """Angle of (x, y) along vertex ``v``'s arc from its start, in [0, |turn|]."""
     sg = 1.0 if d > 0 else -1.0
@@ -388,7 +392,7 @@ def _ang(v: int, x: float, y: float, e: NDArray[np.float64], d: float) -> float:
     return min(max(a, 0.0), abs(e[v, 8]))
 
 
-@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
+@njit(**INNER_JIT)
 def _arc(v: int, a0: float, a1: float, e: NDArray[np.float64], d: float, tol: float, out: NDArray[np.float64],
          no: int) -> tuple[NDArray[np.float64], int]:
     """Corners of the polygon circumscribed about vertex ``v``'s arc from angle ``a0`` to ``a1`` (< 0: its

@@ -13,13 +13,12 @@ import numpy as np
 from numba import int64, njit
 from numpy.typing import NDArray
 
-from .offset_base import MIN_RING_AREA_MM2, SNAP_MM, _ang, _arc, _argsort, _grow
+from .offset_base import INNER_JIT, MIN_RING_AREA_MM2, SNAP_MM, _ang, _arc, _argsort, _grow
 
 __all__: list[str] = []
 
 
-@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True,
-      locals=dict(lo=int64))
+@njit(**INNER_JIT, locals=dict(lo=int64))
 def _first(xs: NDArray[np.float64], x: float) -> int:
     """First index of sorted ``xs`` with ``xs[i] >= x``."""
     lo, hi = 0, xs.shape[0]
@@ -32,7 +31,7 @@ def _first(xs: NDArray[np.float64], x: float) -> int:
     return lo
 
 
-@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
+@njit(**INNER_JIT)
 def _emit(ring: NDArray[np.float64], vt: NDArray[np.int64], e: NDArray[np.float64], d: float, tol: float,
           fin: NDArray[np.float64], nf: int) -> tuple[NDArray[np.float64], int]:
     """Ring vertices ``ring`` (n, 2) with tags ``vt`` (n, 3: crossing flag, arc before, arc after; arc = its
@@ -88,8 +87,7 @@ def _emit(ring: NDArray[np.float64], vt: NDArray[np.int64], e: NDArray[np.float6
     return fin, nf
 
 
-@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True,
-      locals=dict(unclosed=int64, nr=int64, pend=int64, no=int64))
+@njit(**INNER_JIT, locals=dict(unclosed=int64, nr=int64, pend=int64, no=int64))
 def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.int64], e: NDArray[np.float64],
            d: float, tol: float) -> tuple[NDArray[np.float64], NDArray[np.int64], int]:
     """Runs (from :func:`toolpath.kernels.offset_trim._rings`) chained end to start into rings: points (P, 2),

@@ -14,12 +14,12 @@ import numpy as np
 from numba import int64, njit
 from numpy.typing import NDArray
 
-from .offset_base import SNAP_MM, _argsort, _exact, _grid, _grow, _prim_at
+from .offset_base import INNER_JIT, SNAP_MM, _argsort, _exact, _grid, _grow, _prim_at
 
 __all__: list[str] = []
 
 
-@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
+@njit(**INNER_JIT)
 def _pair(pts: NDArray[np.float64], i: int, j: int, ni: int, nj: int, sp: NDArray[np.float64], ns: int,
           pf: NDArray[np.int64], e: NDArray[np.float64], caps: NDArray[np.float64], d: float, lim: float,
           tol: float) -> tuple[NDArray[np.float64], int]:
@@ -135,8 +135,7 @@ def _pair(pts: NDArray[np.float64], i: int, j: int, ni: int, nj: int, sp: NDArra
     return sp, ns
 
 
-@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True,
-      locals=dict(m=int64))
+@njit(**INNER_JIT, locals=dict(m=int64))
 def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64], pf: NDArray[np.int64], e: NDArray[np.float64],
                caps: NDArray[np.float64], d: float, tol: float) -> NDArray[np.float64]:
     """Split points (S, 8), rows as in :func:`_pair`, sorted by segment then t. Segment ``i`` runs from

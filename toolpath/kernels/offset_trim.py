@@ -10,13 +10,12 @@ import numpy as np
 from numba import boolean, int64, njit
 from numpy.typing import NDArray
 
-from .offset_base import KEEP_EPS_MM
+from .offset_base import INNER_JIT, KEEP_EPS_MM
 
 __all__: list[str] = []
 
 
-@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True,
-      locals=dict(crossings=int64))
+@njit(**INNER_JIT, locals=dict(crossings=int64))
 def _keep(px: float, py: float, e: NDArray[np.float64], caps: NDArray[np.float64], thr: float, sg: float,
           geo: NDArray[np.float64], cs: NDArray[np.int64], ids: NDArray[np.int64], reach: float, hint: int) -> int:
     """-1 when (px, py) is outside every edge's flattened offset and on the asked side (``sg < 0``: inside);
@@ -117,7 +116,7 @@ def _keep(px: float, py: float, e: NDArray[np.float64], caps: NDArray[np.float64
     return -1 if (crossings % 2 == 1) == (sg < 0) else e.shape[0]
 
 
-@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
+@njit(**INNER_JIT)
 def _tag(row: NDArray[np.float64], po: NDArray[np.int64], nxt: NDArray[np.int64], caps: NDArray[np.float64]
          ) -> tuple[int, int]:
     """Arc under a split point (its vertex, -1 on a line) and 1 when it is a crossing inside the segment, 0 at
@@ -130,8 +129,7 @@ def _tag(row: NDArray[np.float64], po: NDArray[np.int64], nxt: NDArray[np.int64]
     return (v if caps[v, 0] > 0 else -1), 0
 
 
-@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True,
-      locals=dict(fail=boolean, p=int64, nrp=int64, nrun=int64))
+@njit(**INNER_JIT, locals=dict(fail=boolean, p=int64, nrp=int64, nrun=int64))
 def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int64], pf: NDArray[np.int64],
            po: NDArray[np.int64], sp: NDArray[np.float64], e: NDArray[np.float64], caps: NDArray[np.float64],
            d: float, tol: float, geo: NDArray[np.float64], cs: NDArray[np.int64], ids: NDArray[np.int64]
