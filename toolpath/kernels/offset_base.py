@@ -27,10 +27,8 @@ SNAP_MM = 1e-7
 #: Rings of smaller area are dropped, mm².
 MIN_RING_AREA_MM2 = 1e-9
 #: Numba options of the kernel's inner functions (called only from jitted code): no CPython/C wrappers, no
-#: rewrite passes (the code has no array expressions, raises or constant-folded branches for them to act on),
-#: not cached on their own (the kernel's cached library holds their code; a cold compile saves writing and
-#: looking up 21 more cache entries).
-INNER_JIT = dict(cache=False, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True,
+#: rewrite passes (the code has no array expressions, raises or constant-folded branches for them to act on).
+INNER_JIT = dict(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True,
                  no_rewrites=True)
 
 
