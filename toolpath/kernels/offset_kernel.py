@@ -21,13 +21,21 @@ Per call, everything that does not depend on ``d`` (edge normals, turns) is comp
 (:mod:`~toolpath.kernels.offset_base`). Units: mm.
 
 Compile time (issue 5 asks for a cold first call, import included, of at most 15 s): every function is
-compiled on its own, and each caller is optimised again with its callees' code linked in. The inner functions
-are called only from jitted code, so they are compiled without CPython and C wrappers
-(``no_cpython_wrapper``, ``no_cfunc_wrapper``: about 6 % of the cold time), and all use
-``error_model="numpy"`` (no exception paths on division; inputs from
-:func:`toolpath.kernels.offset.pack_rings` never divide by zero). Writing the one-call helpers out in their
-callers (fewer, larger functions) made the cold compile 4-8 % *slower*: Numba's SSA reconstruction and other
-passes grow faster than linearly with a function's size. Figures in ``benchmarks/bench_offset.py``.
+compiled on its own, and each caller is optimised again with its callees' code linked in. Numba's cost grows
+with the number of typed operations: each call, operator and array access is resolved against all of its
+typing templates once per pass of type inference and once more when lowered. So: loop-carried integers and
+flags are declared (``locals``: ``n = 0`` would be ``Literal[int](0)`` first and take one or two more
+passes over the whole function to settle), arrays are made with ``np.empty`` and fill loops (no
+``np.zeros``), the kernel itself calls few numpy overloads and no ``min``/``max`` (those called from it are
+compiled once more, under its flags: :func:`~toolpath.kernels.offset_base._prep` makes its arc and flag
+buffers and the grid cell), no
+``min``/``max`` of three values (one more overload), no tuple assignments of four or more values, and
+:func:`~toolpath.kernels.offset_base._grow` copies in one flat loop (LLVM re-optimised a 2-D copy loop into
+4x the code at every caller). The inner functions are called only from jitted code: compiled without
+CPython and C wrappers and without Numba's rewrite passes (``INNER_JIT``); all use ``error_model="numpy"``
+(no exception paths on division; inputs from :func:`toolpath.kernels.offset.pack_rings` never divide by
+zero). Writing the one-call helpers out in their callers (fewer, larger functions) made the cold compile
+4-8 % *slower*. Figures in ``benchmarks/bench_offset.py``.
 
 Numba's cache is kept per file and a cached function is not recompiled when a function it calls changes in
 another file: :func:`toolpath.numba_cache.refresh_cache` (run when :mod:`toolpath.kernels` is imported) drops
