@@ -12,6 +12,48 @@ Numba compile time is measured in subprocesses: *cold* with an empty ``NUMBA_CAC
 second process with that cache; both as wall and CPU seconds, import of the module included (goals:
 cold at most 15 s, cached at most 2 s).
 
+Compile time, 2026-11-26 06:58-08:02 UTC (numba 0.68.1; the kernel as of 7432d99, *before*, against branch
+``compile-time``, *after*; outputs bit-identical on 918 cases: pockets A/B/C and 150 random polygons with islands,
+29 inward and 29 outward distances each; no NRT leak). The machine was shared (load 1.4-4.4) and a cold compile's
+CPU time moved by +-20 % between runs, so each comparison ran *before* and *after* at the same time pinned to one
+core (``taskset -c 1``, the code of :func:`compile_times` in each, ``NUMBA_CACHE_DIR`` empty), CPU s (wall s, two
+processes on one core)::
+
+    round   load   cold before    cold after     after/before   cached before / after
+    1       2.5    26.3 (51.5)    22.7 (45.8)    0.865          0.84 / 0.99
+    2       3.0    27.0 (54.2)    23.6 (48.6)    0.874          0.90 / 0.98
+    3       3.1    30.0 (59.9)    26.7 (54.6)    0.889          0.86 / 0.97
+
+Alone, in turn (08:01-08:02, load 2.3-2.5): before 23.3 and 26.3 s CPU, after 19.0 and 16.7 s; at load ~1
+(07:07-07:10) before 18.3-21.5 s; an intermediate state (07:39-07:45) 17.6-18.4 s in its quieter runs. Cached:
+0.87-1.11 s (goal <= 2 s, met). The goal of at most 15 s cold is still **missed**: about 0.87 of before, i.e. about
+16-17 s CPU on a quiet machine. Kernel speed unchanged (``--no-compile --repeat 7``, before / after, two runs each,
+07:53-07:55): A0.3 0.58, 0.53 / 0.53, 0.92 ms; B0.3 2.28, 1.87 / 1.70, 1.93; B0.6 1.22, 1.05 / 0.96, 1.00; C0.3
+2.25, 2.26 / 2.39, 2.33; C0.6 1.23, 1.21 / 1.29, 1.19.
+
+Where the time goes (one cold compile, instrumented, not profiled: cProfile inflates the Python side): LLVM about
+6.4 of 19 s (function passes 1.5 s, the module passes each caller runs again over its callees' linked code 2.7 s,
+machine code 2.2 s; the kernel's own module, holding everything, 1.8 s), the rest Numba's typing and lowering. Each
+typed operation (array access, operator, call) is resolved against all its templates once per pass of type inference
+and once more when lowered (``getitem`` tries about ten ``@overload`` templates, each hashing the compiler flags); a
+function needs at least two passes. What helped, in order (after/before of pairs run at the same time; the first two
+unpinned): loop-carried ``n = 0`` counters and flags declared ``int64``/``boolean`` (``locals``) so every function
+settles in 2 passes, not 3-5, and the 2-D copy loop of ``_grow`` made one flat loop (LLVM had grown it from 235 to
+1226 instructions by re-optimising it at each caller; sum of the module sizes 41 k -> 37 k instructions): 0.92; no
+``np.zeros`` (``np.empty`` and loops) and the kernel's buffers, bool arrays and grid cell made in
+``_prep``/``_rings`` (numpy and ``min``/``max`` overloads called from the kernel compile again under its flags):
+0.865-0.876 cumulative; tuple assignments of 4+ values split, no 3-value ``min``/``max``, no ``int()`` around
+``math.floor``/``ceil``: ~1 % (not resolved by timing); ``no_rewrites=True``: 0.963-0.975 against the step before
+(pinned).
+
+Tried and dropped: ``_nrt=False`` on the ten functions that make no arrays (1.007-1.010: nothing); not caching the
+inner functions (0.990-0.993, but the project asks ``cache=True`` everywhere); conditional expressions instead of
+``max`` (a synthetic function of 40 such lines compiled in 0.43 s against 0.25-0.29 s); variable instead of literal
+column indices (0.37 vs 0.40-0.47 s for 40 accesses: not worth the rewrite). A throwaway patch of numba that
+optimises each library before linking its callees (no re-optimisation of linked code) saved only ~6-8 %, so a
+flatter call tree would not reach the goal either. Reaching 15 s needs about a fifth less kernel code (array
+accesses, operators, loops), not compiler options.
+
 Runs of 2026-11-26 04:20-04:26 UTC (``--repeat 7 --no-compile``, load 1-2), the kernel as of 925d6cc
 (*old*) and with the two changes of 377daea (*new*: raw points written only for vertices that an active
 feature touches, vertex arcs kept from level to level while their facet count holds), two runs each in

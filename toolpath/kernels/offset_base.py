@@ -26,33 +26,41 @@ KEEP_EPS_MM = 1e-9
 SNAP_MM = 1e-7
 #: Rings of smaller area are dropped, mm².
 MIN_RING_AREA_MM2 = 1e-9
+#: Numba options of the kernel's inner functions (called only from jitted code): no CPython/C wrappers, no
+#: rewrite passes (the code has no array expressions, raises or constant-folded branches for them to act on).
+INNER_JIT = dict(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True,
+                 no_rewrites=True)
 
 
-@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
+@njit(**INNER_JIT)
 def _grow(a: NDArray[np.float64], n: int) -> NDArray[np.float64]:
-    """``a`` itself when it has at least ``n`` rows, else a copy with room for twice as many."""
+    """``a`` itself when it has at least ``n`` rows, else a copy with room for twice as many (rows past
+    ``a``'s left unset)."""
     if n <= a.shape[0]:
         return a
-    b = np.zeros((max(n, 2 * a.shape[0]), a.shape[1]))
-    for i in range(a.shape[0]):
-        for j in range(a.shape[1]):
-            b[i, j] = a[i, j]
+    b = np.empty((max(n, 2 * a.shape[0]), a.shape[1]))
+    bf = b.reshape(b.size)  # one flat loop: LLVM code of a 2-D copy loop grows at every caller's optimisation
+    af = a.reshape(a.size)
+    for i in range(af.shape[0]):
+        bf[i] = af[i]
     return b
 
 
-@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
+@njit(**INNER_JIT)
 def _argsort(a: NDArray[np.float64]) -> NDArray[np.int64]:
     """Indices sorting ``a`` (a bucket pass, then insertion sort): O(n) for spread-out keys."""
     n = a.shape[0]
     idx = np.empty(n, np.int64)
     if n == 0:
         return idx
+    cnt = np.empty(n + 1, np.int64)  # np.empty and loops, not np.zeros: one numpy overload fewer to compile
+    cnt[n] = 0
     lo, hi = a[0], a[0]
     for i in range(n):
         lo = min(lo, a[i])
         hi = max(hi, a[i])
+        cnt[i] = 0
     w = (hi - lo) / n if hi > lo else 1.0
-    cnt = np.zeros(n + 1, np.int64)
     b = np.empty(n, np.int64)
     for i in range(n):
         b[i] = min(n - 1, int((a[i] - lo) / w))
@@ -78,21 +86,30 @@ def _argsort(a: NDArray[np.float64]) -> NDArray[np.int64]:
     return idx
 
 
-@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
+@njit(**INNER_JIT)
 def _grid(e: NDArray[np.float64], c: float) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]]:
     """Uniform grid of cell ``c`` (mm) over the boxes of segments ``e[:, :4]`` (x0, y0, x1, y1):
     ``(x0, y0, cell, nx, ny)``, CSR starts and segment ids."""
     m = e.shape[0]
-    x0, y0, x1, y1 = np.inf, np.inf, -np.inf, -np.inf
+    x0 = np.inf
+    y0 = np.inf
+    x1 = -np.inf
+    y1 = -np.inf
     for k in range(m):
-        x0, y0 = min(x0, e[k, 0], e[k, 2]), min(y0, e[k, 1], e[k, 3])
-        x1, y1 = max(x1, e[k, 0], e[k, 2]), max(y1, e[k, 1], e[k, 3])
+        # min/max of two (a min/max of three values is one more numba overload to compile)
+        x0, y0 = min(min(x0, e[k, 0]), e[k, 2]), min(min(y0, e[k, 1]), e[k, 3])
+        x1, y1 = max(max(x1, e[k, 0]), e[k, 2]), max(max(y1, e[k, 1]), e[k, 3])
     if m == 0:  # one empty cell (no segment: every feature of a level inactive)
-        x0, y0, x1, y1 = 0.0, 0.0, 0.0, 0.0
+        x0 = 0.0
+        y0 = 0.0
+        x1 = 0.0
+        y1 = 0.0
     nx = int((x1 - x0) / c) + 1
     ny = int((y1 - y0) / c) + 1
     span = np.empty((m, 4), np.int64)
-    cs = np.zeros(nx * ny + 1, np.int64)
+    cs = np.empty(nx * ny + 1, np.int64)
+    for i in range(nx * ny + 1):
+        cs[i] = 0
     for k in range(m):
         span[k, 0] = int((min(e[k, 0], e[k, 2]) - x0) / c)
         span[k, 1] = int((max(e[k, 0], e[k, 2]) - x0) / c)
@@ -101,9 +118,10 @@ def _grid(e: NDArray[np.float64], c: float) -> tuple[NDArray[np.float64], NDArra
         for iy in range(span[k, 2], span[k, 3] + 1):
             for ix in range(span[k, 0], span[k, 1] + 1):
                 cs[iy * nx + ix + 1] += 1
+    fill = np.empty(nx * ny, np.int64)
     for i in range(nx * ny):
         cs[i + 1] += cs[i]
-    fill = cs[:-1].copy()
+        fill[i] = cs[i]
     ids = np.empty(cs[-1], np.int64)
     for k in range(m):
         for iy in range(span[k, 2], span[k, 3] + 1):
@@ -111,16 +129,29 @@ def _grid(e: NDArray[np.float64], c: float) -> tuple[NDArray[np.float64], NDArra
                 ids[fill[iy * nx + ix]] = k
                 fill[iy * nx + ix] += 1
     geo = np.empty(5)
-    geo[0], geo[1], geo[2], geo[3], geo[4] = x0, y0, c, nx, ny
+    geo[0] = x0
+    geo[1] = y0
+    geo[2] = c
+    geo[3] = nx
+    geo[4] = ny
     return geo, cs, ids
 
 
-@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
-def _prep(xy: NDArray[np.float64], starts: NDArray[np.int64]) -> NDArray[np.float64]:
+@njit(**INNER_JIT)
+def _prep(xy: NDArray[np.float64], starts: NDArray[np.int64]
+          ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_], float]:
     """Per edge (M, 13): x0, y0, x1, y1, unit right normal (nx, ny), normal of the previous edge, turn at
-    the start vertex (rad, left positive), its cosine and sine, next and previous vertex of the ring."""
+    the start vertex (rad, left positive), its cosine and sine, next and previous vertex of the ring; and
+    the kernel's buffers of vertex arcs (M, 5), no arc yet (n = 0), and of active features (2M,), unset
+    (allocated here, not in the kernel: numpy overloads called from the kernel are compiled again); and the
+    smallest cell of the kernel's edge grid, mm: a quarter of the reach of the keep-test, at least 1/48 of
+    the extent, about two edges per cell (the kernel rebuilds the grid when the reach has moved by more
+    than a factor of two)."""
     m = xy.shape[0]
     e = np.empty((m, 13))
+    caps = np.empty((m, 5))
+    for i in range(m):
+        caps[i, 0] = 0.0
     for q in range(starts.shape[0] - 1):
         s, t = starts[q], starts[q + 1]
         for i in range(s, t):
@@ -128,7 +159,10 @@ def _prep(xy: NDArray[np.float64], starts: NDArray[np.int64]) -> NDArray[np.floa
             ex = xy[j, 0] - xy[i, 0]
             ey = xy[j, 1] - xy[i, 1]
             ln = math.hypot(ex, ey)
-            e[i, 0], e[i, 1], e[i, 2], e[i, 3] = xy[i, 0], xy[i, 1], xy[j, 0], xy[j, 1]
+            e[i, 0] = xy[i, 0]
+            e[i, 1] = xy[i, 1]
+            e[i, 2] = xy[j, 0]
+            e[i, 3] = xy[j, 1]
             e[i, 4], e[i, 5] = ey / ln, -ex / ln
             e[i, 11] = j
         for i in range(s, t):
@@ -145,14 +179,26 @@ def _prep(xy: NDArray[np.float64], starts: NDArray[np.int64]) -> NDArray[np.floa
                 th = math.atan2(e[p, 6] * e[q, 5] - e[p, 7] * e[q, 4], e[p, 6] * e[q, 4] + e[p, 7] * e[q, 5])
                 e[i, 8] = math.copysign(math.pi, th - e[p, 8] - e[q, 8])
                 e[i, 9], e[i, 10] = -1.0, 0.0
-    return e
+    x0 = np.inf
+    y0 = np.inf
+    x1 = -np.inf
+    y1 = -np.inf
+    for i in range(m):
+        x0 = min(x0, xy[i, 0])
+        y0 = min(y0, xy[i, 1])
+        x1 = max(x1, xy[i, 0])
+        y1 = max(y1, xy[i, 1])
+    w = max(x1 - x0, 1e-9)
+    ht = max(y1 - y0, 1e-9)
+    base = max(math.sqrt(w * ht / (2 * m + 8)), max(w, ht) / 48.0)
+    return e, caps, np.empty(2 * m, np.bool_), base
 
 
 # ---------------------------------------------------------------------------------------------------
 # exact primitives
 
 
-@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
+@njit(**INNER_JIT)
 def _line(c: int, e: NDArray[np.float64], d: float) -> tuple[float, float, float, float]:
     """End points of line primitive ``c`` (a moved edge or a connector)."""
     v = c // 2
@@ -161,7 +207,7 @@ def _line(c: int, e: NDArray[np.float64], d: float) -> tuple[float, float, float
     return e[v, 0] + d * e[v, 6], e[v, 1] + d * e[v, 7], e[v, 0] + d * e[v, 4], e[v, 1] + d * e[v, 5]
 
 
-@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
+@njit(**INNER_JIT)
 def _prim_at(px: float, py: float, f: int, e: NDArray[np.float64], caps: NDArray[np.float64], d: float) -> int:
     """Primitive under (px, py) on a raw segment of feature ``f``: a segment along moved edge ``v`` runs on
     into the first and last facets of the arcs at its ends."""
@@ -178,7 +224,7 @@ def _prim_at(px: float, py: float, f: int, e: NDArray[np.float64], caps: NDArray
     return f
 
 
-@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
+@njit(**INNER_JIT)
 def _on(c: int, x: float, y: float, e: NDArray[np.float64], caps: NDArray[np.float64], d: float) -> bool:
     """Whether (x, y), a point of primitive ``c``'s line or circle, lies within its extent."""
     v = c // 2
@@ -195,7 +241,7 @@ def _on(c: int, x: float, y: float, e: NDArray[np.float64], caps: NDArray[np.flo
     return -1e-9 <= s <= 1.0 + 1e-9
 
 
-@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
+@njit(**INNER_JIT)
 def _meet(c1: int, c2: int, px: float, py: float, e: NDArray[np.float64], caps: NDArray[np.float64], d: float
           ) -> tuple[float, float, float]:
     """Exact meeting point of primitives ``c1`` and ``c2`` nearest (px, py) within both extents, and its
@@ -213,7 +259,10 @@ def _meet(c1: int, c2: int, px: float, py: float, e: NDArray[np.float64], caps: 
         if dd > 0 and h2 >= 0:
             h = math.sqrt(h2 / dd)
             mx, my = ux + 0.5 * wx, uy + 0.5 * wy
-            x0, y0, x1, y1 = mx - h * wy, my + h * wx, mx + h * wy, my - h * wx
+            x0 = mx - h * wy
+            y0 = my + h * wx
+            x1 = mx + h * wy
+            y1 = my - h * wx
             nc = 2
     elif a1 or a2:
         ca, cl = (c1, c2) if a1 else (c2, c1)
@@ -233,7 +282,10 @@ def _meet(c1: int, c2: int, px: float, py: float, e: NDArray[np.float64], caps: 
     else:
         ax, ay, bx, by = _line(c1, e, d)
         qx, qy, sx, sy = _line(c2, e, d)
-        rx, ry, sx, sy = bx - ax, by - ay, sx - qx, sy - qy
+        rx = bx - ax
+        ry = by - ay
+        sx = sx - qx
+        sy = sy - qy
         den = rx * sy - ry * sx
         if den != 0:
             t = ((qx - ax) * sy - (qy - ay) * sx) / den
@@ -248,7 +300,7 @@ def _meet(c1: int, c2: int, px: float, py: float, e: NDArray[np.float64], caps: 
     return bx, by, bd
 
 
-@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
+@njit(**INNER_JIT)
 def _gap(c1: int, c2: int, e: NDArray[np.float64], caps: NDArray[np.float64], d: float, tol: float
          ) -> tuple[float, float, bool]:
     """Where an arc primitive and another one that do not meet pass closest, when less than ``2 tol`` apart
@@ -257,7 +309,10 @@ def _gap(c1: int, c2: int, e: NDArray[np.float64], caps: NDArray[np.float64], d:
     a1 = c1 % 2 == 0 and caps[c1 // 2, 0] > 0
     a2 = c2 % 2 == 0 and caps[c2 // 2, 0] > 0
     if a1 and a2:
-        ux, uy, wx, wy = e[c1 // 2, 0], e[c1 // 2, 1], e[c2 // 2, 0], e[c2 // 2, 1]
+        ux = e[c1 // 2, 0]
+        uy = e[c1 // 2, 1]
+        wx = e[c2 // 2, 0]
+        wy = e[c2 // 2, 1]
         g = math.hypot(wx - ux, wy - uy) - 2.0 * r
         mx, my = 0.5 * (ux + wx), 0.5 * (uy + wy)
     elif a1 or a2:
@@ -281,7 +336,7 @@ def _gap(c1: int, c2: int, e: NDArray[np.float64], caps: NDArray[np.float64], d:
     return mx, my, ok
 
 
-@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
+@njit(**INNER_JIT)
 def _exact(px: float, py: float, fi: int, fj: int, e: NDArray[np.float64], caps: NDArray[np.float64], d: float,
            lim: float, tol: float) -> tuple[float, float, int, int]:
     """Where the exact curves under a crossing (px, py) of raw segments of features ``fi`` and ``fj`` meet:
@@ -296,7 +351,11 @@ def _exact(px: float, py: float, fi: int, fj: int, e: NDArray[np.float64], caps:
     bx, by, bd = _meet(ci, cj, px, py, e, caps, d)
     if bd < lim * lim:
         return bx, by, ci, cj  # the primitives under the crossing meet near it
-    bx, by, bi, bj, bd = px, py, ci, cj, lim * lim
+    bx = px
+    by = py
+    bi = ci
+    bj = cj
+    bd = lim * lim
     # the primitives before and after ci and cj along their rings
     pvi = ci - 1 if ci % 2 == 1 else 2 * int(e[ci // 2, 12]) + 1
     nxi = ci + 1 if ci % 2 == 0 else 2 * int(e[ci // 2, 11])
@@ -311,7 +370,11 @@ def _exact(px: float, py: float, fi: int, fj: int, e: NDArray[np.float64], caps:
             continue  # primitives next to each other meet only at their shared end
         x, y, dd = _meet(p, q, px, py, e, caps, d)
         if dd < bd:
-            bx, by, bi, bj, bd = x, y, p, q, dd
+            bx = x
+            by = y
+            bi = p
+            bj = q
+            bd = dd
     if bd == lim * lim:  # no meeting: a neck just closing, the flattened curves cross in its gap
         x, y, ok = _gap(min(ci, cj), max(ci, cj), e, caps, d, tol)
         if ok and (x - px) ** 2 + (y - py) ** 2 < bd:
@@ -319,7 +382,7 @@ def _exact(px: float, py: float, fi: int, fj: int, e: NDArray[np.float64], caps:
     return bx, by, bi, bj
 
 
-@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
+@njit(**INNER_JIT)
 def _ang(v: int, x: float, y: float, e: NDArray[np.float64], d: float) -> float:
     """Angle of (x, y) along vertex ``v``'s arc from its start, in [0, |turn|]."""
     sg = 1.0 if d > 0 else -1.0
@@ -329,7 +392,7 @@ def _ang(v: int, x: float, y: float, e: NDArray[np.float64], d: float) -> float:
     return min(max(a, 0.0), abs(e[v, 8]))
 
 
-@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
+@njit(**INNER_JIT)
 def _arc(v: int, a0: float, a1: float, e: NDArray[np.float64], d: float, tol: float, out: NDArray[np.float64],
          no: int) -> tuple[NDArray[np.float64], int]:
     """Corners of the polygon circumscribed about vertex ``v``'s arc from angle ``a0`` to ``a1`` (< 0: its
@@ -339,7 +402,7 @@ def _arc(v: int, a0: float, a1: float, e: NDArray[np.float64], d: float, tol: fl
         a1 = abs(e[v, 8])
     if (a1 - a0) * r <= 1e-9:
         return out, no
-    n = max(1, int(math.ceil((a1 - a0) / (2.0 * math.acos(r / (r + tol))) - 1e-12)))
+    n = max(1, math.ceil((a1 - a0) / (2.0 * math.acos(r / (r + tol))) - 1e-12))
     h = 0.5 * (a1 - a0) / n
     sg = 1.0 if d > 0 else -1.0
     t = 1.0 if e[v, 8] > 0 else -1.0

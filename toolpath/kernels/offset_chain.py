@@ -10,15 +10,15 @@ crossing are written as raw. Units: mm.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import int64, njit
 from numpy.typing import NDArray
 
-from .offset_base import MIN_RING_AREA_MM2, SNAP_MM, _ang, _arc, _argsort, _grow
+from .offset_base import INNER_JIT, MIN_RING_AREA_MM2, SNAP_MM, _ang, _arc, _argsort, _grow
 
 __all__: list[str] = []
 
 
-@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
+@njit(**INNER_JIT, locals=dict(lo=int64))
 def _first(xs: NDArray[np.float64], x: float) -> int:
     """First index of sorted ``xs`` with ``xs[i] >= x``."""
     lo, hi = 0, xs.shape[0]
@@ -31,7 +31,7 @@ def _first(xs: NDArray[np.float64], x: float) -> int:
     return lo
 
 
-@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
+@njit(**INNER_JIT)
 def _emit(ring: NDArray[np.float64], vt: NDArray[np.int64], e: NDArray[np.float64], d: float, tol: float,
           fin: NDArray[np.float64], nf: int) -> tuple[NDArray[np.float64], int]:
     """Ring vertices ``ring`` (n, 2) with tags ``vt`` (n, 3: crossing flag, arc before, arc after; arc = its
@@ -87,7 +87,7 @@ def _emit(ring: NDArray[np.float64], vt: NDArray[np.int64], e: NDArray[np.float6
     return fin, nf
 
 
-@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
+@njit(**INNER_JIT, locals=dict(unclosed=int64, nr=int64, pend=int64, no=int64))
 def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.int64], e: NDArray[np.float64],
            d: float, tol: float) -> tuple[NDArray[np.float64], NDArray[np.int64], int]:
     """Runs (from :func:`toolpath.kernels.offset_trim._rings`) chained end to start into rings: points (P, 2),
@@ -98,7 +98,8 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
     out = np.empty((rp.shape[0] + 1, 2))
     vt = np.empty((rp.shape[0] + 1, 3), np.int64)
     fin = np.empty((rp.shape[0] + 16, 2))
-    ors = np.zeros(nrun + 1, np.int64)
+    ors = np.empty(nrun + 1, np.int64)
+    ors[0] = 0
     nf = np.int64(0)  # not a literal: one compiled signature of _emit
     nr = 0
     unclosed = 0
@@ -109,9 +110,10 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
         ys0[c] = rp[rb[c], 1]
     xo = _argsort(xs0)
     xs = np.empty(nrun)
+    used = np.empty(nrun, np.bool_)
     for c in range(nrun):
         xs[c] = xs0[xo[c]]
-    used = np.zeros(nrun, np.bool_)
+        used[c] = False
     for c in range(nrun):
         if used[c]:
             continue

@@ -11,25 +11,31 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from numba import int64, njit
 from numpy.typing import NDArray
 
-from .offset_base import SNAP_MM, _argsort, _exact, _grid, _grow, _prim_at
+from .offset_base import INNER_JIT, SNAP_MM, _argsort, _exact, _grid, _grow, _prim_at
 
 __all__: list[str] = []
 
 
-@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
+@njit(**INNER_JIT)
 def _pair(pts: NDArray[np.float64], i: int, j: int, ni: int, nj: int, sp: NDArray[np.float64], ns: int,
           pf: NDArray[np.int64], e: NDArray[np.float64], caps: NDArray[np.float64], d: float, lim: float,
           tol: float) -> tuple[NDArray[np.float64], int]:
     """Split points of segments ``pts[i] -> pts[ni]`` and ``pts[j] -> pts[nj]`` appended to ``sp`` (rows:
     segment, t, x, y on the raw curve, primitive there (-1 at a raw point), 1 where the segment is crossed
     inside, x, y where the exact curves meet)."""
-    ax, ay, ix1, iy1 = pts[i, 0], pts[i, 1], pts[ni, 0], pts[ni, 1]
+    ax = pts[i, 0]
+    ay = pts[i, 1]
+    ix1 = pts[ni, 0]
+    iy1 = pts[ni, 1]
     rx = ix1 - ax
     ry = iy1 - ay
-    bx, by, jx1, jy1 = pts[j, 0], pts[j, 1], pts[nj, 0], pts[nj, 1]
+    bx = pts[j, 0]
+    by = pts[j, 1]
+    jx1 = pts[nj, 0]
+    jy1 = pts[nj, 1]
     sx = jx1 - bx
     sy = jy1 - by
     den = rx * sy - ry * sx
@@ -40,6 +46,7 @@ def _pair(pts: NDArray[np.float64], i: int, j: int, ni: int, nj: int, sp: NDArra
     et = SNAP_MM / li
     eu = SNAP_MM / lj
     sp = _grow(sp, ns + 8)
+    n1 = ns + 1  # the second row of a pair of split points
     if abs(den) <= 1e-12 * li * lj:
         # parallel: when collinear, each is split at the other's ends lying inside it, and there at its own
         # end too
@@ -50,19 +57,35 @@ def _pair(pts: NDArray[np.float64], i: int, j: int, ni: int, nj: int, sp: NDArra
                 px = bx if q == 0 else jx1
                 py = by if q == 0 else jy1
                 tt = ((px - ax) * rx + (py - ay) * ry) / (li * li)
-                tgt, own, ot, ee = i, j, float(q), et
+                tgt = i
+                own = j
+                ot = float(q)
+                ee = et
             else:  # ends of i on j
                 px = ax if q == 2 else ix1
                 py = ay if q == 2 else iy1
                 tt = ((px - bx) * sx + (py - by) * sy) / (lj * lj)
-                tgt, own, ot, ee = j, i, float(q - 2), eu
+                tgt = j
+                own = i
+                ot = float(q - 2)
+                ee = eu
             if ee < tt < 1.0 - ee:
-                sp[ns, 0], sp[ns, 1], sp[ns, 2], sp[ns, 3] = tgt, tt, px, py
+                sp[ns, 0] = tgt
+                sp[ns, 1] = tt
+                sp[ns, 2] = px
+                sp[ns, 3] = py
                 sp[ns, 4], sp[ns, 5] = _prim_at(px, py, pf[tgt], e, caps, d), 1.0
-                sp[ns + 1, 0], sp[ns + 1, 1], sp[ns + 1, 2], sp[ns + 1, 3] = own, ot, px, py
-                sp[ns + 1, 4], sp[ns + 1, 5] = -1.0, 0.0
-                sp[ns, 6], sp[ns, 7], sp[ns + 1, 6], sp[ns + 1, 7] = px, py, px, py
+                sp[n1, 0] = own
+                sp[n1, 1] = ot
+                sp[n1, 2] = px
+                sp[n1, 3] = py
+                sp[n1, 4], sp[n1, 5] = -1.0, 0.0
+                sp[ns, 6] = px
+                sp[ns, 7] = py
+                sp[n1, 6] = px
+                sp[n1, 7] = py
                 ns += 2
+                n1 += 2
         return sp, ns
     t = (wx * sy - wy * sx) / den
     u = (wx * ry - wy * rx) / den
@@ -93,15 +116,26 @@ def _pair(pts: NDArray[np.float64], i: int, j: int, ni: int, nj: int, sp: NDArra
             cj = _prim_at(px, py, pf[j], e, caps, d)
         else:
             ci = _prim_at(px, py, pf[i], e, caps, d)
-    sp[ns, 0], sp[ns, 1], sp[ns, 2], sp[ns, 3], sp[ns, 4], sp[ns, 5] = i, t, px, py, ci, 0.0 + (not end_i)
-    sp[ns + 1, 0], sp[ns + 1, 1], sp[ns + 1, 2], sp[ns + 1, 3] = j, u, px, py
-    sp[ns + 1, 4], sp[ns + 1, 5] = cj, 0.0 + (not end_j)
-    sp[ns, 6], sp[ns, 7], sp[ns + 1, 6], sp[ns + 1, 7] = qx, qy, qx, qy
+    sp[ns, 0] = i
+    sp[ns, 1] = t
+    sp[ns, 2] = px
+    sp[ns, 3] = py
+    sp[ns, 4] = ci
+    sp[ns, 5] = 0.0 + (not end_i)
+    sp[n1, 0] = j
+    sp[n1, 1] = u
+    sp[n1, 2] = px
+    sp[n1, 3] = py
+    sp[n1, 4], sp[n1, 5] = cj, 0.0 + (not end_j)
+    sp[ns, 6] = qx
+    sp[ns, 7] = qy
+    sp[n1, 6] = qx
+    sp[n1, 7] = qy
     ns += 2
     return sp, ns
 
 
-@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
+@njit(**INNER_JIT, locals=dict(m=int64))
 def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64], pf: NDArray[np.int64], e: NDArray[np.float64],
                caps: NDArray[np.float64], d: float, tol: float) -> NDArray[np.float64]:
     """Split points (S, 8), rows as in :func:`_pair`, sorted by segment then t. Segment ``i`` runs from
@@ -124,13 +158,22 @@ def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64], pf: NDArray[np.
             bb[m, 2], bb[m, 3] = max(pts[i, 0], pts[j, 0]), max(pts[i, 1], pts[j, 1])
             sid[m] = i
             m += 1
-    x0, y0, x1, y1 = np.inf, np.inf, -np.inf, -np.inf
+    x0 = np.inf
+    y0 = np.inf
+    x1 = -np.inf
+    y1 = -np.inf
     for k in range(m):
-        x0, y0, x1, y1 = min(x0, bb[k, 0]), min(y0, bb[k, 1]), max(x1, bb[k, 2]), max(y1, bb[k, 3])
+        x0 = min(x0, bb[k, 0])
+        y0 = min(y0, bb[k, 1])
+        x1 = max(x1, bb[k, 2])
+        y1 = max(y1, bb[k, 3])
     w, ht = (x1 - x0, y1 - y0) if m > 0 else (0.0, 0.0)
-    ext = max(w, ht, 1e-9)
+    ext = max(max(w, ht), 1e-9)
     geo, cs, ids = _grid(bb, max(math.sqrt(max(w, ext / 64) * max(ht, ext / 64) / max(m, 1)), ext / 1024))
-    gx0, gy0, c, gnx = geo[0], geo[1], geo[2], int(geo[3])
+    gx0 = geo[0]
+    gy0 = geo[1]
+    c = geo[2]
+    gnx = int(geo[3])
     lim = min(100.0 * tol, 2.0 * abs(d))  # how far an exact meeting may lie from the raw crossing, mm
     sp = np.empty((max(16, n // 4), 8))
     ns = np.int64(0)  # not a literal: one compiled signature of _pair
@@ -163,7 +206,10 @@ def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64], pf: NDArray[np.
             if sp[ib, 2] - sp[ia, 2] > SNAP_MM:
                 break
             if abs(sp[ib, 3] - sp[ia, 3]) <= SNAP_MM:
-                sp[ib, 2], sp[ib, 3], sp[ib, 6], sp[ib, 7] = sp[ia, 2], sp[ia, 3], sp[ia, 6], sp[ia, 7]
+                sp[ib, 2] = sp[ia, 2]
+                sp[ib, 3] = sp[ia, 3]
+                sp[ib, 6] = sp[ia, 6]
+                sp[ib, 7] = sp[ia, 7]
     for i in range(ns):
         key[i] = sp[i, 0] * 4.0 + sp[i, 1]
     so = _argsort(key)

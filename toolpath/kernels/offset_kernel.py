@@ -21,13 +21,21 @@ Per call, everything that does not depend on ``d`` (edge normals, turns) is comp
 (:mod:`~toolpath.kernels.offset_base`). Units: mm.
 
 Compile time (issue 5 asks for a cold first call, import included, of at most 15 s): every function is
-compiled on its own, and each caller is optimised again with its callees' code linked in. The inner functions
-are called only from jitted code, so they are compiled without CPython and C wrappers
-(``no_cpython_wrapper``, ``no_cfunc_wrapper``: about 6 % of the cold time), and all use
-``error_model="numpy"`` (no exception paths on division; inputs from
-:func:`toolpath.kernels.offset.pack_rings` never divide by zero). Writing the one-call helpers out in their
-callers (fewer, larger functions) made the cold compile 4-8 % *slower*: Numba's SSA reconstruction and other
-passes grow faster than linearly with a function's size. Figures in ``benchmarks/bench_offset.py``.
+compiled on its own, and each caller is optimised again with its callees' code linked in. Numba's cost grows
+with the number of typed operations: each call, operator and array access is resolved against all of its
+typing templates once per pass of type inference and once more when lowered. So: loop-carried integers and
+flags are declared (``locals``: ``n = 0`` would be ``Literal[int](0)`` first and take one or two more
+passes over the whole function to settle), arrays are made with ``np.empty`` and fill loops (no
+``np.zeros``), the kernel itself calls few numpy overloads and no ``min``/``max`` (those called from it are
+compiled once more, under its flags: :func:`~toolpath.kernels.offset_base._prep` makes its arc and flag
+buffers and the grid cell), no
+``min``/``max`` of three values (one more overload), no tuple assignments of four or more values, and
+:func:`~toolpath.kernels.offset_base._grow` copies in one flat loop (LLVM re-optimised a 2-D copy loop into
+4x the code at every caller). The inner functions are called only from jitted code: compiled without
+CPython and C wrappers and without Numba's rewrite passes (``INNER_JIT``); all use ``error_model="numpy"``
+(no exception paths on division; inputs from :func:`toolpath.kernels.offset.pack_rings` never divide by
+zero). Writing the one-call helpers out in their callers (fewer, larger functions) made the cold compile
+4-8 % *slower*. Figures in ``benchmarks/bench_offset.py``.
 
 Numba's cache is kept per file and a cached function is not recompiled when a function it calls changes in
 another file: :func:`toolpath.numba_cache.refresh_cache` (run when :mod:`toolpath.kernels` is imported) drops
@@ -39,10 +47,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from numba import boolean, int64, njit
 from numpy.typing import NDArray
 
-from .offset_base import KEEP_EPS_MM, MIN_RING_AREA_MM2, SNAP_MM, _grid, _grow, _prep
+from .offset_base import INNER_JIT, KEEP_EPS_MM, MIN_RING_AREA_MM2, SNAP_MM, _grid, _grow, _prep
 from .offset_chain import _chain
 from .offset_cross import _crossings
 from .offset_trim import _rings
@@ -50,7 +58,7 @@ from .offset_trim import _rings
 __all__ = ["KEEP_EPS_MM", "SNAP_MM", "MIN_RING_AREA_MM2", "offset_rings_kernel"]
 
 
-@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
+@njit(**INNER_JIT, locals=dict(cnt=int64, n=int64, no=int64, nch=int64, x=int64, open_=boolean))
 def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: float, act: NDArray[np.bool_],
             caps: NDArray[np.float64]
             ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64], NDArray[np.int64],
@@ -77,7 +85,7 @@ def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: fl
         if d * phi <= 0:
             caps[k, 0] = 0.0
         else:
-            n = max(1, int(math.ceil(abs(phi) / alpha - 1e-12)))
+            n = max(1, math.ceil(abs(phi) / alpha - 1e-12))
             if n == caps[k, 0]:  # the row depends on phi and n only: kept from the last call
                 continue
             if n == 1:
@@ -90,14 +98,18 @@ def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: fl
                 sh = math.sin(h)
                 c2 = ch * ch - sh * sh
                 s2 = 2.0 * sh * ch
-            caps[k, 0], caps[k, 1], caps[k, 2], caps[k, 3], caps[k, 4] = n, ch, sh, c2, s2
+            caps[k, 0] = n
+            caps[k, 1] = ch
+            caps[k, 2] = sh
+            caps[k, 3] = c2
+            caps[k, 4] = s2
     sg = 1.0 if d > 0 else -1.0
     # a vertex's raw points are written when a segment of an active feature ends there (its arc, the moved
     # edge leaving it, the moved edge arriving) or its successor's are (the duplicate test of the
     # successor's first point needs this vertex's last); every other raw segment is inactive, and a
     # segment across a vertex left out is the moved edge of a vertex whose successor is left out: inactive
     # too (were it active, the successor would be written)
-    need = np.zeros(m, np.bool_)
+    need = np.empty(m, np.bool_)  # every vertex is on a ring: all set below
     for q in range(starts.shape[0] - 1):
         a, z = starts[q], starts[q + 1]
         for i in range(a, z):
@@ -110,8 +122,10 @@ def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: fl
                 cnt += max(2, int(caps[i, 0]))
     pts = np.empty((cnt, 2))
     pv = np.empty(cnt, np.int64)
-    rs = np.zeros(starts.shape[0], np.int64)
+    rs = np.empty(starts.shape[0], np.int64)
+    rs[0] = 0
     n = 0
+    rr, fx, fy = 0.0, 0.0, 0.0
     for q in range(starts.shape[0] - 1):
         b = n
         a, z = starts[q], starts[q + 1]
@@ -155,7 +169,8 @@ def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: fl
     nxt = np.empty(2 * npts + 1, np.int64)
     pf = np.empty(2 * npts + 1, np.int64)
     po = np.empty(2 * npts + 1, np.int64)
-    cst = np.zeros(npts + 2, np.int64)
+    cst = np.empty(npts + 2, np.int64)
+    cst[0] = 0
     no, nch = 0, 0
     for q in range(rs.shape[0] - 1):
         a = rs[q]
@@ -213,7 +228,7 @@ def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: fl
 
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", no_rewrites=True, locals=dict(npt=int64, nr=int64))
 def offset_rings_kernel(
     xy: NDArray[np.float64], starts: NDArray[np.int64], distances_mm: NDArray[np.float64], tolerance_mm: float
 ) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]]:
@@ -239,22 +254,14 @@ def offset_rings_kernel(
     ring_level : ndarray of shape (Q,), int64
         Index into ``distances_mm`` of each ring.
     """
-    e = _prep(xy, starts)
+    # numpy overloads and min/max called here are compiled once more (other flags than in the inner
+    # functions): buffers are made by _prep, which also gives the smallest cell of the edge grid (base)
+    e, caps, act, base = _prep(xy, starts)  # act: set at the first level (full); caps: updated by _chains
     m = e.shape[0]
-    pts = np.empty((max(16, 4 * xy.shape[0]), 2))
-    lv = np.zeros((16, 2))  # ring starts, ring levels (exact in float64)
+    pts = np.empty((4 * m + 16, 2))
+    lv = np.empty((16, 2))  # ring starts, ring levels (exact in float64)
     npt = 0
     nr = 0
-    act = np.zeros(2 * m, np.bool_)  # set at the first level (full)
-    caps = np.zeros((m, 5))  # vertex arcs, updated per level by _chains
-    # cell of the edge grid: a quarter of the reach of the keep-test, at least 1/48 of the extent, about two
-    # edges per cell; rebuilt when the reach has moved by more than a factor of two
-    x0, y0, x1, y1 = np.inf, np.inf, -np.inf, -np.inf
-    for i in range(m):
-        x0, y0, x1, y1 = min(x0, xy[i, 0]), min(y0, xy[i, 1]), max(x1, xy[i, 0]), max(y1, xy[i, 1])
-    w = max(x1 - x0, 1e-9)
-    ht = max(y1 - y0, 1e-9)
-    base = max(math.sqrt(w * ht / (2 * m + 8)), max(w, ht) / 48.0)
     geo, cs, ids = _grid(e, base)
     for k in range(distances_mm.shape[0]):
         d = distances_mm[k]
@@ -264,14 +271,16 @@ def offset_rings_kernel(
         if full:
             for i in range(2 * m):
                 act[i] = True
-        c = max(0.25 * (abs(d) + tolerance_mm), base)
+        c = 0.25 * (abs(d) + tolerance_mm)
+        if base > c:  # c = max(c, base)
+            c = base
         if not 0.5 * c <= geo[2] <= 2.0 * c:
             geo, cs, ids = _grid(e, c)
+        o, s, mark = pts, starts, act  # typed before the loop (one pass of type inference fewer)
         for _ in range(2):
             caps, cp, cst, nxt, pf, po = _chains(e, starts, d, tolerance_mm, act, caps)
-            mark = np.zeros(2 * m, np.bool_)
             sp = _crossings(cp, nxt, pf, e, caps, d, tolerance_mm)
-            rp, rarc, runs, fail = _rings(cp, cst, nxt, pf, po, sp, e, caps, d, tolerance_mm, mark, geo, cs, ids)
+            rp, rarc, runs, fail, mark = _rings(cp, cst, nxt, pf, po, sp, e, caps, d, tolerance_mm, geo, cs, ids)
             o, s, unclosed = _chain(rp, rarc, runs, e, d, tolerance_mm)
             if full or not (fail or unclosed > 0):
                 break
@@ -295,4 +304,8 @@ def offset_rings_kernel(
     for q in range(nr):
         rs[q + 1] = int(lv[q + 1, 0])
         lvl[q] = int(lv[q, 1])
-    return pts[:npt].copy(), rs, lvl
+    out = np.empty((npt, 2))
+    for i in range(npt):
+        out[i, 0] = pts[i, 0]
+        out[i, 1] = pts[i, 1]
+    return out, rs, lvl

@@ -7,15 +7,15 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from numba import boolean, int64, njit
 from numpy.typing import NDArray
 
-from .offset_base import KEEP_EPS_MM
+from .offset_base import INNER_JIT, KEEP_EPS_MM
 
 __all__: list[str] = []
 
 
-@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
+@njit(**INNER_JIT, locals=dict(crossings=int64))
 def _keep(px: float, py: float, e: NDArray[np.float64], caps: NDArray[np.float64], thr: float, sg: float,
           geo: NDArray[np.float64], cs: NDArray[np.int64], ids: NDArray[np.int64], reach: float, hint: int) -> int:
     """-1 when (px, py) is outside every edge's flattened offset and on the asked side (``sg < 0``: inside);
@@ -25,10 +25,10 @@ def _keep(px: float, py: float, e: NDArray[np.float64], caps: NDArray[np.float64
     c = geo[2]
     nx = int(geo[3])
     ny = int(geo[4])
-    ix0 = max(0, int(math.floor((px - reach - gx0) / c)))
-    ix1 = min(nx - 1, int(math.floor((px + reach - gx0) / c)))
-    iy0 = max(0, int(math.floor((py - reach - gy0) / c)))
-    iy1 = min(ny - 1, int(math.floor((py + reach - gy0) / c)))
+    ix0 = max(0, math.floor((px - reach - gx0) / c))
+    ix1 = min(nx - 1, math.floor((px + reach - gx0) / c))
+    iy0 = max(0, math.floor((py - reach - gy0) / c))
+    iy1 = min(ny - 1, math.floor((py + reach - gy0) / c))
     wx = max(ix1 - ix0 + 1, 0)
     nw = wx * max(iy1 - iy0 + 1, 0)
     reach2 = reach * reach
@@ -44,8 +44,8 @@ def _keep(px: float, py: float, e: NDArray[np.float64], caps: NDArray[np.float64
             qlo, qhi = cs[cell], cs[cell + 1]
             if qlo == qhi:
                 continue
-            dy = max(gy0 + iy * c - py, 0.0, py - (gy0 + (iy + 1) * c))
-            dx = max(gx0 + ix * c - px, 0.0, px - (gx0 + (ix + 1) * c))
+            dy = max(max(gy0 + iy * c - py, 0.0), py - (gy0 + (iy + 1) * c))
+            dx = max(max(gx0 + ix * c - px, 0.0), px - (gx0 + (ix + 1) * c))
             if dx * dx + dy * dy >= reach2:
                 continue
         for q in range(qlo, qhi):
@@ -53,7 +53,10 @@ def _keep(px: float, py: float, e: NDArray[np.float64], caps: NDArray[np.float64
             # the cap of its start vertex (the circumscribed polygon of its arc, within the arc's sector)?
             k = hint if w < 0 else ids[q]
             while True:  # one pass; break = not inside
-                x0, y0, x1, y1 = e[k, 0], e[k, 1], e[k, 2], e[k, 3]
+                x0 = e[k, 0]
+                y0 = e[k, 1]
+                x1 = e[k, 2]
+                y1 = e[k, 3]
                 nc = int(caps[k, 0])
                 big = thr / caps[k, 1] if nc > 0 else thr
                 if (min(x0, x1) - px > big or px - max(x0, x1) > big or min(y0, y1) - py > big
@@ -95,9 +98,9 @@ def _keep(px: float, py: float, e: NDArray[np.float64], caps: NDArray[np.float64
                 break
     # crossing number along the shorter of +x and -x, each crossing counted in the cell that holds it
     crossings = 0
-    iy = int(math.floor((py - gy0) / c))
+    iy = math.floor((py - gy0) / c)
     if 0 <= iy < ny:
-        ixp = min(nx - 1, max(0, int(math.floor((px - gx0) / c))))
+        ixp = min(nx - 1, max(0, math.floor((px - gx0) / c)))
         right = ixp >= nx // 2
         lo = ixp if right else 0
         hi = nx if right else ixp + 1
@@ -108,12 +111,12 @@ def _keep(px: float, py: float, e: NDArray[np.float64], caps: NDArray[np.float64
                 y0, y1 = e[k, 1], e[k, 3]
                 if (y0 > py) != (y1 > py):
                     xi = e[k, 0] + (py - y0) * (e[k, 2] - e[k, 0]) / (y1 - y0)
-                    if (px < xi) == right and min(nx - 1, max(0, int(math.floor((xi - gx0) / c)))) == ix:
+                    if (px < xi) == right and min(nx - 1, max(0, math.floor((xi - gx0) / c))) == ix:
                         crossings += 1
     return -1 if (crossings % 2 == 1) == (sg < 0) else e.shape[0]
 
 
-@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
+@njit(**INNER_JIT)
 def _tag(row: NDArray[np.float64], po: NDArray[np.int64], nxt: NDArray[np.int64], caps: NDArray[np.float64]
          ) -> tuple[int, int]:
     """Arc under a split point (its vertex, -1 on a line) and 1 when it is a crossing inside the segment, 0 at
@@ -126,19 +129,19 @@ def _tag(row: NDArray[np.float64], po: NDArray[np.int64], nxt: NDArray[np.int64]
     return (v if caps[v, 0] > 0 else -1), 0
 
 
-@njit(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
+@njit(**INNER_JIT, locals=dict(fail=boolean, p=int64, nrp=int64, nrun=int64))
 def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int64], pf: NDArray[np.int64],
            po: NDArray[np.int64], sp: NDArray[np.float64], e: NDArray[np.float64], caps: NDArray[np.float64],
-           d: float, tol: float, mark: NDArray[np.bool_], geo: NDArray[np.float64], cs: NDArray[np.int64],
-           ids: NDArray[np.int64]) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64], bool]:
+           d: float, tol: float, geo: NDArray[np.float64], cs: NDArray[np.int64], ids: NDArray[np.int64]
+           ) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64], bool, NDArray[np.bool_]]:
     """Kept runs of the raw chains: points (P, 2), each run as (start, end (exclusive), arc and crossing flag
     of its first point, arc and crossing flag of its last point) (see :func:`_tag`; the arc of every other
     point is ``rarc``), and whether a run at an open chain's end was kept (the chains missed a feature:
-    recompute with all). The features of kept runs are set in ``mark``.
+    recompute with all), and the features of kept runs (``mark``, (2M,)).
 
     Returns
     -------
-    rp, rarc, runs (R, 6), fail
+    rp, rarc, runs (R, 6), fail, mark
     """
     r = abs(d)
     thr = max(r - KEEP_EPS_MM, 0.0)
@@ -151,6 +154,9 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
     rseg = np.empty(npt + 2 * ns + nch + 16, np.int64)
     rarc = np.empty(npt + 2 * ns + nch + 16, np.int64)
     runs = np.empty((ns + nch + 1, 6), np.int64)
+    mark = np.empty(2 * e.shape[0], np.bool_)
+    for i in range(mark.shape[0]):
+        mark[i] = False
     nrun = 0
     nrp = 0
     p = 0
@@ -178,14 +184,20 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
                 x1, y1 = pts[a, 0], pts[a, 1]
                 rp[nrp, 2], rp[nrp, 3] = x1, y1
                 x2, y2 = x1, y1
-                ta, tf, ua, uf = va, 0, va, 0
+                ta = va
+                tf = 0
+                ua = va
+                uf = 0
             else:
                 k1 = k0 + k - (0 if closed else 1)
                 k2 = k0 + ((k + 1) % kn if closed else k)
                 wrap = closed and k + 1 >= kn
                 if k1 >= k0:
                     s1 = int(sp[k1, 0])
-                    x1, y1, rp[nrp, 2], rp[nrp, 3] = sp[k1, 2], sp[k1, 3], sp[k1, 6], sp[k1, 7]
+                    x1 = sp[k1, 2]
+                    y1 = sp[k1, 3]
+                    rp[nrp, 2] = sp[k1, 6]
+                    rp[nrp, 3] = sp[k1, 7]
                     ta, tf = _tag(sp[k1], po, nxt, caps)
                 else:
                     s1 = a
@@ -218,7 +230,10 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
                     if j == s2:
                         break
             if x2 != rp[nrp - 1, 0] or y2 != rp[nrp - 1, 1] or (closed and kn == 0):
-                rp[nrp, 0], rp[nrp, 1], rp[nrp, 2], rp[nrp, 3] = x2, y2, x2, y2
+                rp[nrp, 0] = x2
+                rp[nrp, 1] = y2
+                rp[nrp, 2] = x2
+                rp[nrp, 3] = y2
                 rseg[nrp] = -1
                 nrp += 1
             if nrp - beg < 2:
@@ -244,4 +259,4 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
             runs[nrun, 0], runs[nrun, 1], runs[nrun, 2] = beg, nrp, ta
             runs[nrun, 3], runs[nrun, 4], runs[nrun, 5] = tf, ua, uf
             nrun += 1
-    return rp, rarc, runs[:nrun], fail
+    return rp, rarc, runs[:nrun], fail, mark
