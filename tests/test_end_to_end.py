@@ -125,6 +125,9 @@ def test_cli_mill_writes_gcode_plot_and_json(tmp_path):
         (["mill", str(EXAMPLE), "--strategy", "spiral"], "spiral"),
         (["mill", str(EXAMPLE), "--tool", "-3"], "-3"),
         (["mill", str(EXAMPLE), "--dialect", "klingon"], "klingon"),
+        (["mill", str(EXAMPLE), "--strategy", "adaptive", "--spring-pass"], "spring_pass"),
+        (["mill", str(EXAMPLE), "--strategy", "adaptive", "--entry", "ramp"], "entry='ramp'"),
+        (["mill", str(EXAMPLE), "--strategy", "adaptive", "--floor-pass", "9"], "floor_pass_mm"),
     ],
 )
 def test_cli_bad_input_exits_2_with_one_line_and_no_output(tmp_path, capsys, argv, needle):

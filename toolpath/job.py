@@ -198,17 +198,18 @@ def mill(
     progress : callable, optional
         ``progress(done, total)`` with the pockets cleared so far (0 before the first), for a progress bar.
     order : {"outside-in", "inside-out"}
-        Order of the offset loops (offset strategy).
+        Order of the offset loops (offset strategy; adaptive refuses any but the default).
     entry : {"helix", "ramp"}
-        How offset and zigzag go down into material: a helix where one fits (else a ramp), or a ramp.
+        How offset and zigzag go down into material: a helix where one fits (else a ramp), or a ramp
+        (adaptive: helix only).
     corner_radius_mm : float
-        Round the sharp corners of the offset roughing loops by this radius, mm (0: keep them).
+        Round the sharp corners of the offset roughing loops by this radius, mm (0: keep them; not adaptive).
     axial_stock_mm : float
-        Stock left on the floors, mm (offset, zigzag and bored holes).
+        Stock left on the floors, mm (offset, zigzag, adaptive and bored holes).
     floor_pass_mm : float
-        Thickness of a final floor pass after the even stepdowns, mm (offset and zigzag; 0: none).
+        Thickness of a final floor pass after the even stepdowns, mm (offset, zigzag and adaptive; 0: none).
     spring_pass : bool
-        Finishing passes on the walls (and the last circle of bored holes) run twice.
+        Finishing passes on the walls (and the last circle of bored holes) run twice (not adaptive).
     bore_holes : bool
         Round holes found by slicing (``Pocket.hole_diameter_mm``) that the tool fits in, with no other
         pocket below them, are bored on a helix (:func:`toolpath.strategies.holes.helical_bore`) instead
@@ -251,6 +252,16 @@ def mill(
     if name in STRATEGIES and STRATEGIES[name] is None:
         built = ", ".join(k for k, v in STRATEGIES.items() if v)
         raise InputError(f"strategy {strategy!r} is not available yet; available: {built}")
+    if name == "adaptive":
+        # options of the offset/zigzag loops adaptive clearing has no use for: refused, not ignored
+        unused = [(flag, v) for flag, v, default in (("entry", entry, "helix"), ("order", order, "outside-in"),
+                                                    ("corner_radius_mm", corner_radius_mm, 0.0),
+                                                    ("spring_pass", spring_pass, False)) if v != default]
+        if unused:
+            flag, v = unused[0]
+            raise InputError(f"adaptive clearing does not take {flag}={v!r} (it enters by helix, plunging where "
+                             "none fits, and its passes hold the engagement instead of following offset loops); "
+                             "accepted with it: stepover, stepdown, axial_stock_mm, floor_pass_mm")
     if rest_after is not None:
         if not isinstance(rest_after, Tool) or rest_after.kind.value == "drill":
             raise InputError(f"rest_after must be the end mill of an earlier operation (a Tool), got {rest_after!r}")
@@ -324,7 +335,9 @@ def mill(
         from .strategies.adaptive import AdaptiveParams, clear_pockets_adaptive
 
         kw["stepover_mm"] = min(step, 0.999 * tool.diameter_mm)  # the target angle needs ae < D
-        params, clear = AdaptiveParams(**kw), clear_pockets_adaptive
+        params = AdaptiveParams(**kw, axial_stock_mm=float(axial_stock_mm), floor_pass_mm=float(floor_pass_mm))
+        params.validate(tool)
+        clear = clear_pockets_adaptive
     elif name == "profile":
         from .strategies.profile import ProfileParams, profile_pockets
 

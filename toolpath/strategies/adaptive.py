@@ -81,6 +81,7 @@ from .adaptive_build import BlockBuilder, append_toolpath
 from .adaptive_finish import trochoid_circles
 from .adaptive_params import AdaptiveParams, AdaptivePlan, Segment, target_engagement_deg
 from .adaptive_plan import _SIMPLIFY_CELL, plan_adaptive_2d
+from .cutting import pass_depths
 from .linking import _PROGRESS, link_is_safe
 
 __all__ = ["AdaptiveParams", "Segment", "AdaptivePlan", "plan_adaptive_2d", "adaptive_clearing", "clear_pockets",
@@ -197,11 +198,10 @@ def _cut_levels(pocket: Pocket, tool: Tool, params: AdaptiveParams, plan: Adapti
                 clearance_z_mm: float, tags: tuple[list[int], list[int], list[int], list[int]]) -> None:
     """Append the plan's moves at every level to ``b``; ``tags`` collect entry, finish, slot and link moves."""
     cent = prep(plan.centres.buffer(1e-7))
-    z_floor = pocket.z_bottom_mm + params.stock_to_leave_mm
-    if z_floor >= pocket.z_top_mm:
+    depths = pass_depths(pocket.z_top_mm, pocket.z_bottom_mm + params.floor_stock_mm, params.stepdown_mm,
+                         params.floor_pass_mm)
+    if not depths:
         return
-    n = max(1, math.ceil((pocket.z_top_mm - z_floor) / params.stepdown_mm - 1e-9))
-    depths = [pocket.z_top_mm - (pocket.z_top_mm - z_floor) * (i + 1) / n for i in range(n)]
     f, fp = params.feed_mm_min, params.plunge_feed_mm_min
     cw = params.direction is not Direction.CLIMB  # climb: material outside the helix on the right: CCW
     slope = math.tan(math.radians(params.helix_angle_deg))

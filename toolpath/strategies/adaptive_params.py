@@ -39,7 +39,12 @@ class AdaptiveParams:
     max_engagement_deg : float or None
         Largest engagement a step may take, degrees; default 1.15 x target (at most 90).
     stock_to_leave_mm : float
-        Material left on walls and floor, mm (>= 0).
+        Material left on walls (and on the floor unless ``axial_stock_mm`` is given), mm (>= 0).
+    axial_stock_mm : float or None
+        Material left on the floor, mm (>= 0); default ``stock_to_leave_mm``.
+    floor_pass_mm : float
+        Thickness of a last level at the floor after the even stepdowns, mm (0: none; at most the stepdown):
+        the 2D plan cut once more with a thin axial cut, to leave a clean floor.
     feed_mm_min, plunge_feed_mm_min : float
         Cutting feed and feed of vertical moves and helices, mm/min.
     helix_angle_deg : float
@@ -67,6 +72,8 @@ class AdaptiveParams:
     engagement_deg: float | None = None
     max_engagement_deg: float | None = None
     stock_to_leave_mm: float = 0.0
+    axial_stock_mm: float | None = None
+    floor_pass_mm: float = 0.0
     feed_mm_min: float = 1000.0
     plunge_feed_mm_min: float = 300.0
     helix_angle_deg: float = 3.0
@@ -78,6 +85,11 @@ class AdaptiveParams:
     tolerance_mm: float = 0.005
     cell_mm: float | None = None
     clearance_z_mm: float | None = None
+
+    @property
+    def floor_stock_mm(self) -> float:
+        """Material left on the floor, mm (``axial_stock_mm``, else ``stock_to_leave_mm``)."""
+        return self.stock_to_leave_mm if self.axial_stock_mm is None else self.axial_stock_mm
 
     def target_deg(self, tool: Tool) -> float:
         """Target engagement angle, degrees."""
@@ -120,6 +132,12 @@ class AdaptiveParams:
             raise InputError(f"helix_radius_fraction must be in (0, 1], got {self.helix_radius_fraction!r}")
         if not (0 <= self.stock_to_leave_mm < tool.diameter_mm):
             raise InputError(f"stock_to_leave_mm must be in [0, {tool.diameter_mm:g}), got {self.stock_to_leave_mm!r}")
+        if self.axial_stock_mm is not None and not (self.axial_stock_mm >= 0 and math.isfinite(self.axial_stock_mm)):
+            raise InputError(f"axial_stock_mm must be >= 0 (or None: stock_to_leave_mm), got {self.axial_stock_mm!r}")
+        if not (0 <= self.floor_pass_mm <= self.stepdown_mm):
+            raise InputError(
+                f"floor_pass_mm must be in [0, stepdown {self.stepdown_mm:g}] mm, got {self.floor_pass_mm!r}"
+            )
         if not (self.tolerance_mm >= 0):
             raise InputError(f"tolerance_mm must be >= 0, got {self.tolerance_mm!r}")
         if self.cell_mm is not None and not (self.cell_mm > 0):

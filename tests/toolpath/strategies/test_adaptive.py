@@ -99,6 +99,27 @@ def test_two_levels_and_climb_direction():
     assert helix and all(tp.kind[i] == MoveKind.ARC_CCW for i in helix)
 
 
+def test_axial_stock_and_floor_pass_set_the_levels_and_leave_the_floor():
+    pocket = Pocket(box(0, 0, 24, 18), 0.0, -6.0)
+    tool = Tool(4)
+    params = AdaptiveParams(stepdown_mm=2.5, stepover_mm=0.6, axial_stock_mm=0.5, floor_pass_mm=1.0)
+    b = ToolpathBuilder()
+    adaptive_clearing(pocket, tool, params, builder=b, clearance_z_mm=CLEAR)
+    tp = b.build()
+    # floor at -5.5; even steps to -4.5 (two of 2.25 mm), then the floor pass of 1 mm
+    levels = sorted({round(float(z), 6) for z in tp.xyz[tp.kind != MoveKind.RAPID, 2] if z < 0}, reverse=True)
+    assert {-2.25, -4.5, -5.5} <= set(levels) and min(levels) == -5.5
+    # simulated against the finished pocket: 0.5 mm left on the floor everywhere the tool reaches, no gouge
+    part, stock = part_field(pocket, 0.1)
+    res = check(tp, part, tool, stock=stock)
+    assert res.gouge_count == 0
+    assert res.removed_volume_mm3 == pytest.approx(res.designed_volume_mm3 * 5.5 / 6.0, rel=0.02)
+    with pytest.raises(InputError, match="floor_pass_mm"):
+        AdaptiveParams(stepdown_mm=1, stepover_mm=1, floor_pass_mm=2).validate(tool)
+    with pytest.raises(InputError, match="axial_stock_mm"):
+        AdaptiveParams(stepdown_mm=1, stepover_mm=1, axial_stock_mm=-0.1).validate(tool)
+
+
 def test_open_side_enters_from_outside_without_helix():
     outside = box(-100, -100, 100, 100).difference(box(0, 0, 30, 20))
     region = box(0, 0, 30, 12)
