@@ -199,6 +199,21 @@ def _prep(xy: NDArray[np.float64], starts: NDArray[np.int64]
 
 
 @njit(**INNER_JIT)
+def _isarc(c: int, caps: NDArray[np.float64]) -> bool:
+    """Whether primitive ``c`` is a vertex arc (one call instead of the test written out: less code to type)."""
+    return c % 2 == 0 and caps[c // 2, 0] > 0
+
+
+@njit(**INNER_JIT)
+def _near(c: int, e: NDArray[np.float64]) -> tuple[int, int]:
+    """The primitives before and after primitive ``c`` along its ring."""
+    v = c // 2
+    if c % 2 == 1:
+        return c - 1, 2 * int(e[v, 11])
+    return 2 * int(e[v, 12]) + 1, c + 1
+
+
+@njit(**INNER_JIT)
 def _line(c: int, e: NDArray[np.float64], d: float) -> tuple[float, float, float, float]:
     """End points of line primitive ``c`` (a moved edge or a connector)."""
     v = c // 2
@@ -229,7 +244,7 @@ def _on(c: int, x: float, y: float, e: NDArray[np.float64], caps: NDArray[np.flo
     """Whether (x, y), a point of primitive ``c``'s line or circle, lies within its extent."""
     v = c // 2
     r = abs(d)
-    if c % 2 == 0 and caps[v, 0] > 0:
+    if _isarc(c, caps):
         sg = 1.0 if d > 0 else -1.0
         qx, qy = x - e[v, 0], y - e[v, 1]
         t = 1.0 if e[v, 8] > 0 else -1.0
@@ -247,8 +262,8 @@ def _meet(c1: int, c2: int, px: float, py: float, e: NDArray[np.float64], caps: 
     """Exact meeting point of primitives ``c1`` and ``c2`` nearest (px, py) within both extents, and its
     squared distance from (px, py) (inf when they do not meet)."""
     r = abs(d)
-    a1 = c1 % 2 == 0 and caps[c1 // 2, 0] > 0
-    a2 = c2 % 2 == 0 and caps[c2 // 2, 0] > 0
+    a1 = _isarc(c1, caps)
+    a2 = _isarc(c2, caps)
     x0, y0, x1, y1 = 0.0, 0.0, 0.0, 0.0  # up to two candidate points
     nc = 0
     if a1 and a2:
@@ -265,7 +280,11 @@ def _meet(c1: int, c2: int, px: float, py: float, e: NDArray[np.float64], caps: 
             y1 = my - h * wx
             nc = 2
     elif a1 or a2:
-        ca, cl = (c1, c2) if a1 else (c2, c1)
+        ca = c1  # the arc and the line
+        cl = c2
+        if a2:
+            ca = c2
+            cl = c1
         ux, uy = e[ca // 2, 0], e[ca // 2, 1]
         ax, ay, bx, by = _line(cl, e, d)
         wx, wy = bx - ax, by - ay
@@ -293,7 +312,8 @@ def _meet(c1: int, c2: int, px: float, py: float, e: NDArray[np.float64], caps: 
             nc = 1
     bx, by, bd = px, py, np.inf
     for k in range(nc):
-        x, y = (x0, y0) if k == 0 else (x1, y1)
+        x = (x0, x1)[k]
+        y = (y0, y1)[k]
         dd = (x - px) ** 2 + (y - py) ** 2
         if dd < bd and _on(c1, x, y, e, caps, d) and _on(c2, x, y, e, caps, d):
             bx, by, bd = x, y, dd
@@ -306,8 +326,8 @@ def _gap(c1: int, c2: int, e: NDArray[np.float64], caps: NDArray[np.float64], d:
     """Where an arc primitive and another one that do not meet pass closest, when less than ``2 tol`` apart
     there (their flattened curves may cross): the middle of the gap, and whether there is one."""
     r = abs(d)
-    a1 = c1 % 2 == 0 and caps[c1 // 2, 0] > 0
-    a2 = c2 % 2 == 0 and caps[c2 // 2, 0] > 0
+    a1 = _isarc(c1, caps)
+    a2 = _isarc(c2, caps)
     if a1 and a2:
         ux = e[c1 // 2, 0]
         uy = e[c1 // 2, 1]
@@ -316,7 +336,11 @@ def _gap(c1: int, c2: int, e: NDArray[np.float64], caps: NDArray[np.float64], d:
         g = math.hypot(wx - ux, wy - uy) - 2.0 * r
         mx, my = 0.5 * (ux + wx), 0.5 * (uy + wy)
     elif a1 or a2:
-        ca, cl = (c1, c2) if a1 else (c2, c1)
+        ca = c1  # the arc and the line
+        cl = c2
+        if a2:
+            ca = c2
+            cl = c1
         ux, uy = e[ca // 2, 0], e[ca // 2, 1]
         ax, ay, bx, by = _line(cl, e, d)
         wx, wy = bx - ax, by - ay
@@ -346,7 +370,7 @@ def _exact(px: float, py: float, fi: int, fj: int, e: NDArray[np.float64], caps:
     primitives."""
     ci = _prim_at(px, py, fi, e, caps, d)
     cj = _prim_at(px, py, fj, e, caps, d)
-    if not ((ci % 2 == 0 and caps[ci // 2, 0] > 0) or (cj % 2 == 0 and caps[cj // 2, 0] > 0)):
+    if not (_isarc(ci, caps) or _isarc(cj, caps)):
         return px, py, ci, cj  # two lines: the raw crossing is exact
     bx, by, bd = _meet(ci, cj, px, py, e, caps, d)
     if bd < lim * lim:
@@ -357,15 +381,12 @@ def _exact(px: float, py: float, fi: int, fj: int, e: NDArray[np.float64], caps:
     bj = cj
     bd = lim * lim
     # the primitives before and after ci and cj along their rings
-    pvi = ci - 1 if ci % 2 == 1 else 2 * int(e[ci // 2, 12]) + 1
-    nxi = ci + 1 if ci % 2 == 0 else 2 * int(e[ci // 2, 11])
-    pvj = cj - 1 if cj % 2 == 1 else 2 * int(e[cj // 2, 12]) + 1
-    nxj = cj + 1 if cj % 2 == 0 else 2 * int(e[cj // 2, 11])
+    pvi, nxi = _near(ci, e)
+    pvj, nxj = _near(cj, e)
     for a in range(1, 9):  # ci, its predecessor, its successor against cj, ... (not ci with cj itself)
-        p = ci if a < 3 else (pvi if a < 6 else nxi)
-        q = cj if a % 3 == 0 else (pvj if a % 3 == 1 else nxj)
-        pp = p - 1 if p % 2 == 1 else 2 * int(e[p // 2, 12]) + 1
-        pn = p + 1 if p % 2 == 0 else 2 * int(e[p // 2, 11])
+        p = (ci, pvi, nxi)[a // 3]
+        q = (cj, pvj, nxj)[a % 3]
+        pp, pn = _near(p, e)
         if p == q or q == pp or q == pn:
             continue  # primitives next to each other meet only at their shared end
         x, y, dd = _meet(p, q, px, py, e, caps, d)

@@ -58,7 +58,7 @@ from .offset_trim import _rings
 __all__ = ["KEEP_EPS_MM", "SNAP_MM", "MIN_RING_AREA_MM2", "offset_rings_kernel"]
 
 
-@njit(**INNER_JIT, locals=dict(cnt=int64, n=int64, no=int64, nch=int64, x=int64, open_=boolean))
+@njit(**INNER_JIT, locals=dict(cnt=int64, n=int64, no=int64, nch=int64, x=int64, open_=boolean, closed=boolean))
 def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: float, act: NDArray[np.bool_],
             caps: NDArray[np.float64]
             ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64], NDArray[np.int64],
@@ -109,17 +109,13 @@ def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: fl
     # successor's first point needs this vertex's last); every other raw segment is inactive, and a
     # segment across a vertex left out is the moved edge of a vertex whose successor is left out: inactive
     # too (were it active, the successor would be written)
-    need = np.empty(m, np.bool_)  # every vertex is on a ring: all set below
-    for q in range(starts.shape[0] - 1):
-        a, z = starts[q], starts[q + 1]
-        for i in range(a, z):
-            need[i] = act[2 * i] or act[2 * i + 1] or act[2 * (z - 1 if i == a else i - 1) + 1]
+    need = np.empty(m, np.bool_)  # every vertex is on a ring: all set below (e[i, 11], e[i, 12]: next, previous)
+    for i in range(m):
+        need[i] = act[2 * i] | act[2 * i + 1] | act[2 * int(e[i, 12]) + 1]
     cnt = 0
-    for q in range(starts.shape[0] - 1):
-        a, z = starts[q], starts[q + 1]
-        for i in range(a, z):
-            if need[i] or need[a if i == z - 1 else i + 1]:
-                cnt += max(2, int(caps[i, 0]))
+    for i in range(m):
+        if need[i] | need[int(e[i, 11])]:
+            cnt += max(2, int(caps[i, 0]))
     pts = np.empty((cnt, 2))
     pv = np.empty(cnt, np.int64)
     rs = np.empty(starts.shape[0], np.int64)
@@ -130,15 +126,17 @@ def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: fl
         b = n
         a, z = starts[q], starts[q + 1]
         for i in range(a, z):
-            if not (need[i] or need[a if i == z - 1 else i + 1]):
+            if not (need[i] | need[int(e[i, 11])]):
                 continue
             vx = e[i, 0]
             vy = e[i, 1]
             nc = int(caps[i, 0])
+            c2 = caps[i, 3]
+            s2 = caps[i, 4]
             for j in range(max(nc, 2)):
-                if nc == 0:
-                    px = vx + d * (e[i, 6] if j == 0 else e[i, 4])
-                    py = vy + d * (e[i, 7] if j == 0 else e[i, 5])
+                if nc == 0:  # the moved edges' end (columns 6, 7) and start (4, 5)
+                    px = vx + d * e[i, 6 - 2 * j]
+                    py = vy + d * e[i, 7 - 2 * j]
                 else:
                     if j == 0:
                         rr = r / caps[i, 1]
@@ -147,7 +145,7 @@ def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: fl
                         fx = ux * caps[i, 1] - uy * caps[i, 2]
                         fy = ux * caps[i, 2] + uy * caps[i, 1]
                     elif j < nc:
-                        fx, fy = fx * caps[i, 3] - fy * caps[i, 4], fx * caps[i, 4] + fy * caps[i, 3]
+                        fx, fy = fx * c2 - fy * s2, fx * s2 + fy * c2
                     else:
                         break
                     px = vx + rr * fx
@@ -177,31 +175,21 @@ def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: fl
         ln = rs[q + 1] - a
         if ln < 2:  # no point written (no active feature on the ring), or a degenerate ring
             continue
-        x = -1
+        # a segment's feature: the arc or connector of its vertex when both ends are that vertex's, else
+        # the moved edge leaving it
+        x = ln - 1  # the last inactive segment; the whole ring active: one chain from the first point, closed
+        closed = True
         for t in range(ln):
             k = a + t
-            k1 = a + (t + 1) % ln
-            f = 2 * pv[k] if pv[k] == pv[k1] else 2 * pv[k] + 1
-            if not act[f]:
+            if not act[2 * pv[k] + (pv[k] != pv[a + (t + 1) % ln])]:
                 x = t
-        if x < 0:  # the whole ring: a closed chain
-            for t in range(ln):
-                k = a + t
-                k1 = a + (t + 1) % ln
-                out[no + t, 0] = pts[k, 0]
-                out[no + t, 1] = pts[k, 1]
-                pf[no + t] = 2 * pv[k] if pv[k] == pv[k1] else 2 * pv[k] + 1
-                po[no + t] = pv[k]
-                nxt[no + t] = no + (t + 1) % ln
-            no += ln
-            nch += 1
-            cst[nch] = no
-            continue
+                closed = False
+        b = no
         open_ = False
         for t in range(ln):
             k = a + (x + 1 + t) % ln
             k1 = a + (x + 2 + t) % ln
-            f = 2 * pv[k] if pv[k] == pv[k1] else 2 * pv[k] + 1
+            f = 2 * pv[k] + (pv[k] != pv[k1])
             if act[f]:
                 if not open_:
                     out[no, 0] = pts[k, 0]
@@ -222,6 +210,9 @@ def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: fl
                 cst[nch] = no
                 open_ = False
         if open_:
+            if closed:  # the last point repeats the first: dropped, the chain closed
+                no -= 1
+                nxt[no - 1] = b
             nch += 1
             cst[nch] = no
     return caps, out[:no], cst[: nch + 1], nxt[:no], pf[:no], po[:no]

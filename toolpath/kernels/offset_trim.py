@@ -15,6 +15,52 @@ from .offset_base import INNER_JIT, KEEP_EPS_MM
 __all__: list[str] = []
 
 
+@njit(**INNER_JIT)
+def _inside(k: int, px: float, py: float, e: NDArray[np.float64], caps: NDArray[np.float64], thr: float, sg: float
+            ) -> bool:
+    """Whether (px, py) is inside the flattened offset of edge ``k``: closer than ``thr`` to its interior, or
+    inside the cap of its start vertex (the circumscribed polygon of its arc, within the arc's sector)."""
+    x0 = e[k, 0]
+    y0 = e[k, 1]
+    x1 = e[k, 2]
+    y1 = e[k, 3]
+    nc = int(caps[k, 0])
+    big = thr / caps[k, 1] if nc > 0 else thr
+    if (min(x0, x1) - px > big or px - max(x0, x1) > big or min(y0, y1) - py > big
+            or py - max(y0, y1) > big):
+        return False
+    ex = x1 - x0
+    ey = y1 - y0
+    qx = px - x0
+    qy = py - y0
+    t = (qx * ex + qy * ey) / (ex * ex + ey * ey)
+    if 0.0 < t < 1.0:
+        dx = x0 + t * ex - px
+        dy = y0 + t * ey - py
+        if dx * dx + dy * dy < thr * thr:
+            return True
+    if nc == 0 or qx * qx + qy * qy >= big * big:
+        return False
+    u0x = sg * e[k, 6]
+    u0y = sg * e[k, 7]
+    u1x = sg * e[k, 4]
+    u1y = sg * e[k, 5]
+    if caps[k, 2] > 0:
+        if u0x * qy - u0y * qx < 0.0 or qx * u1y - qy * u1x < 0.0:
+            return False
+    elif u0x * qy - u0y * qx > 0.0 or qx * u1y - qy * u1x > 0.0:
+        return False
+    c2 = caps[k, 3]
+    s2 = caps[k, 4]
+    fx = u0x
+    fy = u0y
+    for _ in range(nc + 1):
+        if qx * fx + qy * fy >= thr:
+            return False
+        fx, fy = fx * c2 - fy * s2, fx * s2 + fy * c2
+    return True
+
+
 @njit(**INNER_JIT, locals=dict(crossings=int64))
 def _keep(px: float, py: float, e: NDArray[np.float64], caps: NDArray[np.float64], thr: float, sg: float,
           geo: NDArray[np.float64], cs: NDArray[np.int64], ids: NDArray[np.int64], reach: float, hint: int) -> int:
@@ -32,70 +78,21 @@ def _keep(px: float, py: float, e: NDArray[np.float64], caps: NDArray[np.float64
     wx = max(ix1 - ix0 + 1, 0)
     nw = wx * max(iy1 - iy0 + 1, 0)
     reach2 = reach * reach
-    for w in range(-1, nw):  # the hint first, then the cells within reach
-        if w < 0:
-            if hint < 0:
-                continue
-            qlo, qhi = 0, 1
-        else:
-            iy = iy0 + w // wx
-            ix = ix0 + w % wx
-            cell = iy * nx + ix
-            qlo, qhi = cs[cell], cs[cell + 1]
-            if qlo == qhi:
-                continue
-            dy = max(max(gy0 + iy * c - py, 0.0), py - (gy0 + (iy + 1) * c))
-            dx = max(max(gx0 + ix * c - px, 0.0), px - (gx0 + (ix + 1) * c))
-            if dx * dx + dy * dy >= reach2:
-                continue
-        for q in range(qlo, qhi):
-            # is (px, py) inside the flattened offset of edge k: closer than thr to its interior, or inside
-            # the cap of its start vertex (the circumscribed polygon of its arc, within the arc's sector)?
-            k = hint if w < 0 else ids[q]
-            while True:  # one pass; break = not inside
-                x0 = e[k, 0]
-                y0 = e[k, 1]
-                x1 = e[k, 2]
-                y1 = e[k, 3]
-                nc = int(caps[k, 0])
-                big = thr / caps[k, 1] if nc > 0 else thr
-                if (min(x0, x1) - px > big or px - max(x0, x1) > big or min(y0, y1) - py > big
-                        or py - max(y0, y1) > big):
-                    break
-                ex = x1 - x0
-                ey = y1 - y0
-                qx = px - x0
-                qy = py - y0
-                t = (qx * ex + qy * ey) / (ex * ex + ey * ey)
-                if 0.0 < t < 1.0:
-                    dx = x0 + t * ex - px
-                    dy = y0 + t * ey - py
-                    if dx * dx + dy * dy < thr * thr:
-                        return k
-                if nc == 0 or qx * qx + qy * qy >= big * big:
-                    break
-                u0x = sg * e[k, 6]
-                u0y = sg * e[k, 7]
-                u1x = sg * e[k, 4]
-                u1y = sg * e[k, 5]
-                if caps[k, 2] > 0:
-                    if u0x * qy - u0y * qx < 0.0 or qx * u1y - qy * u1x < 0.0:
-                        break
-                elif u0x * qy - u0y * qx > 0.0 or qx * u1y - qy * u1x > 0.0:
-                    break
-                c2 = caps[k, 3]
-                s2 = caps[k, 4]
-                fx = u0x
-                fy = u0y
-                inside = True
-                for _ in range(nc + 1):
-                    if qx * fx + qy * fy >= thr:
-                        inside = False
-                        break
-                    fx, fy = fx * c2 - fy * s2, fx * s2 + fy * c2
-                if inside:
-                    return k
-                break
+    if hint >= 0 and _inside(hint, px, py, e, caps, thr, sg):  # the hint first, then the cells within reach
+        return hint
+    for w in range(nw):
+        iy = iy0 + w // wx
+        ix = ix0 + w % wx
+        cell = iy * nx + ix
+        if cs[cell] == cs[cell + 1]:
+            continue
+        dy = max(max(gy0 + iy * c - py, 0.0), py - (gy0 + (iy + 1) * c))
+        dx = max(max(gx0 + ix * c - px, 0.0), px - (gx0 + (ix + 1) * c))
+        if dx * dx + dy * dy >= reach2:
+            continue
+        for q in range(cs[cell], cs[cell + 1]):
+            if _inside(ids[q], px, py, e, caps, thr, sg):
+                return ids[q]
     # crossing number along the shorter of +x and -x, each crossing counted in the cell that holds it
     crossings = 0
     iy = math.floor((py - gy0) / c)
@@ -117,16 +114,26 @@ def _keep(px: float, py: float, e: NDArray[np.float64], caps: NDArray[np.float64
 
 
 @njit(**INNER_JIT)
+def _av(v: int, caps: NDArray[np.float64]) -> int:
+    """``v`` when vertex ``v`` has an arc, else -1."""
+    if caps[v, 0] > 0:
+        return v
+    return -1
+
+
+@njit(**INNER_JIT)
 def _tag(row: NDArray[np.float64], po: NDArray[np.int64], nxt: NDArray[np.int64], caps: NDArray[np.float64]
          ) -> tuple[int, int]:
     """Arc under a split point (its vertex, -1 on a line) and 1 when it is a crossing inside the segment, 0 at
     a raw point (then the arc of the raw point's vertex)."""
     if row[5] > 0:
         c = int(row[4])
-        return (c // 2 if c >= 0 and c % 2 == 0 and caps[c // 2, 0] > 0 else -1), 1
+        if c % 2 == 0:  # c = -1 (none) is odd
+            return _av(c // 2, caps), 1
+        return -1, 1
     s = int(row[0])
     v = po[s] if row[1] == 0.0 else po[nxt[s]]
-    return (v if caps[v, 0] > 0 else -1), 0
+    return _av(v, caps), 0
 
 
 @njit(**INNER_JIT, locals=dict(fail=boolean, p=int64, nrp=int64, nrun=int64))
@@ -172,8 +179,8 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
             p += 1
         kn = p - k0
         nruns = max(kn, 1) if closed else kn + 1
-        va = po[a] if caps[po[a], 0] > 0 else -1
-        vb = po[b - 1] if caps[po[b - 1], 0] > 0 else -1
+        va = _av(po[a], caps)
+        vb = _av(po[b - 1], caps)
         for k in range(nruns):
             # closed: run k from split k to split k + 1 (without splits: the whole ring from its first
             # point); open: from the chain's start or split k - 1 to split k or the chain's end
@@ -224,7 +231,7 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
                     if pts[j, 0] != rp[nrp - 1, 0] or pts[j, 1] != rp[nrp - 1, 1]:
                         rp[nrp, 0] = rp[nrp, 2] = pts[j, 0]
                         rp[nrp, 1] = rp[nrp, 3] = pts[j, 1]
-                        rarc[nrp] = po[j] if caps[po[j], 0] > 0 else -1
+                        rarc[nrp] = _av(po[j], caps)
                         nrp += 1
                     rseg[nrp - 1] = j
                     if j == s2:
