@@ -139,14 +139,15 @@ def _grid(e: NDArray[np.float64], c: float) -> tuple[NDArray[np.float64], NDArra
 
 @njit(**INNER_JIT)
 def _prep(xy: NDArray[np.float64], starts: NDArray[np.int64]
-          ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_], float]:
+          ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_], float, NDArray[np.float64],
+                     NDArray[np.float64]]:
     """Per edge (M, 13): x0, y0, x1, y1, unit right normal (nx, ny), normal of the previous edge, turn at
     the start vertex (rad, left positive), its cosine and sine, next and previous vertex of the ring; and
     the kernel's buffers of vertex arcs (M, 5), no arc yet (n = 0), and of active features (2M,), unset
     (allocated here, not in the kernel: numpy overloads called from the kernel are compiled again); and the
     smallest cell of the kernel's edge grid, mm: a quarter of the reach of the keep-test, at least 1/48 of
     the extent, about two edges per cell (the kernel rebuilds the grid when the reach has moved by more
-    than a factor of two)."""
+    than a factor of two); and the result buffers: points (4M + 16, 2), ring starts and levels (16, 2)."""
     m = xy.shape[0]
     e = np.empty((m, 13))
     caps = np.empty((m, 5))
@@ -191,7 +192,25 @@ def _prep(xy: NDArray[np.float64], starts: NDArray[np.int64]
     w = max(x1 - x0, 1e-9)
     ht = max(y1 - y0, 1e-9)
     base = max(math.sqrt(w * ht / (2 * m + 8)), max(w, ht) / 48.0)
-    return e, caps, np.empty(2 * m, np.bool_), base
+    return e, caps, np.empty(2 * m, np.bool_), base, np.empty((4 * m + 16, 2)), np.empty((16, 2))
+
+
+@njit(**INNER_JIT)
+def _result(pts: NDArray[np.float64], npt: int, lv: NDArray[np.float64], nr: int
+            ) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]]:
+    """The kernel's result from its buffers: points ``pts[:npt]``, ring starts and levels (``lv`` rows: the
+    start of ring q + 1 in column 0 of row q + 1, the level of ring q in column 1 of row q)."""
+    rs = np.empty(nr + 1, np.int64)
+    lvl = np.empty(nr, np.int64)
+    rs[0] = 0
+    for q in range(nr):
+        rs[q + 1] = int(lv[q + 1, 0])
+        lvl[q] = int(lv[q, 1])
+    out = np.empty((npt, 2))
+    for i in range(npt):
+        out[i, 0] = pts[i, 0]
+        out[i, 1] = pts[i, 1]
+    return out, rs, lvl
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -50,7 +50,7 @@ import numpy as np
 from numba import boolean, int64, njit
 from numpy.typing import NDArray
 
-from .offset_base import INNER_JIT, KEEP_EPS_MM, MIN_RING_AREA_MM2, SNAP_MM, _grid, _grow, _prep
+from .offset_base import INNER_JIT, KEEP_EPS_MM, MIN_RING_AREA_MM2, SNAP_MM, _grid, _grow, _prep, _result
 from .offset_chain import _chain
 from .offset_cross import _crossings
 from .offset_trim import _rings
@@ -245,12 +245,12 @@ def offset_rings_kernel(
     ring_level : ndarray of shape (Q,), int64
         Index into ``distances_mm`` of each ring.
     """
-    # numpy overloads and min/max called here are compiled once more (other flags than in the inner
-    # functions): buffers are made by _prep, which also gives the smallest cell of the edge grid (base)
-    e, caps, act, base = _prep(xy, starts)  # act: set at the first level (full); caps: updated by _chains
+    # numpy overloads, int() and min/max called here would be compiled once more (other flags than in the
+    # inner functions): buffers are made by _prep, which also gives the smallest cell of the edge grid (base),
+    # and the result arrays by _result
+    # act: set at the first level (full); caps: updated by _chains; pts, lv: result points, ring starts and levels
+    e, caps, act, base, pts, lv = _prep(xy, starts)
     m = e.shape[0]
-    pts = np.empty((4 * m + 16, 2))
-    lv = np.empty((16, 2))  # ring starts, ring levels (exact in float64)
     npt = 0
     nr = 0
     geo, cs, ids = _grid(e, base)
@@ -289,14 +289,4 @@ def offset_rings_kernel(
             lv[nr, 1] = k
             nr += 1
         npt += o.shape[0]
-    rs = np.empty(nr + 1, np.int64)
-    lvl = np.empty(nr, np.int64)
-    rs[0] = 0
-    for q in range(nr):
-        rs[q + 1] = int(lv[q + 1, 0])
-        lvl[q] = int(lv[q, 1])
-    out = np.empty((npt, 2))
-    for i in range(npt):
-        out[i, 0] = pts[i, 0]
-        out[i, 1] = pts[i, 1]
-    return out, rs, lvl
+    return _result(pts, npt, lv, nr)
