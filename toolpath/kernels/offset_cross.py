@@ -147,22 +147,15 @@ def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64], pf: NDArray[np.
     for i in range(n):
         j = nxt[i]
         if j >= 0:
-            bb[m, 0], bb[m, 1] = min(pts[i, 0], pts[j, 0]), min(pts[i, 1], pts[j, 1])
-            bb[m, 2], bb[m, 3] = max(pts[i, 0], pts[j, 0]), max(pts[i, 1], pts[j, 1])
+            ax = pts[i, 0]
+            ay = pts[i, 1]
+            bx = pts[j, 0]
+            by = pts[j, 1]
+            bb[m, 0], bb[m, 1] = min(ax, bx), min(ay, by)
+            bb[m, 2], bb[m, 3] = max(ax, bx), max(ay, by)
             sid[m] = i
             m += 1
-    x0 = np.inf
-    y0 = np.inf
-    x1 = -np.inf
-    y1 = -np.inf
-    for k in range(m):
-        x0 = min(x0, bb[k, 0])
-        y0 = min(y0, bb[k, 1])
-        x1 = max(x1, bb[k, 2])
-        y1 = max(y1, bb[k, 3])
-    w, ht = (x1 - x0, y1 - y0) if m > 0 else (0.0, 0.0)
-    ext = max(max(w, ht), 1e-9)
-    geo, cs, ids = _grid(bb, max(math.sqrt(max(w, ext / 64) * max(ht, ext / 64) / max(m, 1)), ext / 1024))
+    geo, cs, ids = _grid(bb, 0.0)  # about one cell per segment
     gx0 = geo[0]
     gy0 = geo[1]
     c = geo[2]

@@ -10,7 +10,7 @@ import numpy as np
 from numba import boolean, int64, njit
 from numpy.typing import NDArray
 
-from .offset_base import INNER_JIT, KEEP_EPS_MM
+from .offset_base import INNER_JIT, KEEP_EPS_MM, _row4
 
 __all__: list[str] = []
 
@@ -20,10 +20,7 @@ def _inside(k: int, px: float, py: float, e: NDArray[np.float64], caps: NDArray[
             ) -> bool:
     """Whether (px, py) is inside the flattened offset of edge ``k``: closer than ``thr`` to its interior, or
     inside the cap of its start vertex (the circumscribed polygon of its arc, within the arc's sector)."""
-    x0 = e[k, 0]
-    y0 = e[k, 1]
-    x1 = e[k, 2]
-    y1 = e[k, 3]
+    x0, y0, x1, y1 = _row4(e, k, 0)
     nc = int(caps[k, 0])
     big = thr / caps[k, 1] if nc > 0 else thr
     if (min(x0, x1) - px > big or px - max(x0, x1) > big or min(y0, y1) - py > big
@@ -41,10 +38,11 @@ def _inside(k: int, px: float, py: float, e: NDArray[np.float64], caps: NDArray[
             return True
     if nc == 0 or qx * qx + qy * qy >= big * big:
         return False
-    u0x = sg * e[k, 6]
-    u0y = sg * e[k, 7]
-    u1x = sg * e[k, 4]
-    u1y = sg * e[k, 5]
+    nx, ny, mx, my = _row4(e, k, 4)
+    u0x = sg * mx
+    u0y = sg * my
+    u1x = sg * nx
+    u1y = sg * ny
     if caps[k, 2] > 0:
         if u0x * qy - u0y * qx < 0.0 or qx * u1y - qy * u1x < 0.0:
             return False
@@ -105,9 +103,9 @@ def _keep(px: float, py: float, e: NDArray[np.float64], caps: NDArray[np.float64
             cell = iy * nx + ix
             for q in range(cs[cell], cs[cell + 1]):
                 k = ids[q]
-                y0, y1 = e[k, 1], e[k, 3]
+                xa, y0, xb, y1 = _row4(e, k, 0)
                 if (y0 > py) != (y1 > py):
-                    xi = e[k, 0] + (py - y0) * (e[k, 2] - e[k, 0]) / (y1 - y0)
+                    xi = xa + (py - y0) * (xb - xa) / (y1 - y0)
                     if (px < xi) == right and min(nx - 1, max(0, math.floor((xi - gx0) / c))) == ix:
                         crossings += 1
     return -1 if (crossings % 2 == 1) == (sg < 0) else e.shape[0]
