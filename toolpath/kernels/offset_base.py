@@ -279,9 +279,9 @@ def _on(c: int, x: float, y: float, e: NDArray[np.float64], caps: NDArray[np.flo
     v = c // 2
     r = abs(d)
     if _isarc(c, caps):
-        sg = 1.0 if d > 0 else -1.0
+        sg = math.copysign(1.0, d)  # d != 0
         qx, qy = x - e[v, 0], y - e[v, 1]
-        t = 1.0 if e[v, 8] > 0 else -1.0
+        t = math.copysign(1.0, e[v, 8])  # an arc: turn != 0
         nx, ny, mx, my = _row4(e, v, 4)
         return (t * (sg * mx * qy - sg * my * qx) >= -1e-9 * r
                 and t * (qx * sg * ny - qy * sg * nx) >= -1e-9 * r)
@@ -441,9 +441,9 @@ def _exact(px: float, py: float, fi: int, fj: int, e: NDArray[np.float64], caps:
 @njit(**INNER_JIT)
 def _ang(v: int, x: float, y: float, e: NDArray[np.float64], d: float) -> float:
     """Angle of (x, y) along vertex ``v``'s arc from its start, in [0, |turn|]."""
-    sg = 1.0 if d > 0 else -1.0
+    sg = math.copysign(1.0, d)  # d != 0
     qx, qy = x - e[v, 0], y - e[v, 1]
-    t = 1.0 if e[v, 8] > 0 else -1.0
+    t = math.copysign(1.0, e[v, 8])  # an arc: turn != 0
     nx, ny, mx, my = _row4(e, v, 4)
     a = math.atan2(t * sg * (mx * qy - my * qx), sg * (mx * qx + my * qy))
     return min(max(a, 0.0), abs(e[v, 8]))
@@ -461,8 +461,8 @@ def _arc(v: int, a0: float, a1: float, e: NDArray[np.float64], d: float, tol: fl
         return out, no
     n = max(1, math.ceil((a1 - a0) / (2.0 * math.acos(r / (r + tol))) - 1e-12))
     h = 0.5 * (a1 - a0) / n
-    sg = 1.0 if d > 0 else -1.0
-    t = 1.0 if e[v, 8] > 0 else -1.0
+    sg = math.copysign(1.0, d)  # d != 0
+    t = math.copysign(1.0, e[v, 8])  # an arc: turn != 0
     ux, uy = sg * e[v, 6], sg * e[v, 7]
     rr = r / math.cos(h)
     out = _grow(out, no + n)

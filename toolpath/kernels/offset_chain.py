@@ -83,7 +83,9 @@ def _emit(ring: NDArray[np.float64], vt: NDArray[np.int64], e: NDArray[np.float6
         fin[nf, 0], fin[nf, 1] = x, y
         nf += 1
         op = vt[k, 2]
-        a0 = _ang(op, x, y, e, d) if op >= 0 else 0.0
+        a0 = 0.0
+        if op >= 0:
+            a0 = _ang(op, x, y, e, d)
     return fin, nf
 
 

@@ -103,7 +103,7 @@ def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: fl
             caps[k, 2] = sh
             caps[k, 3] = c2
             caps[k, 4] = s2
-    sg = 1.0 if d > 0 else -1.0
+    sg = math.copysign(1.0, d)  # d != 0
     # a vertex's raw points are written when a segment of an active feature ends there (its arc, the moved
     # edge leaving it, the moved edge arriving) or its successor's are (the duplicate test of the
     # successor's first point needs this vertex's last); every other raw segment is inactive, and a

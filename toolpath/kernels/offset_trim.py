@@ -97,8 +97,8 @@ def _keep(px: float, py: float, e: NDArray[np.float64], caps: NDArray[np.float64
     if 0 <= iy < ny:
         ixp = min(nx - 1, max(0, math.floor((px - gx0) / c)))
         right = ixp >= nx // 2
-        lo = ixp if right else 0
-        hi = nx if right else ixp + 1
+        lo = ixp * right  # right: ixp to nx; else 0 to ixp + 1
+        hi = ixp + 1 + (nx - ixp - 1) * right
         for ix in range(lo, hi):
             cell = iy * nx + ix
             for q in range(cs[cell], cs[cell + 1]):
@@ -150,7 +150,7 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
     """
     r = abs(d)
     thr = max(r - KEEP_EPS_MM, 0.0)
-    sg = 1.0 if d > 0 else -1.0
+    sg = math.copysign(1.0, d)  # d != 0
     reach = (r + tol) * 1.001 + 1e-9
     ns = sp.shape[0]
     npt = pts.shape[0]
@@ -194,7 +194,7 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
                 ua = va
                 uf = 0
             else:
-                k1 = k0 + k - (0 if closed else 1)
+                k1 = k0 + k - 1 + closed
                 k2 = k0 + ((k + 1) % kn if closed else k)
                 wrap = closed and k + 1 >= kn
                 if k1 >= k0:
@@ -252,7 +252,8 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
                     mx = 0.5 * (rp[i, 0] + rp[i + 1, 0])
                     my = 0.5 * (rp[i, 1] + rp[i + 1, 1])
             h = _keep(mx, my, e, caps, thr, sg, geo, cs, ids, reach, hint)
-            hint = h if 0 <= h < e.shape[0] else hint
+            if 0 <= h < e.shape[0]:
+                hint = h
             if h >= 0:
                 nrp = beg
                 continue
