@@ -152,7 +152,7 @@ def _grid(e: NDArray[np.float64], c: float) -> tuple[NDArray[np.float64], NDArra
 
 @njit(**INNER_JIT)
 def _prep(xy: NDArray[np.float64], starts: NDArray[np.int64]
-          ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_], float, NDArray[np.float64],
+          ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64], float, NDArray[np.float64],
                      NDArray[np.float64]]:
     """Per edge (M, 13): x0, y0, x1, y1, unit right normal (nx, ny), normal of the previous edge, turn at
     the start vertex (rad, left positive), its cosine and sine, next and previous vertex of the ring; and
@@ -205,7 +205,7 @@ def _prep(xy: NDArray[np.float64], starts: NDArray[np.int64]
     w = max(x1 - x0, 1e-9)
     ht = max(y1 - y0, 1e-9)
     base = max(math.sqrt(w * ht / (2 * m + 8)), max(w, ht) / 48.0)
-    return e, caps, np.empty(2 * m, np.bool_), base, np.empty((4 * m + 16, 2)), np.empty((16, 2))
+    return e, caps, np.empty(2 * m, np.int64), base, np.empty((4 * m + 16, 2)), np.empty((16, 2))
 
 
 @njit(**INNER_JIT)

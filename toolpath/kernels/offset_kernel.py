@@ -59,7 +59,7 @@ __all__ = ["KEEP_EPS_MM", "SNAP_MM", "MIN_RING_AREA_MM2", "offset_rings_kernel"]
 
 
 @njit(**INNER_JIT, locals=dict(cnt=int64, n=int64, no=int64, nch=int64, x=int64, open_=boolean, closed=boolean))
-def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: float, act: NDArray[np.bool_],
+def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: float, act: NDArray[np.int64],
             caps: NDArray[np.float64]
             ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64], NDArray[np.int64],
                        NDArray[np.int64], NDArray[np.int64]]:
@@ -109,7 +109,9 @@ def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: fl
     # successor's first point needs this vertex's last); every other raw segment is inactive, and a
     # segment across a vertex left out is the moved edge of a vertex whose successor is left out: inactive
     # too (were it active, the successor would be written)
-    need = np.empty(m, np.bool_)  # every vertex is on a ring: all set below (e[i, 11], e[i, 12]: next, previous)
+    # flags (int64: no bool array overload to compile); every vertex is on a ring: all set below (e[i, 11],
+    # e[i, 12]: next, previous vertex)
+    need = np.empty(m, np.int64)
     for i in range(m):
         need[i] = act[2 * i] | act[2 * i + 1] | act[2 * int(e[i, 12]) + 1]
     cnt = 0
@@ -261,7 +263,7 @@ def offset_rings_kernel(
         full = k == 0 or d * distances_mm[k - 1] <= 0 or abs(d) < abs(distances_mm[k - 1])
         if full:
             for i in range(2 * m):
-                act[i] = True
+                act[i] = 1
         c = 0.25 * (abs(d) + tolerance_mm)
         if base > c:  # c = max(c, base)
             c = base
@@ -277,7 +279,7 @@ def offset_rings_kernel(
                 break
             full = True
             for i in range(2 * m):
-                act[i] = True
+                act[i] = 1
         act = mark
         pts = _grow(pts, npt + o.shape[0])
         for i in range(o.shape[0]):

@@ -138,7 +138,7 @@ def _tag(row: NDArray[np.float64], po: NDArray[np.int64], nxt: NDArray[np.int64]
 def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int64], pf: NDArray[np.int64],
            po: NDArray[np.int64], sp: NDArray[np.float64], e: NDArray[np.float64], caps: NDArray[np.float64],
            d: float, tol: float, geo: NDArray[np.float64], cs: NDArray[np.int64], ids: NDArray[np.int64]
-           ) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64], bool, NDArray[np.bool_]]:
+           ) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64], bool, NDArray[np.int64]]:
     """Kept runs of the raw chains: points (P, 2), each run as (start, end (exclusive), arc and crossing flag
     of its first point, arc and crossing flag of its last point) (see :func:`_tag`; the arc of every other
     point is ``rarc``), and whether a run at an open chain's end was kept (the chains missed a feature:
@@ -159,9 +159,9 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
     rseg = np.empty(npt + 2 * ns + nch + 16, np.int64)
     rarc = np.empty(npt + 2 * ns + nch + 16, np.int64)
     runs = np.empty((ns + nch + 1, 6), np.int64)
-    mark = np.empty(2 * e.shape[0], np.bool_)
+    mark = np.empty(2 * e.shape[0], np.int64)  # flags
     for i in range(mark.shape[0]):
-        mark[i] = False
+        mark[i] = 0
     nrun = 0
     nrp = 0
     p = 0
@@ -261,7 +261,7 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
                 fail = True
             for i in range(beg, nrp - 1):
                 if rseg[i] >= 0 and pf[rseg[i]] >= 0:
-                    mark[pf[rseg[i]]] = True
+                    mark[pf[rseg[i]]] = 1
             runs[nrun, 0], runs[nrun, 1], runs[nrun, 2] = beg, nrp, ta
             runs[nrun, 3], runs[nrun, 4], runs[nrun, 5] = tf, ua, uf
             nrun += 1
