@@ -15,50 +15,6 @@ from .offset_base import INNER_JIT, KEEP_EPS_MM, _row4
 __all__: list[str] = []
 
 
-@njit(**INNER_JIT)
-def _inside(k: int, px: float, py: float, e: NDArray[np.float64], caps: NDArray[np.float64], thr: float, sg: float
-            ) -> bool:
-    """Whether (px, py) is inside the flattened offset of edge ``k``: closer than ``thr`` to its interior, or
-    inside the cap of its start vertex (the circumscribed polygon of its arc, within the arc's sector)."""
-    x0, y0, x1, y1 = _row4(e, k, 0)
-    nc = int(caps[k, 0])
-    big = thr / caps[k, 1] if nc > 0 else thr
-    if (min(x0, x1) - px > big or px - max(x0, x1) > big or min(y0, y1) - py > big
-            or py - max(y0, y1) > big):
-        return False
-    ex = x1 - x0
-    ey = y1 - y0
-    qx = px - x0
-    qy = py - y0
-    t = (qx * ex + qy * ey) / (ex * ex + ey * ey)
-    if 0.0 < t < 1.0:
-        dx = x0 + t * ex - px
-        dy = y0 + t * ey - py
-        if dx * dx + dy * dy < thr * thr:
-            return True
-    if nc == 0 or qx * qx + qy * qy >= big * big:
-        return False
-    nx, ny, mx, my = _row4(e, k, 4)
-    u0x = sg * mx
-    u0y = sg * my
-    u1x = sg * nx
-    u1y = sg * ny
-    if caps[k, 2] > 0:
-        if u0x * qy - u0y * qx < 0.0 or qx * u1y - qy * u1x < 0.0:
-            return False
-    elif u0x * qy - u0y * qx > 0.0 or qx * u1y - qy * u1x > 0.0:
-        return False
-    c2 = caps[k, 3]
-    s2 = caps[k, 4]
-    fx = u0x
-    fy = u0y
-    for _ in range(nc + 1):
-        if qx * fx + qy * fy >= thr:
-            return False
-        fx, fy = fx * c2 - fy * s2, fx * s2 + fy * c2
-    return True
-
-
 @njit(**INNER_JIT, locals=dict(crossings=int64))
 def _keep(px: float, py: float, e: NDArray[np.float64], caps: NDArray[np.float64], thr: float, sg: float,
           geo: NDArray[np.float64], cs: NDArray[np.int64], ids: NDArray[np.int64], reach: float, hint: int) -> int:
@@ -76,21 +32,68 @@ def _keep(px: float, py: float, e: NDArray[np.float64], caps: NDArray[np.float64
     wx = max(ix1 - ix0 + 1, 0)
     nw = wx * max(iy1 - iy0 + 1, 0)
     reach2 = reach * reach
-    if hint >= 0 and _inside(hint, px, py, e, caps, thr, sg):  # the hint first, then the cells within reach
-        return hint
-    for w in range(nw):
-        iy = iy0 + w // wx
-        ix = ix0 + w % wx
-        cell = iy * nx + ix
-        if cs[cell] == cs[cell + 1]:
-            continue
-        dy = max(max(gy0 + iy * c - py, 0.0), py - (gy0 + (iy + 1) * c))
-        dx = max(max(gx0 + ix * c - px, 0.0), px - (gx0 + (ix + 1) * c))
-        if dx * dx + dy * dy >= reach2:
-            continue
-        for q in range(cs[cell], cs[cell + 1]):
-            if _inside(ids[q], px, py, e, caps, thr, sg):
-                return ids[q]
+    for w in range(-1, nw):  # the hint first, then the cells within reach
+        if w < 0:
+            if hint < 0:
+                continue
+            qlo, qhi = 0, 1
+        else:
+            iy = iy0 + w // wx
+            ix = ix0 + w % wx
+            cell = iy * nx + ix
+            qlo, qhi = cs[cell], cs[cell + 1]
+            if qlo == qhi:
+                continue
+            dy = max(max(gy0 + iy * c - py, 0.0), py - (gy0 + (iy + 1) * c))
+            dx = max(max(gx0 + ix * c - px, 0.0), px - (gx0 + (ix + 1) * c))
+            if dx * dx + dy * dy >= reach2:
+                continue
+        for q in range(qlo, qhi):
+            # is (px, py) inside the flattened offset of edge k: closer than thr to its interior, or inside
+            # the cap of its start vertex (the circumscribed polygon of its arc, within the arc's sector)?
+            k = hint if w < 0 else ids[q]
+            while True:  # one pass; break = not inside
+                x0, y0, x1, y1 = _row4(e, k, 0)
+                nc = int(caps[k, 0])
+                big = thr / caps[k, 1] if nc > 0 else thr
+                if (min(x0, x1) - px > big or px - max(x0, x1) > big or min(y0, y1) - py > big
+                        or py - max(y0, y1) > big):
+                    break
+                ex = x1 - x0
+                ey = y1 - y0
+                qx = px - x0
+                qy = py - y0
+                t = (qx * ex + qy * ey) / (ex * ex + ey * ey)
+                if 0.0 < t < 1.0:
+                    dx = x0 + t * ex - px
+                    dy = y0 + t * ey - py
+                    if dx * dx + dy * dy < thr * thr:
+                        return k
+                if nc == 0 or qx * qx + qy * qy >= big * big:
+                    break
+                nx_, ny_, mx_, my_ = _row4(e, k, 4)
+                u0x = sg * mx_
+                u0y = sg * my_
+                u1x = sg * nx_
+                u1y = sg * ny_
+                if caps[k, 2] > 0:
+                    if u0x * qy - u0y * qx < 0.0 or qx * u1y - qy * u1x < 0.0:
+                        break
+                elif u0x * qy - u0y * qx > 0.0 or qx * u1y - qy * u1x > 0.0:
+                    break
+                c2 = caps[k, 3]
+                s2 = caps[k, 4]
+                fx = u0x
+                fy = u0y
+                inside = True
+                for _ in range(nc + 1):
+                    if qx * fx + qy * fy >= thr:
+                        inside = False
+                        break
+                    fx, fy = fx * c2 - fy * s2, fx * s2 + fy * c2
+                if inside:
+                    return k
+                break
     # crossing number along the shorter of +x and -x, each crossing counted in the cell that holds it
     crossings = 0
     iy = math.floor((py - gy0) / c)
