@@ -15,7 +15,7 @@ cold at most 15 s, cached at most 2 s).
 Compile time, 2026-11-26 08:10-08:51 UTC (numba 0.68.1; *before*: main as of 8cb966b, *after*: branch
 ``compile-time2`` as of cbba24e; outputs bit-identical on the same 918 cases after every change, kernel tests
 pass). Fewer typed operations, measured by counting what numba resolves (``calltypes`` of every compiled
-function: 2787 -> 2581, IR statements 16041 -> 14488) and by compile time. Pinned side-by-side pairs as below
+function: 2787 -> 2580, IR statements 16041 -> 14485) and by compile time. Pinned side-by-side pairs as below
 (``taskset -c 1``, both at once, empty caches), CPU s::
 
     time    load   cold before    cold after     after/before
@@ -55,7 +55,7 @@ edge; put back inline); a 1-D ``span`` in ``_grid`` (the 2-D int64 ``np.empty`` 
 Per function now (one cold compile, exclusive of callees, s): kernel 2.3 (mostly LLVM of everything linked
 into it), ``_crossings`` 1.3, ``_chain`` 1.3, ``_chains`` 1.2, ``_rings`` 1.1, ``_keep`` 0.65, ``_pair``,
 ``_grid``, ``_prep`` ~0.55 each; small helpers 0.02-0.13. Getting reliably under 15 s needs roughly another
-10 % less: ``_chain``, ``_chains`` and ``_rings`` (about 830 of the 2581 resolved operations) are where it is.
+10 % less: ``_chain``, ``_chains`` and ``_rings`` (about 830 of the 2580 resolved operations) are where it is.
 
 Compile time, 2026-11-26 06:58-08:02 UTC (numba 0.68.1; the kernel as of 7432d99, *before*, against branch
 ``compile-time``, *after*; outputs bit-identical on 918 cases: pockets A/B/C and 150 random polygons with islands,
