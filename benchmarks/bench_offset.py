@@ -12,6 +12,51 @@ Numba compile time is measured in subprocesses: *cold* with an empty ``NUMBA_CAC
 second process with that cache; both as wall and CPU seconds, import of the module included (goals:
 cold at most 15 s, cached at most 2 s).
 
+Compile time, 2026-11-26 08:10-08:51 UTC (numba 0.68.1; *before*: main as of 8cb966b, *after*: branch
+``compile-time2`` as of cbba24e; outputs bit-identical on the same 918 cases after every change, kernel tests
+pass). Fewer typed operations, measured by counting what numba resolves (``calltypes`` of every compiled
+function: 2787 -> 2580, IR statements 16041 -> 14485) and by compile time. Pinned side-by-side pairs as below
+(``taskset -c 1``, both at once, empty caches), CPU s::
+
+    time    load   cold before    cold after     after/before
+    08:42   1.5    16.97          15.74          0.928
+    08:43   1.6    16.33          15.07          0.923
+    08:44   1.8    18.44          17.17          0.931
+    (08:37-08:39, one step earlier, same kernel but _keep's edge test split out: 0.934, 0.931, 0.930)
+
+Alone, in turn, pinned to one core (08:46-08:48, load 1.1-1.5): before 17.8, 17.4, 17.6 s CPU; after 15.9,
+16.2, 22.3 (the last one disturbed). With :func:`compile_times` unpinned at load ~1 (08:49-08:50): after 15.3 and
+16.9 s CPU, before 18.4 s; earlier (08:38-08:40, load 1.2-1.7, a step before) before 19.4, 19.8 and after 20.2,
+19.7: unpinned single runs move by +-10 % and more. Cached 0.98-1.25 s CPU (goal <= 2 s: met). So the cold
+compile is about 0.93 of before: about 15.5-16.5 s CPU on a quiet machine; **the 15 s goal is reached only in
+the quietest runs (15.3 s), not reliably**. Kernel speed unchanged (``--no-compile --repeat 7``, 08:43-08:44,
+after / before / after, ms): A0.3 0.50/0.51/0.50, A0.6 0.27/0.27/0.26, B0.3 1.71/1.74/1.76, B0.6 0.93/0.91/0.93,
+C0.3 2.16/2.15/2.17, C0.6 1.18/1.20/1.18.
+
+What helped (each step checked for identical outputs; pairs against the step before unless said): one-line
+helpers standing for repeated code (``_isarc``: is primitive c an arc, ``_near``: the primitives before and after
+c, ``_av``: a vertex's arc or -1, ``_row``/``_end``: a row of split points and the collinear-end case of
+``_pair``, four cases written once), closed chains written by the open-chain loop in ``_chains`` (one loop and
+its writes fewer) with the feature index computed without a branch and the vertex's ring neighbours read from
+``e`` (not recomputed), ``(x0, x1)[k]`` instead of a conditional tuple in ``_meet``: 0.943-0.951 against before;
+the kernel calling no numpy overload or ``int()`` (buffers from ``_prep``, result arrays from a new ``_result``;
+three overloads were compiled a second time under the kernel's flags), ``_grid`` choosing the crossing grid's
+cell itself (``c = 0``, no second extent loop in ``_crossings``), ``_row4(a, k, j)`` returning four columns of a
+row (a synthetic test: 40 such calls compile in 0.43-0.50 s against 0.72-0.78 s for the 160 array reads):
+0.935 against before; int64 flag arrays (no bool ``np.empty`` overload): not resolved by timing (one overload,
+~0.05-0.08 s, fewer). Synthetic tests (150 lines each, one function): a 2-D array read ~3-4 ms, a float multiply
+~1 ms, an ``if`` ~5 ms, a conditional expression ~10 ms (18 ms each at 300 in one function), ``max`` ~3 ms.
+
+Tried and dropped: replacing the remaining conditional expressions (``math.copysign`` for signs, arithmetic,
+plain ``if``): 0.999-1.000 against the step before (kept, harmless); moving code into new functions without
+removing any (``_caps`` out of ``_chains``, the ring clean-up out of ``_chain``, the edge test out of
+``_keep``): 1.007-1.012, and the edge test as a function slowed the kernel on B by ~10 % (a call per candidate
+edge; put back inline); a 1-D ``span`` in ``_grid`` (the 2-D int64 ``np.empty`` is still needed elsewhere).
+Per function now (one cold compile, exclusive of callees, s): kernel 2.3 (mostly LLVM of everything linked
+into it), ``_crossings`` 1.3, ``_chain`` 1.3, ``_chains`` 1.2, ``_rings`` 1.1, ``_keep`` 0.65, ``_pair``,
+``_grid``, ``_prep`` ~0.55 each; small helpers 0.02-0.13. Getting reliably under 15 s needs roughly another
+10 % less: ``_chain``, ``_chains`` and ``_rings`` (about 830 of the 2580 resolved operations) are where it is.
+
 Compile time, 2026-11-26 06:58-08:02 UTC (numba 0.68.1; the kernel as of 7432d99, *before*, against branch
 ``compile-time``, *after*; outputs bit-identical on 918 cases: pockets A/B/C and 150 random polygons with islands,
 29 inward and 29 outward distances each; no NRT leak). The machine was shared (load 1.4-4.4) and a cold compile's

@@ -47,6 +47,12 @@ def _grow(a: NDArray[np.float64], n: int) -> NDArray[np.float64]:
 
 
 @njit(**INNER_JIT)
+def _row4(a: NDArray[np.float64], k: int, j: int) -> tuple[float, float, float, float]:
+    """``a[k, j:j + 4]`` as a tuple (one typed call instead of four array reads: quicker to compile)."""
+    return a[k, j], a[k, j + 1], a[k, j + 2], a[k, j + 3]
+
+
+@njit(**INNER_JIT)
 def _argsort(a: NDArray[np.float64]) -> NDArray[np.int64]:
     """Indices sorting ``a`` (a bucket pass, then insertion sort): O(n) for spread-out keys."""
     n = a.shape[0]
@@ -88,8 +94,8 @@ def _argsort(a: NDArray[np.float64]) -> NDArray[np.int64]:
 
 @njit(**INNER_JIT)
 def _grid(e: NDArray[np.float64], c: float) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]]:
-    """Uniform grid of cell ``c`` (mm) over the boxes of segments ``e[:, :4]`` (x0, y0, x1, y1):
-    ``(x0, y0, cell, nx, ny)``, CSR starts and segment ids."""
+    """Uniform grid of cell ``c`` (mm; 0: about one cell per box, for boxes x0 <= x1, y0 <= y1) over the boxes of
+    segments ``e[:, :4]`` (x0, y0, x1, y1): ``(x0, y0, cell, nx, ny)``, CSR starts and segment ids."""
     m = e.shape[0]
     x0 = np.inf
     y0 = np.inf
@@ -97,13 +103,19 @@ def _grid(e: NDArray[np.float64], c: float) -> tuple[NDArray[np.float64], NDArra
     y1 = -np.inf
     for k in range(m):
         # min/max of two (a min/max of three values is one more numba overload to compile)
-        x0, y0 = min(min(x0, e[k, 0]), e[k, 2]), min(min(y0, e[k, 1]), e[k, 3])
-        x1, y1 = max(max(x1, e[k, 0]), e[k, 2]), max(max(y1, e[k, 1]), e[k, 3])
+        ax, ay, bx, by = _row4(e, k, 0)
+        x0, y0 = min(min(x0, ax), bx), min(min(y0, ay), by)
+        x1, y1 = max(max(x1, ax), bx), max(max(y1, ay), by)
     if m == 0:  # one empty cell (no segment: every feature of a level inactive)
         x0 = 0.0
         y0 = 0.0
         x1 = 0.0
         y1 = 0.0
+    if c <= 0.0:
+        w = x1 - x0
+        ht = y1 - y0
+        ext = max(max(w, ht), 1e-9)
+        c = max(math.sqrt(max(w, ext / 64) * max(ht, ext / 64) / max(m, 1)), ext / 1024)
     nx = int((x1 - x0) / c) + 1
     ny = int((y1 - y0) / c) + 1
     span = np.empty((m, 4), np.int64)
@@ -111,10 +123,11 @@ def _grid(e: NDArray[np.float64], c: float) -> tuple[NDArray[np.float64], NDArra
     for i in range(nx * ny + 1):
         cs[i] = 0
     for k in range(m):
-        span[k, 0] = int((min(e[k, 0], e[k, 2]) - x0) / c)
-        span[k, 1] = int((max(e[k, 0], e[k, 2]) - x0) / c)
-        span[k, 2] = int((min(e[k, 1], e[k, 3]) - y0) / c)
-        span[k, 3] = int((max(e[k, 1], e[k, 3]) - y0) / c)
+        ax, ay, bx, by = _row4(e, k, 0)
+        span[k, 0] = int((min(ax, bx) - x0) / c)
+        span[k, 1] = int((max(ax, bx) - x0) / c)
+        span[k, 2] = int((min(ay, by) - y0) / c)
+        span[k, 3] = int((max(ay, by) - y0) / c)
         for iy in range(span[k, 2], span[k, 3] + 1):
             for ix in range(span[k, 0], span[k, 1] + 1):
                 cs[iy * nx + ix + 1] += 1
@@ -139,14 +152,15 @@ def _grid(e: NDArray[np.float64], c: float) -> tuple[NDArray[np.float64], NDArra
 
 @njit(**INNER_JIT)
 def _prep(xy: NDArray[np.float64], starts: NDArray[np.int64]
-          ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_], float]:
+          ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64], float, NDArray[np.float64],
+                     NDArray[np.float64]]:
     """Per edge (M, 13): x0, y0, x1, y1, unit right normal (nx, ny), normal of the previous edge, turn at
     the start vertex (rad, left positive), its cosine and sine, next and previous vertex of the ring; and
     the kernel's buffers of vertex arcs (M, 5), no arc yet (n = 0), and of active features (2M,), unset
     (allocated here, not in the kernel: numpy overloads called from the kernel are compiled again); and the
     smallest cell of the kernel's edge grid, mm: a quarter of the reach of the keep-test, at least 1/48 of
     the extent, about two edges per cell (the kernel rebuilds the grid when the reach has moved by more
-    than a factor of two)."""
+    than a factor of two); and the result buffers: points (4M + 16, 2), ring starts and levels (16, 2)."""
     m = xy.shape[0]
     e = np.empty((m, 13))
     caps = np.empty((m, 5))
@@ -191,7 +205,25 @@ def _prep(xy: NDArray[np.float64], starts: NDArray[np.int64]
     w = max(x1 - x0, 1e-9)
     ht = max(y1 - y0, 1e-9)
     base = max(math.sqrt(w * ht / (2 * m + 8)), max(w, ht) / 48.0)
-    return e, caps, np.empty(2 * m, np.bool_), base
+    return e, caps, np.empty(2 * m, np.int64), base, np.empty((4 * m + 16, 2)), np.empty((16, 2))
+
+
+@njit(**INNER_JIT)
+def _result(pts: NDArray[np.float64], npt: int, lv: NDArray[np.float64], nr: int
+            ) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]]:
+    """The kernel's result from its buffers: points ``pts[:npt]``, ring starts and levels (``lv`` rows: the
+    start of ring q + 1 in column 0 of row q + 1, the level of ring q in column 1 of row q)."""
+    rs = np.empty(nr + 1, np.int64)
+    lvl = np.empty(nr, np.int64)
+    rs[0] = 0
+    for q in range(nr):
+        rs[q + 1] = int(lv[q + 1, 0])
+        lvl[q] = int(lv[q, 1])
+    out = np.empty((npt, 2))
+    for i in range(npt):
+        out[i, 0] = pts[i, 0]
+        out[i, 1] = pts[i, 1]
+    return out, rs, lvl
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -199,12 +231,29 @@ def _prep(xy: NDArray[np.float64], starts: NDArray[np.int64]
 
 
 @njit(**INNER_JIT)
+def _isarc(c: int, caps: NDArray[np.float64]) -> bool:
+    """Whether primitive ``c`` is a vertex arc (one call instead of the test written out: less code to type)."""
+    return c % 2 == 0 and caps[c // 2, 0] > 0
+
+
+@njit(**INNER_JIT)
+def _near(c: int, e: NDArray[np.float64]) -> tuple[int, int]:
+    """The primitives before and after primitive ``c`` along its ring."""
+    v = c // 2
+    if c % 2 == 1:
+        return c - 1, 2 * int(e[v, 11])
+    return 2 * int(e[v, 12]) + 1, c + 1
+
+
+@njit(**INNER_JIT)
 def _line(c: int, e: NDArray[np.float64], d: float) -> tuple[float, float, float, float]:
     """End points of line primitive ``c`` (a moved edge or a connector)."""
     v = c // 2
+    x0, y0, x1, y1 = _row4(e, v, 0)
+    nx, ny, mx, my = _row4(e, v, 4)  # the edge's normal, the previous edge's
     if c % 2 == 1:
-        return e[v, 0] + d * e[v, 4], e[v, 1] + d * e[v, 5], e[v, 2] + d * e[v, 4], e[v, 3] + d * e[v, 5]
-    return e[v, 0] + d * e[v, 6], e[v, 1] + d * e[v, 7], e[v, 0] + d * e[v, 4], e[v, 1] + d * e[v, 5]
+        return x0 + d * nx, y0 + d * ny, x1 + d * nx, y1 + d * ny
+    return x0 + d * mx, y0 + d * my, x0 + d * nx, y0 + d * ny
 
 
 @njit(**INNER_JIT)
@@ -229,12 +278,13 @@ def _on(c: int, x: float, y: float, e: NDArray[np.float64], caps: NDArray[np.flo
     """Whether (x, y), a point of primitive ``c``'s line or circle, lies within its extent."""
     v = c // 2
     r = abs(d)
-    if c % 2 == 0 and caps[v, 0] > 0:
-        sg = 1.0 if d > 0 else -1.0
+    if _isarc(c, caps):
+        sg = math.copysign(1.0, d)  # d != 0
         qx, qy = x - e[v, 0], y - e[v, 1]
-        t = 1.0 if e[v, 8] > 0 else -1.0
-        return (t * (sg * e[v, 6] * qy - sg * e[v, 7] * qx) >= -1e-9 * r
-                and t * (qx * sg * e[v, 5] - qy * sg * e[v, 4]) >= -1e-9 * r)
+        t = math.copysign(1.0, e[v, 8])  # an arc: turn != 0
+        nx, ny, mx, my = _row4(e, v, 4)
+        return (t * (sg * mx * qy - sg * my * qx) >= -1e-9 * r
+                and t * (qx * sg * ny - qy * sg * nx) >= -1e-9 * r)
     ax, ay, bx, by = _line(c, e, d)
     ll = (bx - ax) ** 2 + (by - ay) ** 2
     s = ((x - ax) * (bx - ax) + (y - ay) * (by - ay)) / ll if ll > 0 else -1.0
@@ -247,8 +297,8 @@ def _meet(c1: int, c2: int, px: float, py: float, e: NDArray[np.float64], caps: 
     """Exact meeting point of primitives ``c1`` and ``c2`` nearest (px, py) within both extents, and its
     squared distance from (px, py) (inf when they do not meet)."""
     r = abs(d)
-    a1 = c1 % 2 == 0 and caps[c1 // 2, 0] > 0
-    a2 = c2 % 2 == 0 and caps[c2 // 2, 0] > 0
+    a1 = _isarc(c1, caps)
+    a2 = _isarc(c2, caps)
     x0, y0, x1, y1 = 0.0, 0.0, 0.0, 0.0  # up to two candidate points
     nc = 0
     if a1 and a2:
@@ -265,7 +315,11 @@ def _meet(c1: int, c2: int, px: float, py: float, e: NDArray[np.float64], caps: 
             y1 = my - h * wx
             nc = 2
     elif a1 or a2:
-        ca, cl = (c1, c2) if a1 else (c2, c1)
+        ca = c1  # the arc and the line
+        cl = c2
+        if a2:
+            ca = c2
+            cl = c1
         ux, uy = e[ca // 2, 0], e[ca // 2, 1]
         ax, ay, bx, by = _line(cl, e, d)
         wx, wy = bx - ax, by - ay
@@ -293,7 +347,8 @@ def _meet(c1: int, c2: int, px: float, py: float, e: NDArray[np.float64], caps: 
             nc = 1
     bx, by, bd = px, py, np.inf
     for k in range(nc):
-        x, y = (x0, y0) if k == 0 else (x1, y1)
+        x = (x0, x1)[k]
+        y = (y0, y1)[k]
         dd = (x - px) ** 2 + (y - py) ** 2
         if dd < bd and _on(c1, x, y, e, caps, d) and _on(c2, x, y, e, caps, d):
             bx, by, bd = x, y, dd
@@ -306,8 +361,8 @@ def _gap(c1: int, c2: int, e: NDArray[np.float64], caps: NDArray[np.float64], d:
     """Where an arc primitive and another one that do not meet pass closest, when less than ``2 tol`` apart
     there (their flattened curves may cross): the middle of the gap, and whether there is one."""
     r = abs(d)
-    a1 = c1 % 2 == 0 and caps[c1 // 2, 0] > 0
-    a2 = c2 % 2 == 0 and caps[c2 // 2, 0] > 0
+    a1 = _isarc(c1, caps)
+    a2 = _isarc(c2, caps)
     if a1 and a2:
         ux = e[c1 // 2, 0]
         uy = e[c1 // 2, 1]
@@ -316,7 +371,11 @@ def _gap(c1: int, c2: int, e: NDArray[np.float64], caps: NDArray[np.float64], d:
         g = math.hypot(wx - ux, wy - uy) - 2.0 * r
         mx, my = 0.5 * (ux + wx), 0.5 * (uy + wy)
     elif a1 or a2:
-        ca, cl = (c1, c2) if a1 else (c2, c1)
+        ca = c1  # the arc and the line
+        cl = c2
+        if a2:
+            ca = c2
+            cl = c1
         ux, uy = e[ca // 2, 0], e[ca // 2, 1]
         ax, ay, bx, by = _line(cl, e, d)
         wx, wy = bx - ax, by - ay
@@ -346,7 +405,7 @@ def _exact(px: float, py: float, fi: int, fj: int, e: NDArray[np.float64], caps:
     primitives."""
     ci = _prim_at(px, py, fi, e, caps, d)
     cj = _prim_at(px, py, fj, e, caps, d)
-    if not ((ci % 2 == 0 and caps[ci // 2, 0] > 0) or (cj % 2 == 0 and caps[cj // 2, 0] > 0)):
+    if not (_isarc(ci, caps) or _isarc(cj, caps)):
         return px, py, ci, cj  # two lines: the raw crossing is exact
     bx, by, bd = _meet(ci, cj, px, py, e, caps, d)
     if bd < lim * lim:
@@ -357,15 +416,12 @@ def _exact(px: float, py: float, fi: int, fj: int, e: NDArray[np.float64], caps:
     bj = cj
     bd = lim * lim
     # the primitives before and after ci and cj along their rings
-    pvi = ci - 1 if ci % 2 == 1 else 2 * int(e[ci // 2, 12]) + 1
-    nxi = ci + 1 if ci % 2 == 0 else 2 * int(e[ci // 2, 11])
-    pvj = cj - 1 if cj % 2 == 1 else 2 * int(e[cj // 2, 12]) + 1
-    nxj = cj + 1 if cj % 2 == 0 else 2 * int(e[cj // 2, 11])
+    pvi, nxi = _near(ci, e)
+    pvj, nxj = _near(cj, e)
     for a in range(1, 9):  # ci, its predecessor, its successor against cj, ... (not ci with cj itself)
-        p = ci if a < 3 else (pvi if a < 6 else nxi)
-        q = cj if a % 3 == 0 else (pvj if a % 3 == 1 else nxj)
-        pp = p - 1 if p % 2 == 1 else 2 * int(e[p // 2, 12]) + 1
-        pn = p + 1 if p % 2 == 0 else 2 * int(e[p // 2, 11])
+        p = (ci, pvi, nxi)[a // 3]
+        q = (cj, pvj, nxj)[a % 3]
+        pp, pn = _near(p, e)
         if p == q or q == pp or q == pn:
             continue  # primitives next to each other meet only at their shared end
         x, y, dd = _meet(p, q, px, py, e, caps, d)
@@ -385,10 +441,11 @@ def _exact(px: float, py: float, fi: int, fj: int, e: NDArray[np.float64], caps:
 @njit(**INNER_JIT)
 def _ang(v: int, x: float, y: float, e: NDArray[np.float64], d: float) -> float:
     """Angle of (x, y) along vertex ``v``'s arc from its start, in [0, |turn|]."""
-    sg = 1.0 if d > 0 else -1.0
+    sg = math.copysign(1.0, d)  # d != 0
     qx, qy = x - e[v, 0], y - e[v, 1]
-    t = 1.0 if e[v, 8] > 0 else -1.0
-    a = math.atan2(t * sg * (e[v, 6] * qy - e[v, 7] * qx), sg * (e[v, 6] * qx + e[v, 7] * qy))
+    t = math.copysign(1.0, e[v, 8])  # an arc: turn != 0
+    nx, ny, mx, my = _row4(e, v, 4)
+    a = math.atan2(t * sg * (mx * qy - my * qx), sg * (mx * qx + my * qy))
     return min(max(a, 0.0), abs(e[v, 8]))
 
 
@@ -404,8 +461,8 @@ def _arc(v: int, a0: float, a1: float, e: NDArray[np.float64], d: float, tol: fl
         return out, no
     n = max(1, math.ceil((a1 - a0) / (2.0 * math.acos(r / (r + tol))) - 1e-12))
     h = 0.5 * (a1 - a0) / n
-    sg = 1.0 if d > 0 else -1.0
-    t = 1.0 if e[v, 8] > 0 else -1.0
+    sg = math.copysign(1.0, d)  # d != 0
+    t = math.copysign(1.0, e[v, 8])  # an arc: turn != 0
     ux, uy = sg * e[v, 6], sg * e[v, 7]
     rr = r / math.cos(h)
     out = _grow(out, no + n)

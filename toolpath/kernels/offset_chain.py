@@ -83,7 +83,9 @@ def _emit(ring: NDArray[np.float64], vt: NDArray[np.int64], e: NDArray[np.float6
         fin[nf, 0], fin[nf, 1] = x, y
         nf += 1
         op = vt[k, 2]
-        a0 = _ang(op, x, y, e, d) if op >= 0 else 0.0
+        a0 = 0.0
+        if op >= 0:
+            a0 = _ang(op, x, y, e, d)
     return fin, nf
 
 
@@ -110,10 +112,10 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
         ys0[c] = rp[rb[c], 1]
     xo = _argsort(xs0)
     xs = np.empty(nrun)
-    used = np.empty(nrun, np.bool_)
+    used = np.empty(nrun, np.int64)  # flags
     for c in range(nrun):
         xs[c] = xs0[xo[c]]
-        used[c] = False
+        used[c] = 0
     for c in range(nrun):
         if used[c]:
             continue
@@ -132,13 +134,13 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
                     same = False
                     break
             if same:
-                used[o] = True
-                used[c] = True
+                used[o] = 1
+                used[c] = 1
                 break
     for c0 in range(nrun):
         if used[c0]:
             continue
-        used[c0] = True
+        used[c0] = 1
         no = 0
         cur = c0
         closed = False
@@ -177,7 +179,7 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
                 if nx_ < 0:
                     closed = (ex - rp[rb[c0], 0]) ** 2 + (ey - rp[rb[c0], 1]) ** 2 < SNAP_MM * SNAP_MM
                     break
-            used[nx_] = True
+            used[nx_] = 1
             cur = nx_
             vt[no, 1] = runs[last, 4]  # the arc of the run ending here
             pend = runs[last, 5]

@@ -20,6 +20,36 @@ __all__: list[str] = []
 
 
 @njit(**INNER_JIT)
+def _row(sp: NDArray[np.float64], ns: int, seg: int, t: float, px: float, py: float, c: int, f: float, qx: float,
+         qy: float) -> None:
+    """Row ``ns`` of split points (see :func:`_pair`)."""
+    sp[ns, 0] = seg
+    sp[ns, 1] = t
+    sp[ns, 2] = px
+    sp[ns, 3] = py
+    sp[ns, 4] = c
+    sp[ns, 5] = f
+    sp[ns, 6] = qx
+    sp[ns, 7] = qy
+
+
+@njit(**INNER_JIT, locals=dict(raw=int64))
+def _end(sp: NDArray[np.float64], ns: int, tgt: int, own: int, ax: float, ay: float, rx: float, ry: float, li: float,
+         ee: float, px: float, py: float, ot: float, pf: NDArray[np.int64], e: NDArray[np.float64],
+         caps: NDArray[np.float64], d: float) -> int:
+    """End (px, py) at ``ot`` (0 or 1) of segment ``own``, collinear with segment ``tgt`` (from (ax, ay) along
+    (rx, ry), length ``li``): when it lies inside ``tgt`` (farther than ``ee`` in t from its ends), both are
+    split there (rows ``ns``, ``ns + 1``); returns the new row count."""
+    tt = ((px - ax) * rx + (py - ay) * ry) / (li * li)
+    if ee < tt < 1.0 - ee:
+        raw = -1  # no primitive: at a raw point (declared int64: one compiled signature of _row)
+        _row(sp, ns, tgt, tt, px, py, _prim_at(px, py, pf[tgt], e, caps, d), 1.0, px, py)
+        _row(sp, ns + 1, own, ot, px, py, raw, 0.0, px, py)
+        return ns + 2
+    return ns
+
+
+@njit(**INNER_JIT)
 def _pair(pts: NDArray[np.float64], i: int, j: int, ni: int, nj: int, sp: NDArray[np.float64], ns: int,
           pf: NDArray[np.int64], e: NDArray[np.float64], caps: NDArray[np.float64], d: float, lim: float,
           tol: float) -> tuple[NDArray[np.float64], int]:
@@ -46,46 +76,15 @@ def _pair(pts: NDArray[np.float64], i: int, j: int, ni: int, nj: int, sp: NDArra
     et = SNAP_MM / li
     eu = SNAP_MM / lj
     sp = _grow(sp, ns + 8)
-    n1 = ns + 1  # the second row of a pair of split points
     if abs(den) <= 1e-12 * li * lj:
         # parallel: when collinear, each is split at the other's ends lying inside it, and there at its own
         # end too
         if abs(wx * ry - wy * rx) > SNAP_MM * li:
             return sp, ns
-        for q in range(4):
-            if q < 2:  # ends of j on i
-                px = bx if q == 0 else jx1
-                py = by if q == 0 else jy1
-                tt = ((px - ax) * rx + (py - ay) * ry) / (li * li)
-                tgt = i
-                own = j
-                ot = float(q)
-                ee = et
-            else:  # ends of i on j
-                px = ax if q == 2 else ix1
-                py = ay if q == 2 else iy1
-                tt = ((px - bx) * sx + (py - by) * sy) / (lj * lj)
-                tgt = j
-                own = i
-                ot = float(q - 2)
-                ee = eu
-            if ee < tt < 1.0 - ee:
-                sp[ns, 0] = tgt
-                sp[ns, 1] = tt
-                sp[ns, 2] = px
-                sp[ns, 3] = py
-                sp[ns, 4], sp[ns, 5] = _prim_at(px, py, pf[tgt], e, caps, d), 1.0
-                sp[n1, 0] = own
-                sp[n1, 1] = ot
-                sp[n1, 2] = px
-                sp[n1, 3] = py
-                sp[n1, 4], sp[n1, 5] = -1.0, 0.0
-                sp[ns, 6] = px
-                sp[ns, 7] = py
-                sp[n1, 6] = px
-                sp[n1, 7] = py
-                ns += 2
-                n1 += 2
+        ns = _end(sp, ns, i, j, ax, ay, rx, ry, li, et, bx, by, 0.0, pf, e, caps, d)  # ends of j on i
+        ns = _end(sp, ns, i, j, ax, ay, rx, ry, li, et, jx1, jy1, 1.0, pf, e, caps, d)
+        ns = _end(sp, ns, j, i, bx, by, sx, sy, lj, eu, ax, ay, 0.0, pf, e, caps, d)  # ends of i on j
+        ns = _end(sp, ns, j, i, bx, by, sx, sy, lj, eu, ix1, iy1, 1.0, pf, e, caps, d)
         return sp, ns
     t = (wx * sy - wy * sx) / den
     u = (wx * ry - wy * rx) / den
@@ -98,41 +97,35 @@ def _pair(pts: NDArray[np.float64], i: int, j: int, ni: int, nj: int, sp: NDArra
     ci, cj = -1, -1
     qx, qy = 0.0, 0.0
     if end_i:
-        px = ax if t <= et else ix1
-        py = ay if t <= et else iy1
-        t = 0.0 if t <= et else 1.0
+        if t <= et:
+            px = ax
+            py = ay
+        else:
+            px = ix1
+            py = iy1
+        t = 0.0 + (t > et)
     elif end_j:
-        px = bx if u <= eu else jx1
-        py = by if u <= eu else jy1
+        if u <= eu:
+            px = bx
+            py = by
+        else:
+            px = jx1
+            py = jy1
     else:
         px, py = ax + t * rx, ay + t * ry
         qx, qy, ci, cj = _exact(px, py, pf[i], pf[j], e, caps, d, lim, tol)
     if end_i or end_j:
         qx, qy = px, py
     if end_j:
-        u = 0.0 if u <= eu else 1.0
+        u = 0.0 + (u > eu)
     if end_i != end_j:
         if end_i:
             cj = _prim_at(px, py, pf[j], e, caps, d)
         else:
             ci = _prim_at(px, py, pf[i], e, caps, d)
-    sp[ns, 0] = i
-    sp[ns, 1] = t
-    sp[ns, 2] = px
-    sp[ns, 3] = py
-    sp[ns, 4] = ci
-    sp[ns, 5] = 0.0 + (not end_i)
-    sp[n1, 0] = j
-    sp[n1, 1] = u
-    sp[n1, 2] = px
-    sp[n1, 3] = py
-    sp[n1, 4], sp[n1, 5] = cj, 0.0 + (not end_j)
-    sp[ns, 6] = qx
-    sp[ns, 7] = qy
-    sp[n1, 6] = qx
-    sp[n1, 7] = qy
-    ns += 2
-    return sp, ns
+    _row(sp, ns, i, t, px, py, ci, 0.0 + (not end_i), qx, qy)
+    _row(sp, ns + 1, j, u, px, py, cj, 0.0 + (not end_j), qx, qy)
+    return sp, ns + 2
 
 
 @njit(**INNER_JIT, locals=dict(m=int64))
@@ -154,22 +147,15 @@ def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64], pf: NDArray[np.
     for i in range(n):
         j = nxt[i]
         if j >= 0:
-            bb[m, 0], bb[m, 1] = min(pts[i, 0], pts[j, 0]), min(pts[i, 1], pts[j, 1])
-            bb[m, 2], bb[m, 3] = max(pts[i, 0], pts[j, 0]), max(pts[i, 1], pts[j, 1])
+            ax = pts[i, 0]
+            ay = pts[i, 1]
+            bx = pts[j, 0]
+            by = pts[j, 1]
+            bb[m, 0], bb[m, 1] = min(ax, bx), min(ay, by)
+            bb[m, 2], bb[m, 3] = max(ax, bx), max(ay, by)
             sid[m] = i
             m += 1
-    x0 = np.inf
-    y0 = np.inf
-    x1 = -np.inf
-    y1 = -np.inf
-    for k in range(m):
-        x0 = min(x0, bb[k, 0])
-        y0 = min(y0, bb[k, 1])
-        x1 = max(x1, bb[k, 2])
-        y1 = max(y1, bb[k, 3])
-    w, ht = (x1 - x0, y1 - y0) if m > 0 else (0.0, 0.0)
-    ext = max(max(w, ht), 1e-9)
-    geo, cs, ids = _grid(bb, max(math.sqrt(max(w, ext / 64) * max(ht, ext / 64) / max(m, 1)), ext / 1024))
+    geo, cs, ids = _grid(bb, 0.0)  # about one cell per segment
     gx0 = geo[0]
     gy0 = geo[1]
     c = geo[2]

@@ -35,7 +35,12 @@ buffers and the grid cell), no
 CPython and C wrappers and without Numba's rewrite passes (``INNER_JIT``); all use ``error_model="numpy"``
 (no exception paths on division; inputs from :func:`toolpath.kernels.offset.pack_rings` never divide by
 zero). Writing the one-call helpers out in their callers (fewer, larger functions) made the cold compile
-4-8 % *slower*. Figures in ``benchmarks/bench_offset.py``.
+4-8 % *slower*. Fewer typed operations (measured: ``numba`` resolves each array access, operator and call
+through its templates, a few ms each): small helpers stand for repeated code (``_isarc``,
+``_near``, ``_row4`` (four array reads in one call), ``_row``/``_end`` of the crossings, ``_av``), the
+kernel calls no numpy overload or ``int()`` (its result arrays come from ``_result``), flag arrays are int64 (no bool
+``np.empty`` to compile), signs come from ``math.copysign``, and closed chains go through the open-chain loop.
+Figures in ``benchmarks/bench_offset.py``.
 
 Numba's cache is kept per file and a cached function is not recompiled when a function it calls changes in
 another file: :func:`toolpath.numba_cache.refresh_cache` (run when :mod:`toolpath.kernels` is imported) drops
@@ -50,7 +55,7 @@ import numpy as np
 from numba import boolean, int64, njit
 from numpy.typing import NDArray
 
-from .offset_base import INNER_JIT, KEEP_EPS_MM, MIN_RING_AREA_MM2, SNAP_MM, _grid, _grow, _prep
+from .offset_base import INNER_JIT, KEEP_EPS_MM, MIN_RING_AREA_MM2, SNAP_MM, _grid, _grow, _prep, _result
 from .offset_chain import _chain
 from .offset_cross import _crossings
 from .offset_trim import _rings
@@ -58,8 +63,8 @@ from .offset_trim import _rings
 __all__ = ["KEEP_EPS_MM", "SNAP_MM", "MIN_RING_AREA_MM2", "offset_rings_kernel"]
 
 
-@njit(**INNER_JIT, locals=dict(cnt=int64, n=int64, no=int64, nch=int64, x=int64, open_=boolean))
-def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: float, act: NDArray[np.bool_],
+@njit(**INNER_JIT, locals=dict(cnt=int64, n=int64, no=int64, nch=int64, x=int64, open_=boolean, closed=boolean))
+def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: float, act: NDArray[np.int64],
             caps: NDArray[np.float64]
             ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64], NDArray[np.int64],
                        NDArray[np.int64], NDArray[np.int64]]:
@@ -103,23 +108,21 @@ def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: fl
             caps[k, 2] = sh
             caps[k, 3] = c2
             caps[k, 4] = s2
-    sg = 1.0 if d > 0 else -1.0
+    sg = math.copysign(1.0, d)  # d != 0
     # a vertex's raw points are written when a segment of an active feature ends there (its arc, the moved
     # edge leaving it, the moved edge arriving) or its successor's are (the duplicate test of the
     # successor's first point needs this vertex's last); every other raw segment is inactive, and a
     # segment across a vertex left out is the moved edge of a vertex whose successor is left out: inactive
     # too (were it active, the successor would be written)
-    need = np.empty(m, np.bool_)  # every vertex is on a ring: all set below
-    for q in range(starts.shape[0] - 1):
-        a, z = starts[q], starts[q + 1]
-        for i in range(a, z):
-            need[i] = act[2 * i] or act[2 * i + 1] or act[2 * (z - 1 if i == a else i - 1) + 1]
+    # flags (int64: no bool array overload to compile); every vertex is on a ring: all set below (e[i, 11],
+    # e[i, 12]: next, previous vertex)
+    need = np.empty(m, np.int64)
+    for i in range(m):
+        need[i] = act[2 * i] | act[2 * i + 1] | act[2 * int(e[i, 12]) + 1]
     cnt = 0
-    for q in range(starts.shape[0] - 1):
-        a, z = starts[q], starts[q + 1]
-        for i in range(a, z):
-            if need[i] or need[a if i == z - 1 else i + 1]:
-                cnt += max(2, int(caps[i, 0]))
+    for i in range(m):
+        if need[i] | need[int(e[i, 11])]:
+            cnt += max(2, int(caps[i, 0]))
     pts = np.empty((cnt, 2))
     pv = np.empty(cnt, np.int64)
     rs = np.empty(starts.shape[0], np.int64)
@@ -130,15 +133,17 @@ def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: fl
         b = n
         a, z = starts[q], starts[q + 1]
         for i in range(a, z):
-            if not (need[i] or need[a if i == z - 1 else i + 1]):
+            if not (need[i] | need[int(e[i, 11])]):
                 continue
             vx = e[i, 0]
             vy = e[i, 1]
             nc = int(caps[i, 0])
+            c2 = caps[i, 3]
+            s2 = caps[i, 4]
             for j in range(max(nc, 2)):
-                if nc == 0:
-                    px = vx + d * (e[i, 6] if j == 0 else e[i, 4])
-                    py = vy + d * (e[i, 7] if j == 0 else e[i, 5])
+                if nc == 0:  # the moved edges' end (columns 6, 7) and start (4, 5)
+                    px = vx + d * e[i, 6 - 2 * j]
+                    py = vy + d * e[i, 7 - 2 * j]
                 else:
                     if j == 0:
                         rr = r / caps[i, 1]
@@ -147,7 +152,7 @@ def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: fl
                         fx = ux * caps[i, 1] - uy * caps[i, 2]
                         fy = ux * caps[i, 2] + uy * caps[i, 1]
                     elif j < nc:
-                        fx, fy = fx * caps[i, 3] - fy * caps[i, 4], fx * caps[i, 4] + fy * caps[i, 3]
+                        fx, fy = fx * c2 - fy * s2, fx * s2 + fy * c2
                     else:
                         break
                     px = vx + rr * fx
@@ -177,31 +182,21 @@ def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: fl
         ln = rs[q + 1] - a
         if ln < 2:  # no point written (no active feature on the ring), or a degenerate ring
             continue
-        x = -1
+        # a segment's feature: the arc or connector of its vertex when both ends are that vertex's, else
+        # the moved edge leaving it
+        x = ln - 1  # the last inactive segment; the whole ring active: one chain from the first point, closed
+        closed = True
         for t in range(ln):
             k = a + t
-            k1 = a + (t + 1) % ln
-            f = 2 * pv[k] if pv[k] == pv[k1] else 2 * pv[k] + 1
-            if not act[f]:
+            if not act[2 * pv[k] + (pv[k] != pv[a + (t + 1) % ln])]:
                 x = t
-        if x < 0:  # the whole ring: a closed chain
-            for t in range(ln):
-                k = a + t
-                k1 = a + (t + 1) % ln
-                out[no + t, 0] = pts[k, 0]
-                out[no + t, 1] = pts[k, 1]
-                pf[no + t] = 2 * pv[k] if pv[k] == pv[k1] else 2 * pv[k] + 1
-                po[no + t] = pv[k]
-                nxt[no + t] = no + (t + 1) % ln
-            no += ln
-            nch += 1
-            cst[nch] = no
-            continue
+                closed = False
+        b = no
         open_ = False
         for t in range(ln):
             k = a + (x + 1 + t) % ln
             k1 = a + (x + 2 + t) % ln
-            f = 2 * pv[k] if pv[k] == pv[k1] else 2 * pv[k] + 1
+            f = 2 * pv[k] + (pv[k] != pv[k1])
             if act[f]:
                 if not open_:
                     out[no, 0] = pts[k, 0]
@@ -222,6 +217,9 @@ def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: fl
                 cst[nch] = no
                 open_ = False
         if open_:
+            if closed:  # the last point repeats the first: dropped, the chain closed
+                no -= 1
+                nxt[no - 1] = b
             nch += 1
             cst[nch] = no
     return caps, out[:no], cst[: nch + 1], nxt[:no], pf[:no], po[:no]
@@ -254,12 +252,12 @@ def offset_rings_kernel(
     ring_level : ndarray of shape (Q,), int64
         Index into ``distances_mm`` of each ring.
     """
-    # numpy overloads and min/max called here are compiled once more (other flags than in the inner
-    # functions): buffers are made by _prep, which also gives the smallest cell of the edge grid (base)
-    e, caps, act, base = _prep(xy, starts)  # act: set at the first level (full); caps: updated by _chains
+    # numpy overloads, int() and min/max called here would be compiled once more (other flags than in the
+    # inner functions): buffers are made by _prep, which also gives the smallest cell of the edge grid (base),
+    # and the result arrays by _result
+    # act: set at the first level (full); caps: updated by _chains; pts, lv: result points, ring starts and levels
+    e, caps, act, base, pts, lv = _prep(xy, starts)
     m = e.shape[0]
-    pts = np.empty((4 * m + 16, 2))
-    lv = np.empty((16, 2))  # ring starts, ring levels (exact in float64)
     npt = 0
     nr = 0
     geo, cs, ids = _grid(e, base)
@@ -270,7 +268,7 @@ def offset_rings_kernel(
         full = k == 0 or d * distances_mm[k - 1] <= 0 or abs(d) < abs(distances_mm[k - 1])
         if full:
             for i in range(2 * m):
-                act[i] = True
+                act[i] = 1
         c = 0.25 * (abs(d) + tolerance_mm)
         if base > c:  # c = max(c, base)
             c = base
@@ -286,7 +284,7 @@ def offset_rings_kernel(
                 break
             full = True
             for i in range(2 * m):
-                act[i] = True
+                act[i] = 1
         act = mark
         pts = _grow(pts, npt + o.shape[0])
         for i in range(o.shape[0]):
@@ -298,14 +296,4 @@ def offset_rings_kernel(
             lv[nr, 1] = k
             nr += 1
         npt += o.shape[0]
-    rs = np.empty(nr + 1, np.int64)
-    lvl = np.empty(nr, np.int64)
-    rs[0] = 0
-    for q in range(nr):
-        rs[q + 1] = int(lv[q + 1, 0])
-        lvl[q] = int(lv[q, 1])
-    out = np.empty((npt, 2))
-    for i in range(npt):
-        out[i, 0] = pts[i, 0]
-        out[i, 1] = pts[i, 1]
-    return out, rs, lvl
+    return _result(pts, npt, lv, nr)

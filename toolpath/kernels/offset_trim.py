@@ -10,7 +10,7 @@ import numpy as np
 from numba import boolean, int64, njit
 from numpy.typing import NDArray
 
-from .offset_base import INNER_JIT, KEEP_EPS_MM
+from .offset_base import INNER_JIT, KEEP_EPS_MM, _row4
 
 __all__: list[str] = []
 
@@ -53,10 +53,7 @@ def _keep(px: float, py: float, e: NDArray[np.float64], caps: NDArray[np.float64
             # the cap of its start vertex (the circumscribed polygon of its arc, within the arc's sector)?
             k = hint if w < 0 else ids[q]
             while True:  # one pass; break = not inside
-                x0 = e[k, 0]
-                y0 = e[k, 1]
-                x1 = e[k, 2]
-                y1 = e[k, 3]
+                x0, y0, x1, y1 = _row4(e, k, 0)
                 nc = int(caps[k, 0])
                 big = thr / caps[k, 1] if nc > 0 else thr
                 if (min(x0, x1) - px > big or px - max(x0, x1) > big or min(y0, y1) - py > big
@@ -74,10 +71,11 @@ def _keep(px: float, py: float, e: NDArray[np.float64], caps: NDArray[np.float64
                         return k
                 if nc == 0 or qx * qx + qy * qy >= big * big:
                     break
-                u0x = sg * e[k, 6]
-                u0y = sg * e[k, 7]
-                u1x = sg * e[k, 4]
-                u1y = sg * e[k, 5]
+                nx_, ny_, mx_, my_ = _row4(e, k, 4)
+                u0x = sg * mx_
+                u0y = sg * my_
+                u1x = sg * nx_
+                u1y = sg * ny_
                 if caps[k, 2] > 0:
                     if u0x * qy - u0y * qx < 0.0 or qx * u1y - qy * u1x < 0.0:
                         break
@@ -102,18 +100,26 @@ def _keep(px: float, py: float, e: NDArray[np.float64], caps: NDArray[np.float64
     if 0 <= iy < ny:
         ixp = min(nx - 1, max(0, math.floor((px - gx0) / c)))
         right = ixp >= nx // 2
-        lo = ixp if right else 0
-        hi = nx if right else ixp + 1
+        lo = ixp * right  # right: ixp to nx; else 0 to ixp + 1
+        hi = ixp + 1 + (nx - ixp - 1) * right
         for ix in range(lo, hi):
             cell = iy * nx + ix
             for q in range(cs[cell], cs[cell + 1]):
                 k = ids[q]
-                y0, y1 = e[k, 1], e[k, 3]
+                xa, y0, xb, y1 = _row4(e, k, 0)
                 if (y0 > py) != (y1 > py):
-                    xi = e[k, 0] + (py - y0) * (e[k, 2] - e[k, 0]) / (y1 - y0)
+                    xi = xa + (py - y0) * (xb - xa) / (y1 - y0)
                     if (px < xi) == right and min(nx - 1, max(0, math.floor((xi - gx0) / c))) == ix:
                         crossings += 1
     return -1 if (crossings % 2 == 1) == (sg < 0) else e.shape[0]
+
+
+@njit(**INNER_JIT)
+def _av(v: int, caps: NDArray[np.float64]) -> int:
+    """``v`` when vertex ``v`` has an arc, else -1."""
+    if caps[v, 0] > 0:
+        return v
+    return -1
 
 
 @njit(**INNER_JIT)
@@ -123,17 +129,19 @@ def _tag(row: NDArray[np.float64], po: NDArray[np.int64], nxt: NDArray[np.int64]
     a raw point (then the arc of the raw point's vertex)."""
     if row[5] > 0:
         c = int(row[4])
-        return (c // 2 if c >= 0 and c % 2 == 0 and caps[c // 2, 0] > 0 else -1), 1
+        if c % 2 == 0:  # c = -1 (none) is odd
+            return _av(c // 2, caps), 1
+        return -1, 1
     s = int(row[0])
     v = po[s] if row[1] == 0.0 else po[nxt[s]]
-    return (v if caps[v, 0] > 0 else -1), 0
+    return _av(v, caps), 0
 
 
 @njit(**INNER_JIT, locals=dict(fail=boolean, p=int64, nrp=int64, nrun=int64))
 def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int64], pf: NDArray[np.int64],
            po: NDArray[np.int64], sp: NDArray[np.float64], e: NDArray[np.float64], caps: NDArray[np.float64],
            d: float, tol: float, geo: NDArray[np.float64], cs: NDArray[np.int64], ids: NDArray[np.int64]
-           ) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64], bool, NDArray[np.bool_]]:
+           ) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64], bool, NDArray[np.int64]]:
     """Kept runs of the raw chains: points (P, 2), each run as (start, end (exclusive), arc and crossing flag
     of its first point, arc and crossing flag of its last point) (see :func:`_tag`; the arc of every other
     point is ``rarc``), and whether a run at an open chain's end was kept (the chains missed a feature:
@@ -145,7 +153,7 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
     """
     r = abs(d)
     thr = max(r - KEEP_EPS_MM, 0.0)
-    sg = 1.0 if d > 0 else -1.0
+    sg = math.copysign(1.0, d)  # d != 0
     reach = (r + tol) * 1.001 + 1e-9
     ns = sp.shape[0]
     npt = pts.shape[0]
@@ -154,9 +162,9 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
     rseg = np.empty(npt + 2 * ns + nch + 16, np.int64)
     rarc = np.empty(npt + 2 * ns + nch + 16, np.int64)
     runs = np.empty((ns + nch + 1, 6), np.int64)
-    mark = np.empty(2 * e.shape[0], np.bool_)
+    mark = np.empty(2 * e.shape[0], np.int64)  # flags
     for i in range(mark.shape[0]):
-        mark[i] = False
+        mark[i] = 0
     nrun = 0
     nrp = 0
     p = 0
@@ -172,8 +180,8 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
             p += 1
         kn = p - k0
         nruns = max(kn, 1) if closed else kn + 1
-        va = po[a] if caps[po[a], 0] > 0 else -1
-        vb = po[b - 1] if caps[po[b - 1], 0] > 0 else -1
+        va = _av(po[a], caps)
+        vb = _av(po[b - 1], caps)
         for k in range(nruns):
             # closed: run k from split k to split k + 1 (without splits: the whole ring from its first
             # point); open: from the chain's start or split k - 1 to split k or the chain's end
@@ -189,7 +197,7 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
                 ua = va
                 uf = 0
             else:
-                k1 = k0 + k - (0 if closed else 1)
+                k1 = k0 + k - 1 + closed
                 k2 = k0 + ((k + 1) % kn if closed else k)
                 wrap = closed and k + 1 >= kn
                 if k1 >= k0:
@@ -224,7 +232,7 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
                     if pts[j, 0] != rp[nrp - 1, 0] or pts[j, 1] != rp[nrp - 1, 1]:
                         rp[nrp, 0] = rp[nrp, 2] = pts[j, 0]
                         rp[nrp, 1] = rp[nrp, 3] = pts[j, 1]
-                        rarc[nrp] = po[j] if caps[po[j], 0] > 0 else -1
+                        rarc[nrp] = _av(po[j], caps)
                         nrp += 1
                     rseg[nrp - 1] = j
                     if j == s2:
@@ -247,7 +255,8 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
                     mx = 0.5 * (rp[i, 0] + rp[i + 1, 0])
                     my = 0.5 * (rp[i, 1] + rp[i + 1, 1])
             h = _keep(mx, my, e, caps, thr, sg, geo, cs, ids, reach, hint)
-            hint = h if 0 <= h < e.shape[0] else hint
+            if 0 <= h < e.shape[0]:
+                hint = h
             if h >= 0:
                 nrp = beg
                 continue
@@ -255,7 +264,7 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
                 fail = True
             for i in range(beg, nrp - 1):
                 if rseg[i] >= 0 and pf[rseg[i]] >= 0:
-                    mark[pf[rseg[i]]] = True
+                    mark[pf[rseg[i]]] = 1
             runs[nrun, 0], runs[nrun, 1], runs[nrun, 2] = beg, nrp, ta
             runs[nrun, 3], runs[nrun, 4], runs[nrun, 5] = tf, ua, uf
             nrun += 1
