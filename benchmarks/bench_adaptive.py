@@ -89,6 +89,16 @@ All the runs above used the pass kernel compiled before 45d260c (``engagement_fr
 cut 11499 / link 3248 mm, uncut 1.00; A 3 1.23 / 3.28 s = 0.37 (CPU 0.37), cut 21374 / link 4038 mm, uncut
 0.23 (FreeCAD 0.21): the paths are 4-5 % longer and ~20 % slower to make; A is back near the 0.4 line.
 
+Session of 2026-11-26 07:00-09:20 (thin strips of C get slotting loops, trochoid circles over the target at half
+feed, unbiased checker reach; the paths of A/B/C are unchanged by it, hashes equal). At 15dab37, 09:09-09:17 UTC,
+load ~1, ``--no-engagement``, ours / FreeCAD s (o/F): A 6 0.39 / 0.87 (0.45), A 3 1.34 / 3.17 (0.42), B 6 0.82 /
+2.88 (0.29), B 3 2.06 / 7.24 (0.28), C 6 1.26 / 6.04 (0.21), C 3 3.11 / 21.64 (0.14); max 0.45, geometric mean
+0.28. Uncut ours / FC: A 6 0.99 / 1.22, A 3 0.20 / 0.21, B 6 0.99 / 1.22, B 3 0.21 / 0.21, C 6 2.03 / 2.49, C 3
+0.36 / 0.37 (the swept area now includes the disc at the bottom of a plunge: B 3 0.216 -> 0.207); links 0.44-0.99
+of FreeCAD's. DXF (``--dxf``, 3 mm, ``--repeat 2``, 07:52-08:00 UTC with another job on the second core): bracket
+0.39, dogbone 0.19, wavy 0.25, border 0.49 (ours 3.43 s under that load; alone 2.53 s CPU, as before the session),
+led 0.30; uncut at most FreeCAD's but led 0.29 / 0.28; link shorter but dogbone 2316 / 2123 mm.
+
 After a80c84f (the owned-count band only at narrow places and round islands; a speck of wall strip left to
 the finishing loops), 06:27-06:32 UTC, load 1-1.7 (a CI run beside it), ``--no-engagement``, ours / FreeCAD s
 (o/F): A 6 0.42 / 0.89 (0.46), A 3 1.32 / 3.21 (0.41), B 6 0.78 / 3.13 (0.25), B 3 1.71 / 7.89 (0.22), C 6
