@@ -13,6 +13,7 @@ from numpy.typing import NDArray
 from ..enums import Direction
 from ..errors import InputError
 from ..tool import Tool
+from .cutting import check_stepdown_and_feeds
 
 __all__ = ["AdaptiveParams", "Segment", "AdaptivePlan", "target_engagement_deg"]
 
@@ -120,12 +121,7 @@ class AdaptiveParams:
             raise InputError(f"engagement_deg must be in (0, 180), got {self.engagement_deg!r}")
         if self.max_engagement_deg is not None and not (self.target_deg(tool) <= self.max_engagement_deg <= 180):
             raise InputError(f"max_engagement_deg must be in [target, 180], got {self.max_engagement_deg!r}")
-        if not (self.stepdown_mm > 0 and math.isfinite(self.stepdown_mm)):
-            raise InputError(f"stepdown_mm must be > 0, got {self.stepdown_mm!r}")
-        for name in ("feed_mm_min", "plunge_feed_mm_min"):
-            v = getattr(self, name)
-            if not (v > 0 and math.isfinite(v)):
-                raise InputError(f"{name} must be > 0 mm/min, got {v!r}")
+        check_stepdown_and_feeds(self)
         if not (0 < self.helix_angle_deg <= 90):
             raise InputError(f"helix_angle_deg must be in (0, 90], got {self.helix_angle_deg!r}")
         if not (0 < self.helix_radius_fraction <= 1):

@@ -12,6 +12,7 @@ from numpy.typing import NDArray
 from shapely.prepared import prep
 
 from ..enums import Direction
+from ..errors import InputError
 from ..moves import ToolpathBuilder
 from ..pocket import Pocket
 from .entries import EntryKind, cut_helix, cut_lead, find_air_point, find_helix, lead_arcs
@@ -20,7 +21,18 @@ from .linking import link_is_safe, rotate_ring, walk
 if TYPE_CHECKING:
     from .offset import OffsetParams, Plan2D
 
-__all__ = ["pass_depths", "cut_plan"]
+__all__ = ["check_stepdown_and_feeds", "pass_depths", "cut_plan"]
+
+
+def check_stepdown_and_feeds(params: Any) -> None:
+    """Raise :class:`~toolpath.errors.InputError` unless ``params.stepdown_mm`` (mm) and ``params.feed_mm_min``,
+    ``params.plunge_feed_mm_min`` (mm/min) are finite and > 0 (the clearing strategies' parameters share them)."""
+    if not (params.stepdown_mm > 0 and math.isfinite(params.stepdown_mm)):
+        raise InputError(f"stepdown_mm must be > 0, got {params.stepdown_mm!r}")
+    for name in ("feed_mm_min", "plunge_feed_mm_min"):
+        v = getattr(params, name)
+        if not (v > 0 and math.isfinite(v)):
+            raise InputError(f"{name} must be > 0 mm/min, got {v!r}")
 
 
 def pass_depths(z_top_mm: float, z_floor_mm: float, stepdown_mm: float, floor_pass_mm: float = 0.0) -> list[float]:

@@ -40,7 +40,7 @@ from ..kernels.offset import offset_polygons
 from ..moves import Toolpath, ToolpathBuilder
 from ..pocket import Pocket
 from ..tool import Tool
-from .cutting import cut_plan
+from .cutting import check_stepdown_and_feeds, cut_plan
 from .entries import ClearingOrder, EntryKind
 from .linking import clear_plans_in_order, ring_coords, rotate_ring
 
@@ -134,12 +134,7 @@ class OffsetParams:
             raise InputError(
                 f"stepover_mm must be in (0, tool diameter {tool.diameter_mm:g}], got {self.stepover_mm!r}"
             )
-        if not (self.stepdown_mm > 0 and math.isfinite(self.stepdown_mm)):
-            raise InputError(f"stepdown_mm must be > 0, got {self.stepdown_mm!r}")
-        for name in ("feed_mm_min", "plunge_feed_mm_min"):
-            v = getattr(self, name)
-            if not (v > 0 and math.isfinite(v)):
-                raise InputError(f"{name} must be > 0 mm/min, got {v!r}")
+        check_stepdown_and_feeds(self)
         if not (0 < self.ramp_angle_deg <= 90):
             raise InputError(f"ramp_angle_deg must be in (0, 90], got {self.ramp_angle_deg!r}")
         if not (0 <= self.finish_allowance_mm < tool.diameter_mm):
