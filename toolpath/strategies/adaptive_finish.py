@@ -125,9 +125,12 @@ def finish_loops(centres: Any, strip_mm: float, notes: list[str]) -> list[tuple[
     to ``radius`` (an opening), each rounded enough that its corner arc stays behind what the stage before
     cut, so the arc of the tool facing the corner is already cut when it gets there. The last stage follows
     the walls; it leaves a sliver ``radius * (1 / sin(a / 2) - 1)`` thick in a corner of angle ``a``
-    (0.41 ``radius`` at 90°). The opening drops necks of the piece narrower than twice the radius (their
-    walls keep a strip of at most ~``strip_mm``); where it would lose more than a tenth of the piece's area,
-    that piece's loop keeps sharp corners.
+    (0.41 ``radius`` at 90°), which is left: all the way into a right-angle corner the tool's circle would meet
+    that sliver on ~95° (it reaches past both tangent points), and stopping short enough to stay under 90° as a
+    simulation measures it leaves nearly as much (tried: 88-113° measured at 0.005-0.03 mm short). The
+    opening drops necks of the piece narrower than twice the radius (their walls keep a strip of at most
+    ~``strip_mm``); where it would lose more than a tenth of the piece's area, that piece's loop keeps sharp
+    corners.
     """
     out: list[tuple[Any, bool]] = []
     sharp = slim = 0
