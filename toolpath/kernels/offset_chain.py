@@ -91,18 +91,18 @@ def _emit(ring: NDArray[np.float64], vt: NDArray[np.int64], e: NDArray[np.float6
 
 @njit(**INNER_JIT, locals=dict(unclosed=int64, nr=int64, pend=int64, no=int64))
 def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.int64], e: NDArray[np.float64],
-           d: float, tol: float) -> tuple[NDArray[np.float64], NDArray[np.int64], int]:
-    """Runs (from :func:`toolpath.kernels.offset_trim._rings`) chained end to start into rings: points (P, 2),
-    ring starts (Q + 1,), and how many chains did not close (dropped). A run and its exact reverse (a
-    collapsed neck) cancel; rings of tiny area are dropped."""
+           d: float, tol: float, fin: NDArray[np.float64], nf: int
+           ) -> tuple[NDArray[np.float64], int, NDArray[np.int64], int]:
+    """Runs (from :func:`toolpath.kernels.offset_trim._rings`) chained end to start into rings, their points
+    written to ``fin`` from row ``nf`` on (the kernel's result buffer: no copy): the buffer (grown when
+    needed), its new row count, the ring starts (Q + 1,: ``nf`` first), and how many chains did not close
+    (dropped). A run and its exact reverse (a collapsed neck) cancel; rings of tiny area are dropped."""
     nrun = runs.shape[0]
     rb, re = runs[:, 0], runs[:, 1]
     out = np.empty((rp.shape[0] + 1, 2))
     vt = np.empty((rp.shape[0] + 1, 3), np.int64)
-    fin = np.empty((rp.shape[0] + 16, 2))
     ors = np.empty(nrun + 1, np.int64)
-    ors[0] = 0
-    nf = np.int64(0)  # not a literal: one compiled signature of _emit
+    ors[0] = nf
     nr = 0
     unclosed = 0
     xs0 = np.empty(nrun)
@@ -209,4 +209,4 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
             continue
         nr += 1
         ors[nr] = nf
-    return fin[:nf], ors[: nr + 1], unclosed
+    return fin, nf, ors[: nr + 1], unclosed

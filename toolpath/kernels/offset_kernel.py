@@ -226,7 +226,8 @@ def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: fl
 
 
 
-@njit(cache=True, nogil=True, error_model="numpy", no_rewrites=True, locals=dict(npt=int64, nr=int64))
+@njit(cache=True, nogil=True, error_model="numpy", no_rewrites=True, no_cfunc_wrapper=True,
+      locals=dict(npt=int64, nr=int64, nf=int64))
 def offset_rings_kernel(
     xy: NDArray[np.float64], starts: NDArray[np.int64], distances_mm: NDArray[np.float64], tolerance_mm: float
 ) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]]:
@@ -266,34 +267,30 @@ def offset_rings_kernel(
         # erosions compose, so a feature (moved edge, vertex arc) without a kept piece at a smaller offset
         # of the same sign has none at this one: its raw segments are left out
         full = k == 0 or d * distances_mm[k - 1] <= 0 or abs(d) < abs(distances_mm[k - 1])
-        if full:
-            for i in range(2 * m):
-                act[i] = 1
         c = 0.25 * (abs(d) + tolerance_mm)
         if base > c:  # c = max(c, base)
             c = base
         if not 0.5 * c <= geo[2] <= 2.0 * c:
             geo, cs, ids = _grid(e, c)
-        o, s, mark = pts, starts, act  # typed before the loop (one pass of type inference fewer)
-        for _ in range(2):
+        s, mark = starts, act  # typed before the loop (one pass of type inference fewer)
+        nf = npt
+        for _ in range(2):  # a second time with every feature active when the first missed one
+            if full:
+                for i in range(2 * m):
+                    act[i] = 1
             caps, cp, cst, nxt, pf, po = _chains(e, starts, d, tolerance_mm, act, caps)
             sp = _crossings(cp, nxt, pf, e, caps, d, tolerance_mm)
             rp, rarc, runs, fail, mark = _rings(cp, cst, nxt, pf, po, sp, e, caps, d, tolerance_mm, geo, cs, ids)
-            o, s, unclosed = _chain(rp, rarc, runs, e, d, tolerance_mm)
+            # the rings are written to pts from row npt on (s: their starts, from npt)
+            pts, nf, s, unclosed = _chain(rp, rarc, runs, e, d, tolerance_mm, pts, npt)
             if full or not (fail or unclosed > 0):
                 break
             full = True
-            for i in range(2 * m):
-                act[i] = 1
         act = mark
-        pts = _grow(pts, npt + o.shape[0])
-        for i in range(o.shape[0]):
-            pts[npt + i, 0] = o[i, 0]
-            pts[npt + i, 1] = o[i, 1]
         lv = _grow(lv, nr + s.shape[0] + 1)
         for q in range(s.shape[0] - 1):
-            lv[nr + 1, 0] = npt + s[q + 1]
+            lv[nr + 1, 0] = s[q + 1]
             lv[nr, 1] = k
             nr += 1
-        npt += o.shape[0]
+        npt = nf
     return _result(pts, npt, lv, nr)
