@@ -63,7 +63,7 @@ from .offset_trim import _rings
 __all__ = ["KEEP_EPS_MM", "SNAP_MM", "MIN_RING_AREA_MM2", "offset_rings_kernel"]
 
 
-@njit(**INNER_JIT, locals=dict(cnt=int64, n=int64, no=int64, nch=int64, x=int64, open_=boolean, closed=boolean))
+@njit(**INNER_JIT, locals=dict(cnt=int64, n=int64, no=int64, nch=int64, x=int64, open_=boolean))
 def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: float, act: NDArray[np.int64],
             caps: NDArray[np.float64]
             ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64], NDArray[np.int64],
@@ -116,19 +116,17 @@ def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: fl
     # too (were it active, the successor would be written)
     # flags (int64: no bool array overload to compile); every vertex is on a ring: all set below (e[i, 11],
     # e[i, 12]: next, previous vertex)
+    # (the buffers below are sized for every vertex written: no second loop over the flags)
     need = np.empty(m, np.int64)
-    for i in range(m):
-        need[i] = act[2 * i] | act[2 * i + 1] | act[2 * int(e[i, 12]) + 1]
     cnt = 0
     for i in range(m):
-        if need[i] | need[int(e[i, 11])]:
-            cnt += max(2, int(caps[i, 0]))
+        need[i] = act[2 * i] | act[2 * i + 1] | act[2 * int(e[i, 12]) + 1]
+        cnt += max(2, int(caps[i, 0]))
     pts = np.empty((cnt, 2))
     pv = np.empty(cnt, np.int64)
     rs = np.empty(starts.shape[0], np.int64)
     rs[0] = 0
     n = 0
-    rr, fx, fy = 0.0, 0.0, 0.0
     for q in range(starts.shape[0] - 1):
         b = n
         a, z = starts[q], starts[q + 1]
@@ -140,23 +138,26 @@ def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: fl
             nc = int(caps[i, 0])
             c2 = caps[i, 3]
             s2 = caps[i, 4]
-            for j in range(max(nc, 2)):
-                if nc == 0:  # the moved edges' end (columns 6, 7) and start (4, 5)
-                    px = vx + d * e[i, 6 - 2 * j]
-                    py = vy + d * e[i, 7 - 2 * j]
-                else:
-                    if j == 0:
-                        rr = r / caps[i, 1]
-                        ux = sg * e[i, 6]
-                        uy = sg * e[i, 7]
-                        fx = ux * caps[i, 1] - uy * caps[i, 2]
-                        fy = ux * caps[i, 2] + uy * caps[i, 1]
-                    elif j < nc:
-                        fx, fy = fx * c2 - fy * s2, fx * s2 + fy * c2
+            # the points vx + rr * (fx, fy): no arc, the moved edges' end (d times the previous edge's normal,
+            # columns 6, 7) and start (the edge's normal, 4, 5); an arc, its nc corners, turned by 2h
+            rr = d
+            fx = e[i, 6]
+            fy = e[i, 7]
+            if nc > 0:
+                rr = r / caps[i, 1]
+                ux = sg * fx
+                uy = sg * fy
+                fx = ux * caps[i, 1] - uy * caps[i, 2]
+                fy = ux * caps[i, 2] + uy * caps[i, 1]
+            for j in range(nc + 2 * (nc == 0)):
+                if j > 0:
+                    if nc == 0:
+                        fx = e[i, 4]
+                        fy = e[i, 5]
                     else:
-                        break
-                    px = vx + rr * fx
-                    py = vy + rr * fy
+                        fx, fy = fx * c2 - fy * s2, fx * s2 + fy * c2
+                px = vx + rr * fx
+                py = vy + rr * fy
                 if n > b and abs(px - pts[n - 1, 0]) + abs(py - pts[n - 1, 1]) <= 1e-13:
                     continue
                 pts[n, 0], pts[n, 1] = px, py
@@ -184,13 +185,11 @@ def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: fl
             continue
         # a segment's feature: the arc or connector of its vertex when both ends are that vertex's, else
         # the moved edge leaving it
-        x = ln - 1  # the last inactive segment; the whole ring active: one chain from the first point, closed
-        closed = True
+        x = -1  # the last inactive segment; -1: the whole ring active, one chain from the first point, closed
         for t in range(ln):
             k = a + t
             if not act[2 * pv[k] + (pv[k] != pv[a + (t + 1) % ln])]:
                 x = t
-                closed = False
         b = no
         open_ = False
         for t in range(ln):
@@ -217,7 +216,7 @@ def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: fl
                 cst[nch] = no
                 open_ = False
         if open_:
-            if closed:  # the last point repeats the first: dropped, the chain closed
+            if x < 0:  # the last point repeats the first: dropped, the chain closed
                 no -= 1
                 nxt[no - 1] = b
             nch += 1
