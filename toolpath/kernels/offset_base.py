@@ -209,21 +209,16 @@ def _prep(xy: NDArray[np.float64], starts: NDArray[np.int64]
 
 
 @njit(**INNER_JIT)
-def _result(pts: NDArray[np.float64], npt: int, lv: NDArray[np.float64], nr: int
-            ) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]]:
-    """The kernel's result from its buffers: points ``pts[:npt]``, ring starts and levels (``lv`` rows: the
-    start of ring q + 1 in column 0 of row q + 1, the level of ring q in column 1 of row q)."""
+def _result(lv: NDArray[np.float64], nr: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """The kernel's ring starts and levels from its buffer ``lv`` (rows: the start of ring q + 1 in column 0
+    of row q + 1, the level of ring q in column 1 of row q)."""
     rs = np.empty(nr + 1, np.int64)
     lvl = np.empty(nr, np.int64)
     rs[0] = 0
     for q in range(nr):
         rs[q + 1] = int(lv[q + 1, 0])
         lvl[q] = int(lv[q, 1])
-    out = np.empty((npt, 2))
-    for i in range(npt):
-        out[i, 0] = pts[i, 0]
-        out[i, 1] = pts[i, 1]
-    return out, rs, lvl
+    return rs, lvl
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -264,7 +259,9 @@ def _prim_at(px: float, py: float, f: int, e: NDArray[np.float64], caps: NDArray
         return f
     v = f // 2
     ax, ay, bx, by = _line(f, e, d)
-    s = ((px - ax) * (bx - ax) + (py - ay) * (by - ay)) / ((bx - ax) ** 2 + (by - ay) ** 2)
+    wx = bx - ax
+    wy = by - ay
+    s = ((px - ax) * wx + (py - ay) * wy) / (wx * wx + wy * wy)
     w = int(e[v, 11])
     if s < 0.0 and caps[v, 0] > 0:
         return 2 * v
@@ -286,8 +283,10 @@ def _on(c: int, x: float, y: float, e: NDArray[np.float64], caps: NDArray[np.flo
         return (t * (sg * mx * qy - sg * my * qx) >= -1e-9 * r
                 and t * (qx * sg * ny - qy * sg * nx) >= -1e-9 * r)
     ax, ay, bx, by = _line(c, e, d)
-    ll = (bx - ax) ** 2 + (by - ay) ** 2
-    s = ((x - ax) * (bx - ax) + (y - ay) * (by - ay)) / ll if ll > 0 else -1.0
+    wx = bx - ax
+    wy = by - ay
+    ll = wx * wx + wy * wy
+    s = ((x - ax) * wx + (y - ay) * wy) / ll if ll > 0 else -1.0
     return -1e-9 <= s <= 1.0 + 1e-9
 
 
@@ -349,7 +348,9 @@ def _meet(c1: int, c2: int, px: float, py: float, e: NDArray[np.float64], caps: 
     for k in range(nc):
         x = (x0, x1)[k]
         y = (y0, y1)[k]
-        dd = (x - px) ** 2 + (y - py) ** 2
+        dx = x - px
+        dy = y - py
+        dd = dx * dx + dy * dy
         if dd < bd and _on(c1, x, y, e, caps, d) and _on(c2, x, y, e, caps, d):
             bx, by, bd = x, y, dd
     return bx, by, bd
@@ -433,7 +434,9 @@ def _exact(px: float, py: float, fi: int, fj: int, e: NDArray[np.float64], caps:
             bd = dd
     if bd == lim * lim:  # no meeting: a neck just closing, the flattened curves cross in its gap
         x, y, ok = _gap(min(ci, cj), max(ci, cj), e, caps, d, tol)
-        if ok and (x - px) ** 2 + (y - py) ** 2 < bd:
+        dx = x - px
+        dy = y - py
+        if ok and dx * dx + dy * dy < bd:
             return x, y, ci, cj
     return bx, by, bi, bj
 

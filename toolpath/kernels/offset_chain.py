@@ -172,12 +172,16 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
                 bd = SNAP_MM * SNAP_MM
                 for c in range(nrun):
                     if not used[c]:
-                        dd = (xs0[c] - ex) ** 2 + (ys0[c] - ey) ** 2
+                        dx = xs0[c] - ex
+                        dy = ys0[c] - ey
+                        dd = dx * dx + dy * dy
                         if dd < bd:
                             bd = dd
                             nx_ = c
                 if nx_ < 0:
-                    closed = (ex - rp[rb[c0], 0]) ** 2 + (ey - rp[rb[c0], 1]) ** 2 < SNAP_MM * SNAP_MM
+                    dx = ex - rp[rb[c0], 0]
+                    dy = ey - rp[rb[c0], 1]
+                    closed = dx * dx + dy * dy < SNAP_MM * SNAP_MM
                     break
             used[nx_] = 1
             cur = nx_

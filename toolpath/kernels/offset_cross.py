@@ -138,11 +138,8 @@ def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64], pf: NDArray[np.
     Pairs are found on a uniform grid of about one cell per segment; a pair is tested in the cell holding
     the lower-left corner of the overlap of its boxes."""
     n = pts.shape[0]
-    m = 0
-    for i in range(n):
-        m += nxt[i] >= 0
-    bb = np.empty((m, 4))  # box of each segment: min x, min y, max x, max y
-    sid = np.empty(m, np.int64)
+    bb = np.empty((n, 4))  # box of each segment: min x, min y, max x, max y (rows bb[:m])
+    sid = np.empty(n, np.int64)
     m = 0
     for i in range(n):
         j = nxt[i]
@@ -155,6 +152,7 @@ def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64], pf: NDArray[np.
             bb[m, 2], bb[m, 3] = max(ax, bx), max(ay, by)
             sid[m] = i
             m += 1
+    bb = bb[:m]
     geo, cs, ids = _grid(bb, 0.0)  # about one cell per segment
     gx0 = geo[0]
     gy0 = geo[1]

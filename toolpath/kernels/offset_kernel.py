@@ -38,7 +38,8 @@ zero). Writing the one-call helpers out in their callers (fewer, larger function
 4-8 % *slower*. Fewer typed operations (measured: ``numba`` resolves each array access, operator and call
 through its templates, a few ms each): small helpers stand for repeated code (``_isarc``,
 ``_near``, ``_row4`` (four array reads in one call), ``_row``/``_end`` of the crossings, ``_av``), the
-kernel calls no numpy overload or ``int()`` (its result arrays come from ``_result``), flag arrays are int64 (no bool
+kernel calls no numpy overload or ``int()`` (ring starts and levels come from ``_result``, the points are a view
+of their buffer), flag arrays are int64 (no bool
 ``np.empty`` to compile), signs come from ``math.copysign``, and closed chains go through the open-chain loop.
 Figures in ``benchmarks/bench_offset.py``.
 
@@ -254,7 +255,7 @@ def offset_rings_kernel(
     """
     # numpy overloads, int() and min/max called here would be compiled once more (other flags than in the
     # inner functions): buffers are made by _prep, which also gives the smallest cell of the edge grid (base),
-    # and the result arrays by _result
+    # and the ring starts and levels by _result
     # act: set at the first level (full); caps: updated by _chains; pts, lv: result points, ring starts and levels
     e, caps, act, base, pts, lv = _prep(xy, starts)
     m = e.shape[0]
@@ -292,4 +293,5 @@ def offset_rings_kernel(
             lv[nr, 1] = k
             nr += 1
         npt = nf
-    return _result(pts, npt, lv, nr)
+    rs, lvl = _result(lv, nr)
+    return pts[:npt], rs, lvl  # a view of the points' buffer (no copy: less code to compile)

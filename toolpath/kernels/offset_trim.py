@@ -158,9 +158,10 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
     ns = sp.shape[0]
     npt = pts.shape[0]
     nch = cst.shape[0] - 1
-    rp = np.empty((npt + 2 * ns + nch + 16, 4))  # x, y on the raw curve, x, y to write
-    rseg = np.empty(npt + 2 * ns + nch + 16, np.int64)
-    rarc = np.empty(npt + 2 * ns + nch + 16, np.int64)
+    nb = npt + 2 * ns + nch + 16
+    rp = np.empty((nb, 4))  # x, y on the raw curve, x, y to write
+    rseg = np.empty(nb, np.int64)
+    rarc = np.empty(nb, np.int64)
     runs = np.empty((ns + nch + 1, 6), np.int64)
     mark = np.empty(2 * e.shape[0], np.int64)  # flags
     for i in range(mark.shape[0]):
@@ -249,7 +250,9 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
                 continue
             best, mx, my = -1.0, 0.0, 0.0
             for i in range(beg, nrp - 1):
-                ll = (rp[i + 1, 0] - rp[i, 0]) ** 2 + (rp[i + 1, 1] - rp[i, 1]) ** 2
+                dx = rp[i + 1, 0] - rp[i, 0]
+                dy = rp[i + 1, 1] - rp[i, 1]
+                ll = dx * dx + dy * dy
                 if ll > best:
                     best = ll
                     mx = 0.5 * (rp[i, 0] + rp[i + 1, 0])
