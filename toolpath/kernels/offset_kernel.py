@@ -86,43 +86,41 @@ def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: fl
     m = e.shape[0]
     r = abs(d)
     alpha = 2.0 * math.acos(r / (r + tol))
+    # a vertex's raw points are written when a segment of an active feature ends there (its arc, the moved
+    # edge leaving it, the moved edge arriving: need) or its successor's are (the duplicate test of the
+    # successor's first point needs this vertex's last); every other raw segment is inactive, and a
+    # segment across a vertex left out is the moved edge of a vertex whose successor is left out: inactive
+    # too (were it active, the successor would be written)
+    # flags (int64: no bool array overload to compile; e[i, 11], e[i, 12]: next, previous vertex); the point
+    # buffers are sized for every vertex (cnt), all in the one loop over the vertices (a loop of its own
+    # would be vectorised by LLVM: more code to compile)
+    need = np.empty(m, np.int64)
+    cnt = 0
     for k in range(m):
+        need[k] = act[2 * k] | act[2 * k + 1] | act[2 * int(e[k, 12]) + 1]
         phi = e[k, 8]
         if d * phi <= 0:
             caps[k, 0] = 0.0
         else:
             n = max(1, math.ceil(abs(phi) / alpha - 1e-12))
-            if n == caps[k, 0]:  # the row depends on phi and n only: kept from the last call
-                continue
-            if n == 1:
-                ch = math.sqrt(0.5 * (1.0 + e[k, 9]))
-                sh = math.copysign(math.sqrt(max(0.0, 0.5 * (1.0 - e[k, 9]))), phi)
-                c2, s2 = e[k, 9], e[k, 10]
-            else:
-                h = phi / (2.0 * n)
-                ch = math.cos(h)
-                sh = math.sin(h)
-                c2 = ch * ch - sh * sh
-                s2 = 2.0 * sh * ch
-            caps[k, 0] = n
-            caps[k, 1] = ch
-            caps[k, 2] = sh
-            caps[k, 3] = c2
-            caps[k, 4] = s2
+            if n != caps[k, 0]:  # else kept from the last call (the row depends on phi and n only)
+                if n == 1:
+                    ch = math.sqrt(0.5 * (1.0 + e[k, 9]))
+                    sh = math.copysign(math.sqrt(max(0.0, 0.5 * (1.0 - e[k, 9]))), phi)
+                    c2, s2 = e[k, 9], e[k, 10]
+                else:
+                    h = phi / (2.0 * n)
+                    ch = math.cos(h)
+                    sh = math.sin(h)
+                    c2 = ch * ch - sh * sh
+                    s2 = 2.0 * sh * ch
+                caps[k, 0] = n
+                caps[k, 1] = ch
+                caps[k, 2] = sh
+                caps[k, 3] = c2
+                caps[k, 4] = s2
+        cnt += max(2, int(caps[k, 0]))
     sg = math.copysign(1.0, d)  # d != 0
-    # a vertex's raw points are written when a segment of an active feature ends there (its arc, the moved
-    # edge leaving it, the moved edge arriving) or its successor's are (the duplicate test of the
-    # successor's first point needs this vertex's last); every other raw segment is inactive, and a
-    # segment across a vertex left out is the moved edge of a vertex whose successor is left out: inactive
-    # too (were it active, the successor would be written)
-    # flags (int64: no bool array overload to compile); every vertex is on a ring: all set below (e[i, 11],
-    # e[i, 12]: next, previous vertex)
-    # (the buffers below are sized for every vertex written: no second loop over the flags)
-    need = np.empty(m, np.int64)
-    cnt = 0
-    for i in range(m):
-        need[i] = act[2 * i] | act[2 * i + 1] | act[2 * int(e[i, 12]) + 1]
-        cnt += max(2, int(caps[i, 0]))
     pts = np.empty((cnt, 2))
     pv = np.empty(cnt, np.int64)
     rs = np.empty(starts.shape[0], np.int64)
