@@ -53,12 +53,13 @@ def _row4(a: NDArray[np.float64], k: int, j: int) -> tuple[float, float, float, 
 
 
 @njit(**INNER_JIT)
-def _argsort(a: NDArray[np.float64]) -> NDArray[np.int64]:
-    """Indices sorting ``a`` (a bucket pass, then insertion sort): O(n) for spread-out keys."""
+def _argsort(a: NDArray[np.float64]) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """Indices sorting ``a`` (stable: a bucket pass, then insertion sort; O(n) for spread-out keys), and
+    ``a`` sorted."""
     n = a.shape[0]
     idx = np.empty(n, np.int64)
     if n == 0:
-        return idx
+        return idx, a
     cnt = np.empty(n + 1, np.int64)  # np.empty and loops, not np.zeros: one numpy overload fewer to compile
     cnt[n] = 0
     lo, hi = a[0], a[0]
@@ -89,7 +90,7 @@ def _argsort(a: NDArray[np.float64]) -> NDArray[np.int64]:
             j -= 1
         k[j] = kv
         idx[j] = v
-    return idx
+    return idx, k
 
 
 @njit(**INNER_JIT)
@@ -164,11 +165,18 @@ def _prep(xy: NDArray[np.float64], starts: NDArray[np.int64]
     m = xy.shape[0]
     e = np.empty((m, 13))
     caps = np.empty((m, 5))
-    for i in range(m):
-        caps[i, 0] = 0.0
+    x0 = np.inf
+    y0 = np.inf
+    x1 = -np.inf
+    y1 = -np.inf
     for q in range(starts.shape[0] - 1):
         s, t = starts[q], starts[q + 1]
-        for i in range(s, t):
+        for i in range(s, t):  # (every vertex is on a ring: one loop for the edges, caps and extent)
+            caps[i, 0] = 0.0
+            x0 = min(x0, xy[i, 0])
+            y0 = min(y0, xy[i, 1])
+            x1 = max(x1, xy[i, 0])
+            y1 = max(y1, xy[i, 1])
             j = i + 1 if i + 1 < t else s
             ex = xy[j, 0] - xy[i, 0]
             ey = xy[j, 1] - xy[i, 1]
@@ -193,15 +201,6 @@ def _prep(xy: NDArray[np.float64], starts: NDArray[np.int64]
                 th = math.atan2(e[p, 6] * e[q, 5] - e[p, 7] * e[q, 4], e[p, 6] * e[q, 4] + e[p, 7] * e[q, 5])
                 e[i, 8] = math.copysign(math.pi, th - e[p, 8] - e[q, 8])
                 e[i, 9], e[i, 10] = -1.0, 0.0
-    x0 = np.inf
-    y0 = np.inf
-    x1 = -np.inf
-    y1 = -np.inf
-    for i in range(m):
-        x0 = min(x0, xy[i, 0])
-        y0 = min(y0, xy[i, 1])
-        x1 = max(x1, xy[i, 0])
-        y1 = max(y1, xy[i, 1])
     w = max(x1 - x0, 1e-9)
     ht = max(y1 - y0, 1e-9)
     base = max(math.sqrt(w * ht / (2 * m + 8)), max(w, ht) / 48.0)

@@ -107,15 +107,12 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
     unclosed = 0
     xs0 = np.empty(nrun)
     ys0 = np.empty(nrun)
+    used = np.empty(nrun, np.int64)  # flags
     for c in range(nrun):
         xs0[c] = rp[rb[c], 0]
         ys0[c] = rp[rb[c], 1]
-    xo = _argsort(xs0)
-    xs = np.empty(nrun)
-    used = np.empty(nrun, np.int64)  # flags
-    for c in range(nrun):
-        xs[c] = xs0[xo[c]]
         used[c] = 0
+    xo, xs = _argsort(xs0)  # the runs by the x of their start, and those x
     for c in range(nrun):
         if used[c]:
             continue

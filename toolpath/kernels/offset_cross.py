@@ -186,7 +186,7 @@ def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64], pf: NDArray[np.
     for i in range(ns):
         key[i] = sp[i, 2]
         key2[i] = sp[i, 0] * 4.0 + sp[i, 1]
-    xo = _argsort(key)
+    xo, _ = _argsort(key)
     for a in range(ns):
         ia = xo[a]
         for b in range(a + 1, ns):
@@ -198,7 +198,7 @@ def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64], pf: NDArray[np.
                 sp[ib, 3] = sp[ia, 3]
                 sp[ib, 6] = sp[ia, 6]
                 sp[ib, 7] = sp[ia, 7]
-    so = _argsort(key2)
+    so, _ = _argsort(key2)
     out = np.empty((ns, 8))
     for i in range(ns):
         for j in range(8):
