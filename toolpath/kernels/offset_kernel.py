@@ -184,11 +184,14 @@ def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: fl
             continue
         # a segment's feature: the arc or connector of its vertex when both ends are that vertex's, else
         # the moved edge leaving it
-        x = -1  # the last inactive segment; -1: the whole ring active, one chain from the first point, closed
-        for t in range(ln):
+        # the last inactive segment; -1: the whole ring active, one chain from the first point, closed (a
+        # search from the end: stops at the first found, and LLVM does not vectorise it)
+        x = -1
+        for t in range(ln - 1, -1, -1):
             k = a + t
             if not act[2 * pv[k] + (pv[k] != pv[a + (t + 1) % ln])]:
                 x = t
+                break
         b = no
         open_ = False
         for t in range(ln):
