@@ -84,7 +84,9 @@ def _argsort(a: NDArray[np.float64]) -> tuple[NDArray[np.int64], NDArray[np.floa
         v = idx[i]
         kv = k[i]
         j = i
-        while j >= 1 and k[j - 1] > kv:
+        for _ in range(i):  # (a for loop: a while loop's test is compiled twice, at its top and its end)
+            if not k[j - 1] > kv:
+                break
             k[j] = k[j - 1]
             idx[j] = idx[j - 1]
             j -= 1

@@ -118,10 +118,10 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
             continue
         ex = rp[re[c] - 1, 0]
         ey = rp[re[c] - 1, 1]
-        lo = _first(xs, ex)
-        while lo < nrun and xs[lo] == ex:
+        for lo in range(_first(xs, ex), nrun):  # (for loops: a while loop's test is compiled twice)
+            if xs[lo] != ex:
+                break
             o = xo[lo]
-            lo += 1
             if used[o] or o == c or ys0[o] != ey or re[o] - rb[o] != re[c] - rb[c]:
                 continue
             ln = re[c] - rb[c]
@@ -158,10 +158,10 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
                 closed = True
                 break
             nx_ = -1
-            lo = _first(xs, ex)
-            while lo < nrun and xs[lo] == ex:
+            for lo in range(_first(xs, ex), nrun):
+                if xs[lo] != ex:
+                    break
                 c = xo[lo]
-                lo += 1
                 if not used[c] and ys0[c] == ey:
                     nx_ = c
                     break

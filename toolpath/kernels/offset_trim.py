@@ -177,7 +177,9 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
             continue
         closed = nxt[b - 1] >= 0
         k0 = p
-        while p < ns and int(sp[p, 0]) < b:
+        for _ in range(p, ns):  # (a for loop: a while loop's test is compiled twice)
+            if int(sp[p, 0]) >= b:
+                break
             p += 1
         kn = p - k0
         nruns = max(kn, 1) if closed else kn + 1
