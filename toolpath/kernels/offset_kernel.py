@@ -148,20 +148,18 @@ def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: fl
                 uy = sg * fy
                 fx = ux * caps[i, 1] - uy * caps[i, 2]
                 fy = ux * caps[i, 2] + uy * caps[i, 1]
-            for j in range(nc + 2 * (nc == 0)):
-                if j > 0:
-                    if nc == 0:
-                        fx = e[i, 4]
-                        fy = e[i, 5]
-                    else:
-                        fx, fy = fx * c2 - fy * s2, fx * s2 + fy * c2
+            for _ in range(nc + 2 * (nc == 0)):
                 px = vx + rr * fx
                 py = vy + rr * fy
-                if n > b and abs(px - pts[n - 1, 0]) + abs(py - pts[n - 1, 1]) <= 1e-13:
-                    continue
-                pts[n, 0], pts[n, 1] = px, py
-                pv[n] = i
-                n += 1
+                if nc == 0:  # the next point's direction (turned on at the end: no first-point case)
+                    fx = e[i, 4]
+                    fy = e[i, 5]
+                else:
+                    fx, fy = fx * c2 - fy * s2, fx * s2 + fy * c2
+                if n == b or not abs(px - pts[n - 1, 0]) + abs(py - pts[n - 1, 1]) <= 1e-13:
+                    pts[n, 0], pts[n, 1] = px, py
+                    pv[n] = i
+                    n += 1
         if (n - b > 1 and pv[b] == a and pv[n - 1] == z - 1
                 and abs(pts[b, 0] - pts[n - 1, 0]) + abs(pts[b, 1] - pts[n - 1, 1]) <= 1e-13):
             n -= 1
