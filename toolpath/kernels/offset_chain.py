@@ -89,7 +89,7 @@ def _emit(ring: NDArray[np.float64], vt: NDArray[np.int64], e: NDArray[np.float6
     return fin, nf
 
 
-@njit(**INNER_JIT, locals=dict(unclosed=int64, nr=int64, pend=int64, no=int64))
+@njit(**INNER_JIT, locals=dict(unclosed=int64, nr=int64, pend=int64, parc=int64, no=int64))
 def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.int64], e: NDArray[np.float64],
            d: float, tol: float, fin: NDArray[np.float64], nf: int
            ) -> tuple[NDArray[np.float64], int, NDArray[np.int64], int]:
@@ -116,18 +116,20 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
     for c in range(nrun):
         if used[c]:
             continue
-        ex = rp[re[c] - 1, 0]
-        ey = rp[re[c] - 1, 1]
+        bc = rb[c]
+        ln = re[c] - bc
+        ex = rp[bc + ln - 1, 0]
+        ey = rp[bc + ln - 1, 1]
         for lo in range(_first(xs, ex), nrun):  # (for loops: a while loop's test is compiled twice)
             if xs[lo] != ex:
                 break
             o = xo[lo]
-            if used[o] or o == c or ys0[o] != ey or re[o] - rb[o] != re[c] - rb[c]:
+            eo = re[o] - 1
+            if used[o] or o == c or ys0[o] != ey or eo + 1 - rb[o] != ln:
                 continue
-            ln = re[c] - rb[c]
             same = True
             for i in range(ln):
-                if rp[rb[c] + i, 0] != rp[re[o] - 1 - i, 0] or rp[rb[c] + i, 1] != rp[re[o] - 1 - i, 1]:
+                if rp[bc + i, 0] != rp[eo - i, 0] or rp[bc + i, 1] != rp[eo - i, 1]:
                     same = False
                     break
             if same:
@@ -141,20 +143,26 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
         no = 0
         cur = c0
         closed = False
-        pend = 0
+        pend = 0  # the crossing flag and arc of the last run's end
+        parc = -1
         for _ in range(nrun):
-            vt[no, 0] = max(runs[cur, 3], pend)  # a crossing when either run has one here
-            vt[no, 2] = runs[cur, 2]
-            for i in range(rb[cur], re[cur] - 1):
+            s = no
+            ec = re[cur] - 1
+            for i in range(rb[cur], ec):  # (each run has two points or more)
                 out[no, 0] = rp[i, 2]  # the exact point at a crossing
                 out[no, 1] = rp[i, 3]
-                if i > rb[cur]:
-                    vt[no, 0], vt[no, 1], vt[no, 2] = 0, rarc[i], rarc[i]
+                a = rarc[i]
+                vt[no, 0] = 0
+                vt[no, 1] = a
+                vt[no, 2] = a
                 no += 1
-            ex = rp[re[cur] - 1, 0]
-            ey = rp[re[cur] - 1, 1]
-            last = cur
-            if ex == rp[rb[c0], 0] and ey == rp[rb[c0], 1]:
+            # the run's first point: where the last run ends (the first run's: set when the ring closes)
+            vt[s, 0] = max(runs[cur, 3], pend)  # a crossing when either run has one here
+            vt[s, 1] = parc
+            vt[s, 2] = runs[cur, 2]
+            ex = rp[ec, 0]
+            ey = rp[ec, 1]
+            if ex == xs0[c0] and ey == ys0[c0]:
                 closed = True
                 break
             nx_ = -1
@@ -176,14 +184,14 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
                             bd = dd
                             nx_ = c
                 if nx_ < 0:
-                    dx = ex - rp[rb[c0], 0]
-                    dy = ey - rp[rb[c0], 1]
+                    dx = ex - xs0[c0]
+                    dy = ey - ys0[c0]
                     closed = dx * dx + dy * dy < SNAP_MM * SNAP_MM
                     break
             used[nx_] = 1
+            parc = runs[cur, 4]  # the arc of the run ending here
+            pend = runs[cur, 5]
             cur = nx_
-            vt[no, 1] = runs[last, 4]  # the arc of the run ending here
-            pend = runs[last, 5]
         if not closed:
             unclosed += 1
             continue
@@ -195,10 +203,13 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
         fin, nf = _emit(out[:no], vt[:no], e, d, tol, fin, nf)
         w = begin  # a spike A, B, A left by a collapsed piece inside a run goes (as a piece and its reverse)
         for k in range(begin, nf):
-            if w - begin >= 2 and fin[w - 2, 0] == fin[k, 0] and fin[w - 2, 1] == fin[k, 1]:
+            x = fin[k, 0]
+            y = fin[k, 1]
+            if w - begin >= 2 and fin[w - 2, 0] == x and fin[w - 2, 1] == y:
                 w -= 1
                 continue
-            fin[w, 0], fin[w, 1] = fin[k, 0], fin[k, 1]
+            fin[w, 0] = x
+            fin[w, 1] = y
             w += 1
         nf = w
         area2 = 0.0
