@@ -76,10 +76,8 @@ def _keep(px: float, py: float, e: NDArray[np.float64], caps: NDArray[np.float64
                 u0y = sg * my_
                 u1x = sg * nx_
                 u1y = sg * ny_
-                if caps[k, 2] > 0:
-                    if u0x * qy - u0y * qx < 0.0 or qx * u1y - qy * u1x < 0.0:
-                        break
-                elif u0x * qy - u0y * qx > 0.0 or qx * u1y - qy * u1x > 0.0:
+                side = 1.0 if caps[k, 2] > 0 else -1.0  # within the sector: on the turn's side of both ends
+                if (u0x * qy - u0y * qx) * side < 0.0 or (qx * u1y - qy * u1x) * side < 0.0:
                     break
                 c2 = caps[k, 3]
                 s2 = caps[k, 4]
@@ -268,8 +266,9 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
             if not closed and (k == 0 or k == kn):
                 fail = True
             for i in range(beg, nrp - 1):
-                if rseg[i] >= 0 and pf[rseg[i]] >= 0:
-                    mark[pf[rseg[i]]] = 1
+                j = rseg[i]
+                if j >= 0 and pf[j] >= 0:
+                    mark[pf[j]] = 1
             runs[nrun, 0], runs[nrun, 1], runs[nrun, 2] = beg, nrp, ta
             runs[nrun, 3], runs[nrun, 4], runs[nrun, 5] = tf, ua, uf
             nrun += 1
