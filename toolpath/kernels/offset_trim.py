@@ -181,46 +181,35 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
             p += 1
         kn = p - k0
         nruns = max(kn, 1) if closed else kn + 1
-        va = _av(po[a], caps)
-        vb = _av(po[b - 1], caps)
+        cut = closed and kn > 0
         for k in range(nruns):
-            # closed: run k from split k to split k + 1 (without splits: the whole ring from its first
-            # point); open: from the chain's start or split k - 1 to split k or the chain's end
-            wrap = False
-            if closed and kn == 0:
-                wrap = True
-                s1 = s2 = b - 1
+            # a closed chain with splits: run k from split k to split k + 1; else from the chain's start or
+            # split k - 1 to split k or the chain's end (a closed chain without splits: from its first point
+            # round to it again, over its last segment)
+            k1 = k0 + k - 1 + cut
+            k2 = k0 + ((k + 1) % kn if cut else k)
+            wrap = cut and k + 1 >= kn
+            if k1 >= k0:
+                s1 = int(sp[k1, 0])
+                x1 = sp[k1, 2]
+                y1 = sp[k1, 3]
+                rp[nrp, 2] = sp[k1, 6]
+                rp[nrp, 3] = sp[k1, 7]
+                ta, tf = _tag(sp[k1], po, nxt, caps)
+            else:
+                s1 = a
                 x1, y1 = pts[a, 0], pts[a, 1]
                 rp[nrp, 2], rp[nrp, 3] = x1, y1
-                x2, y2 = x1, y1
-                ta = va
-                tf = 0
-                ua = va
-                uf = 0
+                ta, tf = _av(po[a], caps), 0
+            if cut or k < kn:
+                s2 = int(sp[k2, 0])
+                x2, y2 = sp[k2, 2], sp[k2, 3]
+                ua, uf = _tag(sp[k2], po, nxt, caps)
             else:
-                k1 = k0 + k - 1 + closed
-                k2 = k0 + ((k + 1) % kn if closed else k)
-                wrap = closed and k + 1 >= kn
-                if k1 >= k0:
-                    s1 = int(sp[k1, 0])
-                    x1 = sp[k1, 2]
-                    y1 = sp[k1, 3]
-                    rp[nrp, 2] = sp[k1, 6]
-                    rp[nrp, 3] = sp[k1, 7]
-                    ta, tf = _tag(sp[k1], po, nxt, caps)
-                else:
-                    s1 = a
-                    x1, y1 = pts[a, 0], pts[a, 1]
-                    rp[nrp, 2], rp[nrp, 3] = x1, y1
-                    ta, tf = va, 0
-                if closed or k < kn:
-                    s2 = int(sp[k2, 0])
-                    x2, y2 = sp[k2, 2], sp[k2, 3]
-                    ua, uf = _tag(sp[k2], po, nxt, caps)
-                else:
-                    s2 = b - 2
-                    x2, y2 = pts[b - 1, 0], pts[b - 1, 1]
-                    ua, uf = vb, 0
+                s2 = b - 2 + closed  # the last segment, ending at the chain's last point (closed: its first)
+                j = nxt[s2]
+                x2, y2 = pts[j, 0], pts[j, 1]
+                ua, uf = _av(po[j], caps), 0
             beg = nrp
             rp[nrp, 0], rp[nrp, 1] = x1, y1
             rseg[nrp] = s1
