@@ -166,8 +166,7 @@ def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: fl
         if n - b < 2:
             n = b
         rs[q + 1] = n
-    pts, pv = pts[:n], pv[:n]
-    npts = pts.shape[0]
+    npts = n  # points pts[:n]
     out = np.empty((2 * npts + 1, 2))
     nxt = np.empty(2 * npts + 1, np.int64)
     pf = np.empty(2 * npts + 1, np.int64)
