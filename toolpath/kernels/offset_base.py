@@ -292,10 +292,15 @@ def _on(c: int, x: float, y: float, e: NDArray[np.float64], caps: NDArray[np.flo
 
 
 @njit(**INNER_JIT)
-def _meet(c1: int, c2: int, px: float, py: float, e: NDArray[np.float64], caps: NDArray[np.float64], d: float
-          ) -> tuple[float, float, float]:
+def _meet(c1: int, c2: int, px: float, py: float, e: NDArray[np.float64], caps: NDArray[np.float64], d: float,
+          gap: float) -> tuple[float, float, float]:
     """Exact meeting point of primitives ``c1`` and ``c2`` nearest (px, py) within both extents, and its
-    squared distance from (px, py) (inf when they do not meet)."""
+    squared distance from (px, py) (inf when they do not meet).
+
+    With ``gap > 0`` (``2 tol``), instead: where an arc primitive and another one pass closest, when they do
+    not meet there and pass less than ``gap`` apart (their flattened curves may cross), the middle of that
+    gap, if within both extents (written here, not in a function of its own: the arc's and the line's
+    set-up is shared)."""
     r = abs(d)
     a1 = _isarc(c1, caps)
     a2 = _isarc(c2, caps)
@@ -304,16 +309,22 @@ def _meet(c1: int, c2: int, px: float, py: float, e: NDArray[np.float64], caps: 
     if a1 and a2:
         ux, uy = e[c1 // 2, 0], e[c1 // 2, 1]
         wx, wy = e[c2 // 2, 0] - ux, e[c2 // 2, 1] - uy
-        dd = wx * wx + wy * wy
-        h2 = r * r - 0.25 * dd
-        if dd > 0 and h2 >= 0:
-            h = math.sqrt(h2 / dd)
-            mx, my = ux + 0.5 * wx, uy + 0.5 * wy
-            x0 = mx - h * wy
-            y0 = my + h * wx
-            x1 = mx + h * wy
-            y1 = my - h * wx
-            nc = 2
+        if gap > 0:
+            g = math.hypot(wx, wy) - 2.0 * r
+            if 0.0 <= g <= gap:
+                x0, y0 = 0.5 * (ux + e[c2 // 2, 0]), 0.5 * (uy + e[c2 // 2, 1])
+                nc = 1
+        else:
+            dd = wx * wx + wy * wy
+            h2 = r * r - 0.25 * dd
+            if dd > 0 and h2 >= 0:
+                h = math.sqrt(h2 / dd)
+                mx, my = ux + 0.5 * wx, uy + 0.5 * wy
+                x0 = mx - h * wy
+                y0 = my + h * wx
+                x1 = mx + h * wy
+                y1 = my - h * wx
+                nc = 2
     elif a1 or a2:
         ca = c1  # the arc and the line
         cl = c2
@@ -326,14 +337,23 @@ def _meet(c1: int, c2: int, px: float, py: float, e: NDArray[np.float64], caps: 
         ll = wx * wx + wy * wy
         if ll > 0:
             t0 = ((ux - ax) * wx + (uy - ay) * wy) / ll
-            fx, fy = ax + t0 * wx - ux, ay + t0 * wy - uy
-            h2 = (r * r - fx * fx - fy * fy) / ll
-            if h2 >= 0:
-                h = math.sqrt(h2)
-                x0, y0 = ax + (t0 - h) * wx, ay + (t0 - h) * wy
-                x1, y1 = ax + (t0 + h) * wx, ay + (t0 + h) * wy
-                nc = 2
-    else:
+            fx, fy = ax + t0 * wx, ay + t0 * wy  # the foot of the arc's centre on the line
+            if gap > 0:
+                dd = math.hypot(fx - ux, fy - uy)
+                g = dd - r
+                if 0.0 <= t0 <= 1.0 and dd > 0 and 0.0 <= g <= gap:
+                    x0, y0 = fx + 0.5 * g * (ux - fx) / dd, fy + 0.5 * g * (uy - fy) / dd
+                    nc = 1
+            else:
+                fx = fx - ux
+                fy = fy - uy
+                h2 = (r * r - fx * fx - fy * fy) / ll
+                if h2 >= 0:
+                    h = math.sqrt(h2)
+                    x0, y0 = ax + (t0 - h) * wx, ay + (t0 - h) * wy
+                    x1, y1 = ax + (t0 + h) * wx, ay + (t0 + h) * wy
+                    nc = 2
+    elif gap <= 0:
         ax, ay, bx, by = _line(c1, e, d)
         qx, qy, sx, sy = _line(c2, e, d)
         rx = bx - ax
@@ -358,58 +378,18 @@ def _meet(c1: int, c2: int, px: float, py: float, e: NDArray[np.float64], caps: 
 
 
 @njit(**INNER_JIT)
-def _gap(c1: int, c2: int, e: NDArray[np.float64], caps: NDArray[np.float64], d: float, tol: float
-         ) -> tuple[float, float, bool]:
-    """Where an arc primitive and another one that do not meet pass closest, when less than ``2 tol`` apart
-    there (their flattened curves may cross): the middle of the gap, and whether there is one."""
-    r = abs(d)
-    a1 = _isarc(c1, caps)
-    a2 = _isarc(c2, caps)
-    if a1 and a2:
-        ux = e[c1 // 2, 0]
-        uy = e[c1 // 2, 1]
-        wx = e[c2 // 2, 0]
-        wy = e[c2 // 2, 1]
-        g = math.hypot(wx - ux, wy - uy) - 2.0 * r
-        mx, my = 0.5 * (ux + wx), 0.5 * (uy + wy)
-    elif a1 or a2:
-        ca = c1  # the arc and the line
-        cl = c2
-        if a2:
-            ca = c2
-            cl = c1
-        ux, uy = e[ca // 2, 0], e[ca // 2, 1]
-        ax, ay, bx, by = _line(cl, e, d)
-        wx, wy = bx - ax, by - ay
-        ll = wx * wx + wy * wy
-        t0 = ((ux - ax) * wx + (uy - ay) * wy) / ll if ll > 0 else -1.0
-        if not 0.0 <= t0 <= 1.0:
-            return 0.0, 0.0, False
-        fx, fy = ax + t0 * wx, ay + t0 * wy
-        dd = math.hypot(fx - ux, fy - uy)
-        g = dd - r
-        if dd <= 0:
-            return 0.0, 0.0, False
-        mx, my = fx + 0.5 * g * (ux - fx) / dd, fy + 0.5 * g * (uy - fy) / dd
-    else:
-        return 0.0, 0.0, False
-    ok = 0.0 <= g <= 2.0 * tol and _on(c1, mx, my, e, caps, d) and _on(c2, mx, my, e, caps, d)
-    return mx, my, ok
-
-
-@njit(**INNER_JIT)
 def _exact(px: float, py: float, fi: int, fj: int, e: NDArray[np.float64], caps: NDArray[np.float64], d: float,
            lim: float, tol: float) -> tuple[float, float, int, int]:
     """Where the exact curves under a crossing (px, py) of raw segments of features ``fi`` and ``fj`` meet:
     the raw crossing when both are lines; else the nearest meeting of their primitives when closer than
     ``lim``, or else the nearest of the primitives next to them; else, where the two pass each other less
-    than ``2 tol`` apart, the middle of that gap (:func:`_gap`); else (px, py). Returns the point and the two
+    than ``2 tol`` apart, the middle of that gap (:func:`_meet` with ``gap``); else (px, py). Returns the point and the two
     primitives."""
     ci = _prim_at(px, py, fi, e, caps, d)
     cj = _prim_at(px, py, fj, e, caps, d)
     if not (_isarc(ci, caps) or _isarc(cj, caps)):
         return px, py, ci, cj  # two lines: the raw crossing is exact
-    bx, by, bd = _meet(ci, cj, px, py, e, caps, d)
+    bx, by, bd = _meet(ci, cj, px, py, e, caps, d, 0.0)
     if bd < lim * lim:
         return bx, by, ci, cj  # the primitives under the crossing meet near it
     bx = px
@@ -426,7 +406,7 @@ def _exact(px: float, py: float, fi: int, fj: int, e: NDArray[np.float64], caps:
         pp, pn = _near(p, e)
         if p == q or q == pp or q == pn:
             continue  # primitives next to each other meet only at their shared end
-        x, y, dd = _meet(p, q, px, py, e, caps, d)
+        x, y, dd = _meet(p, q, px, py, e, caps, d, 0.0)
         if dd < bd:
             bx = x
             by = y
@@ -434,10 +414,8 @@ def _exact(px: float, py: float, fi: int, fj: int, e: NDArray[np.float64], caps:
             bj = q
             bd = dd
     if bd == lim * lim:  # no meeting: a neck just closing, the flattened curves cross in its gap
-        x, y, ok = _gap(min(ci, cj), max(ci, cj), e, caps, d, tol)
-        dx = x - px
-        dy = y - py
-        if ok and dx * dx + dy * dy < bd:
+        x, y, dd = _meet(ci, cj, px, py, e, caps, d, 2.0 * tol)
+        if dd < bd:
             return x, y, ci, cj
     return bx, by, bi, bj
 
