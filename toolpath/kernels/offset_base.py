@@ -133,17 +133,15 @@ def _grid(e: NDArray[np.float64], c: float) -> tuple[NDArray[np.float64], NDArra
         span[k, 3] = int((max(ay, by) - y0) / c)
         for iy in range(span[k, 2], span[k, 3] + 1):
             for ix in range(span[k, 0], span[k, 1] + 1):
-                cs[iy * nx + ix + 1] += 1
-    fill = np.empty(nx * ny, np.int64)
-    for i in range(nx * ny):
+                cs[iy * nx + ix] += 1
+    for i in range(nx * ny):  # cs[i]: the end of cell i's ids, cs[nx * ny] their count
         cs[i + 1] += cs[i]
-        fill[i] = cs[i]
     ids = np.empty(cs[-1], np.int64)
-    for k in range(m):
+    for k in range(m - 1, -1, -1):  # filled from each cell's end, the last box first: cs[i] becomes the start
         for iy in range(span[k, 2], span[k, 3] + 1):
             for ix in range(span[k, 0], span[k, 1] + 1):
-                ids[fill[iy * nx + ix]] = k
-                fill[iy * nx + ix] += 1
+                cs[iy * nx + ix] -= 1
+                ids[cs[iy * nx + ix]] = k
     geo = np.empty(5)
     geo[0] = x0
     geo[1] = y0
