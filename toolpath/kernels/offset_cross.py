@@ -14,7 +14,7 @@ import numpy as np
 from numba import int64, njit
 from numpy.typing import NDArray
 
-from .offset_base import INNER_JIT, SNAP_MM, _argsort, _exact, _grid, _grow, _prim_at
+from .offset_base import INNER_JIT, SNAP_MM, _argsort, _exact, _grid, _grow, _prim_at, _row4
 
 __all__: list[str] = []
 
@@ -166,9 +166,11 @@ def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64], pf: NDArray[np.
             a = ids[pa]
             for pb in range(pa + 1, cs[cell + 1]):
                 b = ids[pb]
-                lx = max(bb[a, 0], bb[b, 0])
-                ly = max(bb[a, 1], bb[b, 1])
-                if lx > min(bb[a, 2], bb[b, 2]) or ly > min(bb[a, 3], bb[b, 3]):
+                ax0, ay0, ax1, ay1 = _row4(bb, a, 0)
+                bx0, by0, bx1, by1 = _row4(bb, b, 0)
+                lx = max(ax0, bx0)
+                ly = max(ay0, by0)
+                if lx > min(ax1, bx1) or ly > min(ay1, by1):
                     continue
                 if int((ly - gy0) / c) * gnx + int((lx - gx0) / c) != cell:
                     continue

@@ -67,8 +67,8 @@ __all__ = ["KEEP_EPS_MM", "SNAP_MM", "MIN_RING_AREA_MM2", "offset_rings_kernel"]
 @njit(**INNER_JIT, locals=dict(cnt=int64, n=int64, no=int64, nch=int64, x=int64, open_=boolean))
 def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: float, act: NDArray[np.int64],
             caps: NDArray[np.float64]
-            ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64], NDArray[np.int64],
-                       NDArray[np.int64], NDArray[np.int64]]:
+            ) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64],
+                       NDArray[np.int64]]:
     """The raw offset curve at ``d`` as chains of the segments of active features.
 
     Per vertex its arc (``caps``, (M, 5)): facet count n (0: no arc), cos h, sin h, cos 2h, sin 2h with
@@ -80,8 +80,8 @@ def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: fl
 
     Returns
     -------
-    caps, points (N, 2), chain starts (C + 1,), next point of each point's segment (-1 at the end of an
-    open chain), that segment's feature, and each point's vertex.
+    points (N, 2), chain starts (C + 1,), next point of each point's segment (-1 at the end of an open
+    chain), that segment's feature, and each point's vertex (``caps`` is updated in place).
     """
     m = e.shape[0]
     r = abs(d)
@@ -220,7 +220,7 @@ def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: fl
                 nxt[no - 1] = b
             nch += 1
             cst[nch] = no
-    return caps, out[:no], cst[: nch + 1], nxt[:no], pf[:no], po[:no]
+    return out[:no], cst[: nch + 1], nxt[:no], pf[:no], po[:no]
 
 
 
@@ -276,7 +276,7 @@ def offset_rings_kernel(
             if full:
                 for i in range(2 * m):
                     act[i] = 1
-            caps, cp, cst, nxt, pf, po = _chains(e, starts, d, tolerance_mm, act, caps)
+            cp, cst, nxt, pf, po = _chains(e, starts, d, tolerance_mm, act, caps)
             sp = _crossings(cp, nxt, pf, e, caps, d, tolerance_mm)
             rp, rarc, runs, fail, mark = _rings(cp, cst, nxt, pf, po, sp, e, caps, d, tolerance_mm, geo, cs, ids)
             # the rings are written to pts from row npt on (s: their starts, from npt)
