@@ -88,11 +88,12 @@ def _pair(pts: NDArray[np.float64], i: int, j: int, ni: int, nj: int, sp: NDArra
         return sp, ns
     t = (wx * sy - wy * sx) / den
     u = (wx * ry - wy * rx) / den
-    if t < -et or t > 1.0 + et or u < -eu or u > 1.0 + eu:
+    # (| and & of bools: no branch per test, less code than or/and)
+    if (t < -et) | (t > 1.0 + et) | (u < -eu) | (u > 1.0 + eu):
         return sp, ns
-    end_i = t <= et or t >= 1.0 - et
-    end_j = u <= eu or u >= 1.0 - eu
-    if end_i and end_j and (j == ni or i == nj):
+    end_i = (t <= et) | (t >= 1.0 - et)
+    end_j = (u <= eu) | (u >= 1.0 - eu)
+    if end_i & end_j & ((j == ni) | (i == nj)):
         return sp, ns  # neighbours on one ring meeting at their shared point
     ci, cj = -1, -1
     qx, qy = 0.0, 0.0
@@ -114,7 +115,7 @@ def _pair(pts: NDArray[np.float64], i: int, j: int, ni: int, nj: int, sp: NDArra
     else:
         px, py = ax + t * rx, ay + t * ry
         qx, qy, ci, cj = _exact(px, py, pf[i], pf[j], e, caps, d, lim, tol)
-    if end_i or end_j:
+    if end_i | end_j:
         qx, qy = px, py
     if end_j:
         u = 0.0 + (u > eu)
@@ -176,7 +177,7 @@ def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64], pf: NDArray[np.
                     continue
                 i, j = sid[a], sid[b]
                 ni, nj = nxt[i], nxt[j]
-                if (j == ni or i == nj) and ((pts[ni, 0] - pts[i, 0]) * (pts[nj, 0] - pts[j, 0])
+                if ((j == ni) | (i == nj)) and ((pts[ni, 0] - pts[i, 0]) * (pts[nj, 0] - pts[j, 0])
                                              + (pts[ni, 1] - pts[i, 1]) * (pts[nj, 1] - pts[j, 1])) > 0:
                     continue  # neighbours going on (not folding back) meet only at their shared point
                 sp, ns = _pair(pts, i, j, ni, nj, sp, ns, pf, e, caps, d, lim, tol)
