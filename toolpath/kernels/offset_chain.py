@@ -41,7 +41,7 @@ def _emit(ring: NDArray[np.float64], vt: NDArray[np.int64], e: NDArray[np.float6
     n = ring.shape[0]
     k0 = -1
     for k in range(n):
-        if vt[k, 0] > 0 and (vt[k, 1] >= 0 or vt[k, 2] >= 0):
+        if (vt[k, 0] > 0) & ((vt[k, 1] >= 0) | (vt[k, 2] >= 0)):  # (&, |: no branch per test)
             k0 = k
             break
     if k0 < 0:
@@ -56,7 +56,7 @@ def _emit(ring: NDArray[np.float64], vt: NDArray[np.int64], e: NDArray[np.float6
         x, y = ring[k, 0], ring[k, 1]
         if vt[k, 0] == 0:
             v = vt[k, 1]
-            if v >= 0 and v == op:
+            if (v >= 0) & (v == op):
                 continue
             if op >= 0:
                 fin, nf = _arc(op, a0, -1.0, e, d, tol, fin, nf)
@@ -69,7 +69,7 @@ def _emit(ring: NDArray[np.float64], vt: NDArray[np.int64], e: NDArray[np.float6
             continue
         if t > 0:
             w = vt[k, 1]
-            if op >= 0 and op != w:
+            if (op >= 0) & (op != w):
                 fin, nf = _arc(op, a0, -1.0, e, d, tol, fin, nf)
                 op = np.int64(-1)
             if w >= 0:
@@ -162,7 +162,7 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
             vt[s, 2] = runs[cur, 2]
             ex = rp[ec, 0]
             ey = rp[ec, 1]
-            if ex == xs0[c0] and ey == ys0[c0]:
+            if (ex == xs0[c0]) & (ey == ys0[c0]):
                 closed = True
                 break
             nx_ = -1

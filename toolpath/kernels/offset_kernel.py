@@ -264,7 +264,8 @@ def offset_rings_kernel(
         d = distances_mm[k]
         # erosions compose, so a feature (moved edge, vertex arc) without a kept piece at a smaller offset
         # of the same sign has none at this one: its raw segments are left out
-        full = k == 0 or d * distances_mm[k - 1] <= 0 or abs(d) < abs(distances_mm[k - 1])
+        # (|: no branch per test; distances_mm[-1] at k = 0 is read but not needed)
+        full = (k == 0) | (d * distances_mm[k - 1] <= 0) | (abs(d) < abs(distances_mm[k - 1]))
         c = 0.25 * (abs(d) + tolerance_mm)
         if base > c:  # c = max(c, base)
             c = base
@@ -281,7 +282,7 @@ def offset_rings_kernel(
             rp, rarc, runs, fail, mark = _rings(cp, cst, nxt, pf, po, sp, e, caps, d, tolerance_mm, geo, cs, ids)
             # the rings are written to pts from row npt on (s: their starts, from npt)
             pts, nf, s, unclosed = _chain(rp, rarc, runs, e, d, tolerance_mm, pts, npt)
-            if full or not (fail or unclosed > 0):
+            if full | (not (fail | (unclosed > 0))):
                 break
             full = True
         act = mark

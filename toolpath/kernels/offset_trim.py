@@ -64,12 +64,12 @@ def _keep(px: float, py: float, e: NDArray[np.float64], caps: NDArray[np.float64
                 qx = px - x0
                 qy = py - y0
                 t = (qx * ex + qy * ey) / (ex * ex + ey * ey)
-                if 0.0 < t < 1.0:
+                if (0.0 < t) & (t < 1.0):  # (&, |: no branch per test, less code than and, or)
                     dx = x0 + t * ex - px
                     dy = y0 + t * ey - py
                     if dx * dx + dy * dy < thr * thr:
                         return k
-                if nc == 0 or qx * qx + qy * qy >= big * big:
+                if (nc == 0) | (qx * qx + qy * qy >= big * big):
                     break
                 nx_, ny_, mx_, my_ = _row4(e, k, 4)
                 u0x = sg * mx_
@@ -77,7 +77,7 @@ def _keep(px: float, py: float, e: NDArray[np.float64], caps: NDArray[np.float64
                 u1x = sg * nx_
                 u1y = sg * ny_
                 side = 1.0 if caps[k, 2] > 0 else -1.0  # within the sector: on the turn's side of both ends
-                if (u0x * qy - u0y * qx) * side < 0.0 or (qx * u1y - qy * u1x) * side < 0.0:
+                if ((u0x * qy - u0y * qx) * side < 0.0) | ((qx * u1y - qy * u1x) * side < 0.0):
                     break
                 c2 = caps[k, 3]
                 s2 = caps[k, 4]
@@ -227,7 +227,7 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
                     rseg[nrp - 1] = j
                     if j == s2:
                         break
-            if x2 != rp[nrp - 1, 0] or y2 != rp[nrp - 1, 1] or (closed and kn == 0):
+            if (x2 != rp[nrp - 1, 0]) | (y2 != rp[nrp - 1, 1]) | (closed & (kn == 0)):
                 rp[nrp, 0] = x2
                 rp[nrp, 1] = y2
                 rp[nrp, 2] = x2
