@@ -125,7 +125,7 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
                 break
             o = xo[lo]
             eo = re[o] - 1
-            if used[o] or o == c or ys0[o] != ey or eo + 1 - rb[o] != ln:
+            if used[o] | (o == c) | (ys0[o] != ey) | (eo + 1 - rb[o] != ln):
                 continue
             same = True
             for i in range(ln):
@@ -216,7 +216,7 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
         for k in range(begin, nf):
             k2 = k + 1 if k + 1 < nf else begin
             area2 += fin[k, 0] * fin[k2, 1] - fin[k2, 0] * fin[k, 1]
-        if nf - begin < 3 or abs(area2) < 2 * MIN_RING_AREA_MM2:
+        if (nf - begin < 3) | (abs(area2) < 2 * MIN_RING_AREA_MM2):
             nf = begin
             continue
         nr += 1

@@ -247,7 +247,7 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
                     mx = 0.5 * (rp[i, 0] + rp[i + 1, 0])
                     my = 0.5 * (rp[i, 1] + rp[i + 1, 1])
             h = _keep(mx, my, e, caps, thr, sg, geo, cs, ids, reach, hint)
-            if 0 <= h < e.shape[0]:
+            if (0 <= h) & (h < e.shape[0]):
                 hint = h
             if h >= 0:
                 nrp = beg
