@@ -256,11 +256,11 @@ def offset_rings_kernel(
     # and the ring starts and levels by _result
     # act: set at the first level (full); caps: updated by _chains; pts, lv: result points, ring starts and levels
     e, caps, act, base, pts, lv = _prep(xy, starts)
-    m = e.shape[0]
+    m = len(e)  # (len, not .shape[0]: a shape getitem is one more overload compiled under these flags)
     npt = 0
     nr = 0
     geo, cs, ids = _grid(e, base)
-    for k in range(distances_mm.shape[0]):
+    for k in range(len(distances_mm)):
         d = distances_mm[k]
         # erosions compose, so a feature (moved edge, vertex arc) without a kept piece at a smaller offset
         # of the same sign has none at this one: its raw segments are left out
@@ -286,8 +286,8 @@ def offset_rings_kernel(
                 break
             full = True
         act = mark
-        lv = _grow(lv, nr + s.shape[0] + 1)
-        for q in range(s.shape[0] - 1):
+        lv = _grow(lv, nr + len(s) + 1)
+        for q in range(len(s) - 1):
             lv[nr + 1, 0] = s[q + 1]
             lv[nr, 1] = k
             nr += 1
