@@ -383,8 +383,8 @@ def _exact(px: float, py: float, fi: int, fj: int, e: NDArray[np.float64], caps:
     """Where the exact curves under a crossing (px, py) of raw segments of features ``fi`` and ``fj`` meet:
     the raw crossing when both are lines; else the nearest meeting of their primitives when closer than
     ``lim``, or else the nearest of the primitives next to them; else, where the two pass each other less
-    than ``2 tol`` apart, the middle of that gap (:func:`_meet` with ``gap``); else (px, py). Returns the point and the two
-    primitives."""
+    than ``2 tol`` apart, the middle of that gap (:func:`_meet` with ``gap``); else (px, py). Returns the
+    point and the two primitives."""
     ci = _prim_at(px, py, fi, e, caps, d)
     cj = _prim_at(px, py, fj, e, caps, d)
     if not (_isarc(ci, caps) or _isarc(cj, caps)):
