@@ -38,10 +38,18 @@ zero). Writing the one-call helpers out in their callers (fewer, larger function
 4-8 % *slower*. Fewer typed operations (measured: ``numba`` resolves each array access, operator and call
 through its templates, a few ms each): small helpers stand for repeated code (``_isarc``,
 ``_near``, ``_row4`` (four array reads in one call), ``_row``/``_end`` of the crossings, ``_av``), the
-kernel calls no numpy overload or ``int()`` (ring starts and levels come from ``_result``, the points are a view
-of their buffer), flag arrays are int64 (no bool
-``np.empty`` to compile), signs come from ``math.copysign``, and closed chains go through the open-chain loop.
-Figures in ``benchmarks/bench_offset.py``.
+kernel calls no numpy overload, ``int()`` or ``.shape[0]`` (ring starts and levels come from ``_result``, the
+points are a view of their buffer, ``len``), flag arrays are int64 (no bool ``np.empty`` to compile), signs come
+from ``math.copysign``, and closed chains go through the open-chain loop. Less LLVM code, which each caller
+optimises and compiles to machine code again (a callee's code counts once per library it is linked into, up to
+seven times): no separate simple loops that LLVM vectorises or unrolls (the flags, arcs and buffer size of
+``_chains`` in one loop, the last inactive segment searched backwards with a ``break``, ``_prep``'s reset and
+extent in its edge loop, both sort keys of ``_crossings`` in one loop, no copy loops: ``_chain`` writes into the
+kernel's buffer, ``_argsort`` returns the sorted keys, ``_grid`` fills from each cell's end), ``_grow`` copies
+through flat iterators, ``&``/``|`` of cheap tests instead of ``and``/``or`` (a branch each), ``for`` loops with
+``break`` instead of ``while`` loops with compound tests (Python 3.11 compiles a ``while`` test twice), and
+repeated cases written once (a closed chain without splits in ``_rings``, the gap point of ``_exact`` from
+``_meet``). Figures in ``benchmarks/bench_offset.py``.
 
 Numba's cache is kept per file and a cached function is not recompiled when a function it calls changes in
 another file: :func:`toolpath.numba_cache.refresh_cache` (run when :mod:`toolpath.kernels` is imported) drops
