@@ -196,7 +196,7 @@ def _prep(xy: NDArray[np.float64], starts: NDArray[np.int64]
             dt = e[p, 4] * e[i, 4] + e[p, 5] * e[i, 5]
             e[i, 8], e[i, 9], e[i, 10] = math.atan2(cr, dt), dt, cr
         for i in range(s, t):
-            if e[i, 9] < 0 and abs(e[i, 10]) <= 1e-12:
+            if (e[i, 9] < 0) & (abs(e[i, 10]) <= 1e-12):
                 # the tip of a spike (the ring turns back): +pi or -pi as the ring's turning adds up, not as
                 # the sign of a rounding error says (a zero-width slit into the region turns by -pi)
                 p, q = int(e[i, 12]), int(e[i, 11])
@@ -306,7 +306,7 @@ def _meet(c1: int, c2: int, px: float, py: float, e: NDArray[np.float64], caps: 
     a2 = _isarc(c2, caps)
     x0, y0, x1, y1 = 0.0, 0.0, 0.0, 0.0  # up to two candidate points
     nc = 0
-    if a1 and a2:
+    if a1 & a2:
         ux, uy = e[c1 // 2, 0], e[c1 // 2, 1]
         wx, wy = e[c2 // 2, 0] - ux, e[c2 // 2, 1] - uy
         if gap > 0:
@@ -325,7 +325,7 @@ def _meet(c1: int, c2: int, px: float, py: float, e: NDArray[np.float64], caps: 
                 x1 = mx + h * wy
                 y1 = my - h * wx
                 nc = 2
-    elif a1 or a2:
+    elif a1 | a2:
         ca = c1  # the arc and the line
         cl = c2
         if a2:
@@ -387,7 +387,7 @@ def _exact(px: float, py: float, fi: int, fj: int, e: NDArray[np.float64], caps:
     point and the two primitives."""
     ci = _prim_at(px, py, fi, e, caps, d)
     cj = _prim_at(px, py, fj, e, caps, d)
-    if not (_isarc(ci, caps) or _isarc(cj, caps)):
+    if not (_isarc(ci, caps) | _isarc(cj, caps)):
         return px, py, ci, cj  # two lines: the raw crossing is exact
     bx, by, bd = _meet(ci, cj, px, py, e, caps, d, 0.0)
     if bd < lim * lim:

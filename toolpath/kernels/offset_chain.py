@@ -129,7 +129,7 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
                 continue
             same = True
             for i in range(ln):
-                if rp[bc + i, 0] != rp[eo - i, 0] or rp[bc + i, 1] != rp[eo - i, 1]:
+                if (rp[bc + i, 0] != rp[eo - i, 0]) | (rp[bc + i, 1] != rp[eo - i, 1]):
                     same = False
                     break
             if same:
@@ -170,7 +170,7 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
                 if xs[lo] != ex:
                     break
                 c = xo[lo]
-                if not used[c] and ys0[c] == ey:
+                if (used[c] == 0) & (ys0[c] == ey):
                     nx_ = c
                     break
             if nx_ < 0:
@@ -205,7 +205,7 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
         for k in range(begin, nf):
             x = fin[k, 0]
             y = fin[k, 1]
-            if w - begin >= 2 and fin[w - 2, 0] == x and fin[w - 2, 1] == y:
+            if (w - begin >= 2) & (fin[w - 2, 0] == x) & (fin[w - 2, 1] == y):  # (rows before begin: read, unused)
                 w -= 1
                 continue
             fin[w, 0] = x

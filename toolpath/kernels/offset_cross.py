@@ -41,7 +41,7 @@ def _end(sp: NDArray[np.float64], ns: int, tgt: int, own: int, ax: float, ay: fl
     (rx, ry), length ``li``): when it lies inside ``tgt`` (farther than ``ee`` in t from its ends), both are
     split there (rows ``ns``, ``ns + 1``); returns the new row count."""
     tt = ((px - ax) * rx + (py - ay) * ry) / (li * li)
-    if ee < tt < 1.0 - ee:
+    if (ee < tt) & (tt < 1.0 - ee):
         raw = -1  # no primitive: at a raw point (declared int64: one compiled signature of _row)
         _row(sp, ns, tgt, tt, px, py, _prim_at(px, py, pf[tgt], e, caps, d), 1.0, px, py)
         _row(sp, ns + 1, own, ot, px, py, raw, 0.0, px, py)
@@ -171,7 +171,7 @@ def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64], pf: NDArray[np.
                 bx0, by0, bx1, by1 = _row4(bb, b, 0)
                 lx = max(ax0, bx0)
                 ly = max(ay0, by0)
-                if lx > min(ax1, bx1) or ly > min(ay1, by1):
+                if (lx > min(ax1, bx1)) | (ly > min(ay1, by1)):
                     continue
                 if int((ly - gy0) / c) * gnx + int((lx - gx0) / c) != cell:
                     continue

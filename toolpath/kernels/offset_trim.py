@@ -56,8 +56,8 @@ def _keep(px: float, py: float, e: NDArray[np.float64], caps: NDArray[np.float64
                 x0, y0, x1, y1 = _row4(e, k, 0)
                 nc = int(caps[k, 0])
                 big = thr / caps[k, 1] if nc > 0 else thr
-                if (min(x0, x1) - px > big or px - max(x0, x1) > big or min(y0, y1) - py > big
-                        or py - max(y0, y1) > big):
+                if ((min(x0, x1) - px > big) | (px - max(x0, x1) > big) | (min(y0, y1) - py > big)
+                        | (py - max(y0, y1) > big)):
                     break
                 ex = x1 - x0
                 ey = y1 - y0
@@ -181,14 +181,14 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
             p += 1
         kn = p - k0
         nruns = max(kn, 1) if closed else kn + 1
-        cut = closed and kn > 0
+        cut = closed & (kn > 0)
         for k in range(nruns):
             # a closed chain with splits: run k from split k to split k + 1; else from the chain's start or
             # split k - 1 to split k or the chain's end (a closed chain without splits: from its first point
             # round to it again, over its last segment)
             k1 = k0 + k - 1 + cut
             k2 = k0 + ((k + 1) % kn if cut else k)
-            wrap = cut and k + 1 >= kn
+            wrap = cut & (k + 1 >= kn)
             if k1 >= k0:
                 s1 = int(sp[k1, 0])
                 x1 = sp[k1, 2]
@@ -201,7 +201,7 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
                 x1, y1 = pts[a, 0], pts[a, 1]
                 rp[nrp, 2], rp[nrp, 3] = x1, y1
                 ta, tf = _av(po[a], caps), 0
-            if cut or k < kn:
+            if cut | (k < kn):
                 s2 = int(sp[k2, 0])
                 x2, y2 = sp[k2, 2], sp[k2, 3]
                 ua, uf = _tag(sp[k2], po, nxt, caps)
@@ -215,11 +215,11 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
             rseg[nrp] = s1
             rarc[nrp] = -1
             nrp += 1
-            if wrap or s2 != s1:
+            if wrap | (s2 != s1):
                 j = s1
                 while True:
                     j = nxt[j]
-                    if pts[j, 0] != rp[nrp - 1, 0] or pts[j, 1] != rp[nrp - 1, 1]:
+                    if (pts[j, 0] != rp[nrp - 1, 0]) | (pts[j, 1] != rp[nrp - 1, 1]):
                         rp[nrp, 0] = rp[nrp, 2] = pts[j, 0]
                         rp[nrp, 1] = rp[nrp, 3] = pts[j, 1]
                         rarc[nrp] = _av(po[j], caps)
