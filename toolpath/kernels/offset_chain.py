@@ -89,21 +89,20 @@ def _emit(ring: NDArray[np.float64], vt: NDArray[np.int64], e: NDArray[np.float6
     return fin, nf
 
 
-@njit(**INNER_JIT, locals=dict(unclosed=int64, nr=int64, pend=int64, parc=int64, no=int64))
+@njit(**INNER_JIT, locals=dict(unclosed=int64, pend=int64, parc=int64, no=int64))
 def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.int64], e: NDArray[np.float64],
-           d: float, tol: float, fin: NDArray[np.float64], nf: int
-           ) -> tuple[NDArray[np.float64], int, NDArray[np.int64], int]:
-    """Runs (from :func:`toolpath.kernels.offset_trim._rings`) chained end to start into rings, their points
-    written to ``fin`` from row ``nf`` on (the kernel's result buffer: no copy): the buffer (grown when
-    needed), its new row count, the ring starts (Q + 1,: ``nf`` first), and how many chains did not close
-    (dropped). A run and its exact reverse (a collapsed neck) cancel; rings of tiny area are dropped."""
+           d: float, tol: float, fin: NDArray[np.float64], nf: int, lv: NDArray[np.float64], nr: int, level: int
+           ) -> tuple[NDArray[np.float64], int, NDArray[np.float64], int, int]:
+    """Runs (from :func:`toolpath.kernels.offset_trim._rings`) chained end to start into rings, written
+    straight into the kernel's result buffers (no copies): their points to ``fin`` from row ``nf`` on, and per
+    ring ``lv`` rows as the kernel keeps them (the start of ring q + 1 in column 0 of row q + 1, the level in
+    column 1 of row q) from ring ``nr`` on. Returns both buffers (grown when needed), their new counts, and how
+    many chains did not close (dropped). A run and its exact reverse (a collapsed neck) cancel; rings of tiny
+    area are dropped."""
     nrun = runs.shape[0]
     rb, re = runs[:, 0], runs[:, 1]
     out = np.empty((rp.shape[0] + 1, 2))
     vt = np.empty((rp.shape[0] + 1, 3), np.int64)
-    ors = np.empty(nrun + 1, np.int64)
-    ors[0] = nf
-    nr = 0
     unclosed = 0
     xs0 = np.empty(nrun)
     ys0 = np.empty(nrun)
@@ -219,6 +218,8 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
         if (nf - begin < 3) | (abs(area2) < 2 * MIN_RING_AREA_MM2):
             nf = begin
             continue
+        lv = _grow(lv, nr + 2)
+        lv[nr, 1] = level
+        lv[nr + 1, 0] = nf
         nr += 1
-        ors[nr] = nf
-    return fin, nf, ors[: nr + 1], unclosed
+    return fin, nf, lv, nr, unclosed

@@ -64,7 +64,7 @@ import numpy as np
 from numba import boolean, int64, njit
 from numpy.typing import NDArray
 
-from .offset_base import INNER_JIT, KEEP_EPS_MM, MIN_RING_AREA_MM2, SNAP_MM, _grid, _grow, _prep, _result
+from .offset_base import INNER_JIT, KEEP_EPS_MM, MIN_RING_AREA_MM2, SNAP_MM, _grid, _prep, _result
 from .offset_chain import _chain
 from .offset_cross import _crossings
 from .offset_trim import _rings
@@ -233,7 +233,7 @@ def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: fl
 
 
 @njit(cache=True, nogil=True, error_model="numpy", no_rewrites=True, no_cfunc_wrapper=True,
-      locals=dict(npt=int64, nr=int64, nf=int64))
+      locals=dict(npt=int64, nr=int64, nf=int64, nl=int64))
 def offset_rings_kernel(
     xy: NDArray[np.float64], starts: NDArray[np.int64], distances_mm: NDArray[np.float64], tolerance_mm: float
 ) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]]:
@@ -279,8 +279,9 @@ def offset_rings_kernel(
             c = base
         if not 0.5 * c <= geo[2] <= 2.0 * c:
             geo, cs, ids = _grid(e, c)
-        s, mark = starts, act  # typed before the loop (one pass of type inference fewer)
+        mark = act  # typed before the loop (one pass of type inference fewer)
         nf = npt
+        nl = nr
         for _ in range(2):  # a second time with every feature active when the first missed one
             if full:
                 for i in range(2 * m):
@@ -288,17 +289,13 @@ def offset_rings_kernel(
             cp, cst, nxt, pf, po = _chains(e, starts, d, tolerance_mm, act, caps)
             sp = _crossings(cp, nxt, pf, e, caps, d, tolerance_mm)
             rp, rarc, runs, fail, mark = _rings(cp, cst, nxt, pf, po, sp, e, caps, d, tolerance_mm, geo, cs, ids)
-            # the rings are written to pts from row npt on (s: their starts, from npt)
-            pts, nf, s, unclosed = _chain(rp, rarc, runs, e, d, tolerance_mm, pts, npt)
+            # the rings are written to pts from row npt on, their starts and levels to lv from row nr on
+            pts, nf, lv, nl, unclosed = _chain(rp, rarc, runs, e, d, tolerance_mm, pts, npt, lv, nr, k)
             if full | (not (fail | (unclosed > 0))):
                 break
             full = True
         act = mark
-        lv = _grow(lv, nr + len(s) + 1)
-        for q in range(len(s) - 1):
-            lv[nr + 1, 0] = s[q + 1]
-            lv[nr, 1] = k
-            nr += 1
         npt = nf
+        nr = nl
     rs, lvl = _result(lv, nr)
     return pts[:npt], rs, lvl  # a view of the points' buffer (no copy: less code to compile)
