@@ -12,6 +12,60 @@ Numba compile time is measured in subprocesses: *cold* with an empty ``NUMBA_CAC
 second process with that cache; both as wall and CPU seconds, import of the module included (goals:
 cold at most 15 s, cached at most 2 s).
 
+Compile time, 2026-11-26 10:02-11:13 UTC (numba 0.68.1; *before*: main as of 78cff5b, *after*: branch
+``compile-time3``; outputs bit-identical on the same 918 cases after every step, kernel tests pass). Per phase
+(one cold compile, instrumented) the cost was not only typing: type inference ~2.3 s, Numba's lowering ~3.9 s,
+LLVM ~6.1 s (function passes 1.3, module passes 2.6, machine code 2.2) plus ~1 s of IR text printed and parsed,
+other passes ~1.6 s. More than half of the module passes and machine code is spent in the inner functions'
+libraries, each holding its callees' code again (``_grow`` is in seven libraries, ``_meet`` in five), and much
+of that code is loops LLVM vectorises or unrolls. So this round removed loops and LLVM code as well as typed
+operations: resolved operations 2580 -> 2395, IR statements 14485 -> 13070, LLVM lines summed over the
+functions' libraries 47818 -> 40269. Pinned side-by-side pairs (as below, ``taskset -c 1``, empty caches), CPU
+s::
+
+    time    load   cold before    cold after     after/before
+    11:07   1.1    19.88          17.69          0.890
+    11:07   1.6    18.18          16.05          0.883
+    11:08   1.8    19.13          16.96          0.887
+    (10:58-11:00, the same but the last step, the remaining &/| tests: 0.892, 0.854, 0.865)
+
+Alone, in turn, pinned to one core (11:08-11:10, load 1.2-1.6, the run itself included): after 13.90, 13.91,
+14.82 s CPU; before 16.49, 15.90, 19.28. With :func:`compile_times` unpinned (11:10-11:13, load ~1) single
+runs moved by +-20 %: after 15.6, 17.2, 17.1, 20.8, 17.3 s CPU, before 21.1, 23.9 (the machine was slower than
+in the earlier rounds, when before measured 15.3-16.9 s). So the cold compile is about 0.87-0.89 of before:
+**under 15 s pinned on a quiet core (13.9-14.8 s), by a small margin; unpinned runs on this shared machine still
+go above it**. Cached 0.71-1.57 s CPU (goal <= 2 s: met). Kernel speed unchanged or slightly better
+(``--no-compile --repeat 7``, 11:03-11:04, after / before / after, ms): A0.3 0.49/0.52/0.49, A0.6
+0.26/0.28/0.26, B0.3 1.65/1.70/1.71, B0.6 0.88/1.03/0.87, C0.3 2.11/2.26/2.20, C0.6 1.15/1.20/1.17.
+
+What helped, cumulative (pinned pairs against main, three rounds each; they move by +-2 %): ``_chain`` writing
+its rings straight into the kernel's result buffer (no copy loop in the kernel, no buffer of its own), one
+``act`` reset in the retry loop, no C wrapper on the kernel, ``_chains`` without a second flag loop and without
+per-point cases: 0.981-0.988; ``x * x`` for ``** 2`` (a pow resolves through more templates: 100 of them 0.31 s
+against 0.02 s), the kernel's points returned as a view of its buffer (``_result`` makes only ring starts and
+levels), ``_crossings``' boxes sized by the point count (no counting loop) and both its sort keys in one loop,
+``_chains``' flags, arcs and buffer size in its one loop over the vertices (a loop of its own was vectorised by
+LLVM): 0.957-0.960; ``_argsort`` returning the sorted keys (a copy loop of ``_chain`` goes), ``_prep``'s caps
+reset and extent in its edge loop, the last inactive segment of ``_chains`` searched backwards with a ``break``
+(the forward "last match" loop was vectorised), ``for`` loops with ``break`` instead of ``while`` loops with
+compound tests (Python 3.11 compiles a ``while`` test twice): 0.927-0.953; a vertex's next direction turned at
+the end of ``_chains``' point loop (no first iteration for LLVM to peel), a run's first-point tags set once in
+``_chain``, one sector test in ``_keep``: 0.938-0.940; a closed chain without splits through the open-chain
+cases of ``_rings``, the gap point of ``_exact`` from ``_meet`` (``_gap`` gone: its arc/line set-up was
+``_meet``'s; checked identical on 3.6 M random primitive pairs with 23713 gap points): 0.918-0.922; ``_grid``
+filling each cell from its end (no ``fill`` array), ``_grow`` copying through flat iterators (a synthetic test:
+its LLVM code 577 -> 364 lines, a caller's 927 -> 759, as fast), ``_row4`` for ``_crossings``' boxes:
+0.856-0.899; ``&``/``|`` of cheap bool tests instead of ``and``/``or`` (a branch each; 100 synthetic tests 1.63 s
+against 1.92 s): 0.987-0.997 against the step before; ``len`` instead of ``.shape[0]`` in the kernel (two shape
+getitems were compiled once more under its flags). The remaining ``&``/``|`` (``_keep``'s box test and others):
+0.998-0.999 against the step before (kept: smaller IR, speed unchanged). Tried and dropped: ``b[:n] = a`` or
+reshaped slices in ``_grow`` (a synthetic function's and its caller's LLVM code 4-8x larger); a copy with 2-D
+indices from one flat index (less code, but a division per element: not tried in the kernel). Per function now
+(one cold compile, exclusive of callees, s): kernel 2.1-2.3, ``_crossings`` 1.25, ``_chain`` 1.2-1.3,
+``_chains`` 1.1, ``_rings`` 1.1-1.2, ``_keep`` 0.65, ``_grid``, ``_emit``, ``_pair``, ``_prep`` 0.5-0.6. A wider
+margin would need less code again in ``_chains``, ``_chain``, ``_rings`` and ``_keep`` (about 1000 of the 2395
+operations), or fewer libraries that optimise and compile their linked callees again.
+
 Compile time, 2026-11-26 08:10-08:51 UTC (numba 0.68.1; *before*: main as of 8cb966b, *after*: branch
 ``compile-time2`` as of cbba24e; outputs bit-identical on the same 918 cases after every change, kernel tests
 pass). Fewer typed operations, measured by counting what numba resolves (``calltypes`` of every compiled

@@ -39,9 +39,11 @@ def _grow(a: NDArray[np.float64], n: int) -> NDArray[np.float64]:
     if n <= a.shape[0]:
         return a
     b = np.empty((max(n, 2 * a.shape[0]), a.shape[1]))
-    bf = b.reshape(b.size)  # one flat loop: LLVM code of a 2-D copy loop grows at every caller's optimisation
-    af = a.reshape(a.size)
-    for i in range(af.shape[0]):
+    # one flat loop (LLVM code of a 2-D copy loop grows at every caller's optimisation), through flat
+    # iterators: less code than reshaped views (this function is linked into seven others), as fast
+    bf = b.flat
+    af = a.flat
+    for i in range(a.size):
         bf[i] = af[i]
     return b
 
@@ -53,12 +55,13 @@ def _row4(a: NDArray[np.float64], k: int, j: int) -> tuple[float, float, float, 
 
 
 @njit(**INNER_JIT)
-def _argsort(a: NDArray[np.float64]) -> NDArray[np.int64]:
-    """Indices sorting ``a`` (a bucket pass, then insertion sort): O(n) for spread-out keys."""
+def _argsort(a: NDArray[np.float64]) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """Indices sorting ``a`` (stable: a bucket pass, then insertion sort; O(n) for spread-out keys), and
+    ``a`` sorted."""
     n = a.shape[0]
     idx = np.empty(n, np.int64)
     if n == 0:
-        return idx
+        return idx, a
     cnt = np.empty(n + 1, np.int64)  # np.empty and loops, not np.zeros: one numpy overload fewer to compile
     cnt[n] = 0
     lo, hi = a[0], a[0]
@@ -83,13 +86,15 @@ def _argsort(a: NDArray[np.float64]) -> NDArray[np.int64]:
         v = idx[i]
         kv = k[i]
         j = i
-        while j >= 1 and k[j - 1] > kv:
+        for _ in range(i):  # (a for loop: a while loop's test is compiled twice, at its top and its end)
+            if not k[j - 1] > kv:
+                break
             k[j] = k[j - 1]
             idx[j] = idx[j - 1]
             j -= 1
         k[j] = kv
         idx[j] = v
-    return idx
+    return idx, k
 
 
 @njit(**INNER_JIT)
@@ -130,17 +135,15 @@ def _grid(e: NDArray[np.float64], c: float) -> tuple[NDArray[np.float64], NDArra
         span[k, 3] = int((max(ay, by) - y0) / c)
         for iy in range(span[k, 2], span[k, 3] + 1):
             for ix in range(span[k, 0], span[k, 1] + 1):
-                cs[iy * nx + ix + 1] += 1
-    fill = np.empty(nx * ny, np.int64)
-    for i in range(nx * ny):
+                cs[iy * nx + ix] += 1
+    for i in range(nx * ny):  # cs[i]: the end of cell i's ids, cs[nx * ny] their count
         cs[i + 1] += cs[i]
-        fill[i] = cs[i]
     ids = np.empty(cs[-1], np.int64)
-    for k in range(m):
+    for k in range(m - 1, -1, -1):  # filled from each cell's end, the last box first: cs[i] becomes the start
         for iy in range(span[k, 2], span[k, 3] + 1):
             for ix in range(span[k, 0], span[k, 1] + 1):
-                ids[fill[iy * nx + ix]] = k
-                fill[iy * nx + ix] += 1
+                cs[iy * nx + ix] -= 1
+                ids[cs[iy * nx + ix]] = k
     geo = np.empty(5)
     geo[0] = x0
     geo[1] = y0
@@ -164,11 +167,18 @@ def _prep(xy: NDArray[np.float64], starts: NDArray[np.int64]
     m = xy.shape[0]
     e = np.empty((m, 13))
     caps = np.empty((m, 5))
-    for i in range(m):
-        caps[i, 0] = 0.0
+    x0 = np.inf
+    y0 = np.inf
+    x1 = -np.inf
+    y1 = -np.inf
     for q in range(starts.shape[0] - 1):
         s, t = starts[q], starts[q + 1]
-        for i in range(s, t):
+        for i in range(s, t):  # (every vertex is on a ring: one loop for the edges, caps and extent)
+            caps[i, 0] = 0.0
+            x0 = min(x0, xy[i, 0])
+            y0 = min(y0, xy[i, 1])
+            x1 = max(x1, xy[i, 0])
+            y1 = max(y1, xy[i, 1])
             j = i + 1 if i + 1 < t else s
             ex = xy[j, 0] - xy[i, 0]
             ey = xy[j, 1] - xy[i, 1]
@@ -186,22 +196,13 @@ def _prep(xy: NDArray[np.float64], starts: NDArray[np.int64]
             dt = e[p, 4] * e[i, 4] + e[p, 5] * e[i, 5]
             e[i, 8], e[i, 9], e[i, 10] = math.atan2(cr, dt), dt, cr
         for i in range(s, t):
-            if e[i, 9] < 0 and abs(e[i, 10]) <= 1e-12:
+            if (e[i, 9] < 0) & (abs(e[i, 10]) <= 1e-12):
                 # the tip of a spike (the ring turns back): +pi or -pi as the ring's turning adds up, not as
                 # the sign of a rounding error says (a zero-width slit into the region turns by -pi)
                 p, q = int(e[i, 12]), int(e[i, 11])
                 th = math.atan2(e[p, 6] * e[q, 5] - e[p, 7] * e[q, 4], e[p, 6] * e[q, 4] + e[p, 7] * e[q, 5])
                 e[i, 8] = math.copysign(math.pi, th - e[p, 8] - e[q, 8])
                 e[i, 9], e[i, 10] = -1.0, 0.0
-    x0 = np.inf
-    y0 = np.inf
-    x1 = -np.inf
-    y1 = -np.inf
-    for i in range(m):
-        x0 = min(x0, xy[i, 0])
-        y0 = min(y0, xy[i, 1])
-        x1 = max(x1, xy[i, 0])
-        y1 = max(y1, xy[i, 1])
     w = max(x1 - x0, 1e-9)
     ht = max(y1 - y0, 1e-9)
     base = max(math.sqrt(w * ht / (2 * m + 8)), max(w, ht) / 48.0)
@@ -209,21 +210,16 @@ def _prep(xy: NDArray[np.float64], starts: NDArray[np.int64]
 
 
 @njit(**INNER_JIT)
-def _result(pts: NDArray[np.float64], npt: int, lv: NDArray[np.float64], nr: int
-            ) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]]:
-    """The kernel's result from its buffers: points ``pts[:npt]``, ring starts and levels (``lv`` rows: the
-    start of ring q + 1 in column 0 of row q + 1, the level of ring q in column 1 of row q)."""
+def _result(lv: NDArray[np.float64], nr: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """The kernel's ring starts and levels from its buffer ``lv`` (rows: the start of ring q + 1 in column 0
+    of row q + 1, the level of ring q in column 1 of row q)."""
     rs = np.empty(nr + 1, np.int64)
     lvl = np.empty(nr, np.int64)
     rs[0] = 0
     for q in range(nr):
         rs[q + 1] = int(lv[q + 1, 0])
         lvl[q] = int(lv[q, 1])
-    out = np.empty((npt, 2))
-    for i in range(npt):
-        out[i, 0] = pts[i, 0]
-        out[i, 1] = pts[i, 1]
-    return out, rs, lvl
+    return rs, lvl
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -233,7 +229,7 @@ def _result(pts: NDArray[np.float64], npt: int, lv: NDArray[np.float64], nr: int
 @njit(**INNER_JIT)
 def _isarc(c: int, caps: NDArray[np.float64]) -> bool:
     """Whether primitive ``c`` is a vertex arc (one call instead of the test written out: less code to type)."""
-    return c % 2 == 0 and caps[c // 2, 0] > 0
+    return (c % 2 == 0) & (caps[c // 2, 0] > 0)  # (&, |: no branch per test, less code than and, or)
 
 
 @njit(**INNER_JIT)
@@ -264,11 +260,13 @@ def _prim_at(px: float, py: float, f: int, e: NDArray[np.float64], caps: NDArray
         return f
     v = f // 2
     ax, ay, bx, by = _line(f, e, d)
-    s = ((px - ax) * (bx - ax) + (py - ay) * (by - ay)) / ((bx - ax) ** 2 + (by - ay) ** 2)
+    wx = bx - ax
+    wy = by - ay
+    s = ((px - ax) * wx + (py - ay) * wy) / (wx * wx + wy * wy)
     w = int(e[v, 11])
-    if s < 0.0 and caps[v, 0] > 0:
+    if (s < 0.0) & (caps[v, 0] > 0):
         return 2 * v
-    if s > 1.0 and caps[w, 0] > 0:
+    if (s > 1.0) & (caps[w, 0] > 0):
         return 2 * w
     return f
 
@@ -283,38 +281,51 @@ def _on(c: int, x: float, y: float, e: NDArray[np.float64], caps: NDArray[np.flo
         qx, qy = x - e[v, 0], y - e[v, 1]
         t = math.copysign(1.0, e[v, 8])  # an arc: turn != 0
         nx, ny, mx, my = _row4(e, v, 4)
-        return (t * (sg * mx * qy - sg * my * qx) >= -1e-9 * r
-                and t * (qx * sg * ny - qy * sg * nx) >= -1e-9 * r)
+        return ((t * (sg * mx * qy - sg * my * qx) >= -1e-9 * r)
+                & (t * (qx * sg * ny - qy * sg * nx) >= -1e-9 * r))
     ax, ay, bx, by = _line(c, e, d)
-    ll = (bx - ax) ** 2 + (by - ay) ** 2
-    s = ((x - ax) * (bx - ax) + (y - ay) * (by - ay)) / ll if ll > 0 else -1.0
-    return -1e-9 <= s <= 1.0 + 1e-9
+    wx = bx - ax
+    wy = by - ay
+    ll = wx * wx + wy * wy
+    s = ((x - ax) * wx + (y - ay) * wy) / ll if ll > 0 else -1.0
+    return (-1e-9 <= s) & (s <= 1.0 + 1e-9)
 
 
 @njit(**INNER_JIT)
-def _meet(c1: int, c2: int, px: float, py: float, e: NDArray[np.float64], caps: NDArray[np.float64], d: float
-          ) -> tuple[float, float, float]:
+def _meet(c1: int, c2: int, px: float, py: float, e: NDArray[np.float64], caps: NDArray[np.float64], d: float,
+          gap: float) -> tuple[float, float, float]:
     """Exact meeting point of primitives ``c1`` and ``c2`` nearest (px, py) within both extents, and its
-    squared distance from (px, py) (inf when they do not meet)."""
+    squared distance from (px, py) (inf when they do not meet).
+
+    With ``gap > 0`` (``2 tol``), instead: where an arc primitive and another one pass closest, when they do
+    not meet there and pass less than ``gap`` apart (their flattened curves may cross), the middle of that
+    gap, if within both extents (written here, not in a function of its own: the arc's and the line's
+    set-up is shared)."""
     r = abs(d)
     a1 = _isarc(c1, caps)
     a2 = _isarc(c2, caps)
     x0, y0, x1, y1 = 0.0, 0.0, 0.0, 0.0  # up to two candidate points
     nc = 0
-    if a1 and a2:
+    if a1 & a2:
         ux, uy = e[c1 // 2, 0], e[c1 // 2, 1]
         wx, wy = e[c2 // 2, 0] - ux, e[c2 // 2, 1] - uy
-        dd = wx * wx + wy * wy
-        h2 = r * r - 0.25 * dd
-        if dd > 0 and h2 >= 0:
-            h = math.sqrt(h2 / dd)
-            mx, my = ux + 0.5 * wx, uy + 0.5 * wy
-            x0 = mx - h * wy
-            y0 = my + h * wx
-            x1 = mx + h * wy
-            y1 = my - h * wx
-            nc = 2
-    elif a1 or a2:
+        if gap > 0:
+            g = math.hypot(wx, wy) - 2.0 * r
+            if (0.0 <= g) & (g <= gap):
+                x0, y0 = 0.5 * (ux + e[c2 // 2, 0]), 0.5 * (uy + e[c2 // 2, 1])
+                nc = 1
+        else:
+            dd = wx * wx + wy * wy
+            h2 = r * r - 0.25 * dd
+            if (dd > 0) & (h2 >= 0):
+                h = math.sqrt(h2 / dd)
+                mx, my = ux + 0.5 * wx, uy + 0.5 * wy
+                x0 = mx - h * wy
+                y0 = my + h * wx
+                x1 = mx + h * wy
+                y1 = my - h * wx
+                nc = 2
+    elif a1 | a2:
         ca = c1  # the arc and the line
         cl = c2
         if a2:
@@ -326,14 +337,23 @@ def _meet(c1: int, c2: int, px: float, py: float, e: NDArray[np.float64], caps: 
         ll = wx * wx + wy * wy
         if ll > 0:
             t0 = ((ux - ax) * wx + (uy - ay) * wy) / ll
-            fx, fy = ax + t0 * wx - ux, ay + t0 * wy - uy
-            h2 = (r * r - fx * fx - fy * fy) / ll
-            if h2 >= 0:
-                h = math.sqrt(h2)
-                x0, y0 = ax + (t0 - h) * wx, ay + (t0 - h) * wy
-                x1, y1 = ax + (t0 + h) * wx, ay + (t0 + h) * wy
-                nc = 2
-    else:
+            fx, fy = ax + t0 * wx, ay + t0 * wy  # the foot of the arc's centre on the line
+            if gap > 0:
+                dd = math.hypot(fx - ux, fy - uy)
+                g = dd - r
+                if (0.0 <= t0) & (t0 <= 1.0) & (dd > 0) & (0.0 <= g) & (g <= gap):
+                    x0, y0 = fx + 0.5 * g * (ux - fx) / dd, fy + 0.5 * g * (uy - fy) / dd
+                    nc = 1
+            else:
+                fx = fx - ux
+                fy = fy - uy
+                h2 = (r * r - fx * fx - fy * fy) / ll
+                if h2 >= 0:
+                    h = math.sqrt(h2)
+                    x0, y0 = ax + (t0 - h) * wx, ay + (t0 - h) * wy
+                    x1, y1 = ax + (t0 + h) * wx, ay + (t0 + h) * wy
+                    nc = 2
+    elif gap <= 0:
         ax, ay, bx, by = _line(c1, e, d)
         qx, qy, sx, sy = _line(c2, e, d)
         rx = bx - ax
@@ -349,50 +369,12 @@ def _meet(c1: int, c2: int, px: float, py: float, e: NDArray[np.float64], caps: 
     for k in range(nc):
         x = (x0, x1)[k]
         y = (y0, y1)[k]
-        dd = (x - px) ** 2 + (y - py) ** 2
+        dx = x - px
+        dy = y - py
+        dd = dx * dx + dy * dy
         if dd < bd and _on(c1, x, y, e, caps, d) and _on(c2, x, y, e, caps, d):
             bx, by, bd = x, y, dd
     return bx, by, bd
-
-
-@njit(**INNER_JIT)
-def _gap(c1: int, c2: int, e: NDArray[np.float64], caps: NDArray[np.float64], d: float, tol: float
-         ) -> tuple[float, float, bool]:
-    """Where an arc primitive and another one that do not meet pass closest, when less than ``2 tol`` apart
-    there (their flattened curves may cross): the middle of the gap, and whether there is one."""
-    r = abs(d)
-    a1 = _isarc(c1, caps)
-    a2 = _isarc(c2, caps)
-    if a1 and a2:
-        ux = e[c1 // 2, 0]
-        uy = e[c1 // 2, 1]
-        wx = e[c2 // 2, 0]
-        wy = e[c2 // 2, 1]
-        g = math.hypot(wx - ux, wy - uy) - 2.0 * r
-        mx, my = 0.5 * (ux + wx), 0.5 * (uy + wy)
-    elif a1 or a2:
-        ca = c1  # the arc and the line
-        cl = c2
-        if a2:
-            ca = c2
-            cl = c1
-        ux, uy = e[ca // 2, 0], e[ca // 2, 1]
-        ax, ay, bx, by = _line(cl, e, d)
-        wx, wy = bx - ax, by - ay
-        ll = wx * wx + wy * wy
-        t0 = ((ux - ax) * wx + (uy - ay) * wy) / ll if ll > 0 else -1.0
-        if not 0.0 <= t0 <= 1.0:
-            return 0.0, 0.0, False
-        fx, fy = ax + t0 * wx, ay + t0 * wy
-        dd = math.hypot(fx - ux, fy - uy)
-        g = dd - r
-        if dd <= 0:
-            return 0.0, 0.0, False
-        mx, my = fx + 0.5 * g * (ux - fx) / dd, fy + 0.5 * g * (uy - fy) / dd
-    else:
-        return 0.0, 0.0, False
-    ok = 0.0 <= g <= 2.0 * tol and _on(c1, mx, my, e, caps, d) and _on(c2, mx, my, e, caps, d)
-    return mx, my, ok
 
 
 @njit(**INNER_JIT)
@@ -401,13 +383,13 @@ def _exact(px: float, py: float, fi: int, fj: int, e: NDArray[np.float64], caps:
     """Where the exact curves under a crossing (px, py) of raw segments of features ``fi`` and ``fj`` meet:
     the raw crossing when both are lines; else the nearest meeting of their primitives when closer than
     ``lim``, or else the nearest of the primitives next to them; else, where the two pass each other less
-    than ``2 tol`` apart, the middle of that gap (:func:`_gap`); else (px, py). Returns the point and the two
-    primitives."""
+    than ``2 tol`` apart, the middle of that gap (:func:`_meet` with ``gap``); else (px, py). Returns the
+    point and the two primitives."""
     ci = _prim_at(px, py, fi, e, caps, d)
     cj = _prim_at(px, py, fj, e, caps, d)
-    if not (_isarc(ci, caps) or _isarc(cj, caps)):
+    if not (_isarc(ci, caps) | _isarc(cj, caps)):
         return px, py, ci, cj  # two lines: the raw crossing is exact
-    bx, by, bd = _meet(ci, cj, px, py, e, caps, d)
+    bx, by, bd = _meet(ci, cj, px, py, e, caps, d, 0.0)
     if bd < lim * lim:
         return bx, by, ci, cj  # the primitives under the crossing meet near it
     bx = px
@@ -422,9 +404,9 @@ def _exact(px: float, py: float, fi: int, fj: int, e: NDArray[np.float64], caps:
         p = (ci, pvi, nxi)[a // 3]
         q = (cj, pvj, nxj)[a % 3]
         pp, pn = _near(p, e)
-        if p == q or q == pp or q == pn:
+        if (p == q) | (q == pp) | (q == pn):
             continue  # primitives next to each other meet only at their shared end
-        x, y, dd = _meet(p, q, px, py, e, caps, d)
+        x, y, dd = _meet(p, q, px, py, e, caps, d, 0.0)
         if dd < bd:
             bx = x
             by = y
@@ -432,8 +414,8 @@ def _exact(px: float, py: float, fi: int, fj: int, e: NDArray[np.float64], caps:
             bj = q
             bd = dd
     if bd == lim * lim:  # no meeting: a neck just closing, the flattened curves cross in its gap
-        x, y, ok = _gap(min(ci, cj), max(ci, cj), e, caps, d, tol)
-        if ok and (x - px) ** 2 + (y - py) ** 2 < bd:
+        x, y, dd = _meet(ci, cj, px, py, e, caps, d, 2.0 * tol)
+        if dd < bd:
             return x, y, ci, cj
     return bx, by, bi, bj
 

@@ -41,7 +41,7 @@ def _emit(ring: NDArray[np.float64], vt: NDArray[np.int64], e: NDArray[np.float6
     n = ring.shape[0]
     k0 = -1
     for k in range(n):
-        if vt[k, 0] > 0 and (vt[k, 1] >= 0 or vt[k, 2] >= 0):
+        if (vt[k, 0] > 0) & ((vt[k, 1] >= 0) | (vt[k, 2] >= 0)):  # (&, |: no branch per test)
             k0 = k
             break
     if k0 < 0:
@@ -56,7 +56,7 @@ def _emit(ring: NDArray[np.float64], vt: NDArray[np.int64], e: NDArray[np.float6
         x, y = ring[k, 0], ring[k, 1]
         if vt[k, 0] == 0:
             v = vt[k, 1]
-            if v >= 0 and v == op:
+            if (v >= 0) & (v == op):
                 continue
             if op >= 0:
                 fin, nf = _arc(op, a0, -1.0, e, d, tol, fin, nf)
@@ -69,7 +69,7 @@ def _emit(ring: NDArray[np.float64], vt: NDArray[np.int64], e: NDArray[np.float6
             continue
         if t > 0:
             w = vt[k, 1]
-            if op >= 0 and op != w:
+            if (op >= 0) & (op != w):
                 fin, nf = _arc(op, a0, -1.0, e, d, tol, fin, nf)
                 op = np.int64(-1)
             if w >= 0:
@@ -89,48 +89,46 @@ def _emit(ring: NDArray[np.float64], vt: NDArray[np.int64], e: NDArray[np.float6
     return fin, nf
 
 
-@njit(**INNER_JIT, locals=dict(unclosed=int64, nr=int64, pend=int64, no=int64))
+@njit(**INNER_JIT, locals=dict(unclosed=int64, pend=int64, parc=int64, no=int64))
 def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.int64], e: NDArray[np.float64],
-           d: float, tol: float) -> tuple[NDArray[np.float64], NDArray[np.int64], int]:
-    """Runs (from :func:`toolpath.kernels.offset_trim._rings`) chained end to start into rings: points (P, 2),
-    ring starts (Q + 1,), and how many chains did not close (dropped). A run and its exact reverse (a
-    collapsed neck) cancel; rings of tiny area are dropped."""
+           d: float, tol: float, fin: NDArray[np.float64], nf: int, lv: NDArray[np.float64], nr: int, level: int
+           ) -> tuple[NDArray[np.float64], int, NDArray[np.float64], int, int]:
+    """Runs (from :func:`toolpath.kernels.offset_trim._rings`) chained end to start into rings, written
+    straight into the kernel's result buffers (no copies): their points to ``fin`` from row ``nf`` on, and per
+    ring ``lv`` rows as the kernel keeps them (the start of ring q + 1 in column 0 of row q + 1, the level in
+    column 1 of row q) from ring ``nr`` on. Returns both buffers (grown when needed), their new counts, and how
+    many chains did not close (dropped). A run and its exact reverse (a collapsed neck) cancel; rings of tiny
+    area are dropped."""
     nrun = runs.shape[0]
     rb, re = runs[:, 0], runs[:, 1]
     out = np.empty((rp.shape[0] + 1, 2))
     vt = np.empty((rp.shape[0] + 1, 3), np.int64)
-    fin = np.empty((rp.shape[0] + 16, 2))
-    ors = np.empty(nrun + 1, np.int64)
-    ors[0] = 0
-    nf = np.int64(0)  # not a literal: one compiled signature of _emit
-    nr = 0
     unclosed = 0
     xs0 = np.empty(nrun)
     ys0 = np.empty(nrun)
+    used = np.empty(nrun, np.int64)  # flags
     for c in range(nrun):
         xs0[c] = rp[rb[c], 0]
         ys0[c] = rp[rb[c], 1]
-    xo = _argsort(xs0)
-    xs = np.empty(nrun)
-    used = np.empty(nrun, np.int64)  # flags
-    for c in range(nrun):
-        xs[c] = xs0[xo[c]]
         used[c] = 0
+    xo, xs = _argsort(xs0)  # the runs by the x of their start, and those x
     for c in range(nrun):
         if used[c]:
             continue
-        ex = rp[re[c] - 1, 0]
-        ey = rp[re[c] - 1, 1]
-        lo = _first(xs, ex)
-        while lo < nrun and xs[lo] == ex:
+        bc = rb[c]
+        ln = re[c] - bc
+        ex = rp[bc + ln - 1, 0]
+        ey = rp[bc + ln - 1, 1]
+        for lo in range(_first(xs, ex), nrun):  # (for loops: a while loop's test is compiled twice)
+            if xs[lo] != ex:
+                break
             o = xo[lo]
-            lo += 1
-            if used[o] or o == c or ys0[o] != ey or re[o] - rb[o] != re[c] - rb[c]:
+            eo = re[o] - 1
+            if used[o] | (o == c) | (ys0[o] != ey) | (eo + 1 - rb[o] != ln):
                 continue
-            ln = re[c] - rb[c]
             same = True
             for i in range(ln):
-                if rp[rb[c] + i, 0] != rp[re[o] - 1 - i, 0] or rp[rb[c] + i, 1] != rp[re[o] - 1 - i, 1]:
+                if (rp[bc + i, 0] != rp[eo - i, 0]) | (rp[bc + i, 1] != rp[eo - i, 1]):
                     same = False
                     break
             if same:
@@ -144,45 +142,55 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
         no = 0
         cur = c0
         closed = False
-        pend = 0
+        pend = 0  # the crossing flag and arc of the last run's end
+        parc = -1
         for _ in range(nrun):
-            vt[no, 0] = max(runs[cur, 3], pend)  # a crossing when either run has one here
-            vt[no, 2] = runs[cur, 2]
-            for i in range(rb[cur], re[cur] - 1):
+            s = no
+            ec = re[cur] - 1
+            for i in range(rb[cur], ec):  # (each run has two points or more)
                 out[no, 0] = rp[i, 2]  # the exact point at a crossing
                 out[no, 1] = rp[i, 3]
-                if i > rb[cur]:
-                    vt[no, 0], vt[no, 1], vt[no, 2] = 0, rarc[i], rarc[i]
+                a = rarc[i]
+                vt[no, 0] = 0
+                vt[no, 1] = a
+                vt[no, 2] = a
                 no += 1
-            ex = rp[re[cur] - 1, 0]
-            ey = rp[re[cur] - 1, 1]
-            last = cur
-            if ex == rp[rb[c0], 0] and ey == rp[rb[c0], 1]:
+            # the run's first point: where the last run ends (the first run's: set when the ring closes)
+            vt[s, 0] = max(runs[cur, 3], pend)  # a crossing when either run has one here
+            vt[s, 1] = parc
+            vt[s, 2] = runs[cur, 2]
+            ex = rp[ec, 0]
+            ey = rp[ec, 1]
+            if (ex == xs0[c0]) & (ey == ys0[c0]):
                 closed = True
                 break
             nx_ = -1
-            lo = _first(xs, ex)
-            while lo < nrun and xs[lo] == ex:
+            for lo in range(_first(xs, ex), nrun):
+                if xs[lo] != ex:
+                    break
                 c = xo[lo]
-                lo += 1
-                if not used[c] and ys0[c] == ey:
+                if (used[c] == 0) & (ys0[c] == ey):
                     nx_ = c
                     break
             if nx_ < 0:
                 bd = SNAP_MM * SNAP_MM
                 for c in range(nrun):
                     if not used[c]:
-                        dd = (xs0[c] - ex) ** 2 + (ys0[c] - ey) ** 2
+                        dx = xs0[c] - ex
+                        dy = ys0[c] - ey
+                        dd = dx * dx + dy * dy
                         if dd < bd:
                             bd = dd
                             nx_ = c
                 if nx_ < 0:
-                    closed = (ex - rp[rb[c0], 0]) ** 2 + (ey - rp[rb[c0], 1]) ** 2 < SNAP_MM * SNAP_MM
+                    dx = ex - xs0[c0]
+                    dy = ey - ys0[c0]
+                    closed = dx * dx + dy * dy < SNAP_MM * SNAP_MM
                     break
             used[nx_] = 1
+            parc = runs[cur, 4]  # the arc of the run ending here
+            pend = runs[cur, 5]
             cur = nx_
-            vt[no, 1] = runs[last, 4]  # the arc of the run ending here
-            pend = runs[last, 5]
         if not closed:
             unclosed += 1
             continue
@@ -194,19 +202,24 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
         fin, nf = _emit(out[:no], vt[:no], e, d, tol, fin, nf)
         w = begin  # a spike A, B, A left by a collapsed piece inside a run goes (as a piece and its reverse)
         for k in range(begin, nf):
-            if w - begin >= 2 and fin[w - 2, 0] == fin[k, 0] and fin[w - 2, 1] == fin[k, 1]:
+            x = fin[k, 0]
+            y = fin[k, 1]
+            if (w - begin >= 2) & (fin[w - 2, 0] == x) & (fin[w - 2, 1] == y):  # (rows before begin: read, unused)
                 w -= 1
                 continue
-            fin[w, 0], fin[w, 1] = fin[k, 0], fin[k, 1]
+            fin[w, 0] = x
+            fin[w, 1] = y
             w += 1
         nf = w
         area2 = 0.0
         for k in range(begin, nf):
             k2 = k + 1 if k + 1 < nf else begin
             area2 += fin[k, 0] * fin[k2, 1] - fin[k2, 0] * fin[k, 1]
-        if nf - begin < 3 or abs(area2) < 2 * MIN_RING_AREA_MM2:
+        if (nf - begin < 3) | (abs(area2) < 2 * MIN_RING_AREA_MM2):
             nf = begin
             continue
+        lv = _grow(lv, nr + 2)
+        lv[nr, 1] = level
+        lv[nr + 1, 0] = nf
         nr += 1
-        ors[nr] = nf
-    return fin[:nf], ors[: nr + 1], unclosed
+    return fin, nf, lv, nr, unclosed

@@ -14,7 +14,7 @@ import numpy as np
 from numba import int64, njit
 from numpy.typing import NDArray
 
-from .offset_base import INNER_JIT, SNAP_MM, _argsort, _exact, _grid, _grow, _prim_at
+from .offset_base import INNER_JIT, SNAP_MM, _argsort, _exact, _grid, _grow, _prim_at, _row4
 
 __all__: list[str] = []
 
@@ -41,7 +41,7 @@ def _end(sp: NDArray[np.float64], ns: int, tgt: int, own: int, ax: float, ay: fl
     (rx, ry), length ``li``): when it lies inside ``tgt`` (farther than ``ee`` in t from its ends), both are
     split there (rows ``ns``, ``ns + 1``); returns the new row count."""
     tt = ((px - ax) * rx + (py - ay) * ry) / (li * li)
-    if ee < tt < 1.0 - ee:
+    if (ee < tt) & (tt < 1.0 - ee):
         raw = -1  # no primitive: at a raw point (declared int64: one compiled signature of _row)
         _row(sp, ns, tgt, tt, px, py, _prim_at(px, py, pf[tgt], e, caps, d), 1.0, px, py)
         _row(sp, ns + 1, own, ot, px, py, raw, 0.0, px, py)
@@ -88,11 +88,12 @@ def _pair(pts: NDArray[np.float64], i: int, j: int, ni: int, nj: int, sp: NDArra
         return sp, ns
     t = (wx * sy - wy * sx) / den
     u = (wx * ry - wy * rx) / den
-    if t < -et or t > 1.0 + et or u < -eu or u > 1.0 + eu:
+    # (| and & of bools: no branch per test, less code than or/and)
+    if (t < -et) | (t > 1.0 + et) | (u < -eu) | (u > 1.0 + eu):
         return sp, ns
-    end_i = t <= et or t >= 1.0 - et
-    end_j = u <= eu or u >= 1.0 - eu
-    if end_i and end_j and (j == ni or i == nj):
+    end_i = (t <= et) | (t >= 1.0 - et)
+    end_j = (u <= eu) | (u >= 1.0 - eu)
+    if end_i & end_j & ((j == ni) | (i == nj)):
         return sp, ns  # neighbours on one ring meeting at their shared point
     ci, cj = -1, -1
     qx, qy = 0.0, 0.0
@@ -114,7 +115,7 @@ def _pair(pts: NDArray[np.float64], i: int, j: int, ni: int, nj: int, sp: NDArra
     else:
         px, py = ax + t * rx, ay + t * ry
         qx, qy, ci, cj = _exact(px, py, pf[i], pf[j], e, caps, d, lim, tol)
-    if end_i or end_j:
+    if end_i | end_j:
         qx, qy = px, py
     if end_j:
         u = 0.0 + (u > eu)
@@ -138,11 +139,8 @@ def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64], pf: NDArray[np.
     Pairs are found on a uniform grid of about one cell per segment; a pair is tested in the cell holding
     the lower-left corner of the overlap of its boxes."""
     n = pts.shape[0]
-    m = 0
-    for i in range(n):
-        m += nxt[i] >= 0
-    bb = np.empty((m, 4))  # box of each segment: min x, min y, max x, max y
-    sid = np.empty(m, np.int64)
+    bb = np.empty((n, 4))  # box of each segment: min x, min y, max x, max y (rows bb[:m])
+    sid = np.empty(n, np.int64)
     m = 0
     for i in range(n):
         j = nxt[i]
@@ -155,6 +153,7 @@ def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64], pf: NDArray[np.
             bb[m, 2], bb[m, 3] = max(ax, bx), max(ay, by)
             sid[m] = i
             m += 1
+    bb = bb[:m]
     geo, cs, ids = _grid(bb, 0.0)  # about one cell per segment
     gx0 = geo[0]
     gy0 = geo[1]
@@ -168,23 +167,29 @@ def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64], pf: NDArray[np.
             a = ids[pa]
             for pb in range(pa + 1, cs[cell + 1]):
                 b = ids[pb]
-                lx = max(bb[a, 0], bb[b, 0])
-                ly = max(bb[a, 1], bb[b, 1])
-                if lx > min(bb[a, 2], bb[b, 2]) or ly > min(bb[a, 3], bb[b, 3]):
+                ax0, ay0, ax1, ay1 = _row4(bb, a, 0)
+                bx0, by0, bx1, by1 = _row4(bb, b, 0)
+                lx = max(ax0, bx0)
+                ly = max(ay0, by0)
+                if (lx > min(ax1, bx1)) | (ly > min(ay1, by1)):
                     continue
                 if int((ly - gy0) / c) * gnx + int((lx - gx0) / c) != cell:
                     continue
                 i, j = sid[a], sid[b]
                 ni, nj = nxt[i], nxt[j]
-                if (j == ni or i == nj) and ((pts[ni, 0] - pts[i, 0]) * (pts[nj, 0] - pts[j, 0])
+                if ((j == ni) | (i == nj)) and ((pts[ni, 0] - pts[i, 0]) * (pts[nj, 0] - pts[j, 0])
                                              + (pts[ni, 1] - pts[i, 1]) * (pts[nj, 1] - pts[j, 1])) > 0:
                     continue  # neighbours going on (not folding back) meet only at their shared point
                 sp, ns = _pair(pts, i, j, ni, nj, sp, ns, pf, e, caps, d, lim, tol)
     # split points closer than SNAP_MM (near-concurrent crossings) become one point
+    # sort keys: x, and segment then t (columns 0, 1: not changed by the merging), in one loop (each loop of
+    # this kind is vectorised by LLVM: code to compile)
     key = np.empty(ns)
+    key2 = np.empty(ns)
     for i in range(ns):
         key[i] = sp[i, 2]
-    xo = _argsort(key)
+        key2[i] = sp[i, 0] * 4.0 + sp[i, 1]
+    xo, _ = _argsort(key)
     for a in range(ns):
         ia = xo[a]
         for b in range(a + 1, ns):
@@ -196,9 +201,7 @@ def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64], pf: NDArray[np.
                 sp[ib, 3] = sp[ia, 3]
                 sp[ib, 6] = sp[ia, 6]
                 sp[ib, 7] = sp[ia, 7]
-    for i in range(ns):
-        key[i] = sp[i, 0] * 4.0 + sp[i, 1]
-    so = _argsort(key)
+    so, _ = _argsort(key2)
     out = np.empty((ns, 8))
     for i in range(ns):
         for j in range(8):

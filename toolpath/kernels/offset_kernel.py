@@ -38,9 +38,18 @@ zero). Writing the one-call helpers out in their callers (fewer, larger function
 4-8 % *slower*. Fewer typed operations (measured: ``numba`` resolves each array access, operator and call
 through its templates, a few ms each): small helpers stand for repeated code (``_isarc``,
 ``_near``, ``_row4`` (four array reads in one call), ``_row``/``_end`` of the crossings, ``_av``), the
-kernel calls no numpy overload or ``int()`` (its result arrays come from ``_result``), flag arrays are int64 (no bool
-``np.empty`` to compile), signs come from ``math.copysign``, and closed chains go through the open-chain loop.
-Figures in ``benchmarks/bench_offset.py``.
+kernel calls no numpy overload, ``int()`` or ``.shape[0]`` (ring starts and levels come from ``_result``, the
+points are a view of their buffer, ``len``), flag arrays are int64 (no bool ``np.empty`` to compile), signs come
+from ``math.copysign``, and closed chains go through the open-chain loop. Less LLVM code, which each caller
+optimises and compiles to machine code again (a callee's code counts once per library it is linked into, up to
+seven times): no separate simple loops that LLVM vectorises or unrolls (the flags, arcs and buffer size of
+``_chains`` in one loop, the last inactive segment searched backwards with a ``break``, ``_prep``'s reset and
+extent in its edge loop, both sort keys of ``_crossings`` in one loop, no copy loops: ``_chain`` writes into the
+kernel's buffer, ``_argsort`` returns the sorted keys, ``_grid`` fills from each cell's end), ``_grow`` copies
+through flat iterators, ``&``/``|`` of cheap tests instead of ``and``/``or`` (a branch each), ``for`` loops with
+``break`` instead of ``while`` loops with compound tests (Python 3.11 compiles a ``while`` test twice), and
+repeated cases written once (a closed chain without splits in ``_rings``, the gap point of ``_exact`` from
+``_meet``). Figures in ``benchmarks/bench_offset.py``.
 
 Numba's cache is kept per file and a cached function is not recompiled when a function it calls changes in
 another file: :func:`toolpath.numba_cache.refresh_cache` (run when :mod:`toolpath.kernels` is imported) drops
@@ -55,7 +64,7 @@ import numpy as np
 from numba import boolean, int64, njit
 from numpy.typing import NDArray
 
-from .offset_base import INNER_JIT, KEEP_EPS_MM, MIN_RING_AREA_MM2, SNAP_MM, _grid, _grow, _prep, _result
+from .offset_base import INNER_JIT, KEEP_EPS_MM, MIN_RING_AREA_MM2, SNAP_MM, _grid, _prep, _result
 from .offset_chain import _chain
 from .offset_cross import _crossings
 from .offset_trim import _rings
@@ -63,11 +72,11 @@ from .offset_trim import _rings
 __all__ = ["KEEP_EPS_MM", "SNAP_MM", "MIN_RING_AREA_MM2", "offset_rings_kernel"]
 
 
-@njit(**INNER_JIT, locals=dict(cnt=int64, n=int64, no=int64, nch=int64, x=int64, open_=boolean, closed=boolean))
+@njit(**INNER_JIT, locals=dict(cnt=int64, n=int64, no=int64, nch=int64, x=int64, open_=boolean))
 def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: float, act: NDArray[np.int64],
             caps: NDArray[np.float64]
-            ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64], NDArray[np.int64],
-                       NDArray[np.int64], NDArray[np.int64]]:
+            ) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64],
+                       NDArray[np.int64]]:
     """The raw offset curve at ``d`` as chains of the segments of active features.
 
     Per vertex its arc (``caps``, (M, 5)): facet count n (0: no arc), cos h, sin h, cos 2h, sin 2h with
@@ -79,56 +88,52 @@ def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: fl
 
     Returns
     -------
-    caps, points (N, 2), chain starts (C + 1,), next point of each point's segment (-1 at the end of an
-    open chain), that segment's feature, and each point's vertex.
+    points (N, 2), chain starts (C + 1,), next point of each point's segment (-1 at the end of an open
+    chain), that segment's feature, and each point's vertex (``caps`` is updated in place).
     """
     m = e.shape[0]
     r = abs(d)
     alpha = 2.0 * math.acos(r / (r + tol))
+    # a vertex's raw points are written when a segment of an active feature ends there (its arc, the moved
+    # edge leaving it, the moved edge arriving: need) or its successor's are (the duplicate test of the
+    # successor's first point needs this vertex's last); every other raw segment is inactive, and a
+    # segment across a vertex left out is the moved edge of a vertex whose successor is left out: inactive
+    # too (were it active, the successor would be written)
+    # flags (int64: no bool array overload to compile; e[i, 11], e[i, 12]: next, previous vertex); the point
+    # buffers are sized for every vertex (cnt), all in the one loop over the vertices (a loop of its own
+    # would be vectorised by LLVM: more code to compile)
+    need = np.empty(m, np.int64)
+    cnt = 0
     for k in range(m):
+        need[k] = act[2 * k] | act[2 * k + 1] | act[2 * int(e[k, 12]) + 1]
         phi = e[k, 8]
         if d * phi <= 0:
             caps[k, 0] = 0.0
         else:
             n = max(1, math.ceil(abs(phi) / alpha - 1e-12))
-            if n == caps[k, 0]:  # the row depends on phi and n only: kept from the last call
-                continue
-            if n == 1:
-                ch = math.sqrt(0.5 * (1.0 + e[k, 9]))
-                sh = math.copysign(math.sqrt(max(0.0, 0.5 * (1.0 - e[k, 9]))), phi)
-                c2, s2 = e[k, 9], e[k, 10]
-            else:
-                h = phi / (2.0 * n)
-                ch = math.cos(h)
-                sh = math.sin(h)
-                c2 = ch * ch - sh * sh
-                s2 = 2.0 * sh * ch
-            caps[k, 0] = n
-            caps[k, 1] = ch
-            caps[k, 2] = sh
-            caps[k, 3] = c2
-            caps[k, 4] = s2
+            if n != caps[k, 0]:  # else kept from the last call (the row depends on phi and n only)
+                if n == 1:
+                    ch = math.sqrt(0.5 * (1.0 + e[k, 9]))
+                    sh = math.copysign(math.sqrt(max(0.0, 0.5 * (1.0 - e[k, 9]))), phi)
+                    c2, s2 = e[k, 9], e[k, 10]
+                else:
+                    h = phi / (2.0 * n)
+                    ch = math.cos(h)
+                    sh = math.sin(h)
+                    c2 = ch * ch - sh * sh
+                    s2 = 2.0 * sh * ch
+                caps[k, 0] = n
+                caps[k, 1] = ch
+                caps[k, 2] = sh
+                caps[k, 3] = c2
+                caps[k, 4] = s2
+        cnt += max(2, int(caps[k, 0]))
     sg = math.copysign(1.0, d)  # d != 0
-    # a vertex's raw points are written when a segment of an active feature ends there (its arc, the moved
-    # edge leaving it, the moved edge arriving) or its successor's are (the duplicate test of the
-    # successor's first point needs this vertex's last); every other raw segment is inactive, and a
-    # segment across a vertex left out is the moved edge of a vertex whose successor is left out: inactive
-    # too (were it active, the successor would be written)
-    # flags (int64: no bool array overload to compile); every vertex is on a ring: all set below (e[i, 11],
-    # e[i, 12]: next, previous vertex)
-    need = np.empty(m, np.int64)
-    for i in range(m):
-        need[i] = act[2 * i] | act[2 * i + 1] | act[2 * int(e[i, 12]) + 1]
-    cnt = 0
-    for i in range(m):
-        if need[i] | need[int(e[i, 11])]:
-            cnt += max(2, int(caps[i, 0]))
     pts = np.empty((cnt, 2))
     pv = np.empty(cnt, np.int64)
     rs = np.empty(starts.shape[0], np.int64)
     rs[0] = 0
     n = 0
-    rr, fx, fy = 0.0, 0.0, 0.0
     for q in range(starts.shape[0] - 1):
         b = n
         a, z = starts[q], starts[q + 1]
@@ -140,36 +145,36 @@ def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: fl
             nc = int(caps[i, 0])
             c2 = caps[i, 3]
             s2 = caps[i, 4]
-            for j in range(max(nc, 2)):
-                if nc == 0:  # the moved edges' end (columns 6, 7) and start (4, 5)
-                    px = vx + d * e[i, 6 - 2 * j]
-                    py = vy + d * e[i, 7 - 2 * j]
+            # the points vx + rr * (fx, fy): no arc, the moved edges' end (d times the previous edge's normal,
+            # columns 6, 7) and start (the edge's normal, 4, 5); an arc, its nc corners, turned by 2h
+            rr = d
+            fx = e[i, 6]
+            fy = e[i, 7]
+            if nc > 0:
+                rr = r / caps[i, 1]
+                ux = sg * fx
+                uy = sg * fy
+                fx = ux * caps[i, 1] - uy * caps[i, 2]
+                fy = ux * caps[i, 2] + uy * caps[i, 1]
+            for _ in range(nc + 2 * (nc == 0)):
+                px = vx + rr * fx
+                py = vy + rr * fy
+                if nc == 0:  # the next point's direction (turned on at the end: no first-point case)
+                    fx = e[i, 4]
+                    fy = e[i, 5]
                 else:
-                    if j == 0:
-                        rr = r / caps[i, 1]
-                        ux = sg * e[i, 6]
-                        uy = sg * e[i, 7]
-                        fx = ux * caps[i, 1] - uy * caps[i, 2]
-                        fy = ux * caps[i, 2] + uy * caps[i, 1]
-                    elif j < nc:
-                        fx, fy = fx * c2 - fy * s2, fx * s2 + fy * c2
-                    else:
-                        break
-                    px = vx + rr * fx
-                    py = vy + rr * fy
-                if n > b and abs(px - pts[n - 1, 0]) + abs(py - pts[n - 1, 1]) <= 1e-13:
-                    continue
-                pts[n, 0], pts[n, 1] = px, py
-                pv[n] = i
-                n += 1
+                    fx, fy = fx * c2 - fy * s2, fx * s2 + fy * c2
+                if n == b or not abs(px - pts[n - 1, 0]) + abs(py - pts[n - 1, 1]) <= 1e-13:
+                    pts[n, 0], pts[n, 1] = px, py
+                    pv[n] = i
+                    n += 1
         if (n - b > 1 and pv[b] == a and pv[n - 1] == z - 1
                 and abs(pts[b, 0] - pts[n - 1, 0]) + abs(pts[b, 1] - pts[n - 1, 1]) <= 1e-13):
             n -= 1
         if n - b < 2:
             n = b
         rs[q + 1] = n
-    pts, pv = pts[:n], pv[:n]
-    npts = pts.shape[0]
+    npts = n  # points pts[:n]
     out = np.empty((2 * npts + 1, 2))
     nxt = np.empty(2 * npts + 1, np.int64)
     pf = np.empty(2 * npts + 1, np.int64)
@@ -184,13 +189,14 @@ def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: fl
             continue
         # a segment's feature: the arc or connector of its vertex when both ends are that vertex's, else
         # the moved edge leaving it
-        x = ln - 1  # the last inactive segment; the whole ring active: one chain from the first point, closed
-        closed = True
-        for t in range(ln):
+        # the last inactive segment; -1: the whole ring active, one chain from the first point, closed (a
+        # search from the end: stops at the first found, and LLVM does not vectorise it)
+        x = -1
+        for t in range(ln - 1, -1, -1):
             k = a + t
             if not act[2 * pv[k] + (pv[k] != pv[a + (t + 1) % ln])]:
                 x = t
-                closed = False
+                break
         b = no
         open_ = False
         for t in range(ln):
@@ -217,16 +223,17 @@ def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: fl
                 cst[nch] = no
                 open_ = False
         if open_:
-            if closed:  # the last point repeats the first: dropped, the chain closed
+            if x < 0:  # the last point repeats the first: dropped, the chain closed
                 no -= 1
                 nxt[no - 1] = b
             nch += 1
             cst[nch] = no
-    return caps, out[:no], cst[: nch + 1], nxt[:no], pf[:no], po[:no]
+    return out[:no], cst[: nch + 1], nxt[:no], pf[:no], po[:no]
 
 
 
-@njit(cache=True, nogil=True, error_model="numpy", no_rewrites=True, locals=dict(npt=int64, nr=int64))
+@njit(cache=True, nogil=True, error_model="numpy", no_rewrites=True, no_cfunc_wrapper=True,
+      locals=dict(npt=int64, nr=int64, nf=int64, nl=int64))
 def offset_rings_kernel(
     xy: NDArray[np.float64], starts: NDArray[np.int64], distances_mm: NDArray[np.float64], tolerance_mm: float
 ) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]]:
@@ -254,46 +261,41 @@ def offset_rings_kernel(
     """
     # numpy overloads, int() and min/max called here would be compiled once more (other flags than in the
     # inner functions): buffers are made by _prep, which also gives the smallest cell of the edge grid (base),
-    # and the result arrays by _result
+    # and the ring starts and levels by _result
     # act: set at the first level (full); caps: updated by _chains; pts, lv: result points, ring starts and levels
     e, caps, act, base, pts, lv = _prep(xy, starts)
-    m = e.shape[0]
+    m = len(e)  # (len, not .shape[0]: a shape getitem is one more overload compiled under these flags)
     npt = 0
     nr = 0
     geo, cs, ids = _grid(e, base)
-    for k in range(distances_mm.shape[0]):
+    for k in range(len(distances_mm)):
         d = distances_mm[k]
         # erosions compose, so a feature (moved edge, vertex arc) without a kept piece at a smaller offset
         # of the same sign has none at this one: its raw segments are left out
-        full = k == 0 or d * distances_mm[k - 1] <= 0 or abs(d) < abs(distances_mm[k - 1])
-        if full:
-            for i in range(2 * m):
-                act[i] = 1
+        # (|: no branch per test; distances_mm[-1] at k = 0 is read but not needed)
+        full = (k == 0) | (d * distances_mm[k - 1] <= 0) | (abs(d) < abs(distances_mm[k - 1]))
         c = 0.25 * (abs(d) + tolerance_mm)
         if base > c:  # c = max(c, base)
             c = base
         if not 0.5 * c <= geo[2] <= 2.0 * c:
             geo, cs, ids = _grid(e, c)
-        o, s, mark = pts, starts, act  # typed before the loop (one pass of type inference fewer)
-        for _ in range(2):
-            caps, cp, cst, nxt, pf, po = _chains(e, starts, d, tolerance_mm, act, caps)
+        mark = act  # typed before the loop (one pass of type inference fewer)
+        nf = npt
+        nl = nr
+        for _ in range(2):  # a second time with every feature active when the first missed one
+            if full:
+                for i in range(2 * m):
+                    act[i] = 1
+            cp, cst, nxt, pf, po = _chains(e, starts, d, tolerance_mm, act, caps)
             sp = _crossings(cp, nxt, pf, e, caps, d, tolerance_mm)
             rp, rarc, runs, fail, mark = _rings(cp, cst, nxt, pf, po, sp, e, caps, d, tolerance_mm, geo, cs, ids)
-            o, s, unclosed = _chain(rp, rarc, runs, e, d, tolerance_mm)
-            if full or not (fail or unclosed > 0):
+            # the rings are written to pts from row npt on, their starts and levels to lv from row nr on
+            pts, nf, lv, nl, unclosed = _chain(rp, rarc, runs, e, d, tolerance_mm, pts, npt, lv, nr, k)
+            if full | (not (fail | (unclosed > 0))):
                 break
             full = True
-            for i in range(2 * m):
-                act[i] = 1
         act = mark
-        pts = _grow(pts, npt + o.shape[0])
-        for i in range(o.shape[0]):
-            pts[npt + i, 0] = o[i, 0]
-            pts[npt + i, 1] = o[i, 1]
-        lv = _grow(lv, nr + s.shape[0] + 1)
-        for q in range(s.shape[0] - 1):
-            lv[nr + 1, 0] = npt + s[q + 1]
-            lv[nr, 1] = k
-            nr += 1
-        npt += o.shape[0]
-    return _result(pts, npt, lv, nr)
+        npt = nf
+        nr = nl
+    rs, lvl = _result(lv, nr)
+    return pts[:npt], rs, lvl  # a view of the points' buffer (no copy: less code to compile)

@@ -56,30 +56,28 @@ def _keep(px: float, py: float, e: NDArray[np.float64], caps: NDArray[np.float64
                 x0, y0, x1, y1 = _row4(e, k, 0)
                 nc = int(caps[k, 0])
                 big = thr / caps[k, 1] if nc > 0 else thr
-                if (min(x0, x1) - px > big or px - max(x0, x1) > big or min(y0, y1) - py > big
-                        or py - max(y0, y1) > big):
+                if ((min(x0, x1) - px > big) | (px - max(x0, x1) > big) | (min(y0, y1) - py > big)
+                        | (py - max(y0, y1) > big)):
                     break
                 ex = x1 - x0
                 ey = y1 - y0
                 qx = px - x0
                 qy = py - y0
                 t = (qx * ex + qy * ey) / (ex * ex + ey * ey)
-                if 0.0 < t < 1.0:
+                if (0.0 < t) & (t < 1.0):  # (&, |: no branch per test, less code than and, or)
                     dx = x0 + t * ex - px
                     dy = y0 + t * ey - py
                     if dx * dx + dy * dy < thr * thr:
                         return k
-                if nc == 0 or qx * qx + qy * qy >= big * big:
+                if (nc == 0) | (qx * qx + qy * qy >= big * big):
                     break
                 nx_, ny_, mx_, my_ = _row4(e, k, 4)
                 u0x = sg * mx_
                 u0y = sg * my_
                 u1x = sg * nx_
                 u1y = sg * ny_
-                if caps[k, 2] > 0:
-                    if u0x * qy - u0y * qx < 0.0 or qx * u1y - qy * u1x < 0.0:
-                        break
-                elif u0x * qy - u0y * qx > 0.0 or qx * u1y - qy * u1x > 0.0:
+                side = 1.0 if caps[k, 2] > 0 else -1.0  # within the sector: on the turn's side of both ends
+                if ((u0x * qy - u0y * qx) * side < 0.0) | ((qx * u1y - qy * u1x) * side < 0.0):
                     break
                 c2 = caps[k, 3]
                 s2 = caps[k, 4]
@@ -158,9 +156,10 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
     ns = sp.shape[0]
     npt = pts.shape[0]
     nch = cst.shape[0] - 1
-    rp = np.empty((npt + 2 * ns + nch + 16, 4))  # x, y on the raw curve, x, y to write
-    rseg = np.empty(npt + 2 * ns + nch + 16, np.int64)
-    rarc = np.empty(npt + 2 * ns + nch + 16, np.int64)
+    nb = npt + 2 * ns + nch + 16
+    rp = np.empty((nb, 4))  # x, y on the raw curve, x, y to write
+    rseg = np.empty(nb, np.int64)
+    rarc = np.empty(nb, np.int64)
     runs = np.empty((ns + nch + 1, 6), np.int64)
     mark = np.empty(2 * e.shape[0], np.int64)  # flags
     for i in range(mark.shape[0]):
@@ -176,60 +175,51 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
             continue
         closed = nxt[b - 1] >= 0
         k0 = p
-        while p < ns and int(sp[p, 0]) < b:
+        for _ in range(p, ns):  # (a for loop: a while loop's test is compiled twice)
+            if int(sp[p, 0]) >= b:
+                break
             p += 1
         kn = p - k0
         nruns = max(kn, 1) if closed else kn + 1
-        va = _av(po[a], caps)
-        vb = _av(po[b - 1], caps)
+        cut = closed & (kn > 0)
         for k in range(nruns):
-            # closed: run k from split k to split k + 1 (without splits: the whole ring from its first
-            # point); open: from the chain's start or split k - 1 to split k or the chain's end
-            wrap = False
-            if closed and kn == 0:
-                wrap = True
-                s1 = s2 = b - 1
+            # a closed chain with splits: run k from split k to split k + 1; else from the chain's start or
+            # split k - 1 to split k or the chain's end (a closed chain without splits: from its first point
+            # round to it again, over its last segment)
+            k1 = k0 + k - 1 + cut
+            k2 = k0 + ((k + 1) % kn if cut else k)
+            wrap = cut & (k + 1 >= kn)
+            if k1 >= k0:
+                s1 = int(sp[k1, 0])
+                x1 = sp[k1, 2]
+                y1 = sp[k1, 3]
+                rp[nrp, 2] = sp[k1, 6]
+                rp[nrp, 3] = sp[k1, 7]
+                ta, tf = _tag(sp[k1], po, nxt, caps)
+            else:
+                s1 = a
                 x1, y1 = pts[a, 0], pts[a, 1]
                 rp[nrp, 2], rp[nrp, 3] = x1, y1
-                x2, y2 = x1, y1
-                ta = va
-                tf = 0
-                ua = va
-                uf = 0
+                ta, tf = _av(po[a], caps), 0
+            if cut | (k < kn):
+                s2 = int(sp[k2, 0])
+                x2, y2 = sp[k2, 2], sp[k2, 3]
+                ua, uf = _tag(sp[k2], po, nxt, caps)
             else:
-                k1 = k0 + k - 1 + closed
-                k2 = k0 + ((k + 1) % kn if closed else k)
-                wrap = closed and k + 1 >= kn
-                if k1 >= k0:
-                    s1 = int(sp[k1, 0])
-                    x1 = sp[k1, 2]
-                    y1 = sp[k1, 3]
-                    rp[nrp, 2] = sp[k1, 6]
-                    rp[nrp, 3] = sp[k1, 7]
-                    ta, tf = _tag(sp[k1], po, nxt, caps)
-                else:
-                    s1 = a
-                    x1, y1 = pts[a, 0], pts[a, 1]
-                    rp[nrp, 2], rp[nrp, 3] = x1, y1
-                    ta, tf = va, 0
-                if closed or k < kn:
-                    s2 = int(sp[k2, 0])
-                    x2, y2 = sp[k2, 2], sp[k2, 3]
-                    ua, uf = _tag(sp[k2], po, nxt, caps)
-                else:
-                    s2 = b - 2
-                    x2, y2 = pts[b - 1, 0], pts[b - 1, 1]
-                    ua, uf = vb, 0
+                s2 = b - 2 + closed  # the last segment, ending at the chain's last point (closed: its first)
+                j = nxt[s2]
+                x2, y2 = pts[j, 0], pts[j, 1]
+                ua, uf = _av(po[j], caps), 0
             beg = nrp
             rp[nrp, 0], rp[nrp, 1] = x1, y1
             rseg[nrp] = s1
             rarc[nrp] = -1
             nrp += 1
-            if wrap or s2 != s1:
+            if wrap | (s2 != s1):
                 j = s1
                 while True:
                     j = nxt[j]
-                    if pts[j, 0] != rp[nrp - 1, 0] or pts[j, 1] != rp[nrp - 1, 1]:
+                    if (pts[j, 0] != rp[nrp - 1, 0]) | (pts[j, 1] != rp[nrp - 1, 1]):
                         rp[nrp, 0] = rp[nrp, 2] = pts[j, 0]
                         rp[nrp, 1] = rp[nrp, 3] = pts[j, 1]
                         rarc[nrp] = _av(po[j], caps)
@@ -237,7 +227,7 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
                     rseg[nrp - 1] = j
                     if j == s2:
                         break
-            if x2 != rp[nrp - 1, 0] or y2 != rp[nrp - 1, 1] or (closed and kn == 0):
+            if (x2 != rp[nrp - 1, 0]) | (y2 != rp[nrp - 1, 1]) | (closed & (kn == 0)):
                 rp[nrp, 0] = x2
                 rp[nrp, 1] = y2
                 rp[nrp, 2] = x2
@@ -249,13 +239,15 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
                 continue
             best, mx, my = -1.0, 0.0, 0.0
             for i in range(beg, nrp - 1):
-                ll = (rp[i + 1, 0] - rp[i, 0]) ** 2 + (rp[i + 1, 1] - rp[i, 1]) ** 2
+                dx = rp[i + 1, 0] - rp[i, 0]
+                dy = rp[i + 1, 1] - rp[i, 1]
+                ll = dx * dx + dy * dy
                 if ll > best:
                     best = ll
                     mx = 0.5 * (rp[i, 0] + rp[i + 1, 0])
                     my = 0.5 * (rp[i, 1] + rp[i + 1, 1])
             h = _keep(mx, my, e, caps, thr, sg, geo, cs, ids, reach, hint)
-            if 0 <= h < e.shape[0]:
+            if (0 <= h) & (h < e.shape[0]):
                 hint = h
             if h >= 0:
                 nrp = beg
@@ -263,8 +255,9 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
             if not closed and (k == 0 or k == kn):
                 fail = True
             for i in range(beg, nrp - 1):
-                if rseg[i] >= 0 and pf[rseg[i]] >= 0:
-                    mark[pf[rseg[i]]] = 1
+                j = rseg[i]
+                if j >= 0 and pf[j] >= 0:
+                    mark[pf[j]] = 1
             runs[nrun, 0], runs[nrun, 1], runs[nrun, 2] = beg, nrp, ta
             runs[nrun, 3], runs[nrun, 4], runs[nrun, 5] = tf, ua, uf
             nrun += 1
