@@ -12,31 +12,35 @@ Numba compile time is measured in subprocesses: *cold* with an empty ``NUMBA_CAC
 second process with that cache; both as wall and CPU seconds, import of the module included (goals:
 cold at most 15 s, cached at most 2 s).
 
-Compile time, 2026-11-26 10:02-11:13 UTC (numba 0.68.1; *before*: main as of 78cff5b, *after*: branch
+Compile time, 2026-11-26 10:02-11:28 UTC (numba 0.68.1; *before*: main as of 78cff5b, *after*: branch
 ``compile-time3``; outputs bit-identical on the same 918 cases after every step, kernel tests pass). Per phase
 (one cold compile, instrumented) the cost was not only typing: type inference ~2.3 s, Numba's lowering ~3.9 s,
 LLVM ~6.1 s (function passes 1.3, module passes 2.6, machine code 2.2) plus ~1 s of IR text printed and parsed,
 other passes ~1.6 s. More than half of the module passes and machine code is spent in the inner functions'
 libraries, each holding its callees' code again (``_grow`` is in seven libraries, ``_meet`` in five), and much
 of that code is loops LLVM vectorises or unrolls. So this round removed loops and LLVM code as well as typed
-operations: resolved operations 2580 -> 2395, IR statements 14485 -> 13070, LLVM lines summed over the
-functions' libraries 47818 -> 40269. Pinned side-by-side pairs (as below, ``taskset -c 1``, empty caches), CPU
+operations: resolved operations 2580 -> 2379, IR statements 14485 -> 13020, LLVM lines summed over the
+functions' libraries 47818 -> 40149. Pinned side-by-side pairs (as below, ``taskset -c 1``, empty caches), CPU
 s::
 
     time    load   cold before    cold after     after/before
-    11:07   1.1    19.88          17.69          0.890
-    11:07   1.6    18.18          16.05          0.883
-    11:08   1.8    19.13          16.96          0.887
-    (10:58-11:00, the same but the last step, the remaining &/| tests: 0.892, 0.854, 0.865)
+    11:19   1.6    25.82          22.66          0.878
+    11:20   1.8    25.01          22.18          0.887
+    11:21   2.4    24.08          20.15          0.837
+    (11:07-11:08, all but the last step (ring starts written by _chain): 19.88/17.69 0.890, 18.18/16.05 0.883,
+    19.13/16.96 0.887; 10:58-11:00, one step earlier: 0.892, 0.854, 0.865)
 
-Alone, in turn, pinned to one core (11:08-11:10, load 1.2-1.6, the run itself included): after 13.90, 13.91,
-14.82 s CPU; before 16.49, 15.90, 19.28. With :func:`compile_times` unpinned (11:10-11:13, load ~1) single
-runs moved by +-20 %: after 15.6, 17.2, 17.1, 20.8, 17.3 s CPU, before 21.1, 23.9 (the machine was slower than
-in the earlier rounds, when before measured 15.3-16.9 s). So the cold compile is about 0.87-0.89 of before:
-**under 15 s pinned on a quiet core (13.9-14.8 s), by a small margin; unpinned runs on this shared machine still
-go above it**. Cached 0.71-1.57 s CPU (goal <= 2 s: met). Kernel speed unchanged or slightly better
-(``--no-compile --repeat 7``, 11:03-11:04, after / before / after, ms): A0.3 0.49/0.52/0.49, A0.6
-0.26/0.28/0.26, B0.3 1.65/1.70/1.71, B0.6 0.88/1.03/0.87, C0.3 2.11/2.26/2.20, C0.6 1.15/1.20/1.17.
+The host's speed moved a lot in this hour (the same cold compile took 14-19 s within minutes; pairs share it
+and stay comparable). Alone, in turn, pinned to one core, the run itself included in the load: 11:08-11:10
+(load 1.2-1.6, all but the last step) after 13.90, 13.91, 14.82 s CPU, before 16.49, 15.90, 19.28; 11:22-11:24
+(load 1.1-2.3, final) after 17.92, 17.48, 15.88, 14.89, 14.94, 16.31, before 21.97, 18.85, 16.64. With
+:func:`compile_times` (11:10-11:25): after 15.6-20.8 s CPU unpinned, 17.0 and 18.8 pinned; before 21.1 and 23.9
+unpinned (in the earlier rounds, on a faster host, before measured 15.3-16.9 s). So the cold compile is about
+0.84-0.89 of before: **13.9-14.9 s CPU pinned in the quieter runs, under the 15 s goal but by a small margin;
+on this shared host many runs still take longer**. Cached 0.71-1.57 s CPU (goal <= 2 s: met). Kernel speed
+unchanged (``--no-compile --repeat 11``, 11:26-11:28, before / after / before / after, ms): A0.3
+0.83/0.50/0.57/0.48, A0.6 0.43/0.26/0.32/0.27, B0.3 2.00/1.75/1.92/1.76, B0.6 1.05/0.92/1.00/1.01, C0.3
+2.37/2.24/2.36/2.34, C0.6 1.20/1.29/1.33/1.16.
 
 What helped, cumulative (pinned pairs against main, three rounds each; they move by +-2 %): ``_chain`` writing
 its rings straight into the kernel's result buffer (no copy loop in the kernel, no buffer of its own), one
@@ -58,12 +62,14 @@ its LLVM code 577 -> 364 lines, a caller's 927 -> 759, as fast), ``_row4`` for `
 0.856-0.899; ``&``/``|`` of cheap bool tests instead of ``and``/``or`` (a branch each; 100 synthetic tests 1.63 s
 against 1.92 s): 0.987-0.997 against the step before; ``len`` instead of ``.shape[0]`` in the kernel (two shape
 getitems were compiled once more under its flags). The remaining ``&``/``|`` (``_keep``'s box test and others):
-0.998-0.999 against the step before (kept: smaller IR, speed unchanged). Tried and dropped: ``b[:n] = a`` or
+0.998-0.999 against the step before (kept: smaller IR, speed unchanged); ``_chain`` writing ring starts and
+levels into the kernel's ``lv`` buffer too (no ring-start array, no loop in the kernel): 0.992-0.999 against the
+step before. Tried and dropped: ``b[:n] = a`` or
 reshaped slices in ``_grow`` (a synthetic function's and its caller's LLVM code 4-8x larger); a copy with 2-D
 indices from one flat index (less code, but a division per element: not tried in the kernel). Per function now
 (one cold compile, exclusive of callees, s): kernel 2.1-2.3, ``_crossings`` 1.25, ``_chain`` 1.2-1.3,
 ``_chains`` 1.1, ``_rings`` 1.1-1.2, ``_keep`` 0.65, ``_grid``, ``_emit``, ``_pair``, ``_prep`` 0.5-0.6. A wider
-margin would need less code again in ``_chains``, ``_chain``, ``_rings`` and ``_keep`` (about 1000 of the 2395
+margin would need less code again in ``_chains``, ``_chain``, ``_rings`` and ``_keep`` (about 1000 of the 2379
 operations), or fewer libraries that optimise and compile their linked callees again.
 
 Compile time, 2026-11-26 08:10-08:51 UTC (numba 0.68.1; *before*: main as of 8cb966b, *after*: branch
