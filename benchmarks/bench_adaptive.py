@@ -7,9 +7,9 @@ a system-python subprocess (:mod:`freecad_adaptive`; only its ``Execute`` is tim
 measured the same way, at one level (depth 3 mm, stepdown 3 mm, 10 % stepover, FreeCAD tolerance 0.1 mm):
 
 - ``s``: generation time (ours: the whole 2D plan and the moves; FreeCAD: ``Execute``), the shortest of
-  ``--repeat`` runs (default 3) of each side on each pocket, one side's runs right after the other's
-  (the machine is shared: a single run of half a second moves by 2-3x with the load; every run's time is
-  printed below the case);
+  ``--repeat`` runs (default 3) of each side on each pocket, the sides in turn, one run each (the machine is
+  shared: a single run of half a second moves by 2-3x with the load; every run's time is printed below the
+  case);
 - ``cut``: XY length of the cutting moves at the level; ``link``: XY length of everything else (stay-down
   links, FreeCAD's link paths, the horizontal part of rapids);
 - ``uncut``: reachable floor area left, mm² (swept discs of the level moves, exact with shapely, against
@@ -341,9 +341,9 @@ def run_case(name: str, regions: list[Polygon], tool: Tool, *, engagement: bool,
              ) -> tuple[Figures, Figures | None]:
     """Ours then FreeCAD's on the pockets of one case (times summed over the pockets); the figures of both.
 
-    Each side generates each pocket ``repeat`` times in a row and its shortest time counts (the paths are
-    the same each time); ``runs`` (ours, FreeCAD's wall times, then both CPU times) receive every time, summed
-    over the pockets per run.
+    Each side generates each pocket ``repeat`` times, the sides in turn (ours, FreeCAD's, ours, ...), and its
+    shortest time counts (the paths are the same each time); ``runs`` (ours, FreeCAD's wall times, then both
+    CPU times) receive every time, summed over the pockets per run.
     """
     figs_o: list[Figures] = []
     figs_f: list[Figures] = []
@@ -354,27 +354,34 @@ def run_case(name: str, regions: list[Polygon], tool: Tool, *, engagement: bool,
     for k, region in enumerate(regions):
         times: list[float] = []
         cpu: list[float] = []
-        for _ in range(repeat - 1):
-            ours(region, tool, times=times, cpu=cpu)
-        _, tp, mask, entries, notes = ours(region, tool, times=times, cpu=cpu)
+        job = {"name": f"{name}#{k}", "rings": _rings(region), "tool_mm": tool.diameter_mm,
+               "stepover_fraction": 0.1, "tolerance_mm": FC_TOLERANCE_MM, "repeat": 1}
+        r: dict[str, Any] = {}
+        fc_walls: list[float] = []
+        fc_cpus: list[float] = []
+        # the two sides in turn, one run each, so a slow spell of the shared machine slows both alike
+        for _ in range(repeat):
+            _, tp, mask, entries, notes = ours(region, tool, times=times, cpu=cpu)
+            if use_freecad and "error" not in r:
+                res = run_freecad([job])
+                assert res is not None
+                r = res[0]
+                if "error" not in r:
+                    fc_walls.append(r["wall_s"])
+                    fc_cpus.append(r.get("cpus_s", [math.nan])[0])
         t_o += times
         c_o += cpu
         f = measure(tp, mask, entries, tool, region, -DEPTH_MM, min(times), engagement=engagement)
         f.note = "; ".join(notes)
         figs_o.append(f)
         if use_freecad:
-            job = {"name": f"{name}#{k}", "rings": _rings(region), "tool_mm": tool.diameter_mm,
-                   "stepover_fraction": 0.1, "tolerance_mm": FC_TOLERANCE_MM, "repeat": repeat}
-            res = run_freecad([job])
-            assert res is not None
-            r = res[0]
             if "error" in r:
                 figs_f.append(Figures(float("nan"), *(float("nan"),) * 6, note=r["error"]))
                 continue
-            t_f += r.get("walls_s", [r["wall_s"]] * repeat)
-            c_f += r.get("cpus_s", [math.nan] * repeat)
+            t_f += fc_walls
+            c_f += fc_cpus
             ftp, fmask, fent = freecad_toolpath(r, tool)
-            figs_f.append(measure(ftp, fmask, fent, tool, region, -DEPTH_MM, r["wall_s"], engagement=engagement))
+            figs_f.append(measure(ftp, fmask, fent, tool, region, -DEPTH_MM, min(fc_walls), engagement=engagement))
     if runs is not None:
         runs[0].extend(t_o.tolist())
         runs[1].extend(t_f.tolist() if use_freecad else [])
