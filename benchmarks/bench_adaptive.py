@@ -89,6 +89,20 @@ All the runs above used the pass kernel compiled before 45d260c (``engagement_fr
 cut 11499 / link 3248 mm, uncut 1.00; A 3 1.23 / 3.28 s = 0.37 (CPU 0.37), cut 21374 / link 4038 mm, uncut
 0.23 (FreeCAD 0.21): the paths are 4-5 % longer and ~20 % slower to make; A is back near the 0.4 line.
 
+Session of 2026-11-26 10:00-12:00 (paths of A/B/C unchanged: same cut, link, uncut). The host's speed moved in
+spells: A 6 alone took 0.40-0.44 s in one process and 0.59-0.73 s in another a minute later (user CPU likewise), and
+in slow spells ours slowed more than FreeCAD's (A 6: +60-70 % against +35-50 %). Full runs, ``--no-engagement``,
+ours / FC s (o/F): 11:31-11:38 (sides one after the other) A 6 0.58 / 0.89 (0.65), A 3 1.34 / 4.90 (0.27), B 6
+0.96 / 3.52 (0.27), B 3 2.29 / 7.23 (0.32), C 6 2.06 / 6.33 (0.33), C 3 3.09 / 22.48 (0.14); 11:47-11:54 (sides
+in turn, as now) A 6 0.65 / 1.11 (0.58), A 3 0.35, B 6 0.20, B 3 0.24, C 6 0.20, C 3 0.14. Single-case runs of A 6
+in between: 0.44 / 0.90 (0.49), 0.40 / 0.89 (0.45), 0.68 / 1.31 (0.52). So A 6 is under 0.5 in fast spells only:
+the goal is **not reliably met on A 6**. With engagement (10:28-10:40, other jobs on the second core; p99 / max,
+ours): A 6 43.0 / 70.0, A 3 42.5 / 74.0, B 6 43.5 / 70.0, B 3 43.0 / 74.0, C 6 43.0 / 82.0, C 3 43.0 / 72.0. Exact
+uncut ours / FC, mm2: A 6 0.994 / 1.221, A 3 0.203 / 0.207, B 6 0.994 / 1.221, B 3 0.207 / 0.207 (0.2067 /
+0.2074), C 6 2.027 / 2.494, C 3 0.356 / 0.367: ours is the right-angle corners' slivers (0.0507 each at 3 mm,
+0.2485 at 6 mm) plus specks; a pick into each corner took it to 0.00 but met 88-113 deg as measured (see
+:func:`toolpath.strategies.adaptive_finish.finish_loops`), so it is not done.
+
 Session of 2026-11-26 07:00-09:20 (thin strips of C get slotting loops, trochoid circles over the target at half
 feed, unbiased checker reach; the paths of A/B/C are unchanged by it, hashes equal). At 15dab37, 09:09-09:17 UTC,
 load ~1, ``--no-engagement``, ours / FreeCAD s (o/F): A 6 0.39 / 0.87 (0.45), A 3 1.34 / 3.17 (0.42), B 6 0.82 /
