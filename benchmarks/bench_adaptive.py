@@ -103,6 +103,10 @@ uncut ours / FC, mm2: A 6 0.994 / 1.221, A 3 0.203 / 0.207, B 6 0.994 / 1.221, B
 0.2485 at 6 mm) plus specks; a pick into each corner took it to 0.00 but met 88-113 deg as measured (see
 :func:`toolpath.strategies.adaptive_finish.finish_loops`), so it is not done.
 
+DXF (``--dxf``, 3 mm, ``--repeat 2``, sides in turn, 12:05-12:13 UTC, quiet): bracket 2.66 / 7.24 s (0.37),
+dogbone 0.22, wavy 0.26, autodeskcam 0.36, border 0.36, led 0.37 (max 0.37); uncut at most FreeCAD's but led
+0.29 / 0.28; links shorter but dogbone 2316 / 2123 mm.
+
 Session of 2026-11-26 07:00-09:20 (thin strips of C get slotting loops, trochoid circles over the target at half
 feed, unbiased checker reach; the paths of A/B/C are unchanged by it, hashes equal). At 15dab37, 09:09-09:17 UTC,
 load ~1, ``--no-engagement``, ours / FreeCAD s (o/F): A 6 0.39 / 0.87 (0.45), A 3 1.34 / 3.17 (0.42), B 6 0.82 /
@@ -414,10 +418,14 @@ def run_case(name: str, regions: list[Polygon], tool: Tool, *, engagement: bool,
 def _sum(figs: list[Figures]) -> Figures:
     if len(figs) == 1:
         return figs[0]
+
+    def most(vals: list[float]) -> float:  # NaN when none was measured (--no-engagement), without a warning
+        got = [v for v in vals if math.isfinite(v)]
+        return max(got) if got else float("nan")
+
     return Figures(*(float(sum(getattr(f, k) for f in figs)) for k in
                      ("time_s", "cut_mm", "link_mm", "uncut_mm2", "gouge_mm2")),
-                   float(np.nanmax([f.p99_deg for f in figs] or [np.nan])),
-                   float(np.nanmax([f.max_deg for f in figs] or [np.nan])),
+                   most([f.p99_deg for f in figs]), most([f.max_deg for f in figs]),
                    "; ".join(f.note for f in figs if f.note))
 
 
