@@ -14,6 +14,7 @@ import numpy as np
 from numba import njit
 
 from .engagement import (
+    _chord_tables,
     _clear_crescent_logged,
     _clear_disc_logged,
     _clear_disc_logged_reference,
@@ -227,6 +228,7 @@ def adaptive_pass_kernel(mat, allowed, x0, y0, cell, r, cs, sn, px, py, heading,
     cap = out_xy.shape[0]
     rcs = r * cs  # the circle's offsets, mm, scaled once for every probe of the pass
     rsn = r * sn
+    wo, wi = _chord_tables(r, cell)
     out_xy[0, 0] = px
     out_xy[0, 1] = py
     out_e[0] = engagement_kernel(mat, x0, y0, cell, px, py, r, cs, sn)
@@ -258,7 +260,7 @@ def adaptive_pass_kernel(mat, allowed, x0, y0, cell, r, cs, sn, px, py, heading,
         py = py + ds * math.sin(best_a)
         h = best_a
         turn = best_t
-        got = _clear_crescent_logged(mat, x0, y0, cell, px, py, ox, oy, r, r, log, removed, own) - removed
+        got = _clear_crescent_logged(mat, x0, y0, cell, px, py, ox, oy, True, r, wo, wi, log, removed, own) - removed
         removed += got
         out_xy[n, 0] = px
         out_xy[n, 1] = py

@@ -390,51 +390,70 @@ def clear_capsule_reference(mat, x0, y0, cell, ax, ay, bx, by, r) -> int:  # typ
 
 
 @njit(cache=True, nogil=True)
-def _clear_disc_logged(mat, x0, y0, cell, cx, cy, r, log, nlog, own):  # type: ignore[no-untyped-def]
-    """Clear the disc like :func:`clear_disc_kernel`, appending flat indices of cleared cells to ``log`` and
-    writing ``(cx, cy)`` to ``own`` at each (the disc that cleared the cell: see :func:`engagement_owned_kernel`)."""
-    return _clear_crescent_logged(mat, x0, y0, cell, cx, cy, cx, cy, -1.0, r, log, nlog, own)
+def _chord_tables(r, cell):  # type: ignore[no-untyped-def]
+    """Bounds of a disc's chords, in cells, per whole number ``m`` of cells between a row and the disc's centre:
+    ``wo[m]``, a half-width at least the chord's on every row ``m`` or more cells away, with a cell to spare
+    (it covers every cell whose centre lies within ``r``), and ``wi[m]`` (-1: none), a half-width at least a
+    cell short of the chord's on every row ``m`` or fewer cells away (the cells it covers lie inside)."""
+    rr = r / cell
+    mm = int(math.floor(rr)) + 2
+    wo = np.empty(mm + 1, np.int64)
+    wi = np.empty(mm + 1, np.int64)
+    for m in range(mm + 1):
+        h2 = rr * rr - m * m
+        wo[m] = int(math.ceil(math.sqrt(h2))) + 1 if h2 > 0.0 else 1
+        wi[m] = int(math.floor(math.sqrt(h2) * (1.0 - 1e-9))) - 1 if h2 > 0.0 else -1
+    return wo, wi
 
 
 @njit(cache=True, nogil=True)
-def _clear_crescent_logged(mat, x0, y0, cell, cx, cy, px, py, rp, r, log, nlog, own):  # type: ignore[no-untyped-def]
+def _clear_disc_logged(mat, x0, y0, cell, cx, cy, r, log, nlog, own):  # type: ignore[no-untyped-def]
+    """Clear the disc like :func:`clear_disc_kernel`, appending flat indices of cleared cells to ``log`` and
+    writing ``(cx, cy)`` to ``own`` at each (the disc that cleared the cell: see :func:`engagement_owned_kernel`)."""
+    wo, wi = _chord_tables(r, cell)
+    return _clear_crescent_logged(mat, x0, y0, cell, cx, cy, cx, cy, False, r, wo, wi, log, nlog, own)
+
+
+@njit(cache=True, nogil=True)
+def _clear_crescent_logged(mat, x0, y0, cell, cx, cy, px, py, clear_p, r, wo, wi, log, nlog, own):  # type: ignore[no-untyped-def]
     """Clear the cells whose centre is within ``r`` of ``(cx, cy)``, logging their flat indices (row by row,
-    left to right) and writing ``(cx, cy)`` to ``own`` at each, when the disc of radius ``rp`` at
-    ``(px, py)`` is already clear (``rp < 0``: none): per row, the cells strictly inside the old disc's chord
-    are skipped (they hold no material), and so are the cells more than a cell beyond the new disc's chord
-    (their centres are farther than ``r``: the test would fail)."""
+    left to right) and writing ``(cx, cy)`` to ``own`` at each; with ``clear_p`` the disc of the same radius at
+    ``(px, py)`` is already clear. ``wo``, ``wi``: :func:`_chord_tables` of ``r`` and ``cell``.
+
+    Per row only the cells within the new disc's chord (``wo``, with a cell to spare) are tested, and with
+    ``clear_p`` the cells well inside the old disc's chord (``wi``) are skipped: they hold no material. The
+    test itself is the plain one (centre within ``r``), so the result is that of testing every cell."""
     ny, nx = mat.shape
     inv = 1.0 / cell
-    i0 = max(0, int(math.ceil((cx - r - x0) * inv)) - 1)
-    i1 = min(nx - 1, int(math.floor((cx + r - x0) * inv)) + 1)
-    j0 = max(0, int(math.ceil((cy - r - y0) * inv)) - 1)
-    j1 = min(ny - 1, int(math.floor((cy + r - y0) * inv)) + 1)
+    mm = wo.shape[0] - 1
+    fcx = (cx - x0) * inv
+    fcy = (cy - y0) * inv
+    fpx = (px - x0) * inv
+    fpy = (py - y0) * inv
+    icx = int(math.floor(fcx))
+    ipx = int(math.floor(fpx))
+    j0 = max(0, int(math.ceil(fcy)) - mm)
+    j1 = min(ny - 1, int(math.floor(fcy)) + mm)
     r2 = r * r
-    rp2 = rp * rp
     for j in range(j0, j1 + 1):
-        dy = y0 + j * cell - cy
-        hn2 = r2 - dy * dy
-        if hn2 < 0.0:
-            continue  # dx * dx + dy * dy >= dy * dy > r2 for every cell of the row
-        hn = math.sqrt(hn2)
-        ia = max(i0, int(math.floor((cx - hn - x0) * inv)) - 1)
-        ib = min(i1, int(math.ceil((cx + hn - x0) * inv)) + 1)
-        # old chord on this row, shrunk by a margin so a cell on its edge is tested exactly
-        k0 = ib + 1
+        m = int(abs(j - fcy))  # whole cells between the row and the centre, rounded down
+        if m > mm:
+            continue
+        ia = max(0, icx - wo[m])
+        ib = min(nx - 1, icx + 1 + wo[m])
+        k0 = ib + 1  # the skipped run k0..k1 (none: k0 > ib)
         k1 = ib
-        if rp >= 0.0:
-            dyp = y0 + j * cell - py
-            h2 = rp2 - dyp * dyp
-            if h2 > 0.0:
-                h = math.sqrt(h2) - 1e-6 * cell - 1e-9
-                if h > 0.0:
-                    k0 = max(ia, int(math.ceil((px - h - x0) * inv)))
-                    k1 = min(ib, int(math.floor((px + h - x0) * inv)))
+        if clear_p:
+            mp = int(math.ceil(abs(j - fpy)))
+            if mp <= mm and wi[mp] >= 0:
+                k0 = max(ia, ipx + 1 - wi[mp])
+                k1 = min(ib, ipx + wi[mp])
+        dy = y0 + j * cell - cy
         for part in range(2):
             a = ia if part == 0 else max(ia, k1 + 1)
             b = min(ib, k0 - 1) if part == 0 else ib
             if part == 1 and k0 > ib:
-                break  # no old chord: the first range covered the row
+                break  # no skipped run: the first range covered the row
             for i in range(a, b + 1):
                 if mat[j, i] == 0:
                     continue
