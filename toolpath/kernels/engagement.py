@@ -389,20 +389,24 @@ def clear_capsule_reference(mat, x0, y0, cell, ax, ay, bx, by, r) -> int:  # typ
     return int(hit.sum())
 
 
+_SUBROWS = 4  # the chord tables' steps per cell of distance between a row and a disc's centre
+
+
 @njit(cache=True, nogil=True)
 def _chord_tables(r, cell):  # type: ignore[no-untyped-def]
-    """Bounds of a disc's chords, in cells, per whole number ``m`` of cells between a row and the disc's centre:
-    ``wo[m]``, a half-width at least the chord's on every row ``m`` or more cells away, with a cell to spare
-    (it covers every cell whose centre lies within ``r``), and ``wi[m]`` (-1: none), a half-width at least a
-    cell short of the chord's on every row ``m`` or fewer cells away (the cells it covers lie inside)."""
+    """Half-widths of a disc's chords, in cells, per row distance ``q / _SUBROWS`` cells from its centre:
+    ``wo[q]``, at least the chord's on every row that far or farther (plus 1e-6: every cell whose centre lies
+    within ``r`` is covered), and ``wi[q]`` (-1: none), at least 0.01 cell short of the chord's on every row
+    that far or nearer (the cells it covers lie inside)."""
     rr = r / cell
-    mm = int(math.floor(rr)) + 2
-    wo = np.empty(mm + 1, np.int64)
-    wi = np.empty(mm + 1, np.int64)
-    for m in range(mm + 1):
-        h2 = rr * rr - m * m
-        wo[m] = int(math.ceil(math.sqrt(h2))) + 1 if h2 > 0.0 else 1
-        wi[m] = int(math.floor(math.sqrt(h2) * (1.0 - 1e-9))) - 1 if h2 > 0.0 else -1
+    nq = int(math.ceil((rr + 1.0) * _SUBROWS)) + 1
+    wo = np.empty(nq + 1)
+    wi = np.empty(nq + 1)
+    for q in range(nq + 1):
+        h2 = rr * rr - (q / _SUBROWS) ** 2
+        h = math.sqrt(h2) if h2 > 0.0 else 0.0
+        wo[q] = h + 1e-6
+        wi[q] = h - 0.01 if h >= 1.0 else -1.0
     return wo, wi
 
 
@@ -425,29 +429,28 @@ def _clear_crescent_logged(mat, x0, y0, cell, cx, cy, px, py, clear_p, r, wo, wi
     test itself is the plain one (centre within ``r``), so the result is that of testing every cell."""
     ny, nx = mat.shape
     inv = 1.0 / cell
-    mm = wo.shape[0] - 1
+    nq = wo.shape[0] - 1
     fcx = (cx - x0) * inv
     fcy = (cy - y0) * inv
     fpx = (px - x0) * inv
     fpy = (py - y0) * inv
-    icx = int(math.floor(fcx))
-    ipx = int(math.floor(fpx))
-    j0 = max(0, int(math.ceil(fcy)) - mm)
-    j1 = min(ny - 1, int(math.floor(fcy)) + mm)
+    reach = nq / _SUBROWS
+    j0 = max(0, int(math.ceil(fcy - reach)))
+    j1 = min(ny - 1, int(math.floor(fcy + reach)))
     r2 = r * r
     for j in range(j0, j1 + 1):
-        m = int(abs(j - fcy))  # whole cells between the row and the centre, rounded down
-        if m > mm:
+        q = int(abs(j - fcy) * _SUBROWS)  # rounded down: the row is at least q / _SUBROWS cells away
+        if q > nq:
             continue
-        ia = max(0, icx - wo[m])
-        ib = min(nx - 1, icx + 1 + wo[m])
+        ia = max(0, int(math.floor(fcx - wo[q])))
+        ib = min(nx - 1, int(math.ceil(fcx + wo[q])))
         k0 = ib + 1  # the skipped run k0..k1 (none: k0 > ib)
         k1 = ib
         if clear_p:
-            mp = int(math.ceil(abs(j - fpy)))
-            if mp <= mm and wi[mp] >= 0:
-                k0 = max(ia, ipx + 1 - wi[mp])
-                k1 = min(ib, ipx + wi[mp])
+            qp = int(math.ceil(abs(j - fpy) * _SUBROWS))  # rounded up: at most qp / _SUBROWS cells away
+            if qp <= nq and wi[qp] >= 0.0:
+                k0 = max(ia, int(math.ceil(fpx - wi[qp])))
+                k1 = min(ib, int(math.floor(fpx + wi[qp])))
         dy = y0 + j * cell - cy
         for part in range(2):
             a = ia if part == 0 else max(ia, k1 + 1)
