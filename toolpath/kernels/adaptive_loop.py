@@ -46,7 +46,6 @@ from .adaptive_pass import adaptive_pass_kernel, adaptive_pass_reference, link_i
 from .engagement import (
     clear_capsule_kernel,
     clear_capsule_reference,
-    engagement_many_kernel,
     engagement_many_reference,
     material_direction_kernel,
     material_direction_reference,
@@ -153,11 +152,17 @@ def start_band_reference(mat: NDArray[np.uint8], allowed: NDArray[np.uint8], cel
 
 @njit(cache=True, nogil=True)
 def _live(mat, x0, y0, cell, x, y, r, cs, sn):  # type: ignore[no-untyped-def]
-    """Circle points (radius r) on cells holding exactly 1."""
-    pt = np.empty((1, 2))
-    pt[0, 0] = x
-    pt[0, 1] = y
-    return engagement_many_kernel(mat, x0, y0, cell, pt, r, cs, sn, 1)[0]
+    """1 when some circle point (radius r) lies on a cell holding exactly 1, else 0: whether the count of
+    :func:`~toolpath.kernels.engagement.engagement_many_kernel` (value 1) is positive, the same samples,
+    stopped at the first hit."""
+    ny, nx = mat.shape
+    inv = 1.0 / cell
+    for k in range(cs.shape[0]):
+        ix = int(math.floor((x + r * cs[k] - x0) * inv + 0.5))
+        iy = int(math.floor((y + r * sn[k] - y0) * inv + 0.5))
+        if 0 <= ix < nx and 0 <= iy < ny and mat[iy, ix] == 1:
+            return 1
+    return 0
 
 
 @njit(cache=True, nogil=True)

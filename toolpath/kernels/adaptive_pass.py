@@ -14,13 +14,13 @@ import numpy as np
 from numba import njit
 
 from .engagement import (
+    _chord_tables,
     _clear_crescent_logged,
     _clear_disc_logged,
     _clear_disc_logged_reference,
-    engagement_fresh_kernel,
+    _front_count,
     engagement_fresh_reference,
     engagement_kernel,
-    engagement_owned_kernel,
     engagement_owned_reference,
     engagement_reference,
 )
@@ -60,9 +60,25 @@ def link_is_clear_kernel(mat, allowed, x0, y0, cell, ax, ay, bx, by, r, cs, sn, 
         iy = int(math.floor((y - y0) * inv + 0.5))
         if not (0 <= ix < nx and 0 <= iy < ny) or allowed[iy, ix] == 0:
             return False
-        if engagement_kernel(mat, x0, y0, cell, x, y, r, cs, sn) > max_count:
+        if _count_above(mat, x0, y0, cell, x, y, r, cs, sn, max_count):
             return False
     return True
+
+
+@njit(cache=True, nogil=True)
+def _count_above(mat, x0, y0, cell, cx, cy, r, cs, sn, limit):  # type: ignore[no-untyped-def]
+    """Whether :func:`engagement_kernel`'s count passes ``limit`` (the same samples, stopped once it does)."""
+    ny, nx = mat.shape
+    inv = 1.0 / cell
+    n = 0
+    for k in range(cs.shape[0]):
+        ix = int(math.floor((cx + r * cs[k] - x0) * inv + 0.5))
+        iy = int(math.floor((cy + r * sn[k] - y0) * inv + 0.5))
+        if 0 <= ix < nx and 0 <= iy < ny and mat[iy, ix] != 0:
+            n += 1
+            if n > limit:
+                return True
+    return False
 
 
 def link_is_clear_reference(mat, allowed, x0, y0, cell, ax, ay, bx, by, r, cs, sn, max_count) -> bool:  # type: ignore[no-untyped-def]
@@ -81,7 +97,7 @@ def link_is_clear_reference(mat, allowed, x0, y0, cell, ax, ay, bx, by, r, cs, s
 
 # the stepping loop -----------------------------------------------------------------------------------
 @njit(cache=True, nogil=True)
-def _probe(mat, own, allowed, x0, y0, cell, px, py, ang, step, r, cs, sn, owned, stop):  # type: ignore[no-untyped-def]
+def _probe(mat, own, allowed, x0, y0, cell, px, py, ang, step, r, rcs, rsn, owned, stop):  # type: ignore[no-untyped-def]
     """Engagement count at ``p + step * (cos ang, sin ang)`` (:func:`engagement_fresh_kernel` from ``p``, or
     :func:`engagement_owned_kernel` when ``owned``), or a huge value where the centre may not go; a count
     above ``stop`` (the maximum: such a direction is refused) is not finished, which changes no decision."""
@@ -92,13 +108,11 @@ def _probe(mat, own, allowed, x0, y0, cell, px, py, ang, step, r, cs, sn, owned,
     iy = int(math.floor((qy - y0) * (1.0 / cell) + 0.5))
     if not (0 <= ix < nx and 0 <= iy < ny) or allowed[iy, ix] == 0:
         return 1 << 30
-    if owned:
-        return engagement_owned_kernel(mat, own, x0, y0, cell, qx, qy, r, cs, sn, ang, px, py, stop)
-    return engagement_fresh_kernel(mat, x0, y0, cell, qx, qy, r, cs, sn, ang, px, py, stop)
+    return _front_count(mat, own, owned, x0, y0, cell, qx, qy, r, rcs, rsn, ang, px, py, stop)
 
 
 @njit(cache=True, nogil=True)
-def _direction(mat, own, allowed, x0, y0, cell, px, py, h, side, turn, ds, r, cs, sn,  # type: ignore[no-untyped-def]
+def _direction(mat, own, allowed, x0, y0, cell, px, py, h, side, turn, ds, r, rcs, rsn,  # type: ignore[no-untyped-def]
                target, max_count, owned):
     """The direction search of one step of length ``ds`` (see :func:`adaptive_pass_kernel`): ``(found, turn,
     count)``, the turn from the heading ``h`` toward the material, radians."""
@@ -107,7 +121,7 @@ def _direction(mat, own, allowed, x0, y0, cell, px, py, h, side, turn, ds, r, cs
     t_max = math.radians(120.0)
     t_min = -math.radians(150.0)
     t0 = min(t_max, max(t_min, turn))
-    e0 = _probe(mat, own, allowed, x0, y0, cell, px, py, h + side * t0, ds, r, cs, sn, owned, max_count)
+    e0 = _probe(mat, own, allowed, x0, y0, cell, px, py, h + side * t0, ds, r, rcs, rsn, owned, max_count)
     t_lo = -1e9
     e_lo = 0
     t_hi = 1e9
@@ -120,7 +134,7 @@ def _direction(mat, own, allowed, x0, y0, cell, px, py, h, side, turn, ds, r, cs
         while t < t_max:
             t += d
             d = inc
-            e = _probe(mat, own, allowed, x0, y0, cell, px, py, h + side * t, ds, r, cs, sn, owned, max_count)
+            e = _probe(mat, own, allowed, x0, y0, cell, px, py, h + side * t, ds, r, rcs, rsn, owned, max_count)
             if e >= target:
                 t_hi = t
                 e_hi = e
@@ -133,7 +147,7 @@ def _direction(mat, own, allowed, x0, y0, cell, px, py, h, side, turn, ds, r, cs
         while t > t_min:
             t -= d
             d = inc
-            e = _probe(mat, own, allowed, x0, y0, cell, px, py, h + side * t, ds, r, cs, sn, owned, max_count)
+            e = _probe(mat, own, allowed, x0, y0, cell, px, py, h + side * t, ds, r, rcs, rsn, owned, max_count)
             if e < target:
                 t_lo = t
                 e_lo = e
@@ -143,7 +157,7 @@ def _direction(mat, own, allowed, x0, y0, cell, px, py, h, side, turn, ds, r, cs
     if t_lo > -1e8 and t_hi < 1e8:
         while t_hi - t_lo > math.radians(_BRACKET_DEG):
             tm = 0.5 * (t_lo + t_hi)
-            e = _probe(mat, own, allowed, x0, y0, cell, px, py, h + side * tm, ds, r, cs, sn, owned, max_count)
+            e = _probe(mat, own, allowed, x0, y0, cell, px, py, h + side * tm, ds, r, rcs, rsn, owned, max_count)
             if e >= target:
                 t_hi = tm
                 e_hi = e
@@ -161,22 +175,22 @@ def _direction(mat, own, allowed, x0, y0, cell, px, py, h, side, turn, ds, r, cs
 
 
 @njit(cache=True, nogil=True)
-def _checked_direction(mat, own, allowed, x0, y0, cell, px, py, h, side, turn, ds, r, cs, sn,  # type: ignore[no-untyped-def]
+def _checked_direction(mat, own, allowed, x0, y0, cell, px, py, h, side, turn, ds, r, rcs, rsn,  # type: ignore[no-untyped-def]
                        target, max_count):
     """:func:`_direction` with the fresh count; where the tool stands on a cell of ``allowed`` marked 2 (near
     the edge of the allowed region: narrow places, walls, tips), its choice counted again with the owned
     count, and searched again with the owned count where that leaves the side chosen."""
-    found, t, e = _direction(mat, own, allowed, x0, y0, cell, px, py, h, side, turn, ds, r, cs, sn, target,
+    found, t, e = _direction(mat, own, allowed, x0, y0, cell, px, py, h, side, turn, ds, r, rcs, rsn, target,
                              max_count, False)
     ix = int(math.floor((px - x0) * (1.0 / cell) + 0.5))
     iy = int(math.floor((py - y0) * (1.0 / cell) + 0.5))
     ny, nx = allowed.shape
     if not found or not (0 <= ix < nx and 0 <= iy < ny) or allowed[iy, ix] != 2:
         return found, t, e
-    e2 = _probe(mat, own, allowed, x0, y0, cell, px, py, h + side * t, ds, r, cs, sn, True, max_count)
+    e2 = _probe(mat, own, allowed, x0, y0, cell, px, py, h + side * t, ds, r, rcs, rsn, True, max_count)
     if e2 <= (max_count if e >= target else target - 1):
         return True, t, e2
-    return _direction(mat, own, allowed, x0, y0, cell, px, py, h, side, turn, ds, r, cs, sn, target, max_count,
+    return _direction(mat, own, allowed, x0, y0, cell, px, py, h, side, turn, ds, r, rcs, rsn, target, max_count,
                       True)
 
 
@@ -212,6 +226,9 @@ def adaptive_pass_kernel(mat, allowed, x0, y0, cell, r, cs, sn, px, py, heading,
         ``min(removed, log.size)`` entries of ``log`` are their flat indices.
     """
     cap = out_xy.shape[0]
+    rcs = r * cs  # the circle's offsets, mm, scaled once for every probe of the pass
+    rsn = r * sn
+    wo, wi = _chord_tables(r, cell)
     out_xy[0, 0] = px
     out_xy[0, 1] = py
     out_e[0] = engagement_kernel(mat, x0, y0, cell, px, py, r, cs, sn)
@@ -229,7 +246,7 @@ def adaptive_pass_kernel(mat, allowed, x0, y0, cell, r, cs, sn, px, py, heading,
         best_e = 0
         while ds >= min_step * 0.999:
             found, best_t, best_e = _checked_direction(mat, own, allowed, x0, y0, cell, px, py, h, side, turn, ds,
-                                                       r, cs, sn, target, max_count)
+                                                       r, rcs, rsn, target, max_count)
             if found:
                 break
             ds *= 0.5
@@ -243,7 +260,7 @@ def adaptive_pass_kernel(mat, allowed, x0, y0, cell, r, cs, sn, px, py, heading,
         py = py + ds * math.sin(best_a)
         h = best_a
         turn = best_t
-        got = _clear_crescent_logged(mat, x0, y0, cell, px, py, ox, oy, r, log, removed, own) - removed
+        got = _clear_crescent_logged(mat, x0, y0, cell, px, py, ox, oy, True, r, wo, wi, log, removed, own) - removed
         removed += got
         out_xy[n, 0] = px
         out_xy[n, 1] = py

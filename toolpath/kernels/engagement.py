@@ -121,14 +121,21 @@ _NO_OWN = np.full((1, 1, 2), np.nan, np.float32)  # the fresh count's stand-in f
 
 
 @njit(cache=True, nogil=True)
-def _front_count(mat, own, owned, x0, y0, cell, cx, cy, r, cs, sn, ang, px, py, stop):  # type: ignore[no-untyped-def]
+def _front_count(mat, own, owned, x0, y0, cell, cx, cy, r, rcs, rsn, ang, px, py, stop):  # type: ignore[no-untyped-def]
     """The front-half count of :func:`engagement_fresh_kernel`, and with ``owned`` the owner rule of
-    :func:`engagement_owned_kernel` for samples whose cell centre lies outside the previous disc."""
+    :func:`engagement_owned_kernel` for samples whose cell centre lies outside the previous disc.
+
+    ``rcs``, ``rsn`` are the circle's offsets ``r * cs``, ``r * sn`` (mm), scaled once by the caller: the
+    products are the same numbers as scaled here, sample by sample. A sample farther than ``r + 0.708 cell``
+    from ``(px, py)`` has its cell centre (at most ``cell / sqrt 2`` from it) outside the previous disc, so
+    the test of that centre is skipped there (it would fail): the same count with less work.
+    """
     ny, nx = mat.shape
-    kk = cs.shape[0]
+    kk = rcs.shape[0]
     inv = 1.0 / cell
     r2 = r * r
     rk2 = (r + _FRESH_KEEP * cell) ** 2
+    rf2 = (r + 0.708 * cell) ** 2
     k0 = _front_first(ang, kk)
     n = 0
     for i in range(kk // 2):
@@ -137,8 +144,8 @@ def _front_count(mat, own, owned, x0, y0, cell, cx, cy, r, cs, sn, ang, px, py, 
         k = k0 + i
         if k >= kk:
             k -= kk
-        qx = cx + r * cs[k]
-        qy = cy + r * sn[k]
+        qx = cx + rcs[k]
+        qy = cy + rsn[k]
         ix = int(math.floor((qx - x0) * inv + 0.5))
         iy = int(math.floor((qy - y0) * inv + 0.5))
         if not (0 <= ix < nx and 0 <= iy < ny):
@@ -151,18 +158,19 @@ def _front_count(mat, own, owned, x0, y0, cell, cx, cy, r, cs, sn, ang, px, py, 
         d2 = dx * dx + dy * dy
         if d2 <= rk2:
             continue
-        ex = x0 + ix * cell - px
-        ey = y0 + iy * cell - py
-        if ex * ex + ey * ey <= r2:
-            f = (r + cell) / math.sqrt(d2)
-            jx = int(math.floor((px + f * dx - x0) * inv + 0.5))
-            jy = int(math.floor((py + f * dy - y0) * inv + 0.5))
-            if 0 <= jx < nx and 0 <= jy < ny and mat[jy, jx] != 0:
-                n += 1
-        elif owned:
+        if d2 <= rf2:
+            ex = x0 + ix * cell - px
+            ey = y0 + iy * cell - py
+            if ex * ex + ey * ey <= r2:
+                f = (r + cell) / math.sqrt(d2)
+                jx = int(math.floor((px + f * dx - x0) * inv + 0.5))
+                jy = int(math.floor((py + f * dy - y0) * inv + 0.5))
+                if 0 <= jx < nx and 0 <= jy < ny and mat[jy, jx] != 0:
+                    n += 1
+                continue
+        if owned:
             n += _owner_side(mat, own, x0, y0, cell, qx, qy, r)
     return n
-
 
 
 @njit(cache=True, nogil=True)
@@ -179,7 +187,7 @@ def engagement_fresh_kernel(mat, x0, y0, cell, cx, cy, r, cs, sn, ang, px, py, s
     when it lies more than ``_FRESH_KEEP`` cells outside that disc (closer ones are left to their own cell).
     The count stops as soon as it passes ``stop`` (a probe above the maximum is refused whatever its count).
     """
-    return _front_count(mat, _NO_OWN, False, x0, y0, cell, cx, cy, r, cs, sn, ang, px, py, stop)
+    return _front_count(mat, _NO_OWN, False, x0, y0, cell, cx, cy, r, r * cs, r * sn, ang, px, py, stop)
 
 
 def engagement_fresh_reference(mat, x0, y0, cell, cx, cy, r, cs, sn, ang, px, py) -> int:  # type: ignore[no-untyped-def]
@@ -249,7 +257,7 @@ def engagement_owned_kernel(mat, own, x0, y0, cell, cx, cy, r, cs, sn, ang, px, 
     takes the first direction counted below the target, picks exactly those. The count stops as soon as it
     passes ``stop``.
     """
-    return _front_count(mat, own, True, x0, y0, cell, cx, cy, r, cs, sn, ang, px, py, stop)
+    return _front_count(mat, own, True, x0, y0, cell, cx, cy, r, r * cs, r * sn, ang, px, py, stop)
 
 
 def engagement_owned_reference(mat, own, x0, y0, cell, cx, cy, r, cs, sn, ang, px, py) -> int:  # type: ignore[no-untyped-def]
@@ -381,69 +389,85 @@ def clear_capsule_reference(mat, x0, y0, cell, ax, ay, bx, by, r) -> int:  # typ
     return int(hit.sum())
 
 
+_SUBROWS = 4  # the chord tables' steps per cell of distance between a row and a disc's centre
+
+
+@njit(cache=True, nogil=True)
+def _chord_tables(r, cell):  # type: ignore[no-untyped-def]
+    """Half-widths of a disc's chords, in cells, per row distance ``q / _SUBROWS`` cells from its centre:
+    ``wo[q]``, at least the chord's on every row that far or farther (plus 1e-6: every cell whose centre lies
+    within ``r`` is covered), and ``wi[q]`` (-1: none), at least 0.01 cell short of the chord's on every row
+    that far or nearer (the cells it covers lie inside)."""
+    rr = r / cell
+    nq = int(math.ceil((rr + 1.0) * _SUBROWS)) + 1
+    wo = np.empty(nq + 1)
+    wi = np.empty(nq + 1)
+    for q in range(nq + 1):
+        h2 = rr * rr - (q / _SUBROWS) ** 2
+        h = math.sqrt(h2) if h2 > 0.0 else 0.0
+        wo[q] = h + 1e-6
+        wi[q] = h - 0.01 if h >= 1.0 else -1.0
+    return wo, wi
+
+
 @njit(cache=True, nogil=True)
 def _clear_disc_logged(mat, x0, y0, cell, cx, cy, r, log, nlog, own):  # type: ignore[no-untyped-def]
     """Clear the disc like :func:`clear_disc_kernel`, appending flat indices of cleared cells to ``log`` and
     writing ``(cx, cy)`` to ``own`` at each (the disc that cleared the cell: see :func:`engagement_owned_kernel`)."""
-    ny, nx = mat.shape
-    inv = 1.0 / cell
-    i0 = max(0, int(math.ceil((cx - r - x0) * inv)) - 1)
-    i1 = min(nx - 1, int(math.floor((cx + r - x0) * inv)) + 1)
-    j0 = max(0, int(math.ceil((cy - r - y0) * inv)) - 1)
-    j1 = min(ny - 1, int(math.floor((cy + r - y0) * inv)) + 1)
-    for j in range(j0, j1 + 1):
-        nlog = _clear_row_logged(mat, j, i0, i1, x0, y0, cell, cx, cy, r * r, log, nlog, own)
-    return nlog
+    wo, wi = _chord_tables(r, cell)
+    return _clear_crescent_logged(mat, x0, y0, cell, cx, cy, cx, cy, False, r, wo, wi, log, nlog, own)
 
 
 @njit(cache=True, nogil=True)
-def _clear_row_logged(mat, j, a, b, x0, y0, cell, cx, cy, r2, log, nlog, own):  # type: ignore[no-untyped-def]
-    """Clear cells ``a..b`` of row ``j`` within ``sqrt(r2)`` of ``(cx, cy)``, logging their flat indices and
-    writing ``(cx, cy)`` to ``own`` at each."""
-    nx = mat.shape[1]
-    dy = y0 + j * cell - cy
-    for i in range(a, b + 1):
-        if mat[j, i] == 0:
-            continue
-        dx = x0 + i * cell - cx
-        if dx * dx + dy * dy <= r2:
-            mat[j, i] = 0
-            own[j, i, 0] = cx
-            own[j, i, 1] = cy
-            if nlog < log.shape[0]:
-                log[nlog] = j * nx + i
-            nlog += 1
-    return nlog
+def _clear_crescent_logged(mat, x0, y0, cell, cx, cy, px, py, clear_p, r, wo, wi, log, nlog, own):  # type: ignore[no-untyped-def]
+    """Clear the cells whose centre is within ``r`` of ``(cx, cy)``, logging their flat indices (row by row,
+    left to right) and writing ``(cx, cy)`` to ``own`` at each; with ``clear_p`` the disc of the same radius at
+    ``(px, py)`` is already clear. ``wo``, ``wi``: :func:`_chord_tables` of ``r`` and ``cell``.
 
-
-@njit(cache=True, nogil=True)
-def _clear_crescent_logged(mat, x0, y0, cell, cx, cy, px, py, r, log, nlog, own):  # type: ignore[no-untyped-def]
-    """:func:`_clear_disc_logged` at ``(cx, cy)`` when the disc at ``(px, py)`` (same ``r``) is already clear:
-    per row, the cells strictly inside the old disc's chord are skipped (they hold no material)."""
+    Per row only the cells within the new disc's chord (``wo``, with a cell to spare) are tested, and with
+    ``clear_p`` the cells well inside the old disc's chord (``wi``) are skipped: they hold no material. The
+    test itself is the plain one (centre within ``r``), so the result is that of testing every cell."""
     ny, nx = mat.shape
     inv = 1.0 / cell
-    i0 = max(0, int(math.ceil((cx - r - x0) * inv)) - 1)
-    i1 = min(nx - 1, int(math.floor((cx + r - x0) * inv)) + 1)
-    j0 = max(0, int(math.ceil((cy - r - y0) * inv)) - 1)
-    j1 = min(ny - 1, int(math.floor((cy + r - y0) * inv)) + 1)
+    nq = wo.shape[0] - 1
+    fcx = (cx - x0) * inv
+    fcy = (cy - y0) * inv
+    fpx = (px - x0) * inv
+    fpy = (py - y0) * inv
+    reach = nq / _SUBROWS
+    j0 = max(0, int(math.ceil(fcy - reach)))
+    j1 = min(ny - 1, int(math.floor(fcy + reach)))
     r2 = r * r
     for j in range(j0, j1 + 1):
-        # old chord on this row, shrunk by a margin so a cell on its edge is tested exactly
-        k0 = i1 + 1
-        k1 = i1
-        dyp = y0 + j * cell - py
-        h2 = r2 - dyp * dyp
-        if h2 > 0.0:
-            h = math.sqrt(h2) - 1e-6 * cell - 1e-9
-            if h > 0.0:
-                k0 = max(i0, int(math.ceil((px - h - x0) * inv)))
-                k1 = min(i1, int(math.floor((px + h - x0) * inv)))
+        q = int(abs(j - fcy) * _SUBROWS)  # rounded down: the row is at least q / _SUBROWS cells away
+        if q > nq:
+            continue
+        ia = max(0, int(math.floor(fcx - wo[q])))
+        ib = min(nx - 1, int(math.ceil(fcx + wo[q])))
+        k0 = ib + 1  # the skipped run k0..k1 (none: k0 > ib)
+        k1 = ib
+        if clear_p:
+            qp = int(math.ceil(abs(j - fpy) * _SUBROWS))  # rounded up: at most qp / _SUBROWS cells away
+            if qp <= nq and wi[qp] >= 0.0:
+                k0 = max(ia, int(math.ceil(fpx - wi[qp])))
+                k1 = min(ib, int(math.floor(fpx + wi[qp])))
+        dy = y0 + j * cell - cy
         for part in range(2):
-            a = i0 if part == 0 else max(i0, k1 + 1)
-            b = min(i1, k0 - 1) if part == 0 else i1
-            if part == 1 and k0 > i1:
-                break  # no old chord: the first range covered the row
-            nlog = _clear_row_logged(mat, j, a, b, x0, y0, cell, cx, cy, r2, log, nlog, own)
+            a = ia if part == 0 else max(ia, k1 + 1)
+            b = min(ib, k0 - 1) if part == 0 else ib
+            if part == 1 and k0 > ib:
+                break  # no skipped run: the first range covered the row
+            for i in range(a, b + 1):
+                if mat[j, i] == 0:
+                    continue
+                dx = x0 + i * cell - cx
+                if dx * dx + dy * dy <= r2:
+                    mat[j, i] = 0
+                    own[j, i, 0] = cx
+                    own[j, i, 1] = cy
+                    if nlog < log.shape[0]:
+                        log[nlog] = j * nx + i
+                    nlog += 1
     return nlog
 
 

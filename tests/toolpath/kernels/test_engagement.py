@@ -167,7 +167,8 @@ def test_crescent_clear_equals_disc_clear_after_the_previous_disc(seed, px, py, 
     m1, m2 = mat.copy(), mat.copy()
     l1, l2 = np.zeros(m1.size, np.int64), np.zeros(m1.size, np.int64)
     o1, o2 = np.full(mat.shape + (2,), np.nan, np.float32), np.full(mat.shape + (2,), np.nan, np.float32)
-    n1 = K._clear_crescent_logged(m1, 0.0, 0.0, CELL, cx, cy, px, py, r, l1, 0, o1)
+    wo, wi = K._chord_tables(r, CELL)
+    n1 = K._clear_crescent_logged(m1, 0.0, 0.0, CELL, cx, cy, px, py, True, r, wo, wi, l1, 0, o1)
     n2 = K._clear_disc_logged_reference(m2, 0.0, 0.0, CELL, cx, cy, r, l2, 0, o2)
     assert n1 == n2 and np.array_equal(m1, m2)
     assert np.array_equal(o1, o2, equal_nan=True)  # the cleared cells name the disc that cleared them
