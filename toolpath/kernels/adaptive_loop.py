@@ -166,40 +166,6 @@ def _live(mat, x0, y0, cell, x, y, r, cs, sn):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True)
-def _first_min(d, n):  # type: ignore[no-untyped-def]
-    """Index of the first smallest of ``d[:n]`` (0 when none is below infinity), in four interleaved runs (four
-    independent chains of comparisons instead of one: the scan is over every candidate at every pick)."""
-    b0 = b1 = b2 = b3 = 0
-    v0 = v1 = v2 = v3 = math.inf
-    m = n - n % 4
-    for i in range(0, m, 4):
-        if d[i] < v0:
-            v0 = d[i]
-            b0 = i
-        if d[i + 1] < v1:
-            v1 = d[i + 1]
-            b1 = i + 1
-        if d[i + 2] < v2:
-            v2 = d[i + 2]
-            b2 = i + 2
-        if d[i + 3] < v3:
-            v3 = d[i + 3]
-            b3 = i + 3
-    for i in range(m, n):
-        if d[i] < v0:
-            v0 = d[i]
-            b0 = i
-    # the first of the runs' firsts among those holding the smallest value
-    best = 0
-    bv = math.inf
-    for b, v in ((b0, v0), (b1, v1), (b2, v2), (b3, v3)):
-        if v < bv or (v == bv and v < math.inf and b < best):
-            bv = v
-            best = b
-    return best
-
-
-@njit(cache=True, nogil=True)
 def _restore(mat, mat0, log, n):  # type: ignore[no-untyped-def]
     nx = mat.shape[1]
     for k in range(n):
@@ -270,7 +236,12 @@ def pass_loop_kernel(mat, mat0, allowed, x0, y0, cell, r, cs, sn, probe_r, step,
         for i in range(n_alive):
             dist[i] = (alive[i, 0] - hx) ** 2 + (alive[i, 1] - hy) ** 2
         while n_alive > 0:
-            best = _first_min(dist, n_alive)
+            best = 0
+            bd = math.inf
+            for i in range(n_alive):
+                if dist[i] < bd:
+                    bd = dist[i]
+                    best = i
             if _live(mat, x0, y0, cell, alive[best, 0], alive[best, 1], probe_r, cs, sn) > 0:
                 choice = best
                 break

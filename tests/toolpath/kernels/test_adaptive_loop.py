@@ -126,15 +126,3 @@ def test_start_band_of_a_single_cell_is_an_annulus():
     assert np.array_equal(got.astype(bool), (d >= 1.0 - 1e-9) & (d < 2.0 - 1e-9))
     assert got.sum() > 0.9 * math.pi * (20**2 - 10**2)
     assert not start_band_kernel(np.zeros_like(mat), np.ones_like(mat), 0.1, 1.0, 2.0).any()
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.sampled_from([0.0, 1.0, 2.5, 2.5, 7.0, math.inf]), min_size=1, max_size=23), st.integers(0, 22))
-def test_first_min_is_numpys_first_argmin(values, cut):
-    """The four-run scan of the candidate distances picks the first smallest, ties and infinities included."""
-    from toolpath.kernels.adaptive_loop import _first_min
-
-    d = np.array(values + [-1.0])  # a value past n that must not be read as the smallest
-    n = min(len(values), cut + 1)
-    expected = int(np.argmin(d[:n])) if np.isfinite(d[:n]).any() else 0
-    assert _first_min(d, n) == expected
