@@ -89,6 +89,22 @@ All the runs above used the pass kernel compiled before 45d260c (``engagement_fr
 cut 11499 / link 3248 mm, uncut 1.00; A 3 1.23 / 3.28 s = 0.37 (CPU 0.37), cut 21374 / link 4038 mm, uncut
 0.23 (FreeCAD 0.21): the paths are 4-5 % longer and ~20 % slower to make; A is back near the 0.4 line.
 
+Session of 2026-11-26 12:30-13:20 (0cf518d): the pass kernel does the same work with less. A perf profile of A 6
+(symbols mapped to the JIT code) showed the crescent clear at ~40 % of the kernel (a function call and two square
+roots per row, every cell of the disc's bounding box tested) and the probes at ~30 %. Now the clear tests only
+the new disc's chord less the old one's, bounded by tables made once per pass, inline; the probes skip the
+cell-centre test where it cannot hold and use offsets scaled once per pass; liveness and link checks stop at the
+deciding sample. Paths bit-identical (A/B/C x 6/3 and 40 random necked pockets; the three STEP acceptance
+programs byte for byte). A 6 alone, processes alternated, quiet pairs: 0.415-0.427 s before, 0.312-0.315 s after
+(0.74). Full run 12:50-12:58 UTC (a slow spell: FreeCAD's A 6 took 1.34 s), ``--no-engagement``, ours / FC s
+(o/F): A 6 0.31 / 1.34 (0.23), A 3 1.07 / 3.67 (0.29), B 6 1.07 / 3.78 (0.28), B 3 1.58 / 8.54 (0.18), C 6
+1.40 / 8.20 (0.17), C 3 2.85 / 24.78 (0.11): max 0.29, geometric mean 0.20. ``--only A --tools 6``, 13:14-13:15:
+0.30 / 0.88 (0.35) and 0.30 / 0.89 (0.34), every single pair of runs (ours, FreeCAD's) at 0.30-0.43. DXF
+(``--dxf``, 3 mm, ``--repeat 2``, 13:06-13:14): bracket 2.73 / 7.64 (0.36), dogbone 0.14, wavy 0.23, autodeskcam
+0.29, border 0.32, led 5.55 / 21.84 (0.25): max 0.36, geometric mean 0.25. Cut, link, uncut as in the session
+below (same paths). On the DXF pockets half of our time is outside the pass kernel (distance transforms for
+entries, the start band, the finishing loops' strait test): the next lever there.
+
 Session of 2026-11-26 10:00-12:00 (paths of A/B/C unchanged: same cut, link, uncut). The host's speed moved in
 spells: A 6 alone took 0.40-0.44 s in one process and 0.59-0.73 s in another a minute later (user CPU likewise), and
 in slow spells ours slowed more than FreeCAD's (A 6: +60-70 % against +35-50 %). Full runs, ``--no-engagement``,
