@@ -133,6 +133,20 @@ def test_fill_matches_shapely(cx, cy, rad):
     assert rasterize(geom, -0.05, -0.05, 0.05, 110, 130).sum() == got.sum()
 
 
+@settings(max_examples=15, deadline=None)
+@given(st.integers(0, 10_000))
+def test_fill_matches_shapely_with_many_crossings_per_row(seed):
+    """Rows crossing a dozen rings or more, their crossings found out of order (the row's sort matters)."""
+    rng = np.random.default_rng(seed)
+    geom = box(0, 0, 6, 5)
+    for _ in range(12):
+        geom = geom.difference(Point(*rng.uniform(0.3, 5.7, 2)).buffer(rng.uniform(0.1, 0.35), quad_segs=6))
+    got = fill_kernel(polygon_edges(geom), -0.05, -0.05, 0.05, 110, 130)
+    ref = fill_reference(geom, -0.05, -0.05, 0.05, 110, 130)
+    for iy, ix in np.argwhere(got != ref):
+        assert geom.boundary.distance(Point(-0.05 + ix * 0.05, -0.05 + iy * 0.05)) < 1e-9
+
+
 @settings(max_examples=30, deadline=None)
 @given(st.integers(0, 10_000), st.floats(1, 6), st.floats(1, 5), st.floats(0.3, 2.0), st.floats(-7, 7),
        st.sampled_from([96, 120, 126, 360]))
