@@ -52,7 +52,9 @@ def _grow(a: NDArray[np.float64], n: int) -> NDArray[np.float64]:
     return b
 
 
-@njit(**INNER_JIT)
+# compiled eagerly for its one signature (cached: it is compiled on import): called with a constant column, a
+# lazily compiled function would be specialised for each (Literal[int](0), Literal[int](4): two compiles)
+@njit("UniTuple(float64, 4)(float64[:, ::1], int64, int64)", **dict(INNER_JIT, cache=True))
 def _row4(a: NDArray[np.float64], k: int, j: int) -> tuple[float, float, float, float]:
     """``a[k, j:j + 4]`` as a tuple (one typed call instead of four array reads: quicker to compile)."""
     return a[k, j], a[k, j + 1], a[k, j + 2], a[k, j + 3]
