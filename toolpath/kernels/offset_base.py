@@ -44,7 +44,7 @@ def _grow(a: NDArray[np.float64], n: int) -> NDArray[np.float64]:
         return a
     b = np.empty((max(n, 2 * a.shape[0]), a.shape[1]))
     # one flat loop (LLVM code of a 2-D copy loop grows at every caller's optimisation), through flat
-    # iterators: less code than reshaped views (this function is linked into seven others), as fast
+    # iterators: less code than reshaped views (this function is linked into four others), as fast
     bf = b.flat
     af = a.flat
     for i in range(a.size):
