@@ -38,10 +38,11 @@ zero). Writing all one-call helpers out in their callers (26 -> 11 functions) ma
 *slower* (Numba's bytecode, SSA and typing passes grow faster than linearly with a function's size); writing out
 only the mid-level ones that stood at the top of deep call chains was faster: the pair test and the exact
 meeting of two primitives (once ``_pair`` and ``_exact``) in ``_crossings``, the ring writer (once ``_emit``)
-in ``_chain`` -- each had been a library of its own that held, optimised and compiled its callees' code once
-more (LLVM lines summed over the libraries 40149 -> 33902). The inner functions are not cached on disk
-(``INNER_JIT``: the kernel's cache holds their code) and ``_row4`` is compiled for one signature (a constant
-column argument made a specialisation per constant). Fewer typed operations (measured: ``numba`` resolves each
+in ``_chain``, the keep-test (once ``_keep``) in ``_rings`` -- each had been a library of its own that held,
+optimised and compiled its callees' code once more (LLVM lines summed over the libraries 40149 -> 33075). The
+inner functions are not cached on disk (``INNER_JIT``: the kernel's cache holds their code) and ``_row4`` is
+compiled for one signature (a constant column argument made a specialisation per constant). Fewer typed
+operations (measured: ``numba`` resolves each
 array access, operator and call through its templates, a few ms each): small helpers stand for repeated code
 (``_isarc``, ``_near``, ``_row4`` (four array reads in one call), ``_row``/``_end`` of the crossings, ``_av``), the
 kernel calls no numpy overload, ``int()`` or ``.shape[0]`` (ring starts and levels come from ``_result``, the
