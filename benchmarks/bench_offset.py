@@ -12,6 +12,50 @@ Numba compile time is measured in subprocesses: *cold* with an empty ``NUMBA_CAC
 second process with that cache; both as wall and CPU seconds, import of the module included (goals:
 cold at most 15 s, cached at most 2 s).
 
+Compile time, 2026-11-26 13:20-14:16 UTC (numba 0.68.1; *before*: main as of d8815f2, *after*: branch
+``compile-wrap``; outputs bit-identical on the same 918 cases after every step, kernel tests pass). Where a cold
+compile went (one run, each compiler pass timed with nested compiles subtracted, 17.7 s at that moment): Numba's
+lowering 7.1 s (LLVM parsing and function passes 2.3 s of it), finalising the libraries (module passes and machine
+code) 4.7 s, of which 3.2 s in the inner functions' libraries, each holding its callees' code again; type
+inference 3.0 s; bytecode, SSA and other passes ~2 s; disk-cache look-ups and saves of the 29 functions 0.7 s.
+Array reads are the dearest operation (393 of them, each resolved through 11 templates three times: two passes
+of type inference and once more when lowered, ~1.3 ms each). This round removed libraries and their linked
+copies rather than operations: the inner functions are no longer cached on disk (the kernel's cache holds their
+code; ``refresh_cache`` deletes the directory's files on any change, so their own entries were never loaded);
+the mid-level functions at the top of deep call chains are written out in their one caller (``_pair`` and
+``_exact`` in ``_crossings``, ``_emit`` in ``_chain``, ``_keep`` in ``_rings``: 29 -> 24 compiled functions);
+``_row4`` is compiled for one signature (its constant column argument had made two specialisations). LLVM lines
+summed over the libraries 40149 -> 33075 (-18 %), resolved operations 2379 -> 2355, IR statements 13020 ->
+12789. Alone, in turn, pinned to core 1 (``/tmp/cc2_alone.sh 4 1 main wt``-style: each tree in turn, empty
+cache, import included), CPU s::
+
+    time          load       before (main)                          after
+    13:58-14:00   1.2-1.9    17.76 18.67 17.70 13.53                14.86 16.92 13.95 14.89
+    14:09-14:10   1.0-1.2    17.37 15.89 15.96                      15.36 16.14 17.88
+    14:11-14:14   0.9-1.0    18.47 20.20 17.32 17.98                19.03 15.22 15.88 16.64
+    (13:42-13:51, before the keep-test step, load 2.0-3.1: 20.83 21.77 21.88 18.84 23.30 27.39 against
+    24.02 19.17 18.46 17.39 19.01 21.72)
+
+The host's speed moved by 30-50 % within minutes (the same tree took 13.5-20.2 s in one quarter hour), so
+single pairs say little: over the eleven runs of 13:58-14:14 the median is 17.70 s before and 15.88 s after
+(0.90; means 17.35 and 16.06, 0.93). So about **8-10 % less CPU, not the 20 % asked for**; the 15 s goal is met
+only in the quieter runs (13.95-15.36 s). Cached: 0.89-0.94 s CPU (goal <= 2 s: met). Kernel speed unchanged or
+better (``--no-compile --repeat 11``, 13:55-13:57, after / before / after / before, ms): A0.3
+0.44/0.55/0.44/0.51, A0.6 0.23/0.29/0.24/0.28, B0.3 1.83/1.76/1.75/1.84, B0.6 0.92/1.00/0.92/0.98, C0.3
+2.22/2.44/2.19/2.39, C0.6 1.25/1.25/1.14/1.36.
+
+Measured and not used: an ``@intrinsic`` array read (one template, no wraparound) against ``a[i, j]`` in a
+synthetic function of 150 reads: 0.54 s against 0.83 s above a function without reads (best of five), about 2 ms
+per read; the kernel's ~540 reads and writes would gain perhaps 1 s, at the cost of LLVM code written by hand.
+``len(a)`` against ``a.shape[0]``: no difference measurable. LLVM's loop unrolling makes 26 % of the LLVM lines
+(33902 -> 24933 with unrolling switched off, in a measuring run only: Numba sets it for the whole process), but
+the run's time did not move beyond the noise. Writing out ``_meet`` (called from three places in
+``_crossings``) or moving the ``_grid``/``_argsort`` calls of ``_crossings`` and ``_chain`` up to the kernel would
+each remove 2-3 % of the LLVM lines, at the price of more code in the kernel or in one large function (those
+passes grow faster than linearly). Per function (exclusive s, one cold compile of 23.9 s at 13:35, before the
+keep-test step): the kernel's library 2.4 (mostly LLVM over all linked code), ``_chain`` 2.6, ``_crossings``
+2.3, ``_chains`` 1.8, ``_rings`` 1.7 and ``_keep`` 1.2, ``_prep``, ``_grid`` ~1.
+
 Compile time, 2026-11-26 10:02-11:28 UTC (numba 0.68.1; *before*: main as of 78cff5b, *after*: branch
 ``compile-time3``; outputs bit-identical on the same 918 cases after every step, kernel tests pass). Per phase
 (one cold compile, instrumented) the cost was not only typing: type inference ~2.3 s, Numba's lowering ~3.9 s,

@@ -27,8 +27,12 @@ SNAP_MM = 1e-7
 #: Rings of smaller area are dropped, mm².
 MIN_RING_AREA_MM2 = 1e-9
 #: Numba options of the kernel's inner functions (called only from jitted code): no CPython/C wrappers, no
-#: rewrite passes (the code has no array expressions, raises or constant-folded branches for them to act on).
-INNER_JIT = dict(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True,
+#: rewrite passes (the code has no array expressions, raises or constant-folded branches for them to act on),
+#: and not cached on disk: the kernel's cache holds their code (linked into it), and
+#: :func:`toolpath.numba_cache.refresh_cache` drops every cache file of the directory when any source changes, so
+#: an inner function's own cache entry would never be loaded (a cold compile saved and looked up 28 of them,
+#: ~0.7 s).
+INNER_JIT = dict(cache=False, nogil=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True,
                  no_rewrites=True)
 
 
@@ -40,7 +44,7 @@ def _grow(a: NDArray[np.float64], n: int) -> NDArray[np.float64]:
         return a
     b = np.empty((max(n, 2 * a.shape[0]), a.shape[1]))
     # one flat loop (LLVM code of a 2-D copy loop grows at every caller's optimisation), through flat
-    # iterators: less code than reshaped views (this function is linked into seven others), as fast
+    # iterators: less code than reshaped views (this function is linked into four others), as fast
     bf = b.flat
     af = a.flat
     for i in range(a.size):
@@ -48,7 +52,9 @@ def _grow(a: NDArray[np.float64], n: int) -> NDArray[np.float64]:
     return b
 
 
-@njit(**INNER_JIT)
+# compiled eagerly for its one signature (cached: it is compiled on import): called with a constant column, a
+# lazily compiled function would be specialised for each (Literal[int](0), Literal[int](4): two compiles)
+@njit("UniTuple(float64, 4)(float64[:, ::1], int64, int64)", **dict(INNER_JIT, cache=True))
 def _row4(a: NDArray[np.float64], k: int, j: int) -> tuple[float, float, float, float]:
     """``a[k, j:j + 4]`` as a tuple (one typed call instead of four array reads: quicker to compile)."""
     return a[k, j], a[k, j + 1], a[k, j + 2], a[k, j + 3]
@@ -375,49 +381,6 @@ def _meet(c1: int, c2: int, px: float, py: float, e: NDArray[np.float64], caps: 
         if dd < bd and _on(c1, x, y, e, caps, d) and _on(c2, x, y, e, caps, d):
             bx, by, bd = x, y, dd
     return bx, by, bd
-
-
-@njit(**INNER_JIT)
-def _exact(px: float, py: float, fi: int, fj: int, e: NDArray[np.float64], caps: NDArray[np.float64], d: float,
-           lim: float, tol: float) -> tuple[float, float, int, int]:
-    """Where the exact curves under a crossing (px, py) of raw segments of features ``fi`` and ``fj`` meet:
-    the raw crossing when both are lines; else the nearest meeting of their primitives when closer than
-    ``lim``, or else the nearest of the primitives next to them; else, where the two pass each other less
-    than ``2 tol`` apart, the middle of that gap (:func:`_meet` with ``gap``); else (px, py). Returns the
-    point and the two primitives."""
-    ci = _prim_at(px, py, fi, e, caps, d)
-    cj = _prim_at(px, py, fj, e, caps, d)
-    if not (_isarc(ci, caps) | _isarc(cj, caps)):
-        return px, py, ci, cj  # two lines: the raw crossing is exact
-    bx, by, bd = _meet(ci, cj, px, py, e, caps, d, 0.0)
-    if bd < lim * lim:
-        return bx, by, ci, cj  # the primitives under the crossing meet near it
-    bx = px
-    by = py
-    bi = ci
-    bj = cj
-    bd = lim * lim
-    # the primitives before and after ci and cj along their rings
-    pvi, nxi = _near(ci, e)
-    pvj, nxj = _near(cj, e)
-    for a in range(1, 9):  # ci, its predecessor, its successor against cj, ... (not ci with cj itself)
-        p = (ci, pvi, nxi)[a // 3]
-        q = (cj, pvj, nxj)[a % 3]
-        pp, pn = _near(p, e)
-        if (p == q) | (q == pp) | (q == pn):
-            continue  # primitives next to each other meet only at their shared end
-        x, y, dd = _meet(p, q, px, py, e, caps, d, 0.0)
-        if dd < bd:
-            bx = x
-            by = y
-            bi = p
-            bj = q
-            bd = dd
-    if bd == lim * lim:  # no meeting: a neck just closing, the flattened curves cross in its gap
-        x, y, dd = _meet(ci, cj, px, py, e, caps, d, 2.0 * tol)
-        if dd < bd:
-            return x, y, ci, cj
-    return bx, by, bi, bj
 
 
 @njit(**INNER_JIT)

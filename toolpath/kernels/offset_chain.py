@@ -31,65 +31,7 @@ def _first(xs: NDArray[np.float64], x: float) -> int:
     return lo
 
 
-@njit(**INNER_JIT)
-def _emit(ring: NDArray[np.float64], vt: NDArray[np.int64], e: NDArray[np.float64], d: float, tol: float,
-          fin: NDArray[np.float64], nf: int) -> tuple[NDArray[np.float64], int]:
-    """Ring vertices ``ring`` (n, 2) with tags ``vt`` (n, 3: crossing flag, arc before, arc after; arc = its
-    vertex or -1 on a line) written to ``fin``: a raw arc corner is replaced by the corners of its arc
-    flattened between the neighbouring crossings (or the arc's ends). A ring without a crossing on an arc
-    is written as it is."""
-    n = ring.shape[0]
-    k0 = -1
-    for k in range(n):
-        if (vt[k, 0] > 0) & ((vt[k, 1] >= 0) | (vt[k, 2] >= 0)):  # (&, |: no branch per test)
-            k0 = k
-            break
-    if k0 < 0:
-        fin = _grow(fin, nf + n)
-        for k in range(n):
-            fin[nf + k, 0], fin[nf + k, 1] = ring[k, 0], ring[k, 1]
-        return fin, nf + n
-    op = np.int64(-1)  # the arc being written, from angle a0 (not a literal: one signature of _arc)
-    a0 = 0.0
-    for t in range(n + 1):
-        k = (k0 + t) % n
-        x, y = ring[k, 0], ring[k, 1]
-        if vt[k, 0] == 0:
-            v = vt[k, 1]
-            if (v >= 0) & (v == op):
-                continue
-            if op >= 0:
-                fin, nf = _arc(op, a0, -1.0, e, d, tol, fin, nf)
-            op = v
-            a0 = 0.0
-            if v < 0:
-                fin = _grow(fin, nf + 1)
-                fin[nf, 0], fin[nf, 1] = x, y
-                nf += 1
-            continue
-        if t > 0:
-            w = vt[k, 1]
-            if (op >= 0) & (op != w):
-                fin, nf = _arc(op, a0, -1.0, e, d, tol, fin, nf)
-                op = np.int64(-1)
-            if w >= 0:
-                if op < 0:
-                    op = w
-                    a0 = 0.0
-                fin, nf = _arc(op, a0, _ang(op, x, y, e, d), e, d, tol, fin, nf)
-            if t == n:
-                break
-        fin = _grow(fin, nf + 1)
-        fin[nf, 0], fin[nf, 1] = x, y
-        nf += 1
-        op = vt[k, 2]
-        a0 = 0.0
-        if op >= 0:
-            a0 = _ang(op, x, y, e, d)
-    return fin, nf
-
-
-@njit(**INNER_JIT, locals=dict(unclosed=int64, pend=int64, parc=int64, no=int64))
+@njit(**INNER_JIT, locals=dict(unclosed=int64, pend=int64, parc=int64, no=int64, op=int64))
 def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.int64], e: NDArray[np.float64],
            d: float, tol: float, fin: NDArray[np.float64], nf: int, lv: NDArray[np.float64], nr: int, level: int
            ) -> tuple[NDArray[np.float64], int, NDArray[np.float64], int, int]:
@@ -199,7 +141,58 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
         if no < 3:
             continue
         begin = nf
-        fin, nf = _emit(out[:no], vt[:no], e, d, tol, fin, nf)
+        # the ring's vertices out[:no] with their tags vt[:no] (crossing flag, arc before, arc after; arc = its
+        # vertex or -1 on a line) written to fin: a raw arc corner is replaced by the corners of its arc flattened
+        # between the neighbouring crossings (or the arc's ends); a ring without a crossing on an arc is written
+        # as it is (here, not in a function of its own: its code and _arc's would be compiled once more)
+        k0 = -1
+        for k in range(no):
+            if (vt[k, 0] > 0) & ((vt[k, 1] >= 0) | (vt[k, 2] >= 0)):  # (&, |: no branch per test)
+                k0 = k
+                break
+        if k0 < 0:
+            fin = _grow(fin, nf + no)
+            for k in range(no):
+                fin[nf + k, 0], fin[nf + k, 1] = out[k, 0], out[k, 1]
+            nf += no
+        else:
+            op = -1  # the arc being written, from angle a0 (declared int64: one signature of _arc)
+            a0 = 0.0
+            for t in range(no + 1):
+                k = (k0 + t) % no
+                x, y = out[k, 0], out[k, 1]
+                if vt[k, 0] == 0:
+                    v = vt[k, 1]
+                    if (v >= 0) & (v == op):
+                        continue
+                    if op >= 0:
+                        fin, nf = _arc(op, a0, -1.0, e, d, tol, fin, nf)
+                    op = v
+                    a0 = 0.0
+                    if v < 0:
+                        fin = _grow(fin, nf + 1)
+                        fin[nf, 0], fin[nf, 1] = x, y
+                        nf += 1
+                    continue
+                if t > 0:
+                    w = vt[k, 1]
+                    if (op >= 0) & (op != w):
+                        fin, nf = _arc(op, a0, -1.0, e, d, tol, fin, nf)
+                        op = -1
+                    if w >= 0:
+                        if op < 0:
+                            op = w
+                            a0 = 0.0
+                        fin, nf = _arc(op, a0, _ang(op, x, y, e, d), e, d, tol, fin, nf)
+                    if t == no:
+                        break
+                fin = _grow(fin, nf + 1)
+                fin[nf, 0], fin[nf, 1] = x, y
+                nf += 1
+                op = vt[k, 2]
+                a0 = 0.0
+                if op >= 0:
+                    a0 = _ang(op, x, y, e, d)
         w = begin  # a spike A, B, A left by a collapsed piece inside a run goes (as a piece and its reverse)
         for k in range(begin, nf):
             x = fin[k, 0]

@@ -2,7 +2,7 @@
 
 All raw segments are cut at their mutual intersections, found on a uniform grid. Where both segments go
 through a crossing, its point is moved to where the exact curves under them meet (arcs, not their
-flattened facets: :func:`toolpath.kernels.offset_base._exact`), so the result's vertices at meeting curves
+flattened facets: :func:`toolpath.kernels.offset_base._meet`), so the result's vertices at meeting curves
 are exact; a crossing at a segment's end stays at that raw point. Units: mm.
 """
 
@@ -14,7 +14,7 @@ import numpy as np
 from numba import int64, njit
 from numpy.typing import NDArray
 
-from .offset_base import INNER_JIT, SNAP_MM, _argsort, _exact, _grid, _grow, _prim_at, _row4
+from .offset_base import INNER_JIT, SNAP_MM, _argsort, _grid, _grow, _isarc, _meet, _near, _prim_at, _row4
 
 __all__: list[str] = []
 
@@ -22,7 +22,7 @@ __all__: list[str] = []
 @njit(**INNER_JIT)
 def _row(sp: NDArray[np.float64], ns: int, seg: int, t: float, px: float, py: float, c: int, f: float, qx: float,
          qy: float) -> None:
-    """Row ``ns`` of split points (see :func:`_pair`)."""
+    """Row ``ns`` of split points (see :func:`_crossings`)."""
     sp[ns, 0] = seg
     sp[ns, 1] = t
     sp[ns, 2] = px
@@ -49,95 +49,18 @@ def _end(sp: NDArray[np.float64], ns: int, tgt: int, own: int, ax: float, ay: fl
     return ns
 
 
-@njit(**INNER_JIT)
-def _pair(pts: NDArray[np.float64], i: int, j: int, ni: int, nj: int, sp: NDArray[np.float64], ns: int,
-          pf: NDArray[np.int64], e: NDArray[np.float64], caps: NDArray[np.float64], d: float, lim: float,
-          tol: float) -> tuple[NDArray[np.float64], int]:
-    """Split points of segments ``pts[i] -> pts[ni]`` and ``pts[j] -> pts[nj]`` appended to ``sp`` (rows:
-    segment, t, x, y on the raw curve, primitive there (-1 at a raw point), 1 where the segment is crossed
-    inside, x, y where the exact curves meet)."""
-    ax = pts[i, 0]
-    ay = pts[i, 1]
-    ix1 = pts[ni, 0]
-    iy1 = pts[ni, 1]
-    rx = ix1 - ax
-    ry = iy1 - ay
-    bx = pts[j, 0]
-    by = pts[j, 1]
-    jx1 = pts[nj, 0]
-    jy1 = pts[nj, 1]
-    sx = jx1 - bx
-    sy = jy1 - by
-    den = rx * sy - ry * sx
-    wx = bx - ax
-    wy = by - ay
-    li = math.hypot(rx, ry)
-    lj = math.hypot(sx, sy)
-    et = SNAP_MM / li
-    eu = SNAP_MM / lj
-    sp = _grow(sp, ns + 8)
-    if abs(den) <= 1e-12 * li * lj:
-        # parallel: when collinear, each is split at the other's ends lying inside it, and there at its own
-        # end too
-        if abs(wx * ry - wy * rx) > SNAP_MM * li:
-            return sp, ns
-        ns = _end(sp, ns, i, j, ax, ay, rx, ry, li, et, bx, by, 0.0, pf, e, caps, d)  # ends of j on i
-        ns = _end(sp, ns, i, j, ax, ay, rx, ry, li, et, jx1, jy1, 1.0, pf, e, caps, d)
-        ns = _end(sp, ns, j, i, bx, by, sx, sy, lj, eu, ax, ay, 0.0, pf, e, caps, d)  # ends of i on j
-        ns = _end(sp, ns, j, i, bx, by, sx, sy, lj, eu, ix1, iy1, 1.0, pf, e, caps, d)
-        return sp, ns
-    t = (wx * sy - wy * sx) / den
-    u = (wx * ry - wy * rx) / den
-    # (| and & of bools: no branch per test, less code than or/and)
-    if (t < -et) | (t > 1.0 + et) | (u < -eu) | (u > 1.0 + eu):
-        return sp, ns
-    end_i = (t <= et) | (t >= 1.0 - et)
-    end_j = (u <= eu) | (u >= 1.0 - eu)
-    if end_i & end_j & ((j == ni) | (i == nj)):
-        return sp, ns  # neighbours on one ring meeting at their shared point
-    ci, cj = -1, -1
-    qx, qy = 0.0, 0.0
-    if end_i:
-        if t <= et:
-            px = ax
-            py = ay
-        else:
-            px = ix1
-            py = iy1
-        t = 0.0 + (t > et)
-    elif end_j:
-        if u <= eu:
-            px = bx
-            py = by
-        else:
-            px = jx1
-            py = jy1
-    else:
-        px, py = ax + t * rx, ay + t * ry
-        qx, qy, ci, cj = _exact(px, py, pf[i], pf[j], e, caps, d, lim, tol)
-    if end_i | end_j:
-        qx, qy = px, py
-    if end_j:
-        u = 0.0 + (u > eu)
-    if end_i != end_j:
-        if end_i:
-            cj = _prim_at(px, py, pf[j], e, caps, d)
-        else:
-            ci = _prim_at(px, py, pf[i], e, caps, d)
-    _row(sp, ns, i, t, px, py, ci, 0.0 + (not end_i), qx, qy)
-    _row(sp, ns + 1, j, u, px, py, cj, 0.0 + (not end_j), qx, qy)
-    return sp, ns + 2
-
-
-@njit(**INNER_JIT, locals=dict(m=int64))
+@njit(**INNER_JIT, locals=dict(m=int64, ns=int64))
 def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64], pf: NDArray[np.int64], e: NDArray[np.float64],
                caps: NDArray[np.float64], d: float, tol: float) -> NDArray[np.float64]:
-    """Split points (S, 8), rows as in :func:`_pair`, sorted by segment then t. Segment ``i`` runs from
-    ``pts[i]`` to ``pts[nxt[i]]`` (none when -1). A crossing at a segment's end is recorded on it at t = 0
-    or 1.
+    """Split points (S, 8), sorted by segment then t (rows: segment, t, x, y on the raw curve, primitive there
+    (-1 at a raw point), 1 where the segment is crossed inside, x, y where the exact curves meet). Segment ``i``
+    runs from ``pts[i]`` to ``pts[nxt[i]]`` (none when -1). A crossing at a segment's end is recorded on it at
+    t = 0 or 1.
 
     Pairs are found on a uniform grid of about one cell per segment; a pair is tested in the cell holding
-    the lower-left corner of the overlap of its boxes."""
+    the lower-left corner of the overlap of its boxes. The test of a pair is written out here, not in a
+    function of its own: a callee's code is linked into, optimised and compiled again in every library above
+    it (with the pair test a function, it and all it calls were compiled once more)."""
     n = pts.shape[0]
     bb = np.empty((n, 4))  # box of each segment: min x, min y, max x, max y (rows bb[:m])
     sid = np.empty(n, np.int64)
@@ -160,8 +83,9 @@ def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64], pf: NDArray[np.
     c = geo[2]
     gnx = int(geo[3])
     lim = min(100.0 * tol, 2.0 * abs(d))  # how far an exact meeting may lie from the raw crossing, mm
+    lim2 = lim * lim
     sp = np.empty((max(16, n // 4), 8))
-    ns = np.int64(0)  # not a literal: one compiled signature of _pair
+    ns = 0
     for cell in range(cs.shape[0] - 1):
         for pa in range(cs[cell], cs[cell + 1]):
             a = ids[pa]
@@ -180,7 +104,115 @@ def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64], pf: NDArray[np.
                 if ((j == ni) | (i == nj)) and ((pts[ni, 0] - pts[i, 0]) * (pts[nj, 0] - pts[j, 0])
                                              + (pts[ni, 1] - pts[i, 1]) * (pts[nj, 1] - pts[j, 1])) > 0:
                     continue  # neighbours going on (not folding back) meet only at their shared point
-                sp, ns = _pair(pts, i, j, ni, nj, sp, ns, pf, e, caps, d, lim, tol)
+                # split points of segments i -> ni and j -> nj appended to sp
+                ax = pts[i, 0]
+                ay = pts[i, 1]
+                ix1 = pts[ni, 0]
+                iy1 = pts[ni, 1]
+                rx = ix1 - ax
+                ry = iy1 - ay
+                bx = pts[j, 0]
+                by = pts[j, 1]
+                jx1 = pts[nj, 0]
+                jy1 = pts[nj, 1]
+                sx = jx1 - bx
+                sy = jy1 - by
+                den = rx * sy - ry * sx
+                wx = bx - ax
+                wy = by - ay
+                li = math.hypot(rx, ry)
+                lj = math.hypot(sx, sy)
+                et = SNAP_MM / li
+                eu = SNAP_MM / lj
+                sp = _grow(sp, ns + 8)
+                if abs(den) <= 1e-12 * li * lj:
+                    # parallel: when collinear, each is split at the other's ends lying inside it, and there at
+                    # its own end too
+                    if abs(wx * ry - wy * rx) > SNAP_MM * li:
+                        continue
+                    ns = _end(sp, ns, i, j, ax, ay, rx, ry, li, et, bx, by, 0.0, pf, e, caps, d)  # ends of j on i
+                    ns = _end(sp, ns, i, j, ax, ay, rx, ry, li, et, jx1, jy1, 1.0, pf, e, caps, d)
+                    ns = _end(sp, ns, j, i, bx, by, sx, sy, lj, eu, ax, ay, 0.0, pf, e, caps, d)  # ends of i on j
+                    ns = _end(sp, ns, j, i, bx, by, sx, sy, lj, eu, ix1, iy1, 1.0, pf, e, caps, d)
+                    continue
+                t = (wx * sy - wy * sx) / den
+                u = (wx * ry - wy * rx) / den
+                # (| and & of bools: no branch per test, less code than or/and)
+                if (t < -et) | (t > 1.0 + et) | (u < -eu) | (u > 1.0 + eu):
+                    continue
+                end_i = (t <= et) | (t >= 1.0 - et)
+                end_j = (u <= eu) | (u >= 1.0 - eu)
+                if end_i & end_j & ((j == ni) | (i == nj)):
+                    continue  # neighbours on one ring meeting at their shared point
+                ci, cj = -1, -1
+                qx, qy = 0.0, 0.0
+                if end_i:
+                    if t <= et:
+                        px = ax
+                        py = ay
+                    else:
+                        px = ix1
+                        py = iy1
+                    t = 0.0 + (t > et)
+                elif end_j:
+                    if u <= eu:
+                        px = bx
+                        py = by
+                    else:
+                        px = jx1
+                        py = jy1
+                else:
+                    px, py = ax + t * rx, ay + t * ry
+                    # where the exact curves under the crossing meet: the raw crossing when both are lines; else
+                    # the nearest meeting of their primitives when closer than lim, or else the nearest of the
+                    # primitives next to them; else, where the two pass each other less than 2 tol apart, the
+                    # middle of that gap (_meet with gap); else the raw crossing
+                    ci = _prim_at(px, py, pf[i], e, caps, d)
+                    cj = _prim_at(px, py, pf[j], e, caps, d)
+                    qx, qy = px, py
+                    if _isarc(ci, caps) | _isarc(cj, caps):  # (else two lines: the raw crossing is exact)
+                        qx, qy, bd = _meet(ci, cj, px, py, e, caps, d, 0.0)
+                        if not bd < lim2:  # the primitives under the crossing do not meet near it
+                            qx = px
+                            qy = py
+                            bi = ci
+                            bj = cj
+                            bd = lim2
+                            # the primitives before and after ci and cj along their rings
+                            pvi, nxi = _near(ci, e)
+                            pvj, nxj = _near(cj, e)
+                            for h in range(1, 9):  # ci, its predecessor, its successor against cj, ... (not ci, cj)
+                                p = (ci, pvi, nxi)[h // 3]
+                                q = (cj, pvj, nxj)[h % 3]
+                                pp, pn = _near(p, e)
+                                if (p == q) | (q == pp) | (q == pn):
+                                    continue  # primitives next to each other meet only at their shared end
+                                x, y, dd = _meet(p, q, px, py, e, caps, d, 0.0)
+                                if dd < bd:
+                                    qx = x
+                                    qy = y
+                                    bi = p
+                                    bj = q
+                                    bd = dd
+                            if bd == lim2:  # no meeting: a neck just closing, the flattened curves cross in its gap
+                                x, y, dd = _meet(ci, cj, px, py, e, caps, d, 2.0 * tol)
+                                if dd < bd:
+                                    qx = x
+                                    qy = y
+                            ci = bi
+                            cj = bj
+                if end_i | end_j:
+                    qx, qy = px, py
+                if end_j:
+                    u = 0.0 + (u > eu)
+                if end_i != end_j:
+                    if end_i:
+                        cj = _prim_at(px, py, pf[j], e, caps, d)
+                    else:
+                        ci = _prim_at(px, py, pf[i], e, caps, d)
+                _row(sp, ns, i, t, px, py, ci, 0.0 + (not end_i), qx, qy)
+                _row(sp, ns + 1, j, u, px, py, cj, 0.0 + (not end_j), qx, qy)
+                ns += 2
     # split points closer than SNAP_MM (near-concurrent crossings) become one point
     # sort keys: x, and segment then t (columns 0, 1: not changed by the merging), in one loop (each loop of
     # this kind is vectorised by LLVM: code to compile)

@@ -34,22 +34,29 @@ buffers and the grid cell), no
 4x the code at every caller). The inner functions are called only from jitted code: compiled without
 CPython and C wrappers and without Numba's rewrite passes (``INNER_JIT``); all use ``error_model="numpy"``
 (no exception paths on division; inputs from :func:`toolpath.kernels.offset.pack_rings` never divide by
-zero). Writing the one-call helpers out in their callers (fewer, larger functions) made the cold compile
-4-8 % *slower*. Fewer typed operations (measured: ``numba`` resolves each array access, operator and call
-through its templates, a few ms each): small helpers stand for repeated code (``_isarc``,
-``_near``, ``_row4`` (four array reads in one call), ``_row``/``_end`` of the crossings, ``_av``), the
+zero). Writing all one-call helpers out in their callers (26 -> 11 functions) made the cold compile 4-8 %
+*slower* (Numba's bytecode, SSA and typing passes grow faster than linearly with a function's size); writing out
+only the mid-level ones that stood at the top of deep call chains was faster: the pair test and the exact
+meeting of two primitives (once ``_pair`` and ``_exact``) in ``_crossings``, the ring writer (once ``_emit``)
+in ``_chain``, the keep-test (once ``_keep``) in ``_rings`` -- each had been a library of its own that held,
+optimised and compiled its callees' code once more (LLVM lines summed over the libraries 40149 -> 33075). The
+inner functions are not cached on disk (``INNER_JIT``: the kernel's cache holds their code) and ``_row4`` is
+compiled for one signature (a constant column argument made a specialisation per constant). Fewer typed
+operations (measured: ``numba`` resolves each
+array access, operator and call through its templates, a few ms each): small helpers stand for repeated code
+(``_isarc``, ``_near``, ``_row4`` (four array reads in one call), ``_row``/``_end`` of the crossings, ``_av``), the
 kernel calls no numpy overload, ``int()`` or ``.shape[0]`` (ring starts and levels come from ``_result``, the
 points are a view of their buffer, ``len``), flag arrays are int64 (no bool ``np.empty`` to compile), signs come
 from ``math.copysign``, and closed chains go through the open-chain loop. Less LLVM code, which each caller
 optimises and compiles to machine code again (a callee's code counts once per library it is linked into, up to
-seven times): no separate simple loops that LLVM vectorises or unrolls (the flags, arcs and buffer size of
+five times): no separate simple loops that LLVM vectorises or unrolls (the flags, arcs and buffer size of
 ``_chains`` in one loop, the last inactive segment searched backwards with a ``break``, ``_prep``'s reset and
 extent in its edge loop, both sort keys of ``_crossings`` in one loop, no copy loops: ``_chain`` writes into the
 kernel's buffer, ``_argsort`` returns the sorted keys, ``_grid`` fills from each cell's end), ``_grow`` copies
 through flat iterators, ``&``/``|`` of cheap tests instead of ``and``/``or`` (a branch each), ``for`` loops with
 ``break`` instead of ``while`` loops with compound tests (Python 3.11 compiles a ``while`` test twice), and
-repeated cases written once (a closed chain without splits in ``_rings``, the gap point of ``_exact`` from
-``_meet``). Figures in ``benchmarks/bench_offset.py``.
+repeated cases written once (a closed chain without splits in ``_rings``, the gap point of the exact meeting
+from ``_meet``). Figures in ``benchmarks/bench_offset.py``.
 
 Numba's cache is kept per file and a cached function is not recompiled when a function it calls changes in
 another file: :func:`toolpath.numba_cache.refresh_cache` (run when :mod:`toolpath.kernels` is imported) drops

@@ -15,103 +15,6 @@ from .offset_base import INNER_JIT, KEEP_EPS_MM, _row4
 __all__: list[str] = []
 
 
-@njit(**INNER_JIT, locals=dict(crossings=int64))
-def _keep(px: float, py: float, e: NDArray[np.float64], caps: NDArray[np.float64], thr: float, sg: float,
-          geo: NDArray[np.float64], cs: NDArray[np.int64], ids: NDArray[np.int64], reach: float, hint: int) -> int:
-    """-1 when (px, py) is outside every edge's flattened offset and on the asked side (``sg < 0``: inside);
-    else an edge whose offset holds it (``hint`` is tried first), or ``e.shape[0]`` for the wrong side."""
-    gx0 = geo[0]
-    gy0 = geo[1]
-    c = geo[2]
-    nx = int(geo[3])
-    ny = int(geo[4])
-    ix0 = max(0, math.floor((px - reach - gx0) / c))
-    ix1 = min(nx - 1, math.floor((px + reach - gx0) / c))
-    iy0 = max(0, math.floor((py - reach - gy0) / c))
-    iy1 = min(ny - 1, math.floor((py + reach - gy0) / c))
-    wx = max(ix1 - ix0 + 1, 0)
-    nw = wx * max(iy1 - iy0 + 1, 0)
-    reach2 = reach * reach
-    for w in range(-1, nw):  # the hint first, then the cells within reach
-        if w < 0:
-            if hint < 0:
-                continue
-            qlo, qhi = 0, 1
-        else:
-            iy = iy0 + w // wx
-            ix = ix0 + w % wx
-            cell = iy * nx + ix
-            qlo, qhi = cs[cell], cs[cell + 1]
-            if qlo == qhi:
-                continue
-            dy = max(max(gy0 + iy * c - py, 0.0), py - (gy0 + (iy + 1) * c))
-            dx = max(max(gx0 + ix * c - px, 0.0), px - (gx0 + (ix + 1) * c))
-            if dx * dx + dy * dy >= reach2:
-                continue
-        for q in range(qlo, qhi):
-            # is (px, py) inside the flattened offset of edge k: closer than thr to its interior, or inside
-            # the cap of its start vertex (the circumscribed polygon of its arc, within the arc's sector)?
-            k = hint if w < 0 else ids[q]
-            while True:  # one pass; break = not inside
-                x0, y0, x1, y1 = _row4(e, k, 0)
-                nc = int(caps[k, 0])
-                big = thr / caps[k, 1] if nc > 0 else thr
-                if ((min(x0, x1) - px > big) | (px - max(x0, x1) > big) | (min(y0, y1) - py > big)
-                        | (py - max(y0, y1) > big)):
-                    break
-                ex = x1 - x0
-                ey = y1 - y0
-                qx = px - x0
-                qy = py - y0
-                t = (qx * ex + qy * ey) / (ex * ex + ey * ey)
-                if (0.0 < t) & (t < 1.0):  # (&, |: no branch per test, less code than and, or)
-                    dx = x0 + t * ex - px
-                    dy = y0 + t * ey - py
-                    if dx * dx + dy * dy < thr * thr:
-                        return k
-                if (nc == 0) | (qx * qx + qy * qy >= big * big):
-                    break
-                nx_, ny_, mx_, my_ = _row4(e, k, 4)
-                u0x = sg * mx_
-                u0y = sg * my_
-                u1x = sg * nx_
-                u1y = sg * ny_
-                side = 1.0 if caps[k, 2] > 0 else -1.0  # within the sector: on the turn's side of both ends
-                if ((u0x * qy - u0y * qx) * side < 0.0) | ((qx * u1y - qy * u1x) * side < 0.0):
-                    break
-                c2 = caps[k, 3]
-                s2 = caps[k, 4]
-                fx = u0x
-                fy = u0y
-                inside = True
-                for _ in range(nc + 1):
-                    if qx * fx + qy * fy >= thr:
-                        inside = False
-                        break
-                    fx, fy = fx * c2 - fy * s2, fx * s2 + fy * c2
-                if inside:
-                    return k
-                break
-    # crossing number along the shorter of +x and -x, each crossing counted in the cell that holds it
-    crossings = 0
-    iy = math.floor((py - gy0) / c)
-    if 0 <= iy < ny:
-        ixp = min(nx - 1, max(0, math.floor((px - gx0) / c)))
-        right = ixp >= nx // 2
-        lo = ixp * right  # right: ixp to nx; else 0 to ixp + 1
-        hi = ixp + 1 + (nx - ixp - 1) * right
-        for ix in range(lo, hi):
-            cell = iy * nx + ix
-            for q in range(cs[cell], cs[cell + 1]):
-                k = ids[q]
-                xa, y0, xb, y1 = _row4(e, k, 0)
-                if (y0 > py) != (y1 > py):
-                    xi = xa + (py - y0) * (xb - xa) / (y1 - y0)
-                    if (px < xi) == right and min(nx - 1, max(0, math.floor((xi - gx0) / c))) == ix:
-                        crossings += 1
-    return -1 if (crossings % 2 == 1) == (sg < 0) else e.shape[0]
-
-
 @njit(**INNER_JIT)
 def _av(v: int, caps: NDArray[np.float64]) -> int:
     """``v`` when vertex ``v`` has an arc, else -1."""
@@ -135,7 +38,8 @@ def _tag(row: NDArray[np.float64], po: NDArray[np.int64], nxt: NDArray[np.int64]
     return _av(v, caps), 0
 
 
-@njit(**INNER_JIT, locals=dict(fail=boolean, p=int64, nrp=int64, nrun=int64))
+@njit(**INNER_JIT, locals=dict(fail=boolean, p=int64, nrp=int64, nrun=int64, h=int64, hint=int64,
+                                 crossings=int64))
 def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int64], pf: NDArray[np.int64],
            po: NDArray[np.int64], sp: NDArray[np.float64], e: NDArray[np.float64], caps: NDArray[np.float64],
            d: float, tol: float, geo: NDArray[np.float64], cs: NDArray[np.int64], ids: NDArray[np.int64]
@@ -153,6 +57,12 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
     thr = max(r - KEEP_EPS_MM, 0.0)
     sg = math.copysign(1.0, d)  # d != 0
     reach = (r + tol) * 1.001 + 1e-9
+    reach2 = reach * reach
+    gx0 = geo[0]  # the edge grid of the keep-test
+    gy0 = geo[1]
+    c = geo[2]
+    nx = int(geo[3])
+    ny = int(geo[4])
     ns = sp.shape[0]
     npt = pts.shape[0]
     nch = cst.shape[0] - 1
@@ -167,7 +77,7 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
     nrun = 0
     nrp = 0
     p = 0
-    hint = np.int64(-1)  # not a literal: one compiled signature of _keep
+    hint = -1  # an edge whose offset held the last test point (declared int64)
     fail = False
     for q in range(nch):
         a, b = cst[q], cst[q + 1]
@@ -246,7 +156,101 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
                     best = ll
                     mx = 0.5 * (rp[i, 0] + rp[i + 1, 0])
                     my = 0.5 * (rp[i, 1] + rp[i + 1, 1])
-            h = _keep(mx, my, e, caps, thr, sg, geo, cs, ids, reach, hint)
+            # the keep-test of (mx, my), h: -1 when it is outside every edge's flattened offset and on the asked
+            # side (sg < 0: inside); else an edge whose offset holds it (hint is tried first), or e.shape[0] for
+            # the wrong side (here, not in a function of its own: its code would be compiled once more)
+            h = -2  # no edge found yet
+            ix0 = max(0, math.floor((mx - reach - gx0) / c))
+            ix1 = min(nx - 1, math.floor((mx + reach - gx0) / c))
+            iy0 = max(0, math.floor((my - reach - gy0) / c))
+            iy1 = min(ny - 1, math.floor((my + reach - gy0) / c))
+            wx = max(ix1 - ix0 + 1, 0)
+            nw = wx * max(iy1 - iy0 + 1, 0)
+            for w in range(-1, nw):  # the hint first, then the cells within reach
+                if w < 0:
+                    if hint < 0:
+                        continue
+                    qlo, qhi = 0, 1
+                else:
+                    iy = iy0 + w // wx
+                    ix = ix0 + w % wx
+                    cell = iy * nx + ix
+                    qlo, qhi = cs[cell], cs[cell + 1]
+                    if qlo == qhi:
+                        continue
+                    dy = max(max(gy0 + iy * c - my, 0.0), my - (gy0 + (iy + 1) * c))
+                    dx = max(max(gx0 + ix * c - mx, 0.0), mx - (gx0 + (ix + 1) * c))
+                    if dx * dx + dy * dy >= reach2:
+                        continue
+                for qe in range(qlo, qhi):
+                    # is (mx, my) inside the flattened offset of edge ke: closer than thr to its interior, or
+                    # inside the cap of its start vertex (the circumscribed polygon of its arc, within the arc's
+                    # sector)?
+                    ke = hint if w < 0 else ids[qe]
+                    while True:  # one pass; break = not inside, or h set
+                        ax0, ay0, ax1, ay1 = _row4(e, ke, 0)
+                        nc = int(caps[ke, 0])
+                        big = thr / caps[ke, 1] if nc > 0 else thr
+                        if ((min(ax0, ax1) - mx > big) | (mx - max(ax0, ax1) > big) | (min(ay0, ay1) - my > big)
+                                | (my - max(ay0, ay1) > big)):
+                            break
+                        ex = ax1 - ax0
+                        ey = ay1 - ay0
+                        qx = mx - ax0
+                        qy = my - ay0
+                        t = (qx * ex + qy * ey) / (ex * ex + ey * ey)
+                        if (0.0 < t) & (t < 1.0):  # (&, |: no branch per test, less code than and, or)
+                            dx = ax0 + t * ex - mx
+                            dy = ay0 + t * ey - my
+                            if dx * dx + dy * dy < thr * thr:
+                                h = ke
+                                break
+                        if (nc == 0) | (qx * qx + qy * qy >= big * big):
+                            break
+                        nx_, ny_, mx_, my_ = _row4(e, ke, 4)
+                        u0x = sg * mx_
+                        u0y = sg * my_
+                        u1x = sg * nx_
+                        u1y = sg * ny_
+                        side = 1.0 if caps[ke, 2] > 0 else -1.0  # within the sector: on the turn's side of both ends
+                        if ((u0x * qy - u0y * qx) * side < 0.0) | ((qx * u1y - qy * u1x) * side < 0.0):
+                            break
+                        c2 = caps[ke, 3]
+                        sn2 = caps[ke, 4]
+                        fx = u0x
+                        fy = u0y
+                        inside = True
+                        for _ in range(nc + 1):
+                            if qx * fx + qy * fy >= thr:
+                                inside = False
+                                break
+                            fx, fy = fx * c2 - fy * sn2, fx * sn2 + fy * c2
+                        if inside:
+                            h = ke
+                        break
+                    if h >= 0:
+                        break
+                if h >= 0:
+                    break
+            if h < 0:
+                # crossing number along the shorter of +x and -x, each crossing counted in the cell that holds it
+                crossings = 0
+                iy = math.floor((my - gy0) / c)
+                if 0 <= iy < ny:
+                    ixp = min(nx - 1, max(0, math.floor((mx - gx0) / c)))
+                    right = ixp >= nx // 2
+                    lo = ixp * right  # right: ixp to nx; else 0 to ixp + 1
+                    hi = ixp + 1 + (nx - ixp - 1) * right
+                    for ix in range(lo, hi):
+                        cell = iy * nx + ix
+                        for qe in range(cs[cell], cs[cell + 1]):
+                            ke = ids[qe]
+                            xa, ya0, xb, ya1 = _row4(e, ke, 0)
+                            if (ya0 > my) != (ya1 > my):
+                                xi = xa + (my - ya0) * (xb - xa) / (ya1 - ya0)
+                                if (mx < xi) == right and min(nx - 1, max(0, math.floor((xi - gx0) / c))) == ix:
+                                    crossings += 1
+                h = -1 if (crossings % 2 == 1) == (sg < 0) else e.shape[0]
             if (0 <= h) & (h < e.shape[0]):
                 hint = h
             if h >= 0:
