@@ -60,25 +60,9 @@ def link_is_clear_kernel(mat, allowed, x0, y0, cell, ax, ay, bx, by, r, cs, sn, 
         iy = int(math.floor((y - y0) * inv + 0.5))
         if not (0 <= ix < nx and 0 <= iy < ny) or allowed[iy, ix] == 0:
             return False
-        if _count_above(mat, x0, y0, cell, x, y, r, cs, sn, max_count):
+        if engagement_kernel(mat, x0, y0, cell, x, y, r, cs, sn, max_count) > max_count:
             return False
     return True
-
-
-@njit(cache=True, nogil=True)
-def _count_above(mat, x0, y0, cell, cx, cy, r, cs, sn, limit):  # type: ignore[no-untyped-def]
-    """Whether :func:`engagement_kernel`'s count passes ``limit`` (the same samples, stopped once it does)."""
-    ny, nx = mat.shape
-    inv = 1.0 / cell
-    n = 0
-    for k in range(cs.shape[0]):
-        ix = int(math.floor((cx + r * cs[k] - x0) * inv + 0.5))
-        iy = int(math.floor((cy + r * sn[k] - y0) * inv + 0.5))
-        if 0 <= ix < nx and 0 <= iy < ny and mat[iy, ix] != 0:
-            n += 1
-            if n > limit:
-                return True
-    return False
 
 
 def link_is_clear_reference(mat, allowed, x0, y0, cell, ax, ay, bx, by, r, cs, sn, max_count) -> bool:  # type: ignore[no-untyped-def]

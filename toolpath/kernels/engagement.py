@@ -55,8 +55,9 @@ def circle_samples(n: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
 
 # engagement ------------------------------------------------------------------------------------------
 @njit(cache=True, nogil=True)
-def engagement_kernel(mat, x0, y0, cell, cx, cy, r, cs, sn):  # type: ignore[no-untyped-def]
-    """Number of circle points (radius ``r``, centre ``(cx, cy)``) whose cell holds material."""
+def engagement_kernel(mat, x0, y0, cell, cx, cy, r, cs, sn, stop=1 << 30):  # type: ignore[no-untyped-def]
+    """Number of circle points (radius ``r``, centre ``(cx, cy)``) whose cell holds material; the count stops
+    as soon as it passes ``stop`` (enough to know it does)."""
     ny, nx = mat.shape
     inv = 1.0 / cell
     n = 0
@@ -65,6 +66,8 @@ def engagement_kernel(mat, x0, y0, cell, cx, cy, r, cs, sn):  # type: ignore[no-
         iy = int(math.floor((cy + r * sn[k] - y0) * inv + 0.5))
         if 0 <= ix < nx and 0 <= iy < ny and mat[iy, ix] != 0:
             n += 1
+            if n > stop:
+                break
     return n
 
 
