@@ -16,9 +16,10 @@ from numpy.typing import NDArray
 from scipy.ndimage import distance_transform_edt
 
 from .engagement import (
+    _NO_OWN,
+    _front_count,
     clear_capsule_kernel,
     clear_capsule_reference,
-    engagement_fresh_kernel,
     engagement_fresh_reference,
 )
 
@@ -161,6 +162,8 @@ def path_engagement_kernel(mat, x0, y0, cell, xy, r, cs, sn, spacing):  # type: 
     if m == 0:
         return out
     clear_capsule_kernel(mat, x0, y0, cell, xy[0, 0], xy[0, 1], xy[0, 0], xy[0, 1], r)
+    rcs = r * cs  # the circle's offsets, scaled once (engagement_fresh_kernel would scale them per sample)
+    rsn = r * sn
     for i in range(1, m):
         ax = xy[i - 1, 0]
         ay = xy[i - 1, 1]
@@ -177,7 +180,7 @@ def path_engagement_kernel(mat, x0, y0, cell, xy, r, cs, sn, spacing):  # type: 
         for s in range(1, k + 1):
             qx = ax + dx * (s / k)
             qy = ay + dy * (s / k)
-            e = engagement_fresh_kernel(mat, x0, y0, cell, qx, qy, r, cs, sn, ang, px, py)
+            e = _front_count(mat, _NO_OWN, False, x0, y0, cell, qx, qy, r, rcs, rsn, ang, px, py, 1 << 30)
             if e > best:
                 best = e
             clear_capsule_kernel(mat, x0, y0, cell, px, py, qx, qy, r)
