@@ -285,10 +285,12 @@ def _one_reference(rings: list[NDArray[np.float64]], d: float, tol: float) -> li
     ex = _Exact(rings, d, tol)
     lim = min(100.0 * tol, 2.0 * abs(d))
     segs, owner, feat = [], [], []  # raw segments; vertex of each one's start and end; feature
+    snext: list[int] = []  # the next segment along its raw ring
     base = 0
     for ring in rings:
         rp, own = _raw_reference(ring, d, tol)
         if len(rp) >= 2:
+            snext += np.roll(np.arange(len(snext), len(snext) + len(rp)), -1).tolist()
             segs.append(np.column_stack([rp, np.roll(rp, -1, axis=0)]))
             o = np.array(own) + base
             o1 = np.roll(o, -1)
@@ -308,10 +310,17 @@ def _one_reference(rings: list[NDArray[np.float64]], d: float, tol: float) -> li
     hit = (den != 0) & (t >= -et) & (t <= 1 + et) & (u >= -eu) & (u <= 1 + eu)
     end_i = (t <= et) | (t >= 1 - et)
     end_j = (u <= eu) | (u >= 1 - eu)
-    hit &= ~(end_i & end_j)
+    # a crossing at an end of both segments is their shared point only for neighbours along a raw ring (as in
+    # the kernel's _crossings); two other segments meeting there (say nearly parallel moved edges crossing
+    # within SNAP_MM of the ends of a connector shorter than 2 SNAP_MM between them) are still split there
+    nbr = np.zeros_like(hit)
+    nbr[np.arange(len(seg)), snext] = True
+    hit &= ~(end_i & end_j & (nbr | nbr.T))
     hit &= np.triu(np.ones_like(hit), 1)
-    splits: dict[int, list[tuple[float, tuple[float, float], int]]] = {}
-    sp_list: list[list[float]] = []  # seg, t, x, y, primitive; the kernel's order of discovery does not matter
+    splits: dict[int, list[tuple[float, tuple[float, float], tuple[int, int, tuple[float, float]]]]] = {}
+    # seg, t, x, y, primitive, exact x, y, 1 for a crossing inside the segment (0: at its end, a raw point); the
+    # kernel's order of discovery does not matter
+    sp_list: list[list[float]] = []
     par = np.abs(den) <= 1e-12 * ln[:, None] * ln[None, :]
     colin = par & (np.abs(w[..., 0] * rv[:, None, 1] - w[..., 1] * rv[:, None, 0]) <= _SNAP_MM * ln[:, None])
     colin &= np.triu(np.ones_like(colin), 1)
@@ -323,7 +332,7 @@ def _one_reference(rings: list[NDArray[np.float64]], d: float, tol: float) -> li
                 e = _SNAP_MM / ln[tgt]
                 if e < tt < 1 - e:
                     sp_list.append([tgt, tt, pt[0], pt[1], ex.prim_at(float(pt[0]), float(pt[1]), feat[tgt]),
-                                    pt[0], pt[1]])
+                                    pt[0], pt[1], 1.0])
     for i, j in zip(*np.nonzero(hit), strict=True):
         ti, uj = t[i, j], u[i, j]
         if end_i[i, j]:
@@ -332,16 +341,25 @@ def _one_reference(rings: list[NDArray[np.float64]], d: float, tol: float) -> li
             p = tuple(seg[j, :2] if uj <= eu[0, j] else seg[j, 2:])
         else:
             p = (float(a[i, 0] + ti * rv[i, 0]), float(a[i, 1] + ti * rv[i, 1]))
+        if end_i[i, j] and end_j[i, j]:
+            # within SNAP_MM of an end of each (not neighbours): both are split at that end, at t = 0 or 1, at
+            # i's raw point; j then runs from its own end to i's (a piece under SNAP_MM long, which cancels
+            # against its reverse or is trimmed with the loop it closes), as in the kernel: not a crossing
+            # inside either, its arc the raw point's vertex's (primitive 2 v: ex.arc gives v's arc or -1)
+            for s, ts, es in ((i, ti, et[i, 0]), (j, uj, eu[0, j])):
+                ends = float(ts > es)
+                sp_list.append([s, ends, p[0], p[1], 2 * owner[s][int(ends)], p[0], p[1], 0.0])
+            continue
         if not end_i[i, j] and not end_j[i, j]:
             qx, qy, ci, cj = ex.exact(p[0], p[1], feat[i], feat[j], lim)
         else:
             qx, qy = p
             ci, cj = ex.prim_at(p[0], p[1], feat[i]), ex.prim_at(p[0], p[1], feat[j])
         if not end_i[i, j]:
-            sp_list.append([i, ti, p[0], p[1], ci, qx, qy])
+            sp_list.append([i, ti, p[0], p[1], ci, qx, qy, 1.0])
         if not end_j[i, j]:
-            sp_list.append([j, uj, p[0], p[1], cj, qx, qy])
-    sp = np.array(sp_list, dtype=np.float64).reshape(-1, 7)
+            sp_list.append([j, uj, p[0], p[1], cj, qx, qy, 1.0])
+    sp = np.array(sp_list, dtype=np.float64).reshape(-1, 8)
     order = np.argsort(sp[:, 2], kind="mergesort")
     for ka, ia in enumerate(order):
         for ib in order[ka + 1:]:
@@ -349,9 +367,10 @@ def _one_reference(rings: list[NDArray[np.float64]], d: float, tol: float) -> li
                 break
             if abs(sp[ib, 3] - sp[ia, 3]) <= _SNAP_MM:
                 sp[ib, [2, 3, 5, 6]] = sp[ia, [2, 3, 5, 6]]
-    for row in sp:  # t, point on the raw curve, (arc, exact point)
+    for row in sp:  # t, point on the raw curve, (crossing flag, arc, exact point)
         splits.setdefault(int(row[0]), []).append((float(row[1]), (float(row[2]), float(row[3])),
-                                                   (ex.arc(int(row[4])), (float(row[5]), float(row[6])))))
+                                                   (int(row[7]), ex.arc(int(row[4])),
+                                                    (float(row[5]), float(row[6])))))
     edges = np.concatenate([np.column_stack([rg, np.roll(rg, -1, axis=0)]) for rg in rings])
     thr = max(abs(d) - KEEP_EPS_MM, 0.0)
     ein = edges[:, :2] - np.concatenate([np.roll(rg, 1, axis=0) for rg in rings])
@@ -369,7 +388,7 @@ def _one_reference(rings: list[NDArray[np.float64]], d: float, tol: float) -> li
     for i in range(len(seg)):
         p0, p1 = tuple(seg[i, :2]), tuple(seg[i, 2:])
         chain = [(p0, (0, ex.arc(2 * owner[i][0]), p0))]
-        chain += [(p, (1, c, q)) for _, p, (c, q) in sorted(splits.get(i, []), key=lambda z: z[0])]
+        chain += [(p, tg) for _, p, tg in sorted(splits.get(i, []), key=lambda z: z[0])]
         chain.append((p1, (0, ex.arc(2 * owner[i][1]), p1)))
         for (p, tp), (q, tq) in zip(chain[:-1], chain[1:], strict=True):
             if p == q:

@@ -294,6 +294,28 @@ def test_collapsed_connector_inside_a_run():
     assert same_rings(offset_rings_kernel(xy, starts, ds, TOL), offset_rings_reference(xy, starts, ds, TOL))
 
 
+def test_crossing_near_the_ends_of_two_non_neighbours():
+    # (from the slow sweeps) the vertex (9, ~0) turns left by 5.5e-7 rad: shrinking by 0.25, its connector is
+    # 1.4e-7 mm long and the moved edges on either side cross within SNAP_MM of their ends at it (7e-8 mm
+    # before x = 9), not being neighbours on the raw ring; the reference dropped that crossing as if it were a
+    # shared point and kept the connector as a 1.4e-7 mm backtrack
+    reg = Polygon([(8.0, 0.0), (9.0, 5.084957680104184e-167), (10.999999999999945, 1.0999999999999982e-06),
+                   (4.322418446945118, 6.731767878463172)])
+    ds = -(0.25 + 1.0 * np.arange(12))
+    xy, starts = pack_rings(reg)
+    got = offset_rings_kernel(xy, starts, ds, TOL)
+    assert same_rings(got, offset_rings_reference(xy, starts, ds, TOL))
+    pts, rs, lv = got
+    assert lv.tolist() == [0]  # one ring at -0.25, nothing left from -1.25 on (inradius ~1 mm)
+    ring = pts[rs[0]:rs[1]]
+    ev = np.roll(ring, -1, axis=0) - ring
+    nx = np.roll(ev, -1, axis=0)
+    assert np.all(ev[:, 0] * nx[:, 1] - ev[:, 1] * nx[:, 0] > 0)  # convex, as the region: no backtrack
+    for d, g in zip(ds, offset_polygons(reg, ds), strict=True):
+        assert g.is_valid
+        check_against_shapely(reg, d, g)
+
+
 @pytest.mark.slow
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(**sweeps)
