@@ -18,6 +18,8 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from .access import at1, at2, set1, set2
+
 __all__ = ["KEEP_EPS_MM", "SNAP_MM", "MIN_RING_AREA_MM2"]
 
 #: A raw piece is kept when it is at least ``|d| - KEEP_EPS_MM`` from the boundary, mm.
@@ -57,7 +59,7 @@ def _grow(a: NDArray[np.float64], n: int) -> NDArray[np.float64]:
 @njit("UniTuple(float64, 4)(float64[:, ::1], int64, int64)", **dict(INNER_JIT, cache=True))
 def _row4(a: NDArray[np.float64], k: int, j: int) -> tuple[float, float, float, float]:
     """``a[k, j:j + 4]`` as a tuple (one typed call instead of four array reads: quicker to compile)."""
-    return a[k, j], a[k, j + 1], a[k, j + 2], a[k, j + 3]
+    return at2(a, k, j), at2(a, k, j + 1), at2(a, k, j + 2), at2(a, k, j + 3)
 
 
 @njit(**INNER_JIT)
@@ -69,37 +71,39 @@ def _argsort(a: NDArray[np.float64]) -> tuple[NDArray[np.int64], NDArray[np.floa
     if n == 0:
         return idx, a
     cnt = np.empty(n + 1, np.int64)  # np.empty and loops, not np.zeros: one numpy overload fewer to compile
-    cnt[n] = 0
-    lo, hi = a[0], a[0]
+    set1(cnt, n, 0)
+    lo, hi = at1(a, 0), at1(a, 0)
     for i in range(n):
-        lo = min(lo, a[i])
-        hi = max(hi, a[i])
-        cnt[i] = 0
+        lo = min(lo, at1(a, i))
+        hi = max(hi, at1(a, i))
+        set1(cnt, i, 0)
     w = (hi - lo) / n if hi > lo else 1.0
     b = np.empty(n, np.int64)
     for i in range(n):
-        b[i] = min(n - 1, int((a[i] - lo) / w))
-        cnt[b[i] + 1] += 1
+        bi = min(n - 1, int((at1(a, i) - lo) / w))
+        set1(b, i, bi)
+        set1(cnt, bi + 1, at1(cnt, bi + 1) + 1)
     for i in range(n):
-        cnt[i + 1] += cnt[i]
+        set1(cnt, i + 1, at1(cnt, i + 1) + at1(cnt, i))
     k = np.empty(n)
     for i in range(n):
-        p = cnt[b[i]]
-        cnt[b[i]] += 1
-        idx[p] = i
-        k[p] = a[i]
+        bi = at1(b, i)
+        p = at1(cnt, bi)
+        set1(cnt, bi, p + 1)
+        set1(idx, p, i)
+        set1(k, p, at1(a, i))
     for i in range(1, n):
-        v = idx[i]
-        kv = k[i]
+        v = at1(idx, i)
+        kv = at1(k, i)
         j = i
         for _ in range(i):  # (a for loop: a while loop's test is compiled twice, at its top and its end)
-            if not k[j - 1] > kv:
+            if not at1(k, j - 1) > kv:
                 break
-            k[j] = k[j - 1]
-            idx[j] = idx[j - 1]
+            set1(k, j, at1(k, j - 1))
+            set1(idx, j, at1(idx, j - 1))
             j -= 1
-        k[j] = kv
-        idx[j] = v
+        set1(k, j, kv)
+        set1(idx, j, v)
     return idx, k
 
 
@@ -132,30 +136,32 @@ def _grid(e: NDArray[np.float64], c: float) -> tuple[NDArray[np.float64], NDArra
     span = np.empty((m, 4), np.int64)
     cs = np.empty(nx * ny + 1, np.int64)
     for i in range(nx * ny + 1):
-        cs[i] = 0
+        set1(cs, i, 0)
     for k in range(m):
         ax, ay, bx, by = _row4(e, k, 0)
-        span[k, 0] = int((min(ax, bx) - x0) / c)
-        span[k, 1] = int((max(ax, bx) - x0) / c)
-        span[k, 2] = int((min(ay, by) - y0) / c)
-        span[k, 3] = int((max(ay, by) - y0) / c)
-        for iy in range(span[k, 2], span[k, 3] + 1):
-            for ix in range(span[k, 0], span[k, 1] + 1):
-                cs[iy * nx + ix] += 1
+        set2(span, k, 0, int((min(ax, bx) - x0) / c))
+        set2(span, k, 1, int((max(ax, bx) - x0) / c))
+        set2(span, k, 2, int((min(ay, by) - y0) / c))
+        set2(span, k, 3, int((max(ay, by) - y0) / c))
+        for iy in range(at2(span, k, 2), at2(span, k, 3) + 1):
+            for ix in range(at2(span, k, 0), at2(span, k, 1) + 1):
+                q = iy * nx + ix
+                set1(cs, q, at1(cs, q) + 1)
     for i in range(nx * ny):  # cs[i]: the end of cell i's ids, cs[nx * ny] their count
-        cs[i + 1] += cs[i]
-    ids = np.empty(cs[-1], np.int64)
+        set1(cs, i + 1, at1(cs, i + 1) + at1(cs, i))
+    ids = np.empty(at1(cs, nx * ny), np.int64)
     for k in range(m - 1, -1, -1):  # filled from each cell's end, the last box first: cs[i] becomes the start
-        for iy in range(span[k, 2], span[k, 3] + 1):
-            for ix in range(span[k, 0], span[k, 1] + 1):
-                cs[iy * nx + ix] -= 1
-                ids[cs[iy * nx + ix]] = k
+        for iy in range(at2(span, k, 2), at2(span, k, 3) + 1):
+            for ix in range(at2(span, k, 0), at2(span, k, 1) + 1):
+                q = iy * nx + ix
+                set1(cs, q, at1(cs, q) - 1)
+                set1(ids, at1(cs, q), k)
     geo = np.empty(5)
-    geo[0] = x0
-    geo[1] = y0
-    geo[2] = c
-    geo[3] = nx
-    geo[4] = ny
+    set1(geo, 0, x0)
+    set1(geo, 1, y0)
+    set1(geo, 2, c)
+    set1(geo, 3, nx)
+    set1(geo, 4, ny)
     return geo, cs, ids
 
 
@@ -178,37 +184,44 @@ def _prep(xy: NDArray[np.float64], starts: NDArray[np.int64]
     x1 = -np.inf
     y1 = -np.inf
     for q in range(starts.shape[0] - 1):
-        s, t = starts[q], starts[q + 1]
+        s, t = at1(starts, q), at1(starts, q + 1)
         for i in range(s, t):  # (every vertex is on a ring: one loop for the edges, caps and extent)
-            caps[i, 0] = 0.0
-            x0 = min(x0, xy[i, 0])
-            y0 = min(y0, xy[i, 1])
-            x1 = max(x1, xy[i, 0])
-            y1 = max(y1, xy[i, 1])
+            set2(caps, i, 0, 0.0)
+            x0 = min(x0, at2(xy, i, 0))
+            y0 = min(y0, at2(xy, i, 1))
+            x1 = max(x1, at2(xy, i, 0))
+            y1 = max(y1, at2(xy, i, 1))
             j = i + 1 if i + 1 < t else s
-            ex = xy[j, 0] - xy[i, 0]
-            ey = xy[j, 1] - xy[i, 1]
+            ex = at2(xy, j, 0) - at2(xy, i, 0)
+            ey = at2(xy, j, 1) - at2(xy, i, 1)
             ln = math.hypot(ex, ey)
-            e[i, 0] = xy[i, 0]
-            e[i, 1] = xy[i, 1]
-            e[i, 2] = xy[j, 0]
-            e[i, 3] = xy[j, 1]
-            e[i, 4], e[i, 5] = ey / ln, -ex / ln
-            e[i, 11] = j
+            set2(e, i, 0, at2(xy, i, 0))
+            set2(e, i, 1, at2(xy, i, 1))
+            set2(e, i, 2, at2(xy, j, 0))
+            set2(e, i, 3, at2(xy, j, 1))
+            set2(e, i, 4, ey / ln)
+            set2(e, i, 5, -ex / ln)
+            set2(e, i, 11, j)
         for i in range(s, t):
             p = i - 1 if i > s else t - 1
-            e[i, 6], e[i, 7], e[i, 12] = e[p, 4], e[p, 5], p
-            cr = e[p, 4] * e[i, 5] - e[p, 5] * e[i, 4]
-            dt = e[p, 4] * e[i, 4] + e[p, 5] * e[i, 5]
-            e[i, 8], e[i, 9], e[i, 10] = math.atan2(cr, dt), dt, cr
+            set2(e, i, 6, at2(e, p, 4))
+            set2(e, i, 7, at2(e, p, 5))
+            set2(e, i, 12, p)
+            cr = at2(e, p, 4) * at2(e, i, 5) - at2(e, p, 5) * at2(e, i, 4)
+            dt = at2(e, p, 4) * at2(e, i, 4) + at2(e, p, 5) * at2(e, i, 5)
+            set2(e, i, 8, math.atan2(cr, dt))
+            set2(e, i, 9, dt)
+            set2(e, i, 10, cr)
         for i in range(s, t):
-            if (e[i, 9] < 0) & (abs(e[i, 10]) <= 1e-12):
+            if (at2(e, i, 9) < 0) & (abs(at2(e, i, 10)) <= 1e-12):
                 # the tip of a spike (the ring turns back): +pi or -pi as the ring's turning adds up, not as
                 # the sign of a rounding error says (a zero-width slit into the region turns by -pi)
-                p, q = int(e[i, 12]), int(e[i, 11])
-                th = math.atan2(e[p, 6] * e[q, 5] - e[p, 7] * e[q, 4], e[p, 6] * e[q, 4] + e[p, 7] * e[q, 5])
-                e[i, 8] = math.copysign(math.pi, th - e[p, 8] - e[q, 8])
-                e[i, 9], e[i, 10] = -1.0, 0.0
+                p, q = int(at2(e, i, 12)), int(at2(e, i, 11))
+                th = math.atan2(at2(e, p, 6) * at2(e, q, 5) - at2(e, p, 7) * at2(e, q, 4),
+                                at2(e, p, 6) * at2(e, q, 4) + at2(e, p, 7) * at2(e, q, 5))
+                set2(e, i, 8, math.copysign(math.pi, th - at2(e, p, 8) - at2(e, q, 8)))
+                set2(e, i, 9, -1.0)
+                set2(e, i, 10, 0.0)
     w = max(x1 - x0, 1e-9)
     ht = max(y1 - y0, 1e-9)
     base = max(math.sqrt(w * ht / (2 * m + 8)), max(w, ht) / 48.0)
@@ -221,10 +234,10 @@ def _result(lv: NDArray[np.float64], nr: int) -> tuple[NDArray[np.int64], NDArra
     of row q + 1, the level of ring q in column 1 of row q)."""
     rs = np.empty(nr + 1, np.int64)
     lvl = np.empty(nr, np.int64)
-    rs[0] = 0
+    set1(rs, 0, 0)
     for q in range(nr):
-        rs[q + 1] = int(lv[q + 1, 0])
-        lvl[q] = int(lv[q, 1])
+        set1(rs, q + 1, int(at2(lv, q + 1, 0)))
+        set1(lvl, q, int(at2(lv, q, 1)))
     return rs, lvl
 
 
@@ -235,7 +248,7 @@ def _result(lv: NDArray[np.float64], nr: int) -> tuple[NDArray[np.int64], NDArra
 @njit(**INNER_JIT)
 def _isarc(c: int, caps: NDArray[np.float64]) -> bool:
     """Whether primitive ``c`` is a vertex arc (one call instead of the test written out: less code to type)."""
-    return (c % 2 == 0) & (caps[c // 2, 0] > 0)  # (&, |: no branch per test, less code than and, or)
+    return (c % 2 == 0) & (at2(caps, c // 2, 0) > 0)  # (&, |: no branch per test, less code than and, or)
 
 
 @njit(**INNER_JIT)
@@ -243,8 +256,8 @@ def _near(c: int, e: NDArray[np.float64]) -> tuple[int, int]:
     """The primitives before and after primitive ``c`` along its ring."""
     v = c // 2
     if c % 2 == 1:
-        return c - 1, 2 * int(e[v, 11])
-    return 2 * int(e[v, 12]) + 1, c + 1
+        return c - 1, 2 * int(at2(e, v, 11))
+    return 2 * int(at2(e, v, 12)) + 1, c + 1
 
 
 @njit(**INNER_JIT)
@@ -269,10 +282,10 @@ def _prim_at(px: float, py: float, f: int, e: NDArray[np.float64], caps: NDArray
     wx = bx - ax
     wy = by - ay
     s = ((px - ax) * wx + (py - ay) * wy) / (wx * wx + wy * wy)
-    w = int(e[v, 11])
-    if (s < 0.0) & (caps[v, 0] > 0):
+    w = int(at2(e, v, 11))
+    if (s < 0.0) & (at2(caps, v, 0) > 0):
         return 2 * v
-    if (s > 1.0) & (caps[w, 0] > 0):
+    if (s > 1.0) & (at2(caps, w, 0) > 0):
         return 2 * w
     return f
 
@@ -284,8 +297,8 @@ def _on(c: int, x: float, y: float, e: NDArray[np.float64], caps: NDArray[np.flo
     r = abs(d)
     if _isarc(c, caps):
         sg = math.copysign(1.0, d)  # d != 0
-        qx, qy = x - e[v, 0], y - e[v, 1]
-        t = math.copysign(1.0, e[v, 8])  # an arc: turn != 0
+        qx, qy = x - at2(e, v, 0), y - at2(e, v, 1)
+        t = math.copysign(1.0, at2(e, v, 8))  # an arc: turn != 0
         nx, ny, mx, my = _row4(e, v, 4)
         return ((t * (sg * mx * qy - sg * my * qx) >= -1e-9 * r)
                 & (t * (qx * sg * ny - qy * sg * nx) >= -1e-9 * r))
@@ -313,12 +326,12 @@ def _meet(c1: int, c2: int, px: float, py: float, e: NDArray[np.float64], caps: 
     x0, y0, x1, y1 = 0.0, 0.0, 0.0, 0.0  # up to two candidate points
     nc = 0
     if a1 & a2:
-        ux, uy = e[c1 // 2, 0], e[c1 // 2, 1]
-        wx, wy = e[c2 // 2, 0] - ux, e[c2 // 2, 1] - uy
+        ux, uy = at2(e, c1 // 2, 0), at2(e, c1 // 2, 1)
+        wx, wy = at2(e, c2 // 2, 0) - ux, at2(e, c2 // 2, 1) - uy
         if gap > 0:
             g = math.hypot(wx, wy) - 2.0 * r
             if (0.0 <= g) & (g <= gap):
-                x0, y0 = 0.5 * (ux + e[c2 // 2, 0]), 0.5 * (uy + e[c2 // 2, 1])
+                x0, y0 = 0.5 * (ux + at2(e, c2 // 2, 0)), 0.5 * (uy + at2(e, c2 // 2, 1))
                 nc = 1
         else:
             dd = wx * wx + wy * wy
@@ -337,7 +350,7 @@ def _meet(c1: int, c2: int, px: float, py: float, e: NDArray[np.float64], caps: 
         if a2:
             ca = c2
             cl = c1
-        ux, uy = e[ca // 2, 0], e[ca // 2, 1]
+        ux, uy = at2(e, ca // 2, 0), at2(e, ca // 2, 1)
         ax, ay, bx, by = _line(cl, e, d)
         wx, wy = bx - ax, by - ay
         ll = wx * wx + wy * wy
@@ -387,11 +400,11 @@ def _meet(c1: int, c2: int, px: float, py: float, e: NDArray[np.float64], caps: 
 def _ang(v: int, x: float, y: float, e: NDArray[np.float64], d: float) -> float:
     """Angle of (x, y) along vertex ``v``'s arc from its start, in [0, |turn|]."""
     sg = math.copysign(1.0, d)  # d != 0
-    qx, qy = x - e[v, 0], y - e[v, 1]
-    t = math.copysign(1.0, e[v, 8])  # an arc: turn != 0
+    qx, qy = x - at2(e, v, 0), y - at2(e, v, 1)
+    t = math.copysign(1.0, at2(e, v, 8))  # an arc: turn != 0
     nx, ny, mx, my = _row4(e, v, 4)
     a = math.atan2(t * sg * (mx * qy - my * qx), sg * (mx * qx + my * qy))
-    return min(max(a, 0.0), abs(e[v, 8]))
+    return min(max(a, 0.0), abs(at2(e, v, 8)))
 
 
 @njit(**INNER_JIT)
@@ -401,14 +414,14 @@ def _arc(v: int, a0: float, a1: float, e: NDArray[np.float64], d: float, tol: fl
     end), facets within ``tol`` of the arc, appended to ``out``."""
     r = abs(d)
     if a1 < 0:
-        a1 = abs(e[v, 8])
+        a1 = abs(at2(e, v, 8))
     if (a1 - a0) * r <= 1e-9:
         return out, no
     n = max(1, math.ceil((a1 - a0) / (2.0 * math.acos(r / (r + tol))) - 1e-12))
     h = 0.5 * (a1 - a0) / n
     sg = math.copysign(1.0, d)  # d != 0
-    t = math.copysign(1.0, e[v, 8])  # an arc: turn != 0
-    ux, uy = sg * e[v, 6], sg * e[v, 7]
+    t = math.copysign(1.0, at2(e, v, 8))  # an arc: turn != 0
+    ux, uy = sg * at2(e, v, 6), sg * at2(e, v, 7)
     rr = r / math.cos(h)
     out = _grow(out, no + n)
     th = t * (a0 + h)
@@ -416,8 +429,8 @@ def _arc(v: int, a0: float, a1: float, e: NDArray[np.float64], d: float, tol: fl
     fx, fy = rr * (ux * ct - uy * st), rr * (ux * st + uy * ct)  # the first corner, then turned by 2h
     c2, s2 = math.cos(2.0 * h), t * math.sin(2.0 * h)
     for _ in range(n):
-        out[no, 0] = e[v, 0] + fx
-        out[no, 1] = e[v, 1] + fy
+        set2(out, no, 0, at2(e, v, 0) + fx)
+        set2(out, no, 1, at2(e, v, 1) + fy)
         fx, fy = fx * c2 - fy * s2, fx * s2 + fy * c2
         no += 1
     return out, no

@@ -13,6 +13,7 @@ import numpy as np
 from numba import int64, njit
 from numpy.typing import NDArray
 
+from .access import at1, at2, set1, set2
 from .offset_base import INNER_JIT, MIN_RING_AREA_MM2, SNAP_MM, _ang, _arc, _argsort, _grow
 
 __all__: list[str] = []
@@ -24,7 +25,7 @@ def _first(xs: NDArray[np.float64], x: float) -> int:
     lo, hi = 0, xs.shape[0]
     while lo < hi:
         mid = (lo + hi) // 2
-        if xs[mid] < x:
+        if at1(xs, mid) < x:
             lo = mid + 1
         else:
             hi = mid
@@ -50,37 +51,37 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
     ys0 = np.empty(nrun)
     used = np.empty(nrun, np.int64)  # flags
     for c in range(nrun):
-        xs0[c] = rp[rb[c], 0]
-        ys0[c] = rp[rb[c], 1]
-        used[c] = 0
+        set1(xs0, c, at2(rp, at1(rb, c), 0))
+        set1(ys0, c, at2(rp, at1(rb, c), 1))
+        set1(used, c, 0)
     xo, xs = _argsort(xs0)  # the runs by the x of their start, and those x
     for c in range(nrun):
-        if used[c]:
+        if at1(used, c):
             continue
-        bc = rb[c]
-        ln = re[c] - bc
-        ex = rp[bc + ln - 1, 0]
-        ey = rp[bc + ln - 1, 1]
+        bc = at1(rb, c)
+        ln = at1(re, c) - bc
+        ex = at2(rp, bc + ln - 1, 0)
+        ey = at2(rp, bc + ln - 1, 1)
         for lo in range(_first(xs, ex), nrun):  # (for loops: a while loop's test is compiled twice)
-            if xs[lo] != ex:
+            if at1(xs, lo) != ex:
                 break
-            o = xo[lo]
-            eo = re[o] - 1
-            if used[o] | (o == c) | (ys0[o] != ey) | (eo + 1 - rb[o] != ln):
+            o = at1(xo, lo)
+            eo = at1(re, o) - 1
+            if at1(used, o) | (o == c) | (at1(ys0, o) != ey) | (eo + 1 - at1(rb, o) != ln):
                 continue
             same = True
             for i in range(ln):
-                if (rp[bc + i, 0] != rp[eo - i, 0]) | (rp[bc + i, 1] != rp[eo - i, 1]):
+                if (at2(rp, bc + i, 0) != at2(rp, eo - i, 0)) | (at2(rp, bc + i, 1) != at2(rp, eo - i, 1)):
                     same = False
                     break
             if same:
-                used[o] = 1
-                used[c] = 1
+                set1(used, o, 1)
+                set1(used, c, 1)
                 break
     for c0 in range(nrun):
-        if used[c0]:
+        if at1(used, c0):
             continue
-        used[c0] = 1
+        set1(used, c0, 1)
         no = 0
         cur = c0
         closed = False
@@ -88,56 +89,56 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
         parc = -1
         for _ in range(nrun):
             s = no
-            ec = re[cur] - 1
-            for i in range(rb[cur], ec):  # (each run has two points or more)
-                out[no, 0] = rp[i, 2]  # the exact point at a crossing
-                out[no, 1] = rp[i, 3]
-                a = rarc[i]
-                vt[no, 0] = 0
-                vt[no, 1] = a
-                vt[no, 2] = a
+            ec = at1(re, cur) - 1
+            for i in range(at1(rb, cur), ec):  # (each run has two points or more)
+                set2(out, no, 0, at2(rp, i, 2))  # the exact point at a crossing
+                set2(out, no, 1, at2(rp, i, 3))
+                a = at1(rarc, i)
+                set2(vt, no, 0, 0)
+                set2(vt, no, 1, a)
+                set2(vt, no, 2, a)
                 no += 1
             # the run's first point: where the last run ends (the first run's: set when the ring closes)
-            vt[s, 0] = max(runs[cur, 3], pend)  # a crossing when either run has one here
-            vt[s, 1] = parc
-            vt[s, 2] = runs[cur, 2]
-            ex = rp[ec, 0]
-            ey = rp[ec, 1]
-            if (ex == xs0[c0]) & (ey == ys0[c0]):
+            set2(vt, s, 0, max(at2(runs, cur, 3), pend))  # a crossing when either run has one here
+            set2(vt, s, 1, parc)
+            set2(vt, s, 2, at2(runs, cur, 2))
+            ex = at2(rp, ec, 0)
+            ey = at2(rp, ec, 1)
+            if (ex == at1(xs0, c0)) & (ey == at1(ys0, c0)):
                 closed = True
                 break
             nx_ = -1
             for lo in range(_first(xs, ex), nrun):
-                if xs[lo] != ex:
+                if at1(xs, lo) != ex:
                     break
-                c = xo[lo]
-                if (used[c] == 0) & (ys0[c] == ey):
+                c = at1(xo, lo)
+                if (at1(used, c) == 0) & (at1(ys0, c) == ey):
                     nx_ = c
                     break
             if nx_ < 0:
                 bd = SNAP_MM * SNAP_MM
                 for c in range(nrun):
-                    if not used[c]:
-                        dx = xs0[c] - ex
-                        dy = ys0[c] - ey
+                    if not at1(used, c):
+                        dx = at1(xs0, c) - ex
+                        dy = at1(ys0, c) - ey
                         dd = dx * dx + dy * dy
                         if dd < bd:
                             bd = dd
                             nx_ = c
                 if nx_ < 0:
-                    dx = ex - xs0[c0]
-                    dy = ey - ys0[c0]
+                    dx = ex - at1(xs0, c0)
+                    dy = ey - at1(ys0, c0)
                     closed = dx * dx + dy * dy < SNAP_MM * SNAP_MM
                     break
-            used[nx_] = 1
-            parc = runs[cur, 4]  # the arc of the run ending here
-            pend = runs[cur, 5]
+            set1(used, nx_, 1)
+            parc = at2(runs, cur, 4)  # the arc of the run ending here
+            pend = at2(runs, cur, 5)
             cur = nx_
         if not closed:
             unclosed += 1
             continue
-        vt[0, 1] = runs[cur, 4]
-        vt[0, 0] = max(vt[0, 0], runs[cur, 5])
+        set2(vt, 0, 1, at2(runs, cur, 4))
+        set2(vt, 0, 0, max(at2(vt, 0, 0), at2(runs, cur, 5)))
         if no < 3:
             continue
         begin = nf
@@ -147,22 +148,23 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
         # as it is (here, not in a function of its own: its code and _arc's would be compiled once more)
         k0 = -1
         for k in range(no):
-            if (vt[k, 0] > 0) & ((vt[k, 1] >= 0) | (vt[k, 2] >= 0)):  # (&, |: no branch per test)
+            if (at2(vt, k, 0) > 0) & ((at2(vt, k, 1) >= 0) | (at2(vt, k, 2) >= 0)):  # (&, |: no branch per test)
                 k0 = k
                 break
         if k0 < 0:
             fin = _grow(fin, nf + no)
             for k in range(no):
-                fin[nf + k, 0], fin[nf + k, 1] = out[k, 0], out[k, 1]
+                set2(fin, nf + k, 0, at2(out, k, 0))
+                set2(fin, nf + k, 1, at2(out, k, 1))
             nf += no
         else:
             op = -1  # the arc being written, from angle a0 (declared int64: one signature of _arc)
             a0 = 0.0
             for t in range(no + 1):
                 k = (k0 + t) % no
-                x, y = out[k, 0], out[k, 1]
-                if vt[k, 0] == 0:
-                    v = vt[k, 1]
+                x, y = at2(out, k, 0), at2(out, k, 1)
+                if at2(vt, k, 0) == 0:
+                    v = at2(vt, k, 1)
                     if (v >= 0) & (v == op):
                         continue
                     if op >= 0:
@@ -171,11 +173,12 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
                     a0 = 0.0
                     if v < 0:
                         fin = _grow(fin, nf + 1)
-                        fin[nf, 0], fin[nf, 1] = x, y
+                        set2(fin, nf, 0, x)
+                        set2(fin, nf, 1, y)
                         nf += 1
                     continue
                 if t > 0:
-                    w = vt[k, 1]
+                    w = at2(vt, k, 1)
                     if (op >= 0) & (op != w):
                         fin, nf = _arc(op, a0, -1.0, e, d, tol, fin, nf)
                         op = -1
@@ -187,32 +190,33 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
                     if t == no:
                         break
                 fin = _grow(fin, nf + 1)
-                fin[nf, 0], fin[nf, 1] = x, y
+                set2(fin, nf, 0, x)
+                set2(fin, nf, 1, y)
                 nf += 1
-                op = vt[k, 2]
+                op = at2(vt, k, 2)
                 a0 = 0.0
                 if op >= 0:
                     a0 = _ang(op, x, y, e, d)
         w = begin  # a spike A, B, A left by a collapsed piece inside a run goes (as a piece and its reverse)
         for k in range(begin, nf):
-            x = fin[k, 0]
-            y = fin[k, 1]
+            x = at2(fin, k, 0)
+            y = at2(fin, k, 1)
             if (w - begin >= 2) & (fin[w - 2, 0] == x) & (fin[w - 2, 1] == y):  # (rows before begin: read, unused)
                 w -= 1
                 continue
-            fin[w, 0] = x
-            fin[w, 1] = y
+            set2(fin, w, 0, x)
+            set2(fin, w, 1, y)
             w += 1
         nf = w
         area2 = 0.0
         for k in range(begin, nf):
             k2 = k + 1 if k + 1 < nf else begin
-            area2 += fin[k, 0] * fin[k2, 1] - fin[k2, 0] * fin[k, 1]
+            area2 += at2(fin, k, 0) * at2(fin, k2, 1) - at2(fin, k2, 0) * at2(fin, k, 1)
         if (nf - begin < 3) | (abs(area2) < 2 * MIN_RING_AREA_MM2):
             nf = begin
             continue
         lv = _grow(lv, nr + 2)
-        lv[nr, 1] = level
-        lv[nr + 1, 0] = nf
+        set2(lv, nr, 1, level)
+        set2(lv, nr + 1, 0, nf)
         nr += 1
     return fin, nf, lv, nr, unclosed

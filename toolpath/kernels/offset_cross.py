@@ -14,6 +14,7 @@ import numpy as np
 from numba import int64, njit
 from numpy.typing import NDArray
 
+from .access import at1, at2, set1, set2
 from .offset_base import INNER_JIT, SNAP_MM, _argsort, _grid, _grow, _isarc, _meet, _near, _prim_at, _row4
 
 __all__: list[str] = []
@@ -23,14 +24,14 @@ __all__: list[str] = []
 def _row(sp: NDArray[np.float64], ns: int, seg: int, t: float, px: float, py: float, c: int, f: float, qx: float,
          qy: float) -> None:
     """Row ``ns`` of split points (see :func:`_crossings`)."""
-    sp[ns, 0] = seg
-    sp[ns, 1] = t
-    sp[ns, 2] = px
-    sp[ns, 3] = py
-    sp[ns, 4] = c
-    sp[ns, 5] = f
-    sp[ns, 6] = qx
-    sp[ns, 7] = qy
+    set2(sp, ns, 0, seg)
+    set2(sp, ns, 1, t)
+    set2(sp, ns, 2, px)
+    set2(sp, ns, 3, py)
+    set2(sp, ns, 4, c)
+    set2(sp, ns, 5, f)
+    set2(sp, ns, 6, qx)
+    set2(sp, ns, 7, qy)
 
 
 @njit(**INNER_JIT, locals=dict(raw=int64))
@@ -43,7 +44,7 @@ def _end(sp: NDArray[np.float64], ns: int, tgt: int, own: int, ax: float, ay: fl
     tt = ((px - ax) * rx + (py - ay) * ry) / (li * li)
     if (ee < tt) & (tt < 1.0 - ee):
         raw = -1  # no primitive: at a raw point (declared int64: one compiled signature of _row)
-        _row(sp, ns, tgt, tt, px, py, _prim_at(px, py, pf[tgt], e, caps, d), 1.0, px, py)
+        _row(sp, ns, tgt, tt, px, py, _prim_at(px, py, at1(pf, tgt), e, caps, d), 1.0, px, py)
         _row(sp, ns + 1, own, ot, px, py, raw, 0.0, px, py)
         return ns + 2
     return ns
@@ -66,31 +67,33 @@ def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64], pf: NDArray[np.
     sid = np.empty(n, np.int64)
     m = 0
     for i in range(n):
-        j = nxt[i]
+        j = at1(nxt, i)
         if j >= 0:
-            ax = pts[i, 0]
-            ay = pts[i, 1]
-            bx = pts[j, 0]
-            by = pts[j, 1]
-            bb[m, 0], bb[m, 1] = min(ax, bx), min(ay, by)
-            bb[m, 2], bb[m, 3] = max(ax, bx), max(ay, by)
-            sid[m] = i
+            ax = at2(pts, i, 0)
+            ay = at2(pts, i, 1)
+            bx = at2(pts, j, 0)
+            by = at2(pts, j, 1)
+            set2(bb, m, 0, min(ax, bx))
+            set2(bb, m, 1, min(ay, by))
+            set2(bb, m, 2, max(ax, bx))
+            set2(bb, m, 3, max(ay, by))
+            set1(sid, m, i)
             m += 1
     bb = bb[:m]
     geo, cs, ids = _grid(bb, 0.0)  # about one cell per segment
-    gx0 = geo[0]
-    gy0 = geo[1]
-    c = geo[2]
-    gnx = int(geo[3])
+    gx0 = at1(geo, 0)
+    gy0 = at1(geo, 1)
+    c = at1(geo, 2)
+    gnx = int(at1(geo, 3))
     lim = min(100.0 * tol, 2.0 * abs(d))  # how far an exact meeting may lie from the raw crossing, mm
     lim2 = lim * lim
     sp = np.empty((max(16, n // 4), 8))
     ns = 0
     for cell in range(cs.shape[0] - 1):
-        for pa in range(cs[cell], cs[cell + 1]):
-            a = ids[pa]
-            for pb in range(pa + 1, cs[cell + 1]):
-                b = ids[pb]
+        for pa in range(at1(cs, cell), at1(cs, cell + 1)):
+            a = at1(ids, pa)
+            for pb in range(pa + 1, at1(cs, cell + 1)):
+                b = at1(ids, pb)
                 ax0, ay0, ax1, ay1 = _row4(bb, a, 0)
                 bx0, by0, bx1, by1 = _row4(bb, b, 0)
                 lx = max(ax0, bx0)
@@ -99,22 +102,23 @@ def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64], pf: NDArray[np.
                     continue
                 if int((ly - gy0) / c) * gnx + int((lx - gx0) / c) != cell:
                     continue
-                i, j = sid[a], sid[b]
-                ni, nj = nxt[i], nxt[j]
-                if ((j == ni) | (i == nj)) and ((pts[ni, 0] - pts[i, 0]) * (pts[nj, 0] - pts[j, 0])
-                                             + (pts[ni, 1] - pts[i, 1]) * (pts[nj, 1] - pts[j, 1])) > 0:
+                i, j = at1(sid, a), at1(sid, b)
+                ni, nj = at1(nxt, i), at1(nxt, j)
+                if ((j == ni) | (i == nj)) and (
+                        (at2(pts, ni, 0) - at2(pts, i, 0)) * (at2(pts, nj, 0) - at2(pts, j, 0))
+                        + (at2(pts, ni, 1) - at2(pts, i, 1)) * (at2(pts, nj, 1) - at2(pts, j, 1))) > 0:
                     continue  # neighbours going on (not folding back) meet only at their shared point
                 # split points of segments i -> ni and j -> nj appended to sp
-                ax = pts[i, 0]
-                ay = pts[i, 1]
-                ix1 = pts[ni, 0]
-                iy1 = pts[ni, 1]
+                ax = at2(pts, i, 0)
+                ay = at2(pts, i, 1)
+                ix1 = at2(pts, ni, 0)
+                iy1 = at2(pts, ni, 1)
                 rx = ix1 - ax
                 ry = iy1 - ay
-                bx = pts[j, 0]
-                by = pts[j, 1]
-                jx1 = pts[nj, 0]
-                jy1 = pts[nj, 1]
+                bx = at2(pts, j, 0)
+                by = at2(pts, j, 1)
+                jx1 = at2(pts, nj, 0)
+                jy1 = at2(pts, nj, 1)
                 sx = jx1 - bx
                 sy = jy1 - by
                 den = rx * sy - ry * sx
@@ -167,8 +171,8 @@ def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64], pf: NDArray[np.
                     # the nearest meeting of their primitives when closer than lim, or else the nearest of the
                     # primitives next to them; else, where the two pass each other less than 2 tol apart, the
                     # middle of that gap (_meet with gap); else the raw crossing
-                    ci = _prim_at(px, py, pf[i], e, caps, d)
-                    cj = _prim_at(px, py, pf[j], e, caps, d)
+                    ci = _prim_at(px, py, at1(pf, i), e, caps, d)
+                    cj = _prim_at(px, py, at1(pf, j), e, caps, d)
                     qx, qy = px, py
                     if _isarc(ci, caps) | _isarc(cj, caps):  # (else two lines: the raw crossing is exact)
                         qx, qy, bd = _meet(ci, cj, px, py, e, caps, d, 0.0)
@@ -207,9 +211,9 @@ def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64], pf: NDArray[np.
                     u = 0.0 + (u > eu)
                 if end_i != end_j:
                     if end_i:
-                        cj = _prim_at(px, py, pf[j], e, caps, d)
+                        cj = _prim_at(px, py, at1(pf, j), e, caps, d)
                     else:
-                        ci = _prim_at(px, py, pf[i], e, caps, d)
+                        ci = _prim_at(px, py, at1(pf, i), e, caps, d)
                 _row(sp, ns, i, t, px, py, ci, 0.0 + (not end_i), qx, qy)
                 _row(sp, ns + 1, j, u, px, py, cj, 0.0 + (not end_j), qx, qy)
                 ns += 2
@@ -219,23 +223,23 @@ def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64], pf: NDArray[np.
     key = np.empty(ns)
     key2 = np.empty(ns)
     for i in range(ns):
-        key[i] = sp[i, 2]
-        key2[i] = sp[i, 0] * 4.0 + sp[i, 1]
+        set1(key, i, at2(sp, i, 2))
+        set1(key2, i, at2(sp, i, 0) * 4.0 + at2(sp, i, 1))
     xo, _ = _argsort(key)
     for a in range(ns):
-        ia = xo[a]
+        ia = at1(xo, a)
         for b in range(a + 1, ns):
-            ib = xo[b]
-            if sp[ib, 2] - sp[ia, 2] > SNAP_MM:
+            ib = at1(xo, b)
+            if at2(sp, ib, 2) - at2(sp, ia, 2) > SNAP_MM:
                 break
-            if abs(sp[ib, 3] - sp[ia, 3]) <= SNAP_MM:
-                sp[ib, 2] = sp[ia, 2]
-                sp[ib, 3] = sp[ia, 3]
-                sp[ib, 6] = sp[ia, 6]
-                sp[ib, 7] = sp[ia, 7]
+            if abs(at2(sp, ib, 3) - at2(sp, ia, 3)) <= SNAP_MM:
+                set2(sp, ib, 2, at2(sp, ia, 2))
+                set2(sp, ib, 3, at2(sp, ia, 3))
+                set2(sp, ib, 6, at2(sp, ia, 6))
+                set2(sp, ib, 7, at2(sp, ia, 7))
     so, _ = _argsort(key2)
     out = np.empty((ns, 8))
     for i in range(ns):
         for j in range(8):
-            out[i, j] = sp[so[i], j]
+            set2(out, i, j, at2(sp, at1(so, i), j))
     return out

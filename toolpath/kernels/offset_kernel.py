@@ -71,6 +71,7 @@ import numpy as np
 from numba import boolean, int64, njit
 from numpy.typing import NDArray
 
+from .access import at1, at2, set1, set2
 from .offset_base import INNER_JIT, KEEP_EPS_MM, MIN_RING_AREA_MM2, SNAP_MM, _grid, _prep, _result
 from .offset_chain import _chain
 from .offset_cross import _crossings
@@ -112,86 +113,87 @@ def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: fl
     need = np.empty(m, np.int64)
     cnt = 0
     for k in range(m):
-        need[k] = act[2 * k] | act[2 * k + 1] | act[2 * int(e[k, 12]) + 1]
-        phi = e[k, 8]
+        set1(need, k, at1(act, 2 * k) | at1(act, 2 * k + 1) | at1(act, 2 * int(at2(e, k, 12)) + 1))
+        phi = at2(e, k, 8)
         if d * phi <= 0:
-            caps[k, 0] = 0.0
+            set2(caps, k, 0, 0.0)
         else:
             n = max(1, math.ceil(abs(phi) / alpha - 1e-12))
-            if n != caps[k, 0]:  # else kept from the last call (the row depends on phi and n only)
+            if n != at2(caps, k, 0):  # else kept from the last call (the row depends on phi and n only)
                 if n == 1:
-                    ch = math.sqrt(0.5 * (1.0 + e[k, 9]))
-                    sh = math.copysign(math.sqrt(max(0.0, 0.5 * (1.0 - e[k, 9]))), phi)
-                    c2, s2 = e[k, 9], e[k, 10]
+                    ch = math.sqrt(0.5 * (1.0 + at2(e, k, 9)))
+                    sh = math.copysign(math.sqrt(max(0.0, 0.5 * (1.0 - at2(e, k, 9)))), phi)
+                    c2, s2 = at2(e, k, 9), at2(e, k, 10)
                 else:
                     h = phi / (2.0 * n)
                     ch = math.cos(h)
                     sh = math.sin(h)
                     c2 = ch * ch - sh * sh
                     s2 = 2.0 * sh * ch
-                caps[k, 0] = n
-                caps[k, 1] = ch
-                caps[k, 2] = sh
-                caps[k, 3] = c2
-                caps[k, 4] = s2
-        cnt += max(2, int(caps[k, 0]))
+                set2(caps, k, 0, n)
+                set2(caps, k, 1, ch)
+                set2(caps, k, 2, sh)
+                set2(caps, k, 3, c2)
+                set2(caps, k, 4, s2)
+        cnt += max(2, int(at2(caps, k, 0)))
     sg = math.copysign(1.0, d)  # d != 0
     pts = np.empty((cnt, 2))
     pv = np.empty(cnt, np.int64)
     rs = np.empty(starts.shape[0], np.int64)
-    rs[0] = 0
+    set1(rs, 0, 0)
     n = 0
     for q in range(starts.shape[0] - 1):
         b = n
-        a, z = starts[q], starts[q + 1]
+        a, z = at1(starts, q), at1(starts, q + 1)
         for i in range(a, z):
-            if not (need[i] | need[int(e[i, 11])]):
+            if not (at1(need, i) | at1(need, int(at2(e, i, 11)))):
                 continue
-            vx = e[i, 0]
-            vy = e[i, 1]
-            nc = int(caps[i, 0])
-            c2 = caps[i, 3]
-            s2 = caps[i, 4]
+            vx = at2(e, i, 0)
+            vy = at2(e, i, 1)
+            nc = int(at2(caps, i, 0))
+            c2 = at2(caps, i, 3)
+            s2 = at2(caps, i, 4)
             # the points vx + rr * (fx, fy): no arc, the moved edges' end (d times the previous edge's normal,
             # columns 6, 7) and start (the edge's normal, 4, 5); an arc, its nc corners, turned by 2h
             rr = d
-            fx = e[i, 6]
-            fy = e[i, 7]
+            fx = at2(e, i, 6)
+            fy = at2(e, i, 7)
             if nc > 0:
-                rr = r / caps[i, 1]
+                rr = r / at2(caps, i, 1)
                 ux = sg * fx
                 uy = sg * fy
-                fx = ux * caps[i, 1] - uy * caps[i, 2]
-                fy = ux * caps[i, 2] + uy * caps[i, 1]
+                fx = ux * at2(caps, i, 1) - uy * at2(caps, i, 2)
+                fy = ux * at2(caps, i, 2) + uy * at2(caps, i, 1)
             for _ in range(nc + 2 * (nc == 0)):
                 px = vx + rr * fx
                 py = vy + rr * fy
                 if nc == 0:  # the next point's direction (turned on at the end: no first-point case)
-                    fx = e[i, 4]
-                    fy = e[i, 5]
+                    fx = at2(e, i, 4)
+                    fy = at2(e, i, 5)
                 else:
                     fx, fy = fx * c2 - fy * s2, fx * s2 + fy * c2
-                if n == b or not abs(px - pts[n - 1, 0]) + abs(py - pts[n - 1, 1]) <= 1e-13:
-                    pts[n, 0], pts[n, 1] = px, py
-                    pv[n] = i
+                if n == b or not abs(px - at2(pts, n - 1, 0)) + abs(py - at2(pts, n - 1, 1)) <= 1e-13:
+                    set2(pts, n, 0, px)
+                    set2(pts, n, 1, py)
+                    set1(pv, n, i)
                     n += 1
-        if (n - b > 1 and pv[b] == a and pv[n - 1] == z - 1
-                and abs(pts[b, 0] - pts[n - 1, 0]) + abs(pts[b, 1] - pts[n - 1, 1]) <= 1e-13):
+        if (n - b > 1 and at1(pv, b) == a and at1(pv, n - 1) == z - 1
+                and abs(at2(pts, b, 0) - at2(pts, n - 1, 0)) + abs(at2(pts, b, 1) - at2(pts, n - 1, 1)) <= 1e-13):
             n -= 1
         if n - b < 2:
             n = b
-        rs[q + 1] = n
+        set1(rs, q + 1, n)
     npts = n  # points pts[:n]
     out = np.empty((2 * npts + 1, 2))
     nxt = np.empty(2 * npts + 1, np.int64)
     pf = np.empty(2 * npts + 1, np.int64)
     po = np.empty(2 * npts + 1, np.int64)
     cst = np.empty(npts + 2, np.int64)
-    cst[0] = 0
+    set1(cst, 0, 0)
     no, nch = 0, 0
     for q in range(rs.shape[0] - 1):
-        a = rs[q]
-        ln = rs[q + 1] - a
+        a = at1(rs, q)
+        ln = at1(rs, q + 1) - a
         if ln < 2:  # no point written (no active feature on the ring), or a degenerate ring
             continue
         # a segment's feature: the arc or connector of its vertex when both ends are that vertex's, else
@@ -201,7 +203,7 @@ def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: fl
         x = -1
         for t in range(ln - 1, -1, -1):
             k = a + t
-            if not act[2 * pv[k] + (pv[k] != pv[a + (t + 1) % ln])]:
+            if not at1(act, 2 * at1(pv, k) + (at1(pv, k) != at1(pv, a + (t + 1) % ln))):
                 x = t
                 break
         b = no
@@ -209,32 +211,32 @@ def _chains(e: NDArray[np.float64], starts: NDArray[np.int64], d: float, tol: fl
         for t in range(ln):
             k = a + (x + 1 + t) % ln
             k1 = a + (x + 2 + t) % ln
-            f = 2 * pv[k] + (pv[k] != pv[k1])
-            if act[f]:
+            f = 2 * at1(pv, k) + (at1(pv, k) != at1(pv, k1))
+            if at1(act, f):
                 if not open_:
-                    out[no, 0] = pts[k, 0]
-                    out[no, 1] = pts[k, 1]
-                    po[no] = pv[k]
+                    set2(out, no, 0, at2(pts, k, 0))
+                    set2(out, no, 1, at2(pts, k, 1))
+                    set1(po, no, at1(pv, k))
                     no += 1
                     open_ = True
-                pf[no - 1] = f
-                nxt[no - 1] = no
-                out[no, 0] = pts[k1, 0]
-                out[no, 1] = pts[k1, 1]
-                po[no] = pv[k1]
-                pf[no] = -1
-                nxt[no] = -1
+                set1(pf, no - 1, f)
+                set1(nxt, no - 1, no)
+                set2(out, no, 0, at2(pts, k1, 0))
+                set2(out, no, 1, at2(pts, k1, 1))
+                set1(po, no, at1(pv, k1))
+                set1(pf, no, -1)
+                set1(nxt, no, -1)
                 no += 1
             elif open_:
                 nch += 1
-                cst[nch] = no
+                set1(cst, nch, no)
                 open_ = False
         if open_:
             if x < 0:  # the last point repeats the first: dropped, the chain closed
                 no -= 1
-                nxt[no - 1] = b
+                set1(nxt, no - 1, b)
             nch += 1
-            cst[nch] = no
+            set1(cst, nch, no)
     return out[:no], cst[: nch + 1], nxt[:no], pf[:no], po[:no]
 
 
@@ -276,7 +278,7 @@ def offset_rings_kernel(
     nr = 0
     geo, cs, ids = _grid(e, base)
     for k in range(len(distances_mm)):
-        d = distances_mm[k]
+        d = at1(distances_mm, k)
         # erosions compose, so a feature (moved edge, vertex arc) without a kept piece at a smaller offset
         # of the same sign has none at this one: its raw segments are left out
         # (|: no branch per test; distances_mm[-1] at k = 0 is read but not needed)
@@ -284,7 +286,7 @@ def offset_rings_kernel(
         c = 0.25 * (abs(d) + tolerance_mm)
         if base > c:  # c = max(c, base)
             c = base
-        if not 0.5 * c <= geo[2] <= 2.0 * c:
+        if not 0.5 * c <= at1(geo, 2) <= 2.0 * c:
             geo, cs, ids = _grid(e, c)
         mark = act  # typed before the loop (one pass of type inference fewer)
         nf = npt
@@ -292,7 +294,7 @@ def offset_rings_kernel(
         for _ in range(2):  # a second time with every feature active when the first missed one
             if full:
                 for i in range(2 * m):
-                    act[i] = 1
+                    set1(act, i, 1)
             cp, cst, nxt, pf, po = _chains(e, starts, d, tolerance_mm, act, caps)
             sp = _crossings(cp, nxt, pf, e, caps, d, tolerance_mm)
             rp, rarc, runs, fail, mark = _rings(cp, cst, nxt, pf, po, sp, e, caps, d, tolerance_mm, geo, cs, ids)

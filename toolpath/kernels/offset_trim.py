@@ -10,6 +10,7 @@ import numpy as np
 from numba import boolean, int64, njit
 from numpy.typing import NDArray
 
+from .access import at1, at2, set1, set2
 from .offset_base import INNER_JIT, KEEP_EPS_MM, _row4
 
 __all__: list[str] = []
@@ -18,7 +19,7 @@ __all__: list[str] = []
 @njit(**INNER_JIT)
 def _av(v: int, caps: NDArray[np.float64]) -> int:
     """``v`` when vertex ``v`` has an arc, else -1."""
-    if caps[v, 0] > 0:
+    if at2(caps, v, 0) > 0:
         return v
     return -1
 
@@ -28,13 +29,13 @@ def _tag(row: NDArray[np.float64], po: NDArray[np.int64], nxt: NDArray[np.int64]
          ) -> tuple[int, int]:
     """Arc under a split point (its vertex, -1 on a line) and 1 when it is a crossing inside the segment, 0 at
     a raw point (then the arc of the raw point's vertex)."""
-    if row[5] > 0:
-        c = int(row[4])
+    if at1(row, 5) > 0:
+        c = int(at1(row, 4))
         if c % 2 == 0:  # c = -1 (none) is odd
             return _av(c // 2, caps), 1
         return -1, 1
-    s = int(row[0])
-    v = po[s] if row[1] == 0.0 else po[nxt[s]]
+    s = int(at1(row, 0))
+    v = at1(po, s) if at1(row, 1) == 0.0 else at1(po, at1(nxt, s))
     return _av(v, caps), 0
 
 
@@ -58,11 +59,11 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
     sg = math.copysign(1.0, d)  # d != 0
     reach = (r + tol) * 1.001 + 1e-9
     reach2 = reach * reach
-    gx0 = geo[0]  # the edge grid of the keep-test
-    gy0 = geo[1]
-    c = geo[2]
-    nx = int(geo[3])
-    ny = int(geo[4])
+    gx0 = at1(geo, 0)  # the edge grid of the keep-test
+    gy0 = at1(geo, 1)
+    c = at1(geo, 2)
+    nx = int(at1(geo, 3))
+    ny = int(at1(geo, 4))
     ns = sp.shape[0]
     npt = pts.shape[0]
     nch = cst.shape[0] - 1
@@ -73,20 +74,20 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
     runs = np.empty((ns + nch + 1, 6), np.int64)
     mark = np.empty(2 * e.shape[0], np.int64)  # flags
     for i in range(mark.shape[0]):
-        mark[i] = 0
+        set1(mark, i, 0)
     nrun = 0
     nrp = 0
     p = 0
     hint = -1  # an edge whose offset held the last test point (declared int64)
     fail = False
     for q in range(nch):
-        a, b = cst[q], cst[q + 1]
+        a, b = at1(cst, q), at1(cst, q + 1)
         if b - a < 2:
             continue
-        closed = nxt[b - 1] >= 0
+        closed = at1(nxt, b - 1) >= 0
         k0 = p
         for _ in range(p, ns):  # (a for loop: a while loop's test is compiled twice)
-            if int(sp[p, 0]) >= b:
+            if int(at2(sp, p, 0)) >= b:
                 break
             p += 1
         kn = p - k0
@@ -100,62 +101,68 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
             k2 = k0 + ((k + 1) % kn if cut else k)
             wrap = cut & (k + 1 >= kn)
             if k1 >= k0:
-                s1 = int(sp[k1, 0])
-                x1 = sp[k1, 2]
-                y1 = sp[k1, 3]
-                rp[nrp, 2] = sp[k1, 6]
-                rp[nrp, 3] = sp[k1, 7]
+                s1 = int(at2(sp, k1, 0))
+                x1 = at2(sp, k1, 2)
+                y1 = at2(sp, k1, 3)
+                set2(rp, nrp, 2, at2(sp, k1, 6))
+                set2(rp, nrp, 3, at2(sp, k1, 7))
                 ta, tf = _tag(sp[k1], po, nxt, caps)
             else:
                 s1 = a
-                x1, y1 = pts[a, 0], pts[a, 1]
-                rp[nrp, 2], rp[nrp, 3] = x1, y1
-                ta, tf = _av(po[a], caps), 0
+                x1, y1 = at2(pts, a, 0), at2(pts, a, 1)
+                set2(rp, nrp, 2, x1)
+                set2(rp, nrp, 3, y1)
+                ta, tf = _av(at1(po, a), caps), 0
             if cut | (k < kn):
-                s2 = int(sp[k2, 0])
-                x2, y2 = sp[k2, 2], sp[k2, 3]
+                s2 = int(at2(sp, k2, 0))
+                x2, y2 = at2(sp, k2, 2), at2(sp, k2, 3)
                 ua, uf = _tag(sp[k2], po, nxt, caps)
             else:
                 s2 = b - 2 + closed  # the last segment, ending at the chain's last point (closed: its first)
-                j = nxt[s2]
-                x2, y2 = pts[j, 0], pts[j, 1]
-                ua, uf = _av(po[j], caps), 0
+                j = at1(nxt, s2)
+                x2, y2 = at2(pts, j, 0), at2(pts, j, 1)
+                ua, uf = _av(at1(po, j), caps), 0
             beg = nrp
-            rp[nrp, 0], rp[nrp, 1] = x1, y1
-            rseg[nrp] = s1
-            rarc[nrp] = -1
+            set2(rp, nrp, 0, x1)
+            set2(rp, nrp, 1, y1)
+            set1(rseg, nrp, s1)
+            set1(rarc, nrp, -1)
             nrp += 1
             if wrap | (s2 != s1):
                 j = s1
                 while True:
-                    j = nxt[j]
-                    if (pts[j, 0] != rp[nrp - 1, 0]) | (pts[j, 1] != rp[nrp - 1, 1]):
-                        rp[nrp, 0] = rp[nrp, 2] = pts[j, 0]
-                        rp[nrp, 1] = rp[nrp, 3] = pts[j, 1]
-                        rarc[nrp] = _av(po[j], caps)
+                    j = at1(nxt, j)
+                    if (at2(pts, j, 0) != at2(rp, nrp - 1, 0)) | (at2(pts, j, 1) != at2(rp, nrp - 1, 1)):
+                        x = at2(pts, j, 0)
+                        y = at2(pts, j, 1)
+                        set2(rp, nrp, 0, x)
+                        set2(rp, nrp, 2, x)
+                        set2(rp, nrp, 1, y)
+                        set2(rp, nrp, 3, y)
+                        set1(rarc, nrp, _av(at1(po, j), caps))
                         nrp += 1
-                    rseg[nrp - 1] = j
+                    set1(rseg, nrp - 1, j)
                     if j == s2:
                         break
-            if (x2 != rp[nrp - 1, 0]) | (y2 != rp[nrp - 1, 1]) | (closed & (kn == 0)):
-                rp[nrp, 0] = x2
-                rp[nrp, 1] = y2
-                rp[nrp, 2] = x2
-                rp[nrp, 3] = y2
-                rseg[nrp] = -1
+            if (x2 != at2(rp, nrp - 1, 0)) | (y2 != at2(rp, nrp - 1, 1)) | (closed & (kn == 0)):
+                set2(rp, nrp, 0, x2)
+                set2(rp, nrp, 1, y2)
+                set2(rp, nrp, 2, x2)
+                set2(rp, nrp, 3, y2)
+                set1(rseg, nrp, -1)
                 nrp += 1
             if nrp - beg < 2:
                 nrp = beg
                 continue
             best, mx, my = -1.0, 0.0, 0.0
             for i in range(beg, nrp - 1):
-                dx = rp[i + 1, 0] - rp[i, 0]
-                dy = rp[i + 1, 1] - rp[i, 1]
+                dx = at2(rp, i + 1, 0) - at2(rp, i, 0)
+                dy = at2(rp, i + 1, 1) - at2(rp, i, 1)
                 ll = dx * dx + dy * dy
                 if ll > best:
                     best = ll
-                    mx = 0.5 * (rp[i, 0] + rp[i + 1, 0])
-                    my = 0.5 * (rp[i, 1] + rp[i + 1, 1])
+                    mx = 0.5 * (at2(rp, i, 0) + at2(rp, i + 1, 0))
+                    my = 0.5 * (at2(rp, i, 1) + at2(rp, i + 1, 1))
             # the keep-test of (mx, my), h: -1 when it is outside every edge's flattened offset and on the asked
             # side (sg < 0: inside); else an edge whose offset holds it (hint is tried first), or e.shape[0] for
             # the wrong side (here, not in a function of its own: its code would be compiled once more)
@@ -175,7 +182,7 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
                     iy = iy0 + w // wx
                     ix = ix0 + w % wx
                     cell = iy * nx + ix
-                    qlo, qhi = cs[cell], cs[cell + 1]
+                    qlo, qhi = at1(cs, cell), at1(cs, cell + 1)
                     if qlo == qhi:
                         continue
                     dy = max(max(gy0 + iy * c - my, 0.0), my - (gy0 + (iy + 1) * c))
@@ -186,11 +193,11 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
                     # is (mx, my) inside the flattened offset of edge ke: closer than thr to its interior, or
                     # inside the cap of its start vertex (the circumscribed polygon of its arc, within the arc's
                     # sector)?
-                    ke = hint if w < 0 else ids[qe]
+                    ke = hint if w < 0 else at1(ids, qe)
                     while True:  # one pass; break = not inside, or h set
                         ax0, ay0, ax1, ay1 = _row4(e, ke, 0)
-                        nc = int(caps[ke, 0])
-                        big = thr / caps[ke, 1] if nc > 0 else thr
+                        nc = int(at2(caps, ke, 0))
+                        big = thr / at2(caps, ke, 1) if nc > 0 else thr
                         if ((min(ax0, ax1) - mx > big) | (mx - max(ax0, ax1) > big) | (min(ay0, ay1) - my > big)
                                 | (my - max(ay0, ay1) > big)):
                             break
@@ -212,11 +219,12 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
                         u0y = sg * my_
                         u1x = sg * nx_
                         u1y = sg * ny_
-                        side = 1.0 if caps[ke, 2] > 0 else -1.0  # within the sector: on the turn's side of both ends
+                        # within the sector: on the turn's side of both ends
+                        side = 1.0 if at2(caps, ke, 2) > 0 else -1.0
                         if ((u0x * qy - u0y * qx) * side < 0.0) | ((qx * u1y - qy * u1x) * side < 0.0):
                             break
-                        c2 = caps[ke, 3]
-                        sn2 = caps[ke, 4]
+                        c2 = at2(caps, ke, 3)
+                        sn2 = at2(caps, ke, 4)
                         fx = u0x
                         fy = u0y
                         inside = True
@@ -243,8 +251,8 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
                     hi = ixp + 1 + (nx - ixp - 1) * right
                     for ix in range(lo, hi):
                         cell = iy * nx + ix
-                        for qe in range(cs[cell], cs[cell + 1]):
-                            ke = ids[qe]
+                        for qe in range(at1(cs, cell), at1(cs, cell + 1)):
+                            ke = at1(ids, qe)
                             xa, ya0, xb, ya1 = _row4(e, ke, 0)
                             if (ya0 > my) != (ya1 > my):
                                 xi = xa + (my - ya0) * (xb - xa) / (ya1 - ya0)
@@ -259,10 +267,14 @@ def _rings(pts: NDArray[np.float64], cst: NDArray[np.int64], nxt: NDArray[np.int
             if not closed and (k == 0 or k == kn):
                 fail = True
             for i in range(beg, nrp - 1):
-                j = rseg[i]
-                if j >= 0 and pf[j] >= 0:
-                    mark[pf[j]] = 1
-            runs[nrun, 0], runs[nrun, 1], runs[nrun, 2] = beg, nrp, ta
-            runs[nrun, 3], runs[nrun, 4], runs[nrun, 5] = tf, ua, uf
+                j = at1(rseg, i)
+                if j >= 0 and at1(pf, j) >= 0:
+                    set1(mark, at1(pf, j), 1)
+            set2(runs, nrun, 0, beg)
+            set2(runs, nrun, 1, nrp)
+            set2(runs, nrun, 2, ta)
+            set2(runs, nrun, 3, tf)
+            set2(runs, nrun, 4, ua)
+            set2(runs, nrun, 5, uf)
             nrun += 1
     return rp, rarc, runs[:nrun], fail, mark
