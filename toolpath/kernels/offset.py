@@ -50,7 +50,8 @@ vertex sits on the arcs' own crossing and the first property fails by a sliver a
 Input rings are cleaned first (:func:`clean_ring`: coordinates below 1e-12 mm become 0, vertices within
 1e-9 mm of the line between their neighbours are dropped); at the tip of a zero-width spike or slit the
 kernel turns by +pi or -pi as the turns around it add up (a 1e-38 mm slit once came out on the wrong
-side).
+side) and, where the edges before and after the tip are nearly opposite (that rule then follows a rounding
+error), as the ring's turns add up to 2 pi times its orientation (:func:`offset_reference.fix_tip_turns`).
 
 Modules: :mod:`toolpath.kernels.offset_kernel` holds :func:`offset_rings_kernel` (Numba; its parts in
 :mod:`~toolpath.kernels.offset_base`, :mod:`~toolpath.kernels.offset_cross`,
@@ -79,7 +80,7 @@ from shapely.geometry import MultiPolygon, Polygon
 
 from ..errors import GeometryError, InputError
 from .offset_kernel import KEEP_EPS_MM, MIN_RING_AREA_MM2, offset_rings_kernel
-from .offset_reference import offset_rings_reference
+from .offset_reference import fix_tip_turns, offset_rings_reference
 
 __all__ = [
     "KEEP_EPS_MM",
@@ -154,12 +155,18 @@ def _drop_tips(pts: NDArray[np.float64], side: int, eps_mm: float = CLEAN_MM) ->
         cr = u[:, 0] * w[:, 1] - u[:, 1] * w[:, 0]
         turn = np.arctan2(cr, np.sum(u * w, axis=1))
         tips = np.flatnonzero((np.abs(cr) <= eps_mm * np.maximum(lu, lw)) & (np.sum(u * w, axis=1) < 0))
-        m, drop = len(pts), []
+        m, ths, local = len(pts), [], []
         for i in tips:  # the sign of the turn at a tip: the turns around it add up to the turn past it
             p0, n0 = u[(i - 1) % m], w[(i + 1) % m]
             th = math.atan2(p0[0] * n0[1] - p0[1] * n0[0], p0 @ n0)
-            if (th - turn[(i - 1) % m] - turn[(i + 1) % m] > 0) == (side < 0):
-                drop.append(i)
+            local.append(math.copysign(math.pi, th - turn[(i - 1) % m] - turn[(i + 1) % m]))
+            ths.append(th)
+        turn[tips] = local
+        # ... and the ring's turns to 2 pi times its orientation (the local rule fails where the turn past the tip
+        # is near +-pi)
+        area2 = float(np.sum(pts[:, 0] * np.roll(pts[:, 1], -1) - np.roll(pts[:, 0], -1) * pts[:, 1]))
+        turn = fix_tip_turns(turn, [int(i) for i in tips], ths, area2)
+        drop = [int(i) for i in tips if (turn[i] > 0) == (side < 0)]
         if not drop:
             break
         keep = np.ones(m, bool)

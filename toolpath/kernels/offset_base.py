@@ -185,6 +185,7 @@ def _prep(xy: NDArray[np.float64], starts: NDArray[np.int64]
     y1 = -np.inf
     for q in range(starts.shape[0] - 1):
         s, t = at1(starts, q), at1(starts, q + 1)
+        a2 = 0.0  # twice the ring's signed area
         for i in range(s, t):  # (every vertex is on a ring: one loop for the edges, caps and extent)
             set2(caps, i, 0, 0.0)
             x0 = min(x0, at2(xy, i, 0))
@@ -202,6 +203,7 @@ def _prep(xy: NDArray[np.float64], starts: NDArray[np.int64]
             set2(e, i, 4, ey / ln)
             set2(e, i, 5, -ex / ln)
             set2(e, i, 11, j)
+            a2 += at2(xy, i, 0) * at2(xy, j, 1) - at2(xy, j, 0) * at2(xy, i, 1)
         for i in range(s, t):
             p = i - 1 if i > s else t - 1
             set2(e, i, 6, at2(e, p, 4))
@@ -222,6 +224,31 @@ def _prep(xy: NDArray[np.float64], starts: NDArray[np.int64]
                 set2(e, i, 8, math.copysign(math.pi, th - at2(e, p, 8) - at2(e, q, 8)))
                 set2(e, i, 9, -1.0)
                 set2(e, i, 10, 0.0)
+        # ... and as the ring's turns add up to 2 pi times its orientation: where the edges before and after a
+        # tip are nearly opposite, the turn past it (th) is near +-pi and the rule above takes a rounding error's
+        # sign; the tips with th closest to +-pi turn the other way, as many as needed (as
+        # offset_reference.fix_tip_turns)
+        tot = 0.0
+        for i in range(s, t):
+            tot += at2(e, i, 8)
+        k = math.floor((tot - math.copysign(2.0 * math.pi, a2)) / (2.0 * math.pi) + 0.5)
+        for _ in range(t - s):
+            if (k == 0.0) | (a2 == 0.0):
+                break
+            best = -1
+            bc = 4.0
+            for i in range(s, t):
+                if (at2(e, i, 9) == -1.0) & (at2(e, i, 10) == 0.0) & (at2(e, i, 8) * k > 0.0):
+                    p, q = int(at2(e, i, 12)), int(at2(e, i, 11))
+                    th = math.atan2(at2(e, p, 6) * at2(e, q, 5) - at2(e, p, 7) * at2(e, q, 4),
+                                    at2(e, p, 6) * at2(e, q, 4) + at2(e, p, 7) * at2(e, q, 5))
+                    if math.pi - abs(th) < bc:
+                        bc = math.pi - abs(th)
+                        best = i
+            if best < 0:
+                break
+            set2(e, best, 8, -at2(e, best, 8))
+            k -= math.copysign(1.0, k)
     w = max(x1 - x0, 1e-9)
     ht = max(y1 - y0, 1e-9)
     base = max(math.sqrt(w * ht / (2 * m + 8)), max(w, ht) / 48.0)

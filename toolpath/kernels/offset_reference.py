@@ -29,11 +29,33 @@ def _turns(ring: NDArray[np.float64]) -> NDArray[np.float64]:
     dt = p[:, 0] * n[:, 0] + p[:, 1] * n[:, 1]
     phi = np.arctan2(cr, dt)
     m = len(ring)
+    tips, ths = [], []
     for i in range(m):
         if dt[i] < 0 and abs(cr[i]) <= 1e-12:
             a, b = p[(i - 1) % m], n[(i + 1) % m]
             th = math.atan2(a[0] * b[1] - a[1] * b[0], a[0] * b[0] + a[1] * b[1])
             phi[i] = math.copysign(math.pi, th - phi[(i - 1) % m] - phi[(i + 1) % m])
+            tips.append(i)
+            ths.append(th)
+    area2 = float(np.sum(ring[:, 0] * np.roll(ring[:, 1], -1) - np.roll(ring[:, 0], -1) * ring[:, 1]))
+    return fix_tip_turns(phi, tips, ths, area2)
+
+
+def fix_tip_turns(phi: NDArray[np.float64], tips: list[int], ths: list[float], area2: float) -> NDArray[np.float64]:
+    """Turns ``phi`` of a ring (rad) with the tips of its zero-width spikes (indices ``tips``, each +-pi from
+    the turns around it, ``ths`` the turn past it) turned so that the ring's turns add up to 2 pi times its
+    orientation (the sign of ``area2``, twice its signed area): where the edges before and after a tip are
+    nearly opposite, the turn past it is near +-pi and the local rule's sign is a rounding error's; the tips
+    with the turn past them closest to +-pi turn the other way, as many as needed (none when ``area2`` is 0)."""
+    if not tips or area2 == 0.0:
+        return phi
+    k = round((float(np.sum(phi)) - math.copysign(2 * math.pi, area2)) / (2 * math.pi))
+    order = sorted(range(len(tips)), key=lambda j: math.pi - abs(ths[j]))
+    for j in order:
+        i = tips[j]
+        if k != 0 and phi[i] * k > 0:
+            phi[i] = -phi[i]
+            k -= 1 if k > 0 else -1
     return phi
 
 
