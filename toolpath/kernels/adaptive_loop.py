@@ -35,7 +35,11 @@ it; an undone pass sets its cells back to NaN.
 Array elements are read and written through the intrinsics of :mod:`toolpath.kernels.access` (cheaper to
 compile than ``a[i, j]``, no wraparound of negative indices). No index is negative: flat indices in ``log``
 are, ``buf_xy[n - 1]`` is read only for passes of at least two points, a candidate is swapped out only while
-one is left; only the 3-d ``own`` (the intrinsics are 1-d and 2-d) keeps Numba's indexing.
+one is left; only the 3-d ``own`` (the intrinsics are 1-d and 2-d) keeps Numba's indexing. With the
+same change in :mod:`~toolpath.kernels.engagement`, :mod:`~toolpath.kernels.adaptive_pass`,
+:mod:`~toolpath.kernels.raster` and :mod:`~toolpath.kernels.arcfit`, a cold first plan of a small pocket (import,
+compile, plan) made 34.9 M Python calls instead of 39.6 M and took 20.7 s CPU instead of 22.6 s (min of 13
+interleaved runs; medians 24.9 / 27.3 s).
 """
 
 from __future__ import annotations
