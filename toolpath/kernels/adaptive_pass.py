@@ -4,6 +4,10 @@ search, and the check of a straight link (:func:`link_is_clear_kernel`); raster 
 
 Each ``*_kernel`` (Numba) has a ``*_reference`` (plain NumPy/Python) beside it that the tests compare it
 with.
+
+Array elements are read and written through the intrinsics of :mod:`toolpath.kernels.access` (cheaper to
+compile than ``a[i, j]``, no wraparound of negative indices); ``allowed`` is read only after the bounds test
+(short-circuit ``or``), so no index is ever negative and none keeps Numba's indexing.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import math
 import numpy as np
 from numba import njit
 
+from .access import at2, set1, set2
 from .engagement import (
     _chord_tables,
     _clear_crescent_logged,
@@ -58,7 +63,7 @@ def link_is_clear_kernel(mat, allowed, x0, y0, cell, ax, ay, bx, by, r, cs, sn, 
         y = ay + t * (by - ay)
         ix = int(math.floor((x - x0) * inv + 0.5))
         iy = int(math.floor((y - y0) * inv + 0.5))
-        if not (0 <= ix < nx and 0 <= iy < ny) or allowed[iy, ix] == 0:
+        if not (0 <= ix < nx and 0 <= iy < ny) or at2(allowed, iy, ix) == 0:
             return False
         if engagement_kernel(mat, x0, y0, cell, x, y, r, cs, sn, max_count) > max_count:
             return False
@@ -90,7 +95,7 @@ def _probe(mat, own, allowed, x0, y0, cell, px, py, ang, step, r, rcs, rsn, owne
     ny, nx = allowed.shape
     ix = int(math.floor((qx - x0) * (1.0 / cell) + 0.5))
     iy = int(math.floor((qy - y0) * (1.0 / cell) + 0.5))
-    if not (0 <= ix < nx and 0 <= iy < ny) or allowed[iy, ix] == 0:
+    if not (0 <= ix < nx and 0 <= iy < ny) or at2(allowed, iy, ix) == 0:
         return 1 << 30
     return _front_count(mat, own, owned, x0, y0, cell, qx, qy, r, rcs, rsn, ang, px, py, stop)
 
@@ -169,7 +174,7 @@ def _checked_direction(mat, own, allowed, x0, y0, cell, px, py, h, side, turn, d
     ix = int(math.floor((px - x0) * (1.0 / cell) + 0.5))
     iy = int(math.floor((py - y0) * (1.0 / cell) + 0.5))
     ny, nx = allowed.shape
-    if not found or not (0 <= ix < nx and 0 <= iy < ny) or allowed[iy, ix] != 2:
+    if not found or not (0 <= ix < nx and 0 <= iy < ny) or at2(allowed, iy, ix) != 2:
         return found, t, e
     e2 = _probe(mat, own, allowed, x0, y0, cell, px, py, h + side * t, ds, r, rcs, rsn, True, max_count)
     if e2 <= (max_count if e >= target else target - 1):
@@ -213,9 +218,9 @@ def adaptive_pass_kernel(mat, allowed, x0, y0, cell, r, cs, sn, px, py, heading,
     rcs = r * cs  # the circle's offsets, mm, scaled once for every probe of the pass
     rsn = r * sn
     wo, wi = _chord_tables(r, cell)
-    out_xy[0, 0] = px
-    out_xy[0, 1] = py
-    out_e[0] = engagement_kernel(mat, x0, y0, cell, px, py, r, cs, sn)
+    set2(out_xy, 0, 0, px)
+    set2(out_xy, 0, 1, py)
+    set1(out_e, 0, engagement_kernel(mat, x0, y0, cell, px, py, r, cs, sn))
     removed = _clear_disc_logged(mat, x0, y0, cell, px, py, r, log, 0, own)
     n = 1
     last_engaged = 0
@@ -246,9 +251,9 @@ def adaptive_pass_kernel(mat, allowed, x0, y0, cell, r, cs, sn, px, py, heading,
         turn = best_t
         got = _clear_crescent_logged(mat, x0, y0, cell, px, py, ox, oy, True, r, wo, wi, log, removed, own) - removed
         removed += got
-        out_xy[n, 0] = px
-        out_xy[n, 1] = py
-        out_e[n] = best_e
+        set2(out_xy, n, 0, px)
+        set2(out_xy, n, 1, py)
+        set1(out_e, n, best_e)
         n += 1
         if best_e >= min_count and got > 0:
             last_engaged = n - 1

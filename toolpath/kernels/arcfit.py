@@ -45,6 +45,11 @@ then becomes arcs only).
 :func:`fit_polylines_kernel` fits many polylines in one call (each as one run of feeds, as
 :func:`fit_arcs_kernel` fits it), for callers with thousands of short passes; its plain counterpart
 :func:`fit_polylines_reference` calls :func:`fit_arcs_reference` on each.
+
+The kernels read and write array elements through the intrinsics of :mod:`toolpath.kernels.access` (cheaper
+to compile than ``p[k, 0]``, no wraparound of negative indices). No index is negative, so none keeps Numba's
+indexing: the line simplification's ``keep[k - a]`` has ``k >= a`` (its worst point ``at`` is set whenever
+its distance passes ``tol``), an arc's end ``e`` is read only once the search found one.
 """
 
 from __future__ import annotations
@@ -54,6 +59,8 @@ import math
 import numpy as np
 from numba import njit
 from numpy.typing import NDArray
+
+from .access import at1, at2, set1, set2
 
 __all__ = ["fit_arcs_kernel", "fit_arcs_reference", "fit_polylines_kernel", "fit_polylines_reference",
            "arc_through_kernel", "arc_through_reference"]
@@ -70,11 +77,11 @@ def arc_through_kernel(p, s, e, tol, max_radius, max_sweep):  # type: ignore[no-
 
     Returns ``(ok, cx, cy, ccw)``: the centre in mm and the direction (``ccw`` True for G3).
     """
-    x0 = p[s, 0]
-    y0 = p[s, 1]
-    z0 = p[s, 2]
-    wx = p[e, 0] - x0
-    wy = p[e, 1] - y0
+    x0 = at2(p, s, 0)
+    y0 = at2(p, s, 1)
+    z0 = at2(p, s, 2)
+    wx = at2(p, e, 0) - x0
+    wy = at2(p, e, 1) - y0
     chord = math.hypot(wx, wy)
     if not chord > 0.0:
         return False, 0.0, 0.0, False
@@ -84,19 +91,19 @@ def arc_through_kernel(p, s, e, tol, max_radius, max_sweep):  # type: ignore[no-
     my = 0.5 * wy
     sab = 0.0
     sbb = 0.0
-    helical = p[e, 2] != z0
+    helical = at2(p, e, 2) != z0
     for k in range(s + 1, e):
-        dx = p[k, 0] - x0
-        dy = p[k, 1] - y0
+        dx = at2(p, k, 0) - x0
+        dy = at2(p, k, 1) - y0
         a = dx * dx + dy * dy - 2.0 * (mx * dx + my * dy)
         b = 2.0 * (nx * dx + ny * dy)
         sab += a * b
         sbb += b * b
-        if p[k, 2] != z0:
+        if at2(p, k, 2) != z0:
             helical = True
     for k in range(s, e):  # the chord midpoints: the circle goes between vertices and chords
-        dx = 0.5 * (p[k, 0] + p[k + 1, 0]) - x0
-        dy = 0.5 * (p[k, 1] + p[k + 1, 1]) - y0
+        dx = 0.5 * (at2(p, k, 0) + at2(p, k + 1, 0)) - x0
+        dy = 0.5 * (at2(p, k, 1) + at2(p, k + 1, 1)) - y0
         a = dx * dx + dy * dy - 2.0 * (mx * dx + my * dy)
         b = 2.0 * (nx * dx + ny * dy)
         sab += a * b
@@ -115,8 +122,8 @@ def arc_through_kernel(p, s, e, tol, max_radius, max_sweep):  # type: ignore[no-
     ex = -cx
     ey = -cy
     for k in range(s, e):
-        fx = p[k + 1, 0] - x0 - cx
-        fy = p[k + 1, 1] - y0 - cy
+        fx = at2(p, k + 1, 0) - x0 - cx
+        fy = at2(p, k + 1, 1) - y0 - cy
         if abs(math.hypot(fx, fy) - r) > tl:
             return False, 0.0, 0.0, False
         cr = ex * fy - ey * fx
@@ -142,21 +149,21 @@ def arc_through_kernel(p, s, e, tol, max_radius, max_sweep):  # type: ignore[no-
         ex = fx
         ey = fy
     if helical:
-        dz = p[e, 2] - z0
+        dz = at2(p, e, 2) - z0
         acc = 0.0
         ex = -cx
         ey = -cy
         for k in range(s, e):
-            fx = p[k + 1, 0] - x0 - cx
-            fy = p[k + 1, 1] - y0 - cy
+            fx = at2(p, k + 1, 0) - x0 - cx
+            fy = at2(p, k + 1, 1) - y0 - cy
             hx = 0.5 * (ex + fx)
             hy = 0.5 * (ey + fy)
             a_mid = acc + math.atan2(abs(ex * hy - ey * hx), ex * hx + ey * hy)
             acc += math.atan2(abs(ex * fy - ey * fx), ex * fx + ey * fy)
-            z_mid = 0.5 * (p[k, 2] + p[k + 1, 2])
+            z_mid = 0.5 * (at2(p, k, 2) + at2(p, k + 1, 2))
             if abs(z_mid - (z0 + dz * a_mid / sweep)) > tl:
                 return False, 0.0, 0.0, False
-            if abs(p[k + 1, 2] - (z0 + dz * acc / sweep)) > tl:
+            if abs(at2(p, k + 1, 2) - (z0 + dz * acc / sweep)) > tl:
                 return False, 0.0, 0.0, False
             ex = fx
             ey = fy
@@ -227,28 +234,31 @@ def _longest(p, s, b, tol, min_segments, max_radius, max_sweep):  # type: ignore
 @njit(cache=True, nogil=True)
 def _keep_kernel(p, a, c, tol, keep):  # type: ignore[no-untyped-def]
     """Douglas-Peucker on ``p[a..c]`` (3D distance to the chord): sets ``keep[k - a]`` for the kept points."""
-    keep[0] = True
-    keep[c - a] = True
+    set1(keep, 0, True)
+    set1(keep, c - a, True)
     stack = np.empty((c - a + 1, 2), np.int64)
-    stack[0, 0] = a
-    stack[0, 1] = c
+    set2(stack, 0, 0, a)
+    set2(stack, 0, 1, c)
     top = 1
     while top > 0:
         top -= 1
-        lo = stack[top, 0]
-        hi = stack[top, 1]
+        lo = at2(stack, top, 0)
+        hi = at2(stack, top, 1)
         if hi - lo < 2:
             continue
-        sx = p[hi, 0] - p[lo, 0]
-        sy = p[hi, 1] - p[lo, 1]
-        sz = p[hi, 2] - p[lo, 2]
+        lx = at2(p, lo, 0)
+        ly = at2(p, lo, 1)
+        lz = at2(p, lo, 2)
+        sx = at2(p, hi, 0) - lx
+        sy = at2(p, hi, 1) - ly
+        sz = at2(p, hi, 2) - lz
         ss = sx * sx + sy * sy + sz * sz
         worst = -1.0
         at = -1
         for k in range(lo + 1, hi):
-            dx = p[k, 0] - p[lo, 0]
-            dy = p[k, 1] - p[lo, 1]
-            dz = p[k, 2] - p[lo, 2]
+            dx = at2(p, k, 0) - lx
+            dy = at2(p, k, 1) - ly
+            dz = at2(p, k, 2) - lz
             u = 0.0
             if ss > 0.0:
                 u = min(1.0, max(0.0, (dx * sx + dy * sy + dz * sz) / ss))
@@ -260,11 +270,11 @@ def _keep_kernel(p, a, c, tol, keep):  # type: ignore[no-untyped-def]
                 worst = d
                 at = k
         if worst > tol:
-            keep[at - a] = True
-            stack[top, 0] = lo
-            stack[top, 1] = at
-            stack[top + 1, 0] = at
-            stack[top + 1, 1] = hi
+            set1(keep, at - a, True)
+            set2(stack, top, 0, lo)
+            set2(stack, top, 1, at)
+            set2(stack, top + 1, 0, at)
+            set2(stack, top + 1, 1, hi)
             top += 2
 
 
@@ -287,27 +297,27 @@ def _fit_run(p, i, b, f, tol, min_segments, max_radius, max_sweep, simplify, kee
             continue
         if lines >= 0:  # write the lines p[lines] -> ... -> p[s]
             for k in range(s - lines + 1):
-                keep[k] = not simplify
+                set1(keep, k, not simplify)
             if simplify:
                 _keep_kernel(p, lines, s, tol, keep)
             for k in range(lines + 1, s + 1):
-                if keep[k - lines]:
-                    ok_[m] = _FEED
+                if at1(keep, k - lines):
+                    set1(ok_, m, _FEED)
                     for d in range(3):
-                        oxyz[m, d] = p[k, d]
-                    oc[m, 0] = nan
-                    oc[m, 1] = nan
-                    of[m] = f
+                        set2(oxyz, m, d, at2(p, k, d))
+                    set2(oc, m, 0, nan)
+                    set2(oc, m, 1, nan)
+                    set1(of, m, f)
                     m += 1
             lines = -1
         if s == b:
             break
-        ok_[m] = _ARC_CCW if ccw else _ARC_CW
+        set1(ok_, m, _ARC_CCW if ccw else _ARC_CW)
         for d in range(3):
-            oxyz[m, d] = p[e, d]
-        oc[m, 0] = cx
-        oc[m, 1] = cy
-        of[m] = f
+            set2(oxyz, m, d, at2(p, e, d))
+        set2(oc, m, 0, cx)
+        set2(oc, m, 1, cy)
+        set1(of, m, f)
         m += 1
         s = e
     return m
@@ -341,9 +351,9 @@ def fit_arcs_kernel(kind, xyz, center, feed, start, tol, min_segments, max_radiu
     n = kind.shape[0]
     p = np.empty((n + 1, 3))
     for d in range(3):
-        p[0, d] = start[d]
+        set2(p, 0, d, at1(start, d))
         for k in range(n):
-            p[k + 1, d] = xyz[k, d]
+            set2(p, k + 1, d, at2(xyz, k, d))
     ok_ = np.empty(n, np.int8)
     oxyz = np.empty((n, 3))
     oc = np.empty((n, 2))
@@ -352,21 +362,22 @@ def fit_arcs_kernel(kind, xyz, center, feed, start, tol, min_segments, max_radiu
     m = 0
     i = 0
     while i < n:
-        if kind[i] != _FEED:
-            ok_[m] = kind[i]
+        if at1(kind, i) != _FEED:
+            set1(ok_, m, at1(kind, i))
             for d in range(3):
-                oxyz[m, d] = xyz[i, d]
-            oc[m, 0] = center[i, 0]
-            oc[m, 1] = center[i, 1]
-            of[m] = feed[i]
+                set2(oxyz, m, d, at2(xyz, i, d))
+            set2(oc, m, 0, at2(center, i, 0))
+            set2(oc, m, 1, at2(center, i, 1))
+            set1(of, m, at1(feed, i))
             m += 1
             i += 1
             continue
+        fi = at1(feed, i)
         j = i
-        while j + 1 < n and kind[j + 1] == _FEED and feed[j + 1] == feed[i]:
+        while j + 1 < n and at1(kind, j + 1) == _FEED and at1(feed, j + 1) == fi:
             j += 1
         # the run's points are p[i .. j + 1]
-        m = _fit_run(p, i, j + 1, feed[i], tol, min_segments, max_radius, max_sweep, simplify, keep, ok_, oxyz, oc,
+        m = _fit_run(p, i, j + 1, fi, tol, min_segments, max_radius, max_sweep, simplify, keep, ok_, oxyz, oc,
                      of, m)
         i = j + 1
     return ok_[:m], oxyz[:m], oc[:m], of[:m]
@@ -404,12 +415,12 @@ def fit_polylines_kernel(pts, offsets, feed, tol, min_segments, max_radius, max_
     out_off = np.zeros(n_poly + 1, np.int64)
     m = 0
     for k in range(n_poly):
-        a = offsets[k]
-        b = offsets[k + 1] - 1
+        a = at1(offsets, k)
+        b = at1(offsets, k + 1) - 1
         if b > a:
             m = _fit_run(pts, a, b, feed, tol, min_segments, max_radius, max_sweep, simplify, keep, ok_, oxyz, oc,
                          of, m)
-        out_off[k + 1] = m
+        set1(out_off, k + 1, m)
     return ok_[:m], oxyz[:m], oc[:m], of[:m], out_off
 
 

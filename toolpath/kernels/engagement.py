@@ -11,6 +11,12 @@ is ``count * 360 / K``.
 
 Each ``*_kernel`` (Numba) has a ``*_reference`` (plain NumPy/Python) beside it that the tests compare it
 with.
+
+Array elements are read and written through the intrinsics of :mod:`toolpath.kernels.access` (``at2(mat, iy,
+ix)`` for ``mat[iy, ix]``: cheaper to compile, no wraparound of negative indices); a cell is read only after
+its indices passed the bounds test (short-circuit ``and``). Numba's own indexing stays for the 3-d ``own``
+(the intrinsics are 1-d and 2-d) and in ``_owner_side`` and ``_front_first``, which the references also run
+as plain Python, where the intrinsics cannot be called.
 """
 
 from __future__ import annotations
@@ -20,6 +26,8 @@ import math
 import numpy as np
 from numba import njit
 from numpy.typing import NDArray
+
+from .access import at1, at2, set1, set2
 
 __all__ = [
     "circle_samples",
@@ -62,9 +70,9 @@ def engagement_kernel(mat, x0, y0, cell, cx, cy, r, cs, sn, stop=1 << 30):  # ty
     inv = 1.0 / cell
     n = 0
     for k in range(cs.shape[0]):
-        ix = int(math.floor((cx + r * cs[k] - x0) * inv + 0.5))
-        iy = int(math.floor((cy + r * sn[k] - y0) * inv + 0.5))
-        if 0 <= ix < nx and 0 <= iy < ny and mat[iy, ix] != 0:
+        ix = int(math.floor((cx + r * at1(cs, k) - x0) * inv + 0.5))
+        iy = int(math.floor((cy + r * at1(sn, k) - y0) * inv + 0.5))
+        if 0 <= ix < nx and 0 <= iy < ny and at2(mat, iy, ix) != 0:
             n += 1
             if n > stop:
                 break
@@ -106,9 +114,9 @@ def engagement_front_kernel(mat, x0, y0, cell, cx, cy, r, cs, sn, ang):  # type:
         k = k0 + i
         if k >= kk:
             k -= kk
-        ix = int(math.floor((cx + r * cs[k] - x0) * inv + 0.5))
-        iy = int(math.floor((cy + r * sn[k] - y0) * inv + 0.5))
-        if 0 <= ix < nx and 0 <= iy < ny and mat[iy, ix] != 0:
+        ix = int(math.floor((cx + r * at1(cs, k) - x0) * inv + 0.5))
+        iy = int(math.floor((cy + r * at1(sn, k) - y0) * inv + 0.5))
+        if 0 <= ix < nx and 0 <= iy < ny and at2(mat, iy, ix) != 0:
             n += 1
     return n
 
@@ -147,13 +155,13 @@ def _front_count(mat, own, owned, x0, y0, cell, cx, cy, r, rcs, rsn, ang, px, py
         k = k0 + i
         if k >= kk:
             k -= kk
-        qx = cx + rcs[k]
-        qy = cy + rsn[k]
+        qx = cx + at1(rcs, k)
+        qy = cy + at1(rsn, k)
         ix = int(math.floor((qx - x0) * inv + 0.5))
         iy = int(math.floor((qy - y0) * inv + 0.5))
         if not (0 <= ix < nx and 0 <= iy < ny):
             continue
-        if mat[iy, ix] != 0:
+        if at2(mat, iy, ix) != 0:
             n += 1
             continue
         dx = qx - px
@@ -168,7 +176,7 @@ def _front_count(mat, own, owned, x0, y0, cell, cx, cy, r, rcs, rsn, ang, px, py
                 f = (r + cell) / math.sqrt(d2)
                 jx = int(math.floor((px + f * dx - x0) * inv + 0.5))
                 jy = int(math.floor((py + f * dy - y0) * inv + 0.5))
-                if 0 <= jx < nx and 0 <= jy < ny and mat[jy, jx] != 0:
+                if 0 <= jx < nx and 0 <= jy < ny and at2(mat, jy, jx) != 0:
                     n += 1
                 continue
         if owned:
@@ -242,7 +250,7 @@ def _owner_side(mat, own, x0, y0, cell, qx, qy, r):  # type: ignore[no-untyped-d
     return 0
 
 
-_owner_side_py = _owner_side.py_func
+_owner_side_py = getattr(_owner_side, "py_func", _owner_side)  # NUMBA_DISABLE_JIT=1: the function itself
 
 
 @njit(cache=True, nogil=True)
@@ -292,11 +300,11 @@ def engagement_many_kernel(mat, x0, y0, cell, pts, r, cs, sn, value):  # type: i
     for i in range(pts.shape[0]):
         n = 0
         for k in range(cs.shape[0]):
-            ix = int(math.floor((pts[i, 0] + r * cs[k] - x0) * inv + 0.5))
-            iy = int(math.floor((pts[i, 1] + r * sn[k] - y0) * inv + 0.5))
-            if 0 <= ix < nx and 0 <= iy < ny and mat[iy, ix] == value:
+            ix = int(math.floor((at2(pts, i, 0) + r * at1(cs, k) - x0) * inv + 0.5))
+            iy = int(math.floor((at2(pts, i, 1) + r * at1(sn, k) - y0) * inv + 0.5))
+            if 0 <= ix < nx and 0 <= iy < ny and at2(mat, iy, ix) == value:
                 n += 1
-        out[i] = n
+        set1(out, i, n)
     return out
 
 
@@ -314,11 +322,11 @@ def material_direction_kernel(mat, x0, y0, cell, cx, cy, r, cs, sn):  # type: ig
     my = 0.0
     n = 0
     for k in range(cs.shape[0]):
-        ix = int(math.floor((cx + r * cs[k] - x0) * inv + 0.5))
-        iy = int(math.floor((cy + r * sn[k] - y0) * inv + 0.5))
-        if 0 <= ix < nx and 0 <= iy < ny and mat[iy, ix] != 0:
-            mx += cs[k]
-            my += sn[k]
+        ix = int(math.floor((cx + r * at1(cs, k) - x0) * inv + 0.5))
+        iy = int(math.floor((cy + r * at1(sn, k) - y0) * inv + 0.5))
+        if 0 <= ix < nx and 0 <= iy < ny and at2(mat, iy, ix) != 0:
+            mx += at1(cs, k)
+            my += at1(sn, k)
             n += 1
     return mx, my, n
 
@@ -364,7 +372,7 @@ def clear_capsule_kernel(mat, x0, y0, cell, ax, ay, bx, by, r):  # type: ignore[
     for j in range(j0, j1 + 1):
         y = y0 + j * cell
         for i in range(i0, i1 + 1):
-            if mat[j, i] == 0:
+            if at2(mat, j, i) == 0:
                 continue
             x = x0 + i * cell
             t = 0.0
@@ -374,7 +382,7 @@ def clear_capsule_kernel(mat, x0, y0, cell, ax, ay, bx, by, r):  # type: ignore[
             ex = x - ax - t * dx
             ey = y - ay - t * dy
             if ex * ex + ey * ey <= r2:
-                mat[j, i] = 0
+                set2(mat, j, i, 0)
                 n += 1
     return n
 
@@ -408,8 +416,8 @@ def _chord_tables(r, cell):  # type: ignore[no-untyped-def]
     for q in range(nq + 1):
         h2 = rr * rr - (q / _SUBROWS) ** 2
         h = math.sqrt(h2) if h2 > 0.0 else 0.0
-        wo[q] = h + 1e-6
-        wi[q] = h - 0.01 if h >= 1.0 else -1.0
+        set1(wo, q, h + 1e-6)
+        set1(wi, q, h - 0.01 if h >= 1.0 else -1.0)
     return wo, wi
 
 
@@ -445,15 +453,15 @@ def _clear_crescent_logged(mat, x0, y0, cell, cx, cy, px, py, clear_p, r, wo, wi
         q = int(abs(j - fcy) * _SUBROWS)  # rounded down: the row is at least q / _SUBROWS cells away
         if q > nq:
             continue
-        ia = max(0, int(math.floor(fcx - wo[q])))
-        ib = min(nx - 1, int(math.ceil(fcx + wo[q])))
+        ia = max(0, int(math.floor(fcx - at1(wo, q))))
+        ib = min(nx - 1, int(math.ceil(fcx + at1(wo, q))))
         k0 = ib + 1  # the skipped run k0..k1 (none: k0 > ib)
         k1 = ib
         if clear_p:
             qp = int(math.ceil(abs(j - fpy) * _SUBROWS))  # rounded up: at most qp / _SUBROWS cells away
-            if qp <= nq and wi[qp] >= 0.0:
-                k0 = max(ia, int(math.ceil(fpx - wi[qp])))
-                k1 = min(ib, int(math.floor(fpx + wi[qp])))
+            if qp <= nq and at1(wi, qp) >= 0.0:
+                k0 = max(ia, int(math.ceil(fpx - at1(wi, qp))))
+                k1 = min(ib, int(math.floor(fpx + at1(wi, qp))))
         dy = y0 + j * cell - cy
         for part in range(2):
             a = ia if part == 0 else max(ia, k1 + 1)
@@ -461,15 +469,15 @@ def _clear_crescent_logged(mat, x0, y0, cell, cx, cy, px, py, clear_p, r, wo, wi
             if part == 1 and k0 > ib:
                 break  # no skipped run: the first range covered the row
             for i in range(a, b + 1):
-                if mat[j, i] == 0:
+                if at2(mat, j, i) == 0:
                     continue
                 dx = x0 + i * cell - cx
                 if dx * dx + dy * dy <= r2:
-                    mat[j, i] = 0
+                    set2(mat, j, i, 0)
                     own[j, i, 0] = cx
                     own[j, i, 1] = cy
                     if nlog < log.shape[0]:
-                        log[nlog] = j * nx + i
+                        set1(log, nlog, j * nx + i)
                     nlog += 1
     return nlog
 

@@ -2,6 +2,11 @@
 
 Grid convention as in :mod:`toolpath.kernels.engagement`: cell ``(iy, ix)`` has its centre at
 ``(x0_mm + ix * cell_mm, y0_mm + iy * cell_mm)``. A cell is inside when its centre is.
+
+Array elements are read and written through the intrinsics of :mod:`toolpath.kernels.access` (cheaper to
+compile than ``a[i, j]``, no wraparound of negative indices). No index is negative, so none keeps Numba's
+indexing: the insertion sort reads ``xs[b]`` only for ``b >= 0`` (short-circuit ``and``), cells only after
+the bounds test, column ranges are clamped at 0.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from numba import njit
 from numpy.typing import NDArray
 from scipy.ndimage import distance_transform_edt
 
+from .access import at1, at2, set1, set2
 from .engagement import (
     _NO_OWN,
     _front_count,
@@ -49,28 +55,28 @@ def fill_kernel(edges, x0, y0, cell, ny, nx):  # type: ignore[no-untyped-def]
         y = y0 + j * cell
         m = 0
         for e in range(edges.shape[0]):
-            ya = edges[e, 1]
-            yb = edges[e, 3]
+            ya = at2(edges, e, 1)
+            yb = at2(edges, e, 3)
             if (ya <= y) != (yb <= y):
-                xa = edges[e, 0]
-                xb = edges[e, 2]
-                xs[m] = xa + (y - ya) * (xb - xa) / (yb - ya)
+                xa = at2(edges, e, 0)
+                xb = at2(edges, e, 2)
+                set1(xs, m, xa + (y - ya) * (xb - xa) / (yb - ya))
                 m += 1
         if m < 2:
             continue
         # insertion sort of the row's crossings (a handful; Numba's np.sort costs ~3 s of compile)
         for a in range(1, m):
-            v = xs[a]
+            v = at1(xs, a)
             b = a - 1
-            while b >= 0 and xs[b] > v:
-                xs[b + 1] = xs[b]
+            while b >= 0 and at1(xs, b) > v:
+                set1(xs, b + 1, at1(xs, b))
                 b -= 1
-            xs[b + 1] = v
+            set1(xs, b + 1, v)
         for k in range(0, m - 1, 2):
-            i0 = max(0, int(math.ceil((xs[k] - x0) / cell)))
-            i1 = min(nx - 1, int(math.floor((xs[k + 1] - x0) / cell)))
+            i0 = max(0, int(math.ceil((at1(xs, k) - x0) / cell)))
+            i1 = min(nx - 1, int(math.floor((at1(xs, k + 1) - x0) / cell)))
             for i in range(i0, i1 + 1):
-                out[j, i] = 1
+                set2(out, j, i, 1)
     return out
 
 
@@ -102,14 +108,14 @@ def band_kernel(mat, allowed, cell, lo, hi):  # type: ignore[no-untyped-def]
     rc = int(math.ceil(hi / cell))
     for j in range(ny):
         for i in range(nx):
-            if mat[j, i] == 0:
+            if at2(mat, j, i) == 0:
                 continue
             edge = False
             for dj in range(-1, 2):
                 for di in range(-1, 2):
                     jj = j + dj
                     ii = i + di
-                    if 0 <= jj < ny and 0 <= ii < nx and mat[jj, ii] == 0:
+                    if 0 <= jj < ny and 0 <= ii < nx and at2(mat, jj, ii) == 0:
                         edge = True
             if not edge:
                 continue
@@ -122,15 +128,15 @@ def band_kernel(mat, allowed, cell, lo, hi):  # type: ignore[no-untyped-def]
                     if ii < 0 or ii >= nx:
                         continue
                     d2 = di * di + dj * dj
-                    if d2 < d2min[jj, ii]:
-                        d2min[jj, ii] = d2
+                    if d2 < at2(d2min, jj, ii):
+                        set2(d2min, jj, ii, d2)
     out = np.zeros((ny, nx), np.uint8)
     for j in range(ny):
         for i in range(nx):
-            if allowed[j, i] != 0 and mat[j, i] == 0 and d2min[j, i] < big:
-                d = math.sqrt(d2min[j, i]) * cell
+            if at2(allowed, j, i) != 0 and at2(mat, j, i) == 0 and at2(d2min, j, i) < big:
+                d = math.sqrt(at2(d2min, j, i)) * cell
                 if lo <= d < hi:
-                    out[j, i] = 1
+                    set2(out, j, i, 1)
     return out
 
 
@@ -161,14 +167,16 @@ def path_engagement_kernel(mat, x0, y0, cell, xy, r, cs, sn, spacing):  # type: 
     out = np.zeros(m, np.int64)
     if m == 0:
         return out
-    clear_capsule_kernel(mat, x0, y0, cell, xy[0, 0], xy[0, 1], xy[0, 0], xy[0, 1], r)
+    sx = at2(xy, 0, 0)
+    sy = at2(xy, 0, 1)
+    clear_capsule_kernel(mat, x0, y0, cell, sx, sy, sx, sy, r)
     rcs = r * cs  # the circle's offsets, scaled once (engagement_fresh_kernel would scale them per sample)
     rsn = r * sn
     for i in range(1, m):
-        ax = xy[i - 1, 0]
-        ay = xy[i - 1, 1]
-        dx = xy[i, 0] - ax
-        dy = xy[i, 1] - ay
+        ax = at2(xy, i - 1, 0)
+        ay = at2(xy, i - 1, 1)
+        dx = at2(xy, i, 0) - ax
+        dy = at2(xy, i, 1) - ay
         length = math.hypot(dx, dy)
         if length <= 0.0:
             continue
@@ -186,7 +194,7 @@ def path_engagement_kernel(mat, x0, y0, cell, xy, r, cs, sn, spacing):  # type: 
             clear_capsule_kernel(mat, x0, y0, cell, px, py, qx, qy, r)
             px = qx
             py = qy
-        out[i] = best
+        set1(out, i, best)
     return out
 
 
