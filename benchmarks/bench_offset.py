@@ -12,6 +12,25 @@ Numba compile time is measured in subprocesses: *cold* with an empty ``NUMBA_CAC
 second process with that cache; both as wall and CPU seconds, import of the module included (goals:
 cold at most 15 s, cached at most 2 s).
 
+Compile time, 2026-11-26 15:05-16:30 UTC (numba 0.68.1): array element reads and writes of the kernel through the
+intrinsics of ``toolpath/kernels/access.py`` (974a64a; outputs bit-identical on the 918 cases, also compiled with
+``NUMBA_BOUNDSCHECK=1``). Where the time went before it (cProfile of a cold compile): resolving call types
+~25 %, of which ``getitem`` alone ~0.9 s CPU unprofiled (1158 resolutions, each trying ~14 overload templates
+for other containers, hashing Numba's compile flags at each attempt), and lowering ``getitem`` ~8 %. A synthetic
+function of 300 reads ``a[i, j]`` compiled 3.4 ms per read above one without reads, 0.2 ms per read through the
+intrinsic. Python calls during a cold compile 31.3 M -> 24.5 M (deterministic); LLVM lines about the same
+(34215 -> 34483: the LLVM work, ~5.2 s of a 13 s compile, did not move). Interleaved cold compiles pinned to one
+core, CPU s (min / median): 15:22-15:41 main 12.56 / 13.21 against 10.89 / 11.09 (0.87 / 0.84); 16:26-16:29,
+final, *before* = 0bcaccb against main 42d4dbd: 13.44 / 14.29 against 11.70 / 13.31 (0.87 / 0.93), the same
+tree moving 11.7-15.4 s within four minutes. ``compile_times()``, cold wall s: 15:39-15:40 (pinned) 12.21
+11.06 10.62 11.01; 16:21-16:22 (pinned, another job on the other core) 17.01 13.13 13.15 13.76 12.88;
+16:23-16:25 (unpinned, load 1.0) 12.36 13.18 12.15 14.66 15.85 12.58; cached 0.70-1.39 s. So the cold compile
+is ~12-13 s on this host, above 15 s only in its slow spells (2 of 15 runs). Measured and not used:
+``inline="always"`` for the once-called large functions (one giant function: LLVM's function passes 1.1 ->
+3.5 s) or for the small leaves (slower: Numba re-runs the untyped pipeline per call site), ``min``/``max``
+through intrinsics (2 % fewer Python calls, no time change seen), ``NUMBA_OPT=0`` (2.4 s less: the LLVM
+optimisation that the kernel's speed needs).
+
 Compile time, 2026-11-26 13:20-14:16 UTC (numba 0.68.1; *before*: main as of d8815f2, *after*: branch
 ``compile-wrap``; outputs bit-identical on the same 918 cases after every step, kernel tests pass). Where a cold
 compile went (one run, each compiler pass timed with nested compiles subtracted, 17.7 s at that moment): Numba's
