@@ -80,7 +80,7 @@ from shapely.geometry import MultiPolygon, Polygon
 
 from ..errors import GeometryError, InputError
 from .offset_kernel import KEEP_EPS_MM, MIN_RING_AREA_MM2, offset_rings_kernel
-from .offset_reference import fix_tip_turns, offset_rings_reference
+from .offset_reference import fix_tip_turns, offset_rings_reference, ring_area2
 
 __all__ = [
     "KEEP_EPS_MM",
@@ -164,8 +164,7 @@ def _drop_tips(pts: NDArray[np.float64], side: int, eps_mm: float = CLEAN_MM) ->
         turn[tips] = local
         # ... and the ring's turns to 2 pi times its orientation (the local rule fails where the turn past the tip
         # is near +-pi)
-        area2 = float(np.sum(pts[:, 0] * np.roll(pts[:, 1], -1) - np.roll(pts[:, 0], -1) * pts[:, 1]))
-        turn = fix_tip_turns(turn, [int(i) for i in tips], ths, area2)
+        turn = fix_tip_turns(turn, [int(i) for i in tips], ths, ring_area2(pts))
         drop = [int(i) for i in tips if (turn[i] > 0) == (side < 0)]
         if not drop:
             break
@@ -204,7 +203,7 @@ def pack_rings(geom: Any, *, side: int = 0) -> tuple[NDArray[np.float64], NDArra
             pts = clean_ring(np.asarray(ring.coords, dtype=np.float64)[:-1, :2])
             if len(pts) < 3:
                 continue
-            area2 = float(np.sum(pts[:, 0] * np.roll(pts[:, 1], -1) - np.roll(pts[:, 0], -1) * pts[:, 1]))
+            area2 = ring_area2(pts)
             if (area2 > 0) != (k == 0):
                 pts = pts[::-1]
             pts = _drop_tips(pts, side)
@@ -226,7 +225,7 @@ def assemble(pts: NDArray[np.float64], ring_starts: NDArray[np.int64]) -> Polygo
     rings = [pts[ring_starts[k] : ring_starts[k + 1]] for k in range(len(ring_starts) - 1)]
     if not rings:
         return Polygon()
-    area2 = np.array([np.sum(r[:, 0] * np.roll(r[:, 1], -1) - np.roll(r[:, 0], -1) * r[:, 1]) for r in rings])
+    area2 = np.array([ring_area2(r) for r in rings])
     outer = [r for r, a in zip(rings, area2, strict=True) if a > 0]
     holes = [r for r, a in zip(rings, area2, strict=True) if a < 0]
     shells = np.array([Polygon(r) for r in outer], dtype=object)

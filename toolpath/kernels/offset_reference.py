@@ -37,8 +37,12 @@ def _turns(ring: NDArray[np.float64]) -> NDArray[np.float64]:
             phi[i] = math.copysign(math.pi, th - phi[(i - 1) % m] - phi[(i + 1) % m])
             tips.append(i)
             ths.append(th)
-    area2 = float(np.sum(ring[:, 0] * np.roll(ring[:, 1], -1) - np.roll(ring[:, 0], -1) * ring[:, 1]))
-    return fix_tip_turns(phi, tips, ths, area2)
+    return fix_tip_turns(phi, tips, ths, ring_area2(ring))
+
+
+def ring_area2(ring: NDArray[np.float64]) -> float:
+    """Twice the signed area of an open ring (shoelace; mm², positive counter-clockwise)."""
+    return float(np.sum(ring[:, 0] * np.roll(ring[:, 1], -1) - np.roll(ring[:, 0], -1) * ring[:, 1]))
 
 
 def fix_tip_turns(phi: NDArray[np.float64], tips: list[int], ths: list[float], area2: float) -> NDArray[np.float64]:
@@ -479,7 +483,7 @@ def _one_reference(rings: list[NDArray[np.float64]], d: float, tol: float) -> li
             continue
         tags[0] = (max(tags[0][0], pieces[cur][3][0]), pieces[cur][3][1], tags[0][2])
         arr = ex.emit(ring, tags)
-        area2 = float(np.sum(arr[:, 0] * np.roll(arr[:, 1], -1) - np.roll(arr[:, 0], -1) * arr[:, 1]))
+        area2 = ring_area2(arr)
         if len(arr) >= 3 and abs(area2) >= 2 * _MIN_RING_AREA_MM2:
             out.append(arr)
     return out
