@@ -100,6 +100,13 @@ class _Bar:
             self._bar = None
 
 
+def _names(values: list[str] | None) -> list[str] | None:
+    """Layer names of a repeated ``--layer A --layer B,C`` option: ["A", "B", "C"] (None when not given)."""
+    if values is None:
+        return None
+    return [n.strip() for v in values for n in v.split(",") if n.strip()]
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of all subcommands."""
     p = _Parser(prog="toolpath", description="2.5D milling: geometry in, verified G-code and cycle time out.")
@@ -135,6 +142,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="drill round holes of this diameter (within 0.05 mm) with a drill T2 after the end mill, mm")
     m.add_argument("--close-gaps", type=_float("close-gaps width"), default=None,
                    help="a DXF/SVG drawing: close gaps up to this width between contour ends with lines, mm")
+    m.add_argument("--layer", action="append", default=None, metavar="NAME",
+                   help="a DXF drawing: read only the entities on this layer (repeat, or NAME,NAME; "
+                        "case-insensitive)")
+    m.add_argument("--exclude-layer", action="append", default=None, metavar="NAME",
+                   help="a DXF drawing: leave out the entities on this layer (repeat, or NAME,NAME)")
     m.add_argument("--rest-of", type=_float("rest-of diameter"), default=None,
                    help="rest machining (offset): clear only what an end mill of this diameter left, mm")
     _add_progress(m)
@@ -318,6 +330,7 @@ def _mill(args: argparse.Namespace) -> int:
             corner_radius_mm=args.corner_radius, axial_stock_mm=args.axial_stock,
             floor_pass_mm=args.floor_pass, spring_pass=args.spring_pass, bore_holes=not args.no_bore, drill=drill,
             rest_after=Tool.flat(args.rest_of) if args.rest_of is not None else None, gap_mm=args.close_gaps,
+            layers=_names(args.layer), exclude_layers=_names(args.exclude_layer),
         )
     text = gcode.write(res.program, dialect)
     ct = sim.cycle_time(res.program, machine)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -171,6 +171,8 @@ def mill(
     material_above_cleared: bool = False,
     rest_after: Tool | None = None,
     gap_mm: float | None = None,
+    layers: Sequence[str] | str | None = None,
+    exclude_layers: Sequence[str] | str | None = None,
 ) -> MillResult:
     """Slice ``part`` and clear every pocket with one tool.
 
@@ -236,6 +238,9 @@ def mill(
     gap_mm : float, optional
         A 2D drawing whose contours do not quite meet: gaps between their ends up to this width are closed
         with straight lines, mm (default: only gaps within the 0.01 mm drawing tolerance).
+    layers, exclude_layers : str or sequence of str, optional
+        A DXF drawing: read only the entities on these layers / leave those on these out (names compared
+        case-insensitively). Drawings often keep outlines that cross on layers of their own; a DXF file only.
 
     With a drill as ``tool`` the call makes one drilling operation and ``strategy``, ``stepover`` and the
     clearing options are not used.
@@ -287,6 +292,10 @@ def mill(
                          "for a solid")
     if gap_mm is not None and not drawing:
         raise InputError(f"gap_mm (--close-gaps) applies to 2D drawings (DXF, SVG), got {gap_mm!r} for a solid")
+    read_kw: dict[str, Any] = {"gap_mm": gap_mm, "layers": layers, "exclude_layers": exclude_layers}
+    from .geometry.drawing import require_dxf_for_layers
+
+    require_dxf_for_layers(part, layers, exclude_layers)
     if drawing and setup != "+Z":
         raise InputError(f"a 2D drawing is cut from +Z only, got setup {setup!r}")
     step = parse_stepover(stepover, tool) if name != "drill" else tool.diameter_mm
@@ -304,11 +313,11 @@ def mill(
             raise InputError("engraving follows the curves of a 2D drawing (DXF, SVG or shapely polygons); "
                              f"got a solid {part!r}: use offset, zigzag, adaptive or profile")
         return _engrave(part, tool, depth_mm, sd, stock, feed_mm_min, plunge_feed_mm_min, spindle_rpm, coolant,
-                        clearance_mm, gap_mm, t0)  # type: ignore[arg-type]
+                        clearance_mm, read_kw, t0)  # type: ignore[arg-type]
     if drawing:
         from .geometry.drawing import drawing_pockets, load_drawing
 
-        sliced = drawing_pockets(load_drawing(part, gap_mm=gap_mm), depth_mm=depth_mm, stock=stock)  # type: ignore[arg-type]
+        sliced = drawing_pockets(load_drawing(part, **read_kw), depth_mm=depth_mm, stock=stock)  # type: ignore[arg-type]
     else:
         sliced = slice_part(part, setup=setup, stock=stock)
     t1 = time.perf_counter()
@@ -431,7 +440,7 @@ def mill(
 
 def _engrave(part: Any, tool: Tool, depth_mm: float, sd: float, stock: Stock | None, feed_mm_min: float,
              plunge_feed_mm_min: float, spindle_rpm: float, coolant: Coolant, clearance_mm: float,
-             gap_mm: float | None, t0: float) -> MillResult:
+             read_kw: dict[str, Any], t0: float) -> MillResult:
     """Engrave the curves of a drawing (see :func:`mill`, strategy ``"engrave"``)."""
     import numpy as np
 
@@ -440,7 +449,7 @@ def _engrave(part: Any, tool: Tool, depth_mm: float, sd: float, stock: Stock | N
     from .strategies.engrave import EngraveParams, engrave_curves
 
     if isinstance(part, (str, os.PathLike)):
-        curves = load_curves(part, gap_mm=gap_mm)
+        curves = load_curves(part, **read_kw)
     else:
         curves = [np.asarray(r.coords)[:, :2] for p in polygons_of(part) for r in (p.exterior, *p.interiors)]
     if not curves:

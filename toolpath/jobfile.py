@@ -45,6 +45,8 @@ next to its part and run from anywhere::
     drill = "d5"                   # a drill tool: it drills the holes of its diameter after this operation
     rest = false                   # rest machining (offset): clear only what the previous milling
                                    # operation's larger end mill left
+    layers = ["Pockets"]           # a DXF drawing: only the entities on these layers (case-insensitive)
+    exclude_layers = ["Notes"]     # a DXF drawing: leave the entities on these layers out
 
     [tools.d5]
     diameter_mm = 5.0
@@ -92,8 +94,9 @@ _TOP_KEYS = {"part", "depth_mm", "setup", "dialect", "machine", "output", "name"
 _TOOL_KEYS = {"diameter_mm", "kind", "number", "flutes", "flute_length_mm", "corner_radius_mm"}
 _OP_KEYS = {"tool", "strategy", "stepover", "stepdown_mm", "feed_mm_min", "plunge_feed_mm_min", "spindle_rpm",
             "coolant", "name", "clearance_mm", "kind", "order", "entry", "corner_radius_mm", "axial_stock_mm",
-            "floor_pass_mm", "spring_pass", "bore", "drill", "rest"}
-_DRILL_OP_KEYS = {"tool", "kind", "feed_mm_min", "spindle_rpm", "coolant", "name", "clearance_mm", "peck_mm"}
+            "floor_pass_mm", "spring_pass", "bore", "drill", "rest", "layers", "exclude_layers"}
+_DRILL_OP_KEYS = {"tool", "kind", "feed_mm_min", "spindle_rpm", "coolant", "name", "clearance_mm", "peck_mm",
+                  "layers", "exclude_layers"}
 _OP_KINDS = ("mill", "drill")
 _STOCK_KEYS = {"allowance_mm", "allowance_top_mm", "allowance_bottom_mm", "min_mm", "max_mm"}
 
@@ -131,6 +134,8 @@ class OperationSpec:
     drill: str | None = None
     peck_mm: float | None = None
     rest: bool = False
+    layers: tuple[str, ...] | None = None
+    exclude_layers: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -223,6 +228,14 @@ def _str(src: Path, key: str, value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InputError(f"{_where(src, key)} must be a non-empty string, got {value!r}")
     return value.strip()
+
+
+def _names(src: Path, key: str, value: Any) -> tuple[str, ...]:
+    """A list of non-empty strings (or one string), e.g. layer names."""
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not items or not all(isinstance(v, str) and v.strip() for v in items):
+        raise InputError(f"{_where(src, key)} must be a name or a list of names (non-empty strings), got {value!r}")
+    return tuple(v.strip() for v in items)
 
 
 def _choice(src: Path, key: str, value: Any, accepted: tuple[str, ...]) -> str:
@@ -354,6 +367,11 @@ def parse_job(data: dict[str, Any], source: str | os.PathLike[str]) -> Job:
     depth = _num(src, "depth_mm", data["depth_mm"]) if "depth_mm" in data else None
     if depth is not None and part.suffix.lower() not in (".dxf", ".svg"):
         raise InputError(f"{_where(src, 'depth_mm')} applies to 2D drawings (.dxf/.svg), not {part.name!r}")
+    for i, o in enumerate(ops):
+        for k in ("layers", "exclude_layers"):
+            if getattr(o, k) is not None and part.suffix.lower() != ".dxf":
+                raise InputError(f"{_where(src, f'operations[{i}].{k}')} selects layers of a DXF drawing, "
+                                 f"not of {part.name!r}")
     if part.suffix.lower() in (".dxf", ".svg") and any(
         getattr(stock, k) for k in ("allowance_mm", "allowance_top_mm", "allowance_bottom_mm")
     ):
@@ -396,6 +414,7 @@ def _operation(src: Path, key: str, op: dict[str, Any], tools: dict[str, ToolSpe
         "spindle_rpm": _num(src, key + ".spindle_rpm", op.get("spindle_rpm", 10000.0), allow_zero=True),
         "name": _str(src, key + ".name", op["name"]) if "name" in op else "",
         "clearance_mm": _num(src, key + ".clearance_mm", op.get("clearance_mm", 5.0)),
+        **{k: _names(src, f"{key}.{k}", op[k]) if k in op else None for k in ("layers", "exclude_layers")},
     }
     if kind == "drill":
         peck = _num(src, key + ".peck_mm", op["peck_mm"]) if "peck_mm" in op else None
@@ -575,6 +594,7 @@ def mill_job(job: Job, *, progress: Callable[[int, int], None] | None = None) ->
             def op_progress(done: int, total: int, i: int = i) -> None:
                 progress(i * total + done, n_ops * total)
         kw: dict[str, Any] = {"depth_mm": job.depth_mm} if job.depth_mm is not None else {}
+        kw.update(layers=spec.layers, exclude_layers=spec.exclude_layers)
         if spec.kind == "drill":
             from .strategies.holes import DrillParams
 

@@ -715,21 +715,42 @@ def is_drawing(part: Any) -> bool:
     return False
 
 
-def load_curves(part: Any, *, tolerance_mm: float = DEFAULT_TOLERANCE_MM,
-                gap_mm: float | None = None) -> list[NDArray[np.float64]]:
+def require_dxf_for_layers(part: Any, layers: Any, exclude_layers: Any) -> None:
+    """Refuse a layer selection (``layers``, ``exclude_layers``) for a ``part`` that is not a DXF file.
+
+    Raises
+    ------
+    InputError
+        Either selection given for anything but a ``.dxf`` path: refused, not ignored.
+    """
+    if layers is None and exclude_layers is None:
+        return
+    if isinstance(part, (str, os.PathLike)) and Path(part).suffix.lower() == ".dxf":
+        return
+    what = "layers" if layers is not None else "exclude_layers"
+    raise InputError(f"{what} (--layer / --exclude-layer) select layers of a DXF drawing; got "
+                     f"{layers if layers is not None else exclude_layers!r} for {part!r}, which has none we read")
+
+
+def load_curves(part: Any, *, tolerance_mm: float = DEFAULT_TOLERANCE_MM, gap_mm: float | None = None,
+                layers: Iterable[str] | str | None = None,
+                exclude_layers: Iterable[str] | str | None = None) -> list[NDArray[np.float64]]:
     """The strokes of a DXF or SVG drawing for engraving: closed loops and open chains, (n, 2) arrays, mm.
 
     Curves are flattened within ``tolerance_mm`` and chained end to end (gaps up to ``gap_mm`` closed,
     strays and lines drawn twice dropped, see :func:`chain_curves`); what does not close stays an open chain.
-    A closed chain ends on its first point.
+    A closed chain ends on its first point. ``layers`` / ``exclude_layers``: as in :func:`read_dxf` (DXF only).
     """
     path = Path(part) if isinstance(part, (str, os.PathLike)) else None
     if path is None or path.suffix.lower() not in (".dxf", ".svg"):
         raise FileFormatError(f"engraving reads the curves of a .dxf or .svg drawing, got {part!r}")
+    require_dxf_for_layers(part, layers, exclude_layers)
+    hint = ""
     if path.suffix.lower() == ".dxf":
-        from .dxf import dxf_curves
+        from .dxf import dxf_layered_curves, layer_hint
 
-        curves = dxf_curves(path, tolerance_mm=tolerance_mm)
+        curves, per_layer = dxf_layered_curves(path, layers, exclude_layers, tolerance_mm)
+        hint = layer_hint(per_layer)
     else:
         from .svg import svg_subpaths
 
@@ -737,22 +758,27 @@ def load_curves(part: Any, *, tolerance_mm: float = DEFAULT_TOLERANCE_MM,
     try:
         return chain_curves(curves, tolerance_mm=tolerance_mm, gap_mm=gap_mm, keep_open=True)
     except GeometryError as exc:
-        raise GeometryError(f"{path.name}: {exc}") from None
+        raise GeometryError(f"{path.name}: {exc}{hint}") from None
 
 
-def load_drawing(part: Any, *, tolerance_mm: float = DEFAULT_TOLERANCE_MM,
-                 gap_mm: float | None = None) -> list[Polygon]:
+def load_drawing(part: Any, *, tolerance_mm: float = DEFAULT_TOLERANCE_MM, gap_mm: float | None = None,
+                 layers: Iterable[str] | str | None = None,
+                 exclude_layers: Iterable[str] | str | None = None) -> list[Polygon]:
     """Regions of a 2D drawing: a DXF or SVG file (see :func:`read_dxf`, :func:`read_svg`) or shapely polygons, mm.
 
-    ``gap_mm`` closes gaps up to that width between the ends of open contours (see :func:`chain_curves`).
+    ``gap_mm`` closes gaps up to that width between the ends of open contours (see :func:`chain_curves`);
+    ``layers`` reads only the DXF entities on these layers, ``exclude_layers`` leaves those on these out
+    (names compared case-insensitively; a DXF drawing only: anything else refuses them).
     """
+    require_dxf_for_layers(part, layers, exclude_layers)
     if isinstance(part, (str, os.PathLike)):
         path = Path(part)
         suffix = path.suffix.lower()
         if suffix == ".dxf":
             from .dxf import read_dxf
 
-            return read_dxf(path, tolerance_mm=tolerance_mm, gap_mm=gap_mm)
+            return read_dxf(path, tolerance_mm=tolerance_mm, gap_mm=gap_mm, layers=layers,
+                            exclude_layers=exclude_layers)
         if suffix == ".svg":
             from .svg import read_svg
 

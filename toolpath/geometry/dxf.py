@@ -182,6 +182,16 @@ def dxf_curves(
     list of ndarray of shape (n, 2), float64
         Polylines in mm, world XY.
     """
+    return dxf_layered_curves(path, layers, exclude_layers, tolerance_mm)[0]
+
+
+def dxf_layered_curves(
+    path: str | os.PathLike[str],
+    layers: Iterable[str] | str | None,
+    exclude_layers: Iterable[str] | str | None,
+    tolerance_mm: float,
+) -> tuple[list[NDArray[np.float64]], Counter[str]]:
+    """:func:`dxf_curves` (positional parameters of the same names), and how many curves each layer gave."""
     import ezdxf
 
     if not (isinstance(tolerance_mm, (int, float)) and tolerance_mm > 0 and math.isfinite(tolerance_mm)):
@@ -210,6 +220,7 @@ def dxf_curves(
     curves: list[NDArray[np.float64]] = []
     skipped: Counter[str] = Counter()
     seen_layers: set[str] = set()
+    per_layer: Counter[str] = Counter()
     for e, layer in _walk(doc.modelspace()):
         kind = e.dxftype()
         seen_layers.add(layer)
@@ -222,6 +233,7 @@ def dxf_curves(
             continue
         for xy in _entity_curves(e, tol):
             curves.append(xy * scale)
+            per_layer[layer] += 1
     if not curves:
         found = ", ".join(f"{k} x{n}" for k, n in sorted(skipped.items())) or "nothing"
         where = f" on layers {sorted(include)}" if include is not None else ""
@@ -229,7 +241,7 @@ def dxf_curves(
             f"DXF file {str(p)!r} holds no LINE, ARC, CIRCLE, POLYLINE, SPLINE or ELLIPSE{where} "
             f"(found {found}; layers: {', '.join(sorted(seen_layers)) or 'none'})"
         )
-    return curves
+    return curves, per_layer
 
 
 def read_dxf(
@@ -270,8 +282,21 @@ def read_dxf(
         A gap larger than ``tolerance_mm`` (its two ends named), a self-intersection or two
         contours crossing (the points named), a closed contour of zero area.
     """
-    curves = dxf_curves(path, layers=layers, exclude_layers=exclude_layers, tolerance_mm=tolerance_mm)
+    curves, per_layer = dxf_layered_curves(path, layers, exclude_layers, tolerance_mm)
     try:
         return curves_to_polygons(curves, tolerance_mm=tolerance_mm, gap_mm=gap_mm)
     except GeometryError as exc:
-        raise GeometryError(f"{Path(path).name}: {exc}") from None
+        raise GeometryError(f"{Path(path).name}: {exc}{layer_hint(per_layer)}") from None
+
+
+def layer_hint(per_layer: Counter[str]) -> str:
+    """The tail of an error about a drawing's contours: the layers they came from, when more than one.
+
+    Drawings often keep several outlines on layers of their own (a logo's shadow over its head, the
+    stock outline over the parts): read together they cross, read one layer at a time they do not.
+    """
+    if len(per_layer) < 2:
+        return ""
+    found = ", ".join(f"{name!r} ({n})" for name, n in sorted(per_layer.items(), key=lambda kv: kv[0].casefold()))
+    return (f"; the curves lie on {len(per_layer)} layers, {found}: read some of them at a time "
+            "(layers= / exclude_layers=, toolpath mill --layer NAME / --exclude-layer NAME)")

@@ -405,13 +405,8 @@ def plate_drawing(tmp_path: Path) -> Path:
 
 
 def test_mill_drawing_end_to_end_checked_by_simulation(tmp_path, capsys):
-    import cadquery as cq
-
     import gcode
-    from sim.check import check
-    from toolpath import Tool
     from toolpath.cli import main
-    from toolpath.geometry.drawing import drawing_pockets
 
     drawing = plate_drawing(tmp_path)
     out = tmp_path / "x.ngc"
@@ -421,23 +416,109 @@ def test_mill_drawing_end_to_end_checked_by_simulation(tmp_path, capsys):
     assert "2 pockets, levels [-3.0] mm, 0 unreachable" in summary
     figures = json.loads(report.read_text())
     assert figures["levels_mm"] == [-3.0] and figures["unreachable"] == [] and figures["pockets"] == 2
-    program = gcode.read_program(out)
-    # the part: the default stock (drawing's box + 5 mm, 6 mm thick) less the regions extruded 3 mm down
-    regions = read_dxf(drawing)
-    stock = drawing_pockets(regions, depth_mm=3.0).stock
+    check_against_regions(gcode.read_program(out), read_dxf(drawing), 3.0, 3.0)
+
+
+def check_against_regions(program, regions: list[Polygon], depth_mm: float, tool_mm: float) -> None:
+    """Simulate ``program`` against the part a drawing's ``regions`` make: the default stock (the regions' box
+    + 5 mm, 6 mm thick) less the regions extruded ``depth_mm`` down. No gouge, no reachable floor left (beyond
+    5 mm²), no rapid through stock, the designed volume removed (1 %, the corners a round tool leaves)."""
+    import cadquery as cq
+
+    from sim.check import check
+    from toolpath import Tool
+    from toolpath.geometry.drawing import drawing_pockets
+
+    stock = drawing_pockets(regions, depth_mm=depth_mm).stock
     x0, y0, x1, y1 = stock.footprint.bounds
     part = cq.Workplane().box(x1 - x0, y1 - y0, stock.height_mm, centered=False).translate((x0, y0, stock.z_bottom_mm))
+
+    def prism(ring) -> cq.Workplane:  # noqa: ANN001
+        return cq.Workplane().polyline(list(ring.coords)[:-1]).close().extrude(depth_mm).translate((0, 0, -depth_mm))
+
     for reg in regions:
-        cut = cq.Workplane().polyline(list(reg.exterior.coords)[:-1]).close().extrude(3.0).translate((0, 0, -3.0))
+        cut = prism(reg.exterior)
         for hole in reg.interiors:
-            cut = cut.cut(cq.Workplane().polyline(list(hole.coords)[:-1]).close().extrude(3.0).translate((0, 0, -3.0)))
+            cut = cut.cut(prism(hole))
         part = part.cut(cut)
-    res = check(program, part, Tool.flat(3.0), stock=stock, floor_mm=stock.z_bottom_mm, cell_mm=0.1)
+    res = check(program, part, Tool.flat(tool_mm), stock=stock, floor_mm=stock.z_bottom_mm, cell_mm=0.1)
     assert res.gouge_count == 0
     assert res.uncut_area_mm2 <= 5.0
     assert not res.rapid_cuts
-    # it removed what the drawing says, less the corners a 3 mm tool leaves
     assert res.removed_volume_mm3 == pytest.approx(res.designed_volume_mm3, rel=0.01)
+
+
+def layered_drawing(tmp_path: Path) -> Path:
+    """A pocket with a round island on layer "Pocket", and on layer "Stock" a frame that crosses the pocket
+    (a stock outline drawn over the part, as drawings often have): read together they cross."""
+    doc, msp = new_doc()
+    for name in ("Pocket", "Stock"):
+        doc.layers.add(name)
+    msp.add_lwpolyline([(0, 0), (30, 0), (30, 20), (0, 20)], close=True, dxfattribs={"layer": "Pocket"})
+    msp.add_circle((10, 10), 3, dxfattribs={"layer": "Pocket"})
+    msp.add_lwpolyline([(20, -5), (45, -5), (45, 25), (20, 25)], close=True, dxfattribs={"layer": "Stock"})
+    return save(doc, tmp_path, "layered.dxf")
+
+
+def test_crossing_contours_on_several_layers_name_the_layers(tmp_path):
+    path = layered_drawing(tmp_path)
+    with pytest.raises(GeometryError, match=r"cross.*2 layers, 'Pocket' \(2\), 'Stock' \(1\).*--layer NAME"):
+        read_dxf(path)
+    (pocket,) = read_dxf(path, layers="pocket")
+    assert pocket.area == pytest.approx(600 - math.pi * 9, abs=TOL * 2 * math.pi * 3)
+    (same,) = read_dxf(path, exclude_layers=["STOCK"])
+    assert same.equals(pocket)
+    # the same crossing on one layer names no layer
+    doc, msp = new_doc()
+    msp.add_lwpolyline([(0, 0), (30, 0), (30, 20), (0, 20)], close=True)
+    msp.add_lwpolyline([(20, -5), (45, -5), (45, 25), (20, 25)], close=True)
+    with pytest.raises(GeometryError, match="cross") as err:
+        read_dxf(save(doc, tmp_path, "single.dxf"))
+    assert "layer" not in str(err.value)
+
+
+def test_mill_selects_layers_on_the_command_line_checked_by_simulation(tmp_path, capsys):
+    import gcode
+    from toolpath.cli import main
+
+    path = layered_drawing(tmp_path)
+    out = tmp_path / "x.ngc"
+    assert main(["mill", str(path), "-o", str(out), "--depth", "2", "--tool", "3"]) == 2
+    err = capsys.readouterr().err
+    assert "'Pocket' (2), 'Stock' (1)" in err and "--layer" in err and not out.exists()
+    assert main(["mill", str(path), "-o", str(out), "--depth", "2", "--tool", "3", "--layer", "Pocket"]) == 0
+    check_against_regions(gcode.read_program(out), read_dxf(path, layers="Pocket"), 2.0, 3.0)
+    # --exclude-layer A,B takes a list; a layer selection on anything but a DXF file is refused
+    assert main(["mill", str(path), "-o", str(out), "--depth", "2", "--tool", "3",
+                 "--exclude-layer", "stock,notes"]) == 0
+    svg = tmp_path / "a.svg"
+    svg.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="10mm" height="10mm" viewBox="0 0 10 10">'
+                   '<rect x="1" y="1" width="8" height="8"/></svg>')
+    out2 = tmp_path / "y.ngc"
+    assert main(["mill", str(svg), "-o", str(out2), "--depth", "1", "--layer", "Pocket"]) == 2
+    err = capsys.readouterr().err
+    assert "layers" in err and "a.svg" in err and not out2.exists()
+
+
+def test_job_file_operations_select_layers(tmp_path):
+    from toolpath import InputError
+    from toolpath.jobfile import load_job, mill_job
+
+    path = layered_drawing(tmp_path)
+    job = tmp_path / "job.toml"
+    text = (f'part = "{path.name}"\ndepth_mm = 2.0\n[tools.t3]\ndiameter_mm = 3.0\n'
+            '[[operations]]\ntool = "t3"\nlayers = ["pocket"]\n')
+    job.write_text(text)
+    done = mill_job(load_job(job))
+    check_against_regions(done.program, read_dxf(path, layers="Pocket"), 2.0, 3.0)
+    job.write_text(text.replace('layers = ["pocket"]', "layers = []"))
+    with pytest.raises(InputError, match=r"operations\[0\]\.layers must be a name or a list of names"):
+        load_job(job)
+    job.write_text(text.replace(path.name, "part.svg"))
+    (tmp_path / "part.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="10mm" height="10mm">'
+                                       '<rect x="1" y="1" width="8" height="8"/></svg>')
+    with pytest.raises(InputError, match=r"operations\[0\]\.layers selects layers of a DXF drawing"):
+        load_job(job)
 
 
 def test_mill_broken_drawing_exits_2_naming_the_gap(tmp_path, capsys):
