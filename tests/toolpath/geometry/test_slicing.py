@@ -130,3 +130,45 @@ def test_nist_washer_slices():
     assert any("torus" in u["reason"] for u in res.unreachable)
     designed = res.stock.volume_mm3 - res.part_volume_mm3
     assert 0.9 * designed < res.removed_volume_mm3 < designed
+
+
+def rod_under_hole() -> cq.Workplane:
+    """A block 40 x 40 x 30 mm with a through hole D14 down its middle and a horizontal rod D6 across the hole,
+    its axis 4 mm off the hole's and 10 mm above the bottom: no section at the band's top, middle or bottom
+    (30, 15, 0 mm) meets the rod, which hangs over part of the hole."""
+    block = cq.Workplane().box(40, 40, 30, centered=(True, True, False))
+    hole = cq.Workplane().circle(7.0).extrude(30)
+    rod = cq.Workplane("YZ").center(-4.0, 10.0).circle(3.0).extrude(20, both=True)
+    return block.cut(hole).union(rod)
+
+
+def test_curved_face_inside_a_band_shadows_the_pocket_below():
+    from shapely.geometry import Point, box
+
+    res = slice_part(rod_under_hole())
+    through = [p for p in res.pockets if p.through]
+    assert len(through) == 1
+    region = through[0].region
+    # the rod's projection (the strip |y + 4| < 3 across the hole) is not cut through; the rest of the hole is,
+    # less the margin by which a face's shadow grows
+    from toolpath.geometry.slicing import _SHADOW_MARGIN_MM
+
+    rod = box(-20, -7.0, 20, -1.0)
+    hole = Point(0, 0).buffer(7.0, quad_segs=256)
+    assert region.intersection(rod).area < 1e-6
+    assert region.area == pytest.approx(hole.difference(rod.buffer(_SHADOW_MARGIN_MM)).area, rel=2e-3)
+    assert region.distance(Point(0, -4.0)) >= 3.0 - 1e-6
+    assert any("cylinder" in u["reason"] for u in res.unreachable)
+
+
+def test_rod_under_hole_milled_without_gouge():
+    from parts_for_tests import assert_simulated_clean
+
+    from toolpath.job import mill
+
+    part = rod_under_hole()
+    tool = Tool(4.0)
+    res = mill(part, tool, strategy="offset")
+    chk = assert_simulated_clean(res.program, part, tool, cell_mm=0.1)
+    # what is left is under the rod (its shadow) or in the corners a round tool leaves
+    assert chk.removed_volume_mm3 <= chk.designed_volume_mm3 * 1.001

@@ -178,6 +178,18 @@ def test_known_limit_notch_exactly_two_d_wide():
     check_against_shapely(reg, 0.5, offset_polygon(reg, 0.5))
 
 
+@pytest.mark.parametrize("reference", [False, True])
+@pytest.mark.xfail(strict=True, reason="known limit: a micro-step (edges of 12 and 0.7 micrometres turning -91 and "
+                   "+92 degrees) whose reflex corner's arc is dropped piece by piece inside its neighbour's disk; "
+                   "emit() then writes that corner's whole arc, a lobe of 0.53 mm2 kept in the offset")
+def test_known_limit_micro_step_in_an_edge(reference):
+    # a pocket outline of NIST FTC 11 sliced with the faces' shadows added without the slicer's margin
+    # (found by the acceptance run of issue 5, 2026-11-27); both kernel and reference keep the lobe
+    reg = Polygon([(-5.051069, -18.252219), (-3.696315, -18.579055), (-3.695615, -18.57913),
+                   (-3.695617, -18.579142), (-1.393183, -18.886922), (4.0, -26.0), (-11.738255, -26.0)])
+    check_against_shapely(reg, -1.5, offset_polygons(reg, [-1.5], reference=reference)[0])
+
+
 def test_slit_is_cleaned():
     # a region with a 1e-38 mm sliver (found by the strategy's slow profile): the kernel once returned a
     # level outside the region; single and swept calls must agree and nest
