@@ -338,6 +338,57 @@ def _on(c: int, x: float, y: float, e: NDArray[np.float64], caps: NDArray[np.flo
 
 
 @njit(**INNER_JIT)
+def _twins(c1: int, c2: int, px: float, py: float, e: NDArray[np.float64], caps: NDArray[np.float64], d: float,
+           tol: float) -> tuple[float, float, bool]:
+    """Where the primitives of a micro-step in an edge cross (vertices less than ``tol`` apart) and do not meet:
+    their circles nearly coincide, or a line nearly touches a circle, so their exact meeting is ill-conditioned
+    (missing here, and a neighbour's meeting taken instead may lie at another crossing).
+
+    Two arcs about centres within ``tol``: their circles stay that close everywhere; the raw crossing (px, py)
+    moved along the ray from one centre to distance ``|d|`` from it (the centre whose point is farther from the
+    other). An arc and a line with an end at a vertex within ``tol`` of the arc's centre: the line touches that
+    vertex's circle there, nearly the arc's; that end (the nearer to (px, py) if both qualify). Third value False
+    (and (px, py)) for anything else."""
+    a1 = _isarc(c1, caps)
+    a2 = _isarc(c2, caps)
+    if not (a1 | a2):
+        return px, py, False
+    ca = c1 if a1 else c2
+    co = c2 if a1 else c1
+    ux, uy = at2(e, ca // 2, 0), at2(e, ca // 2, 1)
+    r = abs(d)
+    bx, by, bm = px, py, -1.0
+    if a1 & a2:
+        vx, vy = at2(e, co // 2, 0), at2(e, co // 2, 1)
+        if not math.hypot(vx - ux, vy - uy) <= tol:
+            return px, py, False
+        for k in range(2):
+            cx, cy = (ux, uy) if k == 0 else (vx, vy)
+            q = math.hypot(px - cx, py - cy)
+            if q > 0:
+                x, y = cx + r * (px - cx) / q, cy + r * (py - cy) / q
+                m = min(math.hypot(x - ux, y - uy), math.hypot(x - vx, y - vy))
+                if m > bm:
+                    bx, by, bm = x, y, m
+        return bx, by, True
+    ax, ay, zx, zy = _line(co, e, d)
+    v = co // 2
+    found = False
+    bd = math.inf
+    for k in range(2):  # the line's start is at vertex v; its end at the next vertex (a moved edge) or v
+        if k == 0:
+            wx, wy, x, y = at2(e, v, 0), at2(e, v, 1), ax, ay
+        elif co % 2 == 1:
+            wx, wy, x, y = at2(e, v, 2), at2(e, v, 3), zx, zy
+        else:
+            wx, wy, x, y = at2(e, v, 0), at2(e, v, 1), zx, zy
+        dd = math.hypot(x - px, y - py)
+        if (math.hypot(wx - ux, wy - uy) <= tol) & (dd < bd):
+            bx, by, bd, found = x, y, dd, True
+    return bx, by, found
+
+
+@njit(**INNER_JIT)
 def _meet(c1: int, c2: int, px: float, py: float, e: NDArray[np.float64], caps: NDArray[np.float64], d: float,
           gap: float) -> tuple[float, float, float]:
     """Exact meeting point of primitives ``c1`` and ``c2`` nearest (px, py) within both extents, and its

@@ -15,7 +15,19 @@ from numba import int64, njit
 from numpy.typing import NDArray
 
 from .access import at1, at2, set1, set2
-from .offset_base import INNER_JIT, SNAP_MM, _argsort, _grid, _grow, _isarc, _meet, _near, _prim_at, _row4
+from .offset_base import (
+    INNER_JIT,
+    SNAP_MM,
+    _argsort,
+    _grid,
+    _grow,
+    _isarc,
+    _meet,
+    _near,
+    _prim_at,
+    _row4,
+    _twins,
+)
 
 __all__: list[str] = []
 
@@ -168,14 +180,19 @@ def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64], pf: NDArray[np.
                 else:
                     px, py = ax + t * rx, ay + t * ry
                     # where the exact curves under the crossing meet: the raw crossing when both are lines; else
-                    # the nearest meeting of their primitives when closer than lim, or else the nearest of the
-                    # primitives next to them; else, where the two pass each other less than 2 tol apart, the
-                    # middle of that gap (_meet with gap); else the raw crossing
+                    # the nearest meeting of their primitives when closer than lim; where they do not meet and
+                    # belong to vertices within tol of each other (a micro-step), the point _twins gives; or else
+                    # the nearest meeting of the primitives next to them; else, where the two pass each other
+                    # less than 2 tol apart, the middle of that gap (_meet with gap); else the raw crossing
                     ci = _prim_at(px, py, at1(pf, i), e, caps, d)
                     cj = _prim_at(px, py, at1(pf, j), e, caps, d)
                     qx, qy = px, py
                     if _isarc(ci, caps) | _isarc(cj, caps):  # (else two lines: the raw crossing is exact)
                         qx, qy, bd = _meet(ci, cj, px, py, e, caps, d, 0.0)
+                        if not bd < lim2:
+                            qx, qy, twin = _twins(ci, cj, px, py, e, caps, d, tol)
+                            if twin:
+                                bd = 0.0
                         if not bd < lim2:  # the primitives under the crossing do not meet near it
                             qx = px
                             qy = py

@@ -208,6 +208,9 @@ class _Exact:
         bx, by, dd = self.meet(ci, cj, x, y)
         if dd < lim * lim:
             return bx, by, ci, cj
+        tw = self.twins(ci, cj, x, y)
+        if tw is not None:
+            return tw[0], tw[1], ci, cj
         best = (x, y, ci, cj, lim * lim)
         for p in self.nbrs(ci):
             for q in self.nbrs(cj):
@@ -221,6 +224,37 @@ class _Exact:
             if ok and (gx - x) ** 2 + (gy - y) ** 2 < best[4]:
                 return gx, gy, ci, cj
         return best[:4]
+
+    def twins(self, c1: int, c2: int, x: float, y: float) -> tuple[float, float] | None:
+        """Where primitives of vertices within tol of each other (a micro-step) cross (as the kernel's
+        ``_twins``): two such arcs, the raw crossing moved to distance r from one centre (the one whose point
+        is farther from the other); an arc and a line with an end at such a vertex, that end (the nearer)."""
+        a1, a2 = self.arc(c1) >= 0, self.arc(c2) >= 0
+        if not (a1 or a2):
+            return None
+        ca, co = (c1, c2) if a1 else (c2, c1)
+        u = self.v[ca // 2]
+        if a1 and a2:
+            w = self.v[co // 2]
+            if not math.hypot(w[0] - u[0], w[1] - u[1]) <= self.tol:
+                return None
+            best = (x, y, -1.0)
+            for c in (u, w):
+                q = math.hypot(x - c[0], y - c[1])
+                if q > 0:
+                    px, py = c[0] + self.r * (x - c[0]) / q, c[1] + self.r * (y - c[1]) / q
+                    m = min(math.hypot(px - u[0], py - u[1]), math.hypot(px - w[0], py - w[1]))
+                    if m > best[2]:
+                        best = (px, py, m)
+            return float(best[0]), float(best[1])
+        ax, ay, bx, by = self.line(co)
+        v = co // 2
+        ends = [(self.v[v], (ax, ay)), (self.v1[v] if co % 2 else self.v[v], (bx, by))]
+        near = [(math.hypot(p[0] - x, p[1] - y), p) for w, p in ends
+                if math.hypot(w[0] - u[0], w[1] - u[1]) <= self.tol]
+        if not near:
+            return None
+        return min(near, key=lambda t: t[0])[1]
 
     def gap(self, c1: int, c2: int) -> tuple[float, float, bool]:
         """Middle of the gap where an arc and another primitive that do not meet pass closer than 2 tol."""

@@ -179,12 +179,11 @@ def test_known_limit_notch_exactly_two_d_wide():
 
 
 @pytest.mark.parametrize("reference", [False, True])
-@pytest.mark.xfail(strict=True, reason="known limit: a micro-step (edges of 12 and 0.7 micrometres turning -91 and "
-                   "+92 degrees) whose reflex corner's arc is dropped piece by piece inside its neighbour's disk; "
-                   "emit() then writes that corner's whole arc, a lobe of 0.53 mm2 kept in the offset")
-def test_known_limit_micro_step_in_an_edge(reference):
-    # a pocket outline of NIST FTC 11 sliced with the faces' shadows added without the slicer's margin
-    # (found by the acceptance run of issue 5, 2026-11-27); both kernel and reference keep the lobe
+def test_micro_step_in_an_edge(reference):
+    # a pocket outline of NIST FTC 11 sliced with the faces' shadows added without the slicer's margin (found by
+    # the acceptance run of issue 5): edges of 12 and 0.7 micrometres turning -91 and +92 degrees. The arcs of
+    # the step's corners nearly coincide; their exact meeting was missing and the neighbours' meeting taken
+    # instead lay at another crossing, so a whole corner arc was written (a lobe of 0.53 mm2 kept)
     reg = Polygon([(-5.051069, -18.252219), (-3.696315, -18.579055), (-3.695615, -18.57913),
                    (-3.695617, -18.579142), (-1.393183, -18.886922), (4.0, -26.0), (-11.738255, -26.0)])
     check_against_shapely(reg, -1.5, offset_polygons(reg, [-1.5], reference=reference)[0])
@@ -284,6 +283,56 @@ def test_random_polygons_many(reg, d):
     got = offset_polygon(reg, d)
     assert got.is_valid
     check_against_shapely(reg, d, got, sliver_mm2=2e-5)  # both sides of the Hausdorff distance
+
+
+MICRO_MM = 0.02  # micro-steps up to twice the tolerance
+
+
+@st.composite
+def polygons_with_micro_steps(draw):
+    """A random polygon with islands whose outline gets up to three micro-steps: an edge split at a random point
+    and shifted sideways there by 1e-6 to MICRO_MM (either side), or a two-point notch of that depth, as meshes and
+    unions of near-coincident outlines leave them (the slicer's face shadows, DXF exports)."""
+    reg = draw(polygons_with_islands())
+    ring = list(np.asarray(reg.exterior.coords)[:-1])
+    for _ in range(draw(st.integers(1, 3))):
+        k = draw(st.integers(0, len(ring) - 1))
+        a, b = ring[k], ring[(k + 1) % len(ring)]
+        ln = float(np.hypot(*(b - a)))
+        if ln < 0.1:
+            continue
+        t = draw(st.floats(0.2, 0.8))
+        h = draw(st.floats(1e-6, MICRO_MM)) * draw(st.sampled_from([-1.0, 1.0]))
+        nrm = np.array([-(b - a)[1], (b - a)[0]]) / ln
+        p = a + t * (b - a)
+        if draw(st.booleans()):  # a step: the rest of the edge runs on h to the side, then back at its end
+            w = draw(st.floats(1e-6, MICRO_MM))
+            new = [p, p + h * nrm, b + h * nrm - w * (b - a) / ln]
+        else:  # a notch of depth h and width w
+            w = draw(st.floats(1e-6, MICRO_MM))
+            new = [p, p + h * nrm, p + h * nrm + w * (b - a) / ln, p + w * (b - a) / ln]
+        ring[k + 1:k + 1] = new
+    got = Polygon(ring, [np.asarray(h.coords) for h in reg.interiors])
+    return got if got.is_valid else reg
+
+
+# Known limit (2026-11-27): micro-steps break the kernel in several ways, before and after the _twins fix and at
+# any step size from 1e-6 mm up (kernel and reference differing; a sliver of 2e-4 mm2 closer to the wall than
+# asked; 1e-3 mm2 further than the tolerance; a two-sided distance of 0.02-0.04 mm). The slicer keeps its own
+# outlines free of them (face shadows grown by a margin); drawings and user polygons are not. Strict: when the
+# kernel handles them, this test fails and becomes a plain property test.
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="known limit: micro-steps in an outline (see the comment above)")
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(reg=polygons_with_micro_steps(), d=st.one_of(st.floats(-12, -0.05), st.floats(0.05, 6)))
+def test_random_micro_steps_kernel_reference_and_shapely(reg, d):
+    got = offset_polygon(reg, d)
+    assert got.is_valid
+    check_against_shapely(reg, d, got, sliver_mm2=2e-5)
+    xy, starts = pack_rings(reg)
+    a = offset_rings_kernel(xy, starts, np.array([d]), TOL)
+    b = offset_rings_reference(xy, starts, np.array([d]), TOL)
+    assert same_rings(a, b)
 
 
 sweeps = {"reg": polygons_with_islands(), "d0": st.floats(0.05, 3), "step": st.floats(0.1, 2.5),
