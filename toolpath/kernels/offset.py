@@ -98,6 +98,7 @@ _MIN_RING_AREA_MM2 = MIN_RING_AREA_MM2
 #: Input vertices between their neighbours whose triangle with them is lower than this are dropped, mm;
 #: coordinates smaller than ``_ZERO_MM`` become 0.
 CLEAN_MM = 1e-9
+MICRO_EDGE_FRACTION = 0.5  # edges shorter than this fraction of the tolerance lose an end (pack_rings, micro_mm)
 _ZERO_MM = 1e-12
 
 
@@ -174,7 +175,36 @@ def _drop_tips(pts: NDArray[np.float64], side: int, eps_mm: float = CLEAN_MM) ->
     return pts
 
 
-def pack_rings(geom: Any, *, side: int = 0) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+def _collapse_micro_edges(pts: NDArray[np.float64], side: int, micro_mm: float) -> NDArray[np.float64]:
+    """``pts`` (oriented, interior on the left, cleaned) with an end of each edge shorter than ``micro_mm`` dropped,
+    the end whose removal moves the outline only to the side offsets of sign ``side`` are safe on: a convex one
+    (the polygon loses a thin triangle) for shrinking offsets, a reflex one for growing offsets. Edges whose ends
+    are both of the other kind stay. Micro-steps and micro-kinks (edges of micrometres turning by large angles,
+    from meshes, boolean unions and CAD exports) make the offset curves of their corners nearly coincide,
+    where crossings are ill-conditioned."""
+    while side != 0 and micro_mm > 0 and len(pts) > 3:
+        m = len(pts)
+        w = np.roll(pts, -1, axis=0) - pts
+        u = np.roll(w, 1, axis=0)
+        short = np.flatnonzero(np.hypot(w[:, 0], w[:, 1]) < micro_mm)
+        if short.size == 0:
+            break
+        cr = u[:, 0] * w[:, 1] - u[:, 1] * w[:, 0]
+        drop = -1
+        for i in short:
+            for v in (int(i), (int(i) + 1) % m):
+                if cr[v] != 0 and (cr[v] > 0) == (side < 0):
+                    drop = v
+                    break
+            if drop >= 0:
+                break
+        if drop < 0:
+            break
+        pts = clean_ring(np.delete(pts, drop, axis=0))
+    return pts
+
+
+def pack_rings(geom: Any, *, side: int = 0, micro_mm: float = 0.0) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
     """Rings of polygons as one array, oriented with the material on the left.
 
     Parameters
@@ -183,6 +213,9 @@ def pack_rings(geom: Any, *, side: int = 0) -> tuple[NDArray[np.float64], NDArra
     side : int
         -1: for shrinking offsets, drop needles of zero width out of the polygons; +1: for growing offsets,
         drop slits of zero width into them; 0: keep both (tips of spikes within 1e-9 mm).
+    micro_mm : float
+        With ``side`` != 0: edges shorter than this lose an end, the one whose removal moves the outline to the
+        safe side of offsets of that sign (see :func:`_collapse_micro_edges`), mm; 0: none.
 
     Returns
     -------
@@ -206,7 +239,7 @@ def pack_rings(geom: Any, *, side: int = 0) -> tuple[NDArray[np.float64], NDArra
             area2 = ring_area2(pts)
             if (area2 > 0) != (k == 0):
                 pts = pts[::-1]
-            pts = _drop_tips(pts, side)
+            pts = _collapse_micro_edges(_drop_tips(pts, side), side, micro_mm)
             if len(pts) >= 3:
                 rings.append(pts)
     starts = np.zeros(len(rings) + 1, np.int64)
@@ -266,7 +299,10 @@ def offset_polygons(
         Signed offsets, mm; 0 returns ``geom`` unchanged.
     tolerance_mm : float
         Largest deviation of flattened arcs, mm; the result deviates from the exact offset only away from
-        ``geom``'s boundary (inward offsets never come closer to a wall than asked).
+        ``geom``'s boundary (inward offsets never come closer to a wall than asked). Edges shorter than
+        :data:`MICRO_EDGE_FRACTION` times it lose an end first, the one whose removal moves the outline away
+        from the offset (micro-steps and micro-kinks; longer ones, up to about twice the tolerance, are a
+        known limit: tests/toolpath/kernels/test_offset.py).
     reference : bool
         Use the plain reference instead of the Numba kernel (for tests).
 
@@ -290,7 +326,7 @@ def offset_polygons(
     fn = offset_rings_reference if reference else offset_rings_kernel
     for side in (-1, 1):  # shrinking and growing: zero-width spikes that cannot matter dropped
         nz = np.flatnonzero(d * side > 0)
-        xy, starts = pack_rings(geom, side=side)
+        xy, starts = pack_rings(geom, side=side, micro_mm=MICRO_EDGE_FRACTION * float(tolerance_mm))
         if len(starts) < 2 or nz.size == 0:
             continue
         pts, rs, lv = fn(xy, starts, np.ascontiguousarray(d[nz]), float(tolerance_mm))
