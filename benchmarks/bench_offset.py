@@ -12,6 +12,12 @@ Numba compile time is measured in subprocesses: *cold* with an empty ``NUMBA_CAC
 second process with that cache; both as wall and CPU seconds, import of the module included (goals:
 cold at most 15 s, cached at most 2 s).
 
+Compile time, 2026-11-26 23:27-00:45 UTC, another host of this kind (numba 0.68.1; load 0.5-1.5): ``compile_times()``
+in turn, cold wall s: 23:28-23:30 (ad05221's kernel) 11.88 11.21 11.76 10.68 12.00 10.14 9.73 9.77 9.21 9.37, with a
+``bench_offset.py`` run 9.6 and 9.8; 00:44-00:45 (5fffe4e: ``_twins`` added) 11.25 10.23 11.83 9.84 10.98 8.89, and
+12.1 in the full script. Cached 0.57-0.92 s. So 16 of 16 runs within the 15 s goal (median ~10.5 s); the host of the
+runs below measured ~13 s with 3 of 22 over in its slow spells.
+
 Compile time, 2026-11-26 15:05-16:30 UTC (numba 0.68.1): array element reads and writes of the kernel through the
 intrinsics of ``toolpath/kernels/access.py`` (974a64a; outputs bit-identical on the 918 cases, also compiled with
 ``NUMBA_BOUNDSCHECK=1``). Where the time went before it (cProfile of a cold compile): resolving call types
