@@ -5,7 +5,11 @@ Method
 1. Horizontal planar faces facing the tool are the floors; their heights,
    with the stock top and bottom, split the part into bands.
 2. Each band's material is the section of the part at the band's mid-height
-   (2.5D walls are vertical, so one section stands for the whole band).
+   (2.5D walls are vertical, so one section stands for the whole band). Where
+   a sloped or curved face crosses the band, the sections just under its top
+   and just over its floor join it, and so does the projection of those faces'
+   meshes clipped to the band (:mod:`toolpath.geometry.shadow`): a horizontal
+   cylinder, a dome or a cone between two floors is in no section.
 3. What the tool can reach at the bottom of a band is the stock footprint
    minus the *shadow* of the part: the union of the sections of this band and
    of every band above it. Material hidden under an overhang is reported as an
