@@ -88,3 +88,33 @@ def assert_simulated_clean(program, part: Path, tool=None, **kw):
     assert chk.gouge_count == 0, chk.gouges[:3]
     assert chk.rapid_cuts == [], chk.rapid_cuts[:3]
     return chk
+
+
+def check_against_regions(program, regions, depth_mm: float, tool_mm: float) -> None:
+    """Simulate ``program`` against the part a drawing's ``regions`` make: the default stock (the regions' box
+    + 5 mm, 6 mm thick) less the regions extruded ``depth_mm`` down. No gouge, no reachable floor left (beyond
+    5 mm²), no rapid through stock, the designed volume removed (1 %, the corners a round tool leaves)."""
+    import cadquery as cq
+    import pytest
+
+    from sim.check import check
+    from toolpath import Tool
+    from toolpath.geometry.drawing import drawing_pockets
+
+    stock = drawing_pockets(regions, depth_mm=depth_mm).stock
+    x0, y0, x1, y1 = stock.footprint.bounds
+    part = cq.Workplane().box(x1 - x0, y1 - y0, stock.height_mm, centered=False).translate((x0, y0, stock.z_bottom_mm))
+
+    def prism(ring) -> cq.Workplane:  # noqa: ANN001
+        return cq.Workplane().polyline(list(ring.coords)[:-1]).close().extrude(depth_mm).translate((0, 0, -depth_mm))
+
+    for reg in regions:
+        cut = prism(reg.exterior)
+        for hole in reg.interiors:
+            cut = cut.cut(prism(hole))
+        part = part.cut(cut)
+    res = check(program, part, Tool.flat(tool_mm), stock=stock, floor_mm=stock.z_bottom_mm, cell_mm=0.1)
+    assert res.gouge_count == 0
+    assert res.uncut_area_mm2 <= 5.0
+    assert not res.rapid_cuts
+    assert res.removed_volume_mm3 == pytest.approx(res.designed_volume_mm3, rel=0.01)

@@ -143,10 +143,10 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--close-gaps", type=_float("close-gaps width"), default=None,
                    help="a DXF/SVG drawing: close gaps up to this width between contour ends with lines, mm")
     m.add_argument("--layer", action="append", default=None, metavar="NAME",
-                   help="a DXF drawing: read only the entities on this layer (repeat, or NAME,NAME; "
-                        "case-insensitive)")
+                   help="a DXF/SVG drawing: read only the entities on this layer (an SVG's Inkscape layers; "
+                        "repeat, or NAME,NAME; case-insensitive)")
     m.add_argument("--exclude-layer", action="append", default=None, metavar="NAME",
-                   help="a DXF drawing: leave out the entities on this layer (repeat, or NAME,NAME)")
+                   help="a DXF/SVG drawing: leave out the entities on this layer (repeat, or NAME,NAME)")
     m.add_argument("--rest-of", type=_float("rest-of diameter"), default=None,
                    help="rest machining (offset): clear only what an end mill of this diameter left, mm")
     _add_progress(m)

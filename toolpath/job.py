@@ -239,8 +239,9 @@ def mill(
         A 2D drawing whose contours do not quite meet: gaps between their ends up to this width are closed
         with straight lines, mm (default: only gaps within the 0.01 mm drawing tolerance).
     layers, exclude_layers : str or sequence of str, optional
-        A DXF drawing: read only the entities on these layers / leave those on these out (names compared
-        case-insensitively). Drawings often keep outlines that cross on layers of their own; a DXF file only.
+        A DXF or SVG drawing: read only the entities on these layers (DXF layers, Inkscape layers) / leave those
+        on these out (names compared case-insensitively). Drawings often keep outlines that cross on layers of
+        their own.
 
     With a drill as ``tool`` the call makes one drilling operation and ``strategy``, ``stepover`` and the
     clearing options are not used.
@@ -293,9 +294,9 @@ def mill(
     if gap_mm is not None and not drawing:
         raise InputError(f"gap_mm (--close-gaps) applies to 2D drawings (DXF, SVG), got {gap_mm!r} for a solid")
     read_kw: dict[str, Any] = {"gap_mm": gap_mm, "layers": layers, "exclude_layers": exclude_layers}
-    from .geometry.drawing import require_dxf_for_layers
+    from .geometry.drawing import require_layered_file
 
-    require_dxf_for_layers(part, layers, exclude_layers)
+    require_layered_file(part, layers, exclude_layers)
     if drawing and setup != "+Z":
         raise InputError(f"a 2D drawing is cut from +Z only, got setup {setup!r}")
     step = parse_stepover(stepover, tool) if name != "drill" else tool.diameter_mm

@@ -45,8 +45,8 @@ next to its part and run from anywhere::
     drill = "d5"                   # a drill tool: it drills the holes of its diameter after this operation
     rest = false                   # rest machining (offset): clear only what the previous milling
                                    # operation's larger end mill left
-    layers = ["Pockets"]           # a DXF drawing: only the entities on these layers (case-insensitive)
-    exclude_layers = ["Notes"]     # a DXF drawing: leave the entities on these layers out
+    layers = ["Pockets"]           # a DXF/SVG drawing: only the entities on these layers (case-insensitive)
+    exclude_layers = ["Notes"]     # a DXF/SVG drawing: leave the entities on these layers out
 
     [tools.d5]
     diameter_mm = 5.0
@@ -369,8 +369,8 @@ def parse_job(data: dict[str, Any], source: str | os.PathLike[str]) -> Job:
         raise InputError(f"{_where(src, 'depth_mm')} applies to 2D drawings (.dxf/.svg), not {part.name!r}")
     for i, o in enumerate(ops):
         for k in ("layers", "exclude_layers"):
-            if getattr(o, k) is not None and part.suffix.lower() != ".dxf":
-                raise InputError(f"{_where(src, f'operations[{i}].{k}')} selects layers of a DXF drawing, "
+            if getattr(o, k) is not None and part.suffix.lower() not in (".dxf", ".svg"):
+                raise InputError(f"{_where(src, f'operations[{i}].{k}')} selects layers of a DXF or SVG drawing, "
                                  f"not of {part.name!r}")
     if part.suffix.lower() in (".dxf", ".svg") and any(
         getattr(stock, k) for k in ("allowance_mm", "allowance_top_mm", "allowance_bottom_mm")

@@ -715,20 +715,38 @@ def is_drawing(part: Any) -> bool:
     return False
 
 
-def require_dxf_for_layers(part: Any, layers: Any, exclude_layers: Any) -> None:
-    """Refuse a layer selection (``layers``, ``exclude_layers``) for a ``part`` that is not a DXF file.
+def layer_set(layers: Iterable[str] | str | None, what: str) -> frozenset[str] | None:
+    """Layer names (one or a list) casefolded, for case-insensitive matching; None when not given.
 
     Raises
     ------
     InputError
-        Either selection given for anything but a ``.dxf`` path: refused, not ignored.
+        Anything but a name or an iterable of names; ``what`` names the parameter.
+    """
+    if layers is None:
+        return None
+    if isinstance(layers, str):
+        layers = [layers]
+    try:
+        return frozenset(str(n).casefold() for n in layers)
+    except TypeError:
+        raise InputError(f"{what} must be a list of layer names, got {layers!r}") from None
+
+
+def require_layered_file(part: Any, layers: Any, exclude_layers: Any) -> None:
+    """Refuse a layer selection (``layers``, ``exclude_layers``) for a ``part`` that is not a DXF or SVG file.
+
+    Raises
+    ------
+    InputError
+        Either selection given for anything but a ``.dxf`` or ``.svg`` path: refused, not ignored.
     """
     if layers is None and exclude_layers is None:
         return
-    if isinstance(part, (str, os.PathLike)) and Path(part).suffix.lower() == ".dxf":
+    if isinstance(part, (str, os.PathLike)) and Path(part).suffix.lower() in (".dxf", ".svg"):
         return
     what = "layers" if layers is not None else "exclude_layers"
-    raise InputError(f"{what} (--layer / --exclude-layer) select layers of a DXF drawing; got "
+    raise InputError(f"{what} (--layer / --exclude-layer) select layers of a DXF or SVG drawing; got "
                      f"{layers if layers is not None else exclude_layers!r} for {part!r}, which has none we read")
 
 
@@ -739,12 +757,13 @@ def load_curves(part: Any, *, tolerance_mm: float = DEFAULT_TOLERANCE_MM, gap_mm
 
     Curves are flattened within ``tolerance_mm`` and chained end to end (gaps up to ``gap_mm`` closed,
     strays and lines drawn twice dropped, see :func:`chain_curves`); what does not close stays an open chain.
-    A closed chain ends on its first point. ``layers`` / ``exclude_layers``: as in :func:`read_dxf` (DXF only).
+    A closed chain ends on its first point. ``layers`` / ``exclude_layers``: as in :func:`read_dxf` and
+    :func:`svg_subpaths`.
     """
     path = Path(part) if isinstance(part, (str, os.PathLike)) else None
     if path is None or path.suffix.lower() not in (".dxf", ".svg"):
         raise FileFormatError(f"engraving reads the curves of a .dxf or .svg drawing, got {part!r}")
-    require_dxf_for_layers(part, layers, exclude_layers)
+    require_layered_file(part, layers, exclude_layers)
     hint = ""
     if path.suffix.lower() == ".dxf":
         from .dxf import dxf_layered_curves, layer_hint
@@ -754,7 +773,8 @@ def load_curves(part: Any, *, tolerance_mm: float = DEFAULT_TOLERANCE_MM, gap_mm
     else:
         from .svg import svg_subpaths
 
-        curves = [c for _, closed, opened in svg_subpaths(path, tolerance_mm=tolerance_mm) for c in (*closed, *opened)]
+        curves = [c for _, closed, opened in svg_subpaths(path, tolerance_mm=tolerance_mm, layers=layers,
+                                                          exclude_layers=exclude_layers) for c in (*closed, *opened)]
     try:
         return chain_curves(curves, tolerance_mm=tolerance_mm, gap_mm=gap_mm, keep_open=True)
     except GeometryError as exc:
@@ -767,10 +787,11 @@ def load_drawing(part: Any, *, tolerance_mm: float = DEFAULT_TOLERANCE_MM, gap_m
     """Regions of a 2D drawing: a DXF or SVG file (see :func:`read_dxf`, :func:`read_svg`) or shapely polygons, mm.
 
     ``gap_mm`` closes gaps up to that width between the ends of open contours (see :func:`chain_curves`);
-    ``layers`` reads only the DXF entities on these layers, ``exclude_layers`` leaves those on these out
-    (names compared case-insensitively; a DXF drawing only: anything else refuses them).
+    ``layers`` reads only the entities on these layers (DXF layers, Inkscape layers of an SVG),
+    ``exclude_layers`` leaves those on these out (names compared case-insensitively; anything but a DXF or SVG
+    file refuses them).
     """
-    require_dxf_for_layers(part, layers, exclude_layers)
+    require_layered_file(part, layers, exclude_layers)
     if isinstance(part, (str, os.PathLike)):
         path = Path(part)
         suffix = path.suffix.lower()
@@ -782,6 +803,7 @@ def load_drawing(part: Any, *, tolerance_mm: float = DEFAULT_TOLERANCE_MM, gap_m
         if suffix == ".svg":
             from .svg import read_svg
 
-            return read_svg(path, tolerance_mm=tolerance_mm, gap_mm=gap_mm)
+            return read_svg(path, tolerance_mm=tolerance_mm, gap_mm=gap_mm, layers=layers,
+                            exclude_layers=exclude_layers)
         raise FileFormatError(f"drawing {str(path)!r}: accepted formats are .dxf, .svg")
     return _as_polygons(part)

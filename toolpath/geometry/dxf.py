@@ -31,7 +31,7 @@ from numpy.typing import NDArray
 from shapely.geometry import Polygon
 
 from ..errors import FileFormatError, GeometryError, InputError
-from .drawing import DEFAULT_TOLERANCE_MM, arc_points, bulge_points, curves_to_polygons
+from .drawing import DEFAULT_TOLERANCE_MM, arc_points, bulge_points, curves_to_polygons, layer_set
 
 __all__ = ["INSUNITS_MM", "read_dxf", "dxf_curves"]
 
@@ -60,17 +60,6 @@ INSUNITS_MM: dict[int, float] = {
 
 _CURVES = frozenset({"LINE", "ARC", "CIRCLE", "LWPOLYLINE", "POLYLINE", "SPLINE", "ELLIPSE"})
 
-
-def _layer_set(layers: Iterable[str] | str | None, what: str) -> frozenset[str] | None:
-    if layers is None:
-        return None
-    if isinstance(layers, str):
-        layers = [layers]
-    try:
-        names = frozenset(str(n).casefold() for n in layers)
-    except TypeError:
-        raise InputError(f"{what} must be a list of layer names, got {layers!r}") from None
-    return names
 
 
 def _check_planar(e: Any) -> None:
@@ -196,8 +185,8 @@ def dxf_layered_curves(
 
     if not (isinstance(tolerance_mm, (int, float)) and tolerance_mm > 0 and math.isfinite(tolerance_mm)):
         raise InputError(f"tolerance_mm must be > 0, got {tolerance_mm!r}")
-    include = _layer_set(layers, "layers")
-    exclude = _layer_set(exclude_layers, "exclude_layers") or frozenset()
+    include = layer_set(layers, "layers")
+    exclude = layer_set(exclude_layers, "exclude_layers") or frozenset()
     p = Path(path)
     if not p.is_file():
         raise FileFormatError(f"DXF file {str(p)!r} does not exist")

@@ -31,6 +31,7 @@ from __future__ import annotations
 import math
 import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,7 @@ from .drawing import (
     FillRule,
     arc_segments,
     chain_curves,
+    layer_set,
     loops_to_polygons,
 )
 
@@ -100,10 +102,44 @@ def _segment_points(seg: Any, tol: float) -> NDArray[np.float64]:
     return pts
 
 
+_INKSCAPE = "{http://www.inkscape.org/namespaces/inkscape}"
+
+
+def _layers_of(doc: Any) -> dict[int, str]:
+    """The layer of each shape element (by ``id()``): the label (else the id) of the innermost enclosing group
+    that is an Inkscape layer (``inkscape:groupmode="layer"`` among its own attributes); elements outside any
+    layer are left out."""
+    import svgelements as s
+
+    out: dict[int, str] = {}
+
+    def walk(group: Any, layer: str | None) -> None:
+        for child in group:
+            if isinstance(child, s.Group):
+                own = child.values.get("attributes") or {}
+                here = layer
+                if str(own.get(_INKSCAPE + "groupmode", "")) == "layer":
+                    here = str(own.get(_INKSCAPE + "label") or child.id or "")
+                walk(child, here)
+            elif layer is not None:
+                out[id(child)] = layer
+
+    walk(doc, None)
+    return out
+
+
 def svg_subpaths(
-    path: str | os.PathLike[str], *, tolerance_mm: float = DEFAULT_TOLERANCE_MM
+    path: str | os.PathLike[str],
+    *,
+    tolerance_mm: float = DEFAULT_TOLERANCE_MM,
+    layers: Iterable[str] | str | None = None,
+    exclude_layers: Iterable[str] | str | None = None,
 ) -> list[tuple[FillRule, list[NDArray[np.float64]], list[NDArray[np.float64]]]]:
     """Flattened subpaths of each shape element of an SVG file, mm, y up.
+
+    ``layers`` keeps only the elements in these Inkscape layers (groups with ``inkscape:groupmode="layer"``,
+    named by their ``inkscape:label``, compared case-insensitively; an element takes its innermost layer),
+    ``exclude_layers`` leaves those out.
 
     Returns
     -------
@@ -126,10 +162,17 @@ def svg_subpaths(
     mm_per_px = _mm_per_px(str(doc.values.get("width", "")))
     tol_px = float(tolerance_mm) / mm_per_px
     eps_px = min(1e-9, tol_px * 1e-3)
+    include = layer_set(layers, "layers")
+    exclude = layer_set(exclude_layers, "exclude_layers") or frozenset()
+    layer_of = _layers_of(doc) if include is not None or exclude else {}
     out = []
     for e in doc.elements():
         if not isinstance(e, s.Shape) or isinstance(e, s.Text):
             continue
+        if layer_of or include is not None:
+            layer = layer_of.get(id(e), "").casefold()
+            if (include is not None and layer not in include) or layer in exclude:
+                continue
         if str(e.values.get("visibility", "visible")).strip().lower() in ("hidden", "collapse"):
             continue  # (display:none elements are already left out by svgelements)
         rule_text = str(e.values.get("fill-rule", "nonzero")).strip().lower()
@@ -179,6 +222,10 @@ def svg_subpaths(
                 opened.append(mm)
         if closed or opened:
             out.append((rule, closed, opened))
+    if not out and (include is not None or exclude):
+        found = ", ".join(sorted(set(layer_of.values()))) or "none"
+        raise FileFormatError(f"SVG file {str(p)!r} holds no shape on layers {sorted(include or [])} "
+                              f"(excluded: {sorted(exclude)}; its Inkscape layers: {found})")
     return out
 
 
@@ -194,7 +241,8 @@ def _text_hint(path: str | os.PathLike[str]) -> str:
 
 
 def read_svg(path: str | os.PathLike[str], *, tolerance_mm: float = DEFAULT_TOLERANCE_MM,
-             gap_mm: float | None = None) -> list[Polygon]:
+             gap_mm: float | None = None, layers: Iterable[str] | str | None = None,
+             exclude_layers: Iterable[str] | str | None = None) -> list[Polygon]:
     """Regions of an SVG drawing: closed outlines with their islands, mm, y up.
 
     SVG's y axis points down and CAM's up: the drawing is mirrored top to bottom on reading
@@ -211,6 +259,8 @@ def read_svg(path: str | os.PathLike[str], *, tolerance_mm: float = DEFAULT_TOLE
         ends of two open subpaths, mm.
     gap_mm : float, optional
         Close wider gaps between the ends of open subpaths, up to this width, with straight lines, mm.
+    layers, exclude_layers : str or list of str, optional
+        Read only the elements in these Inkscape layers / leave those in these out (see :func:`svg_subpaths`).
 
     Returns
     -------
@@ -226,10 +276,11 @@ def read_svg(path: str | os.PathLike[str], *, tolerance_mm: float = DEFAULT_TOLE
         An open subpath with a gap larger than ``tolerance_mm`` to any other (its ends named),
         a self-intersection or two contours crossing (the points named), a contour of zero area.
     """
-    elements = svg_subpaths(path, tolerance_mm=tolerance_mm)
+    elements = svg_subpaths(path, tolerance_mm=tolerance_mm, layers=layers, exclude_layers=exclude_layers)
     if not elements:
+        where = "" if layers is None and exclude_layers is None else " in the layers selected"
         raise FileFormatError(f"SVG file {str(path)!r} holds no shape (path, rect, circle, ellipse, line, polygon)"
-                              + _text_hint(path))
+                              + where + _text_hint(path))
     name = Path(path).name
     try:
         rings: list[NDArray[np.float64]] = []

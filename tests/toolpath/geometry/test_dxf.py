@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from parts_for_tests import check_against_regions
 from shapely.geometry import MultiPolygon, Polygon
 from shared_paths import CORPUS as SHARED_CORPUS
 
@@ -419,35 +420,6 @@ def test_mill_drawing_end_to_end_checked_by_simulation(tmp_path, capsys):
     check_against_regions(gcode.read_program(out), read_dxf(drawing), 3.0, 3.0)
 
 
-def check_against_regions(program, regions: list[Polygon], depth_mm: float, tool_mm: float) -> None:
-    """Simulate ``program`` against the part a drawing's ``regions`` make: the default stock (the regions' box
-    + 5 mm, 6 mm thick) less the regions extruded ``depth_mm`` down. No gouge, no reachable floor left (beyond
-    5 mm²), no rapid through stock, the designed volume removed (1 %, the corners a round tool leaves)."""
-    import cadquery as cq
-
-    from sim.check import check
-    from toolpath import Tool
-    from toolpath.geometry.drawing import drawing_pockets
-
-    stock = drawing_pockets(regions, depth_mm=depth_mm).stock
-    x0, y0, x1, y1 = stock.footprint.bounds
-    part = cq.Workplane().box(x1 - x0, y1 - y0, stock.height_mm, centered=False).translate((x0, y0, stock.z_bottom_mm))
-
-    def prism(ring) -> cq.Workplane:  # noqa: ANN001
-        return cq.Workplane().polyline(list(ring.coords)[:-1]).close().extrude(depth_mm).translate((0, 0, -depth_mm))
-
-    for reg in regions:
-        cut = prism(reg.exterior)
-        for hole in reg.interiors:
-            cut = cut.cut(prism(hole))
-        part = part.cut(cut)
-    res = check(program, part, Tool.flat(tool_mm), stock=stock, floor_mm=stock.z_bottom_mm, cell_mm=0.1)
-    assert res.gouge_count == 0
-    assert res.uncut_area_mm2 <= 5.0
-    assert not res.rapid_cuts
-    assert res.removed_volume_mm3 == pytest.approx(res.designed_volume_mm3, rel=0.01)
-
-
 def layered_drawing(tmp_path: Path) -> Path:
     """A pocket with a round island on layer "Pocket", and on layer "Stock" a frame that crosses the pocket
     (a stock outline drawn over the part, as drawings often have): read together they cross."""
@@ -514,10 +486,9 @@ def test_job_file_operations_select_layers(tmp_path):
     job.write_text(text.replace('layers = ["pocket"]', "layers = []"))
     with pytest.raises(InputError, match=r"operations\[0\]\.layers must be a name or a list of names"):
         load_job(job)
-    job.write_text(text.replace(path.name, "part.svg"))
-    (tmp_path / "part.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="10mm" height="10mm">'
-                                       '<rect x="1" y="1" width="8" height="8"/></svg>')
-    with pytest.raises(InputError, match=r"operations\[0\]\.layers selects layers of a DXF drawing"):
+    job.write_text(text.replace(path.name, "part.step").replace("depth_mm = 2.0\n", ""))
+    (tmp_path / "part.step").write_text("ISO-10303-21;\n")
+    with pytest.raises(InputError, match=r"operations\[0\]\.layers selects layers of a DXF or SVG drawing"):
         load_job(job)
 
 

@@ -310,3 +310,50 @@ def test_mill_accepts_svg_and_shapely(tmp_path):
     with pytest.raises(InputError, match="from \\+Z only"):
         mill(box(0, 0, 20, 10), Tool.flat(3.0), depth_mm=1.0, setup="-Z")
     assert MM_PER_PX == pytest.approx(25.4 / 96)
+
+
+INKSCAPE_NS = 'xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape"'
+
+
+def layered_svg(tmp_path: Path) -> Path:
+    """Two Inkscape layers whose squares cross, a plain group with an object label inside the first layer, and a
+    sub-layer in the second (y down: the page's top is y = 0)."""
+    body = (
+        '<g inkscape:groupmode="layer" inkscape:label="Pocket" id="layer1">'
+        '<g inkscape:label="a labelled object group"><rect x="10" y="10" width="30" height="20"/></g></g>'
+        '<g inkscape:groupmode="layer" inkscape:label="Stock" id="layer2">'
+        '<rect x="30" y="5" width="40" height="40"/>'
+        '<g inkscape:groupmode="layer" inkscape:label="Holes" id="layer3"><circle cx="60" cy="70" r="5"/></g></g>'
+        '<rect x="80" y="80" width="10" height="10"/>'  # outside any layer
+    )
+    return svg(tmp_path, body, head=f'{INKSCAPE_NS} width="100mm" height="100mm" viewBox="0 0 100 100"')
+
+
+def test_inkscape_layers_select_elements(tmp_path):
+    path = layered_svg(tmp_path)
+    with pytest.raises(GeometryError, match="cross"):
+        read_svg(path)
+    (pocket,) = read_svg(path, layers="pocket")  # the labelled group inside the layer belongs to it
+    assert pocket.area == pytest.approx(600.0) and pocket.bounds == pytest.approx((10, 70, 40, 90))
+    (holes,) = read_svg(path, layers=["Holes"])  # an element takes its innermost layer
+    lo, hi = circle_bounds(5.0)
+    assert lo <= holes.area <= hi
+    (stock,) = read_svg(path, layers="Stock")
+    assert stock.area == pytest.approx(1600.0)
+    # everything but the stock: the pocket, the hole and the square outside any layer
+    circle, square, rect = sorted(p.area for p in read_svg(path, exclude_layers="STOCK"))
+    assert lo <= circle <= hi and square == pytest.approx(100.0) and rect == pytest.approx(600.0)
+    with pytest.raises(FileFormatError, match=r"no shape on layers \['nosuch'\].*Holes, Pocket, Stock"):
+        read_svg(path, layers="nosuch")
+
+
+def test_mill_svg_layer_on_the_command_line_checked_by_simulation(tmp_path):
+    from parts_for_tests import check_against_regions
+
+    import gcode
+    from toolpath.cli import main
+
+    path = layered_svg(tmp_path)
+    out = tmp_path / "x.ngc"
+    assert main(["mill", str(path), "-o", str(out), "--depth", "2", "--tool", "3", "--layer", "Pocket,holes"]) == 0
+    check_against_regions(gcode.read_program(out), read_svg(path, layers=["Pocket", "Holes"]), 2.0, 3.0)
