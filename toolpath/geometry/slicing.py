@@ -45,8 +45,9 @@ __all__ = ["SliceResult", "slice_part", "polygons_of", "tool_residue"]
 _EPS_Z = 1e-6
 _MESH_TOL_MM = 0.005  # chord tolerance of the meshes of non-vertical faces (their shadows grow by as much)
 # a face's shadow grows by this much more than the mesh tolerance: where its edge would run within micrometres of a
-# section's edge (a fillet or draft meeting a wall), the pocket outline would get micro-steps that the offset
-# kernel does not yet handle (test_known_limit_micro_step_in_an_edge); 0.02 mm more material is left there
+# section's edge (a fillet or draft meeting a wall), the pocket outline would get micro-steps, of which the offset
+# kernel does not yet handle those of 1-20 micrometres (test_random_micro_steps_kernel_reference_and_shapely, a
+# strict xfail); 0.02 mm more material is left there
 _SHADOW_MARGIN_MM = 0.02
 
 
