@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -733,6 +733,19 @@ def layer_set(layers: Iterable[str] | str | None, what: str) -> frozenset[str] |
         raise InputError(f"{what} must be a list of layer names, got {layers!r}") from None
 
 
+def layer_hint(per_layer: Mapping[str, int]) -> str:
+    """The tail of an error about a drawing's contours: the layers they came from, when more than one.
+
+    Drawings often keep several outlines on layers of their own (a logo's shadow over its head, the
+    stock outline over the parts): read together they cross, read one layer at a time they do not.
+    """
+    if len(per_layer) < 2:
+        return ""
+    found = ", ".join(f"{name!r} ({n})" for name, n in sorted(per_layer.items(), key=lambda kv: kv[0].casefold()))
+    return (f"; the curves lie on {len(per_layer)} layers, {found}: read some of them at a time "
+            "(layers= / exclude_layers=, toolpath mill --layer NAME / --exclude-layer NAME)")
+
+
 def require_layered_file(part: Any, layers: Any, exclude_layers: Any) -> None:
     """Refuse a layer selection (``layers``, ``exclude_layers``) for a ``part`` that is not a DXF or SVG file.
 
@@ -766,7 +779,7 @@ def load_curves(part: Any, *, tolerance_mm: float = DEFAULT_TOLERANCE_MM, gap_mm
     require_layered_file(part, layers, exclude_layers)
     hint = ""
     if path.suffix.lower() == ".dxf":
-        from .dxf import dxf_layered_curves, layer_hint
+        from .dxf import dxf_layered_curves
 
         curves, per_layer = dxf_layered_curves(path, layers, exclude_layers, tolerance_mm)
         hint = layer_hint(per_layer)

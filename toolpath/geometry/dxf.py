@@ -31,7 +31,7 @@ from numpy.typing import NDArray
 from shapely.geometry import Polygon
 
 from ..errors import FileFormatError, GeometryError, InputError
-from .drawing import DEFAULT_TOLERANCE_MM, arc_points, bulge_points, curves_to_polygons, layer_set
+from .drawing import DEFAULT_TOLERANCE_MM, arc_points, bulge_points, curves_to_polygons, layer_hint, layer_set
 
 __all__ = ["INSUNITS_MM", "read_dxf", "dxf_curves"]
 
@@ -276,16 +276,3 @@ def read_dxf(
         return curves_to_polygons(curves, tolerance_mm=tolerance_mm, gap_mm=gap_mm)
     except GeometryError as exc:
         raise GeometryError(f"{Path(path).name}: {exc}{layer_hint(per_layer)}") from None
-
-
-def layer_hint(per_layer: Counter[str]) -> str:
-    """The tail of an error about a drawing's contours: the layers they came from, when more than one.
-
-    Drawings often keep several outlines on layers of their own (a logo's shadow over its head, the
-    stock outline over the parts): read together they cross, read one layer at a time they do not.
-    """
-    if len(per_layer) < 2:
-        return ""
-    found = ", ".join(f"{name!r} ({n})" for name, n in sorted(per_layer.items(), key=lambda kv: kv[0].casefold()))
-    return (f"; the curves lie on {len(per_layer)} layers, {found}: read some of them at a time "
-            "(layers= / exclude_layers=, toolpath mill --layer NAME / --exclude-layer NAME)")

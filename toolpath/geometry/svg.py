@@ -45,6 +45,7 @@ from .drawing import (
     FillRule,
     arc_segments,
     chain_curves,
+    layer_hint,
     layer_set,
     loops_to_polygons,
 )
@@ -296,4 +297,18 @@ def read_svg(path: str | os.PathLike[str], *, tolerance_mm: float = DEFAULT_TOLE
             rings.extend(chain_curves(loose, tolerance_mm=tolerance_mm, gap_mm=gap_mm))
         return loops_to_polygons(rings, tolerance_mm=tolerance_mm, fill_rule=FillRule.EVENODD)
     except GeometryError as exc:
-        raise GeometryError(f"{name}: {exc}") from None
+        raise GeometryError(f"{name}: {exc}{layer_hint(_shapes_per_layer(path))}") from None
+
+
+def _shapes_per_layer(path: str | os.PathLike[str]) -> dict[str, int]:
+    """How many shape elements each Inkscape layer of an SVG file holds (for an error's hint)."""
+    import svgelements as s
+
+    try:
+        doc = s.SVG.parse(str(path), reify=False, ppi=96.0)
+    except Exception:  # noqa: BLE001 - the file was read once already; a hint is not worth a second error
+        return {}
+    counts: dict[str, int] = {}
+    for layer in _layers_of(doc).values():
+        counts[layer] = counts.get(layer, 0) + 1
+    return counts
