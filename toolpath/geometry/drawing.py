@@ -756,7 +756,7 @@ def require_layered_file(part: Any, layers: Any, exclude_layers: Any) -> None:
     """
     if layers is None and exclude_layers is None:
         return
-    if isinstance(part, (str, os.PathLike)) and Path(part).suffix.lower() in (".dxf", ".svg"):
+    if isinstance(part, (str, os.PathLike)) and Path(part).suffix.lower() in _DRAWING_SUFFIXES:
         return
     what = "layers" if layers is not None else "exclude_layers"
     raise InputError(f"{what} (--layer / --exclude-layer) select layers of a DXF or SVG drawing; got "

@@ -8,7 +8,7 @@ vertical line through a point of the band's material either stays in the materia
 mid-height (so the point is in the mid-height section) or leaves it through a face that is not vertical
 there (so the point is in that face's projection). This module projects the faces: each non-vertical
 face is meshed within a chord tolerance, its triangles are clipped to the band and projected onto XY,
-and their union, widened by the chord tolerance, is the shadow the sections may miss.
+and their union, widened by at least the chord tolerance, is the shadow the sections may miss.
 """
 
 from __future__ import annotations

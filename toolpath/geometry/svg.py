@@ -170,7 +170,7 @@ def svg_subpaths(
     for e in doc.elements():
         if not isinstance(e, s.Shape) or isinstance(e, s.Text):
             continue
-        if layer_of or include is not None:
+        if include is not None or exclude:
             layer = layer_of.get(id(e), "").casefold()
             if (include is not None and layer not in include) or layer in exclude:
                 continue
