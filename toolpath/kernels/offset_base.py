@@ -273,6 +273,36 @@ def _result(lv: NDArray[np.float64], nr: int) -> tuple[NDArray[np.int64], NDArra
 
 
 @njit(**INNER_JIT)
+def _clear(x: float, y: float, thr: float, e: NDArray[np.float64], geo: NDArray[np.float64], cs: NDArray[np.int64],
+           ids: NDArray[np.int64]) -> bool:
+    """Whether (x, y) is at least ``thr`` from every edge ``e[:, :4]`` (the segments, their ends included), on
+    the grid ``geo, cs, ids`` of their boxes (:func:`_grid`)."""
+    gx0 = at1(geo, 0)
+    gy0 = at1(geo, 1)
+    c = at1(geo, 2)
+    nx = int(at1(geo, 3))
+    ix0 = max(0, math.floor((x - thr - gx0) / c))
+    ix1 = min(nx - 1, math.floor((x + thr - gx0) / c))
+    iy0 = max(0, math.floor((y - thr - gy0) / c))
+    iy1 = min(int(at1(geo, 4)) - 1, math.floor((y + thr - gy0) / c))
+    thr2 = thr * thr
+    for iy in range(iy0, iy1 + 1):
+        for ix in range(ix0, ix1 + 1):
+            cell = iy * nx + ix
+            for q in range(at1(cs, cell), at1(cs, cell + 1)):
+                ax, ay, bx, by = _row4(e, at1(ids, q), 0)
+                ex = bx - ax
+                ey = by - ay
+                t = ((x - ax) * ex + (y - ay) * ey) / (ex * ex + ey * ey)
+                t = min(max(t, 0.0), 1.0)
+                dx = ax + t * ex - x
+                dy = ay + t * ey - y
+                if dx * dx + dy * dy < thr2:
+                    return False
+    return True
+
+
+@njit(**INNER_JIT)
 def _isarc(c: int, caps: NDArray[np.float64]) -> bool:
     """Whether primitive ``c`` is a vertex arc (one call instead of the test written out: less code to type)."""
     return (c % 2 == 0) & (at2(caps, c // 2, 0) > 0)  # (&, |: no branch per test, less code than and, or)

@@ -32,7 +32,8 @@ def _first(xs: NDArray[np.float64], x: float) -> int:
     return lo
 
 
-@njit(**INNER_JIT, locals=dict(unclosed=int64, pend=int64, parc=int64, no=int64, op=int64))
+@njit(**INNER_JIT, locals=dict(unclosed=int64, pend=int64, parc=int64, no=int64, op=int64, sfl=int64,
+                                 ts=int64))
 def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.int64], e: NDArray[np.float64],
            d: float, tol: float, fin: NDArray[np.float64], nf: int, lv: NDArray[np.float64], nr: int, level: int
            ) -> tuple[NDArray[np.float64], int, NDArray[np.float64], int, int]:
@@ -76,6 +77,29 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
                     break
             if same:
                 set1(used, o, 1)
+                set1(used, c, 1)
+                break
+    for c in range(nrun):
+        # a run on an arc's facets and the same run on a moved edge along them (collinear raw segments): the
+        # line is the exact curve there (the arc lies inside its band), the arc's copy goes
+        if at1(used, c) | ((at2(runs, c, 2) < 0) & (at2(runs, c, 4) < 0)):
+            continue
+        bc = at1(rb, c)
+        ln = at1(re, c) - bc
+        for lo in range(_first(xs, at1(xs0, c)), nrun):
+            if at1(xs, lo) != at1(xs0, c):
+                break
+            o = at1(xo, lo)
+            bo = at1(rb, o)
+            if (at1(used, o) | (o == c) | (at1(ys0, o) != at1(ys0, c)) | (at1(re, o) - bo != ln)
+                    | (at2(runs, o, 2) >= 0) | (at2(runs, o, 4) >= 0)):
+                continue
+            same = True
+            for i in range(ln):
+                if (at2(rp, bc + i, 0) != at2(rp, bo + i, 0)) | (at2(rp, bc + i, 1) != at2(rp, bo + i, 1)):
+                    same = False
+                    break
+            if same:
                 set1(used, c, 1)
                 break
     for c0 in range(nrun):
@@ -160,6 +184,8 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
         else:
             op = -1  # the arc being written, from angle a0 (declared int64: one signature of _arc)
             a0 = 0.0
+            sfl = 0  # the crossing flag where op's stretch began (0: at the arc's start), at t = ts
+            ts = 0
             for t in range(no + 1):
                 k = (k0 + t) % no
                 x, y = at2(out, k, 0), at2(out, k, 1)
@@ -171,6 +197,7 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
                         fin, nf = _arc(op, a0, -1.0, e, d, tol, fin, nf)
                     op = v
                     a0 = 0.0
+                    sfl = 0
                     if v < 0:
                         fin = _grow(fin, nf + 1)
                         set2(fin, nf, 0, x)
@@ -186,7 +213,17 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
                         if op < 0:
                             op = w
                             a0 = 0.0
-                        fin, nf = _arc(op, a0, _ang(op, x, y, e, d), e, d, tol, fin, nf)
+                            sfl = 0
+                        if (sfl == 2) & (at2(vt, k, 0) == 2):
+                            # between two crossings whose exact meetings were not clear (raw points): this
+                            # stretch of the arc lies in other bands; its raw corners (the kept raw curve) stand
+                            fin = _grow(fin, nf + t - ts)
+                            for tt in range(ts + 1, t):
+                                set2(fin, nf, 0, at2(out, (k0 + tt) % no, 0))
+                                set2(fin, nf, 1, at2(out, (k0 + tt) % no, 1))
+                                nf += 1
+                        else:
+                            fin, nf = _arc(op, a0, _ang(op, x, y, e, d), e, d, tol, fin, nf)
                     if t == no:
                         break
                 fin = _grow(fin, nf + 1)
@@ -194,6 +231,8 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
                 set2(fin, nf, 1, y)
                 nf += 1
                 op = at2(vt, k, 2)
+                sfl = at2(vt, k, 0)
+                ts = t
                 a0 = 0.0
                 if op >= 0:
                     a0 = _ang(op, x, y, e, d)

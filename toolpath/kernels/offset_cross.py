@@ -17,8 +17,10 @@ from numpy.typing import NDArray
 from .access import at1, at2, set1, set2
 from .offset_base import (
     INNER_JIT,
+    KEEP_EPS_MM,
     SNAP_MM,
     _argsort,
+    _clear,
     _grid,
     _grow,
     _isarc,
@@ -64,11 +66,13 @@ def _end(sp: NDArray[np.float64], ns: int, tgt: int, own: int, ax: float, ay: fl
 
 @njit(**INNER_JIT, locals=dict(m=int64, ns=int64))
 def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64], pf: NDArray[np.int64], e: NDArray[np.float64],
-               caps: NDArray[np.float64], d: float, tol: float) -> NDArray[np.float64]:
+               caps: NDArray[np.float64], d: float, tol: float, geo: NDArray[np.float64], cs: NDArray[np.int64],
+               ids: NDArray[np.int64]) -> NDArray[np.float64]:
     """Split points (S, 8), sorted by segment then t (rows: segment, t, x, y on the raw curve, primitive there
-    (-1 at a raw point), 1 where the segment is crossed inside, x, y where the exact curves meet). Segment ``i``
-    runs from ``pts[i]`` to ``pts[nxt[i]]`` (none when -1). A crossing at a segment's end is recorded on it at
-    t = 0 or 1.
+    (-1 at a raw point), 1 where the segment is crossed inside (2 when the exact meeting found was closer than
+    ``|d|`` to some edge: then the raw crossing stands), x, y where the exact curves meet). Segment ``i`` runs
+    from ``pts[i]`` to ``pts[nxt[i]]`` (none when -1). A crossing at a segment's end is recorded on it at t = 0
+    or 1. ``geo, cs, ids``: the grid of the edges (:func:`toolpath.kernels.offset_base._grid`).
 
     Pairs are found on a uniform grid of about one cell per segment; a pair is tested in the cell holding
     the lower-left corner of the overlap of its boxes. The test of a pair is written out here, not in a
@@ -92,20 +96,21 @@ def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64], pf: NDArray[np.
             set1(sid, m, i)
             m += 1
     bb = bb[:m]
-    geo, cs, ids = _grid(bb, 0.0)  # about one cell per segment
-    gx0 = at1(geo, 0)
-    gy0 = at1(geo, 1)
-    c = at1(geo, 2)
-    gnx = int(at1(geo, 3))
+    sgeo, scs, sids = _grid(bb, 0.0)  # about one cell per segment
+    gx0 = at1(sgeo, 0)
+    gy0 = at1(sgeo, 1)
+    c = at1(sgeo, 2)
+    gnx = int(at1(sgeo, 3))
+    thr = max(abs(d) - KEEP_EPS_MM, 0.0)
     lim = min(100.0 * tol, 2.0 * abs(d))  # how far an exact meeting may lie from the raw crossing, mm
     lim2 = lim * lim
     sp = np.empty((max(16, n // 4), 8))
     ns = 0
-    for cell in range(cs.shape[0] - 1):
-        for pa in range(at1(cs, cell), at1(cs, cell + 1)):
-            a = at1(ids, pa)
-            for pb in range(pa + 1, at1(cs, cell + 1)):
-                b = at1(ids, pb)
+    for cell in range(scs.shape[0] - 1):
+        for pa in range(at1(scs, cell), at1(scs, cell + 1)):
+            a = at1(sids, pa)
+            for pb in range(pa + 1, at1(scs, cell + 1)):
+                b = at1(sids, pb)
                 ax0, ay0, ax1, ay1 = _row4(bb, a, 0)
                 bx0, by0, bx1, by1 = _row4(bb, b, 0)
                 lx = max(ax0, bx0)
@@ -162,6 +167,7 @@ def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64], pf: NDArray[np.
                     continue  # neighbours on one ring meeting at their shared point
                 ci, cj = -1, -1
                 qx, qy = 0.0, 0.0
+                fl = 1.0  # 2: the exact meeting was not clear of the other edges, the raw crossing stands
                 if end_i:
                     if t <= et:
                         px = ax
@@ -222,6 +228,10 @@ def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64], pf: NDArray[np.
                                     qy = y
                             ci = bi
                             cj = bj
+                        if ((qx != px) | (qy != py)) and not _clear(qx, qy, thr, e, geo, cs, ids):
+                            qx = px
+                            qy = py
+                            fl = 2.0
                 if end_i | end_j:
                     qx, qy = px, py
                 if end_j:
@@ -231,8 +241,8 @@ def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64], pf: NDArray[np.
                         cj = _prim_at(px, py, at1(pf, j), e, caps, d)
                     else:
                         ci = _prim_at(px, py, at1(pf, i), e, caps, d)
-                _row(sp, ns, i, t, px, py, ci, 0.0 + (not end_i), qx, qy)
-                _row(sp, ns + 1, j, u, px, py, cj, 0.0 + (not end_j), qx, qy)
+                _row(sp, ns, i, t, px, py, ci, fl * (not end_i), qx, qy)
+                _row(sp, ns + 1, j, u, px, py, cj, fl * (not end_j), qx, qy)
                 ns += 2
     # split points closer than SNAP_MM (near-concurrent crossings) become one point
     # sort keys: x, and segment then t (columns 0, 1: not changed by the merging), in one loop (each loop of
@@ -254,6 +264,8 @@ def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64], pf: NDArray[np.
                 set2(sp, ib, 3, at2(sp, ia, 3))
                 set2(sp, ib, 6, at2(sp, ia, 6))
                 set2(sp, ib, 7, at2(sp, ia, 7))
+                if (at2(sp, ib, 5) > 0) & (at2(sp, ia, 5) > 0):
+                    set2(sp, ib, 5, at2(sp, ia, 5))
     so, _ = _argsort(key2)
     out = np.empty((ns, 8))
     for i in range(ns):

@@ -302,7 +302,7 @@ def offset_rings_kernel(
                 for i in range(2 * m):
                     set1(act, i, 1)
             cp, cst, nxt, pf, po = _chains(e, starts, d, tolerance_mm, act, caps)
-            sp = _crossings(cp, nxt, pf, e, caps, d, tolerance_mm)
+            sp = _crossings(cp, nxt, pf, e, caps, d, tolerance_mm, geo, cs, ids)
             rp, rarc, runs, fail, mark = _rings(cp, cst, nxt, pf, po, sp, e, caps, d, tolerance_mm, geo, cs, ids)
             # the rings are written to pts from row npt on, their starts and levels to lv from row nr on
             pts, nf, lv, nl, unclosed = _chain(rp, rarc, runs, e, d, tolerance_mm, pts, npt, lv, nr, k)

@@ -200,7 +200,22 @@ class _Exact:
         v = c // 2
         return [c, c - 1 if c % 2 else 2 * int(self.prv[v]) + 1, c + 1 if c % 2 == 0 else 2 * int(self.nxt[v])]
 
-    def exact(self, x: float, y: float, fi: int, fj: int, lim: float) -> tuple[float, float, int, int]:
+    def clear(self, x: float, y: float) -> bool:
+        """Whether (x, y) is at least r from every edge (less KEEP_EPS_MM), its ends included."""
+        e0, ev = self.v, self.v1 - self.v
+        l2 = (ev * ev).sum(axis=1)
+        t = np.clip(((x - e0[:, 0]) * ev[:, 0] + (y - e0[:, 1]) * ev[:, 1]) / l2, 0.0, 1.0)
+        dd = np.hypot(e0[:, 0] + t * ev[:, 0] - x, e0[:, 1] + t * ev[:, 1] - y)
+        return bool(dd.min() >= self.r - KEEP_EPS_MM)
+
+    def exact(self, x: float, y: float, fi: int, fj: int, lim: float) -> tuple[float, float, int, int, float]:
+        """Exact meeting of the curves under a crossing of raw segments of features ``fi`` and ``fj``."""
+        qx, qy, ci, cj = self.exact0(x, y, fi, fj, lim)
+        if (qx, qy) != (x, y) and not self.clear(qx, qy):
+            return x, y, ci, cj, 2.0
+        return qx, qy, ci, cj, 1.0
+
+    def exact0(self, x: float, y: float, fi: int, fj: int, lim: float) -> tuple[float, float, int, int]:
         """Exact meeting of the curves under a crossing of raw segments of features ``fi`` and ``fj``."""
         ci, cj = self.prim_at(x, y, fi), self.prim_at(x, y, fj)
         if self.arc(ci) < 0 and self.arc(cj) < 0:
@@ -313,15 +328,17 @@ class _Exact:
             return np.array(ring)
         k0, n, out = starts[0], len(ring), []
         op, a0 = -1, 0.0
+        sflag, skipped = 0, []  # the crossing flag where the arc op's stretch began; its raw corners
         for t in range(n + 1):
             k = (k0 + t) % n
             (x, y), (flag, vin, vout) = ring[k], tags[k]
             if not flag:
                 if vin >= 0 and vin == op:
+                    skipped.append((x, y))
                     continue
                 if op >= 0:
                     out += self.corners(op, a0, None)
-                op, a0 = vin, 0.0
+                op, a0, sflag, skipped = vin, 0.0, 0, []
                 if vin < 0:
                     out.append((x, y))
                 continue
@@ -331,12 +348,17 @@ class _Exact:
                     op = -1
                 if vin >= 0:
                     if op < 0:
-                        op, a0 = vin, 0.0
-                    out += self.corners(op, a0, self.ang(op, x, y))
+                        op, a0, sflag, skipped = vin, 0.0, 0, []
+                    if sflag == 2 and flag == 2:
+                        # between two crossings whose exact meetings were not clear (raw points): the arc's
+                        # stretch lies in other bands, its raw corners (on the kept raw curve) stand
+                        out += skipped
+                    else:
+                        out += self.corners(op, a0, self.ang(op, x, y))
                 if t == n:
                     break
             out.append((x, y))
-            op = vout
+            op, sflag, skipped = vout, flag, []
             a0 = self.ang(op, x, y) if op >= 0 else 0.0
         return np.array(out).reshape(-1, 2)
 
@@ -411,14 +433,14 @@ def _one_reference(rings: list[NDArray[np.float64]], d: float, tol: float) -> li
                 sp_list.append([s, ends, p[0], p[1], 2 * owner[s][int(ends)], p[0], p[1], 0.0])
             continue
         if not end_i[i, j] and not end_j[i, j]:
-            qx, qy, ci, cj = ex.exact(p[0], p[1], feat[i], feat[j], lim)
+            qx, qy, ci, cj, fl = ex.exact(p[0], p[1], feat[i], feat[j], lim)
         else:
-            qx, qy = p
+            qx, qy, fl = p[0], p[1], 1.0
             ci, cj = ex.prim_at(p[0], p[1], feat[i]), ex.prim_at(p[0], p[1], feat[j])
         if not end_i[i, j]:
-            sp_list.append([i, ti, p[0], p[1], ci, qx, qy, 1.0])
+            sp_list.append([i, ti, p[0], p[1], ci, qx, qy, fl])
         if not end_j[i, j]:
-            sp_list.append([j, uj, p[0], p[1], cj, qx, qy, 1.0])
+            sp_list.append([j, uj, p[0], p[1], cj, qx, qy, fl])
     sp = np.array(sp_list, dtype=np.float64).reshape(-1, 8)
     order = np.argsort(sp[:, 2], kind="mergesort")
     for ka, ia in enumerate(order):
@@ -427,6 +449,8 @@ def _one_reference(rings: list[NDArray[np.float64]], d: float, tol: float) -> li
                 break
             if abs(sp[ib, 3] - sp[ia, 3]) <= _SNAP_MM:
                 sp[ib, [2, 3, 5, 6]] = sp[ia, [2, 3, 5, 6]]
+                if sp[ib, 7] > 0 and sp[ia, 7] > 0:
+                    sp[ib, 7] = sp[ia, 7]
     for row in sp:  # t, point on the raw curve, (crossing flag, arc, exact point)
         splits.setdefault(int(row[0]), []).append((float(row[1]), (float(row[2]), float(row[3])),
                                                    (int(row[7]), ex.arc(int(row[4])),
@@ -486,6 +510,13 @@ def _one_reference(rings: list[NDArray[np.float64]], d: float, tol: float) -> li
         rev = [c for c in by_start.get(q, []) if not used[c] and c != k and pieces[c][1] == p]
         if rev:
             used[k] = used[rev[0]] = True
+    for k, (p, q, tp, tq) in enumerate(pieces):
+        # a piece on an arc's facet and the same piece on a moved edge running along that facet (collinear
+        # raw segments): the line is the exact curve there (the arc lies inside its band); the arc copy goes
+        if not used[k] and (tp[1] >= 0 or tq[1] >= 0) and any(
+                not used[c] and c != k and pieces[c][1] == q and pieces[c][2][1] < 0 and pieces[c][3][1] < 0
+                for c in by_start.get(p, [])):
+            used[k] = True
     out = []
     for k0 in range(len(pieces)):
         if used[k0]:

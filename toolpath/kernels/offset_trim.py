@@ -27,13 +27,15 @@ def _av(v: int, caps: NDArray[np.float64]) -> int:
 @njit(**INNER_JIT)
 def _tag(row: NDArray[np.float64], po: NDArray[np.int64], nxt: NDArray[np.int64], caps: NDArray[np.float64]
          ) -> tuple[int, int]:
-    """Arc under a split point (its vertex, -1 on a line) and 1 when it is a crossing inside the segment, 0 at
-    a raw point (then the arc of the raw point's vertex)."""
+    """Arc under a split point (its vertex, -1 on a line) and 1 when it is a crossing inside the segment (2 when
+    its exact meeting was not clear: the raw crossing stands), 0 at a raw point (then the arc of the raw point's
+    vertex)."""
     if at1(row, 5) > 0:
         c = int(at1(row, 4))
+        f = int(at1(row, 5))  # 1, or 2 where the raw crossing stands for an exact meeting not clear
         if c % 2 == 0:  # c = -1 (none) is odd
-            return _av(c // 2, caps), 1
-        return -1, 1
+            return _av(c // 2, caps), f
+        return -1, f
     s = int(at1(row, 0))
     v = at1(po, s) if at1(row, 1) == 0.0 else at1(po, at1(nxt, s))
     return _av(v, caps), 0
