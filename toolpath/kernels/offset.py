@@ -137,12 +137,31 @@ def clean_ring(pts: NDArray[np.float64], *, eps_mm: float = CLEAN_MM) -> NDArray
         on = np.sum((pts - a) * (c - pts), axis=1) >= 0  # going on, not turning back (a spike stays)
         bad = (cr <= eps_mm * ln) & on
         if not bad.any():
-            break
+            bad = _fold(pts, (cr <= eps_mm * ln) & ~on)
+            if not bad.any():
+                break
         bad &= ~np.roll(bad, 1)  # never two neighbours at once: each test used both neighbours
         if not bad.any():  # all flagged (a degenerate ring)
             bad[0] = True
         pts = pts[~bad]
     return pts
+
+
+def _fold(pts: NDArray[np.float64], tip: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """The first tip of a fold (two spike tips in a row on one line, A B C D: the path turns back at B and at C)
+    that lies within the other tip's far edge (B within C D, or C within A B): dropping it leaves the same
+    boundary points (a spike doubled back on itself is one spike)."""
+    m = len(pts)
+    out = np.zeros(m, dtype=bool)
+    for i in np.flatnonzero(tip & np.roll(tip, -1)):
+        a, b, c, e = pts[(i - 1) % m], pts[i], pts[(i + 1) % m], pts[(i + 2) % m]
+        for k, p, q0, q1 in ((i, b, c, e), ((i + 1) % m, c, a, b)):
+            w = q1 - q0
+            ww = float(w @ w)
+            if ww > 0 and 0.0 <= float((p - q0) @ w) / ww <= 1.0:
+                out[k] = True
+                return out
+    return out
 
 
 def _drop_tips(pts: NDArray[np.float64], side: int, eps_mm: float = CLEAN_MM) -> NDArray[np.float64]:

@@ -23,7 +23,7 @@ from .access import at1, at2, set1, set2
 __all__ = ["KEEP_EPS_MM", "SNAP_MM", "MIN_RING_AREA_MM2"]
 
 #: A raw piece is kept when it is at least ``|d| - KEEP_EPS_MM`` from the boundary, mm.
-KEEP_EPS_MM = 1e-9
+KEEP_EPS_MM = 1e-7
 #: Crossings closer than this are merged, mm.
 SNAP_MM = 1e-7
 #: Rings of smaller area are dropped, mm².

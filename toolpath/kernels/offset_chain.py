@@ -14,7 +14,7 @@ from numba import int64, njit
 from numpy.typing import NDArray
 
 from .access import at1, at2, set1, set2
-from .offset_base import INNER_JIT, MIN_RING_AREA_MM2, SNAP_MM, _ang, _arc, _argsort, _grow
+from .offset_base import INNER_JIT, KEEP_EPS_MM, MIN_RING_AREA_MM2, SNAP_MM, _ang, _arc, _argsort, _clear, _grow
 
 __all__: list[str] = []
 
@@ -32,10 +32,40 @@ def _first(xs: NDArray[np.float64], x: float) -> int:
     return lo
 
 
+@njit(**INNER_JIT)
+def _stretch(v: int, a0: float, a1: float, raw: bool, e: NDArray[np.float64], d: float, tol: float,
+             fin: NDArray[np.float64], nf: int, out: NDArray[np.float64], k0: int, ts: int, t: int, no: int,
+             thr: float, geo: NDArray[np.float64], cs: NDArray[np.int64], ids: NDArray[np.int64]
+             ) -> tuple[NDArray[np.float64], int]:
+    """Vertex ``v``'s arc from angle ``a0`` to ``a1`` (< 0: its end) appended to ``fin`` from row ``nf``: the
+    corners of its polygon flattened afresh when each is at least ``thr`` from every edge (and not ``raw``),
+    else the ring's raw corners between its points ``ts`` and ``t`` (counted from ``k0``, modulo ``no``), which
+    lie on the kept raw curve: an arc under a kept raw piece can lie inside another edge's band where the
+    flattened curves and the exact ones disagree on which is outermost (nearly coinciding curves)."""
+    if not raw:
+        n0 = nf
+        fin, nf = _arc(v, a0, a1, e, d, tol, fin, nf)
+        ok = True
+        for q in range(n0, nf):
+            if not _clear(at2(fin, q, 0), at2(fin, q, 1), thr, e, geo, cs, ids):
+                ok = False
+                break
+        if ok:
+            return fin, nf
+        nf = n0
+    fin = _grow(fin, nf + max(t - ts, 1))
+    for tt in range(ts + 1, t):
+        set2(fin, nf, 0, at2(out, (k0 + tt) % no, 0))
+        set2(fin, nf, 1, at2(out, (k0 + tt) % no, 1))
+        nf += 1
+    return fin, nf
+
+
 @njit(**INNER_JIT, locals=dict(unclosed=int64, pend=int64, parc=int64, no=int64, op=int64, sfl=int64,
-                                 ts=int64))
+                                 ts=int64, na=int64))
 def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.int64], e: NDArray[np.float64],
-           d: float, tol: float, fin: NDArray[np.float64], nf: int, lv: NDArray[np.float64], nr: int, level: int
+           d: float, tol: float, fin: NDArray[np.float64], nf: int, lv: NDArray[np.float64], nr: int, level: int,
+           geo: NDArray[np.float64], cs: NDArray[np.int64], ids: NDArray[np.int64]
            ) -> tuple[NDArray[np.float64], int, NDArray[np.float64], int, int]:
     """Runs (from :func:`toolpath.kernels.offset_trim._rings`) chained end to start into rings, written
     straight into the kernel's result buffers (no copies): their points to ``fin`` from row ``nf`` on, and per
@@ -44,6 +74,7 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
     many chains did not close (dropped). A run and its exact reverse (a collapsed neck) cancel; rings of tiny
     area are dropped."""
     nrun = runs.shape[0]
+    thr = max(abs(d) - KEEP_EPS_MM, 0.0)
     rb, re = runs[:, 0], runs[:, 1]
     out = np.empty((rp.shape[0] + 1, 2))
     vt = np.empty((rp.shape[0] + 1, 3), np.int64)
@@ -80,9 +111,11 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
                 set1(used, c, 1)
                 break
     for c in range(nrun):
-        # a run on an arc's facets and the same run on a moved edge along them (collinear raw segments): the
-        # line is the exact curve there (the arc lies inside its band), the arc's copy goes
-        if at1(used, c) | ((at2(runs, c, 2) < 0) & (at2(runs, c, 4) < 0)):
+        # the same run twice (collinear raw segments: an arc's facets along a moved edge, or a moved edge run on
+        # past its end): the copy with more arcs at its ends goes (the line is the exact curve there; an arc on
+        # it lies inside the line's band)
+        na = (at2(runs, c, 2) >= 0) + (at2(runs, c, 4) >= 0)
+        if at1(used, c) | (na == 0):
             continue
         bc = at1(rb, c)
         ln = at1(re, c) - bc
@@ -92,7 +125,7 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
             o = at1(xo, lo)
             bo = at1(rb, o)
             if (at1(used, o) | (o == c) | (at1(ys0, o) != at1(ys0, c)) | (at1(re, o) - bo != ln)
-                    | (at2(runs, o, 2) >= 0) | (at2(runs, o, 4) >= 0)):
+                    | ((at2(runs, o, 2) >= 0) + (at2(runs, o, 4) >= 0) >= na)):
                 continue
             same = True
             for i in range(ln):
@@ -102,6 +135,34 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
             if same:
                 set1(used, c, 1)
                 break
+    changed = True
+    for _ in range(nrun):  # runs that lead nowhere (no run starts where they end) cannot be in a ring
+        if not changed:
+            break
+        changed = False
+        for c in range(nrun):
+            if at1(used, c):
+                continue
+            ex = at2(rp, at1(re, c) - 1, 0)
+            ey = at2(rp, at1(re, c) - 1, 1)
+            found = False
+            for lo in range(_first(xs, ex), nrun):
+                if at1(xs, lo) != ex:
+                    break
+                if (at1(used, at1(xo, lo)) == 0) & (at1(ys0, at1(xo, lo)) == ey):
+                    found = True
+                    break
+            if not found:
+                for o in range(nrun):
+                    dx = at1(xs0, o) - ex
+                    dy = at1(ys0, o) - ey
+                    if (at1(used, o) == 0) & (dx * dx + dy * dy < SNAP_MM * SNAP_MM):
+                        found = True
+                        break
+            if not found:
+                set1(used, c, 1)
+                unclosed += 1
+                changed = True
     for c0 in range(nrun):
         if at1(used, c0):
             continue
@@ -194,10 +255,12 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
                     if (v >= 0) & (v == op):
                         continue
                     if op >= 0:
-                        fin, nf = _arc(op, a0, -1.0, e, d, tol, fin, nf)
+                        fin, nf = _stretch(op, a0, -1.0, False, e, d, tol, fin, nf, out, k0, ts, t, no, thr, geo,
+                                           cs, ids)
                     op = v
                     a0 = 0.0
                     sfl = 0
+                    ts = t - 1  # (this raw corner, not written, is the first of op's)
                     if v < 0:
                         fin = _grow(fin, nf + 1)
                         set2(fin, nf, 0, x)
@@ -207,23 +270,19 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
                 if t > 0:
                     w = at2(vt, k, 1)
                     if (op >= 0) & (op != w):
-                        fin, nf = _arc(op, a0, -1.0, e, d, tol, fin, nf)
+                        fin, nf = _stretch(op, a0, -1.0, False, e, d, tol, fin, nf, out, k0, ts, t, no, thr, geo,
+                                           cs, ids)
                         op = -1
                     if w >= 0:
                         if op < 0:
                             op = w
                             a0 = 0.0
                             sfl = 0
-                        if (sfl == 2) & (at2(vt, k, 0) == 2):
-                            # between two crossings whose exact meetings were not clear (raw points): this
-                            # stretch of the arc lies in other bands; its raw corners (the kept raw curve) stand
-                            fin = _grow(fin, nf + t - ts)
-                            for tt in range(ts + 1, t):
-                                set2(fin, nf, 0, at2(out, (k0 + tt) % no, 0))
-                                set2(fin, nf, 1, at2(out, (k0 + tt) % no, 1))
-                                nf += 1
-                        else:
-                            fin, nf = _arc(op, a0, _ang(op, x, y, e, d), e, d, tol, fin, nf)
+                            ts = t - 1
+                        # between two crossings whose exact meetings were not clear (raw points), the arc lies in
+                        # other bands: its raw corners stand
+                        fin, nf = _stretch(op, a0, _ang(op, x, y, e, d), (sfl == 2) & (at2(vt, k, 0) == 2), e, d,
+                                           tol, fin, nf, out, k0, ts, t, no, thr, geo, cs, ids)
                     if t == no:
                         break
                 fin = _grow(fin, nf + 1)

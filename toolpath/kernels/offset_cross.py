@@ -264,8 +264,20 @@ def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64], pf: NDArray[np.
                 set2(sp, ib, 3, at2(sp, ia, 3))
                 set2(sp, ib, 6, at2(sp, ia, 6))
                 set2(sp, ib, 7, at2(sp, ia, 7))
-                if (at2(sp, ib, 5) > 0) & (at2(sp, ia, 5) > 0):
-                    set2(sp, ib, 5, at2(sp, ia, 5))
+    for a in range(ns):
+        # crossings at one point (three raw curves or more): when the exact meeting of one pair was not clear,
+        # all take the raw point (flag 2), whichever pair came first
+        ia = at1(xo, a)
+        for b in range(a + 1, ns):
+            ib = at1(xo, b)
+            if at2(sp, ib, 2) - at2(sp, ia, 2) > 4.0 * SNAP_MM:
+                break
+            if ((at2(sp, ib, 2) == at2(sp, ia, 2)) & (at2(sp, ib, 3) == at2(sp, ia, 3)) & (at2(sp, ia, 5) > 0)
+                    & (at2(sp, ib, 5) > 0) & ((at2(sp, ia, 5) == 2.0) != (at2(sp, ib, 5) == 2.0))):
+                for q in (ia, ib):
+                    set2(sp, q, 5, 2.0)
+                    set2(sp, q, 6, at2(sp, q, 2))
+                    set2(sp, q, 7, at2(sp, q, 3))
     so, _ = _argsort(key2)
     out = np.empty((ns, 8))
     for i in range(ns):

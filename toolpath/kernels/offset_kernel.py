@@ -305,7 +305,8 @@ def offset_rings_kernel(
             sp = _crossings(cp, nxt, pf, e, caps, d, tolerance_mm, geo, cs, ids)
             rp, rarc, runs, fail, mark = _rings(cp, cst, nxt, pf, po, sp, e, caps, d, tolerance_mm, geo, cs, ids)
             # the rings are written to pts from row npt on, their starts and levels to lv from row nr on
-            pts, nf, lv, nl, unclosed = _chain(rp, rarc, runs, e, d, tolerance_mm, pts, npt, lv, nr, k)
+            pts, nf, lv, nl, unclosed = _chain(rp, rarc, runs, e, d, tolerance_mm, pts, npt, lv, nr, k, geo, cs,
+                                               ids)
             if full | (not (fail | (unclosed > 0))):
                 break
             full = True

@@ -329,6 +329,16 @@ class _Exact:
         k0, n, out = starts[0], len(ring), []
         op, a0 = -1, 0.0
         sflag, skipped = 0, []  # the crossing flag where the arc op's stretch began; its raw corners
+
+        def stretch(v: int, a0: float, a1: float | None, raw: bool) -> list[tuple[float, float]]:
+            # fresh corners when each is clear of every edge's band (and not raw), else the raw corners (on the
+            # kept raw curve): an arc under a kept raw piece can lie in another band where the flattened and the
+            # exact curves disagree on which is outermost (as the kernel's _stretch)
+            fresh = [] if raw else self.corners(v, a0, a1)
+            if not raw and all(self.clear(px, py) for px, py in fresh):
+                return fresh
+            return list(skipped)
+
         for t in range(n + 1):
             k = (k0 + t) % n
             (x, y), (flag, vin, vout) = ring[k], tags[k]
@@ -337,24 +347,20 @@ class _Exact:
                     skipped.append((x, y))
                     continue
                 if op >= 0:
-                    out += self.corners(op, a0, None)
-                op, a0, sflag, skipped = vin, 0.0, 0, []
+                    out += stretch(op, a0, None, False)
+                op, a0, sflag, skipped = vin, 0.0, 0, [(x, y)]
                 if vin < 0:
                     out.append((x, y))
                 continue
             if t > 0:
                 if op >= 0 and op != vin:
-                    out += self.corners(op, a0, None)
+                    out += stretch(op, a0, None, False)
                     op = -1
                 if vin >= 0:
                     if op < 0:
                         op, a0, sflag, skipped = vin, 0.0, 0, []
-                    if sflag == 2 and flag == 2:
-                        # between two crossings whose exact meetings were not clear (raw points): the arc's
-                        # stretch lies in other bands, its raw corners (on the kept raw curve) stand
-                        out += skipped
-                    else:
-                        out += self.corners(op, a0, self.ang(op, x, y))
+                    # between two crossings whose exact meetings were not clear (raw points): raw corners
+                    out += stretch(op, a0, self.ang(op, x, y), sflag == 2 and flag == 2)
                 if t == n:
                     break
             out.append((x, y))
@@ -449,8 +455,10 @@ def _one_reference(rings: list[NDArray[np.float64]], d: float, tol: float) -> li
                 break
             if abs(sp[ib, 3] - sp[ia, 3]) <= _SNAP_MM:
                 sp[ib, [2, 3, 5, 6]] = sp[ia, [2, 3, 5, 6]]
-                if sp[ib, 7] > 0 and sp[ia, 7] > 0:
-                    sp[ib, 7] = sp[ia, 7]
+    fallback = {(row[2], row[3]) for row in sp if row[7] == 2.0}  # crossings at one point: one pair not clear,
+    for row in sp:  # all take the raw point (as the kernel's _crossings)
+        if row[7] > 0 and (row[2], row[3]) in fallback:
+            row[[5, 6, 7]] = row[2], row[3], 2.0
     for row in sp:  # t, point on the raw curve, (crossing flag, arc, exact point)
         splits.setdefault(int(row[0]), []).append((float(row[1]), (float(row[2]), float(row[3])),
                                                    (int(row[7]), ex.arc(int(row[4])),
@@ -510,13 +518,25 @@ def _one_reference(rings: list[NDArray[np.float64]], d: float, tol: float) -> li
         rev = [c for c in by_start.get(q, []) if not used[c] and c != k and pieces[c][1] == p]
         if rev:
             used[k] = used[rev[0]] = True
-    for k, (p, q, tp, tq) in enumerate(pieces):
-        # a piece on an arc's facet and the same piece on a moved edge running along that facet (collinear
-        # raw segments): the line is the exact curve there (the arc lies inside its band); the arc copy goes
-        if not used[k] and (tp[1] >= 0 or tq[1] >= 0) and any(
-                not used[c] and c != k and pieces[c][1] == q and pieces[c][2][1] < 0 and pieces[c][3][1] < 0
+    def narcs(pc: tuple[Any, ...]) -> int:
+        return int(pc[2][1] >= 0) + int(pc[3][1] >= 0)
+
+    for k, (p, q, *_) in enumerate(pieces):
+        # the same piece twice (collinear raw segments: an arc's facet along a moved edge, or a moved edge run on
+        # past its end): the copy with more arcs at its ends goes (the line is the exact curve there; an arc on
+        # it lies inside the line's band)
+        if not used[k] and narcs(pieces[k]) > 0 and any(
+                not used[c] and c != k and pieces[c][1] == q and narcs(pieces[c]) < narcs(pieces[k])
                 for c in by_start.get(p, [])):
             used[k] = True
+    changed = True
+    while changed:  # pieces that lead nowhere (no piece starts where they end) cannot be in a ring
+        changed = False
+        for k, (_, q, *_) in enumerate(pieces):
+            if not used[k] and not any(not used[c] for c in by_start.get(q, [])) and not any(
+                    not used[c] and (pc[0][0] - q[0]) ** 2 + (pc[0][1] - q[1]) ** 2 < _SNAP_MM**2
+                    for c, pc in enumerate(pieces)):
+                used[k] = changed = True
     out = []
     for k0 in range(len(pieces)):
         if used[k0]:

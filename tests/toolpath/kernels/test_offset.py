@@ -79,8 +79,10 @@ def two_sided(got, ex, step=0.02):
 
 def canon(res, atol=1e-9):
     """Rings of a kernel result as a sorted list of (level, ring rotated to start at its smallest vertex),
-    a vertex repeating the one before it (within ``atol``, the ring closed) dropped: the same ring (the
-    reference can write a crossing point two or three times where zero-length pieces meet; the kernel once)."""
+    a vertex repeating the one before it (within ``atol``, the ring closed) dropped, and a vertex lying on the
+    segment between its neighbours (within ``atol``): the same ring (the reference can write a crossing point
+    two or three times where zero-length pieces meet, the kernel once; where collinear raw segments overlap,
+    one may split a straight stretch at a crossing the other's kept copy does not have)."""
     pts, rs, lv = res
     out = []
     for q in range(len(rs) - 1):
@@ -88,6 +90,15 @@ def canon(res, atol=1e-9):
         if len(ring) > 1:
             keep = np.any(np.abs(ring - np.roll(ring, 1, axis=0)) > atol, axis=1)
             ring = ring[keep] if keep.any() else ring[:1]
+        if len(ring) > 3:
+            a, c = np.roll(ring, 1, axis=0), np.roll(ring, -1, axis=0)
+            w = c - a
+            ww = np.maximum((w * w).sum(axis=1), 1e-300)
+            t = ((ring - a) * w).sum(axis=1) / ww
+            off = np.hypot(*(a + t[:, None] * w - ring).T)
+            on = (t > 0) & (t < 1) & (off <= atol)
+            on &= ~np.roll(on, 1)  # never two neighbours at once
+            ring = ring[~on]
         k = min(range(len(ring)), key=lambda i: (round(ring[i, 0], 6), round(ring[i, 1], 6)))
         out.append((int(lv[q]), np.roll(ring, -k, axis=0)))
     return sorted(out, key=lambda z: (z[0], round(z[1][0, 0], 6), round(z[1][0, 1], 6)))
@@ -222,9 +233,22 @@ def test_clean_ring():
     ring = np.array([(0, 0), (4, 0), (4, 1e-38), (6, 1e-38), (6, 5), (3, 5), (0, 5)])  # a 1e-38 step, collinear
     got = clean_ring(ring)
     assert [tuple(p) for p in got] == [(0.0, 0.0), (6.0, 0.0), (6.0, 5.0), (0.0, 5.0)]
-    spike = np.array([(0, 0), (6, 0), (4, 1e-38), (6, 1e-30), (6, 5), (0, 5)])  # the tip (4, 0) stays
-    assert [tuple(p) for p in clean_ring(spike)] == [(0.0, 0.0), (6.0, 0.0), (4.0, 0.0), (6.0, 0.0), (6.0, 5.0),
-                                                     (0.0, 5.0)]
+    spike = np.array([(0, 0), (3, 0), (3, -2), (3, 1e-30), (6, 0), (6, 5), (0, 5)])  # the tip (3, -2) stays
+    assert [tuple(p) for p in clean_ring(spike)] == [(0.0, 0.0), (3.0, 0.0), (3.0, -2.0), (3.0, 0.0), (6.0, 0.0),
+                                                     (6.0, 5.0), (0.0, 5.0)]
+    # a spike doubled back along an edge (tips at (6, 0) and (4, 0), found by the slow profile, where the kernel
+    # once lost a needle): one tip within the other's far edge goes, the same boundary points stay
+    fold = np.array([(0, 0), (6, 0), (4, 1e-38), (6, 1e-30), (6, 5), (0, 5)])
+    assert [tuple(p) for p in clean_ring(fold)] == [(0.0, 0.0), (6.0, 0.0), (6.0, 5.0), (0.0, 5.0)]
+    # the polygon of that example: a needle from x = 9 to 8 out of it, folded at 10 (the growth lost its tip)
+    needle = [(9, 0), (10, 5e-323), (8, 6.690679096853129e-202), (8, 9.08552123417862e-94), (11, 2.44e-15),
+              (-2.740345392600136, -12.707891529646261), (0.3008172231038124, -7.994342311803024),
+              (2.26929748370581, -7.671394197305108)]
+    assert Polygon(needle).is_valid
+    assert [tuple(p) for p in clean_ring(np.array(needle))][:4] == [(9.0, 0.0), (8.0, 0.0), (11.0, 0.0),
+                                                                    needle[5]]
+    grown = offset_polygon(Polygon(needle), 1.0)
+    assert grown.contains(Point(7.1, 0)) and not grown.contains(Point(6.9, 0))  # the needle's tip grown by 1
     assert Polygon(got).area == pytest.approx(30.0)
     np.testing.assert_array_equal(clean_ring(got), got)  # idempotent
     assert len(clean_ring(np.array([(0.0, 0.0), (1.0, 0.0), (2.0, 1e-10)]))) < 3  # nothing left
@@ -313,27 +337,43 @@ def polygons_with_micro_steps(draw, micro_mm: float = 0.02):
     return got if got.is_valid else reg
 
 
+def boundary_distances(reg, d, got, per_edge=10):
+    """Distances (mm) from points of ``got``'s boundary (every vertex and ``per_edge - 1`` points on each edge) to
+    ``reg``'s boundary, and whether each lies inside ``reg``: exact point-segment distances, independent of any
+    buffer (shapely's ``buffer`` of the polygon itself simplifies small features first)."""
+    pts = []
+    for ring in shapely.get_rings(got):
+        c = np.asarray(ring.coords)
+        t = np.linspace(0.0, 1.0, per_edge + 1)[:-1]
+        pts.append((c[:-1, None, :] * (1 - t)[None, :, None] + c[1:, None, :] * t[None, :, None]).reshape(-1, 2))
+    p = shapely.points(np.concatenate(pts)) if pts else shapely.points(np.zeros((0, 2)))
+    return shapely.distance(reg.boundary, p), shapely.contains_xy(reg, shapely.get_coordinates(p))
+
+
 def check_micro(reg, d):
     got = offset_polygon(reg, d)
     assert got.is_valid
     check_against_shapely(reg, d, got, sliver_mm2=2e-5)
+    if not got.is_empty:  # every boundary point at |d| to |d| + tol from reg's boundary, on the asked side
+        dist, inside = boundary_distances(reg, d, got)
+        assert dist.min() >= abs(d) - 1e-6, f"offset boundary {abs(d) - dist.min():.2e} mm closer than asked"
+        assert dist.max() <= abs(d) + TOL + 1e-6, f"offset boundary {dist.max() - abs(d):.2e} mm off (> tol)"
+        assert np.all(inside == (d < 0)), "offset boundary on the wrong side of the region's"
     xy, starts = pack_rings(reg)
     a = offset_rings_kernel(xy, starts, np.array([d]), TOL)
     b = offset_rings_reference(xy, starts, np.array([d]), TOL)
     assert same_rings(a, b)
 
 
+# Micro-steps (edges of micrometres, a step or a notch in an edge, as meshes, unions of near-coincident outlines
+# and CAD exports leave them): the offset curves of their corners nearly coincide and cross far from where the
+# exact ones meet. Found by these tests and fixed: exact meetings closer than |d| to some edge (then the raw
+# crossing stands), a copy of a run on an arc's facets along a collinear moved edge, runs leading nowhere, folded
+# zero-width spikes; edges shorter than half the tolerance lose an end on the safe side first (pack_rings).
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(reg=polygons_with_micro_steps(micro_mm=0.1 * TOL), d=st.one_of(st.floats(-12, -0.05), st.floats(0.05, 6)))
-def test_random_micro_steps_up_to_a_tenth_of_the_tolerance_never_come_closer(reg, d):
-    # edges shorter than MICRO_EDGE_FRACTION x tol lose an end on the safe side before offsetting (pack_rings):
-    # before, steps of 0.4-1.3 micrometres in random outlines gave excursions of up to 0.3 mm toward the wall.
-    # Only the safe side is asserted here: on these outlines the kernel and the reference can still differ, and
-    # the offset can stay short of the exact one by slivers of ~1e-4 mm2 (the slow xfail below covers them)
-    got = offset_polygon(reg, d)
-    assert got.is_valid
-    outer = exact(reg, d) if d < 0 else exact(reg, d + TOL)
-    assert got.difference(outer.buffer(SLACK)).area < 2e-5, "offset comes closer to the boundary than asked"
+@given(reg=polygons_with_micro_steps(), d=st.one_of(st.floats(-12, -0.05), st.floats(0.05, 6)))
+def test_random_micro_steps(reg, d):
+    check_micro(reg, d)
 
 
 def test_micro_kink_in_a_straight_wall():
@@ -344,17 +384,55 @@ def test_micro_kink_in_a_straight_wall():
     check_micro(reg, -7.453929974855939)
 
 
-# Known limit (2026-11-27): micro-steps of a tenth of the tolerance to twice it (1-20 micrometres at the default
-# 0.01 mm) still break the kernel in several ways (kernel and reference differing; excursions of 0.02-0.07 mm
-# toward the wall; two-sided distances above the tolerance), before and after the _twins fix; shorter edges are
-# collapsed (see above). The slicer keeps its own outlines free of them (face shadows grown by a margin);
-# drawings and user polygons are not. Strict: when the kernel handles them, this fails and becomes a plain test.
+@pytest.mark.parametrize("coords, d", [
+    # an exact meeting of a line and a near-tangent arc 0.07 mm inside a third edge's band (the raw crossing
+    # stands now); steps of 7 and 12 micrometres
+    ([(5.635126313, 13.899119336), (-2.023606222, 16.464815161), (-2.025365067, 16.45956492),
+      (-14.525502544, 20.647144312), (-14.535238155, 20.656245226), (6.350079976, -26.226558248),
+      (5.957753659, -11.599420295), (10.535052727, -6.163695095), (10.52961602, -6.159116969),
+      (13.403119163, -2.746717382), (13.409534658, -2.750133157)], -7.567177557129458),
+    # two notches on one edge: a run on an arc's facet and its copy on the collinear moved edge (the arc's copy
+    # was chained, its arc rewritten 0.004 mm inside the edge's band)
+    ([(25.378432854, 6.588650297), (7.659381058, 3.884802753), (12.31981046, 12.387363004),
+      (8.057458129, 22.842280673), (-12.190328036, 1.256052878), (-11.399854864, -0.842624952),
+      (-11.410310395, -0.846563059), (-11.40330545, -0.865160935), (-11.39284992, -0.861222829),
+      (-10.520214082, -3.178039582), (-10.503607047, -3.171784494), (-10.50334766, -3.172473158),
+      (-10.519954695, -3.178728246), (-9.064813822, -7.04207491), (0.016633583, -15.348267918)],
+     -3.7757625728352586),
+    # a square notch of 15.6 micrometres on an edge, the edge kinked by 1 micrometre: growing by 1 mm gave nothing
+    # (a piece ended on a point snapped 2e-8 mm into its own band, and the chain ran into a dead end)
+    ([(8, 0), (4.543486072085002, 3.182540993889886), (4.543486749435205, 3.18254172955061),
+      (4.531992050615372, 3.1931253264836634), (4.531991373265169, 3.193124590822939),
+      (1.0869721441700033, 6.365081987779772), (1.0763885472369503, 6.353587288959939),
+      (1.0648938484171173, 6.3641708858929915), (1.0754774453501703, 6.3756655847128245),
+      (-5.826055711659993, 12.730163975559543), (-7.919939972803563, 1.1289600644789377)], 1.0),
+])
+def test_micro_steps_found_by_random_search(coords, d):
+    check_micro(Polygon(coords), d)
+
+
+# Known limit (2026-11-27 03:40 UTC): notches of 1-2 tolerances (10-20 micrometres at the default) offset by 8-12
+# mm, which leaves a region of under 1 mm2 whose ring runs over the notch's nearly coinciding corner arcs: 4 of
+# the 1000 examples here (derandomized), the offset up to 0.012 mm closer to the wall than asked, or the
+# two-sided distance above the tolerance; the kernel and the reference can differ there. An exact meeting of two
+# such arcs lies up to 1 mm from the flattened curves' crossing, and the facet written to it cuts into the
+# other arc's disc. Strict: when it passes, make it a plain slow test.
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="known limit: micro-steps of 1-20 micrometres (see the comment above)")
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.xfail(strict=True, reason="known limit: notches of 1-2 tol under large offsets (see the comment above)")
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(reg=polygons_with_micro_steps(), d=st.one_of(st.floats(-12, -0.05), st.floats(0.05, 6)))
-def test_random_micro_steps_kernel_reference_and_shapely(reg, d):
+def test_random_micro_steps_many(reg, d):
     check_micro(reg, d)
+
+
+@pytest.mark.xfail(strict=True, reason="known limit: notches of 1-2 tol under large offsets (see above)")
+def test_known_limit_notch_under_a_large_offset():
+    reg = Polygon([(9.765625, 0), (9.823913580427517, 0.0390609105622084), (9.819564437754808, 0.0455509116610089),
+                   (9.83254443995241, 0.0542491970064247), (9.836893582625118, 0.0477591959076243),
+                   (9.998779321710066, 0.1562436422488337), (13.564773903949026, 3.463655429563321),
+                   (15.79648611402671, 8.629659694875654), (1.7684300416925727, 24.937374665101363),
+                   (-12.869902455805791, 1.8345601047782738), (2.26929748370581, -7.671394197305108)])
+    check_micro(reg, -10.0)
 
 
 sweeps = {"reg": polygons_with_islands(), "d0": st.floats(0.05, 3), "step": st.floats(0.1, 2.5),
