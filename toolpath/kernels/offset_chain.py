@@ -33,12 +33,14 @@ def _first(xs: NDArray[np.float64], x: float) -> int:
 
 
 @njit(**INNER_JIT)
-def _stretch(v: int, a0: float, a1: float, raw: bool, e: NDArray[np.float64], d: float, tol: float,
+def _stretch(v: int, a0: float, a1: float, check: bool, raw: bool, e: NDArray[np.float64], d: float, tol: float,
              fin: NDArray[np.float64], nf: int, out: NDArray[np.float64], k0: int, ts: int, t: int, no: int,
              thr: float, geo: NDArray[np.float64], cs: NDArray[np.int64], ids: NDArray[np.int64]
              ) -> tuple[NDArray[np.float64], int]:
     """Vertex ``v``'s arc from angle ``a0`` to ``a1`` (< 0: its end) appended to ``fin`` from row ``nf``: the
-    corners of its polygon flattened afresh when each is at least ``thr`` from every edge (and not ``raw``),
+    corners of its polygon flattened afresh when each is at least ``thr`` from every edge (tested when ``check``:
+    an end is a crossing whose exact meeting was not clear or lies farther than the tolerance from the raw
+    crossing; elsewhere the raw and exact curves agree within it) and not ``raw``,
     else the ring's raw corners between its points ``ts`` and ``t`` (counted from ``k0``, modulo ``no``), which
     lie on the kept raw curve: an arc under a kept raw piece can lie inside another edge's band where the
     flattened curves and the exact ones disagree on which is outermost (nearly coinciding curves)."""
@@ -46,7 +48,7 @@ def _stretch(v: int, a0: float, a1: float, raw: bool, e: NDArray[np.float64], d:
         n0 = nf
         fin, nf = _arc(v, a0, a1, e, d, tol, fin, nf)
         ok = True
-        for q in range(n0, nf):
+        for q in range(n0, nf * check):
             if not _clear(at2(fin, q, 0), at2(fin, q, 1), thr, e, geo, cs, ids):
                 ok = False
                 break
@@ -255,8 +257,8 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
                     if (v >= 0) & (v == op):
                         continue
                     if op >= 0:
-                        fin, nf = _stretch(op, a0, -1.0, False, e, d, tol, fin, nf, out, k0, ts, t, no, thr, geo,
-                                           cs, ids)
+                        fin, nf = _stretch(op, a0, -1.0, sfl >= 2, False, e, d, tol, fin, nf, out, k0, ts, t, no,
+                                           thr, geo, cs, ids)
                     op = v
                     a0 = 0.0
                     sfl = 0
@@ -270,8 +272,8 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
                 if t > 0:
                     w = at2(vt, k, 1)
                     if (op >= 0) & (op != w):
-                        fin, nf = _stretch(op, a0, -1.0, False, e, d, tol, fin, nf, out, k0, ts, t, no, thr, geo,
-                                           cs, ids)
+                        fin, nf = _stretch(op, a0, -1.0, sfl >= 2, False, e, d, tol, fin, nf, out, k0, ts, t, no,
+                                           thr, geo, cs, ids)
                         op = -1
                     if w >= 0:
                         if op < 0:
@@ -281,8 +283,9 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
                             ts = t - 1
                         # between two crossings whose exact meetings were not clear (raw points), the arc lies in
                         # other bands: its raw corners stand
-                        fin, nf = _stretch(op, a0, _ang(op, x, y, e, d), (sfl == 2) & (at2(vt, k, 0) == 2), e, d,
-                                           tol, fin, nf, out, k0, ts, t, no, thr, geo, cs, ids)
+                        fl = at2(vt, k, 0)
+                        fin, nf = _stretch(op, a0, _ang(op, x, y, e, d), (sfl >= 2) | (fl >= 2), (sfl == 2) & (fl == 2),
+                                           e, d, tol, fin, nf, out, k0, ts, t, no, thr, geo, cs, ids)
                     if t == no:
                         break
                 fin = _grow(fin, nf + 1)

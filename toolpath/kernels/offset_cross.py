@@ -70,7 +70,8 @@ def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64], pf: NDArray[np.
                ids: NDArray[np.int64]) -> NDArray[np.float64]:
     """Split points (S, 8), sorted by segment then t (rows: segment, t, x, y on the raw curve, primitive there
     (-1 at a raw point), 1 where the segment is crossed inside (2 when the exact meeting found was closer than
-    ``|d|`` to some edge: then the raw crossing stands), x, y where the exact curves meet). Segment ``i`` runs
+    ``|d|`` to some edge: then the raw crossing stands; 3 when it lies farther than ``tol`` from the raw
+    crossing, or none was found for an arc), x, y where the exact curves meet). Segment ``i`` runs
     from ``pts[i]`` to ``pts[nxt[i]]`` (none when -1). A crossing at a segment's end is recorded on it at t = 0
     or 1. ``geo, cs, ids``: the grid of the edges (:func:`toolpath.kernels.offset_base._grid`).
 
@@ -232,6 +233,9 @@ def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64], pf: NDArray[np.
                             qx = px
                             qy = py
                             fl = 2.0
+                        elif ((qx == px) & (qy == py)) | ((qx - px) * (qx - px) + (qy - py) * (qy - py) > tol * tol):
+                            fl = 3.0  # no exact meeting, or one far from the raw crossing: the arcs next to it are
+                            # checked when written
                 if end_i | end_j:
                     qx, qy = px, py
                 if end_j:

@@ -213,7 +213,9 @@ class _Exact:
         qx, qy, ci, cj = self.exact0(x, y, fi, fj, lim)
         if (qx, qy) != (x, y) and not self.clear(qx, qy):
             return x, y, ci, cj, 2.0
-        return qx, qy, ci, cj, 1.0
+        # no exact meeting, or one far from the raw crossing: 3 (the arcs next to it are checked when written)
+        far = (qx, qy) == (x, y) or (qx - x) ** 2 + (qy - y) ** 2 > self.tol**2
+        return qx, qy, ci, cj, 3.0 if far and (self.arc(ci) >= 0 or self.arc(cj) >= 0) else 1.0
 
     def exact0(self, x: float, y: float, fi: int, fj: int, lim: float) -> tuple[float, float, int, int]:
         """Exact meeting of the curves under a crossing of raw segments of features ``fi`` and ``fj``."""
@@ -330,12 +332,13 @@ class _Exact:
         op, a0 = -1, 0.0
         sflag, skipped = 0, []  # the crossing flag where the arc op's stretch began; its raw corners
 
-        def stretch(v: int, a0: float, a1: float | None, raw: bool) -> list[tuple[float, float]]:
-            # fresh corners when each is clear of every edge's band (and not raw), else the raw corners (on the
-            # kept raw curve): an arc under a kept raw piece can lie in another band where the flattened and the
-            # exact curves disagree on which is outermost (as the kernel's _stretch)
+        def stretch(v: int, a0: float, a1: float | None, check: bool, raw: bool) -> list[tuple[float, float]]:
+            # fresh corners when each is clear of every edge's band (tested when check: an end's exact meeting
+            # was not clear or lies farther than tol from the raw crossing) and not raw, else the raw corners (on
+            # the kept raw curve): an arc under a kept raw piece can lie in another band where the flattened and
+            # the exact curves disagree on which is outermost (as the kernel's _stretch)
             fresh = [] if raw else self.corners(v, a0, a1)
-            if not raw and all(self.clear(px, py) for px, py in fresh):
+            if not raw and (not check or all(self.clear(px, py) for px, py in fresh)):
                 return fresh
             return list(skipped)
 
@@ -347,20 +350,20 @@ class _Exact:
                     skipped.append((x, y))
                     continue
                 if op >= 0:
-                    out += stretch(op, a0, None, False)
+                    out += stretch(op, a0, None, sflag >= 2, False)
                 op, a0, sflag, skipped = vin, 0.0, 0, [(x, y)]
                 if vin < 0:
                     out.append((x, y))
                 continue
             if t > 0:
                 if op >= 0 and op != vin:
-                    out += stretch(op, a0, None, False)
+                    out += stretch(op, a0, None, sflag >= 2, False)
                     op = -1
                 if vin >= 0:
                     if op < 0:
                         op, a0, sflag, skipped = vin, 0.0, 0, []
                     # between two crossings whose exact meetings were not clear (raw points): raw corners
-                    out += stretch(op, a0, self.ang(op, x, y), sflag == 2 and flag == 2)
+                    out += stretch(op, a0, self.ang(op, x, y), sflag >= 2 or flag >= 2, sflag == 2 and flag == 2)
                 if t == n:
                     break
             out.append((x, y))
