@@ -271,8 +271,8 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
                     continue
                 if t > 0:
                     w = at2(vt, k, 1)
-                    if (op >= 0) & (op != w):
-                        fin, nf = _stretch(op, a0, -1.0, sfl >= 2, False, e, d, tol, fin, nf, out, k0, ts, t, no,
+                    if (op >= 0) & (op != w):  # (the arc taken to run to its end: checked)
+                        fin, nf = _stretch(op, a0, -1.0, True, False, e, d, tol, fin, nf, out, k0, ts, t, no,
                                            thr, geo, cs, ids)
                         op = -1
                     if w >= 0:

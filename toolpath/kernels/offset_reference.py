@@ -356,8 +356,8 @@ class _Exact:
                     out.append((x, y))
                 continue
             if t > 0:
-                if op >= 0 and op != vin:
-                    out += stretch(op, a0, None, sflag >= 2, False)
+                if op >= 0 and op != vin:  # (the arc taken to run to its end: checked)
+                    out += stretch(op, a0, None, True, False)
                     op = -1
                 if vin >= 0:
                     if op < 0:
