@@ -432,6 +432,18 @@ def test_micro_steps_found_by_random_search(coords, d):
 # exact offset missing (two-sided distance 0.17 mm, 0.045 mm2, an inward offset of 1.5 mm); (3) the kernel and
 # the reference writing different but equally valid rings (area difference up to 5e-5 mm2). Strict: when it
 # passes, make it a plain slow test.
+def test_notch_under_a_large_offset_never_comes_closer():
+    # a notch of 16 micrometres shrunk by 8 mm to a region of 0.42 mm2: an arc closed at a crossing whose incoming
+    # primitive was another was written to its end, 0.91 mm into the wall (kernel and reference), while only
+    # stretches next to far or missing exact meetings were checked
+    reg = Polygon([(9.765625, 0.0), (9.823913580427517, 0.03906091056220843), (9.815215295082101, 0.05204091275980933),
+                   (9.828195297279702, 0.060739198105225156), (9.836893582625118, 0.04775919590762426),
+                   (9.998779321710066, 0.15624364224883372), (12.595861482238382, 3.2162514703087983),
+                   (14.918903552136337, 8.150234156271452), (1.2732696300186523, 17.95490975887298),
+                   (-7.919939972803563, 1.1289600644789377), (2.26929748370581, -7.671394197305108)])
+    check_safe(reg, -8.0, offset_polygon(reg, -8.0))
+
+
 @pytest.mark.slow
 @pytest.mark.xfail(strict=True, reason="known limit: notches of 1-2 tol under large offsets (see the comment above)")
 @settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
