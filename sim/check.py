@@ -10,7 +10,11 @@ independent height field of the part rasterised from its tessellation (:mod:`sim
 - *uncut* cells hold material above the reachable depth of a flat end mill of the smallest tool radius
   (see :func:`sim.partfield.reachable_depth`), by more than ``tolerance_mm``. The reachable depth is taken
   as the highest within ``uncut_tolerance_xy_mm`` (1.5 cells, the error of the grid opening), so slivers
-  along walls and in corners that only the discretisation produces are not counted;
+  along walls and in corners that only the discretisation produces are not counted. Of those, cells *on a
+  floor* are where the tool reaches down to the part and the part is flat there (its heights over the cell
+  and its 8 neighbours within ``tolerance_mm``), or where no part lies below (through features, down to the
+  floor): material left on floors, the figure a 2.5D program answers for; the rest lies on slopes, curved
+  faces and under overhangs, which a flat end mill from above only steps down (terraces);
 - material exists only inside the stock: part material above the stock top or outside its footprint
   is ignored, and nothing exists below ``floor_mm`` (the stock bottom), so through features must be cut
   down to that floor.
@@ -92,6 +96,8 @@ class CheckResult:
         Gouged clusters, deepest first (at most ``max_locations``).
     uncut_area_mm2 : float
         Area of cells where reachable material is left.
+    uncut_floor_area_mm2 : float
+        The part of ``uncut_area_mm2`` on floors (flat, reached down to the part, or through features).
     uncut : list of Location
         Uncut clusters, largest first (at most ``max_locations``).
     removed_volume_mm3 : float
@@ -113,6 +119,7 @@ class CheckResult:
     gouge_count: int
     gouges: list[Location]
     uncut_area_mm2: float
+    uncut_floor_area_mm2: float
     uncut: list[Location]
     removed_volume_mm3: float
     designed_volume_mm3: float
@@ -134,6 +141,7 @@ class CheckResult:
         return {
             "gouge_count": int(self.gouge_count),
             "uncut_area_mm2": float(self.uncut_area_mm2),
+            "uncut_floor_area_mm2": float(self.uncut_floor_area_mm2),
             "removed_volume_mm3": float(self.removed_volume_mm3),
             "designed_volume_mm3": float(self.designed_volume_mm3),
             "rapid_cut_count": len(self.rapid_cuts),
@@ -318,6 +326,13 @@ def check(
         reach_z, footprint=(ox * ox + oy * oy) * cell * cell <= uncut_xy**2 + 1e-12, mode="nearest"
     )
     uncut = in_stock & (sim_z > reach_tol + tol_z)
+    from scipy.ndimage import minimum_filter
+
+    box = np.ones((3, 3), dtype=bool)
+    part_lo = np.maximum(part_c, floor)
+    flat = maximum_filter(part_lo, footprint=box, mode="nearest") - minimum_filter(part_lo, footprint=box,
+                                                                                    mode="nearest") <= tol_z
+    on_floor = (flat & (np.abs(reach_z - part_lo) <= tol_z)) | (part_lo <= floor)
     part_vol = float((np.maximum(part_c, floor) - floor)[in_stock].sum() * area)
     designed = stock_hf.volume_above() - part_vol
     step()
@@ -325,6 +340,7 @@ def check(
         gouge_count=int(gouge.sum()),
         gouges=_clusters(gouge, part_c - sim_z, sim_z, grid, max_locations),
         uncut_area_mm2=float(uncut.sum() * area),
+        uncut_floor_area_mm2=float((uncut & on_floor).sum() * area),
         uncut=_clusters(uncut, sim_z - reach_z, sim_z, grid, max_locations, by_area=True),
         removed_volume_mm3=res.removed_volume_mm3,
         designed_volume_mm3=float(designed),

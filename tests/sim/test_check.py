@@ -109,6 +109,33 @@ def test_stopping_short_leaves_uncut_area(pocket_part) -> None:  # noqa: ANN001
     assert band - 0.3 * 4 * 30 < ring.uncut_area_mm2 <= band  # less a 1.5-cell band along the walls
 
 
+def test_uncut_on_floors_and_on_slopes() -> None:
+    # a block whose top is a 30 mm wide flat floor (z = 5) and a 45 degree chamfer beside it: a program that does
+    # not cut at all leaves both; only the flat is "on floors", and a program clearing the flat leaves the slope
+    part = cq.Workplane().box(60, 40, 20).edges(">Z and >X").chamfer(8.0)
+    stock = Stock.box(-30, -20, -10, 30, 20, 12)
+    b = ToolpathBuilder()
+    b.rapid(-35.0, -25.0, 15.0)
+    nothing = Program.single(TOOL, b.build(), clearance_z_mm=15.0, start_xyz=(-35.0, -25.0, 15.0))
+    res = check(nothing, part, stock=stock, cell_mm=0.25)
+    assert res.uncut_area_mm2 == pytest.approx(60 * 40, rel=0.05)  # the whole top: 2 mm of stock above it
+    assert res.uncut_floor_area_mm2 == pytest.approx(52 * 40, rel=0.05)  # the flat top (x up to 22), not the chamfer
+    assert res.to_json()["uncut_floor_area_mm2"] == res.uncut_floor_area_mm2
+    b = ToolpathBuilder()  # face the flat top at z = 10 (rows 5 mm apart, the tool 6 mm wide) and the stock over it
+    b.rapid(-35.0, -22.0, 15.0)
+    y = -22.0
+    while y <= 22.0:
+        b.feed(-35.0, y, 10.0, 1000.0)
+        b.feed(35.0, y, 10.0, 1000.0)
+        y += 5.0
+    b.rapid(35.0, y - 5.0, 15.0)
+    faced = Program.single(TOOL, b.build(), clearance_z_mm=15.0, start_xyz=(-35.0, -22.0, 15.0))
+    res = check(faced, part, stock=stock, cell_mm=0.25)
+    assert res.gouge_count == 0
+    assert res.uncut_floor_area_mm2 < 1.0  # the flat is cleared
+    assert res.uncut_area_mm2 > 0.8 * 8 * 40  # the material over the chamfer (z 2..10) is left, on a slope
+
+
 def test_rapid_through_material_is_reported(pocket_part) -> None:  # noqa: ANN001
     def dive(b: ToolpathBuilder) -> None:
         b.rapid(0.0, 0.0, 15.0)
