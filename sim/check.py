@@ -11,10 +11,10 @@ independent height field of the part rasterised from its tessellation (:mod:`sim
   (see :func:`sim.partfield.reachable_depth`), by more than ``tolerance_mm``. The reachable depth is taken
   as the highest within ``uncut_tolerance_xy_mm`` (1.5 cells, the error of the grid opening), so slivers
   along walls and in corners that only the discretisation produces are not counted. Of those, cells *on a
-  floor* are where the tool reaches down to the part and the part is flat there (its heights over the cell
-  and its 8 neighbours within ``tolerance_mm``), or where no part lies below (through features, down to the
-  floor): material left on floors, the figure a 2.5D program answers for; the rest lies on slopes, curved
-  faces and under overhangs, which a flat end mill from above only steps down (terraces);
+  floor* are where the tool reaches down to the part and the part is flat there (its heights, or the floor
+  where no part lies below, over the cell and its 8 neighbours within ``tolerance_mm``): material left on
+  floors, the figure a 2.5D program answers for; the rest lies on slopes and curved faces, which a flat end
+  mill from above only steps down (terraces), or where the part around stops the tool above it;
 - material exists only inside the stock: part material above the stock top or outside its footprint
   is ignored, and nothing exists below ``floor_mm`` (the stock bottom), so through features must be cut
   down to that floor.
@@ -97,7 +97,7 @@ class CheckResult:
     uncut_area_mm2 : float
         Area of cells where reachable material is left.
     uncut_floor_area_mm2 : float
-        The part of ``uncut_area_mm2`` on floors (flat, reached down to the part, or through features).
+        The part of ``uncut_area_mm2`` on floors (flat, and the tool reaches down to the part or the floor).
     uncut : list of Location
         Uncut clusters, largest first (at most ``max_locations``).
     removed_volume_mm3 : float
@@ -332,7 +332,7 @@ def check(
     part_lo = np.maximum(part_c, floor)
     flat = maximum_filter(part_lo, footprint=box, mode="nearest") - minimum_filter(part_lo, footprint=box,
                                                                                     mode="nearest") <= tol_z
-    on_floor = (flat & (np.abs(reach_z - part_lo) <= tol_z)) | (part_lo <= floor)
+    on_floor = flat & (np.abs(reach_z - part_lo) <= tol_z)  # (through features: part_lo is the floor)
     part_vol = float((np.maximum(part_c, floor) - floor)[in_stock].sum() * area)
     designed = stock_hf.volume_above() - part_vol
     step()

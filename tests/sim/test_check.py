@@ -134,6 +134,14 @@ def test_uncut_on_floors_and_on_slopes() -> None:
     assert res.gouge_count == 0
     assert res.uncut_floor_area_mm2 < 1.0  # the flat is cleared
     assert res.uncut_area_mm2 > 0.8 * 8 * 40  # the material over the chamfer (z 2..10) is left, on a slope
+    # a through hole left whole: its floor is the stock's bottom, reached by the tool
+    holed = cq.Workplane().box(50, 50, 20).faces(">Z").workplane().rect(20, 20).cutThruAll()
+    b = ToolpathBuilder()
+    b.rapid(-35.0, -25.0, 15.0)
+    empty = Program.single(TOOL, b.build(), clearance_z_mm=15.0, start_xyz=(-35.0, -25.0, 15.0))
+    res = check(empty, holed, stock=Stock.box(-25, -25, -10, 25, 25, 10), cell_mm=0.25)
+    assert 400 - CORNERS - 1.5 * 0.25 * 80 <= res.uncut_floor_area_mm2 <= 400 - CORNERS  # less a band at walls
+    assert res.uncut_floor_area_mm2 == pytest.approx(res.uncut_area_mm2)
 
 
 def test_rapid_through_material_is_reported(pocket_part) -> None:  # noqa: ANN001
