@@ -419,7 +419,8 @@ def _check(args: argparse.Namespace) -> int:
         atomic_write_text(args.json, json.dumps(report, indent=2) + "\n")
     print(
         f"{args.program}: {res.gouge_count} gouged cells, {res.uncut_area_mm2:.2f} mm2 reachable uncut "
-        f"({res.uncut_floor_area_mm2:.2f} on floors, the rest on slopes and curved faces), "
+        f"({res.uncut_floor_area_mm2:.2f} on floors; the rest on slopes, curved faces, or where the part stops "
+        f"the tool above), "
         f"{res.removed_volume_mm3:.0f} of {res.designed_volume_mm3:.0f} mm3 removed, "
         f"{len(res.rapid_cuts)} rapids through material (cell {res.cell_mm:g} mm)"
     )
