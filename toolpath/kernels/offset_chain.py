@@ -33,6 +33,30 @@ def _first(xs: NDArray[np.float64], x: float) -> int:
 
 
 @njit(**INNER_JIT)
+def _next_run(xs: NDArray[np.float64], xo: NDArray[np.int64], xs0: NDArray[np.float64], ys0: NDArray[np.float64],
+              used: NDArray[np.int64], ex: float, ey: float) -> int:
+    """An unused run starting at (ex, ey) (``xs``: the runs' start x sorted, ``xo`` their order), else the unused
+    run starting nearest to it within ``SNAP_MM``, else -1."""
+    n = xs.shape[0]
+    for lo in range(_first(xs, ex), n):  # (for loops: a while loop's test is compiled twice)
+        if at1(xs, lo) != ex:
+            break
+        c = at1(xo, lo)
+        if (at1(used, c) == 0) & (at1(ys0, c) == ey):
+            return c
+    nx_ = -1
+    bd = SNAP_MM * SNAP_MM
+    for c in range(n):
+        dx = at1(xs0, c) - ex
+        dy = at1(ys0, c) - ey
+        dd = dx * dx + dy * dy
+        if (at1(used, c) == 0) & (dd < bd):
+            bd = dd
+            nx_ = c
+    return nx_
+
+
+@njit(**INNER_JIT)
 def _stretch(v: int, a0: float, a1: float, check: bool, raw: bool, e: NDArray[np.float64], d: float, tol: float,
              fin: NDArray[np.float64], nf: int, out: NDArray[np.float64], k0: int, ts: int, t: int, no: int,
              thr: float, geo: NDArray[np.float64], cs: NDArray[np.int64], ids: NDArray[np.int64]
@@ -145,23 +169,7 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
         for c in range(nrun):
             if at1(used, c):
                 continue
-            ex = at2(rp, at1(re, c) - 1, 0)
-            ey = at2(rp, at1(re, c) - 1, 1)
-            found = False
-            for lo in range(_first(xs, ex), nrun):
-                if at1(xs, lo) != ex:
-                    break
-                if (at1(used, at1(xo, lo)) == 0) & (at1(ys0, at1(xo, lo)) == ey):
-                    found = True
-                    break
-            if not found:
-                for o in range(nrun):
-                    dx = at1(xs0, o) - ex
-                    dy = at1(ys0, o) - ey
-                    if (at1(used, o) == 0) & (dx * dx + dy * dy < SNAP_MM * SNAP_MM):
-                        found = True
-                        break
-            if not found:
+            if _next_run(xs, xo, xs0, ys0, used, at2(rp, at1(re, c) - 1, 0), at2(rp, at1(re, c) - 1, 1)) < 0:
                 set1(used, c, 1)
                 unclosed += 1
                 changed = True
@@ -194,29 +202,12 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
             if (ex == at1(xs0, c0)) & (ey == at1(ys0, c0)):
                 closed = True
                 break
-            nx_ = -1
-            for lo in range(_first(xs, ex), nrun):
-                if at1(xs, lo) != ex:
-                    break
-                c = at1(xo, lo)
-                if (at1(used, c) == 0) & (at1(ys0, c) == ey):
-                    nx_ = c
-                    break
+            nx_ = _next_run(xs, xo, xs0, ys0, used, ex, ey)
             if nx_ < 0:
-                bd = SNAP_MM * SNAP_MM
-                for c in range(nrun):
-                    if not at1(used, c):
-                        dx = at1(xs0, c) - ex
-                        dy = at1(ys0, c) - ey
-                        dd = dx * dx + dy * dy
-                        if dd < bd:
-                            bd = dd
-                            nx_ = c
-                if nx_ < 0:
-                    dx = ex - at1(xs0, c0)
-                    dy = ey - at1(ys0, c0)
-                    closed = dx * dx + dy * dy < SNAP_MM * SNAP_MM
-                    break
+                dx = ex - at1(xs0, c0)
+                dy = ey - at1(ys0, c0)
+                closed = dx * dx + dy * dy < SNAP_MM * SNAP_MM
+                break
             set1(used, nx_, 1)
             parc = at2(runs, cur, 4)  # the arc of the run ending here
             pend = at2(runs, cur, 5)
