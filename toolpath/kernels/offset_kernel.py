@@ -62,7 +62,9 @@ dozen ``getitem`` templates and lowers it with the general indexing code, ~3 ms 
 ~0.2 ms for an intrinsic (a synthetic function of 300 reads); over the kernel's ~530 accesses Python calls
 during a cold compile fell 31.3 M -> 24.5 M and its CPU time by ~15 %. They do not wrap negative indices: the
 two reads that may see one (``distances_mm[k - 1]`` at ``k = 0``, ``fin[w - 2]`` before a chain's second
-point, both read and not used) keep Numba's indexing. Figures in ``benchmarks/bench_offset.py``.
+point, both read and not used) keep Numba's indexing. The search for the run starting where another ends
+(``_next_run``) is one function shared by the chaining and the pruning of runs that lead nowhere: written out in
+both it cost ~2 s of cold compile. Figures in ``benchmarks/bench_offset.py``.
 
 Numba's cache is kept per file and a cached function is not recompiled when a function it calls changes in
 another file: :func:`toolpath.numba_cache.refresh_cache` (run when :mod:`toolpath.kernels` is imported) drops
