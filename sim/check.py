@@ -317,7 +317,7 @@ def check(
     reach = reachable_depth(part_hf, r_min)
     step()
     reach_z = np.maximum(reach.z, floor)
-    from scipy.ndimage import maximum_filter
+    from scipy.ndimage import maximum_filter, minimum_filter
 
     uncut_xy = 1.5 * cell
     k = int(math.floor(uncut_xy / cell))
@@ -326,8 +326,6 @@ def check(
         reach_z, footprint=(ox * ox + oy * oy) * cell * cell <= uncut_xy**2 + 1e-12, mode="nearest"
     )
     uncut = in_stock & (sim_z > reach_tol + tol_z)
-    from scipy.ndimage import minimum_filter
-
     box = np.ones((3, 3), dtype=bool)
     part_lo = np.maximum(part_c, floor)
     flat = maximum_filter(part_lo, footprint=box, mode="nearest") - minimum_filter(part_lo, footprint=box,

@@ -63,8 +63,9 @@ def _stretch(v: int, a0: float, a1: float, check: bool, raw: bool, e: NDArray[np
              ) -> tuple[NDArray[np.float64], int]:
     """Vertex ``v``'s arc from angle ``a0`` to ``a1`` (< 0: its end) appended to ``fin`` from row ``nf``: the
     corners of its polygon flattened afresh when each is at least ``thr`` from every edge (tested when ``check``:
-    an end is a crossing whose exact meeting was not clear or lies farther than the tolerance from the raw
-    crossing; elsewhere the raw and exact curves agree within it) and not ``raw``,
+    an end is a crossing flagged 2 or 3 by :func:`toolpath.kernels.offset_cross._crossings` (exact meeting not
+    clear, none found, or farther than the tolerance from the raw crossing), or the arc is taken to run to its
+    end at a crossing of another primitive; elsewhere the raw and exact curves agree within it) and not ``raw``,
     else the ring's raw corners between its points ``ts`` and ``t`` (counted from ``k0``, modulo ``no``), which
     lie on the kept raw curve: an arc under a kept raw piece can lie inside another edge's band where the
     flattened curves and the exact ones disagree on which is outermost (nearly coinciding curves)."""

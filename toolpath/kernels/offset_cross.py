@@ -168,7 +168,7 @@ def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64], pf: NDArray[np.
                     continue  # neighbours on one ring meeting at their shared point
                 ci, cj = -1, -1
                 qx, qy = 0.0, 0.0
-                fl = 1.0  # 2: the exact meeting was not clear of the other edges, the raw crossing stands
+                fl = 1.0  # the crossing flag: 2, 3 below (see the docstring)
                 if end_i:
                     if t <= et:
                         px = ax

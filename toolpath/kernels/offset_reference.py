@@ -210,15 +210,16 @@ class _Exact:
 
     def exact(self, x: float, y: float, fi: int, fj: int, lim: float) -> tuple[float, float, int, int, float]:
         """Exact meeting of the curves under a crossing of raw segments of features ``fi`` and ``fj``."""
-        qx, qy, ci, cj = self.exact0(x, y, fi, fj, lim)
+        qx, qy, ci, cj = self.meeting(x, y, fi, fj, lim)
         if (qx, qy) != (x, y) and not self.clear(qx, qy):
             return x, y, ci, cj, 2.0
         # no exact meeting, or one far from the raw crossing: 3 (the arcs next to it are checked when written)
         far = (qx, qy) == (x, y) or (qx - x) ** 2 + (qy - y) ** 2 > self.tol**2
         return qx, qy, ci, cj, 3.0 if far and (self.arc(ci) >= 0 or self.arc(cj) >= 0) else 1.0
 
-    def exact0(self, x: float, y: float, fi: int, fj: int, lim: float) -> tuple[float, float, int, int]:
-        """Exact meeting of the curves under a crossing of raw segments of features ``fi`` and ``fj``."""
+    def meeting(self, x: float, y: float, fi: int, fj: int, lim: float) -> tuple[float, float, int, int]:
+        """Where the exact curves under a crossing of raw segments of features ``fi`` and ``fj`` meet (before
+        :meth:`exact`'s clearance test), and their primitives."""
         ci, cj = self.prim_at(x, y, fi), self.prim_at(x, y, fj)
         if self.arc(ci) < 0 and self.arc(cj) < 0:
             return x, y, ci, cj
@@ -333,10 +334,11 @@ class _Exact:
         sflag, skipped = 0, []  # the crossing flag where the arc op's stretch began; its raw corners
 
         def stretch(v: int, a0: float, a1: float | None, check: bool, raw: bool) -> list[tuple[float, float]]:
-            # fresh corners when each is clear of every edge's band (tested when check: an end's exact meeting
-            # was not clear or lies farther than tol from the raw crossing) and not raw, else the raw corners (on
-            # the kept raw curve): an arc under a kept raw piece can lie in another band where the flattened and
-            # the exact curves disagree on which is outermost (as the kernel's _stretch)
+            # fresh corners when each is clear of every edge's band (tested when check: an end is a crossing
+            # flagged 2 or 3, or the arc is taken to run to its end at a crossing of another primitive) and not
+            # raw, else the raw corners (on the kept raw curve): an arc under a kept raw piece can lie in another
+            # band where the flattened and the exact curves disagree on which is outermost (as the kernel's
+            # _stretch)
             fresh = [] if raw else self.corners(v, a0, a1)
             if not raw and (not check or all(self.clear(px, py) for px, py in fresh)):
                 return fresh

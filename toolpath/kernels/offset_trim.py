@@ -27,12 +27,13 @@ def _av(v: int, caps: NDArray[np.float64]) -> int:
 @njit(**INNER_JIT)
 def _tag(row: NDArray[np.float64], po: NDArray[np.int64], nxt: NDArray[np.int64], caps: NDArray[np.float64]
          ) -> tuple[int, int]:
-    """Arc under a split point (its vertex, -1 on a line) and 1 when it is a crossing inside the segment (2 when
-    its exact meeting was not clear: the raw crossing stands), 0 at a raw point (then the arc of the raw point's
-    vertex)."""
+    """Arc under a split point (its vertex, -1 on a line) and its crossing flag: 1 or more when it is a crossing
+    inside the segment (2 when its exact meeting was not clear: the raw crossing stands; 3 when the arcs next to
+    it are to be checked, see :func:`toolpath.kernels.offset_cross._crossings`), 0 at a raw point (then the arc of
+    the raw point's vertex)."""
     if at1(row, 5) > 0:
         c = int(at1(row, 4))
-        f = int(at1(row, 5))  # 1, or 2 where the raw crossing stands for an exact meeting not clear
+        f = int(at1(row, 5))  # 1, 2 or 3 (see above)
         if c % 2 == 0:  # c = -1 (none) is odd
             return _av(c // 2, caps), f
         return -1, f
