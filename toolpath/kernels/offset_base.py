@@ -273,10 +273,11 @@ def _result(lv: NDArray[np.float64], nr: int) -> tuple[NDArray[np.int64], NDArra
 
 
 @njit(**INNER_JIT)
-def _clear(x: float, y: float, thr: float, e: NDArray[np.float64], geo: NDArray[np.float64], cs: NDArray[np.int64],
-           ids: NDArray[np.int64]) -> bool:
-    """Whether (x, y) is at least ``thr`` from every edge ``e[:, :4]`` (the segments, their ends included), on
-    the grid ``geo, cs, ids`` of their boxes (:func:`_grid`)."""
+def _nearest(x: float, y: float, thr: float, e: NDArray[np.float64], geo: NDArray[np.float64], cs: NDArray[np.int64],
+             ids: NDArray[np.int64]) -> tuple[float, float, float]:
+    """The squared distance from (x, y) to the nearest point of the edges ``e[:, :4]`` (the segments, their ends
+    included) when under ``thr`` (mm), and that point; else ``thr**2`` and (x, y): (x, y) is at least ``thr``
+    from every edge when the first is ``>= thr**2``. On the grid ``geo, cs, ids`` of their boxes (:func:`_grid`)."""
     gx0 = at1(geo, 0)
     gy0 = at1(geo, 1)
     c = at1(geo, 2)
@@ -285,21 +286,25 @@ def _clear(x: float, y: float, thr: float, e: NDArray[np.float64], geo: NDArray[
     ix1 = min(nx - 1, math.floor((x + thr - gx0) / c))
     iy0 = max(0, math.floor((y - thr - gy0) / c))
     iy1 = min(int(at1(geo, 4)) - 1, math.floor((y + thr - gy0) / c))
-    thr2 = thr * thr
+    bd = thr * thr
+    bx = x
+    by = y
     for iy in range(iy0, iy1 + 1):
         for ix in range(ix0, ix1 + 1):
             cell = iy * nx + ix
             for q in range(at1(cs, cell), at1(cs, cell + 1)):
-                ax, ay, bx, by = _row4(e, at1(ids, q), 0)
-                ex = bx - ax
-                ey = by - ay
+                ax, ay, ex, ey = _row4(e, at1(ids, q), 0)
+                ex -= ax
+                ey -= ay
                 t = ((x - ax) * ex + (y - ay) * ey) / (ex * ex + ey * ey)
                 t = min(max(t, 0.0), 1.0)
                 dx = ax + t * ex - x
                 dy = ay + t * ey - y
-                if dx * dx + dy * dy < thr2:
-                    return False
-    return True
+                if dx * dx + dy * dy < bd:
+                    bd = dx * dx + dy * dy
+                    bx = ax + t * ex
+                    by = ay + t * ey
+    return bd, bx, by
 
 
 @njit(**INNER_JIT)

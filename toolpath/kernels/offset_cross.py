@@ -20,12 +20,12 @@ from .offset_base import (
     KEEP_EPS_MM,
     SNAP_MM,
     _argsort,
-    _clear,
     _grid,
     _grow,
     _isarc,
     _meet,
     _near,
+    _nearest,
     _prim_at,
     _row4,
     _twins,
@@ -229,7 +229,7 @@ def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64], pf: NDArray[np.
                                     qy = y
                             ci = bi
                             cj = bj
-                        if ((qx != px) | (qy != py)) and not _clear(qx, qy, thr, e, geo, cs, ids):
+                        if ((qx != px) | (qy != py)) and (_nearest(qx, qy, thr, e, geo, cs, ids)[0] < thr * thr):
                             qx = px
                             qy = py
                             fl = 2.0

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from .offset_chain import NEIGHBOUR_EDGES
 from .offset_kernel import KEEP_EPS_MM, MIN_RING_AREA_MM2, SNAP_MM
 
 __all__ = ["offset_rings_reference"]
@@ -200,13 +201,45 @@ class _Exact:
         v = c // 2
         return [c, c - 1 if c % 2 else 2 * int(self.prv[v]) + 1, c + 1 if c % 2 == 0 else 2 * int(self.nxt[v])]
 
-    def clear(self, x: float, y: float) -> bool:
-        """Whether (x, y) is at least r from every edge (less KEEP_EPS_MM), its ends included."""
+    def nearest(self, x: float, y: float) -> tuple[float, float, float]:
+        """Distance from (x, y) to the nearest point of the edges (their ends included), and that point."""
         e0, ev = self.v, self.v1 - self.v
         l2 = (ev * ev).sum(axis=1)
         t = np.clip(((x - e0[:, 0]) * ev[:, 0] + (y - e0[:, 1]) * ev[:, 1]) / l2, 0.0, 1.0)
+        px, py = e0[:, 0] + t * ev[:, 0], e0[:, 1] + t * ev[:, 1]
+        dd = np.hypot(px - x, py - y)
+        i = int(np.argmin(dd))
+        return float(dd[i]), float(px[i]), float(py[i])
+
+    def clear(self, x: float, y: float) -> bool:
+        """Whether (x, y) is at least r from every edge (less KEEP_EPS_MM), its ends included."""
+        return self.nearest(x, y)[0] >= self.r - KEEP_EPS_MM
+
+    def near_ring(self, v: int, x: float, y: float) -> bool:
+        """Whether an edge of the ring within NEIGHBOUR_EDGES of vertex ``v`` is nearer to (x, y) than ``v``."""
+        j, near = v, []
+        for _ in range(NEIGHBOUR_EDGES):
+            j = int(self.prv[j])
+        for _ in range(2 * NEIGHBOUR_EDGES + 1):
+            near.append(j)
+            j = int(self.nxt[j])
+        e0, ev = self.v[near], self.v1[near] - self.v[near]
+        t = np.clip(((x - e0[:, 0]) * ev[:, 0] + (y - e0[:, 1]) * ev[:, 1]) / (ev * ev).sum(axis=1), 0.0, 1.0)
         dd = np.hypot(e0[:, 0] + t * ev[:, 0] - x, e0[:, 1] + t * ev[:, 1] - y)
-        return bool(dd.min() >= self.r - KEEP_EPS_MM)
+        return bool(dd.min() < math.hypot(x - self.v[v, 0], y - self.v[v, 1]) - KEEP_EPS_MM)
+
+    def pushed(self, v: int, x: float, y: float) -> tuple[float, float] | None:
+        """Corner (x, y) of vertex ``v``'s arc; where another edge is nearer than its distance from ``v``, by at
+        most tol below r, moved out along its ray from ``v`` to r + tol from the nearest edge (up to 4 times);
+        None when then not clear (as the kernel's ``_stretch``)."""
+        rr, thr = math.hypot(x - self.v[v, 0], y - self.v[v, 1]), self.r - KEEP_EPS_MM
+        for it in range(5):
+            s, px, py = self.nearest(x, y)
+            if s >= rr - KEEP_EPS_MM or thr - s > self.tol or it == 4:
+                break
+            w = (self.r + self.tol - s) / math.hypot(x - self.v[v, 0], y - self.v[v, 1])
+            x, y = x + (x - self.v[v, 0]) * w, y + (y - self.v[v, 1]) * w
+        return (x, y) if s >= thr else None
 
     def exact(self, x: float, y: float, fi: int, fj: int, lim: float) -> tuple[float, float, int, int, float]:
         """Exact meeting of the curves under a crossing of raw segments of features ``fi`` and ``fj``."""
@@ -334,13 +367,14 @@ class _Exact:
         sflag, skipped = 0, []  # the crossing flag where the arc op's stretch began; its raw corners
 
         def stretch(v: int, a0: float, a1: float | None, check: bool, raw: bool) -> list[tuple[float, float]]:
-            # fresh corners when each is clear of every edge's band (tested when check: an end is a crossing
-            # flagged 2 or 3, or the arc is taken to run to its end at a crossing of another primitive) and not
-            # raw, else the raw corners (on the kept raw curve): an arc under a kept raw piece can lie in another
-            # band where the flattened and the exact curves disagree on which is outermost (as the kernel's
-            # _stretch)
+            # fresh corners, each moved out where another edge is nearer (tested against every edge when check:
+            # an end is a crossing flagged 2 or 3, or the arc is taken to run to its end at a crossing of another
+            # primitive; else against the ring's edges next to v), when then clear and not raw; else the raw
+            # corners (on the kept raw curve): an arc under a kept raw piece can lie in another band where the
+            # flattened and the exact curves disagree on which is outermost (as the kernel's _stretch)
             fresh = [] if raw else self.corners(v, a0, a1)
-            if not raw and (not check or all(self.clear(px, py) for px, py in fresh)):
+            fresh = [self.pushed(v, px, py) if check or self.near_ring(v, px, py) else (px, py) for px, py in fresh]
+            if not raw and None not in fresh:
                 return fresh
             return list(skipped)
 

@@ -419,19 +419,31 @@ def test_micro_kink_in_a_straight_wall():
       (1.0869721441700033, 6.365081987779772), (1.0763885472369503, 6.353587288959939),
       (1.0648938484171173, 6.3641708858929915), (1.0754774453501703, 6.3756655847128245),
       (-5.826055711659993, 12.730163975559543), (-7.919939972803563, 1.1289600644789377)], 1.0),
+    # growth by 5.8 mm: the arc of a notch's corner written between two crossings, the arc of a vertex 0.55 mm
+    # away crossing it twice in between and poking out 3.5e-4 mm with no crossing of the flattened curves
+    ([(-7.40474808243003, -5.101327328584562), (-16.60252174792859, 1.0903131049967845),
+      (-16.236208457228436, 3.646339328435311), (-16.236209447114575, 3.646339470299446),
+      (-16.235142499808415, 3.653784314269911), (-16.235141509922276, 3.6537841724057762),
+      (-15.559096333407247, 8.371028245365133), (-1.2653131118529992, 20.40265122957576),
+      (2.2979771620791496, 14.549370992018439), (-0.0017189462758029, 14.25239250212833),
+      (0.0623183698323635, 13.756510235712538), (2.582519428912776, 14.08196432594037),
+      (7.1158567892585625, 6.635224952610963), (-0.1563838626753107, 7.867893053544402),
+      (-1.2410061793690472, 1.469062340328114), (6.646487102707026, 0.132106946455598),
+      (7.610937854018687, 5.8219742798973275), (9.187088519242133, 3.2328920466431255),
+      (9.183974038065559, 3.230996049862786), (9.190218157861954, 3.2207390738110284),
+      (9.193332639038529, 3.222635070591368), (12.54901256442281, -2.289611611783084)], 5.834722997267888),
+    # growth by 3.5 mm around three vertices within 0.014 mm: a corner 2.3e-3 mm inside a neighbour's disc (the
+    # arc's fresh corners were not tested between crossings of the flattened curves), and, with the corner moved
+    # out only to its own r / cos(h), a facet between two moved corners 1.2e-5 mm inside
+    ([(17.141495873737, -9.93990373241731), (8, 0), (29.31695906311963, 0), (21.538792546004014, -11.443901478111837),
+      (21.5388430251523, -11.44393578767154), (15.926049630593816, -19.701955782870034),
+      (15.932281504964497, -19.706191449933545), (10.156611840889497, -28.20384889405626),
+      (10.150345656959113, -28.199663706141035), (10.142331621890312, -28.211346058749633)], 3.542205920735522),
 ])
 def test_micro_steps_found_by_random_search(coords, d):
     check_micro(Polygon(coords), d)
 
 
-# Known limit (2026-11-27 04:00 UTC), found by the examples here (derandomized; the default profile's 100 as drawn
-# in a full-suite run): (1) notches of 1-2 tolerances (10-20 micrometres at the default) offset by 8-12 mm, which
-# leaves a region of under 1 mm2 whose ring runs over the notch's nearly coinciding corner arcs: up to 0.012 mm
-# closer to the wall than asked (an exact meeting of two such arcs lies up to 1 mm from the flattened curves'
-# crossing, and the facet written to it cuts into the other arc's disc); (2) on the safe side: a lobe of the
-# exact offset missing (two-sided distance 0.17 mm, 0.045 mm2, an inward offset of 1.5 mm); (3) the kernel and
-# the reference writing different but equally valid rings (area difference up to 5e-5 mm2). Strict: when it
-# passes, make it a plain slow test.
 def test_notch_under_a_large_offset_never_comes_closer():
     # a notch of 16 micrometres shrunk by 8 mm to a region of 0.42 mm2: an arc closed at a crossing whose incoming
     # primitive was another was written to its end, 0.91 mm into the wall (kernel and reference), while only
@@ -444,16 +456,29 @@ def test_notch_under_a_large_offset_never_comes_closer():
     check_safe(reg, -8.0, offset_polygon(reg, -8.0))
 
 
+# Known limit (2026-11-27 06:40 UTC), found by the examples here (derandomized; the default profile's 100 as drawn
+# in a full-suite run) and 1000 more drawn afresh: the kernel and the reference writing different rings, both on
+# the safe side (area difference up to 2e-3 mm2): where the reference's chaining takes a loop of zero area
+# through a point the ring passes twice (its ring then touches itself: invalid), and where a raw arc facet lies
+# along a collinear moved edge (the reference keeps a split point on the line that the kernel's ring cuts past,
+# up to 0.002 mm farther from the wall). Fixed since 04:00: up to 0.012 mm (and 3.5e-4, 2.3e-3 mm) closer than
+# asked where nearly coinciding arcs of a micro-step cross between crossings of the flattened curves (the notch
+# tests above and below, the last two of test_micro_steps_found_by_random_search). Strict: when it passes, make
+# it a plain slow test.
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="known limit: notches of 1-2 tol under large offsets (see the comment above)")
+@pytest.mark.xfail(strict=True, reason="known limit: kernel != reference on some micro-steps (see the comment above)")
 @settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(reg=polygons_with_micro_steps(), d=st.one_of(st.floats(-12, -0.05), st.floats(0.05, 6)))
 def test_random_micro_steps_many(reg, d):
     check_micro(reg, d)
 
 
-@pytest.mark.xfail(strict=True, reason="known limit: notches of 1-2 tol under large offsets (see above)")
-def test_known_limit_notch_under_a_large_offset():
+def test_notch_under_a_large_offset_stays_off_the_nearly_coinciding_arc():
+    # a notch of 16 micrometres shrunk by 10 mm to a region of 0.76 mm2: between a crossing without an exact
+    # meeting and one 1 mm from its raw crossing, the exact curve is the neighbour's arc (centres 0.07 mm apart);
+    # the fresh corners of the arc taken were 0.002 mm inside its band, so its raw corners were written and the
+    # facet from them to the exact meeting cut 0.012 mm into the wall. The corners are now moved out onto the
+    # neighbour's circumscribed polygon
     reg = Polygon([(9.765625, 0), (9.823913580427517, 0.0390609105622084), (9.819564437754808, 0.0455509116610089),
                    (9.83254443995241, 0.0542491970064247), (9.836893582625118, 0.0477591959076243),
                    (9.998779321710066, 0.1562436422488337), (13.564773903949026, 3.463655429563321),
