@@ -274,10 +274,11 @@ def _result(lv: NDArray[np.float64], nr: int) -> tuple[NDArray[np.int64], NDArra
 
 @njit(**INNER_JIT)
 def _nearest(x: float, y: float, thr: float, e: NDArray[np.float64], geo: NDArray[np.float64], cs: NDArray[np.int64],
-             ids: NDArray[np.int64]) -> tuple[float, float, float]:
+             ids: NDArray[np.int64]) -> tuple[float, float, float, float, float, float]:
     """The squared distance from (x, y) to the nearest point of the edges ``e[:, :4]`` (the segments, their ends
-    included) when under ``thr`` (mm), and that point; else ``thr**2`` and (x, y): (x, y) is at least ``thr``
-    from every edge when the first is ``>= thr**2``. On the grid ``geo, cs, ids`` of their boxes (:func:`_grid`)."""
+    included) and that point, then the same for the nearest of those points that is an end (a vertex); each
+    distance capped at ``thr**2`` (mm2; the point then (x, y)): (x, y) is at least ``thr`` from every edge when
+    the first is ``>= thr**2``. On the grid ``geo, cs, ids`` of their boxes (:func:`_grid`)."""
     gx0 = at1(geo, 0)
     gy0 = at1(geo, 1)
     c = at1(geo, 2)
@@ -287,8 +288,8 @@ def _nearest(x: float, y: float, thr: float, e: NDArray[np.float64], geo: NDArra
     iy0 = max(0, math.floor((y - thr - gy0) / c))
     iy1 = min(int(at1(geo, 4)) - 1, math.floor((y + thr - gy0) / c))
     bd = thr * thr
-    bx = x
-    by = y
+    be = bd
+    bx, by, vx, vy = x, y, x, y
     for iy in range(iy0, iy1 + 1):
         for ix in range(ix0, ix1 + 1):
             cell = iy * nx + ix
@@ -297,14 +298,16 @@ def _nearest(x: float, y: float, thr: float, e: NDArray[np.float64], geo: NDArra
                 ex -= ax
                 ey -= ay
                 t = ((x - ax) * ex + (y - ay) * ey) / (ex * ex + ey * ey)
+                end = (t <= 0.0) | (t >= 1.0)
                 t = min(max(t, 0.0), 1.0)
-                dx = ax + t * ex - x
-                dy = ay + t * ey - y
-                if dx * dx + dy * dy < bd:
-                    bd = dx * dx + dy * dy
-                    bx = ax + t * ex
-                    by = ay + t * ey
-    return bd, bx, by
+                px = ax + t * ex
+                py = ay + t * ey
+                dd = (px - x) ** 2 + (py - y) ** 2
+                if dd < bd:
+                    bd, bx, by = dd, px, py
+                if end & (dd < be):
+                    be, vx, vy = dd, px, py
+    return bd, bx, by, be, vx, vy
 
 
 @njit(**INNER_JIT)

@@ -34,6 +34,8 @@ __all__: list[str] = []
 # edges before and after an arc's vertex along its ring against which each corner of the arc is tested when
 # written (all edges where the stretch is checked)
 NEIGHBOUR_EDGES = 4
+# longest loop of zero area (points) cut out where a written ring passes a point twice
+LOOP_POINTS = 8
 
 
 @njit(**INNER_JIT, locals=dict(lo=int64))
@@ -79,19 +81,20 @@ def _stretch(v: int, a0: float, a1: float, check: bool, raw: bool, e: NDArray[np
              thr: float, geo: NDArray[np.float64], cs: NDArray[np.int64], ids: NDArray[np.int64]
              ) -> tuple[NDArray[np.float64], int]:
     """Vertex ``v``'s arc from angle ``a0`` to ``a1`` (< 0: its end) appended to ``fin`` from row ``nf``: the
-    corners of its polygon flattened afresh, unless ``raw``. A corner nearer than its own distance from ``v``
-    (r / cos(h)) to another edge, by at most the tolerance below ``thr`` (nearly coinciding curves: the
-    exact curve there is the other one, or it pokes out between crossings of the flattened curves), is moved
-    out along its ray from ``v`` to ``r + tol`` from the nearest edge (up to 4 times), so the facets
-    circumscribe the outermost curve; if it is then still nearer than ``thr`` the ring's raw corners between
-    its points ``ts`` and ``t`` (counted from ``k0``, modulo ``no``), which lie on the kept raw curve, are
-    written instead (an arc under a kept raw piece can lie inside another edge's band where the flattened
-    curves and the exact ones disagree on which is outermost). The corners are tested against every edge
-    when ``check`` (an end is a crossing flagged 2 or 3 by :func:`toolpath.kernels.offset_cross._crossings`:
-    exact meeting not clear, none found, or farther than the tolerance from the raw crossing; or the arc is
-    taken to run to its end at a crossing of another primitive), else against the ``NEIGHBOUR_EDGES`` edges
-    before and after ``v`` along its ring (the micro-steps whose curves nearly coincide with the arc's; every
-    edge would cost a grid query per corner, ~20 % of the kernel's time on pocket B of the benchmark)."""
+    corners of its polygon flattened afresh, unless ``raw``. A corner nearer than ``thr`` to another edge, or
+    nearer to another vertex than to ``v`` (r / cos(h)), by at most the tolerance below ``thr`` (nearly
+    coinciding curves: the exact curve there is the other one, or it pokes out between crossings of the
+    flattened curves), is moved out from that nearest point to ``r + tol`` from it (up to 4 times), so the
+    facets circumscribe the outermost curve; if it is then still nearer than ``thr`` to an edge, the ring's
+    raw corners between its points ``ts`` and ``t`` (counted from ``k0``, modulo ``no``), which lie on the
+    kept raw curve, are written instead (an arc under a kept raw piece can lie inside another edge's band
+    where the flattened curves and the exact ones disagree on which is outermost). The corners are tested
+    against every edge when ``check`` (an end is a crossing flagged 2 or 3 by
+    :func:`toolpath.kernels.offset_cross._crossings`: exact meeting not clear, none found, or farther than the
+    tolerance from the raw crossing; or the arc is taken to run to its end at a crossing of another
+    primitive), else against the ``NEIGHBOUR_EDGES`` edges before and after ``v`` along its ring (the
+    micro-steps whose curves nearly coincide with the arc's; every edge would cost a grid query per corner,
+    ~20 % of the kernel's time on pocket B of the benchmark)."""
     if not raw:
         n0 = nf
         fin, nf = _arc(v, a0, a1, e, d, tol, fin, nf)
@@ -104,7 +107,8 @@ def _stretch(v: int, a0: float, a1: float, check: bool, raw: bool, e: NDArray[np
             y = at2(fin, q, 1)
             # its distance from its own centre (r / cos(h)); moved out to r + tol (not r / cos(h): the corners
             # moved onto a neighbour's circle are spaced a little wider seen from its centre, and a facet between
-            # two of them at r / cos(h) dipped 1.2e-5 mm into its disc)
+            # two of them at r / cos(h) dipped 1.2e-5 mm into its disc); from the nearest point, not along the
+            # ray from v (that ray can run toward the other edge: 0.0075 mm into an island's band)
             rr = math.hypot(x - at2(e, v, 0), y - at2(e, v, 1))
             lim = rr - KEEP_EPS_MM
             near = check
@@ -113,22 +117,33 @@ def _stretch(v: int, a0: float, a1: float, check: bool, raw: bool, e: NDArray[np
                 ax, ay, bx, by = _row4(e, j, 0)
                 bx -= ax
                 by -= ay
-                u = min(max(((x - ax) * bx + (y - ay) * by) / (bx * bx + by * by), 0.0), 1.0)
-                if (ax + u * bx - x) ** 2 + (ay + u * by - y) ** 2 < lim * lim:
+                u = ((x - ax) * bx + (y - ay) * by) / (bx * bx + by * by)
+                end = (u <= 0.0) | (u >= 1.0)
+                u = min(max(u, 0.0), 1.0)
+                dd = (ax + u * bx - x) ** 2 + (ay + u * by - y) ** 2
+                if (dd < thr * thr) | (end & (dd < lim * lim)):
                     near = True
                     break
                 j = int(at2(e, j, 11))
             if not near:
                 continue
-            dd = 0.0
+            da = 0.0
             for it in range(5):
-                dd, px, py = _nearest(x, y, rr - KEEP_EPS_MM, e, geo, cs, ids)
-                if (dd >= (rr - KEEP_EPS_MM) ** 2) | (thr - math.sqrt(dd) > tol) | (it == 4):
+                # moved out from the nearest point of an edge nearer than thr, else of a vertex nearer than rr (the
+                # middle of a facet between two corners clear of a vertex's disc can dip into it; not of a line's
+                # band: the distance to a line is linear along a facet)
+                da, px, py, de, vx, vy = _nearest(x, y, lim, e, geo, cs, ids)
+                s2 = da
+                if da >= thr * thr:
+                    s2, px, py = de, vx, vy
+                    if de >= lim * lim:
+                        break
+                if (thr - math.sqrt(s2) > tol) | (it == 4) | (s2 <= 0.0):
                     break
-                w = (abs(d) + tol - math.sqrt(dd)) / math.hypot(x - at2(e, v, 0), y - at2(e, v, 1))  # (d != 0)
-                x += (x - at2(e, v, 0)) * w
-                y += (y - at2(e, v, 1)) * w
-            if dd < thr * thr:
+                w = (abs(d) + tol) / math.sqrt(s2)
+                x = px + (x - px) * w
+                y = py + (y - py) * w
+            if da < thr * thr:
                 ok = False
                 break
             set2(fin, q, 0, x)
@@ -145,7 +160,7 @@ def _stretch(v: int, a0: float, a1: float, check: bool, raw: bool, e: NDArray[np
 
 
 @njit(**INNER_JIT, locals=dict(unclosed=int64, pend=int64, parc=int64, no=int64, op=int64, sfl=int64,
-                                 ts=int64, na=int64))
+                                 ts=int64, na=int64, cut=int64))
 def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.int64], e: NDArray[np.float64],
            d: float, tol: float, fin: NDArray[np.float64], nf: int, lv: NDArray[np.float64], nr: int, level: int,
            geo: NDArray[np.float64], cs: NDArray[np.int64], ids: NDArray[np.int64]
@@ -346,12 +361,23 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
                 a0 = 0.0
                 if op >= 0:
                     a0 = _ang(op, x, y, e, d)
-        w = begin  # a spike A, B, A left by a collapsed piece inside a run goes (as a piece and its reverse)
+        w = begin  # a loop of zero area closed inside the ring goes: a spike A, B, A left by a collapsed piece
+        # inside a run (as a piece and its reverse), or a fold A, B, C, A of runs through a point passed twice
         for k in range(begin, nf):
             x = at2(fin, k, 0)
             y = at2(fin, k, 1)
-            if (w - begin >= 2) & (fin[w - 2, 0] == x) & (fin[w - 2, 1] == y):  # (rows before begin: read, unused)
-                w -= 1
+            cut = 0
+            for b in range(2, min(LOOP_POINTS, w - begin) + 1):
+                if (at2(fin, w - b, 0) == x) & (at2(fin, w - b, 1) == y):
+                    a2 = 0.0
+                    for q in range(w - b, w):
+                        q2 = q + 1 if q + 1 < w else w - b
+                        a2 += at2(fin, q, 0) * at2(fin, q2, 1) - at2(fin, q2, 0) * at2(fin, q, 1)
+                    if abs(a2) < 2.0 * MIN_RING_AREA_MM2:
+                        cut = b - 1
+                    break
+            if cut > 0:
+                w -= cut
                 continue
             set2(fin, w, 0, x)
             set2(fin, w, 1, y)

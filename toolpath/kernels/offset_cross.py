@@ -76,9 +76,9 @@ def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64], pf: NDArray[np.
     or 1. ``geo, cs, ids``: the grid of the edges (:func:`toolpath.kernels.offset_base._grid`).
 
     Pairs are found on a uniform grid of about one cell per segment; a pair is tested in the cell holding
-    the lower-left corner of the overlap of its boxes. The test of a pair is written out here, not in a
-    function of its own: a callee's code is linked into, optimised and compiled again in every library above
-    it (with the pair test a function, it and all it calls were compiled once more)."""
+    the lower-left corner of the overlap of its boxes (grown by ``SNAP_MM``). The test of a pair is written
+    out here, not in a function of its own: a callee's code is linked into, optimised and compiled again in
+    every library above it (with the pair test a function, it and all it calls were compiled once more)."""
     n = pts.shape[0]
     bb = np.empty((n, 4))  # box of each segment: min x, min y, max x, max y (rows bb[:m])
     sid = np.empty(n, np.int64)
@@ -90,10 +90,10 @@ def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64], pf: NDArray[np.
             ay = at2(pts, i, 1)
             bx = at2(pts, j, 0)
             by = at2(pts, j, 1)
-            set2(bb, m, 0, min(ax, bx))
-            set2(bb, m, 1, min(ay, by))
-            set2(bb, m, 2, max(ax, bx))
-            set2(bb, m, 3, max(ay, by))
+            set2(bb, m, 0, min(ax, bx) - SNAP_MM)  # grown by the tolerance of the pair test (collinear
+            set2(bb, m, 1, min(ay, by) - SNAP_MM)  # segments 1e-16 mm apart, a crossing within it of an end)
+            set2(bb, m, 2, max(ax, bx) + SNAP_MM)
+            set2(bb, m, 3, max(ay, by) + SNAP_MM)
             set1(sid, m, i)
             m += 1
     bb = bb[:m]
@@ -230,9 +230,11 @@ def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64], pf: NDArray[np.
                             ci = bi
                             cj = bj
                         if ((qx != px) | (qy != py)) and (_nearest(qx, qy, thr, e, geo, cs, ids)[0] < thr * thr):
-                            qx = px
+                            qx = px  # the raw crossing stands, with the primitives under it
                             qy = py
                             fl = 2.0
+                            ci = _prim_at(px, py, at1(pf, i), e, caps, d)
+                            cj = _prim_at(px, py, at1(pf, j), e, caps, d)
                         elif ((qx == px) & (qy == py)) | ((qx - px) * (qx - px) + (qy - py) * (qy - py) > tol * tol):
                             fl = 3.0  # no exact meeting, or one far from the raw crossing: the arcs next to it are
                             # checked when written
@@ -270,15 +272,17 @@ def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64], pf: NDArray[np.
                 set2(sp, ib, 7, at2(sp, ia, 7))
     for a in range(ns):
         # crossings at one point (three raw curves or more): when the exact meeting of one pair was not clear,
-        # all take the raw point (flag 2), whichever pair came first
+        # all take the raw point (flag 2) and the primitives under it, whichever pair came first (a row flagged
+        # 2 too: the merging above may have given it another row's exact point)
         ia = at1(xo, a)
         for b in range(a + 1, ns):
             ib = at1(xo, b)
             if at2(sp, ib, 2) - at2(sp, ia, 2) > 4.0 * SNAP_MM:
                 break
             if ((at2(sp, ib, 2) == at2(sp, ia, 2)) & (at2(sp, ib, 3) == at2(sp, ia, 3)) & (at2(sp, ia, 5) > 0)
-                    & (at2(sp, ib, 5) > 0) & ((at2(sp, ia, 5) == 2.0) != (at2(sp, ib, 5) == 2.0))):
+                    & (at2(sp, ib, 5) > 0) & ((at2(sp, ia, 5) == 2.0) | (at2(sp, ib, 5) == 2.0))):
                 for q in (ia, ib):
+                    set2(sp, q, 4, _prim_at(at2(sp, q, 2), at2(sp, q, 3), at1(pf, int(at2(sp, q, 0))), e, caps, d))
                     set2(sp, q, 5, 2.0)
                     set2(sp, q, 6, at2(sp, q, 2))
                     set2(sp, q, 7, at2(sp, q, 3))

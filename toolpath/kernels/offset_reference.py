@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .offset_chain import NEIGHBOUR_EDGES
+from .offset_chain import LOOP_POINTS, NEIGHBOUR_EDGES
 from .offset_kernel import KEEP_EPS_MM, MIN_RING_AREA_MM2, SNAP_MM
 
 __all__ = ["offset_rings_reference"]
@@ -201,51 +201,63 @@ class _Exact:
         v = c // 2
         return [c, c - 1 if c % 2 else 2 * int(self.prv[v]) + 1, c + 1 if c % 2 == 0 else 2 * int(self.nxt[v])]
 
-    def nearest(self, x: float, y: float) -> tuple[float, float, float]:
-        """Distance from (x, y) to the nearest point of the edges (their ends included), and that point."""
-        e0, ev = self.v, self.v1 - self.v
-        l2 = (ev * ev).sum(axis=1)
-        t = np.clip(((x - e0[:, 0]) * ev[:, 0] + (y - e0[:, 1]) * ev[:, 1]) / l2, 0.0, 1.0)
-        px, py = e0[:, 0] + t * ev[:, 0], e0[:, 1] + t * ev[:, 1]
-        dd = np.hypot(px - x, py - y)
+    def nearest(self, x: float, y: float) -> tuple[float, float, float, float, float, float]:
+        """Distance from (x, y) to the nearest point of the edges (their ends included) and that point, then the
+        same for the nearest of those points that is an end (a vertex)."""
+        return self._nearest(x, y, np.arange(len(self.v)))
+
+    def _nearest(self, x: float, y: float, idx: NDArray[np.int64]) -> tuple[float, float, float, float, float, float]:
+        e0, ev = self.v[idx], self.v1[idx] - self.v[idx]
+        t = ((x - e0[:, 0]) * ev[:, 0] + (y - e0[:, 1]) * ev[:, 1]) / (ev * ev).sum(axis=1)
+        end = (t <= 0) | (t >= 1)
+        t = np.clip(t, 0.0, 1.0)
+        p = e0 + t[:, None] * ev
+        dd = np.hypot(p[:, 0] - x, p[:, 1] - y)
         i = int(np.argmin(dd))
-        return float(dd[i]), float(px[i]), float(py[i])
+        de = np.where(end, dd, np.inf)
+        k = int(np.argmin(de))
+        return float(dd[i]), float(p[i, 0]), float(p[i, 1]), float(de[k]), float(p[k, 0]), float(p[k, 1])
 
     def clear(self, x: float, y: float) -> bool:
         """Whether (x, y) is at least r from every edge (less KEEP_EPS_MM), its ends included."""
         return self.nearest(x, y)[0] >= self.r - KEEP_EPS_MM
 
     def near_ring(self, v: int, x: float, y: float) -> bool:
-        """Whether an edge of the ring within NEIGHBOUR_EDGES of vertex ``v`` is nearer to (x, y) than ``v``."""
+        """Whether an edge of the ring within NEIGHBOUR_EDGES of vertex ``v`` is nearer to (x, y) than r, or a
+        vertex of one nearer than ``v`` is."""
         j, near = v, []
         for _ in range(NEIGHBOUR_EDGES):
             j = int(self.prv[j])
         for _ in range(2 * NEIGHBOUR_EDGES + 1):
             near.append(j)
             j = int(self.nxt[j])
-        e0, ev = self.v[near], self.v1[near] - self.v[near]
-        t = np.clip(((x - e0[:, 0]) * ev[:, 0] + (y - e0[:, 1]) * ev[:, 1]) / (ev * ev).sum(axis=1), 0.0, 1.0)
-        dd = np.hypot(e0[:, 0] + t * ev[:, 0] - x, e0[:, 1] + t * ev[:, 1] - y)
-        return bool(dd.min() < math.hypot(x - self.v[v, 0], y - self.v[v, 1]) - KEEP_EPS_MM)
+        dd, _, _, de, _, _ = self._nearest(x, y, np.array(near))
+        return dd < self.r - KEEP_EPS_MM or de < math.hypot(x - self.v[v, 0], y - self.v[v, 1]) - KEEP_EPS_MM
 
     def pushed(self, v: int, x: float, y: float) -> tuple[float, float] | None:
-        """Corner (x, y) of vertex ``v``'s arc; where another edge is nearer than its distance from ``v``, by at
-        most tol below r, moved out along its ray from ``v`` to r + tol from the nearest edge (up to 4 times);
-        None when then not clear (as the kernel's ``_stretch``)."""
+        """Corner (x, y) of vertex ``v``'s arc, moved out to r + tol from the nearest point of an edge nearer than
+        r, else of a vertex nearer than its distance from ``v`` (the middle of a facet could dip into that
+        vertex's disc), by at most tol below r, up to 4 times; None when then not clear (as the kernel's
+        ``_stretch``)."""
         rr, thr = math.hypot(x - self.v[v, 0], y - self.v[v, 1]), self.r - KEEP_EPS_MM
+        lim = rr - KEEP_EPS_MM
         for it in range(5):
-            s, px, py = self.nearest(x, y)
-            if s >= rr - KEEP_EPS_MM or thr - s > self.tol or it == 4:
+            da, px, py, de, vx, vy = self.nearest(x, y)
+            s = da
+            if da >= thr:
+                s, px, py = de, vx, vy
+                if de >= lim:
+                    break
+            if thr - s > self.tol or it == 4 or s <= 0:
                 break
-            w = (self.r + self.tol - s) / math.hypot(x - self.v[v, 0], y - self.v[v, 1])
-            x, y = x + (x - self.v[v, 0]) * w, y + (y - self.v[v, 1]) * w
-        return (x, y) if s >= thr else None
+            x, y = px + (x - px) * (self.r + self.tol) / s, py + (y - py) * (self.r + self.tol) / s
+        return (x, y) if da >= thr else None
 
     def exact(self, x: float, y: float, fi: int, fj: int, lim: float) -> tuple[float, float, int, int, float]:
         """Exact meeting of the curves under a crossing of raw segments of features ``fi`` and ``fj``."""
         qx, qy, ci, cj = self.meeting(x, y, fi, fj, lim)
-        if (qx, qy) != (x, y) and not self.clear(qx, qy):
-            return x, y, ci, cj, 2.0
+        if (qx, qy) != (x, y) and not self.clear(qx, qy):  # the raw crossing stands, the primitives under it
+            return x, y, self.prim_at(x, y, fi), self.prim_at(x, y, fj), 2.0
         # no exact meeting, or one far from the raw crossing: 3 (the arcs next to it are checked when written)
         far = (qx, qy) == (x, y) or (qx - x) ** 2 + (qy - y) ** 2 > self.tol**2
         return qx, qy, ci, cj, 3.0 if far and (self.arc(ci) >= 0 or self.arc(cj) >= 0) else 1.0
@@ -497,7 +509,7 @@ def _one_reference(rings: list[NDArray[np.float64]], d: float, tol: float) -> li
     fallback = {(row[2], row[3]) for row in sp if row[7] == 2.0}  # crossings at one point: one pair not clear,
     for row in sp:  # all take the raw point (as the kernel's _crossings)
         if row[7] > 0 and (row[2], row[3]) in fallback:
-            row[[5, 6, 7]] = row[2], row[3], 2.0
+            row[[4, 5, 6, 7]] = ex.prim_at(float(row[2]), float(row[3]), feat[int(row[0])]), row[2], row[3], 2.0
     for row in sp:  # t, point on the raw curve, (crossing flag, arc, exact point)
         splits.setdefault(int(row[0]), []).append((float(row[1]), (float(row[2]), float(row[3])),
                                                    (int(row[7]), ex.arc(int(row[4])),
@@ -606,11 +618,30 @@ def _one_reference(rings: list[NDArray[np.float64]], d: float, tol: float) -> li
         if not closed or len(ring) < 3:
             continue
         tags[0] = (max(tags[0][0], pieces[cur][3][0]), pieces[cur][3][1], tags[0][2])
-        arr = ex.emit(ring, tags)
+        arr = drop_zero_loops(ex.emit(ring, tags))
         area2 = ring_area2(arr)
         if len(arr) >= 3 and abs(area2) >= 2 * _MIN_RING_AREA_MM2:
             out.append(arr)
     return out
+
+
+def drop_zero_loops(ring: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``ring`` without the loops of zero area closed inside it (a point met again within ``LOOP_POINTS``
+    points, what lies between enclosing less than ``1e-9`` mm²): a spike A, B, A, or a fold A, B, C, A of pieces
+    through a point passed twice (as the kernel's ``_chain``, on the written points)."""
+    out: list[tuple[float, float]] = []
+    for x, y in ring.tolist():
+        cut = 0
+        for b in range(2, min(LOOP_POINTS, len(out)) + 1):
+            if out[-b] == (x, y):
+                if abs(ring_area2(np.array(out[-b:]))) < 2 * _MIN_RING_AREA_MM2:
+                    cut = b - 1
+                break
+        if cut:
+            del out[len(out) - cut:]
+            continue
+        out.append((x, y))
+    return np.array(out).reshape(-1, 2)
 
 
 def offset_rings_reference(
