@@ -104,6 +104,10 @@ class CheckResult:
         Volume the program removed.
     designed_volume_mm3 : float
         Stock volume minus the part's volume inside the stock (from the height fields).
+    reachable_volume_mm3 : float
+        The part of it a flat end mill of the smallest tool radius can reach: the stock above the reachable
+        depth (what ``removed_volume_mm3`` is to be compared with where the part has features narrower than
+        the tool).
     rapid_cuts : list of RapidCut
         Rapids that removed material.
     cell_mm, tolerance_mm, tolerance_xy_mm : float
@@ -123,6 +127,7 @@ class CheckResult:
     uncut: list[Location]
     removed_volume_mm3: float
     designed_volume_mm3: float
+    reachable_volume_mm3: float
     rapid_cuts: list[RapidCut]
     cell_mm: float
     tolerance_mm: float
@@ -144,6 +149,7 @@ class CheckResult:
             "uncut_floor_area_mm2": float(self.uncut_floor_area_mm2),
             "removed_volume_mm3": float(self.removed_volume_mm3),
             "designed_volume_mm3": float(self.designed_volume_mm3),
+            "reachable_volume_mm3": float(self.reachable_volume_mm3),
             "rapid_cut_count": len(self.rapid_cuts),
             "gouges": [g.to_dict() for g in self.gouges],
             "uncut": [u.to_dict() for u in self.uncut],
@@ -333,6 +339,7 @@ def check(
     on_floor = flat & (np.abs(reach_z - part_lo) <= tol_z)  # (through features: part_lo is the floor)
     part_vol = float((np.maximum(part_c, floor) - floor)[in_stock].sum() * area)
     designed = stock_hf.volume_above() - part_vol
+    reachable = float(np.maximum(stock_hf.z - reach_z, 0.0)[in_stock].sum() * area)
     step()
     return CheckResult(
         gouge_count=int(gouge.sum()),
@@ -342,6 +349,7 @@ def check(
         uncut=_clusters(uncut, sim_z - reach_z, sim_z, grid, max_locations, by_area=True),
         removed_volume_mm3=res.removed_volume_mm3,
         designed_volume_mm3=float(designed),
+        reachable_volume_mm3=reachable,
         rapid_cuts=res.rapid_cuts,
         cell_mm=cell,
         tolerance_mm=float(tol_z),

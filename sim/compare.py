@@ -13,8 +13,8 @@ Figures of a row (units in the keys, as in DESIGN.md):
   ``link_length_mm`` (the feed moves that remove no material: simulated removal at most
   ``LINK_DEPTH_MM`` times the cell area), ``engaged_length_mm`` (cutting minus link), ``air_cut_share``
   (link / cutting length) and ``air_cut_time_s`` (planned time of those link moves);
-- ``removed_volume_mm3``, ``designed_volume_mm3``, ``removed_fraction``, ``gouge_count``, ``uncut_area_mm2``,
-  ``rapid_cut_count``;
+- ``removed_volume_mm3``, ``designed_volume_mm3``, ``reachable_volume_mm3`` (of the designed volume, what the
+  smallest tool can reach), ``removed_fraction``, ``gouge_count``, ``uncut_area_mm2``, ``rapid_cut_count``;
 - ``mean_mrr_mm3_min`` (removed volume / planned time of cutting moves), ``peak_mrr_mm3_min`` (the highest
   of any move: its removed volume / its planned time);
 - ``max_engagement_deg``, ``p95_engagement_deg``, ``mean_engagement_deg`` (length-weighted over engaged
@@ -595,6 +595,7 @@ def _run(
         "uncut_area_mm2": chk.uncut_area_mm2,
         "removed_volume_mm3": chk.removed_volume_mm3,
         "designed_volume_mm3": chk.designed_volume_mm3,
+        "reachable_volume_mm3": chk.reachable_volume_mm3,
         "removed_fraction": chk.removed_volume_mm3 / chk.designed_volume_mm3 if chk.designed_volume_mm3 > 0 else None,
         "rapid_cut_count": len(chk.rapid_cuts),
         "cell_mm": chk.cell_mm,

@@ -51,8 +51,10 @@ def test_correct_pocket_has_no_gouge_and_no_uncut(pocket_part) -> None:  # noqa:
     assert res.uncut_area_mm2 == 0.0 and res.uncut == []
     assert res.rapid_cuts == [] and res.ok
     assert res.designed_volume_mm3 == pytest.approx(30 * 30 * 5, rel=1e-9)
-    # everything but the corner fillets is removed
+    # everything but the corner fillets is removed, and that is what the tool can reach
     assert res.removed_volume_mm3 == pytest.approx((900 - CORNERS) * 5, rel=2e-3)
+    assert res.reachable_volume_mm3 == pytest.approx((900 - CORNERS) * 5, rel=2e-3)
+    assert res.to_json()["reachable_volume_mm3"] == res.reachable_volume_mm3
     js = res.to_json()
     json.dumps(js)
     for key in ("gouge_count", "uncut_area_mm2", "removed_volume_mm3", "gouges", "uncut", "rapid_cuts"):
@@ -206,6 +208,22 @@ def test_through_hole_must_be_cut_to_the_stock_bottom() -> None:
     # the hole's area less the 1.5-cell band along its wall and up to half a cell the discrete reach keeps off it
     assert math.pi * (8 - 0.2) ** 2 * 0.99 <= short.uncut_area_mm2 <= math.pi * 64
     assert short.uncut[0].depth_mm == pytest.approx(1.0)
+
+
+def test_reachable_volume_leaves_out_holes_narrower_than_the_tool() -> None:
+    # a 4 mm hole through a 6 mm plate, beside a 10 mm one, and a 6 mm tool: the small hole is designed
+    # volume the tool cannot reach; the large one it reaches but for nothing (a flat end mill reaches a hole
+    # wider than itself to its bottom)
+    plate = (cq.Workplane().box(40, 20, 6).faces(">Z").workplane()
+             .pushPoints([(-10, 0)]).hole(4.0).faces(">Z").workplane().pushPoints([(10, 0)]).hole(10.0))
+    b = ToolpathBuilder()
+    b.rapid(0.0, 0.0, 10.0)
+    prog = Program.single(TOOL, b.build(), clearance_z_mm=10.0, start_xyz=(0.0, 0.0, 10.0))
+    res = check(prog, plate, cell_mm=0.1)
+    small, large = math.pi * 4 * 6, math.pi * 25 * 6
+    assert res.designed_volume_mm3 == pytest.approx(small + large, rel=0.02)
+    assert res.reachable_volume_mm3 == pytest.approx(large, rel=0.03)
+    assert res.removed_volume_mm3 == 0.0
 
 
 def test_check_input_errors(pocket_part) -> None:  # noqa: ANN001

@@ -96,6 +96,7 @@ def test_each_row_is_what_the_direct_calls_give(part, names, comparison) -> None
         assert f["uncut_area_mm2"] == pytest.approx(chk.uncut_area_mm2, abs=4 * CELL * CELL)
         assert f["removed_volume_mm3"] == pytest.approx(chk.removed_volume_mm3, rel=1e-6)
         assert f["designed_volume_mm3"] == pytest.approx(chk.designed_volume_mm3, rel=1e-6)
+        assert f["reachable_volume_mm3"] == pytest.approx(chk.reachable_volume_mm3, rel=1e-6)
         tp, start = prog.toolpath, prog.start_xyz
         assert f["path_length_mm"] == pytest.approx(prog.length_mm(), rel=1e-6)
         assert f["cutting_length_mm"] == pytest.approx(tp.cutting_length_mm(start), rel=1e-6)
