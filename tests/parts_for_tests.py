@@ -6,11 +6,13 @@ Shared by tests/test_end_to_end.py, tests/toolpath/test_jobfile.py and the strat
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["nested_block", "boss_block", "drilled_plate", "assert_rs274_same_motion", "assert_simulated_clean"]
+__all__ = ["nested_block", "boss_block", "drilled_plate", "cone_bottom_block", "assert_rs274_same_motion",
+           "assert_simulated_clean"]
 
 
 def nested_block(path: Path) -> Path:
@@ -50,6 +52,23 @@ def drilled_plate(path: Path) -> Path:
                     .edges("|Z").fillet(3))
     for x, y, d in ((48, 10, 5.0), (48, 30, 5.0), (14, 20, 5.0), (6, 6, 8.0)):
         part = part.cut(cq.Workplane("XY").center(x, y).circle(d / 2).extrude(10))
+    cq.exporters.export(part, str(path))
+    return path
+
+
+def cone_bottom_block(path: Path) -> Path:
+    """A 50 x 40 x 30 block (z 0..30): a 30 x 20 pocket 12 mm deep (floor z 18, R4 corners), and beside it a
+    D16 bore 16 mm deep ending in a 118 degree drill-point cone (z 14 down to about 9.2): no floor at the
+    bore's bottom, only the cone's top bounds the material over it."""
+    import cadquery as cq
+
+    part = cq.Workplane("XY").box(50, 40, 30, centered=False)
+    part = part.cut(cq.Workplane("XY").workplane(offset=18).center(18, 20).rect(30, 20).extrude(12)
+                    .edges("|Z").fillet(4))
+    h = 8.0 / math.tan(math.radians(59.0))
+    drill = (cq.Workplane("XZ").polyline([(0.0, 14.0 - h), (8.0, 14.0), (8.0, 31.0), (0.0, 31.0)]).close()
+             .revolve(360.0, (0, 0, 0), (0, 1, 0)).translate((42, 20, 0)))
+    part = part.cut(drill)
     cq.exporters.export(part, str(path))
     return path
 

@@ -12,6 +12,7 @@ from parts_for_tests import (
     assert_rs274_same_motion,
     assert_simulated_clean,
     boss_block,
+    cone_bottom_block,
     drilled_plate,
     nested_block,
 )
@@ -55,6 +56,19 @@ def verify(part: Path, tool_mm: float, cell_mm: float | None = None, **kw) -> di
     # the programmed one and the planned time may dip a little below programmed length / feed
     assert ct.cycle_time_s >= ct.naive_time_s * 0.95
     return {"result": res, "check": chk, "cycle": ct}
+
+
+def test_material_over_a_curved_floor_is_cleared_down_to_it(tmp_path):
+    # the top of a face a 2.5D cut cannot make (here a drill-point cone under a bore) is a level: the bore is
+    # cleared down to the cone; before, the cone's shadow stood in the band down from the pocket floor above
+    # (z 18) and 4 mm of the bore (804 mm3) were left
+    part = cone_bottom_block(tmp_path / "cone.step")
+    out = verify(part, 6.0, cell_mm=0.1)
+    res, chk = out["result"], out["check"]
+    assert 14.0 in [round(z, 6) for z in res.levels_mm]
+    cone = np.pi * 64 * (8.0 / np.tan(np.radians(59.0))) / 3
+    assert chk.removed_volume_mm3 == pytest.approx(chk.designed_volume_mm3 - cone, rel=0.01)
+    assert any("cone" in u["reason"] for u in res.unreachable)
 
 
 def test_nested_block_four_levels(tmp_path):

@@ -3,7 +3,9 @@
 Method
 ------
 1. Horizontal planar faces facing the tool are the floors; their heights,
-   with the stock top and bottom, split the part into bands.
+   the tops of the sloped and curved faces facing the tool (a bowl, a
+   drill-point cone, a fillet at a floor: the material over them is cleared
+   down to them), and the stock top and bottom split the part into bands.
 2. Each band's material is the section of the part at the band's mid-height
    (2.5D walls are vertical, so one section stands for the whole band). Where
    a sloped or curved face crosses the band, the sections just under its top
@@ -266,7 +268,12 @@ def slice_part(
     tris = face_triangles(slanted, mesh_tol)
     xy_bounds = (bb.xmin, bb.ymin, bb.xmax, bb.ymax)
     slopes = [(u["where"][2], u["where"][5]) for u in unreachable]  # z ranges of faces that are not vertical
-    levels = sorted({round(z, 6) for z in floors if z_bot + _EPS_Z < z < z_top - _EPS_Z} | {z_top, z_bot}, reverse=True)
+    # the top of each sloped or curved face facing the tool is a level too: the band above it holds none of
+    # the face, so it is cleared down to the face (a bowl, a cone, a fillet at a floor: else the face's shadow
+    # stood in the band's material up to the next floor above, and everything over the face was left)
+    tops = [u["where"][5] for u in unreachable if "facing the tool" in u["reason"]]
+    levels = sorted({round(z, 6) for z in [*floors, *tops] if z_bot + _EPS_Z < z < z_top - _EPS_Z} | {z_top, z_bot},
+                    reverse=True)
 
     fp = stock.footprint
     outside = box(*fp.buffer(1000.0).bounds).difference(fp)
