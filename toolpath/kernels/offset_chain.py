@@ -26,7 +26,6 @@ from .offset_base import (
     _argsort,
     _grow,
     _nearest,
-    _row4,
 )
 
 __all__: list[str] = []
@@ -78,7 +77,8 @@ def _next_run(xs: NDArray[np.float64], xo: NDArray[np.int64], xs0: NDArray[np.fl
 @njit(**INNER_JIT)
 def _stretch(v: int, a0: float, a1: float, check: bool, raw: bool, e: NDArray[np.float64], d: float, tol: float,
              fin: NDArray[np.float64], nf: int, out: NDArray[np.float64], k0: int, ts: int, t: int, no: int,
-             thr: float, geo: NDArray[np.float64], cs: NDArray[np.int64], ids: NDArray[np.int64]
+             thr: float, geo: NDArray[np.float64], cs: NDArray[np.int64], ids: NDArray[np.int64],
+             lgeo: NDArray[np.float64], lcs: NDArray[np.int64], lids: NDArray[np.int64]
              ) -> tuple[NDArray[np.float64], int]:
     """Vertex ``v``'s arc from angle ``a0`` to ``a1`` (< 0: its end) appended to ``fin`` from row ``nf``: the
     corners of its polygon flattened afresh, unless ``raw``. A corner nearer than ``thr`` to another edge, or
@@ -94,14 +94,18 @@ def _stretch(v: int, a0: float, a1: float, check: bool, raw: bool, e: NDArray[np
     tolerance from the raw crossing; or the arc is taken to run to its end at a crossing of another
     primitive), else against the ``NEIGHBOUR_EDGES`` edges before and after ``v`` along its ring (the
     micro-steps whose curves nearly coincide with the arc's; every edge would cost a grid query per corner,
-    ~20 % of the kernel's time on pocket B of the benchmark)."""
+    ~20 % of the kernel's time on pocket B of the benchmark), on the one-cell grid ``lgeo, lcs, lids`` whose
+    ids are written here (the same query, its code compiled once)."""
     if not raw:
         n0 = nf
         fin, nf = _arc(v, a0, a1, e, d, tol, fin, nf)
         ok = True
-        j0 = v
+        j = v
         for _ in range(NEIGHBOUR_EDGES):
-            j0 = int(at2(e, j0, 12))
+            j = int(at2(e, j, 12))
+        for i in range(2 * NEIGHBOUR_EDGES + 1):
+            set1(lids, i, j)
+            j = int(at2(e, j, 11))
         for q in range(n0, nf):
             x = at2(fin, q, 0)
             y = at2(fin, q, 1)
@@ -111,22 +115,10 @@ def _stretch(v: int, a0: float, a1: float, check: bool, raw: bool, e: NDArray[np
             # ray from v (that ray can run toward the other edge: 0.0075 mm into an island's band)
             rr = math.hypot(x - at2(e, v, 0), y - at2(e, v, 1))
             lim = rr - KEEP_EPS_MM
-            near = check
-            j = j0
-            for _ in range((2 * NEIGHBOUR_EDGES + 1) * (1 - check)):
-                ax, ay, bx, by = _row4(e, j, 0)
-                bx -= ax
-                by -= ay
-                u = ((x - ax) * bx + (y - ay) * by) / (bx * bx + by * by)
-                end = (u <= 0.0) | (u >= 1.0)
-                u = min(max(u, 0.0), 1.0)
-                dd = (ax + u * bx - x) ** 2 + (ay + u * by - y) ** 2
-                if (dd < thr * thr) | (end & (dd < lim * lim)):
-                    near = True
-                    break
-                j = int(at2(e, j, 11))
-            if not near:
-                continue
+            if not check:  # the ring's edges next to the arc first
+                da, _, _, de, _, _ = _nearest(x, y, lim, e, lgeo, lcs, lids)
+                if (da >= thr * thr) & (de >= lim * lim):
+                    continue
             da = 0.0
             for it in range(5):
                 # moved out from the nearest point of an edge nearer than thr, else of a vertex nearer than rr (the
@@ -138,9 +130,10 @@ def _stretch(v: int, a0: float, a1: float, check: bool, raw: bool, e: NDArray[np
                     s2, px, py = de, vx, vy
                     if de >= lim * lim:
                         break
-                if (thr - math.sqrt(s2) > tol) | (it == 4) | (s2 <= 0.0):
+                w = math.sqrt(s2)
+                if (thr - w > tol) | (it == 4) | (w <= 0.0):
                     break
-                w = (abs(d) + tol) / math.sqrt(s2)
+                w = (thr + KEEP_EPS_MM + tol) / w
                 x = px + (x - px) * w
                 y = py + (y - py) * w
             if da < thr * thr:
@@ -173,6 +166,16 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
     area are dropped."""
     nrun = runs.shape[0]
     thr = max(abs(d) - KEEP_EPS_MM, 0.0)
+    lgeo = np.empty(5)  # one cell holding everything: the ring's edges next to an arc (see _stretch)
+    set1(lgeo, 0, -1e200)
+    set1(lgeo, 1, -1e200)
+    set1(lgeo, 2, 1e300)
+    set1(lgeo, 3, 1.0)
+    set1(lgeo, 4, 1.0)
+    lcs = np.empty(2, np.int64)
+    set1(lcs, 0, 0)
+    set1(lcs, 1, 2 * NEIGHBOUR_EDGES + 1)
+    lids = np.empty(2 * NEIGHBOUR_EDGES + 1, np.int64)
     rb, re = runs[:, 0], runs[:, 1]
     out = np.empty((rp.shape[0] + 1, 2))
     vt = np.empty((rp.shape[0] + 1, 3), np.int64)
@@ -321,7 +324,7 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
                         continue
                     if op >= 0:
                         fin, nf = _stretch(op, a0, -1.0, sfl >= 2, False, e, d, tol, fin, nf, out, k0, ts, t, no,
-                                           thr, geo, cs, ids)
+                                           thr, geo, cs, ids, lgeo, lcs, lids)
                     op = v
                     a0 = 0.0
                     sfl = 0
@@ -336,7 +339,7 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
                     w = at2(vt, k, 1)
                     if (op >= 0) & (op != w):  # (the arc taken to run to its end: checked)
                         fin, nf = _stretch(op, a0, -1.0, True, False, e, d, tol, fin, nf, out, k0, ts, t, no,
-                                           thr, geo, cs, ids)
+                                           thr, geo, cs, ids, lgeo, lcs, lids)
                         op = -1
                     if w >= 0:
                         if op < 0:
@@ -348,7 +351,8 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
                         # other bands: its raw corners stand
                         fl = at2(vt, k, 0)
                         fin, nf = _stretch(op, a0, _ang(op, x, y, e, d), (sfl >= 2) | (fl >= 2), (sfl == 2) & (fl == 2),
-                                           e, d, tol, fin, nf, out, k0, ts, t, no, thr, geo, cs, ids)
+                                           e, d, tol, fin, nf, out, k0, ts, t, no, thr, geo, cs, ids, lgeo, lcs,
+                                           lids)
                     if t == no:
                         break
                 fin = _grow(fin, nf + 1)
