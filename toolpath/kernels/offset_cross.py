@@ -193,6 +193,7 @@ def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64], pf: NDArray[np.
                     # less than 2 tol apart, the middle of that gap (_meet with gap); else the raw crossing
                     ci = _prim_at(px, py, at1(pf, i), e, caps, d)
                     cj = _prim_at(px, py, at1(pf, j), e, caps, d)
+                    ci0, cj0 = ci, cj  # the primitives under the raw crossing
                     qx, qy = px, py
                     if _isarc(ci, caps) | _isarc(cj, caps):  # (else two lines: the raw crossing is exact)
                         qx, qy, bd = _meet(ci, cj, px, py, e, caps, d, 0.0)
@@ -233,8 +234,7 @@ def _crossings(pts: NDArray[np.float64], nxt: NDArray[np.int64], pf: NDArray[np.
                             qx = px  # the raw crossing stands, with the primitives under it
                             qy = py
                             fl = 2.0
-                            ci = _prim_at(px, py, at1(pf, i), e, caps, d)
-                            cj = _prim_at(px, py, at1(pf, j), e, caps, d)
+                            ci, cj = ci0, cj0
                         elif ((qx == px) & (qy == py)) | ((qx - px) * (qx - px) + (qy - py) * (qy - py) > tol * tol):
                             fl = 3.0  # no exact meeting, or one far from the raw crossing: the arcs next to it are
                             # checked when written
