@@ -107,7 +107,8 @@ class CheckResult:
     reachable_volume_mm3 : float
         The part of it a flat end mill of the smallest tool radius can reach: the stock above the reachable
         depth (what ``removed_volume_mm3`` is to be compared with where the part has features narrower than
-        the tool).
+        the tool). A lower bound: on the grid, cells along walls count as out of reach, so a program can
+        remove a little more (2-3 % on NIST FTC 06 and 08 at their default cells).
     rapid_cuts : list of RapidCut
         Rapids that removed material.
     cell_mm, tolerance_mm, tolerance_xy_mm : float

@@ -422,7 +422,7 @@ def _check(args: argparse.Namespace) -> int:
         f"({res.uncut_floor_area_mm2:.2f} on floors; the rest on slopes, curved faces, or where the part stops "
         f"the tool above), "
         f"{res.removed_volume_mm3:.0f} of {res.designed_volume_mm3:.0f} mm3 removed "
-        f"({res.reachable_volume_mm3:.0f} reachable by the tool), "
+        f"(at least {res.reachable_volume_mm3:.0f} reachable by the tool), "
         f"{len(res.rapid_cuts)} rapids through material (cell {res.cell_mm:g} mm)"
     )
     for g in res.gouges[:5]:
