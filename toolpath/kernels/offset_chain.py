@@ -133,7 +133,7 @@ def _stretch(v: int, a0: float, a1: float, check: bool, raw: bool, e: NDArray[np
                 w = math.sqrt(s2)
                 if (thr - w > tol) | (it == 4) | (w <= 0.0):
                     break
-                w = (thr + KEEP_EPS_MM + tol) / w
+                w = (abs(d) + tol) / w  # r + tol from that point
                 x = px + (x - px) * w
                 y = py + (y - py) * w
             if da < thr * thr:
