@@ -23,6 +23,7 @@ from numba import njit
 from numpy.typing import NDArray
 
 from toolpath.errors import FileFormatError, InputError
+from toolpath.geometry.mesh import mesh_triangles
 
 from .stock import HeightField
 
@@ -84,12 +85,10 @@ def part_triangles(part: Any, *, tolerance_mm: float = 0.01, angular_tolerance_r
     if not (angular_tolerance_rad > 0 and math.isfinite(angular_tolerance_rad)):
         raise InputError(f"angular_tolerance_rad must be > 0, got {angular_tolerance_rad!r}")
     shape = load_shape(part)
-    verts, tris = shape.tessellate(tolerance_mm, angular_tolerance_rad)
-    if not tris:
+    tri = mesh_triangles(shape, tolerance_mm, angular_tolerance_rad)
+    if not len(tri):
         raise InputError("the part tessellates to no triangles (is it empty?)")
-    v = np.array([(p.x, p.y, p.z) for p in verts], dtype=np.float64)
-    t = np.array(tris, dtype=np.int64).reshape(-1, 3)
-    return np.ascontiguousarray(v[t])
+    return tri
 
 
 # --------------------------------------------------------------------------------------------------

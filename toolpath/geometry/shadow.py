@@ -20,6 +20,8 @@ import shapely
 from numpy.typing import NDArray
 from shapely.geometry import Polygon
 
+from .mesh import mesh_triangles
+
 __all__ = ["face_triangles", "band_shadow", "clip_to_band"]
 
 
@@ -37,14 +39,7 @@ def face_triangles(faces: list[Any], tolerance_mm: float) -> NDArray[np.float64]
     ndarray of shape (n, 3, 3), float64
         Triangle corners (x, y, z), mm; triangles whose projection onto XY has no area are left out.
     """
-    out = []
-    for face in faces:
-        verts, tris = face.tessellate(tolerance_mm, 0.2)
-        if not tris:
-            continue
-        v = np.array([(p.x, p.y, p.z) for p in verts], dtype=np.float64)
-        t = v[np.asarray(tris, dtype=np.int64)]
-        out.append(t)
+    out = [t for t in (mesh_triangles(face, tolerance_mm) for face in faces) if len(t)]
     if not out:
         return np.zeros((0, 3, 3))
     t = np.concatenate(out)
