@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import math
 import os
 import sys
 import time
@@ -33,14 +34,15 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def _float(name: str):  # noqa: ANN202
+def _float(name: str, *, zero: bool = False):  # noqa: ANN202
+    """An argparse type: a number > 0 (>= 0 with ``zero``), finite."""
     def conv(text: str) -> float:
         try:
             v = float(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{name} must be a number, got {text!r}") from None
-        if not v > 0:
-            raise argparse.ArgumentTypeError(f"{name} must be > 0, got {text!r}")
+        if not (v >= 0 if zero else v > 0) or v == math.inf:
+            raise argparse.ArgumentTypeError(f"{name} must be {'>=' if zero else '>'} 0 and finite, got {text!r}")
         return v
 
     return conv
@@ -133,9 +135,12 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--entry", default="helix", help="into material: helix (ramp where none fits) or ramp")
     m.add_argument("--corner-radius", type=_float("corner radius"), default=0.0,
                    help="round sharp corners of offset roughing loops, mm (default 0: keep)")
-    m.add_argument("--axial-stock", type=_float("axial stock"), default=0.0, help="stock left on floors, mm")
-    m.add_argument("--floor-pass", type=_float("floor pass"), default=0.0,
+    m.add_argument("--axial-stock", type=_float("axial stock", zero=True), default=0.0, help="stock left on floors, mm")
+    m.add_argument("--floor-pass", type=_float("floor pass", zero=True), default=0.0,
                    help="thickness of a final floor pass after the even stepdowns, mm (default 0: none)")
+    m.add_argument("--terrace", type=_float("terrace", zero=True), default=None,
+                   help="z-level roughing over sloped and curved faces: terraces at most this high, mm "
+                        "(default the smaller of the stepdown and 0.5; 0: none)")
     m.add_argument("--spring-pass", action="store_true", help="run the wall finishing pass twice")
     m.add_argument("--no-bore", action="store_true", help="clear round holes like pockets instead of boring them")
     m.add_argument("--drill", type=_float("drill diameter"), default=None,
@@ -330,7 +335,7 @@ def _mill(args: argparse.Namespace) -> int:
             corner_radius_mm=args.corner_radius, axial_stock_mm=args.axial_stock,
             floor_pass_mm=args.floor_pass, spring_pass=args.spring_pass, bore_holes=not args.no_bore, drill=drill,
             rest_after=Tool.flat(args.rest_of) if args.rest_of is not None else None, gap_mm=args.close_gaps,
-            layers=_names(args.layer), exclude_layers=_names(args.exclude_layer),
+            layers=_names(args.layer), exclude_layers=_names(args.exclude_layer), terrace_mm=args.terrace,
         )
     text = gcode.write(res.program, dialect)
     ct = sim.cycle_time(res.program, machine)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -22,7 +23,10 @@ from .strategies.holes import BoreParams, DrillParams, make_holes
 from .strategies.offset import OffsetParams, clear_pockets, summarize_entries
 from .tool import Tool
 
-__all__ = ["STRATEGIES", "DRAWING_STRATEGIES", "DRILL_MATCH_MM", "MillResult", "parse_stepover", "drillable", "mill"]
+__all__ = [
+    "STRATEGIES", "DRAWING_STRATEGIES", "DRILL_MATCH_MM", "TERRACE_MM", "MillResult", "parse_stepover", "drillable",
+    "mill",
+]
 
 #: Strategies by name; ``None`` marks the ones not built yet. ``profile`` cuts only the walls.
 STRATEGIES: dict[str, str | None] = {"offset": "offset", "zigzag": "zigzag", "adaptive": "adaptive",
@@ -33,6 +37,10 @@ DRAWING_STRATEGIES = ("engrave",)
 
 #: Largest difference between a drill's diameter and a round hole's for the drill to make it, mm.
 DRILL_MATCH_MM = 0.05
+
+#: Default terrace height of z-level roughing over sloped and curved faces (``mill(terrace_mm=...)``), mm; at
+#: most the stepdown.
+TERRACE_MM = 0.5
 
 
 @dataclass(frozen=True)
@@ -173,6 +181,7 @@ def mill(
     gap_mm: float | None = None,
     layers: Sequence[str] | str | None = None,
     exclude_layers: Sequence[str] | str | None = None,
+    terrace_mm: float | None = None,
 ) -> MillResult:
     """Slice ``part`` and clear every pocket with one tool.
 
@@ -242,6 +251,12 @@ def mill(
         A DXF or SVG drawing: read only the entities on these layers (DXF layers, Inkscape layers) / leave those
         on these out (names compared case-insensitively). Drawings often keep outlines that cross on layers of
         their own.
+    terrace_mm : float, optional
+        A solid: z-level roughing over sloped and curved faces facing the tool (a dome, a drafted wall, a
+        large fillet): the bands over them are halved down to terraces this high while a band would leave more
+        than 0.1 % of the volume to remove (:func:`toolpath.geometry.slicing.slice_part`), mm. Default the
+        smaller of the stepdown and 0.5 mm; 0: no terraces (the material over such a face stays up to the
+        floor above it).
 
     With a drill as ``tool`` the call makes one drilling operation and ``strategy``, ``stepover`` and the
     clearing options are not used.
@@ -304,6 +319,9 @@ def mill(
     if not (sd > 0):
         raise InputError(f"stepdown must be > 0 mm, got {stepdown_mm!r}")
     sd = min(sd, float(tool.flute_length_mm))  # type: ignore[arg-type]
+    terrace = min(sd, TERRACE_MM) if terrace_mm is None else float(terrace_mm)
+    if not (0 <= terrace < math.inf):
+        raise InputError(f"terrace_mm must be a height >= 0 mm (0: no terraces), got {terrace_mm!r}")
     if not (clearance_mm > 0):
         raise InputError(f"clearance must be > 0 mm, got {clearance_mm!r}")
     from .geometry.slicing import slice_part
@@ -320,7 +338,7 @@ def mill(
 
         sliced = drawing_pockets(load_drawing(part, **read_kw), depth_mm=depth_mm, stock=stock)  # type: ignore[arg-type]
     else:
-        sliced = slice_part(part, setup=setup, stock=stock)
+        sliced = slice_part(part, setup=setup, stock=stock, terrace_mm=terrace or None)
     t1 = time.perf_counter()
     clearance_z = sliced.stock.z_top_mm + clearance_mm
     x0, y0, _, _ = sliced.stock.footprint.bounds

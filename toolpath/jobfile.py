@@ -94,7 +94,7 @@ _TOP_KEYS = {"part", "depth_mm", "setup", "dialect", "machine", "output", "name"
 _TOOL_KEYS = {"diameter_mm", "kind", "number", "flutes", "flute_length_mm", "corner_radius_mm"}
 _OP_KEYS = {"tool", "strategy", "stepover", "stepdown_mm", "feed_mm_min", "plunge_feed_mm_min", "spindle_rpm",
             "coolant", "name", "clearance_mm", "kind", "order", "entry", "corner_radius_mm", "axial_stock_mm",
-            "floor_pass_mm", "spring_pass", "bore", "drill", "rest", "layers", "exclude_layers"}
+            "floor_pass_mm", "spring_pass", "bore", "drill", "rest", "layers", "exclude_layers", "terrace_mm"}
 _DRILL_OP_KEYS = {"tool", "kind", "feed_mm_min", "spindle_rpm", "coolant", "name", "clearance_mm", "peck_mm",
                   "layers", "exclude_layers"}
 _OP_KINDS = ("mill", "drill")
@@ -129,6 +129,7 @@ class OperationSpec:
     corner_radius_mm: float = 0.0
     axial_stock_mm: float = 0.0
     floor_pass_mm: float = 0.0
+    terrace_mm: float | None = None
     spring_pass: bool = False
     bore: bool = True
     drill: str | None = None
@@ -459,6 +460,7 @@ def _operation(src: Path, key: str, op: dict[str, Any], tools: dict[str, ToolSpe
         corner_radius_mm=_num(src, key + ".corner_radius_mm", op.get("corner_radius_mm", 0.0), allow_zero=True),
         axial_stock_mm=_num(src, key + ".axial_stock_mm", op.get("axial_stock_mm", 0.0), allow_zero=True),
         floor_pass_mm=floor_pass,
+        terrace_mm=_num(src, key + ".terrace_mm", op["terrace_mm"], allow_zero=True) if "terrace_mm" in op else None,
         spring_pass=_bool(src, key + ".spring_pass", op.get("spring_pass", False)),
         bore=_bool(src, key + ".bore", op.get("bore", True)),
         drill=drill,
@@ -603,7 +605,7 @@ def mill_job(job: Job, *, progress: Callable[[int, int], None] | None = None) ->
         else:
             kw.update(order=spec.order, entry=spec.entry, corner_radius_mm=spec.corner_radius_mm,
                       axial_stock_mm=spec.axial_stock_mm, floor_pass_mm=spec.floor_pass_mm,
-                      spring_pass=spec.spring_pass, bore_holes=spec.bore,
+                      terrace_mm=spec.terrace_mm, spring_pass=spec.spring_pass, bore_holes=spec.bore,
                       skip_holes_for=tuple(t for j, t in drills.items() if j != i))
             if spec.drill is not None:
                 kw["drill"] = job.tools[spec.drill].tool

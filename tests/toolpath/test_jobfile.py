@@ -151,6 +151,7 @@ def _bad(text: str, job_dir: Path, name: str) -> Path:
         (_R, _R + "\ncorner_radius_mm = -1", ["operations[0].corner_radius_mm", "-1", ">= 0"]),
         (_R, _R + '\naxial_stock_mm = "0.2"', ["operations[0].axial_stock_mm", "'0.2'", "a number"]),
         (_R, _R + "\nfloor_pass_mm = 3.0", ["operations[0].floor_pass_mm", "3.0", "stepdown_mm 2.5"]),
+        (_R, _R + "\nterrace_mm = -0.5", ["operations[0].terrace_mm", "-0.5", ">= 0"]),
         (_R, _R + '\nspring_pass = "yes"', ["operations[0].spring_pass", "'yes'", "true or false"]),
         (_R, _R + "\nbore = 1", ["operations[0].bore", "1", "true or false"]),
         (_R, _R + '\ndrill = "small"', ["operations[0].drill", "'small'", "not a drill"]),
@@ -357,3 +358,16 @@ def test_mill_rest_after_rejects_what_it_cannot_do(boss_dir: Path) -> None:
         mill(part, Tool(8.0), rest_after=Tool(6.0))
     with pytest.raises(InputError, match="offset"):
         mill(part, Tool(3.0), strategy="zigzag", rest_after=Tool(6.0))
+
+
+def test_terrace_key_reaches_mill(tmp_path: Path) -> None:
+    """``terrace_mm`` of an operation is mill()'s: 0 turns the terraces over a drill-point cone off."""
+    from parts_for_tests import cone_bottom_block
+
+    cone_bottom_block(tmp_path / "cone.step")
+    job = _bad('part = "cone.step"\n[tools.mill]\ndiameter_mm = 6.0\n\n[[operations]]\ntool = "mill"\n'
+               "terrace_mm = 0\n", tmp_path, "job.toml")
+    ops = run_job_file(job, write=False).program.operations
+    off, on = (mill(tmp_path / "cone.step", Tool(6.0), terrace_mm=t).program.operations[0] for t in (0, None))
+    np.testing.assert_allclose(ops[0].toolpath.xyz, off.toolpath.xyz, atol=1e-9)
+    assert len(on.toolpath.xyz) > len(off.toolpath.xyz)

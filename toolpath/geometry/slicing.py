@@ -16,6 +16,10 @@ Method
    minus the *shadow* of the part: the union of the sections of this band and
    of every band above it. Material hidden under an overhang is reported as an
    undercut, never cut.
+   With ``terrace_mm`` (z-level roughing), a band that such faces cross is halved while what it would
+   leave over them (its material's area less the part's section, over its height, by Simpson's rule on
+   the three sections) is more than :data:`TERRACE_WORTH` of the volume to remove, down to terraces of
+   that height.
 4. Each connected region is a :class:`~toolpath.Pocket` cleared from the band's
    top to its bottom; regions at the stock boundary get open edges; regions that
    reach the stock bottom go through it by a breakthrough allowance.
@@ -51,6 +55,10 @@ _MESH_TOL_MM = 0.005  # chord tolerance of the meshes of non-vertical faces (the
 # kernel does not yet handle those of 1-20 micrometres (test_random_micro_steps_kernel_reference_and_shapely, a
 # strict xfail); 0.02 mm more material is left there
 _SHADOW_MARGIN_MM = 0.02
+#: with terraces (``slice_part(terrace_mm=...)``), a band over faces facing the tool is halved while it would leave
+#: more than this fraction of the volume to remove (stock less part) over them: terraces where they buy volume,
+#: not over every small fillet and chamfer (each terrace costs three sections and a pass)
+TERRACE_WORTH = 1e-3
 
 
 @dataclass(frozen=True)
@@ -230,6 +238,7 @@ def slice_part(
     tool: Tool | None = None,
     tolerance_mm: float = 0.002,
     breakthrough_mm: float = 0.5,
+    terrace_mm: float | None = None,
 ) -> SliceResult:
     """Slice a solid into 2.5D pockets seen from ``setup``.
 
@@ -247,6 +256,12 @@ def slice_part(
         Chord error for curved edges, mm.
     breakthrough_mm : float
         How far through features are cut below the stock bottom, mm.
+    terrace_mm : float, optional
+        Z-level roughing over sloped and curved faces facing the tool, mm: a band that such faces cross is
+        halved, down to terraces at most this high, while it would leave more than :data:`TERRACE_WORTH` of
+        the volume to remove over them (each band is cleared down to the widest section of the part in it,
+        so what is left over a slope shrinks with the band's height). Default: none (only each face's top is
+        a level; the material over the face stays up to the band's widest section).
 
     Returns
     -------
@@ -256,6 +271,8 @@ def slice_part(
         raise GeometryError(f"tolerance_mm must be > 0, got {tolerance_mm!r}")
     if not (breakthrough_mm >= 0):
         raise GeometryError(f"breakthrough_mm must be >= 0, got {breakthrough_mm!r}")
+    if terrace_mm is not None and not (0 < terrace_mm < math.inf):
+        raise GeometryError(f"terrace_mm must be a height > 0 mm or None (no terraces), got {terrace_mm!r}")
     shape = orient(load_solid(part), setup)
     bb = shape.BoundingBox()
     if stock is None:
@@ -271,30 +288,45 @@ def slice_part(
     # the top of each sloped or curved face facing the tool is a level too: the band above it holds none of
     # the face, so it is cleared down to the face (a bowl, a cone, a fillet at a floor: else the face's shadow
     # stood in the band's material up to the next floor above, and everything over the face was left)
-    tops = [u["where"][5] for u in unreachable if "facing the tool" in u["reason"]]
-    levels = sorted({round(z, 6) for z in [*floors, *tops] if z_bot + _EPS_Z < z < z_top - _EPS_Z} | {z_top, z_bot},
+    facing = [(u["where"][2], u["where"][5]) for u in unreachable if "facing the tool" in u["reason"]]
+    cuts = [*floors, *(z1 for _, z1 in facing)]
+    levels = sorted({round(z, 6) for z in cuts if z_bot + _EPS_Z < z < z_top - _EPS_Z} | {z_top, z_bot},
                     reverse=True)
-
+    # terraces: a band over faces facing the tool that would leave more than this over them is halved
     fp = stock.footprint
+    designed = fp.area * (z_top - z_bot) - float(shape.Volume())
+    worth = TERRACE_WORTH * designed if designed > 0 else math.inf
+
     outside = box(*fp.buffer(1000.0).bounds).difference(fp)
     pockets: list[Pocket] = []
     found_levels: list[float] = []
     shadow: Any = Polygon()
     last_band: list[int] = []
-    for hi, lo in zip(levels[:-1], levels[1:], strict=True):
+    todo = list(zip(levels[:-1], levels[1:], strict=True))[::-1]  # bands, the highest last (popped first)
+    while todo:
+        hi, lo = todo.pop()
         # vertical walls give one section per band; where a sloped or curved face crosses the band,
         # take the widest of the sections just under the top, at mid-height and just over the
         # floor: it leaves material on slopes (reported) rather than cutting into them
         eps = min(1e-3, 0.01 * (hi - lo))
         sloped = any(z0 < hi - 1e-9 and z1 > lo + 1e-9 for z0, z1 in slopes)
         heights = (hi - eps, 0.5 * (hi + lo), lo + eps) if sloped else (0.5 * (hi + lo),)
-        material = shapely.union_all(
-            [section_polygons(shape, z, tolerance_mm, bounds=xy_bounds) for z in heights]
-        )
+        sections = [section_polygons(shape, z, tolerance_mm, bounds=xy_bounds) for z in heights]
+        material = shapely.union_all(sections)
         if sloped:  # grown by a margin: an edge of it within micrometres of a section's would leave micro-steps
             grow = mesh_tol + _SHADOW_MARGIN_MM
             material = shapely.union_all([material, band_shadow(tris, lo + eps, hi - eps, grow)])
         material = material.intersection(fp)
+        if (terrace_mm is not None and hi - lo > terrace_mm + _EPS_Z
+                and any(z0 < hi - 1e-9 and z1 > lo + 1e-9 for z0, z1 in facing)):
+            # volume this band would leave over its slopes: the material's area less the part's section,
+            # integrated over the band by Simpson's rule on the three sections
+            a = material.area
+            gaps = [a - s.intersection(fp).area for s in sections]
+            if (hi - lo) * (gaps[0] + 4 * gaps[1] + gaps[2]) / 6 > worth:
+                mid = round(0.5 * (hi + lo), 6)
+                todo += [(mid, lo), (hi, mid)]
+                continue
         under = material.difference(shadow) if not shadow.is_empty else material
         # material of this band under an overhang (not in the section of a band above): fine;
         # air under material of a band above is an undercut: the shadow hides it

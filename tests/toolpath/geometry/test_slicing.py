@@ -172,3 +172,49 @@ def test_rod_under_hole_milled_without_gouge():
     chk = assert_simulated_clean(res.program, part, tool, cell_mm=0.1)
     # what is left is under the rod (its shadow) or in the corners a round tool leaves
     assert chk.removed_volume_mm3 <= chk.designed_volume_mm3 * 1.001
+
+
+def wedge() -> cq.Workplane:
+    """40 x 20 x 20 block whose top above the plane z = 20 - x/4 is cut away: one sloped face facing the tool,
+    from z 20 (at x 0) down to z 10 (at x 40); the volume to remove is 20 * 40 * 10 / 2 = 4000 mm3."""
+    return cq.Workplane("XZ").polyline([(0, 0), (40, 0), (40, 10), (0, 20)]).close().extrude(-20)
+
+
+def wedge_terraces(res) -> tuple[float, float]:
+    """The terraces' height (they are even) and what bands of that height remove, mm, mm3: a band (lo + h, lo)
+    is cleared down to the part's widest section in it, the one at lo (x <= 4 (20 - lo)), so it removes
+    20 * 4 (lo - 10) * h; summed over the ten / h bands, 4000 - 400 h."""
+    levels = [20.0, *res.levels_mm]
+    steps = [hi - lo for hi, lo in zip(levels[:-1], levels[1:], strict=True)]
+    assert max(steps) - min(steps) < 1e-5, levels
+    h = steps[0]
+    return h, 4000.0 - 400.0 * h
+
+
+def test_terraces_over_a_slope_remove_what_analytic_bands_do():
+    assert slice_part(wedge()).pockets == []  # no terraces: the band's widest section is the whole block
+    for terrace in (2.0, 0.5):
+        res = slice_part(wedge(), terrace_mm=terrace)
+        h, removed = wedge_terraces(res)
+        assert h <= terrace
+        # the slope's shadow is grown by 0.025 mm, and each band's sections and shadow are taken 1 um inside it:
+        # about 0.6 mm2 less in each band, 6 mm3 over the ten mm
+        assert removed - 8.0 < res.removed_volume_mm3 < removed
+        assert all(p.z_top_mm - p.z_bottom_mm == pytest.approx(h) for p in res.pockets)
+    assert wedge_terraces(slice_part(wedge(), terrace_mm=2.0))[0] == pytest.approx(1.25)  # 10 halved three times
+
+
+def test_terraces_stop_where_a_band_leaves_little():
+    # asked for 0.01 mm terraces, the bands stop being halved once one leaves at most TERRACE_WORTH of the
+    # volume to remove: here a band h high leaves 20 * 4h * h / 2 = 40 h2 mm3 over the slope
+    from toolpath.geometry.slicing import TERRACE_WORTH
+
+    h, _ = wedge_terraces(slice_part(wedge(), terrace_mm=0.01))
+    assert 40 * h * h <= TERRACE_WORTH * 4000 * 1.1
+    assert h > 0.1
+
+
+def test_terrace_height_must_be_positive():
+    for bad in (0.0, -1.0, math.inf, math.nan):
+        with pytest.raises(GeometryError, match="terrace_mm"):
+            slice_part(wedge(), terrace_mm=bad)
