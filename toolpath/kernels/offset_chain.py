@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import int64, njit
+from numba import boolean, int64, njit
 from numpy.typing import NDArray
 
 from .access import at1, at2, set1, set2
@@ -153,7 +153,7 @@ def _stretch(v: int, a0: float, a1: float, check: bool, raw: bool, e: NDArray[np
 
 
 @njit(**INNER_JIT, locals=dict(unclosed=int64, pend=int64, parc=int64, no=int64, op=int64, sfl=int64,
-                                 ts=int64, na=int64, cut=int64))
+                                 ts=int64, na=int64, cut=int64, yes=boolean, no_=boolean))
 def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.int64], e: NDArray[np.float64],
            d: float, tol: float, fin: NDArray[np.float64], nf: int, lv: NDArray[np.float64], nr: int, level: int,
            geo: NDArray[np.float64], cs: NDArray[np.int64], ids: NDArray[np.int64]
@@ -312,6 +312,7 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
             nf += no
         else:
             op = -1  # the arc being written, from angle a0 (declared int64: one signature of _arc)
+            yes, no_ = True, False  # (declared boolean: a constant argument made _stretch a signature of its own)
             a0 = 0.0
             sfl = 0  # the crossing flag where op's stretch began (0: at the arc's start), at t = ts
             ts = 0
@@ -323,7 +324,7 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
                     if (v >= 0) & (v == op):
                         continue
                     if op >= 0:
-                        fin, nf = _stretch(op, a0, -1.0, sfl >= 2, False, e, d, tol, fin, nf, out, k0, ts, t, no,
+                        fin, nf = _stretch(op, a0, -1.0, sfl >= 2, no_, e, d, tol, fin, nf, out, k0, ts, t, no,
                                            thr, geo, cs, ids, lgeo, lcs, lids)
                     op = v
                     a0 = 0.0
@@ -338,7 +339,7 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
                 if t > 0:
                     w = at2(vt, k, 1)
                     if (op >= 0) & (op != w):  # (the arc taken to run to its end: checked)
-                        fin, nf = _stretch(op, a0, -1.0, True, False, e, d, tol, fin, nf, out, k0, ts, t, no,
+                        fin, nf = _stretch(op, a0, -1.0, yes, no_, e, d, tol, fin, nf, out, k0, ts, t, no,
                                            thr, geo, cs, ids, lgeo, lcs, lids)
                         op = -1
                     if w >= 0:
