@@ -140,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="thickness of a final floor pass after the even stepdowns, mm (default 0: none)")
     m.add_argument("--terrace", type=_float("terrace", zero=True), default=None,
                    help="z-level roughing over sloped and curved faces: terraces at most this high, mm "
-                        "(default the smaller of the stepdown and 0.5; 0: none)")
+                        "(default the smaller of the stepdown and 0.25; 0: none)")
     m.add_argument("--spring-pass", action="store_true", help="run the wall finishing pass twice")
     m.add_argument("--no-bore", action="store_true", help="clear round holes like pockets instead of boring them")
     m.add_argument("--drill", type=_float("drill diameter"), default=None,

@@ -40,7 +40,7 @@ DRILL_MATCH_MM = 0.05
 
 #: Default terrace height of z-level roughing over sloped and curved faces (``mill(terrace_mm=...)``), mm; at
 #: most the stepdown.
-TERRACE_MM = 0.5
+TERRACE_MM = 0.25
 
 
 @dataclass(frozen=True)
@@ -255,7 +255,7 @@ def mill(
         A solid: z-level roughing over sloped and curved faces facing the tool (a dome, a drafted wall, a
         large fillet): the bands over them are halved down to terraces this high while a band would leave more
         than 0.1 % of the volume to remove (:func:`toolpath.geometry.slicing.slice_part`), mm. Default the
-        smaller of the stepdown and 0.5 mm; 0: no terraces (the material over such a face stays up to the
+        smaller of the stepdown and 0.25 mm; 0: no terraces (the material over such a face stays up to the
         floor above it).
 
     With a drill as ``tool`` the call makes one drilling operation and ``strategy``, ``stepover`` and the
