@@ -12,6 +12,15 @@ Numba compile time is measured in subprocesses: *cold* with an empty ``NUMBA_CAC
 second process with that cache; both as wall and CPU seconds, import of the module included (goals:
 cold at most 15 s, cached at most 2 s).
 
+Compile time, 2026-11-27 08:10-08:55 UTC (numba 0.68.1): ``_stretch`` (added by the micro-step fixes) was compiled
+three times: its call sites passed the constants ``True``/``False``, typed ``Literal[bool]``, one signature each
+(found by listing the dispatchers' ``signatures`` after a call; it is the only offset function with more than
+one). Passing variables declared ``boolean`` (7a97c84, ``offset_chain``): Python calls in a cold compile
+33.37 M -> 31.50 M; its exclusive compile time 1.37 -> 0.41 s (``numba:compile`` events). Interleaved, pinned
+to one core, cold CPU s including the import (min / median of 6): before 11.78 / 12.04, after 10.63 / 11.23
+(08:50-08:54; at 08:23-08:26, a slower spell, 14.42 / 16.05 against 12.20 / 14.24). ``compile_times()`` then,
+unpinned, cold wall s: 12.57 13.30 13.92 14.52 12.94; cached 0.65-0.91 s.
+
 Compile time, 2026-11-26 23:27-00:45 UTC, another host of this kind (numba 0.68.1; load 0.5-1.5): ``compile_times()``
 in turn, cold wall s: 23:28-23:30 (ad05221's kernel) 11.88 11.21 11.76 10.68 12.00 10.14 9.73 9.77 9.21 9.37, with a
 ``bench_offset.py`` run 9.6 and 9.8; 00:44-00:45 (5fffe4e: ``_twins`` added) 11.25 10.23 11.83 9.84 10.98 8.89, and
