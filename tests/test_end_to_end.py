@@ -151,6 +151,16 @@ def test_cli_mill_writes_gcode_plot_and_json(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p.json", "p.ngc", "p.png"]  # no temporary left
 
 
+@pytest.mark.parametrize("terrace", ["0", "0.25", "1"])
+def test_cli_terrace_reaches_mill(tmp_path, terrace):
+    part = cone_bottom_block(tmp_path / "cone.step")
+    js = tmp_path / "p.json"
+    assert main(["mill", str(part), "-o", str(tmp_path / "p.ngc"), "--terrace", terrace, "--json", str(js)]) == 0
+    res = mill(part, Tool(6.0), terrace_mm=float(terrace))
+    assert json.loads(js.read_text())["levels_mm"] == pytest.approx(res.levels_mm)
+    assert (len(res.levels_mm) > 3) == (terrace != "0")
+
+
 @pytest.mark.parametrize(
     ("argv", "needle"),
     [
