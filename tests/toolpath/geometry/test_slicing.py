@@ -7,6 +7,8 @@ from pathlib import Path
 
 import cadquery as cq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from toolpath import GeometryError, Stock, Tool
 from toolpath.geometry.slicing import slice_part
@@ -218,3 +220,33 @@ def test_terrace_height_must_be_positive():
     for bad in (0.0, -1.0, math.inf, math.nan):
         with pytest.raises(GeometryError, match="terrace_mm"):
             slice_part(wedge(), terrace_mm=bad)
+
+
+@settings(max_examples=15, deadline=None)
+@given(z_lo=st.floats(1.0, 10.0), rise=st.floats(2.0, 25.0), length=st.floats(10.0, 60.0),
+       terrace=st.floats(0.1, 4.0))
+def test_random_wedges_terraces_remove_their_bands_and_stop_where_they_should(z_lo, rise, length, terrace):
+    """A W x length block under the plane from z_lo + rise (x = 0) down to z_lo (x = length): whatever levels the
+    terraces take, each band (hi, lo) over the slope removes W (length - x(lo)) (hi - lo), x(z) where the slope is
+    at height z; and a band is either at most ``terrace`` high or leaves at most TERRACE_WORTH of the volume to
+    remove over the slope, W length (hi - lo)^2 / (2 rise)."""
+    from toolpath.geometry.slicing import TERRACE_WORTH
+
+    w, z_hi = 15.0, z_lo + rise
+    part = cq.Workplane("XZ").polyline([(0, 0), (length, 0), (length, z_lo), (0, z_hi)]).close().extrude(-w)
+    res = slice_part(part, terrace_mm=terrace)
+    levels = [z_hi, *res.levels_mm]
+    bands = list(zip(levels[:-1], levels[1:], strict=True))
+    # (a band reaching below z_lo is cleared to nothing: its widest section is the whole block)
+    assert bands or rise <= terrace + 1e-6
+
+    def x_at(z: float) -> float:
+        return min(length * (z_hi - z) / rise, length)
+
+    expected = sum(w * (length - x_at(lo)) * (hi - lo) for hi, lo in bands)
+    # the slope's shadow is grown by 0.025 mm, and a band's sections are taken 1 um inside it (length / rise um
+    # across): a strip of about that width along the slope in each band
+    assert res.removed_volume_mm3 == pytest.approx(expected, abs=w * rise * (0.04 + 0.001 * length / rise) + 1e-6)
+    designed = w * length * rise / 2
+    for hi, lo in bands:
+        assert hi - lo <= terrace + 1e-6 or w * length * (hi - lo) ** 2 / (2 * rise) <= TERRACE_WORTH * designed * 1.05
