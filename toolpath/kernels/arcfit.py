@@ -57,7 +57,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from numba import int64, njit
 from numpy.typing import NDArray
 
 from .access import at1, at2, set1, set2
@@ -278,7 +278,9 @@ def _keep_kernel(p, a, c, tol, keep):  # type: ignore[no-untyped-def]
             top += 2
 
 
-@njit(cache=True, nogil=True)
+# (locals declared int64: a variable starting at a constant was passed on as Literal[int] and compiled the callee
+# for a signature of its own)
+@njit(cache=True, nogil=True, locals=dict(lines=int64))
 def _fit_run(p, i, b, f, tol, min_segments, max_radius, max_sweep, simplify, keep, ok_, oxyz, oc, of, m):  # type: ignore[no-untyped-def]  # noqa: E501
     """Write the moves fitted to the run of feeds ``p[i] -> ... -> p[b]`` (feed ``f``) at ``m``; the new ``m``."""
     nan = math.nan
@@ -323,7 +325,7 @@ def _fit_run(p, i, b, f, tol, min_segments, max_radius, max_sweep, simplify, kee
     return m
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, locals=dict(m=int64))
 def fit_arcs_kernel(kind, xyz, center, feed, start, tol, min_segments, max_radius, max_sweep, simplify):  # type: ignore[no-untyped-def]  # noqa: E501
     """Toolpath columns with runs of FEED moves replaced by arcs where they fit (see the module docstring).
 
@@ -383,7 +385,7 @@ def fit_arcs_kernel(kind, xyz, center, feed, start, tol, min_segments, max_radiu
     return ok_[:m], oxyz[:m], oc[:m], of[:m]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, locals=dict(m=int64))
 def fit_polylines_kernel(pts, offsets, feed, tol, min_segments, max_radius, max_sweep, simplify):  # type: ignore[no-untyped-def]  # noqa: E501
     """Many polylines fitted in one call, each as :func:`fit_arcs_kernel` fits one run of feeds.
 
