@@ -56,6 +56,8 @@ _MESH_TOL_MM = 0.005  # chord tolerance of the meshes of non-vertical faces (the
 # kernel does not yet handle those of 1-20 micrometres (test_random_micro_steps_kernel_reference_and_shapely, a
 # strict xfail); 0.02 mm more material is left there
 _SHADOW_MARGIN_MM = 0.02
+#: thinnest band between two levels, mm: levels closer than this are taken as one
+MIN_BAND_MM = 1e-3
 #: with terraces (``slice_part(terrace_mm=...)``), a band over faces facing the tool is halved while it leaves more
 #: than this fraction of the volume to remove (stock less part) over them: terraces where they buy volume, not
 #: over every small fillet and chamfer (each terrace costs three sections and a pass). (A budget on the sum
@@ -315,6 +317,15 @@ def slice_part(
     cuts = [*floors, *(z1 for _, z1 in facing)]
     levels = sorted({round(z, 6) for z in cuts if z_bot + _EPS_Z < z < z_top - _EPS_Z} | {z_top, z_bot},
                     reverse=True)
+    # levels closer than MIN_BAND_MM are one (a floor a few 1e-5 mm under the stock top or under another floor,
+    # as STEP files have them, made a pass over a band of that thickness; the stock bottom is kept)
+    kept = levels[:1]
+    for z in levels[1:]:
+        if kept[-1] - z >= MIN_BAND_MM:
+            kept.append(z)
+        elif z == z_bot and len(kept) > 1:
+            kept[-1] = z
+    levels = kept
     fp = stock.footprint
 
     def band(hi: float, lo: float) -> tuple[Any, float]:

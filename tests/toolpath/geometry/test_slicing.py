@@ -250,3 +250,18 @@ def test_random_wedges_terraces_remove_their_bands_and_stop_where_they_should(z_
     designed = w * length * rise / 2
     for hi, lo in bands:
         assert hi - lo <= terrace + 1e-6 or w * length * (hi - lo) ** 2 / (2 * rise) <= TERRACE_WORTH * designed * 1.05
+
+
+def test_levels_closer_than_min_band_are_one():
+    # two pocket floors 2e-5 mm apart (as STEP files have them) and a stock top 2e-5 mm over the part: one level
+    # at the floors, no pass over a band 2e-5 mm thick (there were three: the facing band and both floors)
+    from toolpath.geometry.slicing import MIN_BAND_MM
+
+    part = cq.Workplane("XY").box(60, 30, 20, centered=False)
+    part = part.cut(cq.Workplane("XY").workplane(offset=10).center(15, 15).rect(20, 20).extrude(10))
+    part = part.cut(cq.Workplane("XY").workplane(offset=10.00002).center(45, 15).rect(20, 20).extrude(10))
+    res = slice_part(part, stock=Stock.box(0, 0, 0, 60, 30, 20.00002))
+    assert MIN_BAND_MM > 2e-5
+    assert len(res.levels_mm) == 1 and res.levels_mm[0] == pytest.approx(10.0, abs=1e-4)
+    assert len(res.pockets) == 2 and all(p.z_top_mm - p.z_bottom_mm > 9.9 for p in res.pockets)
+    assert res.removed_volume_mm3 == pytest.approx(2 * 20 * 20 * 10, rel=1e-4)
