@@ -237,6 +237,11 @@ def tool_residue(pocket: Pocket, tool: Tool, *, tolerance_mm: float = 0.01) -> l
     return out
 
 
+def _crosses(spans: list[tuple[float, float]], hi: float, lo: float) -> bool:
+    """Whether one of the z ranges ``spans`` (z0, z1) reaches into the band (hi, lo), mm."""
+    return any(z0 < hi - 1e-9 and z1 > lo + 1e-9 for z0, z1 in spans)
+
+
 def _terraces(bands: dict[tuple[float, float], tuple[Any, float]], band: Any, height: float, worth: float) -> None:
     """Z-level terraces, in place: each band of ``bands`` ((hi, lo) -> (material, left over)) that leaves more than
     ``worth`` (mm3) over faces facing the tool is halved (``band(hi, lo)`` makes a band's entry), down to
@@ -335,7 +340,7 @@ def slice_part(
         # take the widest of the sections just under the top, at mid-height and just over the
         # floor: it leaves material on slopes (reported) rather than cutting into them
         eps = min(1e-3, 0.01 * (hi - lo))
-        sloped = any(z0 < hi - 1e-9 and z1 > lo + 1e-9 for z0, z1 in slopes)
+        sloped = _crosses(slopes, hi, lo)
         heights = (hi - eps, 0.5 * (hi + lo), lo + eps) if sloped else (0.5 * (hi + lo),)
         sections = [section_polygons(shape, z, tolerance_mm, bounds=xy_bounds) for z in heights]
         material = shapely.union_all(sections)
@@ -343,13 +348,14 @@ def slice_part(
             grow = mesh_tol + _SHADOW_MARGIN_MM
             material = shapely.union_all([material, band_shadow(tris, lo + eps, hi - eps, grow)])
         material = material.intersection(fp)
-        if terrace_mm is None or not any(z0 < hi - 1e-9 and z1 > lo + 1e-9 for z0, z1 in facing):
+        if terrace_mm is None or not _crosses(facing, hi, lo):
             return material, 0.0
         gaps = [material.area - sec.intersection(fp).area for sec in sections]
         return material, (hi - lo) * (gaps[0] + 4 * gaps[1] + gaps[2]) / 6
 
     bands = {(hi, lo): band(hi, lo) for hi, lo in zip(levels[:-1], levels[1:], strict=True)}
-    designed = fp.area * (z_top - z_bot) - float(shape.Volume())  # the volume to remove, mm3
+    part_volume = float(shape.Volume())
+    designed = fp.area * (z_top - z_bot) - part_volume  # the volume to remove, mm3
     if terrace_mm is not None and designed > 0:
         _terraces(bands, band, terrace_mm, TERRACE_WORTH * designed)
 
@@ -411,7 +417,6 @@ def slice_part(
     if tool is not None:
         for p in pockets:
             unreachable.extend(tool_residue(p, tool))
-    part_volume = float(shape.Volume())
     return SliceResult(pockets, found_levels, unreachable, stock, setup, part_volume, shape)
 
 
