@@ -75,6 +75,16 @@ def _next_run(xs: NDArray[np.float64], xo: NDArray[np.int64], xs0: NDArray[np.fl
 
 
 @njit(**INNER_JIT)
+def _area2(fin: NDArray[np.float64], a: int, b: int) -> float:
+    """Twice the signed area of the ring ``fin[a:b]`` (shoelace), mm2."""
+    s = 0.0
+    for k in range(a, b):
+        k2 = k + 1 if k + 1 < b else a
+        s += at2(fin, k, 0) * at2(fin, k2, 1) - at2(fin, k2, 0) * at2(fin, k, 1)
+    return s
+
+
+@njit(**INNER_JIT)
 def _stretch(v: int, a0: float, a1: float, check: bool, raw: bool, e: NDArray[np.float64], d: float, tol: float,
              fin: NDArray[np.float64], nf: int, out: NDArray[np.float64], k0: int, ts: int, t: int, no: int,
              thr: float, geo: NDArray[np.float64], cs: NDArray[np.int64], ids: NDArray[np.int64],
@@ -374,11 +384,7 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
             cut = 0
             for b in range(2, min(LOOP_POINTS, w - begin) + 1):
                 if (at2(fin, w - b, 0) == x) & (at2(fin, w - b, 1) == y):
-                    a2 = 0.0
-                    for q in range(w - b, w):
-                        q2 = q + 1 if q + 1 < w else w - b
-                        a2 += at2(fin, q, 0) * at2(fin, q2, 1) - at2(fin, q2, 0) * at2(fin, q, 1)
-                    if abs(a2) < 2.0 * MIN_RING_AREA_MM2:
+                    if abs(_area2(fin, w - b, w)) < 2.0 * MIN_RING_AREA_MM2:
                         cut = b - 1
                     break
             if cut > 0:
@@ -388,11 +394,7 @@ def _chain(rp: NDArray[np.float64], rarc: NDArray[np.int64], runs: NDArray[np.in
             set2(fin, w, 1, y)
             w += 1
         nf = w
-        area2 = 0.0
-        for k in range(begin, nf):
-            k2 = k + 1 if k + 1 < nf else begin
-            area2 += at2(fin, k, 0) * at2(fin, k2, 1) - at2(fin, k2, 0) * at2(fin, k, 1)
-        if (nf - begin < 3) | (abs(area2) < 2 * MIN_RING_AREA_MM2):
+        if (nf - begin < 3) | (abs(_area2(fin, begin, nf)) < 2 * MIN_RING_AREA_MM2):
             nf = begin
             continue
         lv = _grow(lv, nr + 2)
